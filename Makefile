@@ -1,0 +1,103 @@
+# parcours — build, tests, benchmarks, demo.
+#
+#   make            build bin/parcours
+#   make demo       install missing packages (as root), run the shipped scenarios, write the report
+#   make check      unit, statistical-validation and end-to-end tests
+#   make check-sanitize   the same tests under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make bench      benchmarks (figures printed, never asserted)
+#   make deps       install (as root) or name the Debian packages the project needs
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wformat=2
+STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OMP     ?= -fopenmp
+GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
+GSL_LIBS   := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas -lm)
+ALL_CFLAGS  = $(STD) $(WARN) $(OMP) $(GSL_CFLAGS) -Isim -MMD -MP $(CFLAGS)
+LDLIBS_ALL  = $(OMP) -lcsv -linih $(GSL_LIBS) -lm $(LDLIBS)
+
+BUILD   ?= build
+BIN     ?= bin
+PACKAGES := libgsl-dev libcsv-dev libinih-dev librandom123-dev gnuplot-nox pkgconf
+
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
+BENCH_SRC := $(wildcard bench/*.c)
+
+.PHONY: all demo check check-unit check-e2e check-sanitize check-headers check-globals \
+        check-format bench clean deps fuzz
+
+all: $(BIN)/parcours
+
+$(BUILD)/sim/%.o: sim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/libparcours.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/parcours: $(BUILD)/sim/main.o $(BUILD)/libparcours.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BIN)/test_parcours: $(TEST_OBJ) $(BUILD)/libparcours.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BIN)/bench_parcours: $(BENCH_SRC) $(BUILD)/libparcours.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+deps:
+	@sh tests/deps.sh $(PACKAGES)
+
+check: deps
+	@$(MAKE) --no-print-directory check-unit check-e2e check-headers check-globals
+
+check-unit: $(BIN)/test_parcours
+	$(BIN)/test_parcours
+
+check-e2e: $(BIN)/parcours
+	sh tests/e2e.sh $(BIN)/parcours
+	sh tests/report_e2e.sh $(BIN)/parcours
+
+check-sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build/sanitize BIN=build/sanitize/bin \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" PARCOURS_QUICK=1 check-unit check-e2e
+
+check-headers:
+	@for h in sim/*.h; do \
+	    printf '#include "%s"\n' "$${h#sim/}" | $(CC) $(STD) $(WARN) $(GSL_CFLAGS) -Isim -x c -fsyntax-only - \
+	    || { echo "header $$h does not compile on its own"; exit 1; }; \
+	done; echo "headers: each compiles on its own"
+
+# Writable data (.data, .bss, thread-local) in the library is mutable global state;
+# read-only data after relocation (.data.rel.ro) is not.
+check-globals: $(LIB_OBJ)
+	@bad=$$(objdump -t $(LIB_OBJ) | awk '$$4 ~ /^\.(data|bss|tdata|tbss)($$|\.)/ && $$4 !~ /^\.data\.rel\.ro/ && $$NF != $$4 {print $$NF}'); \
+	if [ -n "$$bad" ]; then echo "mutable globals or statics: $$bad"; exit 1; fi; \
+	echo "globals: no mutable global or static data"
+
+check-format:
+	clang-format --dry-run --Werror sim/*.c sim/*.h tests/*.c tests/*.h bench/*.c
+
+bench: deps $(BIN)/bench_parcours $(BIN)/parcours
+	$(BIN)/bench_parcours
+
+demo: deps $(BIN)/parcours
+	sh tests/demo.sh $(BIN)/parcours
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d

@@ -1,0 +1,693 @@
+/* eng — one replication as a discrete-event simulation (see eng.h).
+ *
+ * Each person present has at most one pending event, the earliest of the
+ * latent times drawn for the competing transitions of its state when it
+ * entered it; the destination is drawn at the same moment.  The heap is
+ * indexed (each person knows its slot), so a person admitted from a queue has
+ * its pending event removed in O(log n).  Ties are broken by person slot, which
+ * is deterministic.  Arrivals of a month are drawn at the month's start as a
+ * Poisson count (optionally gamma-mixed) placed by exponential spacings.
+ *
+ * Random streams (rng.h): a transition's draws for a person are keyed by
+ * (population, transition purpose, person serial, visit number): the first
+ * three words of the stream decide whether a defective transition fires, its
+ * latent time by inversion, and the destination; samplers without a cheap
+ * inverse (gamma) continue on the same stream. */
+#include "eng.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+#define NONE (-1)
+
+typedef struct {
+    double entry_time; /* entry into the population (seniority origin) */
+    double state_time; /* entry into the current state */
+    double event_time; /* pending event, INFINITY if none */
+    int32_t state;
+    int32_t dest;                   /* destination of the pending event (MDL_OUT allowed) */
+    int32_t flow;                   /* flow index of the pending transition */
+    int32_t heap_pos;               /* slot in the heap, NONE if not scheduled */
+    int32_t q_prev, q_next, target; /* FIFO links and the state waited for, when queued */
+    uint32_t serial, visits;
+    int16_t pop;
+    uint8_t queued;
+    uint8_t tracked; /* spell began during the recorded period */
+} person;
+
+typedef struct {
+    double t;
+    int resource;
+} cap_change;
+
+struct eng_workspace {
+    const mdl_model *m;
+    gsl_rng *rng;
+    person *persons;
+    size_t cap;
+    int32_t free_head; /* free slots are chained through q_next */
+    size_t used;
+    int32_t *heap;
+    size_t heap_n;
+    long *count;    /* persons in each state (absorbed ones included) */
+    double *last;   /* time of the last count change of each state */
+    long *occupied; /* per resource */
+    int32_t *q_head, *q_tail;
+    double **arrivals; /* per population: this month's arrival times */
+    size_t *arr_n, *arr_cap, *arr_next;
+    uint32_t *next_serial;
+    int *warm_months;
+    cap_change *changes;
+    size_t n_changes, next_change;
+    double *scratch; /* the row counters write to during the warm-up */
+    /* run context */
+    uint32_t seed, rep;
+    rec_raw *raw;
+    int month;
+    double horizon_time;
+};
+
+/* ---- purposes for the population-level streams ---------------------------- */
+
+#define PURPOSE_INFLOW  0x1f10a001u
+#define PURPOSE_INITIAL 0x1f10a002u
+#define SERIAL_POP      0xffffffffu
+
+/* ---- workspace ------------------------------------------------------------ */
+
+void eng_free(eng_workspace *w)
+{
+    if (!w)
+        return;
+    gsl_rng_free(w->rng);
+    free(w->persons);
+    free(w->heap);
+    free(w->count);
+    free(w->last);
+    free(w->occupied);
+    free(w->q_head);
+    free(w->q_tail);
+    if (w->arrivals)
+        for (size_t p = 0; p < w->m->n_populations; p++)
+            free(w->arrivals[p]);
+    free(w->arrivals);
+    free(w->arr_n);
+    free(w->arr_cap);
+    free(w->arr_next);
+    free(w->next_serial);
+    free(w->warm_months);
+    free(w->changes);
+    free(w->scratch);
+    free(w);
+}
+
+static int cap_cmp(const void *a, const void *b)
+{
+    const cap_change *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->resource - y->resource;
+}
+
+eng_workspace *eng_alloc(const mdl_model *m)
+{
+    eng_workspace *w = pc_calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->m = m;
+    size_t np = m->n_populations, ns = m->n_states, nr = m->n_resources;
+    w->rng = gsl_rng_alloc(rng_philox());
+    w->count = pc_calloc(ns, sizeof *w->count);
+    w->last = pc_calloc(ns, sizeof *w->last);
+    w->occupied = pc_calloc(nr, sizeof *w->occupied);
+    w->q_head = pc_calloc(nr, sizeof *w->q_head);
+    w->q_tail = pc_calloc(nr, sizeof *w->q_tail);
+    w->arrivals = pc_calloc(np, sizeof *w->arrivals);
+    w->arr_n = pc_calloc(np, sizeof *w->arr_n);
+    w->arr_cap = pc_calloc(np, sizeof *w->arr_cap);
+    w->arr_next = pc_calloc(np, sizeof *w->arr_next);
+    w->next_serial = pc_calloc(np, sizeof *w->next_serial);
+    w->warm_months = pc_calloc(np, sizeof *w->warm_months);
+    size_t width = ns > m->n_flows ? ns : m->n_flows;
+    w->scratch = pc_calloc(width > np ? width : np, sizeof *w->scratch);
+    size_t n_changes = 0;
+    for (size_t r = 0; r < nr; r++)
+        n_changes += m->resources[r].capacity.n;
+    w->changes = pc_calloc(n_changes, sizeof *w->changes);
+    if (!w->rng || !w->count || !w->last || !w->occupied || !w->q_head || !w->q_tail ||
+        !w->arrivals || !w->arr_n || !w->arr_cap || !w->arr_next || !w->next_serial ||
+        !w->warm_months || !w->scratch || !w->changes)
+        goto fail;
+    for (size_t r = 0; r < nr; r++)
+        for (size_t i = 0; i < m->resources[r].capacity.n; i++)
+            w->changes[w->n_changes++] = (cap_change){m->resources[r].capacity.from[i], (int)r};
+    qsort(w->changes, w->n_changes, sizeof *w->changes, cap_cmp);
+    size_t initial = 0;
+    for (size_t p = 0; p < np; p++) {
+        initial += (size_t)m->populations[p].initial_count;
+        w->warm_months[p] = (int)ceil(m->populations[p].warmup / MDL_DAYS_PER_MONTH - 1e-9);
+        w->arr_cap[p] = 256;
+        if (!(w->arrivals[p] = malloc(w->arr_cap[p] * sizeof(double))))
+            goto fail;
+    }
+    w->cap = initial + initial / 4 + 1024;
+    w->persons = malloc(w->cap * sizeof *w->persons);
+    w->heap = malloc(w->cap * sizeof *w->heap);
+    if (!w->persons || !w->heap)
+        goto fail;
+    return w;
+fail:
+    eng_free(w);
+    return NULL;
+}
+
+/* ---- heap ----------------------------------------------------------------- */
+
+static inline int before(const eng_workspace *w, int32_t a, int32_t b)
+{
+    double ta = w->persons[a].event_time, tb = w->persons[b].event_time;
+    return ta < tb || (ta == tb && a < b);
+}
+
+static inline void heap_place(eng_workspace *w, size_t slot, int32_t p)
+{
+    w->heap[slot] = p;
+    w->persons[p].heap_pos = (int32_t)slot;
+}
+
+static void heap_up(eng_workspace *w, size_t slot)
+{
+    int32_t p = w->heap[slot];
+    while (slot > 0) {
+        size_t parent = (slot - 1) / 2;
+        if (!before(w, p, w->heap[parent]))
+            break;
+        heap_place(w, slot, w->heap[parent]);
+        slot = parent;
+    }
+    heap_place(w, slot, p);
+}
+
+static void heap_down(eng_workspace *w, size_t slot)
+{
+    int32_t p = w->heap[slot];
+    for (;;) {
+        size_t child = 2 * slot + 1;
+        if (child >= w->heap_n)
+            break;
+        if (child + 1 < w->heap_n && before(w, w->heap[child + 1], w->heap[child]))
+            child++;
+        if (!before(w, w->heap[child], p))
+            break;
+        heap_place(w, slot, w->heap[child]);
+        slot = child;
+    }
+    heap_place(w, slot, p);
+}
+
+static void heap_push(eng_workspace *w, int32_t p)
+{
+    heap_place(w, w->heap_n++, p);
+    heap_up(w, w->heap_n - 1);
+}
+
+static void heap_remove(eng_workspace *w, int32_t p)
+{
+    size_t slot = (size_t)w->persons[p].heap_pos;
+    w->persons[p].heap_pos = NONE;
+    int32_t last = w->heap[--w->heap_n];
+    if (slot == w->heap_n)
+        return;
+    heap_place(w, slot, last);
+    heap_up(w, slot);
+    heap_down(w, (size_t)w->persons[last].heap_pos);
+}
+
+/* ---- persons ---------------------------------------------------------------- */
+
+static int32_t person_new(eng_workspace *w)
+{
+    if (w->free_head != NONE) {
+        int32_t p = w->free_head;
+        w->free_head = w->persons[p].q_next;
+        return p;
+    }
+    if (w->used == w->cap) {
+        size_t cap = w->cap * 2;
+        if (cap > INT32_MAX)
+            return NONE;
+        person *pp = realloc(w->persons, cap * sizeof *pp);
+        if (!pp)
+            return NONE;
+        w->persons = pp;
+        int32_t *hh = realloc(w->heap, cap * sizeof *hh);
+        if (!hh)
+            return NONE;
+        w->heap = hh;
+        w->cap = cap;
+    }
+    return (int32_t)w->used++;
+}
+
+static void person_release(eng_workspace *w, int32_t p)
+{
+    w->persons[p].state = NONE;
+    w->persons[p].q_next = w->free_head;
+    w->free_head = p;
+}
+
+/* ---- recording ------------------------------------------------------------------ */
+
+static inline double *row(eng_workspace *w, double *base, size_t width)
+{
+    return w->month >= 0 ? base + (size_t)w->month * width : w->scratch;
+}
+
+/* Changes the count of state s by delta at time t, accruing person-days first. */
+static void count_change(eng_workspace *w, int s, long delta, double t)
+{
+    if (w->month >= 0)
+        row(w, w->raw->days, w->m->n_states)[s] += (double)w->count[s] * (t - w->last[s]);
+    w->last[s] = t;
+    w->count[s] += delta;
+}
+
+static void spell_record(eng_workspace *w, double *hist, int pop, double length)
+{
+    size_t width = w->raw->n_months + 1;
+    long k = (long)floor(length / MDL_DAYS_PER_MONTH);
+    if (k < 0)
+        k = 0;
+    if ((size_t)k > w->raw->n_months)
+        k = (long)w->raw->n_months;
+    hist[(size_t)pop * width + (size_t)k] += 1;
+}
+
+/* Schedules (capacities, inflow rates) at day t: during the warm-up, their value at the start. */
+static inline double sched_at(const mdl_schedule *s, double t)
+{
+    return mdl_schedule_at(s, t > 0 ? t : 0);
+}
+
+/* ---- latent times ------------------------------------------------------------- */
+
+static double cum_hazard(const mdl_table *t, double s, size_t *piece)
+{
+    size_t i = 0;
+    while (i + 1 < t->n && t->x[i + 1] <= s)
+        i++;
+    *piece = i;
+    return t->cum[i] + t->y[i] * (s - t->x[i]);
+}
+
+/* Time until the transition fires, for a person of seniority `seniority`. */
+static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniority)
+{
+    switch (l->kind) {
+    case MDL_HAZARD_CONST:
+        return l->p[0] > 0 ? -log(1.0 - u) / l->p[0] : INFINITY;
+    case MDL_HAZARD_PIECEWISE: {
+        const mdl_table *t = &l->table;
+        double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
+        size_t i;
+        double target = cum_hazard(t, start, &i) - log(1.0 - u);
+        while (i + 1 < t->n && t->cum[i + 1] <= target)
+            i++;
+        if (t->y[i] <= 0)
+            return INFINITY;
+        double at = t->x[i] + (target - t->cum[i]) / t->y[i];
+        double dt = at - start;
+        return dt > 0 ? dt : 0;
+    }
+    case MDL_AFTER_FIXED:
+        return l->p[0];
+    case MDL_AFTER_EXPONENTIAL:
+        return -l->p[0] * log(1.0 - u);
+    case MDL_AFTER_LOGNORMAL:
+        return gsl_cdf_lognormal_Pinv(u, l->p[0], l->p[1]);
+    case MDL_AFTER_GAMMA:
+        return gsl_ran_gamma(r, l->p[0], l->p[1]);
+    case MDL_AFTER_WEIBULL:
+        return gsl_cdf_weibull_Pinv(u, l->p[1], l->p[0]);
+    case MDL_AFTER_UNIFORM:
+        return l->p[0] + u * (l->p[1] - l->p[0]);
+    case MDL_AFTER_EMPIRICAL: {
+        const mdl_table *t = &l->table;
+        size_t i = 0;
+        while (i + 1 < t->n && t->y[i] <= u)
+            i++;
+        double lo_y = i ? t->y[i - 1] : 0, lo_x = i ? t->x[i - 1] : 0;
+        double span = t->y[i] - lo_y;
+        return lo_x + (span > 0 ? (u - lo_y) / span : 0) * (t->x[i] - lo_x);
+    }
+    }
+    return INFINITY;
+}
+
+static int pick(const mdl_dest *d, double u)
+{
+    size_t i = 0;
+    while (i + 1 < d->n && d->cum[i] <= u)
+        i++;
+    return d->state[i];
+}
+
+/* Draws the competing transitions of the person's new state and schedules the earliest. */
+static void schedule(eng_workspace *w, int32_t pi, double t)
+{
+    person *p = &w->persons[pi];
+    const mdl_state *st = &w->m->states[p->state];
+    const mdl_population *pop = &w->m->populations[p->pop];
+    uint32_t visit = p->visits++;
+    double best = INFINITY;
+    for (size_t k = 0; k < st->n_transitions; k++) {
+        const mdl_transition *tr = &st->transitions[k];
+        const mdl_version *v = mdl_version_at(tr, t);
+        if (!v->present)
+            continue;
+        double u[4];
+        rng_block(w->seed, pop->hash, tr->purpose, w->rep, p->serial, visit, u);
+        double u_fire = u[0], u_time = u[1], u_dest = u[2];
+        if (v->law.probability < 1 && !(u_fire < v->law.probability))
+            continue;
+        if (v->law.kind == MDL_AFTER_GAMMA) {
+            /* no cheap inverse: the sampler continues the same stream after the three words */
+            rng_stream(w->rng, w->seed, pop->hash, tr->purpose, w->rep, p->serial, visit);
+            for (int skip = 0; skip < 3; skip++)
+                gsl_rng_get(w->rng);
+        }
+        double dt = latent_time(&v->law, u_time, w->rng, t - p->entry_time);
+        if (t + dt < best) {
+            best = t + dt;
+            p->dest = pick(&v->dest, u_dest);
+            p->flow = (int32_t)tr->flow;
+        }
+    }
+    /* An event past the horizon will never be processed: the person stays put. */
+    p->event_time = best < w->horizon_time ? best : INFINITY;
+    if (p->event_time < INFINITY)
+        heap_push(w, pi);
+}
+
+/* ---- moving persons ---------------------------------------------------------- */
+
+static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit);
+
+static void absorb_or_keep(eng_workspace *w, int32_t pi)
+{
+    person *p = &w->persons[pi];
+    if (p->heap_pos != NONE || p->queued)
+        return;
+    /* Nothing can happen to this person any more: keep the count, free the record. */
+    const mdl_state *st = &w->m->states[p->state];
+    if (!st->outside && p->tracked)
+        spell_record(w, w->raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
+    person_release(w, pi);
+}
+
+static void queue_unlink(eng_workspace *w, int32_t pi, double t)
+{
+    person *p = &w->persons[pi];
+    int r = w->m->states[p->target].resource;
+    if (p->q_prev != NONE)
+        w->persons[p->q_prev].q_next = p->q_next;
+    else
+        w->q_head[r] = p->q_next;
+    if (p->q_next != NONE)
+        w->persons[p->q_next].q_prev = p->q_prev;
+    else
+        w->q_tail[r] = p->q_prev;
+    p->queued = 0;
+    double wait = t - p->state_time;
+    size_t ns = w->m->n_states;
+    row(w, w->raw->wait_count, ns)[p->state] += 1;
+    row(w, w->raw->wait_total, ns)[p->state] += wait;
+    if (wait > 3 * MDL_DAYS_PER_MONTH)
+        row(w, w->raw->wait_over, ns)[p->state] += 1;
+}
+
+/* Admits waiting persons while resource r has room. */
+static void admit(eng_workspace *w, int r, double t)
+{
+    double capacity = sched_at(&w->m->resources[r].capacity, t);
+    while (w->q_head[r] != NONE && (double)w->occupied[r] < capacity) {
+        int32_t pi = w->q_head[r];
+        person *p = &w->persons[pi];
+        int target = p->target;
+        queue_unlink(w, pi, t);
+        if (p->heap_pos != NONE)
+            heap_remove(w, pi);
+        count_change(w, p->state, -1, t);
+        row(w, w->raw->admitted, w->m->n_states)[target] += 1;
+        w->occupied[r]++;
+        enter_state(w, pi, target, t, 1);
+    }
+}
+
+static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit)
+{
+    const mdl_state *st = &w->m->states[s];
+    person *p = &w->persons[pi];
+    if (st->resource >= 0 && !holds_unit) {
+        int r = st->resource;
+        double capacity = sched_at(&w->m->resources[r].capacity, t);
+        if ((double)w->occupied[r] < capacity && w->q_head[r] == NONE) {
+            w->occupied[r]++;
+        } else {
+            p->target = s;
+            p->queued = 1;
+            p->q_next = NONE;
+            p->q_prev = w->q_tail[r];
+            if (w->q_tail[r] != NONE)
+                w->persons[w->q_tail[r]].q_next = pi;
+            else
+                w->q_head[r] = pi;
+            w->q_tail[r] = pi;
+            s = st->queue;
+        }
+    }
+    p->state = s;
+    p->state_time = t;
+    count_change(w, s, +1, t);
+    row(w, w->raw->in, w->m->n_states)[s] += 1;
+    schedule(w, pi, t);
+    absorb_or_keep(w, pi);
+}
+
+static void fire(eng_workspace *w, int32_t pi, double t)
+{
+    const mdl_model *m = w->m;
+    person *p = &w->persons[pi];
+    heap_remove(w, pi);
+    int from = p->state, dest = p->dest, pop = p->pop;
+    row(w, w->raw->flow, m->n_flows)[p->flow] += 1;
+    if (p->queued)
+        queue_unlink(w, pi, t);
+    count_change(w, from, -1, t);
+    int freed = m->states[from].resource;
+    if (freed >= 0)
+        w->occupied[freed]--;
+    int was_in = !m->states[from].outside;
+    int now_in = dest != MDL_OUT && !m->states[dest].outside;
+    if (was_in && !now_in) {
+        row(w, w->raw->exits, m->n_populations)[pop] += 1;
+        if (p->tracked)
+            spell_record(w, w->raw->spell_end, pop, t - p->entry_time);
+    } else if (!was_in && now_in) {
+        row(w, w->raw->returns, m->n_populations)[pop] += 1;
+        p->entry_time = t;
+        p->tracked = t >= 0;
+    }
+    if (freed >= 0)
+        admit(w, freed, t);
+    if (dest == MDL_OUT)
+        person_release(w, pi);
+    else
+        enter_state(w, pi, dest, t, 0);
+}
+
+static int add_person(eng_workspace *w, int pop, int state, double t, double entry_time,
+                      int tracked, pc_err *err)
+{
+    int32_t pi = person_new(w);
+    if (pi == NONE)
+        return pc_fail(err, PC_EINTERNAL, "out of memory (persons)");
+    person *p = &w->persons[pi];
+    memset(p, 0, sizeof *p);
+    p->pop = (int16_t)pop;
+    p->serial = w->next_serial[pop]++;
+    p->entry_time = entry_time;
+    p->tracked = (uint8_t)tracked;
+    p->heap_pos = p->q_prev = p->q_next = p->target = NONE;
+    p->event_time = INFINITY;
+    enter_state(w, pi, state, t, 0);
+    return PC_OK;
+}
+
+/* ---- inflow ------------------------------------------------------------------- */
+
+static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
+{
+    const mdl_population *P = &w->m->populations[pop];
+    double start = k * MDL_DAYS_PER_MONTH;
+    int y, mo;
+    mdl_month_of(w->m, k, &y, &mo);
+    double rate = sched_at(&P->inflow, start) * P->profile[mo - 1];
+    w->arr_n[pop] = w->arr_next[pop] = 0;
+    if (!(rate > 0))
+        return PC_OK;
+    rng_stream(w->rng, w->seed, P->hash, PURPOSE_INFLOW, w->rep, SERIAL_POP, (uint32_t)(k + 65536));
+    if (P->overdispersion > 0) {
+        double cv2 = P->overdispersion * P->overdispersion;
+        rate *= gsl_ran_gamma(w->rng, 1.0 / cv2, cv2);
+    }
+    unsigned n = gsl_ran_poisson(w->rng, rate * MDL_DAYS_PER_MONTH);
+    if (n > w->arr_cap[pop]) {
+        size_t cap = (size_t)n * 2;
+        double *a = realloc(w->arrivals[pop], cap * sizeof *a);
+        if (!a)
+            return pc_fail(err, PC_EINTERNAL, "out of memory (arrivals)");
+        w->arrivals[pop] = a;
+        w->arr_cap[pop] = cap;
+    }
+    /* Order statistics of n uniforms on the month, by normalised exponential spacings. */
+    double *a = w->arrivals[pop], sum = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sum += -log(gsl_rng_uniform(w->rng));
+        a[i] = sum;
+    }
+    sum += -log(gsl_rng_uniform(w->rng));
+    for (unsigned i = 0; i < n; i++)
+        a[i] = start + MDL_DAYS_PER_MONTH * a[i] / sum;
+    w->arr_n[pop] = n;
+    return PC_OK;
+}
+
+static int place_initial(eng_workspace *w, int pop, pc_err *err)
+{
+    const mdl_population *P = &w->m->populations[pop];
+    for (long i = 0; i < P->initial_count; i++) {
+        rng_stream(w->rng, w->seed, P->hash, PURPOSE_INITIAL, w->rep, (uint32_t)i, 0);
+        double u_state = gsl_rng_uniform(w->rng);
+        double u_sen = gsl_rng_uniform(w->rng);
+        double seniority = 0;
+        if (P->initial_seniority.n) {
+            mdl_law bins = {.kind = MDL_AFTER_EMPIRICAL, .table = P->initial_seniority};
+            seniority = latent_time(&bins, u_sen, w->rng, 0);
+        }
+        int rc = add_person(w, pop, pick(&P->initial_state, u_state), 0.0, -seniority, 0, err);
+        if (rc)
+            return rc;
+    }
+    return PC_OK;
+}
+
+/* ---- months --------------------------------------------------------------------- */
+
+static void close_month(eng_workspace *w, double t_end)
+{
+    const mdl_model *m = w->m;
+    for (size_t s = 0; s < m->n_states; s++)
+        count_change(w, (int)s, 0, t_end);
+    if (w->month < 0)
+        return;
+    double *stock = row(w, w->raw->stock, m->n_states);
+    for (size_t s = 0; s < m->n_states; s++)
+        stock[s] = (double)w->count[s];
+}
+
+static int begin_month(eng_workspace *w, int k, pc_err *err)
+{
+    w->month = k;
+    for (size_t p = 0; p < w->m->n_populations; p++) {
+        if (k == 0 && w->warm_months[p] == 0) {
+            int rc = place_initial(w, (int)p, err);
+            if (rc)
+                return rc;
+        }
+        if (k >= -w->warm_months[p]) {
+            int rc = draw_arrivals(w, (int)p, k, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return PC_OK;
+}
+
+int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err)
+{
+    const mdl_model *m = w->m;
+    rec_raw_clear(raw);
+    w->seed = seed;
+    w->rep = replication;
+    w->raw = raw;
+    w->used = 0;
+    w->free_head = NONE;
+    w->heap_n = 0;
+    memset(w->count, 0, m->n_states * sizeof *w->count);
+    for (size_t r = 0; r < m->n_resources; r++) {
+        w->occupied[r] = 0;
+        w->q_head[r] = w->q_tail[r] = NONE;
+    }
+    int k0 = 0;
+    for (size_t p = 0; p < m->n_populations; p++) {
+        w->next_serial[p] = 0;
+        if (-w->warm_months[p] < k0)
+            k0 = -w->warm_months[p];
+    }
+    for (size_t s = 0; s < m->n_states; s++)
+        w->last[s] = k0 * MDL_DAYS_PER_MONTH;
+    w->horizon_time = m->horizon * MDL_DAYS_PER_MONTH;
+    w->next_change = 0;
+    while (w->next_change < w->n_changes && w->changes[w->next_change].t <= k0 * MDL_DAYS_PER_MONTH)
+        w->next_change++;
+    double events = 0;
+    int k = k0;
+    int rc = begin_month(w, k, err);
+    double month_end = (k + 1) * MDL_DAYS_PER_MONTH;
+    while (!rc) {
+        double te = w->heap_n ? w->persons[w->heap[0]].event_time : INFINITY;
+        double ta = INFINITY;
+        int pa = NONE;
+        for (size_t p = 0; p < m->n_populations; p++)
+            if (w->arr_next[p] < w->arr_n[p] && w->arrivals[p][w->arr_next[p]] < ta) {
+                ta = w->arrivals[p][w->arr_next[p]];
+                pa = (int)p;
+            }
+        double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
+        double t = fmin(te, fmin(ta, tc));
+        if (t >= month_end) {
+            close_month(w, month_end);
+            if (++k >= m->horizon)
+                break;
+            rc = begin_month(w, k, err);
+            month_end = (k + 1) * MDL_DAYS_PER_MONTH;
+            continue;
+        }
+        events += 1;
+        if (tc <= t) {
+            admit(w, w->changes[w->next_change++].resource, tc);
+        } else if (ta <= te) {
+            w->arr_next[pa]++;
+            row(w, raw->arrivals, m->n_populations)[pa] += 1;
+            rc = add_person(w, pa, m->populations[pa].entry, ta, ta, ta >= 0, err);
+        } else {
+            fire(w, w->heap[0], te);
+        }
+    }
+    if (rc)
+        return rc;
+    /* Spells still running at the horizon are censored there. */
+    for (size_t i = 0; i < w->used; i++) {
+        const person *p = &w->persons[i];
+        if (p->state != NONE && p->tracked && !m->states[p->state].outside)
+            spell_record(w, raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
+    }
+    raw->events = events;
+    return PC_OK;
+}

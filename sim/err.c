@@ -1,0 +1,62 @@
+/* err — status codes, error messages, logging (see err.h). */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pc_fail(pc_err *err, int status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+int pc_fail_at(pc_err *err, const char *file, int line, const char *key, const char *fmt, ...)
+{
+    if (err) {
+        char what[PC_ERR_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        if (line > 0)
+            snprintf(err->msg, sizeof err->msg, "%.300s:%d: %.160s: %.540s", file ? file : "?",
+                     line, key ? key : "?", what);
+        else
+            snprintf(err->msg, sizeof err->msg, "%.300s: %.160s: %.540s", file ? file : "?",
+                     key ? key : "?", what);
+    }
+    return PC_EINPUT;
+}
+
+void pc_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("parcours: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void *pc_calloc(size_t n, size_t size)
+{
+    if (n == 0 || size == 0)
+        n = size = 1;
+    return calloc(n, size);
+}
+
+char *pc_strdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *copy = malloc(len);
+    if (copy)
+        memcpy(copy, s, len);
+    return copy;
+}

@@ -1,0 +1,205 @@
+/* mc — replications over OpenMP threads, summaries across replications (see mc.h). */
+#include "mc.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "eng.h"
+
+#define MC_MAX_VALUES (2000u * 1000u * 1000u / 8u) /* 2 GB of series */
+
+void mc_result_free(mc_result *r)
+{
+    if (!r)
+        return;
+    rec_catalog_free(r->catalog);
+    free(r->values);
+    free(r->spell_end);
+    free(r->spell_cens);
+    free(r);
+}
+
+const double *mc_series(const mc_result *r, size_t rep, size_t var)
+{
+    return r->values + (rep * r->n_vars + var) * r->n_months;
+}
+
+static double now_seconds(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
+}
+
+static void progress(size_t done, size_t total)
+{
+    int width = 40, filled = (int)(width * done / (total ? total : 1));
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu replications", filled,
+            "########################################", width - filled, "", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
+{
+    *out = NULL;
+    if (opt->reps < 1)
+        return pc_fail(err, PC_EINPUT, "replications: expected at least 1");
+    mc_result *r = pc_calloc(1, sizeof *r);
+    if (!r)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    r->model = m;
+    r->reps = opt->reps;
+    r->seed = opt->seed;
+    r->n_months = (size_t)m->horizon;
+    r->n_populations = m->n_populations;
+    r->catalog = rec_catalog_alloc(m);
+    if (!r->catalog) {
+        mc_result_free(r);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    r->n_vars = r->catalog->n;
+    double cells = (double)r->reps * (double)r->n_vars * (double)r->n_months;
+    if (cells > MC_MAX_VALUES) {
+        size_t n_vars = r->n_vars;
+        mc_result_free(r);
+        return pc_fail(err, PC_EINPUT,
+                       "replications: %zu replications of %zu series over %d "
+                       "months need more than 2 GB; use fewer replications",
+                       opt->reps, n_vars, m->horizon);
+    }
+    size_t spell_width = m->n_populations * (r->n_months + 1);
+    r->values = malloc((size_t)cells * sizeof(double));
+    r->spell_end = pc_calloc(r->reps * spell_width, sizeof(double));
+    r->spell_cens = pc_calloc(r->reps * spell_width, sizeof(double));
+    if (!r->values || !r->spell_end || !r->spell_cens) {
+        mc_result_free(r);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    int status = PC_OK;
+    size_t done = 0;
+    double events = 0;
+    int show = opt->progress && isatty(STDERR_FILENO);
+    int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    double t0 = now_seconds();
+#pragma omp parallel num_threads(threads) reduction(+ : events)
+    {
+        eng_workspace *w = eng_alloc(m);
+        rec_raw *raw = rec_raw_alloc(m);
+        pc_err local;
+        int rc = (w && raw) ? PC_OK : PC_EINTERNAL;
+        if (rc)
+            snprintf(local.msg, sizeof local.msg, "out of memory");
+#pragma omp for schedule(dynamic, 1)
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            int failed;
+#pragma omp atomic read
+            failed = status;
+            if (rc || failed)
+                continue;
+            rc = eng_run(w, opt->seed, (uint32_t)rep, raw, &local);
+            if (rc)
+                continue;
+            rec_derive(m, r->catalog, raw, r->values + rep * r->n_vars * r->n_months);
+            memcpy(r->spell_end + rep * spell_width, raw->spell_end, spell_width * sizeof(double));
+            memcpy(r->spell_cens + rep * spell_width, raw->spell_cens,
+                   spell_width * sizeof(double));
+            events += raw->events;
+            size_t now;
+#pragma omp atomic capture
+            now = ++done;
+            if (show) {
+#pragma omp critical(mc_progress)
+                progress(now, r->reps);
+            }
+        }
+        if (rc) {
+#pragma omp critical(mc_status)
+            if (!status) {
+                status = rc;
+                if (err)
+                    *err = local;
+            }
+        }
+        eng_free(w);
+        rec_raw_free(raw);
+    }
+    r->seconds = now_seconds() - t0;
+    r->events = events;
+    if (status) {
+        mc_result_free(r);
+        return status;
+    }
+    *out = r;
+    return PC_OK;
+}
+
+void mc_summarise(double *sample, size_t n, mc_summary *s)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(sample[i]))
+            sample[used++] = sample[i];
+    s->n = used;
+    if (used == 0) {
+        s->mean = s->sd = s->p05 = s->p25 = s->p50 = s->p75 = s->p95 = NAN;
+        return;
+    }
+    gsl_sort(sample, 1, used);
+    s->mean = gsl_stats_mean(sample, 1, used);
+    s->sd = used > 1 ? gsl_stats_sd_m(sample, 1, used, s->mean) : 0.0;
+    s->p05 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.05);
+    s->p25 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.25);
+    s->p50 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.50);
+    s->p75 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.75);
+    s->p95 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.95);
+}
+
+size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *years)
+{
+    const mdl_model *m = r->model;
+    const rec_var *v = &r->catalog->vars[var];
+    const double *x = mc_series(r, rep, var);
+    const double *num = v->kind == REC_RATIO ? mc_series(r, rep, v->num) : NULL;
+    const double *den = v->kind == REC_RATIO ? mc_series(r, rep, v->den) : NULL;
+    size_t n = 0;
+    double sum = 0, sum_den = 0;
+    int months = 0, year = -1;
+    for (size_t k = 0; k <= r->n_months; k++) {
+        int y = 0, mo;
+        if (k < r->n_months)
+            mdl_month_of(m, (int)k, &y, &mo);
+        if (k == r->n_months || (year >= 0 && y != year)) {
+            double value;
+            if (v->kind == REC_FLOW)
+                value = sum;
+            else if (v->kind == REC_RATIO)
+                value = sum_den > 0 ? sum / sum_den : NAN;
+            else
+                value = sum / months;
+            years[n] = year;
+            out[n++] = value;
+            sum = sum_den = 0;
+            months = 0;
+        }
+        if (k == r->n_months)
+            break;
+        year = y;
+        months++;
+        if (v->kind == REC_RATIO) {
+            sum += num[k];
+            sum_den += den[k];
+        } else {
+            sum += x[k];
+        }
+    }
+    return n;
+}

@@ -1,0 +1,56 @@
+/* mc — Monte Carlo: replications over threads, kept whole for exact quantiles.
+ *
+ * mc_run runs replications 0..reps-1 of a model; replication r always uses the
+ * streams of (seed, r), whichever thread runs it, so the result does not
+ * depend on the number of threads.  The result keeps every replication's
+ * monthly series of every variable. */
+#ifndef PARCOURS_MC_H
+#define PARCOURS_MC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+#include "rec.h"
+
+typedef struct {
+    size_t reps;
+    uint32_t seed;
+    int threads;  /* 0: OpenMP's default */
+    int progress; /* draw a progress bar on stderr */
+} mc_options;
+
+typedef struct {
+    const mdl_model *model; /* borrowed */
+    rec_catalog *catalog;
+    size_t reps, n_vars, n_months;
+    uint32_t seed;
+    double *values; /* [rep][var][month] */
+    size_t n_populations;
+    double *spell_end, *spell_cens; /* [rep][population][n_months + 1] */
+    double events;                  /* total over replications */
+    double seconds;                 /* wall time of the replications */
+} mc_result;
+
+int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err);
+void mc_result_free(mc_result *r);
+
+/* The monthly series of variable var in replication rep. */
+const double *mc_series(const mc_result *r, size_t rep, size_t var);
+
+/* Summary of a sample (sorted in place): mean, sd, and type-7 quantiles
+ * p05 p25 p50 p75 p95.  NaN entries are ignored; *n_used says how many were not. */
+typedef struct {
+    double mean, sd, p05, p25, p50, p75, p95;
+    size_t n;
+} mc_summary;
+
+void mc_summarise(double *sample, size_t n, mc_summary *s);
+
+/* Yearly aggregate of a monthly series by the variable's kind: writes one value
+ * per calendar year touched by the horizon into out (n_years of them), using
+ * the other series for ratios.  Returns the number of years. */
+size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *years);
+
+#endif

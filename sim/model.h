@@ -1,0 +1,215 @@
+/* model — the resolved, immutable model a replication runs.
+ *
+ * A model is built once from files (mdl_load: INI and CSV through cfg, then
+ * validated and resolved here) and is read-only afterwards, so any number of
+ * threads may run replications on it at once.  Every duration is in days from
+ * the first day of the start month; a month is 365.25/12 days, a year 365.25.
+ * Rates are per day.  Dated changes ("[set YYYY-MM]" in a scenario) are kept as
+ * versions: the version in force at the time of a draw is the one used, and
+ * times drawn earlier stand (DESIGN.md). */
+#ifndef PARCOURS_MODEL_H
+#define PARCOURS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define MDL_DAYS_PER_MONTH (365.25 / 12.0)
+#define MDL_DAYS_PER_YEAR  365.25
+#define MDL_OUT            (-1) /* destination: the person leaves the model */
+#define MDL_MAX_MONTHS     1200 /* horizon limit: 100 years */
+
+typedef enum { MDL_CLOCK_STATE = 0, MDL_CLOCK_ENTRY = 1 } mdl_clock;
+
+typedef enum {
+    MDL_HAZARD_CONST,      /* p[0] = rate per day */
+    MDL_HAZARD_PIECEWISE,  /* table: x = start of each piece (days, x[0] = 0), y = rate per day */
+    MDL_AFTER_FIXED,       /* p[0] = duration */
+    MDL_AFTER_EXPONENTIAL, /* p[0] = mean */
+    MDL_AFTER_LOGNORMAL,   /* p[0] = mu, p[1] = sigma of log(days); p[2], p[3] = mean, sd as written
+                            */
+    MDL_AFTER_GAMMA,       /* p[0] = shape, p[1] = scale */
+    MDL_AFTER_WEIBULL,     /* p[0] = shape, p[1] = scale */
+    MDL_AFTER_UNIFORM,     /* p[0] = min, p[1] = max */
+    MDL_AFTER_EMPIRICAL, /* table: x = upper bound of each bin (days), y = cumulative probability */
+} mdl_law_kind;
+
+/* A step or bin table; cum is the cumulative hazard at x[i] for piecewise hazards. */
+typedef struct {
+    size_t n;
+    double *x;
+    double *y;
+    double *cum;
+} mdl_table;
+
+typedef struct {
+    mdl_law_kind kind;
+    mdl_clock clock; /* hazards only: which clock the rate is a function of */
+    double p[4];
+    mdl_table table;
+    double probability; /* "with P": the transition fires with this probability, else never */
+} mdl_law;
+
+/* A categorical destination: state indices (or MDL_OUT) with cumulative shares. */
+typedef struct {
+    size_t n;
+    int *state;
+    double *cum;
+} mdl_dest;
+
+/* One version of a transition, in force from `from` (days; -inf for the base version). */
+typedef struct {
+    double from;
+    int present; /* 0: the transition does not exist in this period */
+    mdl_law law;
+    mdl_dest dest;
+    char *text; /* the value as written, for `parcours check` */
+    char *file;
+    int line;
+} mdl_version;
+
+typedef struct {
+    char *name;       /* the key after "on." */
+    uint32_t purpose; /* RNG purpose: hash of "state.on.name" */
+    size_t flow;      /* index of this transition's flow series */
+    size_t n_versions;
+    mdl_version *versions; /* sorted by from */
+} mdl_transition;
+
+/* A dated step function: value[i] from from[i] on; `before` earlier than from[0]. */
+typedef struct {
+    size_t n;
+    double *from;
+    double *value;
+    double before;
+} mdl_schedule;
+
+typedef struct {
+    char *name;
+    char *label;
+    int population;
+    int outside;  /* tracked but not counted in the population (after an exit, for returns) */
+    int resource; /* resource this state requires, or -1 */
+    int queue;    /* state where persons wait for the resource, or -1 */
+    int is_queue; /* some state names this one as its queue */
+    size_t n_transitions;
+    mdl_transition *transitions;
+} mdl_state;
+
+typedef struct {
+    char *name;
+    char *label;
+    uint32_t hash;         /* RNG key part */
+    int entry;             /* entry state */
+    mdl_schedule inflow;   /* persons per day */
+    double profile[12];    /* multipliers by calendar month (1 = flat) */
+    double overdispersion; /* coefficient of variation of a monthly gamma rate multiplier */
+    long initial_count;
+    mdl_dest initial_state;
+    mdl_table initial_seniority; /* empirical: upper bounds in days, cumulative probability */
+    double warmup;               /* days simulated before the start, 0 for none */
+} mdl_population;
+
+typedef struct {
+    char *name;
+    char *label;
+    mdl_schedule capacity; /* places */
+    double etp_weight;     /* ETP per occupied place */
+} mdl_resource;
+
+typedef enum {
+    MDL_COST_PERSON_MONTH, /* amount x person-months in the states */
+    MDL_COST_ENTRY,        /* amount x entries into the states */
+    MDL_COST_UNIT_YEAR,    /* amount x resource ETP-years (funded capacity, or occupied) */
+    MDL_COST_STAFF_YEAR,   /* amount x staff ETP-years */
+} mdl_cost_kind;
+
+typedef struct {
+    char *name;
+    char *label;
+    int funder;
+    mdl_cost_kind per;
+    size_t n_states;
+    int *states;
+    int resource;
+    int occupied; /* unit-year: 1 = pay for occupied places, 0 = funded capacity */
+    int staff;
+    mdl_schedule amount;      /* euros per unit, by date */
+    double indexation;        /* yearly rate, compounded monthly from the start */
+    mdl_schedule index_table; /* if n > 0: multiplicative factor by date instead of the rate */
+} mdl_cost;
+
+typedef struct {
+    char *name;
+    char *label;
+    size_t n_states;
+    int *states;
+    mdl_schedule caseload; /* persons per ETP */
+} mdl_staff;
+
+/* A dated change, as written, for display and the manifest. */
+typedef struct {
+    char *date; /* YYYY-MM */
+    char *key;
+    char *value;
+    char *file;
+    int line;
+} mdl_change;
+
+typedef struct {
+    char *name;   /* [model] name */
+    char *id;     /* scenario identifier: the file name without .ini, or [run] scenario */
+    char *label;  /* [scenario] label, or the model name */
+    char *source; /* path of the file loaded */
+    int start_year, start_month;
+    int horizon; /* months */
+    size_t n_populations, n_states, n_resources, n_costs, n_staff, n_funders, n_flows, n_changes;
+    mdl_population *populations;
+    mdl_state *states;
+    mdl_resource *resources;
+    mdl_cost *costs;
+    mdl_staff *staff;
+    char **funders;
+    mdl_change *changes;
+    struct cfg_doc *doc;     /* the merged document, for the manifest */
+    struct mdl_arena *arena; /* owns every allocation above */
+} mdl_model;
+
+/* Loads a model or scenario file (or a run manifest) and resolves it.
+ * Returns PC_OK and *out, or PC_EINPUT with err naming file:line: key. */
+int mdl_load(const char *path, mdl_model **out, pc_err *err);
+
+/* Resolves an already merged document (takes ownership of doc, even on failure). */
+int mdl_resolve(struct cfg_doc *doc, mdl_model **out, pc_err *err);
+
+void mdl_free(mdl_model *m);
+
+/* Prints the resolved model for an analyst (`parcours check`). */
+void mdl_print(FILE *f, const mdl_model *m);
+
+/* Index of a named state / resource / population / staff / cost, or -1. */
+int mdl_state_index(const mdl_model *m, const char *name);
+int mdl_resource_index(const mdl_model *m, const char *name);
+int mdl_population_index(const mdl_model *m, const char *name);
+
+/* Value of a schedule at day t. */
+double mdl_schedule_at(const mdl_schedule *s, double t);
+
+/* Version of a transition in force at day t (never NULL). */
+const mdl_version *mdl_version_at(const mdl_transition *tr, double t);
+
+/* Day (from the start) of the first day of calendar month year-month. */
+double mdl_day_of(const mdl_model *m, int year, int month);
+
+/* Calendar year and month (1-12) of model month index k (0 = start month). */
+void mdl_month_of(const mdl_model *m, int k, int *year, int *month);
+
+/* Cost index factor (indexation) at day t. */
+double mdl_cost_index(const mdl_cost *c, double t);
+
+/* 32-bit FNV-1a hash used for RNG keys. */
+uint32_t mdl_hash(const char *s);
+
+#endif

@@ -1,0 +1,510 @@
+/* out — a run's folder, written whole or not at all (see out.h).
+ *
+ * The files are written into DIR.tmp-XXXXXX beside DIR with the usual
+ * interrupting signals blocked, then renamed into place; an earlier run folder
+ * at DIR is moved aside first and removed after.  A signal arriving meanwhile
+ * is delivered once the folder is complete, or once the temporary is removed. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "out.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+
+/* ---- small file helpers ------------------------------------------------------ */
+
+/* snprintf that reports truncation: 0 if the whole text fit. */
+static int fmt(char *buf, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fmt(char *buf, size_t size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(buf, size, format, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int mkdir_parents(const char *dir)
+{
+    char buf[4096];
+    if (strlen(dir) >= sizeof buf)
+        return -1;
+    strcpy(buf, dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+/* Writes a CSV field, quoted only when it must be. */
+static void put_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void put_number(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs(",NA", f);
+    else
+        fprintf(f, ",%.10g", v);
+}
+
+static FILE *open_in(const char *dir, const char *name, char *path, size_t size)
+{
+    if (fmt(path, size, "%s/%s", dir, name))
+        return NULL;
+    return fopen(path, "w");
+}
+
+static int close_checked(FILE *f, const char *path, pc_err *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
+    return PC_OK;
+}
+
+/* ---- CSV files ------------------------------------------------------------------ */
+
+static void put_summary(FILE *f, double *sample, size_t n)
+{
+    mc_summary s;
+    mc_summarise(sample, n, &s);
+    put_number(f, s.mean);
+    put_number(f, s.sd);
+    put_number(f, s.p05);
+    put_number(f, s.p25);
+    put_number(f, s.p50);
+    put_number(f, s.p75);
+    put_number(f, s.p95);
+    fputc('\n', f);
+}
+
+static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
+{
+    char path[4096];
+    FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
+    if (!f)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95\n", f);
+    for (size_t v = 0; v < r->n_vars; v++)
+        for (size_t k = 0; k < r->n_months; k++) {
+            int y, mo;
+            mdl_month_of(r->model, (int)k, &y, &mo);
+            for (size_t rep = 0; rep < r->reps; rep++)
+                sample[rep] = mc_series(r, rep, v)[k];
+            put_field(f, r->model->id);
+            fputc(',', f);
+            put_field(f, r->catalog->vars[v].name);
+            fprintf(f, ",%04d-%02d", y, mo);
+            put_summary(f, sample, r->reps);
+        }
+    return close_checked(f, path, err);
+}
+
+static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_err *err)
+{
+    char path[4096];
+    size_t max_years = r->n_months / 12 + 2;
+    double *by_rep = malloc(r->reps * max_years * sizeof(double));
+    int *years = malloc(max_years * sizeof(int));
+    if (!by_rep || !years) {
+        free(by_rep);
+        free(years);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    FILE *f = open_in(dir, "yearly.csv", path, sizeof path);
+    if (!f) {
+        free(by_rep);
+        free(years);
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    }
+    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95\n", f);
+    for (size_t v = 0; v < r->n_vars; v++) {
+        size_t ny = 0;
+        for (size_t rep = 0; rep < r->reps; rep++)
+            ny = mc_yearly(r, rep, v, by_rep + rep * max_years, years);
+        for (size_t y = 0; y < ny; y++) {
+            for (size_t rep = 0; rep < r->reps; rep++)
+                sample[rep] = by_rep[rep * max_years + y];
+            put_field(f, r->model->id);
+            fputc(',', f);
+            put_field(f, r->catalog->vars[v].name);
+            fprintf(f, ",%d", years[y]);
+            put_summary(f, sample, r->reps);
+        }
+    }
+    free(by_rep);
+    free(years);
+    return close_checked(f, path, err);
+}
+
+/* Total of a series over the horizon by its kind. */
+static double series_total(const mc_result *r, size_t rep, size_t v)
+{
+    const rec_var *var = &r->catalog->vars[v];
+    const double *x = mc_series(r, rep, v);
+    if (var->kind == REC_STOCK)
+        return x[r->n_months - 1];
+    if (var->kind == REC_RATIO) {
+        double num = 0, den = 0;
+        const double *a = mc_series(r, rep, var->num), *b = mc_series(r, rep, var->den);
+        for (size_t k = 0; k < r->n_months; k++) {
+            num += a[k];
+            den += b[k];
+        }
+        return den > 0 ? num / den : NAN;
+    }
+    double s = 0;
+    for (size_t k = 0; k < r->n_months; k++)
+        s += x[k];
+    return var->kind == REC_MEAN ? s / (double)r->n_months : s;
+}
+
+static int write_replications(const char *dir, const mc_result *r, pc_err *err)
+{
+    char path[4096];
+    FILE *f = open_in(dir, "replications.csv", path, sizeof path);
+    if (!f)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fputs("replication,seed", f);
+    for (size_t v = 0; v < r->n_vars; v++) {
+        fputc(',', f);
+        put_field(f, r->catalog->vars[v].name);
+    }
+    fputc('\n', f);
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        fprintf(f, "%zu,%u", rep, (unsigned)r->seed);
+        for (size_t v = 0; v < r->n_vars; v++)
+            put_number(f, series_total(r, rep, v));
+        fputc('\n', f);
+    }
+    return close_checked(f, path, err);
+}
+
+static int write_survival(const char *dir, const mc_result *r, double *sample, pc_err *err)
+{
+    char path[4096];
+    size_t h = r->n_months, width = h + 1;
+    double *surv = malloc(r->reps * (width + 1) * sizeof(double));
+    if (!surv)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    FILE *f = open_in(dir, "survival.csv", path, sizeof path);
+    if (!f) {
+        free(surv);
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    }
+    fputs("scenario,population,month,mean,p05,p50,p95\n", f);
+    for (size_t p = 0; p < r->n_populations; p++) {
+        /* Kaplan-Meier by whole months, per replication. */
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            const double *end = r->spell_end + (rep * r->n_populations + p) * width;
+            const double *cens = r->spell_cens + (rep * r->n_populations + p) * width;
+            double at_risk = 0, s = 1;
+            for (size_t j = 0; j < width; j++)
+                at_risk += end[j] + cens[j];
+            double *out = surv + rep * (width + 1);
+            out[0] = at_risk > 0 ? 1.0 : NAN;
+            for (size_t n = 0; n < width; n++) {
+                if (at_risk > 0)
+                    s *= 1.0 - end[n] / at_risk;
+                else
+                    s = NAN;
+                out[n + 1] = s;
+                at_risk -= end[n] + cens[n];
+            }
+        }
+        for (size_t n = 0; n <= h; n++) {
+            for (size_t rep = 0; rep < r->reps; rep++)
+                sample[rep] = surv[rep * (width + 1) + n];
+            mc_summary s;
+            mc_summarise(sample, r->reps, &s);
+            put_field(f, r->model->id);
+            fputc(',', f);
+            put_field(f, r->model->populations[p].name);
+            fprintf(f, ",%zu", n);
+            put_number(f, s.mean);
+            put_number(f, s.p05);
+            put_number(f, s.p50);
+            put_number(f, s.p95);
+            fputc('\n', f);
+        }
+    }
+    free(surv);
+    return close_checked(f, path, err);
+}
+
+int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
+{
+    double *sample = malloc(r->reps * sizeof(double));
+    if (!sample)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = write_monthly(dir, r, sample, err);
+    if (!rc)
+        rc = write_yearly(dir, r, sample, err);
+    if (!rc)
+        rc = write_replications(dir, r, err);
+    if (!rc)
+        rc = write_survival(dir, r, sample, err);
+    free(sample);
+    return rc;
+}
+
+/* ---- manifest ------------------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in)
+        return -1;
+    FILE *out = fopen(to, "wb");
+    if (!out) {
+        fclose(in);
+        return -1;
+    }
+    char buf[8192];
+    size_t n;
+    int bad = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            bad = 1;
+    bad |= ferror(in);
+    fclose(in);
+    if (fclose(out) != 0)
+        bad = 1;
+    return bad ? -1 : 0;
+}
+
+/* Copies every table a value names into dir/tables/ and writes the value with the copy's path. */
+static int put_value(FILE *f, const char *dir, const char *value, char (*copied)[2][1024],
+                     size_t *n_copied, size_t max_copied, pc_err *err)
+{
+    const char *p = value;
+    const char *t;
+    while ((t = strstr(p, "table(")) != NULL) {
+        const char *start = t + 6, *close = strchr(start, ')');
+        if (!close)
+            break;
+        const char *semi = memchr(start, ';', (size_t)(close - start));
+        const char *path = semi ? semi + 1 : start;
+        while (*path == ' ')
+            path++;
+        size_t pl = (size_t)(close - path);
+        while (pl && path[pl - 1] == ' ')
+            pl--;
+        char src[1024];
+        if (pl == 0 || pl >= sizeof src)
+            break;
+        memcpy(src, path, pl);
+        src[pl] = '\0';
+        const char *dst = NULL;
+        for (size_t i = 0; i < *n_copied; i++)
+            if (!strcmp(copied[i][0], src))
+                dst = copied[i][1];
+        if (!dst) {
+            if (*n_copied == max_copied)
+                return pc_fail(err, PC_EINTERNAL, "too many tables");
+            const char *base = strrchr(src, '/');
+            base = base ? base + 1 : src;
+            char *slot = copied[*n_copied][1];
+            char full[4096];
+            if (fmt(slot, 1024, "tables/%zu-%s", *n_copied + 1, base) ||
+                fmt(full, sizeof full, "%s/%s", dir, slot) || copy_file(src, full) != 0)
+                return pc_fail(err, PC_EINPUT, "%s: cannot copy table into the run folder", src);
+            memcpy(copied[*n_copied][0], src, pl + 1);
+            dst = slot;
+            (*n_copied)++;
+        }
+        fwrite(p, 1, (size_t)(path - p), f);
+        fputs(dst, f);
+        p = path + pl;
+    }
+    fputs(p, f);
+    return PC_OK;
+}
+
+/* Writes "key = value", continuing long values on indented lines, split at single
+ * blanks so that reading joins them back exactly. */
+static void put_wrapped(FILE *f, const char *key, const char *value)
+{
+    const size_t width = 150;
+    fprintf(f, "%s = ", key);
+    size_t used = strlen(key) + 3, len = strlen(value), start = 0;
+    while (len - start + used > width) {
+        size_t cut = 0;
+        for (size_t i = start + 1; i + 1 < len && i - start + used <= width; i++)
+            if (value[i] == ' ' && value[i - 1] != ' ' && value[i + 1] != ' ' &&
+                !strchr(";#[", value[i + 1]))
+                cut = i;
+        if (!cut)
+            break;
+        fwrite(value + start, 1, cut - start, f);
+        fputs("\n    ", f);
+        start = cut + 1;
+        used = 4;
+    }
+    fputs(value + start, f);
+    fputc('\n', f);
+}
+
+static int write_manifest(const char *dir, const mc_result *r, const out_info *info, pc_err *err)
+{
+    char path[4096];
+    const cfg_doc *doc = r->model->doc;
+    if (fmt(path, sizeof path, "%s/tables", dir) || mkdir(path, 0777) != 0)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    size_t max_copied = 0;
+    for (size_t i = 0; i < doc->n; i++)
+        max_copied += doc->sections[i].n * 4;
+    char(*copied)[2][1024] = calloc(max_copied ? max_copied : 1, sizeof *copied);
+    if (!copied)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    size_t n_copied = 0;
+    FILE *f = open_in(dir, "manifest.ini", path, sizeof path);
+    if (!f) {
+        free(copied);
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    }
+    fprintf(f, "; parcours run manifest: `parcours run manifest.ini` reproduces this run.\n");
+    int rc = PC_OK;
+    for (size_t i = 0; i < doc->n && !rc; i++) {
+        const cfg_section *s = &doc->sections[i];
+        if (!strcmp(s->name, "run"))
+            continue;
+        fprintf(f, "\n[%s]\n", s->name);
+        for (size_t k = 0; k < s->n && !rc; k++) {
+            char *value = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream(&value, &len);
+            if (!mem) {
+                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                break;
+            }
+            rc = put_value(mem, dir, s->entries[k].value, copied, &n_copied, max_copied, err);
+            if (fclose(mem) != 0 && !rc)
+                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            if (!rc)
+                put_wrapped(f, s->entries[k].key, value);
+            free(value);
+        }
+    }
+    free(copied);
+    fprintf(f, "\n[run]\nscenario = %s\nseed = %u\nreplications = %zu\nversion = %s\n",
+            r->model->id, (unsigned)r->seed, r->reps, info && info->version ? info->version : "");
+    if (info && info->command) {
+        /* one line, no inline-comment marker: the command is informative only */
+        fputs("command = ", f);
+        for (const char *c = info->command; *c; c++)
+            fputc(*c == '\n' || *c == ';' ? ' ' : *c, f);
+        fputc('\n', f);
+    }
+    int crc = close_checked(f, path, err);
+    return rc ? rc : crc;
+}
+
+/* ---- the folder ------------------------------------------------------------------ */
+
+static int is_run_folder(const char *dir)
+{
+    char path[4096];
+    return fmt(path, sizeof path, "%s/manifest.ini", dir) == 0 && access(path, F_OK) == 0;
+}
+
+int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_err *err)
+{
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    if (dl == 0 || dl > 3000)
+        return pc_fail(err, PC_EUSAGE, "output folder: bad name '%s'", dir);
+    char target[4096], tmp[4096], old[4096];
+    memcpy(target, dir, dl);
+    target[dl] = '\0';
+    struct stat st;
+    int exists = stat(target, &st) == 0;
+    if (exists && !S_ISDIR(st.st_mode))
+        return pc_fail(err, PC_EINPUT, "%s: exists and is not a folder", target);
+    if (exists && !is_run_folder(target)) {
+        if (rmdir(target) != 0)
+            return pc_fail(err, PC_EINPUT,
+                           "%s: exists and is not a parcours run folder; "
+                           "choose another --out",
+                           target);
+        exists = 0;
+    }
+    if (mkdir_parents(target) != 0)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create parent folders: %s", target,
+                       strerror(errno));
+    sigset_t block, saved;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &saved);
+    int rc = PC_OK;
+    if (fmt(tmp, sizeof tmp, "%s.tmp-XXXXXX", target) || !mkdtemp(tmp)) {
+        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", tmp, strerror(errno));
+        sigprocmask(SIG_SETMASK, &saved, NULL);
+        return rc;
+    }
+    chmod(tmp, 0755);
+    rc = out_write_csv(tmp, r, err);
+    if (!rc)
+        rc = write_manifest(tmp, r, info, err);
+    if (!rc && exists) {
+        if (fmt(old, sizeof old, "%s.old-XXXXXX", target) || !mkdtemp(old) ||
+            rename(target, old) != 0)
+            rc = pc_fail(err, PC_EINTERNAL, "%s: cannot replace: %s", target, strerror(errno));
+    }
+    if (!rc && rename(tmp, target) != 0) {
+        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", target, strerror(errno));
+        if (exists)
+            rename(old, target);
+    }
+    if (rc)
+        remove_tree(tmp);
+    else if (exists)
+        remove_tree(old);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    return rc;
+}

@@ -1,0 +1,342 @@
+/* rec — the output variables of a model and their derivation from raw counts.
+ *
+ * One walk over the model both names the variables (rec_catalog_alloc) and
+ * computes them (rec_derive), so the two can never disagree on the order. */
+#include "rec.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- raw counts -------------------------------------------------------------- */
+
+rec_raw *rec_raw_alloc(const mdl_model *m)
+{
+    rec_raw *r = pc_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    size_t h = (size_t)m->horizon, ns = m->n_states, np = m->n_populations;
+    r->n_months = h;
+    r->n_states = ns;
+    r->n_flows = m->n_flows;
+    r->n_populations = np;
+    r->stock = pc_calloc(h * ns, sizeof(double));
+    r->days = pc_calloc(h * ns, sizeof(double));
+    r->in = pc_calloc(h * ns, sizeof(double));
+    r->flow = pc_calloc(h * (m->n_flows ? m->n_flows : 1), sizeof(double));
+    r->arrivals = pc_calloc(h * np, sizeof(double));
+    r->returns = pc_calloc(h * np, sizeof(double));
+    r->exits = pc_calloc(h * np, sizeof(double));
+    r->admitted = pc_calloc(h * ns, sizeof(double));
+    r->wait_count = pc_calloc(h * ns, sizeof(double));
+    r->wait_total = pc_calloc(h * ns, sizeof(double));
+    r->wait_over = pc_calloc(h * ns, sizeof(double));
+    r->spell_end = pc_calloc(np * (h + 1), sizeof(double));
+    r->spell_cens = pc_calloc(np * (h + 1), sizeof(double));
+    if (!r->stock || !r->days || !r->in || !r->flow || !r->arrivals || !r->returns || !r->exits ||
+        !r->admitted || !r->wait_count || !r->wait_total || !r->wait_over || !r->spell_end ||
+        !r->spell_cens) {
+        rec_raw_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void rec_raw_free(rec_raw *r)
+{
+    if (!r)
+        return;
+    free(r->stock);
+    free(r->days);
+    free(r->in);
+    free(r->flow);
+    free(r->arrivals);
+    free(r->returns);
+    free(r->exits);
+    free(r->admitted);
+    free(r->wait_count);
+    free(r->wait_total);
+    free(r->wait_over);
+    free(r->spell_end);
+    free(r->spell_cens);
+    free(r);
+}
+
+void rec_raw_clear(rec_raw *r)
+{
+    size_t h = r->n_months, ns = r->n_states, np = r->n_populations;
+    size_t nf = r->n_flows ? r->n_flows : 1;
+    memset(r->stock, 0, h * ns * sizeof(double));
+    memset(r->days, 0, h * ns * sizeof(double));
+    memset(r->in, 0, h * ns * sizeof(double));
+    memset(r->flow, 0, h * nf * sizeof(double));
+    memset(r->arrivals, 0, h * np * sizeof(double));
+    memset(r->returns, 0, h * np * sizeof(double));
+    memset(r->exits, 0, h * np * sizeof(double));
+    memset(r->admitted, 0, h * ns * sizeof(double));
+    memset(r->wait_count, 0, h * ns * sizeof(double));
+    memset(r->wait_total, 0, h * ns * sizeof(double));
+    memset(r->wait_over, 0, h * ns * sizeof(double));
+    memset(r->spell_end, 0, np * (h + 1) * sizeof(double));
+    memset(r->spell_cens, 0, np * (h + 1) * sizeof(double));
+    r->events = 0;
+}
+
+/* ---- the walk ------------------------------------------------------------------ */
+
+typedef struct {
+    rec_catalog *cat; /* naming pass, or NULL */
+    double *values;   /* computing pass, or NULL */
+    size_t h;
+    size_t next;
+    int oom;
+} walk;
+
+/* Declares the next variable; returns its month row when computing, else NULL. */
+static double *var(walk *w, rec_kind kind, size_t num, size_t den, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static double *var(walk *w, rec_kind kind, size_t num, size_t den, const char *fmt, ...)
+{
+    size_t idx = w->next++;
+    if (w->cat) {
+        char name[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(name, sizeof name, fmt, ap);
+        va_end(ap);
+        rec_var *v = &w->cat->vars[idx];
+        v->name = pc_strdup(name);
+        v->kind = kind;
+        v->num = num;
+        v->den = den;
+        w->cat->n = idx + 1;
+        if (!v->name)
+            w->oom = 1;
+        return NULL;
+    }
+    return w->values ? w->values + idx * w->h : NULL;
+}
+
+static double state_sum(const double *base, size_t ns, size_t k, const size_t *states, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += base[k * ns + states[i]];
+    return s;
+}
+
+static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = (size_t)m->horizon, ns = m->n_states, np = m->n_populations;
+    size_t nf = m->n_flows ? m->n_flows : 1;
+    const double dpm = MDL_DAYS_PER_MONTH;
+    double *o;
+    for (size_t p = 0; p < np; p++) {
+        const char *pn = m->populations[p].name;
+        if ((o = var(w, REC_STOCK, 0, 0, "stock.%s", pn)))
+            for (size_t k = 0; k < h; k++) {
+                double s = 0;
+                for (size_t st = 0; st < ns; st++)
+                    if (m->states[st].population == (int)p && !m->states[st].outside)
+                        s += raw->stock[k * ns + st];
+                o[k] = s;
+            }
+        if ((o = var(w, REC_FLOW, 0, 0, "entries.%s", pn)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->arrivals[k * np + p] + raw->returns[k * np + p];
+        if ((o = var(w, REC_FLOW, 0, 0, "arrivals.%s", pn)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->arrivals[k * np + p];
+        if ((o = var(w, REC_FLOW, 0, 0, "returns.%s", pn)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->returns[k * np + p];
+        if ((o = var(w, REC_FLOW, 0, 0, "exits.%s", pn)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->exits[k * np + p];
+    }
+    for (size_t s = 0; s < ns; s++) {
+        const mdl_state *st = &m->states[s];
+        if ((o = var(w, REC_STOCK, 0, 0, "stock.%s", st->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->stock[k * ns + s];
+        if ((o = var(w, REC_FLOW, 0, 0, "in.%s", st->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->in[k * ns + s];
+        for (size_t t = 0; t < st->n_transitions; t++)
+            if ((o = var(w, REC_FLOW, 0, 0, "flow.%s.%s", st->name, st->transitions[t].name)))
+                for (size_t k = 0; k < h; k++)
+                    o[k] = raw->flow[k * nf + st->transitions[t].flow];
+    }
+    for (size_t s = 0; s < ns; s++) {
+        const mdl_state *st = &m->states[s];
+        if (!st->is_queue)
+            continue;
+        if ((o = var(w, REC_STOCK, 0, 0, "queue.%s", st->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->stock[k * ns + s];
+        size_t count = w->next;
+        if ((o = var(w, REC_FLOW, 0, 0, "wait.%s.count", st->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->wait_count[k * ns + s];
+        size_t total = w->next;
+        if ((o = var(w, REC_FLOW, 0, 0, "wait.%s.total", st->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->wait_total[k * ns + s];
+        size_t over = w->next;
+        if ((o = var(w, REC_FLOW, 0, 0, "wait.%s.over3m", st->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = raw->wait_over[k * ns + s];
+        if ((o = var(w, REC_RATIO, total, count, "wait.%s.mean", st->name)))
+            for (size_t k = 0; k < h; k++) {
+                double c = raw->wait_count[k * ns + s];
+                o[k] = c > 0 ? raw->wait_total[k * ns + s] / c : NAN;
+            }
+        if ((o = var(w, REC_RATIO, over, count, "wait.%s.share3m", st->name)))
+            for (size_t k = 0; k < h; k++) {
+                double c = raw->wait_count[k * ns + s];
+                o[k] = c > 0 ? raw->wait_over[k * ns + s] / c : NAN;
+            }
+    }
+    for (size_t r = 0; r < m->n_resources; r++) {
+        const mdl_resource *res = &m->resources[r];
+        size_t idx[256], n = 0;
+        for (size_t s = 0; s < ns && n < 256; s++)
+            if (m->states[s].resource == (int)r)
+                idx[n++] = s;
+        if ((o = var(w, REC_STOCK, 0, 0, "occupied.%s", res->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = state_sum(raw->stock, ns, k, idx, n);
+        if ((o = var(w, REC_STOCK, 0, 0, "etp.%s", res->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = state_sum(raw->stock, ns, k, idx, n) * res->etp_weight;
+        if ((o = var(w, REC_STOCK, 0, 0, "capacity.%s", res->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = mdl_schedule_at(&res->capacity, k * dpm);
+        if ((o = var(w, REC_STOCK, 0, 0, "funded.%s", res->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = mdl_schedule_at(&res->capacity, k * dpm) * res->etp_weight;
+        if ((o = var(w, REC_FLOW, 0, 0, "admitted.%s", res->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = state_sum(raw->admitted, ns, k, idx, n);
+    }
+    size_t staff_first = w->next;
+    for (size_t i = 0; i < m->n_staff; i++) {
+        const mdl_staff *sf = &m->staff[i];
+        if ((o = var(w, REC_MEAN, 0, 0, "staff.%s", sf->name)))
+            for (size_t k = 0; k < h; k++) {
+                double days = 0;
+                for (size_t j = 0; j < sf->n_states; j++)
+                    days += raw->days[k * ns + (size_t)sf->states[j]];
+                o[k] = days / dpm / mdl_schedule_at(&sf->caseload, k * dpm);
+            }
+    }
+    size_t cost_first = w->next;
+    for (size_t c = 0; c < m->n_costs; c++) {
+        const mdl_cost *co = &m->costs[c];
+        if (!(o = var(w, REC_FLOW, 0, 0, "cost.%s", co->name)))
+            continue;
+        for (size_t k = 0; k < h; k++) {
+            double t = k * dpm;
+            double price = mdl_schedule_at(&co->amount, t) * mdl_cost_index(co, t), units = 0;
+            switch (co->per) {
+            case MDL_COST_PERSON_MONTH:
+                for (size_t j = 0; j < co->n_states; j++)
+                    units += raw->days[k * ns + (size_t)co->states[j]] / dpm;
+                break;
+            case MDL_COST_ENTRY:
+                for (size_t j = 0; j < co->n_states; j++)
+                    units += raw->in[k * ns + (size_t)co->states[j]];
+                break;
+            case MDL_COST_UNIT_YEAR: {
+                const mdl_resource *res = &m->resources[co->resource];
+                double places = 0;
+                if (co->occupied) {
+                    for (size_t s = 0; s < ns; s++)
+                        if (m->states[s].resource == co->resource)
+                            places += raw->days[k * ns + s] / dpm;
+                } else {
+                    places = mdl_schedule_at(&res->capacity, t);
+                }
+                units = places * res->etp_weight / 12.0;
+                break;
+            }
+            case MDL_COST_STAFF_YEAR:
+                units = w->values[(staff_first + (size_t)co->staff) * h + k] / 12.0;
+                break;
+            }
+            o[k] = price * units;
+        }
+    }
+    for (size_t f = 0; f < m->n_funders; f++)
+        if ((o = var(w, REC_FLOW, 0, 0, "funder.%s", m->funders[f])))
+            for (size_t k = 0; k < h; k++) {
+                double s = 0;
+                for (size_t c = 0; c < m->n_costs; c++)
+                    if (m->costs[c].funder == (int)f)
+                        s += w->values[(cost_first + c) * h + k];
+                o[k] = s;
+            }
+    if ((o = var(w, REC_FLOW, 0, 0, "cost.total")))
+        for (size_t k = 0; k < h; k++) {
+            double s = 0;
+            for (size_t c = 0; c < m->n_costs; c++)
+                s += w->values[(cost_first + c) * h + k];
+            o[k] = s;
+        }
+}
+
+static size_t count_vars(const mdl_model *m)
+{
+    size_t n = 5 * m->n_populations + 2 * m->n_states + m->n_flows + 5 * m->n_resources +
+               m->n_staff + m->n_costs + m->n_funders + 1;
+    for (size_t s = 0; s < m->n_states; s++)
+        n += m->states[s].is_queue ? 6 : 0;
+    return n;
+}
+
+rec_catalog *rec_catalog_alloc(const mdl_model *m)
+{
+    rec_catalog *c = pc_calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->vars = pc_calloc(count_vars(m), sizeof *c->vars);
+    if (!c->vars) {
+        free(c);
+        return NULL;
+    }
+    walk w = {.cat = c, .h = (size_t)m->horizon};
+    run_walk(m, NULL, &w);
+    if (w.oom) {
+        rec_catalog_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void rec_catalog_free(rec_catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        free(c->vars[i].name);
+    free(c->vars);
+    free(c);
+}
+
+long rec_find(const rec_catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->vars[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+void rec_derive(const mdl_model *m, const rec_catalog *c, const rec_raw *raw, double *values)
+{
+    (void)c;
+    walk w = {.values = values, .h = (size_t)m->horizon};
+    run_walk(m, raw, &w);
+}

@@ -1,0 +1,66 @@
+/* rec — monthly records: what a replication counts, and the variables derived from it.
+ *
+ * The engine fills an rec_raw (counts by month, state, transition, queue,
+ * population) and knows nothing of costs or staff.  rec_catalog_alloc lists
+ * the output variables of a model (DESIGN.md and docs/format.md) and
+ * rec_derive turns one replication's raw counts into those variables, month by
+ * month: stocks, flows, waits, resource occupancy and ETP, staff ETP, each cost
+ * line with its indexation, each funder. */
+#ifndef PARCOURS_REC_H
+#define PARCOURS_REC_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+typedef enum {
+    REC_STOCK, /* value at month end; yearly: mean of the months */
+    REC_FLOW,  /* total during the month; yearly: sum */
+    REC_MEAN,  /* average over the month (staff ETP); yearly: mean of the months */
+    REC_RATIO, /* num / den of two flow variables; yearly: ratio of sums */
+} rec_kind;
+
+typedef struct {
+    char *name;
+    rec_kind kind;
+    size_t num, den; /* REC_RATIO: indices of the numerator and denominator variables */
+} rec_var;
+
+typedef struct {
+    size_t n;
+    rec_var *vars;
+} rec_catalog;
+
+/* One replication's raw counts; arrays are [month][item], months 0..horizon-1. */
+typedef struct {
+    size_t n_months, n_states, n_flows, n_populations;
+    double *stock;      /* persons in each state at month end */
+    double *days;       /* person-days in each state during the month */
+    double *in;         /* entries into each state */
+    double *flow;       /* firings of each transition */
+    double *arrivals;   /* [month][population] new persons */
+    double *returns;    /* [month][population] returns from an outside state */
+    double *exits;      /* [month][population] exits to an outside state or out */
+    double *admitted;   /* [month][state] admissions from the queue into the state */
+    double *wait_count; /* [month][state] waits ended in queue state */
+    double *wait_total; /* [month][state] their total, days */
+    double *wait_over;  /* [month][state] those longer than 3 months */
+    double *spell_end;  /* [population][n_months + 1] spells ended, by whole months of length */
+    double *spell_cens; /* [population][n_months + 1] spells still running at the horizon */
+    double events;      /* events processed (benchmarks) */
+} rec_raw;
+
+rec_raw *rec_raw_alloc(const mdl_model *m);
+void rec_raw_free(rec_raw *r);
+void rec_raw_clear(rec_raw *r);
+
+rec_catalog *rec_catalog_alloc(const mdl_model *m);
+void rec_catalog_free(rec_catalog *c);
+
+/* Index of a variable by name, or -1. */
+long rec_find(const rec_catalog *c, const char *name);
+
+/* Fills values[var * n_months + month] for every variable of the catalog. */
+void rec_derive(const mdl_model *m, const rec_catalog *c, const rec_raw *raw, double *values);
+
+#endif

@@ -1,0 +1,51 @@
+/* report — the committee report: scenarios run side by side, their charts and key figures.
+ *
+ * report_main runs each scenario with the same seed (common random numbers)
+ * through the engine (mdl_load, mc_run, out_write_run) into DIR/<scenario>/,
+ * then report_build draws every chart of each run (DIR/<scenario>/charts/) and
+ * the overlays of all of them (DIR/compare/), and writes DIR/key-figures.csv and
+ * DIR/index.html: one self-contained page (inline CSS, no script, no external
+ * address, relative links only) with each scenario's label and dated changes, a
+ * table of key figures with their 90 % intervals, every chart with links to its
+ * SVG and to the CSV it was drawn from, and the run files.  The first scenario
+ * is the reference the others are compared with.
+ *
+ * When charts cannot be drawn (gnuplot missing or failing) the run files, the
+ * key figures and the page are still written, and the error is returned. */
+#ifndef PARCOURS_REPORT_H
+#define PARCOURS_REPORT_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "plot.h"
+
+/* A dated change a scenario makes ([set YYYY-MM] key = value). */
+typedef struct {
+    const char *date, *key, *value;
+} report_change;
+
+typedef struct {
+    const char *name;             /* its folder under the report folder */
+    const char *label;            /* its title; NULL: from its manifest */
+    const char *source;           /* the scenario file, shown in the page; may be NULL */
+    const report_change *changes; /* NULL: read the [set ...] sections of its manifest */
+    size_t n_changes;
+} report_scenario;
+
+typedef struct {
+    plot_lang lang;
+    unsigned formats;      /* chart formats; 0 means PNG and SVG (the page shows PNG) */
+    const char *templates; /* as plot_options.templates */
+} report_options;
+
+/* Writes the report of the run folders dir/<scenarios[i].name>.  PC_OK, PC_EINPUT
+ * (a run folder unreadable, charts not drawn: err says why) or PC_EINTERNAL. */
+int report_build(const char *dir, const report_scenario *scenarios, size_t n,
+                 const report_options *opt, pc_err *err);
+
+/* `parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T] [--lang fr|en]`:
+ * returns the exit status. */
+int report_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,31 @@
+/* rng — Philox4x32-10 (Random123) as a gsl_rng_type, with keyed streams.
+ *
+ * A stream is named by (seed, population, purpose, replication, person serial,
+ * visit): the key holds the seed and a mix of the population and purpose
+ * hashes, the counter holds the visit, serial and replication, and its first
+ * word counts 4-word blocks within the stream.  rng_stream re-keys an
+ * existing gsl_rng in place (no allocation), so one generator per thread
+ * serves every stream.  Uniforms are (k + 0.5) / 2^32: never 0 nor 1, so
+ * inverse CDFs are always finite. */
+#ifndef PARCOURS_RNG_H
+#define PARCOURS_RNG_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+/* The generator type: gsl_rng_alloc(rng_philox()). */
+const gsl_rng_type *rng_philox(void);
+
+/* Points r (allocated with rng_philox) at the start of a stream. */
+void rng_stream(gsl_rng *r, uint32_t seed, uint32_t population, uint32_t purpose,
+                uint32_t replication, uint32_t serial, uint32_t visit);
+
+/* The first four uniforms of a stream, as rng_stream then four gsl_rng_uniform
+ * calls would give them, without going through a generator. */
+void rng_block(uint32_t seed, uint32_t population, uint32_t purpose, uint32_t replication,
+               uint32_t serial, uint32_t visit, double u[4]);
+
+/* The key word mixing a population and a purpose hash (exposed for collision checks). */
+uint32_t rng_mix(uint32_t population, uint32_t purpose);
+
+#endif

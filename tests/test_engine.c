@@ -1,0 +1,258 @@
+/* test_engine — exact behaviours of one replication: fixed delays land in the right
+ * month, absorbing states keep their persons, capacities are never exceeded and a
+ * capacity increase admits the queue at once, dated changes take effect at their
+ * date, costs, staff and funders follow their definitions to the cent.
+ * (Distributional checks against analytic results are in test_stats.c.) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "mc.h"
+#include "model.h"
+
+/* Loads text and runs reps replications; NULL (and a failed check) on error. */
+static mc_result *run_text(tc_ctx *t, const char *name, const char *text, size_t reps,
+                           mdl_model **model)
+{
+    const char *path = tc_write(t, name, text);
+    pc_err err;
+    *model = NULL;
+    if (mdl_load(path, model, &err)) {
+        CHECK(t, 0, "%s loads: %s", name, err.msg);
+        return NULL;
+    }
+    mc_options opt = {.reps = reps, .seed = 7, .threads = 2};
+    mc_result *r;
+    if (mc_run(*model, &opt, &r, &err)) {
+        CHECK(t, 0, "%s runs: %s", name, err.msg);
+        mdl_free(*model);
+        *model = NULL;
+        return NULL;
+    }
+    return r;
+}
+
+static const double *series(tc_ctx *t, const mc_result *r, size_t rep, const char *var)
+{
+    long v = rec_find(r->catalog, var);
+    if (v < 0) {
+        CHECK(t, 0, "variable %s exists", var);
+        return NULL;
+    }
+    return mc_series(r, rep, (size_t)v);
+}
+
+static void test_fixed_and_absorbing(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run_text(t, "fixed.ini",
+                            "[model]\nname = f\nstart = 2020-01\nhorizon = 6\n"
+                            "[population p]\nentry = a\ninitial.count = 100\n"
+                            "[state a]\non.go = after fixed(45d) -> b\n"
+                            "[state b]\nlabel = absorbing\n",
+                            3, &m);
+    if (!r)
+        return;
+    int ok = 1;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        const double *a = series(t, r, rep, "stock.a"), *b = series(t, r, rep, "stock.b");
+        const double *go = series(t, r, rep, "flow.a.go");
+        if (!a || !b || !go)
+            break;
+        /* month 0 ends at day 30.44 (< 45): all still in a; month 1 ends at 60.9: all in b */
+        ok &= a[0] == 100 && b[0] == 0 && a[1] == 0 && b[1] == 100 && b[5] == 100;
+        ok &= go[0] == 0 && go[1] == 100 && go[2] == 0;
+    }
+    CHECK(t, ok,
+          "fixed(45d) moves all 100 persons during the second month; an absorbing "
+          "state keeps them");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+static void test_capacity(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run_text(t, "cap.ini",
+                            "[model]\nname = c\nstart = 2020-01\nhorizon = 24\n"
+                            "[population p]\nentry = pre\ninflow.rate = 20/m\n"
+                            "initial.count = 30\n"
+                            "[state pre]\non.go = after uniform(min=1d, max=20d) -> svc\n"
+                            "[state svc]\nresource = places\nqueue = wait\n"
+                            "on.done = after exponential(mean=4m) -> out\n"
+                            "[state wait]\non.give_up = hazard 0.1/m -> out\n"
+                            "[resource places]\ncapacity = 2020-01:0, 2020-07:40, 2021-01:60\n",
+                            20, &m);
+    if (!r)
+        return;
+    int within = 1, admitted_at_once = 1, waits = 1;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        const double *occ = series(t, r, rep, "occupied.places");
+        const double *cap = series(t, r, rep, "capacity.places");
+        const double *q = series(t, r, rep, "queue.wait");
+        const double *adm = series(t, r, rep, "admitted.places");
+        const double *wc = series(t, r, rep, "wait.wait.count");
+        const double *gv = series(t, r, rep, "flow.wait.give_up");
+        if (!occ || !cap || !q || !adm || !wc || !gv)
+            return;
+        for (size_t k = 0; k < r->n_months; k++) {
+            within &= occ[k] <= cap[k];
+            /* every wait that ended was an admission or a give-up */
+            waits &= fabs(wc[k] - (adm[k] + gv[k])) < 1e-9;
+        }
+        /* Before July nobody is served; in July the queue (about 100) fills the 40 places. */
+        admitted_at_once &= occ[5] == 0 && occ[6] == 40 && q[6] > 0;
+    }
+    CHECK(t, within, "occupied places never exceed the capacity at any month end");
+    CHECK(t, admitted_at_once,
+          "no admission while the capacity is 0; the opening fills all 40 "
+          "places from the queue");
+    CHECK(t, waits, "each ended wait is either an admission or a departure from the queue");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+static void test_dated_change(tc_ctx *t)
+{
+    mdl_model *m;
+    const char *dir_model = "[model]\nname = d\nstart = 2020-01\nhorizon = 12\n"
+                            "[population p]\nentry = a\ninflow.rate = 0/y\n"
+                            "[state a]\non.go = after fixed(10d) -> b\n"
+                            "[state b]\non.leave = after fixed(1d) -> out\n";
+    tc_write(t, "dm.ini", dir_model);
+    mc_result *r = run_text(t, "ds.ini",
+                            "[scenario]\nmodel = dm.ini\n"
+                            "[set 2020-04]\npopulation.p.inflow.rate = 600/y\n"
+                            "[set 2020-07]\nstate.a.on.go = after fixed(100d) -> b\n",
+                            5, &m);
+    if (!r)
+        return;
+    int ok = 1, slow = 1;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        const double *arr = series(t, r, rep, "arrivals.p"), *go = series(t, r, rep, "flow.a.go");
+        const double *in = series(t, r, rep, "in.a");
+        if (!arr || !go || !in)
+            return;
+        ok &= arr[0] == 0 && arr[1] == 0 && arr[2] == 0 && arr[3] > 0;
+        /* Entrants of July on wait 100 days: none of them leaves a before October. */
+        double in_before_july = in[3] + in[4] + in[5];
+        double out_by_sept = go[3] + go[4] + go[5] + go[6] + go[7] + go[8];
+        slow &= out_by_sept <= in_before_july && out_by_sept >= in[3] + in[4];
+    }
+    CHECK(t, ok, "an inflow set from 2020-04 starts exactly then");
+    CHECK(t, slow,
+          "a delay changed from 2020-07 applies to entrants from that date; earlier "
+          "draws stand");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+static void test_exits_returns(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run_text(t, "ret.ini",
+                            "[model]\nname = r\nstart = 2020-01\nhorizon = 12\n"
+                            "[population p]\nentry = a\ninitial.count = 1000\n"
+                            "[state a]\non.exit = after fixed(10d) -> gone\n"
+                            "[state gone]\noutside = yes\n"
+                            "on.back = with 0 after fixed(1d) -> a\n",
+                            2, &m);
+    if (!r)
+        return;
+    const double *ex = series(t, r, 0, "exits.p"), *st = series(t, r, 0, "stock.p");
+    const double *gone = series(t, r, 0, "stock.gone"), *ret = series(t, r, 0, "returns.p");
+    if (ex && st && gone && ret)
+        CHECK(t, ex[0] == 1000 && st[0] == 0 && gone[11] == 1000 && ret[11] == 0,
+              "moving to an outside state is an exit; 'with 0' never fires");
+    mc_result_free(r);
+    mdl_free(m);
+    r = run_text(t, "ret1.ini",
+                 "[model]\nname = r\nstart = 2020-01\nhorizon = 3\n"
+                 "[population p]\nentry = a\ninitial.count = 1000\n"
+                 "[state a]\non.exit = after fixed(10d) -> gone\n"
+                 "[state b]\nlabel = after return\n"
+                 "[state gone]\noutside = yes\non.back = with 1 after fixed(30d) -> b\n",
+                 2, &m);
+    if (!r)
+        return;
+    ret = series(t, r, 0, "returns.p");
+    const double *entries = series(t, r, 0, "entries.p"), *b = series(t, r, 0, "stock.b");
+    if (ret && entries && b)
+        CHECK(t, ret[1] == 1000 && entries[1] == 1000 && b[2] == 1000,
+              "'with 1' always fires: returns count as entries");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+static void test_costs(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run_text(t, "cost.ini",
+                            "[model]\nname = k\nstart = 2020-01\nhorizon = 24\n"
+                            "[population p]\nentry = a\ninitial.count = 100\n"
+                            "[state a]\nlabel = stays\n"
+                            "[state s]\nresource = places\nqueue = q\n"
+                            "[state q]\nlabel = queue\n"
+                            "[resource places]\ncapacity = 12\netp.weight = 0.5\n"
+                            "[staff ref]\nstates = a\ncaseload = 50\n"
+                            "[cost alloc]\nfunder = departement\nper = person-month\n"
+                            "states = a\namount = 10\nindexation = 12%/y\n"
+                            "[cost aide]\nfunder = etat\nper = unit-year\nresource = places\n"
+                            "amount = 1200\n"
+                            "[cost staffing]\nfunder = departement\nper = staff-year\n"
+                            "staff = ref\namount = 2020-01:60000, 2021-01:72000\n",
+                            1, &m);
+    if (!r)
+        return;
+    const double *alloc = series(t, r, 0, "cost.alloc"), *aide = series(t, r, 0, "cost.aide");
+    const double *staff = series(t, r, 0, "staff.ref"), *sc = series(t, r, 0, "cost.staffing");
+    const double *dep = series(t, r, 0, "funder.departement"), *tot = series(t, r, 0, "cost.total");
+    const double *etp = series(t, r, 0, "funded.places");
+    if (!alloc || !aide || !staff || !sc || !dep || !tot || !etp)
+        return;
+    CHECK(t, fabs(alloc[0] - 1000) < 1e-6 && fabs(alloc[12] - 1120) < 1e-6,
+          "person-month cost: 100 persons x 10 EUR, indexed 12%%/y after a year (%.6f, %.6f)",
+          alloc[0], alloc[12]);
+    CHECK(t, fabs(aide[0] - 600) < 1e-9 && fabs(etp[0] - 6) < 1e-12,
+          "unit-year cost: 12 places x 0.5 ETP x 1200 EUR / 12 a month (%.6f)", aide[0]);
+    CHECK(t, fabs(staff[0] - 2) < 1e-9 && fabs(sc[0] - 10000) < 1e-6 && fabs(sc[12] - 12000) < 1e-6,
+          "staff: 100 persons / caseload 50 = 2 ETP; cost follows its dated amount");
+    CHECK(t, fabs(dep[5] - (alloc[5] + sc[5])) < 1e-6 && fabs(tot[5] - (dep[5] + aide[5])) < 1e-6,
+          "funder and total sums");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+static void test_warmup(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run_text(t, "warm.ini",
+                            "[model]\nname = w\nstart = 2020-01\nhorizon = 2\n"
+                            "[population p]\nentry = a\ninflow.rate = 100/m\nwarmup = 5y\n"
+                            "[state a]\non.leave = after exponential(mean=2m) -> out\n",
+                            10, &m);
+    if (!r)
+        return;
+    double mean = 0;
+    for (size_t rep = 0; rep < r->reps; rep++)
+        mean += series(t, r, rep, "stock.a")[0] / (double)r->reps;
+    /* Steady state is 100/m x 2 m = 200 persons; sd of the mean of 10 Poisson(200) ~ 4.5. */
+    CHECK(t, fabs(mean - 200) < 25, "a 5-year warm-up starts near the steady state (%.1f vs 200)",
+          mean);
+    const double *arr = series(t, r, 0, "arrivals.p");
+    CHECK(t, arr && arr[0] > 50, "arrivals are recorded from the start only");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+void suite_engine(tc_ctx *t)
+{
+    test_fixed_and_absorbing(t);
+    test_capacity(t);
+    test_dated_change(t);
+    test_exits_returns(t);
+    test_costs(t);
+    test_warmup(t);
+}

@@ -1,0 +1,1055 @@
+/* test_plot — charts and the committee page, drawn from run folders written here by hand.
+ *
+ * The run folders are synthetic (known values, five years from 2020-01), so
+ * these tests need neither the engine nor time: they draw every chart type
+ * through gnuplot, read the PNG files back (signature, IHDR size, pixels inflated
+ * here and counted), check the SVG files are well-formed XML holding the
+ * expected series, compare the charts' data files with monthly.csv and
+ * yearly.csv, try to smuggle commands through a label, check the same inputs
+ * give the same SVG bytes, and check the page's links, images and key figures. */
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "plot.h"
+#include "report.h"
+
+#define MONTHS 60
+#define NBSP   "\xE2\x80\xAF"
+
+/* ---- synthetic run folders -------------------------------------------------- */
+
+/* The mean of a variable in month k (0-based) of a run shifted by `shift`. */
+static double monthly_mean(const char *var, int k, double shift)
+{
+    if (!strcmp(var, "stock.rsa"))
+        return 16000.25 - 20.5 * k * (1 + shift);
+    if (!strcmp(var, "entries.rsa"))
+        return 620.5 + (k % 12);
+    if (!strcmp(var, "exits.rsa"))
+        return 640.75 + shift * 10;
+    if (!strcmp(var, "queue.iae_queue"))
+        return 80 + 20 * sin(k / 6.0) - 10 * shift;
+    if (!strcmp(var, "wait.iae_queue.share3m"))
+        return k % 5 == 4 ? NAN : 0.3 + 0.1 * sin(k / 5.0);
+    if (!strcmp(var, "etp.iae_places"))
+        return 140.125 + shift * 5;
+    if (!strcmp(var, "funded.iae_places"))
+        return 150;
+    if (!strcmp(var, "staff.referents"))
+        return 110 - 0.25 * k;
+    if (!strcmp(var, "cost.allocation") || !strcmp(var, "funder.departement"))
+        return 7.6e6 - 1e4 * k;
+    if (!strcmp(var, "cost.aide_poste") || !strcmp(var, "funder.etat"))
+        return 1.5e6 + 1e3 * shift;
+    if (!strcmp(var, "cost.total"))
+        return 9.1e6 - 1e4 * k + 1e3 * shift;
+    return 0;
+}
+
+static const char *const run_vars[] = {"stock.rsa",
+                                       "entries.rsa",
+                                       "exits.rsa",
+                                       "queue.iae_queue",
+                                       "wait.iae_queue.share3m",
+                                       "etp.iae_places",
+                                       "funded.iae_places",
+                                       "staff.referents",
+                                       "cost.allocation",
+                                       "cost.aide_poste",
+                                       "cost.total",
+                                       "funder.departement",
+                                       "funder.etat"};
+#define N_RUN_VARS (sizeof run_vars / sizeof run_vars[0])
+
+static void write_stat(FILE *f, double mean, double sd)
+{
+    if (isnan(mean)) {
+        fputs(",NA,NA,NA,NA,NA,NA,NA\n", f);
+        return;
+    }
+    fprintf(f, ",%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", mean, sd, mean - 1.645 * sd,
+            mean - 0.674 * sd, mean, mean + 0.674 * sd, mean + 1.645 * sd);
+}
+
+/* Writes tmpdir/name as `parcours run` would; returns its path in buf. */
+static const char *make_run(tc_ctx *t, const char *name, const char *label, double shift, char *buf,
+                            size_t size)
+{
+    tc_path(t, name, buf, size);
+    mkdir(buf, 0777);
+    char path[600];
+    snprintf(path, sizeof path, "%s/manifest.ini", buf);
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "[model]\nname = Dr\xC3\xB4me \xE2\x80\x94 RSA\nstart = 2020-01\nhorizon = %d\n\n"
+            "[scenario]\nlabel = %s\ndescription = Un sc\xC3\xA9nario <b>de test</b> & plus\n\n"
+            "[population rsa]\nlabel = Allocataires du RSA\nentry = orientation\n\n"
+            "[state iae_queue]\nlabel = File d'attente IAE\n\n"
+            "[resource iae_places]\nlabel = Postes IAE\n\n"
+            "[cost allocation]\nlabel = Allocation RSA\nfunder = departement\n\n"
+            "[cost aide_poste]\nlabel = Aide au poste\nfunder = etat\n\n"
+            "[staff referents]\nlabel = R\xC3\xA9"
+            "f\xC3\xA9rents uniques\n\n"
+            "[set 2021-01]\nresource.iae_places.capacity = 180\n\n"
+            "[run]\nseed = 7\nreplications = 10\n",
+            MONTHS, label);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/monthly.csv", buf);
+    f = fopen(path, "w");
+    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95\n", f);
+    for (size_t v = 0; v < N_RUN_VARS; v++)
+        for (int k = 0; k < MONTHS; k++) {
+            fprintf(f, "%s,%s,%04d-%02d", name, run_vars[v], 2020 + k / 12, k % 12 + 1);
+            double mean = monthly_mean(run_vars[v], k, shift);
+            write_stat(f, mean, fabs(mean) * 0.01 + 1);
+        }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/yearly.csv", buf);
+    f = fopen(path, "w");
+    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95\n", f);
+    for (size_t v = 0; v <= N_RUN_VARS; v++)
+        for (int y = 0; y < MONTHS / 12; y++) {
+            const char *var = v < N_RUN_VARS ? run_vars[v] : "wait.iae_queue.mean";
+            double mean = 0;
+            for (int m = 0; m < 12; m++)
+                mean += monthly_mean(var, 12 * y + m, shift);
+            if (!strncmp(var, "stock.", 6) || !strncmp(var, "etp.", 4) ||
+                !strncmp(var, "funded.", 7) || !strncmp(var, "staff.", 6))
+                mean /= 12;
+            if (v == N_RUN_VARS)
+                mean = 45.5 + y;
+            if (!strcmp(var, "wait.iae_queue.share3m"))
+                mean = 0.3;
+            fprintf(f, "%s,%s,%d", name, var, 2020 + y);
+            write_stat(f, mean, fabs(mean) * 0.02 + 1);
+        }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/survival.csv", buf);
+    f = fopen(path, "w");
+    fputs("scenario,population,month,mean,p05,p50,p95\n", f);
+    for (int k = 0; k <= MONTHS; k++) {
+        double s = exp(-k / (30.0 * (1 + shift)));
+        fprintf(f, "%s,rsa,%d,%.6f,%.6f,%.6f,%.6f\n", name, k, s, s * 0.9, s, fmin(1, s * 1.1));
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/replications.csv", buf);
+    f = fopen(path, "w");
+    fputs("replication,seed,funder.departement,funder.etat,cost.total\n", f);
+    for (int r = 0; r < 10; r++)
+        fprintf(f, "%d,7,%.2f,%.2f,%.2f\n", r, 4.4e8 + 1e6 * r, 9e7 + 1e5 * r * (1 + shift),
+                5.3e8 + 1.1e6 * r);
+    fclose(f);
+    return buf;
+}
+
+/* ---- reading files back ------------------------------------------------------- */
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *data = NULL;
+    size_t n = 0, cap = 0, got;
+    unsigned char chunk[65536];
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (n + got + 1 > cap) {
+            cap = (n + got + 1) * 2;
+            unsigned char *bigger = realloc(data, cap);
+            if (!bigger) {
+                free(data);
+                fclose(f);
+                return NULL;
+            }
+            data = bigger;
+        }
+        memcpy(data + n, chunk, got);
+        n += got;
+    }
+    fclose(f);
+    if (!data)
+        data = calloc(1, 1);
+    else
+        data[n] = '\0';
+    *len = n;
+    return data;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* ---- a small inflate (RFC 1951), enough to read PNG pixels back ------------------ */
+
+typedef struct {
+    const unsigned char *in;
+    size_t in_len, pos;
+    unsigned long bitbuf;
+    int bitcnt;
+    unsigned char *out;
+    size_t out_len, out_cap;
+    int bad;
+} inflater;
+
+typedef struct {
+    short count[16];
+    short symbol[320];
+} huffman;
+
+static int get_bits(inflater *s, int need)
+{
+    unsigned long val = s->bitbuf;
+    while (s->bitcnt < need) {
+        if (s->pos >= s->in_len) {
+            s->bad = 1;
+            return 0;
+        }
+        val |= (unsigned long)s->in[s->pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    s->bitbuf = val >> need;
+    s->bitcnt -= need;
+    return (int)(val & ((1UL << need) - 1));
+}
+
+static void put_byte(inflater *s, unsigned char b)
+{
+    if (s->out_len == s->out_cap) {
+        s->bad = 1;
+        return;
+    }
+    s->out[s->out_len++] = b;
+}
+
+static void build(huffman *h, const short *length, int n)
+{
+    short offs[16];
+    memset(h->count, 0, sizeof h->count);
+    for (int i = 0; i < n; i++)
+        h->count[length[i]]++;
+    offs[1] = 0;
+    for (int len = 1; len < 15; len++)
+        offs[len + 1] = (short)(offs[len] + h->count[len]);
+    for (int i = 0; i < n; i++)
+        if (length[i])
+            h->symbol[offs[length[i]]++] = (short)i;
+}
+
+static int decode_symbol(inflater *s, const huffman *h)
+{
+    int code = 0, first = 0, index = 0;
+    for (int len = 1; len <= 15 && !s->bad; len++) {
+        code |= get_bits(s, 1);
+        int count = h->count[len];
+        if (code - count < first)
+            return h->symbol[index + (code - first)];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    s->bad = 1;
+    return 0;
+}
+
+static void inflate_codes(inflater *s, const huffman *lencode, const huffman *distcode)
+{
+    static const short lbase[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+                                    31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static const short lext[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                   2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    static const short dbase[30] = {1,    2,    3,    4,    5,    7,    9,    13,    17,    25,
+                                    33,   49,   65,   97,   129,  193,  257,  385,   513,   769,
+                                    1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+    static const short dext[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
+                                   6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+    while (!s->bad) {
+        int sym = decode_symbol(s, lencode);
+        if (sym < 256) {
+            put_byte(s, (unsigned char)sym);
+        } else if (sym == 256) {
+            return;
+        } else {
+            sym -= 257;
+            if (sym >= 29) {
+                s->bad = 1;
+                return;
+            }
+            int len = lbase[sym] + get_bits(s, lext[sym]);
+            int dsym = decode_symbol(s, distcode);
+            if (dsym >= 30) {
+                s->bad = 1;
+                return;
+            }
+            size_t dist = (size_t)(dbase[dsym] + get_bits(s, dext[dsym]));
+            if (dist > s->out_len) {
+                s->bad = 1;
+                return;
+            }
+            while (len-- > 0 && !s->bad)
+                put_byte(s, s->out[s->out_len - dist]);
+        }
+    }
+}
+
+static int zlib_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap,
+                        size_t *out_len)
+{
+    inflater s = {.in = in, .in_len = in_len, .pos = 2, .out = out, .out_cap = cap};
+    static const short order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                    11, 4,  12, 3, 13, 2, 14, 1, 15};
+    int last;
+    do {
+        last = get_bits(&s, 1);
+        int type = get_bits(&s, 2);
+        if (type == 0) {
+            s.bitbuf = 0;
+            s.bitcnt = 0;
+            if (s.pos + 4 > s.in_len)
+                return -1;
+            size_t len = s.in[s.pos] | (size_t)s.in[s.pos + 1] << 8;
+            s.pos += 4;
+            if (s.pos + len > s.in_len)
+                return -1;
+            while (len--)
+                put_byte(&s, s.in[s.pos++]);
+        } else if (type == 1 || type == 2) {
+            huffman lencode, distcode;
+            short lengths[320];
+            if (type == 1) {
+                int i = 0;
+                for (; i < 144; i++)
+                    lengths[i] = 8;
+                for (; i < 256; i++)
+                    lengths[i] = 9;
+                for (; i < 280; i++)
+                    lengths[i] = 7;
+                for (; i < 288; i++)
+                    lengths[i] = 8;
+                build(&lencode, lengths, 288);
+                for (i = 0; i < 30; i++)
+                    lengths[i] = 5;
+                build(&distcode, lengths, 30);
+            } else {
+                int nlen = get_bits(&s, 5) + 257, ndist = get_bits(&s, 5) + 1;
+                int ncode = get_bits(&s, 4) + 4;
+                memset(lengths, 0, sizeof lengths);
+                for (int i = 0; i < ncode; i++)
+                    lengths[order[i]] = (short)get_bits(&s, 3);
+                build(&lencode, lengths, 19);
+                int i = 0;
+                while (i < nlen + ndist && !s.bad) {
+                    int sym = decode_symbol(&s, &lencode);
+                    int repeat = 0;
+                    short value = 0;
+                    if (sym < 16) {
+                        lengths[i++] = (short)sym;
+                        continue;
+                    } else if (sym == 16) {
+                        if (i == 0)
+                            return -1;
+                        value = lengths[i - 1];
+                        repeat = 3 + get_bits(&s, 2);
+                    } else if (sym == 17) {
+                        repeat = 3 + get_bits(&s, 3);
+                    } else {
+                        repeat = 11 + get_bits(&s, 7);
+                    }
+                    if (i + repeat > nlen + ndist)
+                        return -1;
+                    while (repeat--)
+                        lengths[i++] = value;
+                }
+                build(&lencode, lengths, nlen);
+                build(&distcode, lengths + nlen, ndist);
+            }
+            inflate_codes(&s, &lencode, &distcode);
+        } else {
+            return -1;
+        }
+    } while (!last && !s.bad);
+    *out_len = s.out_len;
+    return s.bad ? -1 : 0;
+}
+
+static int paeth(int a, int b, int c)
+{
+    int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+typedef struct {
+    unsigned width, height;
+    size_t colours; /* distinct colours, counted up to 4096 */
+    double inked;   /* share of pixels that are not white */
+    int decoded;
+} png_info;
+
+/* Reads a PNG: signature, IHDR, then (8-bit RGB or RGBA) its pixels. */
+static int read_png(const char *path, png_info *info)
+{
+    memset(info, 0, sizeof *info);
+    size_t len;
+    unsigned char *data = slurp(path, &len);
+    if (!data || len < 33 || memcmp(data, "\x89PNG\r\n\x1a\n", 8) || memcmp(data + 12, "IHDR", 4)) {
+        free(data);
+        return 0;
+    }
+    const unsigned char *h = data + 16;
+    info->width = (unsigned)h[0] << 24 | (unsigned)h[1] << 16 | (unsigned)h[2] << 8 | h[3];
+    info->height = (unsigned)h[4] << 24 | (unsigned)h[5] << 16 | (unsigned)h[6] << 8 | h[7];
+    int depth = h[8], type = h[9], interlace = h[12];
+    int bpp = type == 6 ? 4 : type == 2 ? 3 : 0;
+    unsigned char *z = malloc(len), *raw = NULL;
+    size_t zlen = 0;
+    for (size_t p = 8; z && p + 12 <= len;) {
+        size_t n = (size_t)data[p] << 24 | (size_t)data[p + 1] << 16 | (size_t)data[p + 2] << 8 |
+                   data[p + 3];
+        if (p + 12 + n > len)
+            break;
+        if (!memcmp(data + p + 4, "IDAT", 4)) {
+            memcpy(z + zlen, data + p + 8, n);
+            zlen += n;
+        }
+        p += 12 + n;
+    }
+    size_t stride = (size_t)info->width * (size_t)bpp, need = (stride + 1) * info->height, got = 0;
+    if (z && depth == 8 && bpp && !interlace && (raw = malloc(need + 1)) &&
+        zlib_inflate(z, zlen, raw, need, &got) == 0 && got == need) {
+        unsigned *seen = calloc(8192, sizeof *seen);
+        size_t inked = 0;
+        for (size_t y = 0; seen && y < info->height; y++) {
+            unsigned char *row = raw + y * (stride + 1), *cur = row + 1;
+            unsigned char *prev = y ? raw + (y - 1) * (stride + 1) + 1 : NULL;
+            for (size_t x = 0; x < stride; x++) {
+                int a = x >= (size_t)bpp ? cur[x - (size_t)bpp] : 0, b = prev ? prev[x] : 0;
+                int c = prev && x >= (size_t)bpp ? prev[x - (size_t)bpp] : 0;
+                int add = row[0] == 1   ? a
+                          : row[0] == 2 ? b
+                          : row[0] == 3 ? (a + b) / 2
+                          : row[0] == 4 ? paeth(a, b, c)
+                                        : 0;
+                cur[x] = (unsigned char)(cur[x] + add);
+            }
+            for (size_t x = 0; x < info->width; x++) {
+                const unsigned char *px = cur + x * (size_t)bpp;
+                unsigned colour = 1u + ((unsigned)px[0] << 16 | (unsigned)px[1] << 8 | px[2]);
+                inked += !(px[0] == 255 && px[1] == 255 && px[2] == 255);
+                for (unsigned slot = (colour * 2654435761u) % 8192;; slot = (slot + 1) % 8192) {
+                    if (seen[slot] == colour)
+                        break;
+                    if (!seen[slot]) {
+                        if (info->colours < 4096) {
+                            seen[slot] = colour;
+                            info->colours++;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        info->inked = (double)inked / ((double)info->width * info->height);
+        info->decoded = seen != NULL;
+        free(seen);
+    }
+    free(raw);
+    free(z);
+    free(data);
+    return 1;
+}
+
+/* ---- a small XML well-formedness check ------------------------------------------ */
+
+static int name_char(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':' || c >= 0x80;
+}
+
+static int check_refs(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        if (*p == '<')
+            return 0;
+        if (*p != '&')
+            continue;
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        if (!semi || semi - p < 2 || semi - p > 10)
+            return 0;
+        for (const char *q = p + 1; q < semi; q++)
+            if (!name_char((unsigned char)*q) && *q != '#')
+                return 0;
+        p = semi;
+    }
+    return 1;
+}
+
+/* Tags balanced, attributes quoted, references well formed, one root element. */
+static int xml_well_formed(const char *text)
+{
+    const char *stack[256];
+    size_t stack_len[256];
+    int depth = 0, roots = 0;
+    const char *p = text;
+    while (*p) {
+        if (*p != '<') {
+            const char *next = strchr(p, '<');
+            const char *end = next ? next : p + strlen(p);
+            if (!check_refs(p, end))
+                return 0;
+            if (depth == 0)
+                for (const char *q = p; q < end; q++)
+                    if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r')
+                        return 0;
+            p = end;
+            continue;
+        }
+        if (!strncmp(p, "<?", 2) || !strncmp(p, "<!--", 4) || !strncmp(p, "<![CDATA[", 9) ||
+            !strncmp(p, "<!DOCTYPE", 9)) {
+            const char *end_mark = !strncmp(p, "<?", 2)     ? "?>"
+                                   : !strncmp(p, "<!--", 4) ? "-->"
+                                   : p[2] == '['            ? "]]>"
+                                                            : ">";
+            const char *close = strstr(p, end_mark);
+            if (!close)
+                return 0;
+            p = close + strlen(end_mark);
+            continue;
+        }
+        int closing = p[1] == '/';
+        const char *name = p + 1 + closing;
+        size_t n = 0;
+        while (name_char((unsigned char)name[n]))
+            n++;
+        if (n == 0)
+            return 0;
+        p = name + n;
+        while (*p && *p != '>' && !(p[0] == '/' && p[1] == '>')) {
+            while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+                p++;
+            if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+                break;
+            if (closing || !name_char((unsigned char)*p))
+                return 0;
+            while (name_char((unsigned char)*p))
+                p++;
+            while (*p == ' ')
+                p++;
+            if (*p++ != '=')
+                return 0;
+            while (*p == ' ')
+                p++;
+            char quote = *p++;
+            if (quote != '"' && quote != '\'')
+                return 0;
+            const char *end = strchr(p, quote);
+            if (!end || !check_refs(p, end))
+                return 0;
+            p = end + 1;
+        }
+        if (!*p)
+            return 0;
+        int empty = *p == '/';
+        p += empty ? 2 : 1;
+        if (closing) {
+            if (depth == 0 || stack_len[depth - 1] != n || strncmp(stack[depth - 1], name, n))
+                return 0;
+            depth--;
+        } else if (!empty) {
+            if (depth == 0)
+                roots++;
+            if (depth == 256)
+                return 0;
+            stack[depth] = name;
+            stack_len[depth++] = n;
+        } else if (depth == 0) {
+            roots++;
+        }
+    }
+    return depth == 0 && roots == 1;
+}
+
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* ---- the checks ------------------------------------------------------------------ */
+
+static void check_formats(tc_ctx *t)
+{
+    char buf[64];
+    plot_format_number(1234567.891, 2, PLOT_FR, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "1" NBSP "234" NBSP "567,89"), "French number: %s", buf);
+    plot_format_number(1234567.891, 2, PLOT_EN, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "1,234,567.89"), "English number: %s", buf);
+    plot_format_number(-999.6, 0, PLOT_FR, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "-1" NBSP "000"), "rounding carries into a new group: %s", buf);
+    plot_format_number(-0.004, 1, PLOT_FR, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "0,0"), "no minus sign on a zero: %s", buf);
+    plot_format_number(NAN, 1, PLOT_FR, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "\xE2\x80\x94"), "NaN shown as a dash");
+    plot_format_month(2020, 1, PLOT_FR, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "janv. 2020"), "French month: %s", buf);
+    plot_format_month(2021, 12, PLOT_FR, buf, sizeof buf);
+    CHECK(t,
+          !strcmp(buf, "d\xC3\xA9"
+                       "c. 2021"),
+          "French December: %s", buf);
+    plot_format_month(2021, 8, PLOT_EN, buf, sizeof buf);
+    CHECK(t, !strcmp(buf, "Aug 2021"), "English month: %s", buf);
+    char *q = plot_quote("it's `x`\n@a \\");
+    CHECK(t, q && !strcmp(q, "'it''s `x` @a \\'"), "gnuplot quoting: %s", q ? q : "(null)");
+    free(q);
+    q = plot_quote("bad \xC3 utf8 \xE2\x82\xAC");
+    CHECK(t, q && !strcmp(q, "'bad ? utf8 \xE2\x82\xAC'"), "malformed UTF-8 replaced: %s",
+          q ? q : "(null)");
+    free(q);
+}
+
+static void check_png(tc_ctx *t, const char *dir, const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    png_info info;
+    int ok = read_png(path, &info);
+    CHECK(t, ok && info.width == 1200 && info.height == 720, "%s.png: PNG of 1200 x 720 (%u x %u)",
+          name, info.width, info.height);
+    CHECK(t, info.decoded && info.colours >= 12 && info.inked > 0.02 && info.inked < 0.9,
+          "%s.png: drawn (%zu colours, %.1f %% inked)", name, info.colours, 100 * info.inked);
+}
+
+/* The SVG parses and holds `series` plotted elements and the given texts. */
+static void check_svg(tc_ctx *t, const char *dir, const char *name, int series,
+                      const char *const *texts, size_t n_texts)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    size_t len;
+    char *svg = (char *)slurp(path, &len);
+    CHECK(t, svg && xml_well_formed(svg), "%s.svg: well-formed XML", name);
+    /* gnuplot numbers the plotted elements; an opaque key draws them twice */
+    int groups = 0;
+    for (const char *p = svg; p && (p = strstr(p, "<g id=\"gnuplot_plot_")); p++) {
+        int k = atoi(p + strlen("<g id=\"gnuplot_plot_"));
+        groups = k > groups ? k : groups;
+    }
+    CHECK(t, groups == series, "%s.svg: %d plotted elements (expected %d)", name, groups, series);
+    for (size_t i = 0; i < n_texts; i++)
+        CHECK(t, svg && strstr(svg, texts[i]), "%s.svg: shows \"%s\"", name, texts[i]);
+    free(svg);
+}
+
+/* Value of the data file cell (row = period label, column header). */
+static int data_cell(const cfg_table *tab, const char *period, const char *column, double *out)
+{
+    long col = -1;
+    for (size_t i = 0; i < tab->rows[0].n; i++)
+        if (!strcmp(tab->rows[0].fields[i], column))
+            col = (long)i;
+    for (size_t r = 1; col >= 0 && r < tab->n_rows; r++)
+        if (!strcmp(tab->rows[r].fields[0], period)) {
+            const char *v = tab->rows[r].fields[col];
+            *out = !strcmp(v, "NA") ? NAN : strtod(v, NULL);
+            return 1;
+        }
+    return 0;
+}
+
+static int same(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || fabs(a - b) <= 1e-9 * fmax(1, fabs(b));
+}
+
+static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
+{
+    char path[700];
+    pc_err err;
+    cfg_table *tab = NULL;
+    snprintf(path, sizeof path, "%s/fan-stock.rsa.csv", dir);
+    int ok = cfg_read_csv(path, &tab, &err) == PC_OK && tab->n_rows == MONTHS + 1;
+    int matches = 0;
+    for (int k = 0; ok && k < MONTHS; k++) {
+        plot_stat st;
+        char month[16];
+        double p05, p50, p95;
+        snprintf(month, sizeof month, "%04d-%02d", 2020 + k / 12, k % 12 + 1);
+        matches += plot_run_stat(run, PLOT_MONTHLY, "stock.rsa", 2020 * 12 + k, &st) &&
+                   data_cell(tab, month, "1:stock.rsa:p05", &p05) && same(p05, st.p05) &&
+                   data_cell(tab, month, "1:stock.rsa:p50", &p50) && same(p50, st.p50) &&
+                   data_cell(tab, month, "1:stock.rsa:p95", &p95) && same(p95, st.p95);
+    }
+    CHECK(t, ok && matches == MONTHS,
+          "fan data file: p05, p50, p95 of %d months as monthly.csv "
+          "(%d match)",
+          MONTHS, matches);
+    cfg_table_free(tab);
+    tab = NULL;
+
+    snprintf(path, sizeof path, "%s/wait3m-iae_queue.csv", dir);
+    double na = 0;
+    ok = cfg_read_csv(path, &tab, &err) == PC_OK &&
+         data_cell(tab, "2020-05", "1:wait.iae_queue.share3m:p50", &na);
+    CHECK(t, ok && isnan(na), "a ratio with no observation stays NA in the data file");
+    cfg_table_free(tab);
+    tab = NULL;
+
+    snprintf(path, sizeof path, "%s/budget-funder.csv", dir);
+    ok = cfg_read_csv(path, &tab, &err) == PC_OK && tab->n_rows == 6;
+    int good = 0;
+    for (int y = 2020; ok && y < 2025; y++) {
+        char year[8];
+        snprintf(year, sizeof year, "%d", y);
+        plot_stat dep, etat, total;
+        double m1, m2, top1, top2, p05, p95;
+        good += plot_run_stat(run, PLOT_YEARLY, "funder.departement", y, &dep) &&
+                plot_run_stat(run, PLOT_YEARLY, "funder.etat", y, &etat) &&
+                plot_run_stat(run, PLOT_YEARLY, "cost.total", y, &total) &&
+                data_cell(tab, year, "1:funder.departement:mean", &m1) && same(m1, dep.mean) &&
+                data_cell(tab, year, "1:funder.etat:mean", &m2) && same(m2, etat.mean) &&
+                data_cell(tab, year, "1:funder.departement:top", &top1) && same(top1, dep.mean) &&
+                data_cell(tab, year, "1:funder.etat:top", &top2) &&
+                same(top2, dep.mean + etat.mean) &&
+                data_cell(tab, year, "1:cost.total:p05", &p05) && same(p05, total.p05) &&
+                data_cell(tab, year, "1:cost.total:p95", &p95) && same(p95, total.p95);
+    }
+    CHECK(t, good == 5,
+          "budget data file: funders stacked from yearly.csv, total's interval "
+          "(%d of 5 years match)",
+          good);
+    cfg_table_free(tab);
+}
+
+static const plot_options svg_only = {.formats = PLOT_SVG};
+
+static void check_every_chart(tc_ctx *t, plot_run *run)
+{
+    char dir[512];
+    tc_path(t, "ref/charts", dir, sizeof dir);
+    plot_list *list = NULL;
+    pc_err err = {{0}};
+    int rc = plot_draw((const plot_run *const *)&run, 1, dir, NULL, &list, &err);
+    CHECK(t, rc == PC_OK, "one run folder: every chart drawn (%s)", rc ? err.msg : "ok");
+    if (rc)
+        return;
+    static const char *const expected[] = {
+        "fan-stock.rsa", "fan-queue.iae_queue", "wait3m-iae_queue", "etp-iae_places", "staff",
+        "budget-funder", "budget-cost",         "flows-rsa",        "survival-rsa"};
+    int all = list->n == sizeof expected / sizeof expected[0];
+    for (size_t i = 0; all && i < list->n; i++)
+        all = !strcmp(list->charts[i].name, expected[i]);
+    CHECK(t, all, "the nine chart types, in reading order (%zu charts)", list->n);
+    for (size_t i = 0; i < list->n; i++)
+        check_png(t, dir, list->charts[i].name);
+    const char *stock_texts[] = {"Allocataires du RSA : personnes pr\xC3\xA9sentes", "janv. 2021",
+                                 "16" NBSP "000",
+                                 "m\xC3\xA9"
+                                 "diane"};
+    check_svg(t, dir, "fan-stock.rsa", 3, stock_texts, 4);
+    const char *wait_texts[] = {"0" NBSP "%</text>"};
+    check_svg(t, dir, "wait3m-iae_queue", 3, wait_texts, 1);
+    const char *etp_texts[] = {"ETP conventionn\xC3\xA9s", "ETP occup\xC3\xA9s"};
+    check_svg(t, dir, "etp-iae_places", 4, etp_texts, 2);
+    const char *budget_texts[] = {"D\xC3\xA9partement", "\xC3\x89tat", "M\xE2\x82\xAC par an",
+                                  "2024"};
+    check_svg(t, dir, "budget-funder", 3, budget_texts, 4);
+    const char *cost_texts[] = {"Allocation RSA", "Aide au poste"};
+    check_svg(t, dir, "budget-cost", 3, cost_texts, 2);
+    const char *flow_texts[] = {"entr\xC3\xA9"
+                                "es",
+                                "sorties"};
+    check_svg(t, dir, "flows-rsa", 2, flow_texts, 2);
+    const char *survival_texts[] = {"2 ans", "part des parcours encore en cours"};
+    check_svg(t, dir, "survival-rsa", 2, survival_texts, 2);
+    check_data_files(t, dir, run);
+    plot_list_free(list);
+
+    /* the same inputs give the same bytes */
+    char again[512], a[700], b[700];
+    tc_path(t, "ref/again", again, sizeof again);
+    rc = plot_draw((const plot_run *const *)&run, 1, again, &svg_only, NULL, &err);
+    snprintf(a, sizeof a, "%s/fan-stock.rsa.svg", dir);
+    snprintf(b, sizeof b, "%s/fan-stock.rsa.svg", again);
+    size_t la = 0, lb = 0;
+    unsigned char *da = slurp(a, &la), *db = slurp(b, &lb);
+    CHECK(t, rc == PC_OK && da && db && la == lb && !memcmp(da, db, la),
+          "drawn twice, the SVG bytes are the same");
+    free(da);
+    free(db);
+}
+
+static void check_overlay_and_english(tc_ctx *t, plot_run *ref, plot_run *alt)
+{
+    char dir[512];
+    tc_path(t, "overlay", dir, sizeof dir);
+    const plot_run *both[2] = {ref, alt};
+    plot_options opt = {.formats = PLOT_SVG, .lang = PLOT_EN};
+    pc_err err = {{0}};
+    int rc = plot_draw(both, 2, dir, &opt, NULL, &err);
+    CHECK(t, rc == PC_OK, "two runs overlaid, in English (%s)", rc ? err.msg : "ok");
+    const char *texts[] = {"Comparison of 2 scenarios", "Jan 2021", "Variante B", "16,000"};
+    check_svg(t, dir, "fan-stock.rsa", 6, texts, 4);
+    const char *budget[] = {"2 = Variante B", "\xE2\x82\xAC million per year"};
+    check_svg(t, dir, "budget-funder", 8, budget, 2);
+}
+
+/* A label that would run commands if pasted into gnuplot or a shell unquoted. */
+static void check_hostile_label(tc_ctx *t, plot_run *run)
+{
+    char marker[512], dir[512];
+    tc_path(t, "pwned", marker, sizeof marker);
+    tc_path(t, "hostile", dir, sizeof dir);
+    char label[4096];
+    snprintf(label, sizeof label,
+             "O'Neil \"x\" `touch %s` system(\"touch %s\")\n!touch %s\nset output '%s'; @m", marker,
+             marker, marker, marker);
+    int rc = plot_run_set_label(run, label);
+    pc_err err = {{0}};
+    plot_options opt = {
+        .formats = PLOT_SVG, .vars = (const char *const[]){"stock.rsa"}, .n_vars = 1};
+    rc = rc ? rc : plot_draw((const plot_run *const *)&run, 1, dir, &opt, NULL, &err);
+    CHECK(t, rc == PC_OK, "a hostile label draws (%s)", rc ? err.msg : "ok");
+    CHECK(t, access(marker, F_OK) != 0, "no command of the label ran");
+    char expected[2048];
+    snprintf(expected, sizeof expected, "`touch %s` system(\"touch %s\") !touch", marker, marker);
+    const char *texts[] = {"O'Neil \"x\" ", expected};
+    check_svg(t, dir, "fan-stock.rsa", 3, texts, 2);
+}
+
+static void check_failures(tc_ctx *t, plot_run *run)
+{
+    char dir[512], empty[512];
+    pc_err err = {{0}};
+    /* no gnuplot on PATH: a clear message, the data files still written */
+    tc_path(t, "nognuplot", dir, sizeof dir);
+    tc_path(t, "empty-bin", empty, sizeof empty);
+    mkdir(empty, 0777);
+    char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", empty, 1);
+    int rc = plot_draw((const plot_run *const *)&run, 1, dir, &svg_only, NULL, &err);
+    if (saved)
+        setenv("PATH", saved, 1);
+    free(saved);
+    char data[700];
+    snprintf(data, sizeof data, "%s/fan-stock.rsa.csv", dir);
+    CHECK(t, rc == PC_EINPUT && strstr(err.msg, "gnuplot is not installed"),
+          "no gnuplot: input error saying so (%s)", err.msg);
+    CHECK(t, exists(data), "no gnuplot: the data files are written");
+
+    /* a gnuplot error: its message is passed on */
+    char tpl[512], path[700];
+    tc_path(t, "broken-plots", tpl, sizeof tpl);
+    mkdir(tpl, 0777);
+    static const char *const names[] = {"common.gp", "fan.gp", "bars.gp", "lines.gp"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "plots/%s", names[i]);
+        size_t len;
+        char *text = (char *)slurp(path, &len);
+        snprintf(path, sizeof path, "%s/%s", tpl, names[i]);
+        FILE *f = fopen(path, "w");
+        if (f && text) {
+            fputs(text, f);
+            if (i == 1)
+                fputs("frobnicate the axes\n", f);
+        }
+        if (f)
+            fclose(f);
+        free(text);
+    }
+    tc_path(t, "gnuplot-error", dir, sizeof dir);
+    plot_options opt = {.formats = PLOT_SVG, .templates = tpl};
+    rc = plot_draw((const plot_run *const *)&run, 1, dir, &opt, NULL, &err);
+    CHECK(t,
+          rc == PC_EINPUT && strstr(err.msg, "gnuplot failed") &&
+              strstr(err.msg, "invalid command"),
+          "a gnuplot error: its message shown (%s)", err.msg);
+
+    /* a folder that is not a run */
+    plot_run *none = NULL;
+    tc_path(t, "no-such-run", dir, sizeof dir);
+    rc = plot_run_load(dir, &none, &err);
+    CHECK(t, rc == PC_EINPUT && none == NULL && strstr(err.msg, "no-such-run"),
+          "a missing run folder: input error naming it");
+    char command[] = "plot";
+    char *argv_none[] = {command};
+    char *argv_bad[] = {command, dir};
+    CHECK(t, plot_main(1, argv_none) == PC_EUSAGE, "plot without a folder exits 2");
+    CHECK(t, plot_main(2, argv_bad) == PC_EINPUT, "plot of a missing folder exits 1");
+}
+
+/* Every src and href of the page names a file of the report folder. */
+static void check_page_links(tc_ctx *t, const char *dir, const char *page)
+{
+    int links = 0, broken = 0, images = 0;
+    const char *attrs[] = {"src=\"", "href=\""};
+    for (int a = 0; a < 2; a++)
+        for (const char *p = page; (p = strstr(p, attrs[a]));) {
+            p += strlen(attrs[a]);
+            const char *end = strchr(p, '"');
+            if (!end)
+                break;
+            if (*p != '#') {
+                char target[600], path[1200];
+                size_t n = 0;
+                for (const char *q = p; q < end && n + 1 < sizeof target; q++) {
+                    unsigned hex;
+                    if (*q == '%' && sscanf(q + 1, "%2x", &hex) == 1) {
+                        target[n++] = (char)hex;
+                        q += 2;
+                    } else {
+                        target[n++] = *q;
+                    }
+                }
+                target[n] = '\0';
+                snprintf(path, sizeof path, "%s/%s", dir, target);
+                links++;
+                images += a == 0;
+                if (!exists(path)) {
+                    broken++;
+                    printf("     missing: %s\n", target);
+                }
+            }
+            p = end;
+        }
+    CHECK(t, images >= 20 && broken == 0, "index.html: %d links and %d images, all resolve", links,
+          images);
+    CHECK(t, !strstr(page, "http://") && !strstr(page, "https://") && !strstr(page, "<script"),
+          "index.html: no external address, no script");
+}
+
+/* The data-mean of the key-figure cell of variable and period in column `run`. */
+static double page_figure(const char *page, const char *variable, const char *period, int run)
+{
+    char needle[200];
+    snprintf(needle, sizeof needle, "data-variable=\"%s\" data-period=\"%s\" data-mean=\"",
+             variable, period);
+    const char *p = page;
+    for (int i = 0; i <= run; i++) {
+        p = strstr(p, needle);
+        if (!p)
+            return NAN;
+        p += strlen(needle);
+    }
+    return strtod(p, NULL);
+}
+
+static void check_report(tc_ctx *t)
+{
+    char dir[512], buf[512];
+    tc_path(t, "report", dir, sizeof dir);
+    mkdir(dir, 0777);
+    make_run(t, "report/reference",
+             "R\xC3\xA9"
+             "f\xC3\xA9rence",
+             0, buf, sizeof buf);
+    make_run(t, "report/variant", "Parrainage <renforc\xC3\xA9> & co", 1, buf, sizeof buf);
+    report_change change = {"2021-01", "resource.iae_places.capacity", "180"};
+    report_scenario scenarios[2] = {{.name = "reference", .source = "scenarios/x/ref.ini"},
+                                    {.name = "variant", .changes = &change, .n_changes = 1}};
+    pc_err err = {{0}};
+    int rc = report_build(dir, scenarios, 2, NULL, &err);
+    CHECK(t, rc == PC_OK, "report of two runs built (%s)", rc ? err.msg : "ok");
+    char path[700];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    size_t len;
+    char *page = (char *)slurp(path, &len);
+    CHECK(t, page != NULL, "index.html written");
+    if (!page)
+        return;
+    check_page_links(t, dir, page);
+    CHECK(t,
+          strstr(page, "Parrainage &lt;renforc\xC3\xA9&gt; &amp; co") &&
+              strstr(page, "resource.iae_places.capacity") &&
+              strstr(page, "<b>de test</b>") == NULL,
+          "labels, descriptions and changes are shown as text");
+    CHECK(t, count_of(page, "<section class=\"chart\">") == 27 && strstr(page, "@media print"),
+          "every chart in its own printable section (%d)",
+          count_of(page, "<section class=\"chart\">"));
+
+    plot_run *runs[2] = {NULL, NULL};
+    snprintf(path, sizeof path, "%s/reference", dir);
+    plot_run_load(path, &runs[0], &err);
+    snprintf(path, sizeof path, "%s/variant", dir);
+    plot_run_load(path, &runs[1], &err);
+    int good = 0, cells = 0;
+    for (int r = 0; r < 2 && runs[0] && runs[1]; r++) {
+        plot_stat st;
+        const struct {
+            const char *var, *period;
+            plot_table table;
+            int when;
+        } figures[] = {{"stock.rsa", "2022-12", PLOT_MONTHLY, 2022 * 12 + 11},
+                       {"stock.rsa", "2024-12", PLOT_MONTHLY, 2024 * 12 + 11},
+                       {"etp.iae_places", "2022", PLOT_YEARLY, 2022},
+                       {"etp.iae_places", "2024", PLOT_YEARLY, 2024},
+                       {"wait.iae_queue.mean", "2022", PLOT_YEARLY, 2022}};
+        for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++, cells++)
+            good +=
+                plot_run_stat(runs[r], figures[i].table, figures[i].var, figures[i].when, &st) &&
+                same(page_figure(page, figures[i].var, figures[i].period, r), st.mean);
+        const char *funders[] = {"funder.departement", "funder.etat", "cost.total"};
+        for (int i = 0; i < 3; i++, cells++) {
+            double sum = 0;
+            for (int y = 2020; y < 2025; y++)
+                if (plot_run_stat(runs[r], PLOT_YEARLY, funders[i], y, &st))
+                    sum += st.mean;
+            good += same(page_figure(page, funders[i], "2020-2024", r), sum);
+        }
+    }
+    CHECK(t, good == cells && cells == 16,
+          "key figures: %d of %d cells match monthly.csv and yearly.csv", good, cells);
+    /* replications 0..9 of funder.etat in the reference: 9e7 + 1e5 r; type-7 quantiles */
+    const char *interval = "[90,0 \xE2\x80\x93 90,9]";
+    CHECK(t, strstr(page, interval) != NULL,
+          "cumulative budget interval from replications.csv (%s)", interval);
+    snprintf(path, sizeof path, "%s/key-figures.csv", dir);
+    cfg_table *tab = NULL;
+    rc = cfg_read_csv(path, &tab, &err);
+    CHECK(t, rc == PC_OK && tab->n_rows == 1 + 2 * 9,
+          "key-figures.csv: one row per indicator and scenario");
+    cfg_table_free(tab);
+    plot_run_free(runs[0]);
+    plot_run_free(runs[1]);
+    free(page);
+}
+
+void suite_plot(tc_ctx *t)
+{
+    char buf[512];
+    check_formats(t);
+    plot_run *ref = NULL, *alt = NULL;
+    pc_err err = {{0}};
+    int rc = plot_run_load(make_run(t, "ref",
+                                    "R\xC3\xA9"
+                                    "f\xC3\xA9rence",
+                                    0, buf, sizeof buf),
+                           &ref, &err);
+    CHECK(t, rc == PC_OK, "synthetic run folder read (%s)", rc ? err.msg : "ok");
+    rc = rc ? rc : plot_run_load(make_run(t, "alt", "Variante B", 1, buf, sizeof buf), &alt, &err);
+    if (rc) {
+        plot_run_free(ref);
+        return;
+    }
+    CHECK(t,
+          !strcmp(plot_run_label(ref), "R\xC3\xA9"
+                                       "f\xC3\xA9rence"),
+          "the title comes from [scenario] label");
+    check_every_chart(t, ref);
+    check_overlay_and_english(t, ref, alt);
+    check_failures(t, ref);
+    check_hostile_label(t, ref);
+    check_report(t);
+    plot_run_free(ref);
+    plot_run_free(alt);
+}
