@@ -97,6 +97,27 @@ void cfg_doc_free(cfg_doc *doc)
     free(doc);
 }
 
+cfg_doc *cfg_doc_copy(const cfg_doc *doc)
+{
+    cfg_doc *c = pc_calloc(1, sizeof *c);
+    if (!c || !(c->path = pc_strdup(doc->path)))
+        goto fail;
+    for (size_t i = 0; i < doc->n; i++) {
+        const cfg_section *s = &doc->sections[i];
+        cfg_section *d = cfg_add_section(c, s->name, s->file, s->line);
+        if (!d)
+            goto fail;
+        for (size_t k = 0; k < s->n; k++)
+            if (cfg_set(d, s->entries[k].key, s->entries[k].value, s->entries[k].file,
+                        s->entries[k].line))
+                goto fail;
+    }
+    return c;
+fail:
+    cfg_doc_free(c);
+    return NULL;
+}
+
 cfg_section *cfg_find(const cfg_doc *doc, const char *name)
 {
     for (size_t i = 0; i < doc->n; i++)

@@ -59,6 +59,9 @@ int cfg_load(const char *path, cfg_doc **out, pc_err *err);
 
 void cfg_doc_free(cfg_doc *doc);
 
+/* A deep copy of doc, or NULL on out of memory. */
+cfg_doc *cfg_doc_copy(const cfg_doc *doc);
+
 /* The first section called name, or NULL. */
 cfg_section *cfg_find(const cfg_doc *doc, const char *name);
 

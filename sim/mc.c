@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "eng.h"
+#include "rng.h"
 
 #define MC_MAX_VALUES (2000u * 1000u * 1000u / 8u) /* 2 GB of series */
 
@@ -23,12 +24,29 @@ void mc_result_free(mc_result *r)
     free(r->values);
     free(r->spell_end);
     free(r->spell_cens);
+    free(r->param_values);
     free(r);
 }
 
 const double *mc_series(const mc_result *r, size_t rep, size_t var)
 {
     return r->values + (rep * r->n_vars + var) * r->n_months;
+}
+
+#define PARAM_POPULATION 0x5a4d0001u /* stream key part of parameter draws */
+
+void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *values)
+{
+    for (size_t i = 0; i < m->n_params; i++) {
+        const mdl_param *p = &m->params[i];
+        if (p->law == MDL_PARAM_FIXED) {
+            values[i] = p->value;
+            continue;
+        }
+        double u[4];
+        rng_block(seed, PARAM_POPULATION, p->purpose, (uint32_t)rep, 0, 0, u);
+        values[i] = mdl_param_quantile(p, u[0]);
+    }
 }
 
 static double now_seconds(void)
@@ -80,7 +98,9 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     r->values = malloc((size_t)cells * sizeof(double));
     r->spell_end = pc_calloc(r->reps * spell_width, sizeof(double));
     r->spell_cens = pc_calloc(r->reps * spell_width, sizeof(double));
-    if (!r->values || !r->spell_end || !r->spell_cens) {
+    r->n_params = m->n_params;
+    r->param_values = pc_calloc(r->reps * (m->n_params ? m->n_params : 1), sizeof(double));
+    if (!r->values || !r->spell_end || !r->spell_cens || !r->param_values) {
         mc_result_free(r);
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
@@ -105,10 +125,26 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             failed = status;
             if (rc || failed)
                 continue;
-            rc = eng_run(w, opt->seed, (uint32_t)rep, raw, &local);
+            double *drawn = r->param_values + rep * m->n_params;
+            size_t number = opt->first + rep; /* the replication's identity: its streams */
+            mc_draw_params(m, opt->seed, number, drawn);
+            mdl_model *instance = NULL;
+            eng_workspace *wi = w;
+            if (m->n_uncertain) {
+                rc = mdl_instance(m, drawn, &instance, &local);
+                if (!rc && !(wi = eng_alloc(instance)))
+                    rc = pc_fail(&local, PC_EINTERNAL, "out of memory");
+            }
+            if (!rc)
+                rc = eng_run(wi, opt->seed, (uint32_t)number, raw, &local);
+            if (!rc)
+                rec_derive(instance ? instance : m, r->catalog, raw,
+                           r->values + rep * r->n_vars * r->n_months);
+            if (wi != w)
+                eng_free(wi);
+            mdl_free(instance);
             if (rc)
                 continue;
-            rec_derive(m, r->catalog, raw, r->values + rep * r->n_vars * r->n_months);
             memcpy(r->spell_end + rep * spell_width, raw->spell_end, spell_width * sizeof(double));
             memcpy(r->spell_cens + rep * spell_width, raw->spell_cens,
                    spell_width * sizeof(double));
@@ -140,6 +176,38 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     }
     *out = r;
     return PC_OK;
+}
+
+static int grow(double **a, size_t old_n, size_t add_n, const double *add)
+{
+    double *bigger = realloc(*a, (old_n + add_n) * sizeof(double));
+    if (!bigger)
+        return -1;
+    memcpy(bigger + old_n, add, add_n * sizeof(double));
+    *a = bigger;
+    return 0;
+}
+
+int mc_append(mc_result *into, mc_result *more, pc_err *err)
+{
+    size_t series = into->n_vars * into->n_months;
+    size_t spells = into->n_populations * (into->n_months + 1);
+    size_t np = into->n_params ? into->n_params : 1;
+    if (more->n_vars != into->n_vars || more->n_months != into->n_months) {
+        mc_result_free(more);
+        return pc_fail(err, PC_EINTERNAL, "mc_append: results of different models");
+    }
+    int bad = grow(&into->values, into->reps * series, more->reps * series, more->values) ||
+              grow(&into->spell_end, into->reps * spells, more->reps * spells, more->spell_end) ||
+              grow(&into->spell_cens, into->reps * spells, more->reps * spells, more->spell_cens) ||
+              grow(&into->param_values, into->reps * np, more->reps * np, more->param_values);
+    if (!bad) {
+        into->reps += more->reps;
+        into->events += more->events;
+        into->seconds += more->seconds;
+    }
+    mc_result_free(more);
+    return bad ? pc_fail(err, PC_EINTERNAL, "out of memory") : PC_OK;
 }
 
 void mc_summarise(double *sample, size_t n, mc_summary *s)

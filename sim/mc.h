@@ -3,7 +3,9 @@
  * mc_run runs replications 0..reps-1 of a model; replication r always uses the
  * streams of (seed, r), whichever thread runs it, so the result does not
  * depend on the number of threads.  The result keeps every replication's
- * monthly series of every variable. */
+ * monthly series of every variable.  A model with uncertain parameters is
+ * resolved again for each replication with that replication's draws
+ * (mdl_instance); a draw depends only on (seed, replication, parameter name). */
 #ifndef PARCOURS_MC_H
 #define PARCOURS_MC_H
 
@@ -16,6 +18,7 @@
 
 typedef struct {
     size_t reps;
+    size_t first; /* number of the first replication (batches continue a run) */
     uint32_t seed;
     int threads;  /* 0: OpenMP's default */
     int progress; /* draw a progress bar on stderr */
@@ -29,12 +32,21 @@ typedef struct {
     double *values; /* [rep][var][month] */
     size_t n_populations;
     double *spell_end, *spell_cens; /* [rep][population][n_months + 1] */
-    double events;                  /* total over replications */
-    double seconds;                 /* wall time of the replications */
+    size_t n_params;
+    double *param_values; /* [rep][parameter]: the values each replication ran with */
+    double events;        /* total over replications */
+    double seconds;       /* wall time of the replications */
 } mc_result;
 
 int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err);
 void mc_result_free(mc_result *r);
+
+/* Appends the replications of more (a later batch of the same model) to into;
+ * more is freed.  PC_OK or PC_EINTERNAL. */
+int mc_append(mc_result *into, mc_result *more, pc_err *err);
+
+/* The values of the model's parameters for replication rep of a run with seed. */
+void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *values);
 
 /* The monthly series of variable var in replication rep. */
 const double *mc_series(const mc_result *r, size_t rep, size_t var);

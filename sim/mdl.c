@@ -8,6 +8,7 @@
 #include "model.h"
 
 #include <ctype.h>
+#include <gsl/gsl_cdf.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -927,6 +928,7 @@ typedef enum {
     SEC_COST,
     SEC_STAFF,
     SEC_SET,
+    SEC_PARAM,
     SEC_UNKNOWN
 } sec_kind;
 
@@ -936,7 +938,8 @@ static sec_kind section_kind(const char *name, const char **arg)
         const char *prefix;
         sec_kind kind;
     } kinds[] = {{"population ", SEC_POP}, {"state ", SEC_STATE}, {"resource ", SEC_RES},
-                 {"cost ", SEC_COST},      {"staff ", SEC_STAFF}, {"set ", SEC_SET}};
+                 {"cost ", SEC_COST},      {"staff ", SEC_STAFF}, {"set ", SEC_SET},
+                 {"parameter ", SEC_PARAM}};
     *arg = NULL;
     if (!strcmp(name, "model"))
         return SEC_MODEL;
@@ -1080,6 +1083,366 @@ static int set_cmp(const void *a, const void *b)
     return x->e < y->e ? -1 : (x->e > y->e);
 }
 
+/* ---- parameters ------------------------------------------------------------------ */
+
+/* "state pro" -> "state.pro", "set 2019-07" -> "set.2019-07". */
+static void normalise_place(const char *section, char *out, size_t size)
+{
+    snprintf(out, size, "%s", section);
+    for (char *p = out; *p; p++)
+        if (*p == ' ')
+            *p = '.';
+}
+
+static int param_name_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || strchr("_.#-", *s)))
+            return 0;
+    return 1;
+}
+
+int mdl_param_index(const mdl_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_params; i++)
+        if (!strcmp(m->params[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+double mdl_param_quantile(const mdl_param *p, double u)
+{
+    switch (p->law) {
+    case MDL_PARAM_FIXED:
+        return p->p[0];
+    case MDL_PARAM_NORMAL:
+        return p->p[0] + p->p[1] * gsl_cdf_ugaussian_Pinv(u);
+    case MDL_PARAM_UNIFORM:
+        return p->p[0] + u * (p->p[1] - p->p[0]);
+    case MDL_PARAM_TRIANGULAR: {
+        double a = p->p[0], c = p->p[1], b = p->p[2];
+        double fc = (c - a) / (b - a);
+        return u < fc ? a + sqrt(u * (b - a) * (c - a)) : b - sqrt((1 - u) * (b - a) * (b - c));
+    }
+    case MDL_PARAM_BETA:
+        return gsl_cdf_beta_Pinv(u, p->p[0], p->p[1]);
+    case MDL_PARAM_LOGNORMAL:
+        return gsl_cdf_lognormal_Pinv(u, p->p[0], p->p[1]);
+    }
+    return NAN;
+}
+
+/* Parses "NUMBER" or "uncertain LAW(k=v, ...)" into p. */
+static int parse_param_law(pctx *c, const char *text, mdl_param *p)
+{
+    const char *q = text;
+    double v;
+    if (read_number(&q, &v) && at_end(q)) {
+        p->law = MDL_PARAM_FIXED;
+        p->p[0] = p->mean = v;
+        return PC_OK;
+    }
+    q = skip_ws(text);
+    if (strncmp(q, "uncertain", 9) || !isspace((unsigned char)q[9]))
+        return FAIL(c, "expected a number or 'uncertain LAW(...)' (normal, uniform, triangular, "
+                       "beta, lognormal)");
+    q = skip_ws(q + 9);
+    const char *open = strchr(q, '('), *close = strrchr(q, ')');
+    if (!open || !close || close < open || !at_end(close + 1))
+        return FAIL(c, "expected 'uncertain LAW(...)', e.g. uncertain normal(mean=1.4, sd=0.2)");
+    char name[32];
+    size_t nl = (size_t)(open - q);
+    while (nl && isspace((unsigned char)q[nl - 1]))
+        nl--;
+    if (nl == 0 || nl >= sizeof name)
+        return FAIL(c, "expected a law name before '('");
+    memcpy(name, q, nl);
+    name[nl] = '\0';
+    size_t il = (size_t)(close - open - 1);
+    char *inner = arena_alloc(c->m, il + 1, 1);
+    if (!inner)
+        return OOM(c);
+    memcpy(inner, open + 1, il);
+    inner[il] = '\0';
+    args a;
+    if (parse_args(inner, &a) < 0)
+        return FAIL(c, "uncertain %s: too many arguments", name);
+    int rc;
+    double *x = p->p;
+    if (!strcmp(name, "normal")) {
+        p->law = MDL_PARAM_NORMAL;
+        if ((rc = arg_number(c, &a, "mean", &x[0], name)) ||
+            (rc = arg_number(c, &a, "sd", &x[1], name)))
+            return rc;
+        if (!(x[1] > 0))
+            return FAIL(c, "uncertain normal: sd must be > 0");
+        p->mean = x[0];
+    } else if (!strcmp(name, "uniform")) {
+        p->law = MDL_PARAM_UNIFORM;
+        if ((rc = arg_number(c, &a, "min", &x[0], name)) ||
+            (rc = arg_number(c, &a, "max", &x[1], name)))
+            return rc;
+        if (!(x[0] < x[1]))
+            return FAIL(c, "uncertain uniform: expected min < max");
+        p->mean = (x[0] + x[1]) / 2;
+    } else if (!strcmp(name, "triangular")) {
+        p->law = MDL_PARAM_TRIANGULAR;
+        if ((rc = arg_number(c, &a, "min", &x[0], name)) ||
+            (rc = arg_number(c, &a, "mode", &x[1], name)) ||
+            (rc = arg_number(c, &a, "max", &x[2], name)))
+            return rc;
+        if (!(x[0] < x[2]) || x[1] < x[0] || x[1] > x[2])
+            return FAIL(c, "uncertain triangular: expected min <= mode <= max and min < max");
+        p->mean = (x[0] + x[1] + x[2]) / 3;
+    } else if (!strcmp(name, "beta") || !strcmp(name, "lognormal")) {
+        double mean, sd;
+        if ((rc = arg_number(c, &a, "mean", &mean, name)) ||
+            (rc = arg_number(c, &a, "sd", &sd, name)))
+            return rc;
+        if (!(sd > 0))
+            return FAIL(c, "uncertain %s: sd must be > 0", name);
+        p->mean = mean;
+        if (name[0] == 'b') {
+            p->law = MDL_PARAM_BETA;
+            if (!(mean > 0 && mean < 1) || !(sd * sd < mean * (1 - mean)))
+                return FAIL(c, "uncertain beta: expected 0 < mean < 1 and sd^2 < mean (1 - mean)");
+            double k = mean * (1 - mean) / (sd * sd) - 1;
+            x[0] = mean * k;
+            x[1] = (1 - mean) * k;
+        } else {
+            p->law = MDL_PARAM_LOGNORMAL;
+            if (!(mean > 0))
+                return FAIL(c, "uncertain lognormal: mean must be > 0");
+            double s2 = log1p((sd / mean) * (sd / mean));
+            x[0] = log(mean) - s2 / 2;
+            x[1] = sqrt(s2);
+        }
+    } else {
+        return FAIL(c, "unknown law 'uncertain %s' (normal, uniform, triangular, beta, lognormal)",
+                    name);
+    }
+    return args_all_used(c, &a, name);
+}
+
+/* An inline uncertain law found in a value, to become a [parameter] section. */
+typedef struct {
+    char name[300];
+    char *law;
+    const char *file;
+    int line;
+} inline_law;
+
+/* Moves every inline "uncertain LAW(...)" into a [parameter PLACE] section and writes
+ * $PLACE in its stead, so that the document names every parameter. */
+static int extract_inline(cfg_doc *doc, pc_err *err)
+{
+    size_t n = 0, cap = 0;
+    inline_law *found = NULL;
+    int rc = PC_OK;
+    for (size_t i = 0; i < doc->n && !rc; i++) {
+        cfg_section *sec = &doc->sections[i];
+        const char *arg;
+        sec_kind kind = section_kind(sec->name, &arg);
+        if (kind == SEC_PARAM || kind == SEC_RUN || kind == SEC_SCENARIO)
+            continue;
+        for (size_t k = 0; k < sec->n && !rc; k++) {
+            cfg_entry *e = &sec->entries[k];
+            int count = 0;
+            char *at;
+            while (!rc && (at = strstr(e->value, "uncertain")) != NULL) {
+                const char *open = strchr(at, '(');
+                int depth = 0;
+                const char *close = NULL;
+                for (const char *q = open; q && *q; q++) {
+                    depth += *q == '(';
+                    depth -= *q == ')';
+                    if (*q == ')' && depth == 0) {
+                        close = q;
+                        break;
+                    }
+                }
+                if (!open || !close) {
+                    rc = pc_fail_at(err, e->file, e->line, e->key,
+                                    "expected 'uncertain LAW(...)' with its closing parenthesis");
+                    break;
+                }
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    inline_law *bigger = realloc(found, cap * sizeof *bigger);
+                    if (!bigger) {
+                        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                        break;
+                    }
+                    found = bigger;
+                }
+                inline_law *f = &found[n];
+                char place[256];
+                normalise_place(sec->name, place, sizeof place);
+                ++count;
+                if (count == 1)
+                    snprintf(f->name, sizeof f->name, "%.200s.%.90s", place, e->key);
+                else
+                    snprintf(f->name, sizeof f->name, "%.200s.%.80s#%d", place, e->key, count);
+                size_t ll = (size_t)(close - at) + 1;
+                f->law = malloc(ll + 1);
+                char *v = malloc(strlen(e->value) + strlen(f->name) + 2);
+                if (!f->law || !v) {
+                    free(f->law);
+                    free(v);
+                    rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                    break;
+                }
+                memcpy(f->law, at, ll);
+                f->law[ll] = '\0';
+                f->file = e->file;
+                f->line = e->line;
+                n++;
+                size_t before = (size_t)(at - e->value);
+                memcpy(v, e->value, before);
+                v[before] = '$';
+                strcpy(v + before + 1, f->name);
+                strcat(v, close + 1);
+                free(e->value);
+                e->value = v;
+            }
+        }
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        char sname[320];
+        snprintf(sname, sizeof sname, "parameter %s", found[i].name);
+        char *file = pc_strdup(found[i].file);
+        cfg_section *sec = file ? cfg_add_section(doc, sname, file, found[i].line) : NULL;
+        if (!sec || cfg_set(sec, "value", found[i].law, file, found[i].line))
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        free(file);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(found[i].law);
+    free(found);
+    return rc;
+}
+
+/* Reads every [parameter NAME] section into m->params (values: given, or the means). */
+static int collect_params(mdl_model *m, const cfg_doc *doc, const double *values, pc_err *err)
+{
+    static const char *const keys[] = {"label", "value", NULL};
+    size_t n = 0;
+    for (size_t i = 0; i < doc->n; i++) {
+        const char *arg;
+        n += section_kind(doc->sections[i].name, &arg) == SEC_PARAM;
+    }
+    m->params = arena_alloc(m, n ? n : 1, sizeof *m->params);
+    if (!m->params)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t i = 0; i < doc->n; i++) {
+        const cfg_section *sec = &doc->sections[i];
+        const char *arg;
+        if (section_kind(sec->name, &arg) != SEC_PARAM)
+            continue;
+        if (!param_name_ok(arg))
+            return pc_fail_at(err, sec->file, sec->line, sec->name,
+                              "malformed parameter name (letters, digits, '_', '.', '#', '-')");
+        int rc = check_keys(m, err, sec, keys, 0);
+        const cfg_entry *e = need(err, sec, "value", &rc);
+        if (rc)
+            return rc;
+        mdl_param *p = &m->params[m->n_params];
+        pctx c = {m, err, e, -1};
+        p->name = arena_strdup(m, arg);
+        p->text = arena_strdup(m, e->value);
+        p->file = arena_strdup(m, e->file);
+        const cfg_entry *label = cfg_get(sec, "label");
+        p->label = arena_strdup(m, label ? label->value : arg);
+        if (!p->name || !p->text || !p->file || !p->label)
+            return OOM(&c);
+        p->line = e->line;
+        if ((rc = parse_param_law(&c, e->value, p)))
+            return rc;
+        char purpose[400];
+        snprintf(purpose, sizeof purpose, "parameter.%s", p->name);
+        p->purpose = mdl_hash(purpose);
+        p->value = values ? values[m->n_params] : p->mean;
+        if (!isfinite(p->value))
+            return FAIL(&c, "value %g is not a finite number", p->value);
+        m->n_uncertain += p->law != MDL_PARAM_FIXED;
+        m->n_params++;
+    }
+    return PC_OK;
+}
+
+/* Writes each parameter's value in place of $NAME in every value of work. */
+static int substitute_params(const mdl_model *m, cfg_doc *work, pc_err *err)
+{
+    for (size_t i = 0; i < work->n; i++) {
+        cfg_section *sec = &work->sections[i];
+        const char *arg;
+        if (section_kind(sec->name, &arg) == SEC_PARAM)
+            continue;
+        for (size_t k = 0; k < sec->n; k++) {
+            cfg_entry *e = &sec->entries[k];
+            if (!strchr(e->value, '$'))
+                continue;
+            size_t cap = strlen(e->value) * 2 + 64, o = 0;
+            char *v = malloc(cap);
+            if (!v)
+                return pc_fail(err, PC_EINTERNAL, "out of memory");
+            for (const char *q = e->value; *q;) {
+                if (*q != '$') {
+                    if (o + 2 > cap) {
+                        char *bigger = realloc(v, cap *= 2);
+                        if (!bigger) {
+                            free(v);
+                            return pc_fail(err, PC_EINTERNAL, "out of memory");
+                        }
+                        v = bigger;
+                    }
+                    v[o++] = *q++;
+                    continue;
+                }
+                const char *start = ++q;
+                while (*q && (isalnum((unsigned char)*q) || strchr("_.#-", *q)))
+                    q++;
+                while (q > start && q[-1] == '.')
+                    q--;
+                char name[300];
+                size_t nl = (size_t)(q - start);
+                if (nl == 0 || nl >= sizeof name) {
+                    free(v);
+                    return pc_fail_at(err, e->file, e->line, e->key,
+                                      "'$' must be followed by a parameter name");
+                }
+                memcpy(name, start, nl);
+                name[nl] = '\0';
+                int pi = mdl_param_index(m, name);
+                if (pi < 0) {
+                    free(v);
+                    return pc_fail_at(err, e->file, e->line, e->key,
+                                      "unknown parameter $%s (define it in [parameter %s])", name,
+                                      name);
+                }
+                char num[64];
+                int len = snprintf(num, sizeof num, "%.17g", m->params[pi].value);
+                if (o + (size_t)len + 2 > cap) {
+                    char *bigger = realloc(v, cap = cap * 2 + (size_t)len);
+                    if (!bigger) {
+                        free(v);
+                        return pc_fail(err, PC_EINTERNAL, "out of memory");
+                    }
+                    v = bigger;
+                }
+                memcpy(v + o, num, (size_t)len);
+                o += (size_t)len;
+            }
+            v[o] = '\0';
+            free(e->value);
+            e->value = v;
+        }
+    }
+    return PC_OK;
+}
+
 /* ---- model ----------------------------------------------------------------- */
 
 static int parse_model_section(mdl_model *m, const cfg_doc *doc, pc_err *err)
@@ -1149,9 +1512,9 @@ static int collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         if (k == SEC_UNKNOWN)
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "unknown section; expected [model], [scenario], [population NAME], "
-                              "[state NAME], [resource NAME], [cost NAME], [staff NAME] or "
-                              "[set YYYY-MM]");
-        if (arg && k != SEC_SET && !valid_name(arg))
+                              "[state NAME], [resource NAME], [cost NAME], [staff NAME], "
+                              "[parameter NAME] or [set YYYY-MM]");
+        if (arg && k != SEC_SET && k != SEC_PARAM && !valid_name(arg))
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "malformed name '%s' (letters, digits, '_', '-')", arg);
         if (arg && !strcmp(arg, "out"))
@@ -1726,10 +2089,16 @@ static int rewrite_table_paths(cfg_doc *doc, pc_err *err)
                 return pc_fail(err, PC_EINTERNAL, "out of memory");
             memcpy(name, path, pl);
             name[pl] = '\0';
-            char *full = cfg_path_beside(e->file, name);
+            char *joined = cfg_path_beside(e->file, name);
             free(name);
-            if (!full)
+            if (!joined)
                 return pc_fail(err, PC_EINTERNAL, "out of memory");
+            /* Absolute when the file exists, so that resolving a copy again changes nothing. */
+            char *full = realpath(joined, NULL);
+            if (full)
+                free(joined);
+            else
+                full = joined;
             size_t before = (size_t)(path - e->value);
             size_t after_len = strlen(path + pl);
             char *v = malloc(before + strlen(full) + after_len + 1);
@@ -1747,16 +2116,27 @@ static int rewrite_table_paths(cfg_doc *doc, pc_err *err)
     return PC_OK;
 }
 
-int mdl_resolve(cfg_doc *doc, mdl_model **out, pc_err *err)
+static int resolve_with(cfg_doc *original, const double *values, mdl_model **out, pc_err *err)
 {
     *out = NULL;
     mdl_model *m = pc_calloc(1, sizeof *m);
     if (!m) {
-        cfg_doc_free(doc);
+        cfg_doc_free(original);
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
-    m->doc = doc;
-    int rc = rewrite_table_paths(doc, err);
+    m->doc = original;
+    /* The model keeps the document as written (tables made reachable, inline laws named),
+     * and is built from a copy where each $parameter is replaced by its value. */
+    cfg_doc *doc = NULL;
+    int rc = rewrite_table_paths(original, err);
+    if (!rc)
+        rc = extract_inline(original, err);
+    if (!rc)
+        rc = collect_params(m, original, values, err);
+    if (!rc && !(doc = cfg_doc_copy(original)))
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc)
+        rc = substitute_params(m, doc, err);
     if (!rc)
         rc = parse_model_section(m, doc, err);
     if (!rc)
@@ -1887,12 +2267,87 @@ int mdl_resolve(cfg_doc *doc, mdl_model **out, pc_err *err)
         rc = check_streams(m, err);
     if (!rc && record_changes(m, sets, n_sets))
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    cfg_doc_free(doc);
     if (rc) {
         mdl_free(m);
         return rc;
     }
     *out = m;
     return PC_OK;
+}
+
+int mdl_resolve(cfg_doc *doc, mdl_model **out, pc_err *err)
+{
+    return resolve_with(doc, NULL, out, err);
+}
+
+int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, pc_err *err)
+{
+    cfg_doc *copy = cfg_doc_copy(base->doc);
+    *out = NULL;
+    if (!copy)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    return resolve_with(copy, values, out, err);
+}
+
+int mdl_override(const mdl_model *base, size_t n, const char *const *keys,
+                 const char *const *values, mdl_model **out, pc_err *err)
+{
+    static const char *const kinds[] = {"population", "state", "resource",
+                                        "cost",       "staff", "parameter"};
+    *out = NULL;
+    cfg_doc *copy = cfg_doc_copy(base->doc);
+    if (!copy)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char sname[400];
+        const char *key = NULL;
+        const char *k = keys[i];
+        const char *dot = strchr(k, '.');
+        int create = 0;
+        if (mdl_param_index(base, k) >= 0) {
+            snprintf(sname, sizeof sname, "parameter %s", k);
+            key = "value";
+        } else if (!strncmp(k, "model.", 6) && k[6]) {
+            snprintf(sname, sizeof sname, "model");
+            key = k + 6;
+        } else if (!strncmp(k, "set.", 4) && strlen(k) > 12 && k[11] == '.') {
+            snprintf(sname, sizeof sname, "set %.7s", k + 4);
+            key = k + 12;
+            create = 1;
+        } else if (dot) {
+            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
+                size_t l = strlen(kinds[j]);
+                if (!strncmp(k, kinds[j], l) && k[l] == '.') {
+                    const char *name = k + l + 1;
+                    const char *kd = j == 5 ? NULL : strchr(name, '.');
+                    if (j == 5) {
+                        /* parameter names may hold dots: the key is the last part */
+                        kd = strrchr(name, '.');
+                    }
+                    if (kd && kd > name && kd[1]) {
+                        snprintf(sname, sizeof sname, "%s %.*s", kinds[j], (int)(kd - name), name);
+                        key = kd + 1;
+                    }
+                }
+            }
+        }
+        cfg_section *sec = key ? cfg_find(copy, sname) : NULL;
+        if (key && !sec && create)
+            sec = cfg_add_section(copy, sname, "(command line)", 0);
+        if (!sec) {
+            cfg_doc_free(copy);
+            return pc_fail(err, PC_EINPUT,
+                           "%s: unknown key (expected KIND.NAME.KEY of an existing section, "
+                           "model.KEY, set.YYYY-MM.KEY or a parameter name)",
+                           k);
+        }
+        if (cfg_set(sec, key, values[i], "(command line)", 0)) {
+            cfg_doc_free(copy);
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        }
+    }
+    return resolve_with(copy, NULL, out, err);
 }
 
 int mdl_load(const char *path, mdl_model **out, pc_err *err)
@@ -2084,6 +2539,11 @@ void mdl_print(FILE *f, const mdl_model *m)
         else if (co->indexation != 0)
             fprintf(f, "; indexed %.3g%%/y", 100 * co->indexation);
         fputc('\n', f);
+    }
+    for (size_t i = 0; i < m->n_params; i++) {
+        const mdl_param *p = &m->params[i];
+        fprintf(f, "parameter %s = %s (mean %.6g)%s\n", p->name, p->text, p->mean,
+                p->law != MDL_PARAM_FIXED ? " [drawn once per replication]" : "");
     }
     if (m->n_changes) {
         fprintf(f, "dated changes:\n");

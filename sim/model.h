@@ -149,6 +149,34 @@ typedef struct {
     mdl_schedule caseload; /* persons per ETP */
 } mdl_staff;
 
+/* A named parameter: `[parameter NAME]` with `value = 1.4` or
+ * `value = uncertain normal(mean=1.4, sd=0.2)`, used in any value as `$NAME`.
+ * An `uncertain LAW(...)` written in place of a number elsewhere becomes a
+ * parameter named after its place (`state.pro.on.job`, `#2` for a second one
+ * in the same value).  An uncertain parameter is drawn once per replication,
+ * by inversion of a uniform from its own stream keyed by its name. */
+typedef enum {
+    MDL_PARAM_FIXED,      /* p[0] = value */
+    MDL_PARAM_NORMAL,     /* p[0] = mean, p[1] = sd */
+    MDL_PARAM_UNIFORM,    /* p[0] = min, p[1] = max */
+    MDL_PARAM_TRIANGULAR, /* p[0] = min, p[1] = mode, p[2] = max */
+    MDL_PARAM_BETA,       /* p[0] = alpha, p[1] = beta (from mean and sd) */
+    MDL_PARAM_LOGNORMAL,  /* p[0] = mu, p[1] = sigma (from mean and sd) */
+} mdl_param_law;
+
+typedef struct {
+    char *name;
+    char *label;
+    char *text; /* the law as written */
+    char *file;
+    int line;
+    mdl_param_law law;
+    double p[3];
+    double mean;  /* the law's mean: the value when nothing is drawn */
+    double value; /* the value this model was resolved with */
+    uint32_t purpose;
+} mdl_param;
+
 /* A dated change, as written, for display and the manifest. */
 typedef struct {
     char *date; /* YYYY-MM */
@@ -166,6 +194,8 @@ typedef struct {
     int start_year, start_month;
     int horizon; /* months */
     size_t n_populations, n_states, n_resources, n_costs, n_staff, n_funders, n_flows, n_changes;
+    size_t n_params, n_uncertain;
+    mdl_param *params;
     mdl_population *populations;
     mdl_state *states;
     mdl_resource *resources;
@@ -181,8 +211,27 @@ typedef struct {
  * Returns PC_OK and *out, or PC_EINPUT with err naming file:line: key. */
 int mdl_load(const char *path, mdl_model **out, pc_err *err);
 
-/* Resolves an already merged document (takes ownership of doc, even on failure). */
+/* Resolves an already merged document (takes ownership of doc, even on failure).
+ * Parameters take their mean. */
 int mdl_resolve(struct cfg_doc *doc, mdl_model **out, pc_err *err);
+
+/* The same model with parameter i set to values[i] (n_params of them): one
+ * replication's draw.  base is not changed. */
+int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, pc_err *err);
+
+/* The model with keys of its document replaced, then resolved again.  A key is
+ * KIND.NAME.KEY for a section "[KIND NAME]" (population, state, resource, cost,
+ * staff, parameter), model.KEY, set.YYYY-MM.KEY (the [set] section is created
+ * if needed), or a parameter's name alone (its value is fixed).  An unknown
+ * section is an input error naming the key. */
+int mdl_override(const mdl_model *base, size_t n, const char *const *keys,
+                 const char *const *values, mdl_model **out, pc_err *err);
+
+/* Index of a parameter by name, or -1. */
+int mdl_param_index(const mdl_model *m, const char *name);
+
+/* The parameter's quantile at u in (0, 1) (its value when fixed). */
+double mdl_param_quantile(const mdl_param *p, double u);
 
 void mdl_free(mdl_model *m);
 

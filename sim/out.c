@@ -208,6 +208,10 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
     if (!f)
         return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
     fputs("replication,seed", f);
+    for (size_t i = 0; i < r->n_params; i++) {
+        fputs(",param.", f);
+        put_field(f, r->model->params[i].name);
+    }
     for (size_t v = 0; v < r->n_vars; v++) {
         fputc(',', f);
         put_field(f, r->catalog->vars[v].name);
@@ -215,6 +219,8 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
     fputc('\n', f);
     for (size_t rep = 0; rep < r->reps; rep++) {
         fprintf(f, "%zu,%u", rep, (unsigned)r->seed);
+        for (size_t i = 0; i < r->n_params; i++)
+            fprintf(f, ",%.17g", r->param_values[rep * r->n_params + i]);
         for (size_t v = 0; v < r->n_vars; v++)
             put_number(f, series_total(r, rep, v));
         fputc('\n', f);
