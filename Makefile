@@ -6,6 +6,7 @@
 #   make check-sanitize   the same tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make bench      benchmarks (figures printed, never asserted)
 #   make deps       install (as root) or name the Debian packages the project needs
+#   make fuzz       coverage-guided fuzzing of the parsers (clang, libFuzzer)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -96,6 +97,16 @@ bench: deps $(BIN)/bench_parcours $(BIN)/parcours
 
 demo: deps $(BIN)/parcours
 	sh tests/demo.sh $(BIN)/parcours
+
+# Coverage-guided fuzzing of the parsers with clang's libFuzzer (FUZZ_SECONDS, default 60).
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := sim/cfg.c sim/mdl.c sim/err.c
+fuzz: deps
+	@mkdir -p build/fuzz/corpus
+	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(GSL_CFLAGS) -Isim \
+	    tests/fuzz/fuzz_model.c $(FUZZ_SRC) -o build/fuzz/fuzz_model -lcsv -linih $(GSL_LIBS) -lm
+	@for f in models/*/*.ini scenarios/*/*.ini; do cp "$$f" build/fuzz/corpus/; done
+	build/fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
 
 clean:
 	rm -rf build bin

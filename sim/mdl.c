@@ -1241,7 +1241,7 @@ static int extract_inline(cfg_doc *doc, pc_err *err)
     size_t n = 0, cap = 0;
     inline_law *found = NULL;
     int rc = PC_OK;
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         cfg_section *sec = &doc->sections[i];
         const char *arg;
         sec_kind kind = section_kind(sec->name, &arg);
@@ -1287,7 +1287,7 @@ static int extract_inline(cfg_doc *doc, pc_err *err)
                     snprintf(f->name, sizeof f->name, "%.200s.%.80s#%d", place, e->key, count);
                 size_t ll = (size_t)(close - at) + 1;
                 f->law = malloc(ll + 1);
-                char *v = malloc(strlen(e->value) + strlen(f->name) + 2);
+                char *v = malloc(strlen(e->value) + strlen(f->name) + 4);
                 if (!f->law || !v) {
                     free(f->law);
                     free(v);
@@ -1301,8 +1301,9 @@ static int extract_inline(cfg_doc *doc, pc_err *err)
                 n++;
                 size_t before = (size_t)(at - e->value);
                 memcpy(v, e->value, before);
-                v[before] = '$';
-                strcpy(v + before + 1, f->name);
+                memcpy(v + before, "${", 2);
+                strcpy(v + before + 2, f->name);
+                strcat(v, "}");
                 strcat(v, close + 1);
                 free(e->value);
                 e->value = v;
@@ -1402,17 +1403,23 @@ static int substitute_params(const mdl_model *m, cfg_doc *work, pc_err *err)
                     continue;
                 }
                 const char *start = ++q;
+                int braced = *q == '{';
+                if (braced)
+                    start = ++q;
                 while (*q && (isalnum((unsigned char)*q) || strchr("_.#-", *q)))
                     q++;
-                while (q > start && q[-1] == '.')
-                    q--;
+                if (!braced)
+                    while (q > start && q[-1] == '.')
+                        q--;
                 char name[300];
                 size_t nl = (size_t)(q - start);
-                if (nl == 0 || nl >= sizeof name) {
+                if (nl == 0 || nl >= sizeof name || (braced && *q != '}')) {
                     free(v);
                     return pc_fail_at(err, e->file, e->line, e->key,
-                                      "'$' must be followed by a parameter name");
+                                      "'$' must be followed by a parameter name, or ${NAME}");
                 }
+                if (braced)
+                    q++;
                 memcpy(name, start, nl);
                 name[nl] = '\0';
                 int pi = mdl_param_index(m, name);
@@ -2143,14 +2150,14 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
         rc = collect_names(m, doc, err);
     /* Gather [set] entries in date order. */
     size_t n_sets = 0;
-    for (size_t i = 0; i < doc->n && !rc; i++)
+    for (size_t i = 0; !rc && i < doc->n; i++)
         if (!strncmp(doc->sections[i].name, "set ", 4))
             n_sets += doc->sections[i].n;
     set_entry *sets = rc ? NULL : arena_alloc(m, n_sets ? n_sets : 1, sizeof *sets);
     if (!rc && !sets)
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     n_sets = 0;
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const cfg_section *sec = &doc->sections[i];
         const char *arg;
         if (section_kind(sec->name, &arg) != SEC_SET)
@@ -2171,7 +2178,7 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
     }
     if (!rc && n_sets)
         qsort(sets, n_sets, sizeof *sets, set_cmp);
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const cfg_section *sec = &doc->sections[i];
         const char *arg;
         sec_kind k = section_kind(sec->name, &arg);
@@ -2185,7 +2192,7 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
         }
     }
     /* Every state's population is known before any destination is checked. */
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const char *arg;
         if (section_kind(doc->sections[i].name, &arg) != SEC_STATE)
             continue;
@@ -2194,31 +2201,31 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
         m->states[mdl_state_index(m, arg)].population = p >= 0 ? p : 0;
     }
     /* Resources and staff first (states and costs refer to them), populations, states, costs. */
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const char *arg;
         sec_kind k = section_kind(doc->sections[i].name, &arg);
         if (k == SEC_RES)
             rc = parse_resource(m, &doc->sections[i], &m->resources[mdl_resource_index(m, arg)],
                                 err);
     }
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const char *arg;
         if (section_kind(doc->sections[i].name, &arg) == SEC_STAFF)
             rc = parse_staff(m, &doc->sections[i], &m->staff[staff_index(m, arg)], err);
     }
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const char *arg;
         if (section_kind(doc->sections[i].name, &arg) == SEC_POP)
             rc = parse_population(m, &doc->sections[i],
                                   &m->populations[mdl_population_index(m, arg)], err);
     }
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const char *arg;
         if (section_kind(doc->sections[i].name, &arg) == SEC_STATE)
             rc = parse_state(m, doc, &doc->sections[i], &m->states[mdl_state_index(m, arg)], sets,
                              n_sets, err);
     }
-    for (size_t i = 0; i < doc->n && !rc; i++) {
+    for (size_t i = 0; !rc && i < doc->n; i++) {
         const char *arg;
         if (section_kind(doc->sections[i].name, &arg) == SEC_COST) {
             size_t ci = 0;

@@ -27,6 +27,7 @@ void suite_model(tc_ctx *t);
 void suite_engine(tc_ctx *t);
 void suite_stats(tc_ctx *t);
 void suite_output(tc_ctx *t);
+void suite_fuzz(tc_ctx *t);
 void suite_models(tc_ctx *t);
 void suite_plot(tc_ctx *t);
 

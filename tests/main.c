@@ -50,6 +50,7 @@ static const struct {
 } suites[] = {
     {"model", suite_model},   {"engine", suite_engine}, {"stats", suite_stats},
     {"output", suite_output}, {"models", suite_models}, {"plot", suite_plot},
+    {"fuzz", suite_fuzz},
 };
 
 int main(int argc, char **argv)

@@ -404,8 +404,122 @@ static void test_cfg_reader(tc_ctx *t)
           "cfg: a malformed key is refused");
 }
 
+static void test_parameters(tc_ctx *t)
+{
+    char *text = replaced("inflow.rate = 1200/y\n", "inflow.rate = ${flux}/y\n");
+    char *text2 = malloc(strlen(text) + 400);
+    strcpy(text2, text);
+    strcat(text2, "[parameter flux]\nlabel = Entrees\nvalue = 1500\n"
+                  "[parameter effet]\nvalue = uncertain triangular(min=1, mode=1.5, max=3)\n");
+    free(text);
+    text = text2;
+    /* an inline law in a transition, followed directly by its unit */
+    char *t3 = malloc(strlen(text) + 200);
+    const char *at = strstr(text, "hazard 0.05/m -> exit_job");
+    size_t a = (size_t)(at - text);
+    memcpy(t3, text, a);
+    strcpy(t3 + a, "hazard uncertain normal(mean=0.05, sd=0.01)/m -> exit_job");
+    strcat(t3, at + strlen("hazard 0.05/m -> exit_job"));
+    free(text);
+    const char *path = tc_write(t, "params.ini", t3);
+    free(t3);
+    mdl_model *m;
+    pc_err err;
+    int rc = mdl_load(path, &m, &err);
+    CHECK(t, rc == PC_OK, "parameters load (%s)", rc ? err.msg : "ok");
+    if (rc)
+        return;
+    int flux = mdl_param_index(m, "flux"), effet = mdl_param_index(m, "effet");
+    int inl = mdl_param_index(m, "state.pro.on.exit");
+    CHECK(t, flux >= 0 && effet >= 0 && inl >= 0 && m->n_params == 3 && m->n_uncertain == 2,
+          "named and inline parameters are listed (%zu, %zu uncertain)", m->n_params,
+          m->n_uncertain);
+    if (flux < 0 || effet < 0 || inl < 0) {
+        mdl_free(m);
+        return;
+    }
+    CHECK(t, fabs(mdl_schedule_at(&m->populations[0].inflow, 0) * MDL_DAYS_PER_YEAR - 1500) < 1e-9,
+          "${flux}/y takes the parameter's value");
+    CHECK(t, fabs(m->params[effet].mean - 11.0 / 6.0) < 1e-12,
+          "a triangular parameter's mean is (min + mode + max) / 3");
+    const mdl_param *pe = &m->params[effet];
+    CHECK(t,
+          fabs(mdl_param_quantile(pe, 0.25) - 1.5) < 1e-12 &&
+              fabs(mdl_param_quantile(pe, 0.5) - (3 - sqrt(0.5 * 2 * 1.5))) < 1e-12,
+          "triangular quantiles: the mode at F = (mode - min) / (max - min)");
+    const mdl_law *law = &m->states[mdl_state_index(m, "pro")].transitions[0].versions[0].law;
+    CHECK(t, fabs(law->p[0] * MDL_DAYS_PER_MONTH - 0.05) < 1e-12,
+          "an inline uncertain rate resolves to its mean");
+    double values[3];
+    for (size_t i = 0; i < m->n_params; i++)
+        values[i] = m->params[i].value;
+    values[inl] = 0.08;
+    values[flux] = 2400;
+    mdl_model *inst;
+    rc = mdl_instance(m, values, &inst, &err);
+    CHECK(t, rc == PC_OK, "an instance resolves (%s)", rc ? err.msg : "ok");
+    if (!rc) {
+        const mdl_law *l2 =
+            &inst->states[mdl_state_index(inst, "pro")].transitions[0].versions[0].law;
+        CHECK(t,
+              fabs(l2->p[0] * MDL_DAYS_PER_MONTH - 0.08) < 1e-12 &&
+                  fabs(mdl_schedule_at(&inst->populations[0].inflow, 0) * MDL_DAYS_PER_YEAR -
+                       2400) < 1e-9,
+              "an instance takes the given values; the base model is unchanged (%g)",
+              law->p[0] * MDL_DAYS_PER_MONTH);
+        mdl_free(inst);
+    }
+    const char *keys[] = {"effet", "resource.places.capacity",
+                          "set.2019-06.resource.places.capacity", "model.horizon"};
+    const char *vals[] = {"2", "30", "40", "36"};
+    mdl_model *ov;
+    rc = mdl_override(m, 4, keys, vals, &ov, &err);
+    CHECK(t, rc == PC_OK, "overrides resolve (%s)", rc ? err.msg : "ok");
+    if (!rc) {
+        int e2 = mdl_param_index(ov, "effet");
+        CHECK(t,
+              e2 >= 0 && ov->params[e2].law == MDL_PARAM_FIXED && ov->params[e2].value == 2 &&
+                  ov->n_uncertain == 1,
+              "overriding a parameter fixes it");
+        CHECK(t,
+              mdl_schedule_at(&ov->resources[0].capacity, 0) == 30 &&
+                  mdl_schedule_at(&ov->resources[0].capacity, mdl_day_of(ov, 2019, 6)) == 40 &&
+                  ov->horizon == 36,
+              "overrides of a section key, a dated [set] and the horizon");
+        mdl_free(ov);
+    }
+    const char *bad[] = {"resource.nowhere.capacity"};
+    rc = mdl_override(m, 1, bad, vals, &ov, &err);
+    CHECK(t, rc == PC_EINPUT && strstr(err.msg, "resource.nowhere.capacity: unknown key"),
+          "an override of an unknown section is refused (%s)", err.msg);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    mdl_print(f, m);
+    fclose(f);
+    CHECK(t,
+          buf && strstr(buf, "parameter effet = uncertain triangular(min=1, mode=1.5, max=3) "
+                             "(mean 1.83333) [drawn once per replication]"),
+          "check lists the uncertain parameters");
+    free(buf);
+    mdl_free(m);
+
+    expect_replaced_error(t, "unknown parameter", "inflow.rate = 1200/y", "inflow.rate = $nope/y",
+                          8, "unknown parameter $nope");
+    expect_replaced_error(t, "uncertain sd <= 0", "hazard 0.05/m",
+                          "hazard uncertain normal(mean=0.05, sd=0)/m", 16, "sd must be > 0");
+    expect_replaced_error(t, "triangular mode outside", "hazard 0.05/m",
+                          "hazard uncertain triangular(min=0.01, mode=0.2, max=0.1)/m", 16,
+                          "min <= mode <= max");
+    expect_replaced_error(t, "impossible beta", "with 0.25",
+                          "with uncertain beta(mean=0.25, sd=0.5)", 32, "sd^2 < mean (1 - mean)");
+    expect_replaced_error(t, "unknown uncertain law", "hazard 0.05/m",
+                          "hazard uncertain gumbel(mean=1, sd=1)/m", 16, "unknown law");
+}
+
 void suite_model(tc_ctx *t)
 {
+    test_parameters(t);
     test_cfg_reader(t);
     test_valid(t);
     test_continuation_and_comments(t);

@@ -709,7 +709,7 @@ static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
     ok = cfg_read_csv(path, &tab, &err) == PC_OK && tab->n_rows == 6;
     int good = 0;
     for (int y = 2020; ok && y < 2025; y++) {
-        char year[8];
+        char year[16];
         snprintf(year, sizeof year, "%d", y);
         plot_stat dep, etat, total;
         double m1, m2, top1, top2, p05, p95;
