@@ -30,9 +30,9 @@ typedef struct {
     double state_time; /* entry into the current state */
     double event_time; /* pending event, INFINITY if none */
     int32_t state;
-    int32_t dest;                   /* destination of the pending event (MDL_OUT allowed) */
-    int32_t flow;                   /* flow index of the pending transition */
-    int32_t heap_pos;               /* slot in the heap, NONE if not scheduled */
+    int32_t dest; /* destination of the pending event (MDL_OUT allowed) */
+    int32_t flow; /* flow index of the pending transition */
+    uint32_t gen; /* bumped when the pending event is cancelled or the record reused */
     int32_t q_prev, q_next, target; /* FIFO links and the state waited for, when queued */
     uint32_t serial, visits;
     int16_t pop;
@@ -45,6 +45,15 @@ typedef struct {
     int resource;
 } cap_change;
 
+/* A heap slot keeps its event time, so sifting never touches person records;
+ * a cancelled event stays in the heap and is recognised as stale by its
+ * generation when it reaches the top. */
+typedef struct {
+    double t;
+    int32_t p;
+    uint32_t gen;
+} slot;
+
 struct eng_workspace {
     const mdl_model *m;
     gsl_rng *rng;
@@ -52,11 +61,12 @@ struct eng_workspace {
     size_t cap;
     int32_t free_head; /* free slots are chained through q_next */
     size_t used;
-    int32_t *heap;
-    size_t heap_n;
-    long *count;    /* persons in each state (absorbed ones included) */
-    double *last;   /* time of the last count change of each state */
-    long *occupied; /* per resource */
+    slot *heap;
+    size_t heap_n, heap_cap;
+    int out_of_memory; /* set when the heap could not grow; eng_run fails */
+    long *count;       /* persons in each state (absorbed ones included) */
+    double *last;      /* time of the last count change of each state */
+    long *occupied;    /* per resource */
     int32_t *q_head, *q_tail;
     double **arrivals; /* per population: this month's arrival times */
     size_t *arr_n, *arr_cap, *arr_next;
@@ -157,7 +167,8 @@ eng_workspace *eng_alloc(const mdl_model *m)
     }
     w->cap = initial + initial / 4 + 1024;
     w->persons = malloc(w->cap * sizeof *w->persons);
-    w->heap = malloc(w->cap * sizeof *w->heap);
+    w->heap_cap = w->cap;
+    w->heap = malloc(w->heap_cap * sizeof *w->heap);
     if (!w->persons || !w->heap)
         goto fail;
     return w;
@@ -168,64 +179,60 @@ fail:
 
 /* ---- heap ----------------------------------------------------------------- */
 
-static inline int before(const eng_workspace *w, int32_t a, int32_t b)
+static inline int before(slot a, slot b)
 {
-    double ta = w->persons[a].event_time, tb = w->persons[b].event_time;
-    return ta < tb || (ta == tb && a < b);
-}
-
-static inline void heap_place(eng_workspace *w, size_t slot, int32_t p)
-{
-    w->heap[slot] = p;
-    w->persons[p].heap_pos = (int32_t)slot;
-}
-
-static void heap_up(eng_workspace *w, size_t slot)
-{
-    int32_t p = w->heap[slot];
-    while (slot > 0) {
-        size_t parent = (slot - 1) / 2;
-        if (!before(w, p, w->heap[parent]))
-            break;
-        heap_place(w, slot, w->heap[parent]);
-        slot = parent;
-    }
-    heap_place(w, slot, p);
-}
-
-static void heap_down(eng_workspace *w, size_t slot)
-{
-    int32_t p = w->heap[slot];
-    for (;;) {
-        size_t child = 2 * slot + 1;
-        if (child >= w->heap_n)
-            break;
-        if (child + 1 < w->heap_n && before(w, w->heap[child + 1], w->heap[child]))
-            child++;
-        if (!before(w, w->heap[child], p))
-            break;
-        heap_place(w, slot, w->heap[child]);
-        slot = child;
-    }
-    heap_place(w, slot, p);
+    return a.t < b.t || (a.t == b.t && a.p < b.p);
 }
 
 static void heap_push(eng_workspace *w, int32_t p)
 {
-    heap_place(w, w->heap_n++, p);
-    heap_up(w, w->heap_n - 1);
+    if (w->heap_n == w->heap_cap) {
+        /* cancelled slots wait in the heap, so it may outgrow the person pool */
+        slot *bigger = realloc(w->heap, 2 * w->heap_cap * sizeof *bigger);
+        if (!bigger) {
+            w->out_of_memory = 1;
+            return;
+        }
+        w->heap = bigger;
+        w->heap_cap *= 2;
+    }
+    slot e = {w->persons[p].event_time, p, w->persons[p].gen};
+    size_t i = w->heap_n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(e, w->heap[parent]))
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i] = e;
 }
 
-static void heap_remove(eng_workspace *w, int32_t p)
+static void heap_pop(eng_workspace *w)
 {
-    size_t slot = (size_t)w->persons[p].heap_pos;
-    w->persons[p].heap_pos = NONE;
-    int32_t last = w->heap[--w->heap_n];
-    if (slot == w->heap_n)
+    slot e = w->heap[--w->heap_n];
+    size_t n = w->heap_n, i = 0;
+    if (n == 0)
         return;
-    heap_place(w, slot, last);
-    heap_up(w, slot);
-    heap_down(w, (size_t)w->persons[last].heap_pos);
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && before(w->heap[child + 1], w->heap[child]))
+            child++;
+        if (!before(w->heap[child], e))
+            break;
+        w->heap[i] = w->heap[child];
+        i = child;
+    }
+    w->heap[i] = e;
+}
+
+/* Cancels a person's pending event (its heap slot becomes stale). */
+static void cancel(eng_workspace *w, int32_t p)
+{
+    w->persons[p].gen++;
+    w->persons[p].event_time = INFINITY;
 }
 
 /* ---- persons ---------------------------------------------------------------- */
@@ -245,12 +252,9 @@ static int32_t person_new(eng_workspace *w)
         if (!pp)
             return NONE;
         w->persons = pp;
-        int32_t *hh = realloc(w->heap, cap * sizeof *hh);
-        if (!hh)
-            return NONE;
-        w->heap = hh;
         w->cap = cap;
     }
+    w->persons[w->used].gen = 0;
     return (int32_t)w->used++;
 }
 
@@ -401,7 +405,7 @@ static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds
 static void absorb_or_keep(eng_workspace *w, int32_t pi)
 {
     person *p = &w->persons[pi];
-    if (p->heap_pos != NONE || p->queued)
+    if (p->event_time < INFINITY || p->queued)
         return;
     /* Nothing can happen to this person any more: keep the count, free the record. */
     const mdl_state *st = &w->m->states[p->state];
@@ -440,8 +444,8 @@ static void admit(eng_workspace *w, int r, double t)
         person *p = &w->persons[pi];
         int target = p->target;
         queue_unlink(w, pi, t);
-        if (p->heap_pos != NONE)
-            heap_remove(w, pi);
+        if (p->event_time < INFINITY)
+            cancel(w, pi);
         count_change(w, p->state, -1, t);
         row(w, w->raw->admitted, w->m->n_states)[target] += 1;
         w->occupied[r]++;
@@ -483,7 +487,7 @@ static void fire(eng_workspace *w, int32_t pi, double t)
 {
     const mdl_model *m = w->m;
     person *p = &w->persons[pi];
-    heap_remove(w, pi);
+    p->event_time = INFINITY;
     int from = p->state, dest = p->dest, pop = p->pop;
     row(w, w->raw->flow, m->n_flows)[p->flow] += 1;
     if (p->queued)
@@ -518,12 +522,14 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
     if (pi == NONE)
         return pc_fail(err, PC_EINTERNAL, "out of memory (persons)");
     person *p = &w->persons[pi];
+    uint32_t gen = p->gen + 1; /* slots of the record's former holder become stale */
     memset(p, 0, sizeof *p);
+    p->gen = gen;
     p->pop = (int16_t)pop;
     p->serial = w->next_serial[pop]++;
     p->entry_time = entry_time;
     p->tracked = (uint8_t)tracked;
-    p->heap_pos = p->q_prev = p->q_next = p->target = NONE;
+    p->q_prev = p->q_next = p->target = NONE;
     p->event_time = INFINITY;
     enter_state(w, pi, state, t, 0);
     return PC_OK;
@@ -650,8 +656,13 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     int k = k0;
     int rc = begin_month(w, k, err);
     double month_end = (k + 1) * MDL_DAYS_PER_MONTH;
+    w->out_of_memory = 0;
     while (!rc) {
-        double te = w->heap_n ? w->persons[w->heap[0]].event_time : INFINITY;
+        if (w->out_of_memory) {
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
+            break;
+        }
+        double te = w->heap_n ? w->heap[0].t : INFINITY;
         double ta = INFINITY;
         int pa = NONE;
         for (size_t p = 0; p < m->n_populations; p++)
@@ -677,7 +688,12 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
             row(w, raw->arrivals, m->n_populations)[pa] += 1;
             rc = add_person(w, pa, m->populations[pa].entry, ta, ta, ta >= 0, err);
         } else {
-            fire(w, w->heap[0], te);
+            slot top = w->heap[0];
+            heap_pop(w);
+            if (top.gen == w->persons[top.p].gen)
+                fire(w, top.p, te);
+            else
+                events -= 1; /* a cancelled event: nothing happened */
         }
     }
     if (rc)
