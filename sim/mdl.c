@@ -2054,20 +2054,45 @@ static int record_changes(mdl_model *m, const set_entry *sets, size_t n_sets)
     return PC_OK;
 }
 
+/* An input error at the entry `key` of section "[kind name]" of doc (or the section). */
+static int fail_entry(pc_err *err, const cfg_doc *doc, const char *kind, const char *name,
+                      const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fail_entry(pc_err *err, const cfg_doc *doc, const char *kind, const char *name,
+                      const char *key, const char *fmt, ...)
+{
+    char sname[300], what[600];
+    snprintf(sname, sizeof sname, "%s %s", kind, name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    const cfg_section *sec = cfg_find(doc, sname);
+    const cfg_entry *e = sec ? cfg_get(sec, key) : NULL;
+    if (e)
+        return pc_fail_at(err, e->file, e->line, key, "%s", what);
+    if (sec)
+        return pc_fail_at(err, sec->file, sec->line, key, "%s", what);
+    return pc_fail(err, PC_EINPUT, "[%s] %s: %s", sname, key, what);
+}
+
 /* Two transitions of one population must not share a random stream. */
-static int check_streams(const mdl_model *m, pc_err *err)
+static int check_streams(const mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
     for (size_t a = 0; a < m->n_states; a++)
         for (size_t i = 0; i < m->states[a].n_transitions; i++)
             for (size_t b = a; b < m->n_states; b++)
                 for (size_t k = (a == b ? i + 1 : 0); k < m->states[b].n_transitions; k++)
                     if (m->states[a].population == m->states[b].population &&
-                        m->states[a].transitions[i].purpose == m->states[b].transitions[k].purpose)
-                        return pc_fail(err, PC_EINPUT,
-                                       "transitions %s.on.%s and %s.on.%s share a random stream "
-                                       "(hash collision): rename one of them",
-                                       m->states[a].name, m->states[a].transitions[i].name,
-                                       m->states[b].name, m->states[b].transitions[k].name);
+                        m->states[a].transitions[i].purpose ==
+                            m->states[b].transitions[k].purpose) {
+                        char key[300];
+                        snprintf(key, sizeof key, "on.%s", m->states[a].transitions[i].name);
+                        return fail_entry(err, doc, "state", m->states[a].name, key,
+                                          "shares a random stream with %s.on.%s (hash "
+                                          "collision): rename one of them",
+                                          m->states[b].name, m->states[b].transitions[k].name);
+                    }
     return PC_OK;
 }
 
@@ -2243,35 +2268,33 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
             mdl_state *q = &m->states[st->queue];
             q->is_queue = 1;
             if (q->population != st->population || q->resource >= 0)
-                rc = pc_fail(err, PC_EINPUT,
-                             "state %s: its queue %s must be of the same population and hold "
-                             "no resource",
-                             st->name, q->name);
+                rc = fail_entry(err, doc, "state", st->name, "queue",
+                                "the queue %s must be of the same population and hold no "
+                                "resource",
+                                q->name);
         }
     }
     for (size_t p = 0; p < m->n_populations && !rc; p++) {
         const mdl_population *pop = &m->populations[p];
         if (m->states[pop->entry].population != (int)p || m->states[pop->entry].outside)
-            rc = pc_fail(err, PC_EINPUT,
-                         "population %s: entry state %s must belong to it and "
-                         "not be outside",
-                         pop->name, m->states[pop->entry].name);
+            rc = fail_entry(err, doc, "population", pop->name, "entry",
+                            "the entry state %s must belong to this population and not be "
+                            "outside",
+                            m->states[pop->entry].name);
         for (size_t k = 0; k < pop->initial_state.n && !rc; k++) {
             const mdl_state *st = &m->states[pop->initial_state.state[k]];
             if (st->population != (int)p)
-                rc = pc_fail(err, PC_EINPUT,
-                             "population %s: initial state %s belongs to another "
-                             "population",
-                             pop->name, st->name);
+                rc = fail_entry(err, doc, "population", pop->name, "initial.state",
+                                "state %s belongs to another population", st->name);
             else if (st->is_queue)
-                rc = pc_fail(err, PC_EINPUT,
-                             "population %s: initial state %s is a queue; place "
-                             "initial persons in the state they wait for",
-                             pop->name, st->name);
+                rc = fail_entry(err, doc, "population", pop->name, "initial.state",
+                                "state %s is a queue; place initial persons in the state "
+                                "they wait for",
+                                st->name);
         }
     }
     if (!rc)
-        rc = check_streams(m, err);
+        rc = check_streams(m, doc, err);
     if (!rc && record_changes(m, sets, n_sets))
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     cfg_doc_free(doc);

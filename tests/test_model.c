@@ -305,6 +305,11 @@ static void test_errors(tc_ctx *t)
                           "key given twice");
     expect_replaced_error(t, "section twice", "[state soc]\n", "[state pro]\n", 19,
                           "section given twice");
+    expect_replaced_error(t, "queue holding a resource", "[state waiting]\n",
+                          "[state waiting]\nresource = places\nqueue = pro\n", 24,
+                          "must be of the same population and hold no resource");
+    expect_replaced_error(t, "entry state outside", "entry = orientation", "entry = exit_job", 7,
+                          "must belong to this population and not be outside");
     expect_replaced_error(t, "resource without queue", "queue = waiting\n", "\n", 23,
                           "needs 'queue");
     expect_replaced_error(t, "missing table", "amount = 500", "amount = table(nope.csv)", 41,
