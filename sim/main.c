@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cmp.h"
 #include "mc.h"
 #include "model.h"
 #include "out.h"
 #include "plot.h"
 #include "report.h"
+#include "sens.h"
 
 static const char usage_text[] =
     "usage: parcours COMMAND [options]\n"
@@ -26,6 +28,8 @@ static const char usage_text[] =
     "  run FILE              run replications and write monthly.csv, yearly.csv, ...\n"
     "  plot DIR...           draw the charts of one or several run folders\n"
     "  report SCENARIO...    run scenarios and write a committee report (index.html)\n"
+    "  compare BASE ALT...   run scenarios with common random numbers, write paired differences\n"
+    "  sensitivity FILE      one-at-a-time (tornado) and Sobol sensitivity of an output\n"
     "\n"
     "`parcours COMMAND --help` describes a command.  Files: docs/format.md.\n";
 
@@ -39,6 +43,7 @@ static const char check_help[] =
 
 static const char run_help[] =
     "usage: parcours run FILE [--reps N] [--seed S] [--threads T] [--out DIR] [--quiet]\n"
+    "                         [--precision P% [--max-reps N]]\n"
     "\n"
     "Runs N replications (default 100; from the manifest when FILE is one) of the\n"
     "model or scenario FILE and writes DIR (default out/NAME, NAME the file name\n"
@@ -50,7 +55,11 @@ static const char run_help[] =
     "  --seed S      seed, 0 to 4294967295 (default 1)\n"
     "  --threads T   threads (default: all cores)\n"
     "  --out DIR     output folder\n"
-    "  --quiet       no progress bar\n";
+    "  --quiet       no progress bar\n"
+    "  --precision P%  add replications in batches (the first is --reps) until the 95 %\n"
+    "                interval of each key output (each population's stock at the end,\n"
+    "                cost.total over the horizon) is within P% of its mean\n"
+    "  --max-reps N  stop there even if the precision is not reached (default 10000)\n";
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
@@ -125,7 +134,8 @@ static char *join_args(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL;
-    unsigned long reps = 100, seed = 1, threads = 0;
+    unsigned long reps = 100, seed = 1, threads = 0, max_reps = 0;
+    double precision = 0;
     int reps_given = 0, seed_given = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -135,7 +145,8 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(a, "--reps") || !strcmp(a, "--seed") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--out")) {
+                   !strcmp(a, "--out") || !strcmp(a, "--precision") ||
+                   !strcmp(a, "--max-reps")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "parcours run: %s needs a value\n", a);
                 return PC_EUSAGE;
@@ -143,6 +154,16 @@ static int cmd_run(int argc, char **argv)
             const char *v = argv[++i];
             if (!strcmp(a, "--out")) {
                 out = v;
+            } else if (!strcmp(a, "--precision")) {
+                pc_err perr;
+                if (cmp_parse_share(v, &precision, &perr))
+                    return fail_input(&perr, PC_EINPUT);
+            } else if (!strcmp(a, "--max-reps")) {
+                if (!parse_ulong(v, 1000000, &max_reps) || max_reps < 2) {
+                    fprintf(stderr, "parcours run: --max-reps: expected 2 to 1000000, got '%s'\n",
+                            v);
+                    return PC_EINPUT;
+                }
             } else if (!strcmp(a, "--reps")) {
                 if (!parse_ulong(v, 1000000, &reps) || reps < 1) {
                     fprintf(stderr, "parcours run: --reps: expected 1 to 1000000, got '%s'\n", v);
@@ -170,7 +191,7 @@ static int cmd_run(int argc, char **argv)
             file = a;
         }
     }
-    if (!file) {
+    if (!file || (max_reps && precision == 0)) {
         fputs(run_help, stderr);
         return PC_EUSAGE;
     }
@@ -206,7 +227,12 @@ static int cmd_run(int argc, char **argv)
     mc_options opt = {
         .reps = reps, .seed = (uint32_t)seed, .threads = (int)threads, .progress = !quiet};
     mc_result *r;
-    if ((rc = mc_run(m, &opt, &r, &err))) {
+    cmp_precision target = {.share = precision, .max_reps = max_reps, .quiet = quiet};
+    if (precision > 0)
+        rc = cmp_run_precision(m, &opt, &target, &r, NULL, &err);
+    else
+        rc = mc_run(m, &opt, &r, &err);
+    if (rc) {
         mdl_free(m);
         return fail_input(&err, rc);
     }
@@ -235,6 +261,8 @@ static const struct {
     {"run", cmd_run},
     {"plot", plot_main},
     {"report", report_main},
+    {"compare", cmp_main},
+    {"sensitivity", sens_main},
 };
 
 int main(int argc, char **argv)

@@ -1350,7 +1350,19 @@ static int collect_params(mdl_model *m, const cfg_doc *doc, const double *values
         if (rc)
             return rc;
         mdl_param *p = &m->params[m->n_params];
-        pctx c = {m, err, e, -1};
+        /* A law moved here from another key (extract_inline) is reported under that key. */
+        cfg_entry named = *e;
+        const char *place = strchr(arg, '.');
+        place = place ? strchr(place + 1, '.') : NULL;
+        char key[300];
+        if (place && sec->line == e->line && !cfg_get(sec, "label")) {
+            snprintf(key, sizeof key, "%s", place + 1);
+            char *hash = strchr(key, '#');
+            if (hash)
+                *hash = '\0';
+            named.key = key;
+        }
+        pctx c = {m, err, &named, -1};
         p->name = arena_strdup(m, arg);
         p->text = arena_strdup(m, e->value);
         p->file = arena_strdup(m, e->file);
@@ -1367,6 +1379,9 @@ static int collect_params(mdl_model *m, const cfg_doc *doc, const double *values
         p->value = values ? values[m->n_params] : p->mean;
         if (!isfinite(p->value))
             return FAIL(&c, "value %g is not a finite number", p->value);
+        /* An instance is one draw: nothing in it is uncertain any more. */
+        if (values)
+            p->law = MDL_PARAM_FIXED, p->p[0] = p->value;
         m->n_uncertain += p->law != MDL_PARAM_FIXED;
         m->n_params++;
     }

@@ -30,5 +30,7 @@ void suite_output(tc_ctx *t);
 void suite_fuzz(tc_ctx *t);
 void suite_models(tc_ctx *t);
 void suite_plot(tc_ctx *t);
+void suite_compare(tc_ctx *t);
+void suite_sens(tc_ctx *t);
 
 #endif

@@ -48,9 +48,9 @@ static const struct {
     const char *name;
     void (*run)(tc_ctx *);
 } suites[] = {
-    {"model", suite_model},   {"engine", suite_engine}, {"stats", suite_stats},
-    {"output", suite_output}, {"models", suite_models}, {"plot", suite_plot},
-    {"fuzz", suite_fuzz},
+    {"model", suite_model},   {"engine", suite_engine},   {"stats", suite_stats},
+    {"output", suite_output}, {"models", suite_models},   {"plot", suite_plot},
+    {"fuzz", suite_fuzz},     {"compare", suite_compare}, {"sens", suite_sens},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,1348 @@
+/* cmp — paired differences, variance reduction and precision targets (see cmp.h).
+ *
+ * The statistics are GSL's (t quantiles, sample moments, type-7 quantiles
+ * through mc_summarise); CSV text fields that need quoting go through libcsv;
+ * charts are gnuplot scripts piped to one gnuplot process per command.  Runs
+ * are kept whole (mc_result) so that any replication of one scenario can be
+ * paired with the same replication of another. */
+#include "cmp.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "out.h"
+#include "plot.h"
+#include "rec.h"
+
+#define CMP_MAX_CELLS   (250u * 1000u * 1000u) /* 2 GB of doubles per run, as mc_run allows */
+#define CMP_MAX_REPS    10000u                 /* default ceiling of a precision run */
+#define CMP_MIN_BATCH   10u                    /* smallest batch added for precision */
+#define CMP_MAX_YEARS   (MDL_MAX_MONTHS / 12 + 2)
+#define CMP_THREE_YEARS 36 /* months: the horizon of the policy questions */
+
+/* ---- summaries ---------------------------------------------------------------- */
+
+double cmp_half_width(double sd, size_t n, double level)
+{
+    if (n < 2)
+        return INFINITY;
+    double t = gsl_cdf_tdist_Pinv(0.5 + level / 2, (double)(n - 1));
+    return t * sd / sqrt((double)n);
+}
+
+void cmp_summarise(double *sample, size_t n, double level, cmp_stat *s)
+{
+    mc_summary m;
+    mc_summarise(sample, n, &m);
+    s->n = m.n;
+    s->mean = m.mean;
+    s->sd = m.sd;
+    s->p05 = m.p05;
+    s->p25 = m.p25;
+    s->p50 = m.p50;
+    s->p75 = m.p75;
+    s->p95 = m.p95;
+    if (m.n < 2) {
+        s->ci_low = s->ci_high = NAN;
+        return;
+    }
+    double hw = cmp_half_width(m.sd, m.n, level);
+    s->ci_low = m.mean - hw;
+    s->ci_high = m.mean + hw;
+}
+
+/* ---- values of a variable ---------------------------------------------------------- */
+
+double cmp_total(const mc_result *r, size_t rep, size_t var)
+{
+    const rec_var *v = &r->catalog->vars[var];
+    const double *x = mc_series(r, rep, var);
+    if (v->kind == REC_STOCK)
+        return x[r->n_months - 1];
+    if (v->kind == REC_RATIO) {
+        double num = 0, den = 0;
+        const double *a = mc_series(r, rep, v->num), *b = mc_series(r, rep, v->den);
+        for (size_t k = 0; k < r->n_months; k++) {
+            num += a[k];
+            den += b[k];
+        }
+        return den > 0 ? num / den : NAN;
+    }
+    double s = 0;
+    for (size_t k = 0; k < r->n_months; k++)
+        s += x[k];
+    return v->kind == REC_MEAN ? s / (double)r->n_months : s;
+}
+
+int cmp_key_set(cmp_key *key, const mdl_model *m, const char *name, cmp_period kind, int period,
+                pc_err *err)
+{
+    memset(key, 0, sizeof *key);
+    if (strlen(name) >= sizeof key->name)
+        return pc_fail(err, PC_EINPUT, "%.60s...: variable name too long", name);
+    strcpy(key->name, name);
+    key->kind = kind;
+    key->period = period;
+    int first_year = m->start_year, last_year, last_month;
+    mdl_month_of(m, m->horizon - 1, &last_year, &last_month);
+    if (kind == CMP_MONTH) {
+        if (period < 0 || period >= m->horizon)
+            return pc_fail(err, PC_EINPUT, "%s: month %d outside the horizon (0 to %d)", name,
+                           period, m->horizon - 1);
+        int y, mo;
+        mdl_month_of(m, period, &y, &mo);
+        snprintf(key->label, sizeof key->label, "%s %04d-%02d", name, y, mo);
+    } else if (kind == CMP_YEAR) {
+        if (period < first_year || period > last_year)
+            return pc_fail(err, PC_EINPUT, "%s@%d: the horizon covers %d to %d", name, period,
+                           first_year, last_year);
+        snprintf(key->label, sizeof key->label, "%s %d", name, period);
+    } else {
+        snprintf(key->label, sizeof key->label, "%s (total)", name);
+    }
+    return PC_OK;
+}
+
+double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key)
+{
+    long var = rec_find(r->catalog, key->name);
+    if (var < 0)
+        return NAN;
+    if (key->kind == CMP_TOTAL)
+        return cmp_total(r, rep, (size_t)var);
+    if (key->kind == CMP_MONTH)
+        return key->period >= 0 && (size_t)key->period < r->n_months
+                   ? mc_series(r, rep, (size_t)var)[key->period]
+                   : NAN;
+    double values[CMP_MAX_YEARS];
+    int years[CMP_MAX_YEARS];
+    size_t n = mc_yearly(r, rep, (size_t)var, values, years);
+    for (size_t i = 0; i < n; i++)
+        if (years[i] == key->period)
+            return values[i];
+    return NAN;
+}
+
+size_t cmp_key_outputs(const mdl_model *m, int with_three_years, cmp_key *keys, size_t max)
+{
+    size_t n = 0;
+    char name[300];
+    pc_err ignored;
+    for (size_t p = 0; p < m->n_populations; p++) {
+        snprintf(name, sizeof name, "stock.%s", m->populations[p].name);
+        if (with_three_years && m->horizon > CMP_THREE_YEARS && n < max &&
+            cmp_key_set(&keys[n], m, name, CMP_MONTH, CMP_THREE_YEARS - 1, &ignored) == PC_OK)
+            n++;
+        if (n < max && cmp_key_set(&keys[n], m, name, CMP_MONTH, m->horizon - 1, &ignored) == PC_OK)
+            n++;
+    }
+    if (n < max && cmp_key_set(&keys[n], m, "cost.total", CMP_TOTAL, 0, &ignored) == PC_OK)
+        n++;
+    return n;
+}
+
+/* ---- paired differences --------------------------------------------------------------- */
+
+void cmp_paired(const mc_result *base, const mc_result *alt, size_t reps, const cmp_key *key,
+                double level, double *scratch, cmp_stat *s)
+{
+    for (size_t rep = 0; rep < reps; rep++)
+        scratch[rep] = cmp_key_value(alt, rep, key) - cmp_key_value(base, rep, key);
+    cmp_summarise(scratch, reps, level, s);
+}
+
+/* Mean of the non-NaN values, NaN when there is none. */
+static double mean_of(const double *x, size_t n)
+{
+    double s = 0;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) {
+            s += x[i];
+            used++;
+        }
+    return used ? s / (double)used : NAN;
+}
+
+/* A CSV text field: as is when it needs no quoting, else quoted by libcsv. */
+static void put_text(FILE *f, const char *s, int first)
+{
+    if (!first)
+        fputc(',', f);
+    if (strpbrk(s, ",\"\r\n"))
+        csv_fwrite(f, s, strlen(s));
+    else
+        fputs(s, f);
+}
+
+static void put_number(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs(",NA", f);
+    else
+        fprintf(f, ",%.10g", v);
+}
+
+/* One row of differences.csv from the paired samples (NaN pairs left out). */
+static void put_difference(FILE *f, const char *scenario, const char *base, const char *variable,
+                           const char *kind, const char *period, const double *b, const double *a,
+                           size_t reps, double level, double *scratch)
+{
+    for (size_t rep = 0; rep < reps; rep++)
+        scratch[rep] = a[rep] - b[rep];
+    /* the means of each side over the pairs used */
+    double sb = 0, sa = 0;
+    size_t used = 0;
+    for (size_t rep = 0; rep < reps; rep++)
+        if (!isnan(scratch[rep])) {
+            sb += b[rep];
+            sa += a[rep];
+            used++;
+        }
+    cmp_stat s;
+    cmp_summarise(scratch, reps, level, &s);
+    put_text(f, scenario, 1);
+    put_text(f, base, 0);
+    put_text(f, variable, 0);
+    put_text(f, kind, 0);
+    put_text(f, period, 0);
+    fprintf(f, ",%zu", s.n);
+    put_number(f, used ? sb / (double)used : NAN);
+    put_number(f, used ? sa / (double)used : NAN);
+    put_number(f, s.mean);
+    put_number(f, s.sd);
+    put_number(f, s.ci_low);
+    put_number(f, s.ci_high);
+    put_number(f, s.p05);
+    put_number(f, s.p25);
+    put_number(f, s.p50);
+    put_number(f, s.p75);
+    put_number(f, s.p95);
+    fputc('\n', f);
+}
+
+static int same_frame(const mc_result *base, const mc_result *alt, pc_err *err)
+{
+    const mdl_model *a = alt->model, *b = base->model;
+    if (alt->reps != base->reps)
+        return pc_fail(err, PC_EINPUT, "%s: %zu replications, %s: %zu; paired runs need as many",
+                       a->id, alt->reps, b->id, base->reps);
+    if (a->start_year != b->start_year || a->start_month != b->start_month ||
+        alt->n_months != base->n_months)
+        return pc_fail(err, PC_EINPUT,
+                       "%s starts %04d-%02d over %d months, %s %04d-%02d over %d months: "
+                       "scenarios compared need the same start and horizon",
+                       a->source ? a->source : a->id, a->start_year, a->start_month, a->horizon,
+                       b->source ? b->source : b->id, b->start_year, b->start_month, b->horizon);
+    return PC_OK;
+}
+
+static int write_alt_differences(FILE *f, const mc_result *base, const mc_result *alt, double level,
+                                 pc_err *err)
+{
+    size_t reps = base->reps, h = base->n_months;
+    double *b = malloc(reps * sizeof *b), *a = malloc(reps * sizeof *a);
+    double *scratch = malloc(reps * sizeof *scratch);
+    double *by = malloc(reps * CMP_MAX_YEARS * sizeof *by);
+    double *ay = malloc(reps * CMP_MAX_YEARS * sizeof *ay);
+    int years[CMP_MAX_YEARS];
+    int rc = PC_OK;
+    if (!b || !a || !scratch || !by || !ay) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto done;
+    }
+    const char *sid = alt->model->id, *bid = base->model->id;
+    for (size_t v = 0; v < base->n_vars; v++) {
+        const char *name = base->catalog->vars[v].name;
+        long av = rec_find(alt->catalog, name);
+        if (av < 0)
+            continue;
+        char period[32];
+        for (size_t k = 0; k < h; k++) {
+            for (size_t rep = 0; rep < reps; rep++) {
+                b[rep] = mc_series(base, rep, v)[k];
+                a[rep] = mc_series(alt, rep, (size_t)av)[k];
+            }
+            int y, mo;
+            mdl_month_of(base->model, (int)k, &y, &mo);
+            snprintf(period, sizeof period, "%04d-%02d", y, mo);
+            put_difference(f, sid, bid, name, "month", period, b, a, reps, level, scratch);
+        }
+        size_t ny = 0;
+        for (size_t rep = 0; rep < reps; rep++) {
+            ny = mc_yearly(base, rep, v, by + rep * CMP_MAX_YEARS, years);
+            mc_yearly(alt, rep, (size_t)av, ay + rep * CMP_MAX_YEARS, years);
+        }
+        for (size_t y = 0; y < ny; y++) {
+            for (size_t rep = 0; rep < reps; rep++) {
+                b[rep] = by[rep * CMP_MAX_YEARS + y];
+                a[rep] = ay[rep * CMP_MAX_YEARS + y];
+            }
+            snprintf(period, sizeof period, "%d", years[y]);
+            put_difference(f, sid, bid, name, "year", period, b, a, reps, level, scratch);
+        }
+        for (size_t rep = 0; rep < reps; rep++) {
+            b[rep] = cmp_total(base, rep, v);
+            a[rep] = cmp_total(alt, rep, (size_t)av);
+        }
+        put_difference(f, sid, bid, name, "total", "", b, a, reps, level, scratch);
+    }
+done:
+    free(b);
+    free(a);
+    free(scratch);
+    free(by);
+    free(ay);
+    return rc;
+}
+
+/* Opens a temporary sibling of path; *tmp receives its name. */
+static FILE *open_temporary(const char *path, char *tmp, size_t size)
+{
+    if ((size_t)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size)
+        return NULL;
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+    }
+    return f;
+}
+
+/* Closes f and renames tmp to path, or removes tmp. */
+static int commit_temporary(FILE *f, const char *tmp, const char *path, int rc, pc_err *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0)
+        bad = 1;
+    if (!rc && bad)
+        rc = pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    else
+        chmod(path, 0644);
+    return rc;
+}
+
+int cmp_write_differences(const char *path, const mc_result *base, const mc_result *const *alts,
+                          size_t n_alts, double level, pc_err *err)
+{
+    int rc;
+    for (size_t i = 0; i < n_alts; i++)
+        if ((rc = same_frame(base, alts[i], err)))
+            return rc;
+    char tmp[4096];
+    FILE *f = open_temporary(path, tmp, sizeof tmp);
+    if (!f)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fputs("scenario,base,variable,period_kind,period,n,base_mean,alt_mean,mean,sd,ci_low,ci_high,"
+          "p05,p25,p50,p75,p95\n",
+          f);
+    rc = PC_OK;
+    for (size_t i = 0; i < n_alts && !rc; i++)
+        rc = write_alt_differences(f, base, alts[i], level, err);
+    return commit_temporary(f, tmp, path, rc, err);
+}
+
+/* ---- variance reduction ------------------------------------------------------------------- */
+
+void cmp_reduction_of(const mc_result *base, const mc_result *paired, const mc_result *independent,
+                      size_t reps, const cmp_key *key, double *scratch, cmp_reduction *out)
+{
+    cmp_stat p, q;
+    memset(out, 0, sizeof *out);
+    out->key = *key;
+    out->reps = reps;
+    for (size_t rep = 0; rep < reps; rep++)
+        scratch[rep] = cmp_key_value(base, rep, key);
+    out->base_mean = mean_of(scratch, reps);
+    cmp_paired(base, paired, reps, key, CMP_LEVEL, scratch, &p);
+    cmp_paired(base, independent, reps, key, CMP_LEVEL, scratch, &q);
+    out->paired_mean = p.mean;
+    out->paired_sd = p.sd;
+    out->independent_mean = q.mean;
+    out->independent_sd = q.sd;
+    double vp = p.sd * p.sd, vi = q.sd * q.sd;
+    out->factor = vp > 0 ? vi / vp : (vi > 0 ? INFINITY : NAN);
+}
+
+/* ---- precision ------------------------------------------------------------------------------ */
+
+int cmp_parse_share(const char *text, double *share, pc_err *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    while (*end == ' ')
+        end++;
+    if (end == text || errno || *end != '%' || end[1] || !(v > 0) || !(v < 100))
+        return pc_fail(err, PC_EINPUT,
+                       "--precision: expected a percentage between 0 and 100 such as 1%%, "
+                       "got '%s'",
+                       text);
+    *share = v / 100;
+    return PC_OK;
+}
+
+/* Relative half-width of a sample against a reference mean; -1 when it cannot be used. */
+static double relative_width(double *sample, size_t n, double reference, double level)
+{
+    cmp_stat s;
+    cmp_summarise(sample, n, level, &s);
+    if (!(fabs(reference) > 0) || s.n == 0)
+        return -1;
+    if (s.n < 2)
+        return INFINITY;
+    return cmp_half_width(s.sd, s.n, level) / fabs(reference);
+}
+
+double cmp_worst_relative(const mc_result *r, size_t reps, double level, char *which, size_t size)
+{
+    cmp_key keys[64];
+    size_t nk = cmp_key_outputs(r->model, 0, keys, 64);
+    double *x = malloc((reps ? reps : 1) * sizeof *x);
+    double worst = -1;
+    if (which && size)
+        which[0] = '\0';
+    if (!x)
+        return INFINITY;
+    for (size_t k = 0; k < nk; k++) {
+        for (size_t rep = 0; rep < reps; rep++)
+            x[rep] = cmp_key_value(r, rep, &keys[k]);
+        double w = relative_width(x, reps, mean_of(x, reps), level);
+        if (w > worst) {
+            worst = w;
+            if (which && size)
+                snprintf(which, size, "%s", keys[k].label);
+        }
+    }
+    free(x);
+    return worst < 0 ? 0 : worst;
+}
+
+double cmp_worst_paired(const mc_result *base, const mc_result *const *alts, size_t n_alts,
+                        size_t reps, double level, char *which, size_t size)
+{
+    cmp_key keys[64];
+    size_t nk = cmp_key_outputs(base->model, 0, keys, 64);
+    double *x = malloc((reps ? reps : 1) * sizeof *x);
+    double worst = -1;
+    if (which && size)
+        which[0] = '\0';
+    if (!x)
+        return INFINITY;
+    for (size_t k = 0; k < nk; k++) {
+        for (size_t rep = 0; rep < reps; rep++)
+            x[rep] = cmp_key_value(base, rep, &keys[k]);
+        double reference = mean_of(x, reps);
+        for (size_t i = 0; i < n_alts; i++) {
+            for (size_t rep = 0; rep < reps; rep++)
+                x[rep] = cmp_key_value(alts[i], rep, &keys[k]) - cmp_key_value(base, rep, &keys[k]);
+            double w = relative_width(x, reps, reference, level);
+            if (w > worst) {
+                worst = w;
+                if (which && size)
+                    snprintf(which, size, "%s - %s: %s", alts[i]->model->id, base->model->id,
+                             keys[k].label);
+            }
+        }
+    }
+    free(x);
+    return worst < 0 ? 0 : worst;
+}
+
+/* The replication count of the next batch's end (see cmp_run_precision). */
+static size_t next_total(size_t n, double worst, double share, size_t max_reps)
+{
+    double ratio = worst / share;
+    double want = isfinite(ratio) ? ceil((double)n * ratio * ratio * 1.1) : (double)(4 * n);
+    double lo = (double)(n + CMP_MIN_BATCH), hi = (double)(4 * n);
+    if (want < lo)
+        want = lo;
+    if (want > hi)
+        want = hi;
+    return want > (double)max_reps ? max_reps : (size_t)want;
+}
+
+/* The largest replication count a run of m may hold in memory. */
+static size_t memory_cap(const mc_result *r)
+{
+    double per_rep = (double)r->n_vars * (double)r->n_months;
+    double cap = per_rep > 0 ? floor((double)CMP_MAX_CELLS / per_rep) : (double)CMP_MAX_REPS;
+    return cap < 1 ? 1 : (size_t)cap;
+}
+
+static void log_precision(const cmp_precision_report *rep, double share)
+{
+    if (rep->met)
+        pc_log("precision: the 95 %% intervals are within %.3g %% of the mean (widest %.3g %%, "
+               "%s) after %zu replications in %zu batch%s",
+               100 * share, 100 * rep->worst, rep->worst_key, rep->reps, rep->batches,
+               rep->batches > 1 ? "es" : "");
+    else
+        pc_log("precision: %.3g %% not reached: widest 95 %% interval %.3g %% of the mean (%s) "
+               "after %zu replications, the limit",
+               100 * share, 100 * rep->worst, rep->worst_key, rep->reps);
+}
+
+int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_precision *p,
+                      mc_result **out, cmp_precision_report *report, pc_err *err)
+{
+    *out = NULL;
+    cmp_precision_report local;
+    if (!report)
+        report = &local;
+    memset(report, 0, sizeof *report);
+    if (!(p->share > 0 && p->share < 1))
+        return pc_fail(err, PC_EINPUT, "--precision: expected a share between 0 and 100 %%");
+    if (opt->reps < 2 || opt->first != 0)
+        return pc_fail(err, PC_EINPUT,
+                       "--precision: the first batch needs at least 2 replications, numbered "
+                       "from 0");
+    size_t max_reps = p->max_reps ? p->max_reps : CMP_MAX_REPS;
+    if (max_reps < opt->reps)
+        return pc_fail(err, PC_EINPUT, "--max-reps %zu: below the first batch (--reps %zu)",
+                       max_reps, opt->reps);
+    mc_result *r = NULL;
+    int rc = mc_run(m, opt, &r, err);
+    if (rc)
+        return rc;
+    size_t cap = memory_cap(r);
+    if (max_reps > cap) {
+        if (!p->quiet)
+            pc_log("precision: at most %zu replications of this model fit in 2 GB", cap);
+        max_reps = cap > opt->reps ? cap : opt->reps;
+    }
+    report->batches = 1;
+    report->last_batch = r->reps;
+    while (1) {
+        report->reps = r->reps;
+        report->worst =
+            cmp_worst_relative(r, r->reps, CMP_LEVEL, report->worst_key, sizeof report->worst_key);
+        report->met = report->worst <= p->share;
+        if (report->met || r->reps >= max_reps)
+            break;
+        size_t target = next_total(r->reps, report->worst, p->share, max_reps);
+        mc_options more = *opt;
+        more.first = r->reps;
+        more.reps = target - r->reps;
+        mc_result *batch = NULL;
+        if ((rc = mc_run(m, &more, &batch, err)) || (rc = mc_append(r, batch, err))) {
+            mc_result_free(r);
+            return rc;
+        }
+        report->batches++;
+        report->last_batch = more.reps;
+    }
+    if (!p->quiet)
+        log_precision(report, p->share);
+    *out = r;
+    return PC_OK;
+}
+
+/* ---- comparing scenarios -----------------------------------------------------------------------
+ */
+
+void cmp_comparison_free(cmp_comparison *c)
+{
+    if (!c)
+        return;
+    mc_result_free(c->base);
+    for (size_t i = 0; c->alts && i < c->n_alts; i++)
+        mc_result_free(c->alts[i]);
+    free(c->alts);
+    free(c->reductions);
+    free(c);
+}
+
+/* Adds `count` replications numbered from `first` to *into (or runs them when *into is NULL). */
+static int run_more(const mdl_model *m, const mc_options *base_opt, uint32_t seed, size_t first,
+                    size_t count, mc_result **into, pc_err *err)
+{
+    mc_options o = *base_opt;
+    o.seed = seed;
+    o.first = first;
+    o.reps = count;
+    mc_result *batch = NULL;
+    int rc = mc_run(m, &o, &batch, err);
+    if (rc)
+        return rc;
+    if (!*into) {
+        *into = batch;
+        return PC_OK;
+    }
+    return mc_append(*into, batch, err);
+}
+
+static int measure_reductions(cmp_comparison *c, const mdl_model *const *alts,
+                              const cmp_options *opt, pc_err *err)
+{
+    size_t reps = c->base->reps;
+    double *scratch = malloc(reps * sizeof *scratch);
+    c->reductions = pc_calloc(c->n_alts * (c->n_keys ? c->n_keys : 1), sizeof *c->reductions);
+    if (!scratch || !c->reductions) {
+        free(scratch);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    int rc = PC_OK;
+    for (size_t i = 0; i < c->n_alts && !rc; i++) {
+        /* The other run of the alternative: with common random numbers when the
+         * one compared is independent, else on replications base never used. */
+        mc_result *other = NULL;
+        if (!opt->quiet)
+            pc_log("compare: %s: %zu more replications to measure the variance reduction",
+                   alts[i]->id, reps);
+        if (opt->independent)
+            rc = run_more(alts[i], &opt->mc, opt->mc.seed, 0, reps, &other, err);
+        else
+            rc = run_more(alts[i], &opt->mc, opt->mc.seed, reps, reps, &other, err);
+        if (rc)
+            break;
+        const mc_result *paired = opt->independent ? other : c->alts[i];
+        const mc_result *independent = opt->independent ? c->alts[i] : other;
+        for (size_t k = 0; k < c->n_keys; k++)
+            cmp_reduction_of(c->base, paired, independent, reps, &c->keys[k], scratch,
+                             &c->reductions[i * c->n_keys + k]);
+        mc_result_free(other);
+    }
+    free(scratch);
+    return rc;
+}
+
+int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_alts,
+                const cmp_options *opt, cmp_comparison **out, pc_err *err)
+{
+    *out = NULL;
+    if (n_alts == 0)
+        return pc_fail(err, PC_EUSAGE, "compare: at least one alternative scenario is needed");
+    for (size_t i = 0; i < n_alts; i++)
+        if (alts[i]->start_year != base->start_year || alts[i]->start_month != base->start_month ||
+            alts[i]->horizon != base->horizon)
+            return pc_fail(err, PC_EINPUT,
+                           "%s starts %04d-%02d over %d months, %s %04d-%02d over %d months: "
+                           "scenarios compared need the same start and horizon",
+                           alts[i]->source ? alts[i]->source : alts[i]->id, alts[i]->start_year,
+                           alts[i]->start_month, alts[i]->horizon,
+                           base->source ? base->source : base->id, base->start_year,
+                           base->start_month, base->horizon);
+    if (opt->mc.reps < 1)
+        return pc_fail(err, PC_EINPUT, "--reps: expected at least 1");
+    if (opt->mc.first != 0)
+        return pc_fail(err, PC_EINTERNAL, "cmp_compare: replications are numbered from 0");
+    if (opt->precision > 0 && opt->mc.reps < 2)
+        return pc_fail(err, PC_EINPUT,
+                       "--precision: the first batch needs at least 2 "
+                       "replications");
+    cmp_comparison *c = pc_calloc(1, sizeof *c);
+    if (!c || !(c->alts = pc_calloc(n_alts, sizeof *c->alts))) {
+        free(c);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    c->n_alts = n_alts;
+    c->n_keys = cmp_key_outputs(base, 1, c->keys, sizeof c->keys / sizeof c->keys[0]);
+    uint32_t alt_seed = opt->independent ? opt->mc.seed + 1u : opt->mc.seed;
+    size_t max_reps = opt->max_reps ? opt->max_reps : CMP_MAX_REPS;
+    size_t n = 0, batch = opt->mc.reps;
+    int rc = PC_OK;
+    if (opt->precision > 0 && max_reps < batch) {
+        rc = pc_fail(err, PC_EINPUT, "--max-reps %zu: below the first batch (--reps %zu)", max_reps,
+                     batch);
+        goto fail;
+    }
+    while (1) {
+        if (!opt->quiet)
+            pc_log("compare: %zu scenarios, replications %zu to %zu", n_alts + 1, n, n + batch - 1);
+        if ((rc = run_more(base, &opt->mc, opt->mc.seed, n, batch, &c->base, err)))
+            goto fail;
+        for (size_t i = 0; i < n_alts; i++)
+            if ((rc = run_more(alts[i], &opt->mc, alt_seed, n, batch, &c->alts[i], err)))
+                goto fail;
+        n += batch;
+        c->precision.reps = n;
+        c->precision.batches++;
+        c->precision.last_batch = batch;
+        if (!(opt->precision > 0))
+            break;
+        if (c->precision.batches == 1) {
+            size_t cap = memory_cap(c->base);
+            for (size_t i = 0; i < n_alts; i++) {
+                size_t ca = memory_cap(c->alts[i]);
+                cap = ca < cap ? ca : cap;
+            }
+            if (max_reps > cap)
+                max_reps = cap > n ? cap : n;
+        }
+        c->precision.worst =
+            cmp_worst_paired(c->base, (const mc_result *const *)c->alts, n_alts, n, CMP_LEVEL,
+                             c->precision.worst_key, sizeof c->precision.worst_key);
+        c->precision.met = c->precision.worst <= opt->precision;
+        if (c->precision.met || n >= max_reps)
+            break;
+        batch = next_total(n, c->precision.worst, opt->precision, max_reps) - n;
+    }
+    if (opt->precision > 0 && !opt->quiet)
+        log_precision(&c->precision, opt->precision);
+    if (opt->measure && (rc = measure_reductions(c, alts, opt, err)))
+        goto fail;
+    *out = c;
+    return PC_OK;
+fail:
+    cmp_comparison_free(c);
+    return rc;
+}
+
+/* ---- charts -------------------------------------------------------------------------------------
+ */
+
+/* 'text' for /bin/sh. */
+static char *shell_quote(const char *text)
+{
+    size_t len = 3;
+    for (const char *p = text; *p; p++)
+        len += *p == '\'' ? 4 : 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    char *o = s;
+    *o++ = '\'';
+    for (const char *p = text; *p; p++) {
+        if (*p == '\'') {
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return s;
+}
+
+/* The first lines of a file, into out. */
+static void read_excerpt(const char *path, char *out, size_t size)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(out, 1, size - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+        out[--n] = '\0';
+}
+
+int cmp_gnuplot(const char *script, const char *outdir, pc_err *err)
+{
+    char log[4096];
+    if ((size_t)snprintf(log, sizeof log, "%s/.gnuplot-XXXXXX", outdir) >= sizeof log)
+        return pc_fail(err, PC_EINPUT, "%s: folder name too long", outdir);
+    int fd = mkstemp(log);
+    if (fd < 0)
+        return pc_fail(err, PC_EINPUT, "cannot create a file in %s: %s", outdir, strerror(errno));
+    close(fd);
+    char *quoted = shell_quote(log);
+    size_t clen = quoted ? strlen(quoted) + 32 : 0;
+    char *command = quoted ? malloc(clen) : NULL;
+    int rc = PC_OK;
+    if (!command) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto done;
+    }
+    snprintf(command, clen, "gnuplot 2>%s", quoted);
+    /* gnuplot dying early must give a message, not kill us with SIGPIPE */
+    struct sigaction ignore, previous;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &previous);
+    fflush(NULL);
+    FILE *pipe = popen(command, "w");
+    if (!pipe) {
+        sigaction(SIGPIPE, &previous, NULL);
+        rc = pc_fail(err, PC_EINTERNAL, "cannot start gnuplot: %s", strerror(errno));
+        goto done;
+    }
+    size_t len = strlen(script);
+    size_t written = fwrite(script, 1, len, pipe);
+    int status = pclose(pipe);
+    sigaction(SIGPIPE, &previous, NULL);
+    char excerpt[PC_ERR_MAX - 160];
+    read_excerpt(log, excerpt, sizeof excerpt);
+    if (status == -1)
+        rc = pc_fail(err, PC_EINTERNAL, "gnuplot: %s", strerror(errno));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        rc = pc_fail(err, PC_EINPUT,
+                     "gnuplot is not installed (Debian package gnuplot-nox): no chart drawn; "
+                     "the data files are in %s",
+                     outdir);
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || written != len)
+        rc =
+            pc_fail(err, PC_EINPUT, "gnuplot failed drawing the charts in %s: %s", outdir, excerpt);
+done:
+    unlink(log);
+    free(quoted);
+    free(command);
+    return rc;
+}
+
+/* A file-name-safe copy of text. */
+static void safe_name(const char *text, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < size; p++)
+        out[o++] = (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9'))
+                       ? *p
+                       : '_';
+    out[o] = '\0';
+}
+
+/* The display name of a charted variable. */
+static const char *variable_label(const mdl_model *m, const char *var, plot_lang lang)
+{
+    if (!strncmp(var, "stock.", 6)) {
+        int p = mdl_population_index(m, var + 6);
+        if (p >= 0)
+            return m->populations[p].label ? m->populations[p].label : m->populations[p].name;
+    }
+    if (!strncmp(var, "queue.", 6)) {
+        int s = mdl_state_index(m, var + 6);
+        if (s >= 0)
+            return m->states[s].label ? m->states[s].label : m->states[s].name;
+    }
+    if (!strcmp(var, "cost.total"))
+        return lang == PLOT_EN ? "Total cost (euros per month)" : "Coût total (euros par mois)";
+    return var;
+}
+
+/* Writes the data of one difference chart: x (decimal year), p05, p25, p50, p75, p95,
+ * mean, ci_low, ci_high by month.  Returns the largest magnitude plotted, or -1. */
+static double write_chart_data(const char *path, const mc_result *base, const mc_result *alt,
+                               const char *var, double *scratch)
+{
+    long bv = rec_find(base->catalog, var), av = rec_find(alt->catalog, var);
+    FILE *f = fopen(path, "w");
+    if (!f || bv < 0 || av < 0) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    double biggest = 0;
+    fputs("x,p05,p25,p50,p75,p95,mean,ci_low,ci_high\n", f);
+    for (size_t k = 0; k < base->n_months; k++) {
+        for (size_t rep = 0; rep < base->reps; rep++)
+            scratch[rep] = mc_series(alt, rep, (size_t)av)[k] - mc_series(base, rep, (size_t)bv)[k];
+        cmp_stat s;
+        cmp_summarise(scratch, base->reps, CMP_LEVEL, &s);
+        int y, mo;
+        mdl_month_of(base->model, (int)k, &y, &mo);
+        fprintf(f, "%.6f", y + (mo - 1) / 12.0);
+        const double v[8] = {s.p05, s.p25, s.p50, s.p75, s.p95, s.mean, s.ci_low, s.ci_high};
+        for (int i = 0; i < 8; i++) {
+            put_number(f, v[i]);
+            if (isfinite(v[i]) && fabs(v[i]) > biggest)
+                biggest = fabs(v[i]);
+        }
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return -1;
+    return biggest;
+}
+
+/* Appends to script the commands drawing one difference chart in PNG and SVG. */
+static void chart_script(FILE *script, const char *stem, const char *data, const char *title,
+                         const char *subtitle, int euros, double biggest, int first_year,
+                         int last_year, plot_lang lang)
+{
+    char *qdata = plot_quote(data);
+    char *qtitle = plot_quote(title);
+    char *qsub = plot_quote(subtitle);
+    if (!qdata || !qtitle || !qsub)
+        goto done;
+    double scale = biggest >= 1e6 ? 1e-6 : 1;
+    int en = lang == PLOT_EN;
+    const char *unit =
+        euros ? (scale < 1 ? (en ? " (million euros)" : " (millions d'euros)") : " (euros)")
+              : (scale < 1 ? (en ? " (million persons)" : " (millions de personnes)")
+                           : (en ? " (persons)" : " (personnes)"));
+    int span = last_year - first_year + 1;
+    int step = span <= 12 ? 1 : span <= 30 ? 2 : span <= 60 ? 5 : 10;
+    const char *terminals[2][2] = {
+        {"pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced background rgb 'white' "
+         "linewidth 1.4",
+         "png"},
+        {"svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced background rgb 'white' "
+         "linewidth 1.2",
+         "svg"}};
+    for (int t = 0; t < 2; t++) {
+        char out[4200];
+        snprintf(out, sizeof out, "%s.%s", stem, terminals[t][1]);
+        char *qout = plot_quote(out);
+        if (!qout)
+            break;
+        fprintf(script,
+                "reset\nset encoding utf8\nset terminal %s\nset output %s\n"
+                "set datafile separator comma\nset datafile missing 'NA'\n",
+                terminals[t][0], qout);
+        free(qout);
+        if (lang == PLOT_FR)
+            fputs("set decimalsign ','\n", script);
+        fprintf(script,
+                "set border 3 lc rgb '#444444'\nset tics nomirror out scale 0.8,0.4\n"
+                "set grid ytics lc rgb '#dddddd' lw 1 dt 1\n"
+                "set title %s.\"\\n\".%s font ',14'\n"
+                "set xtics %d format '%%.0f'\nset xrange [%d:%d]\n"
+                "set ylabel \"%s%s\"\nset format y '%s'\n"
+                "set key below center horizontal box lc rgb '#bbbbbb' samplen 3\n",
+                qtitle, qsub, step, first_year, last_year + 1,
+                lang == PLOT_EN ? "difference"
+                                : "\xC3\xA9"
+                                  "cart",
+                unit, biggest * scale >= 10 || biggest == 0 ? "%.0f" : "%.2g");
+        fprintf(script,
+                "plot %s skip 1 using 1:($2*%g):($6*%g) with filledcurves fc rgb '#0072B2' "
+                "fs transparent solid 0.14 noborder title '%s', \\\n"
+                "  %s skip 1 using 1:($3*%g):($5*%g) with filledcurves fc rgb '#0072B2' "
+                "fs transparent solid 0.28 noborder title '%s', \\\n"
+                "  %s skip 1 using 1:($4*%g) with lines lc rgb '#0072B2' lw 2 title '%s', \\\n"
+                "  %s skip 1 using 1:($7*%g) with lines lc rgb '#D55E00' dt 2 lw 2 title '%s', \\\n"
+                "  0 with lines lc rgb '#444444' lw 1 notitle\nunset output\n",
+                qdata, scale, scale,
+                lang == PLOT_EN ? "90 % of the paired differences"
+                                : "90 % des \xC3\xA9"
+                                  "carts",
+                qdata, scale, scale,
+                lang == PLOT_EN ? "50 % of the paired differences"
+                                : "50 % des \xC3\xA9"
+                                  "carts",
+                qdata, scale,
+                lang == PLOT_EN ? "median difference"
+                                : "\xC3\xA9"
+                                  "cart m\xC3\xA9"
+                                  "dian",
+                qdata, scale,
+                lang == PLOT_EN ? "mean difference"
+                                : "\xC3\xA9"
+                                  "cart moyen");
+    }
+done:
+    free(qdata);
+    free(qtitle);
+    free(qsub);
+}
+
+/* Draws DIR/charts/diff-<alt>-<variable>.{csv,png,svg}: the monthly paired
+ * difference of each population's stock, each queue and cost.total. */
+static int draw_difference_charts(const char *dir, const cmp_comparison *c, char *const *names,
+                                  plot_lang lang, pc_err *err)
+{
+    char charts[3800];
+    if ((size_t)snprintf(charts, sizeof charts, "%s/charts", dir) >= sizeof charts)
+        return pc_fail(err, PC_EINPUT, "%s: folder name too long", dir);
+    int rc = plot_mkdirs(charts, err);
+    if (rc)
+        return rc;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *script = open_memstream(&text, &len);
+    double *scratch = malloc(c->base->reps * sizeof *scratch);
+    if (!script || !scratch) {
+        if (script)
+            fclose(script);
+        free(text);
+        free(scratch);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    const mdl_model *bm = c->base->model;
+    int first_year = bm->start_year, last_year, last_month;
+    mdl_month_of(bm, bm->horizon - 1, &last_year, &last_month);
+    size_t drawn = 0;
+    for (size_t i = 0; i < c->n_alts && !rc; i++) {
+        const mc_result *alt = c->alts[i];
+        for (size_t v = 0; v < c->base->n_vars && !rc; v++) {
+            const char *var = c->base->catalog->vars[v].name;
+            int wanted = !strcmp(var, "cost.total") || !strncmp(var, "queue.", 6) ||
+                         (!strncmp(var, "stock.", 6) && mdl_population_index(bm, var + 6) >= 0);
+            if (!wanted || rec_find(alt->catalog, var) < 0)
+                continue;
+            char safe_alt[200], safe_var[300], stem[4096], data[4200];
+            safe_name(names[i + 1], safe_alt, sizeof safe_alt);
+            safe_name(var, safe_var, sizeof safe_var);
+            if ((size_t)snprintf(stem, sizeof stem, "%s/diff-%s-%s", charts, safe_alt, safe_var) >=
+                    sizeof stem ||
+                (size_t)snprintf(data, sizeof data, "%s.csv", stem) >= sizeof data) {
+                rc = pc_fail(err, PC_EINPUT, "%s: folder name too long", charts);
+                break;
+            }
+            double biggest = write_chart_data(data, c->base, alt, var, scratch);
+            if (biggest < 0) {
+                rc = pc_fail(err, PC_EINTERNAL, "%s: cannot write: %s", data, strerror(errno));
+                break;
+            }
+            char title[600], subtitle[600];
+            snprintf(title, sizeof title, "%s", variable_label(bm, var, lang));
+            snprintf(subtitle, sizeof subtitle, "%s%s %s %s",
+                     lang == PLOT_EN ? "Paired difference: "
+                                     : "\xC3\x89"
+                                       "cart apparié : ",
+                     alt->model->label ? alt->model->label : alt->model->id, "\xE2\x88\x92",
+                     bm->label ? bm->label : bm->id);
+            chart_script(script, stem, data, title, subtitle, !strncmp(var, "cost.", 5), biggest,
+                         first_year, last_year, lang);
+            drawn++;
+        }
+    }
+    free(scratch);
+    if (fclose(script) != 0 && !rc)
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc && drawn)
+        rc = cmp_gnuplot(text, charts, err);
+    free(text);
+    return rc;
+}
+
+/* ---- the command -------------------------------------------------------------------------------
+ */
+
+static void cmp_usage(FILE *f)
+{
+    fputs("usage: parcours compare BASE ALT... --reps N --out DIR [--seed S] [--threads T]\n"
+          "                        [--independent] [--precision P% [--max-reps N]]\n"
+          "                        [--no-reduction] [--lang fr|en] [--quiet]\n"
+          "\n"
+          "Runs the reference scenario BASE and each alternative ALT with the same seed,\n"
+          "so that replication r of every scenario meets the same persons with the same\n"
+          "random numbers (common random numbers), and compares them pair by pair.\n"
+          "Writes each run into DIR/<scenario>/ (as parcours run), DIR/differences.csv\n"
+          "(the paired difference ALT - BASE for every variable, month and year: mean,\n"
+          "sd, 95 % interval of the mean, quantiles across replications),\n"
+          "DIR/variance-reduction.csv and the difference charts in DIR/charts/, and\n"
+          "prints the key outputs: each population's stock after three years and at the\n"
+          "end, and the total cost, with the variance-reduction factor (the variance of\n"
+          "the difference of independent runs over that of the paired difference; each\n"
+          "alternative is run a second time, on other random numbers, to measure it).\n"
+          "\n"
+          "  --reps N         replications per scenario (the first batch with --precision)\n"
+          "  --out DIR        the comparison folder (required)\n"
+          "  --seed S         the seed shared by every scenario (default 1)\n"
+          "  --threads T      threads (default: all cores)\n"
+          "  --independent    run the alternatives with seed S+1: no common random numbers\n"
+          "  --precision P%   add replications until the 95 % interval of every paired\n"
+          "                   difference of a key output is within P% of the base mean\n"
+          "  --max-reps N     stop there even if the precision is not reached (default 10000)\n"
+          "  --no-reduction   do not run the alternatives twice; no variance-reduction factor\n"
+          "  --lang L         fr (default) or en: chart labels\n"
+          "  --quiet          no progress bar or log lines on stderr\n",
+          f);
+}
+
+static int parse_count(const char *text, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || *end || errno || v > max || text[0] == '-' || text[0] == '+')
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static const char *value_of(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    size_t len = strlen(name);
+    if (strncmp(argv[*i], name, len) != 0)
+        return NULL;
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (argv[*i][len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static char *command_line(int argc, char **argv)
+{
+    size_t len = strlen("parcours") + 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    strcpy(s, "parcours");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* The scenario's folder: its identifier, made unique among the earlier ones. */
+static char *folder_name(const mdl_model *m, char *const *taken, size_t n_taken)
+{
+    char base[256], name[300];
+    safe_name(m->id && *m->id ? m->id : "scenario", base, sizeof base);
+    for (int k = 1; k < 1000; k++) {
+        if (k == 1)
+            snprintf(name, sizeof name, "%s", base);
+        else
+            snprintf(name, sizeof name, "%s-%d", base, k);
+        int clash = !strcmp(name, "charts") || name[0] == '.';
+        for (size_t i = 0; i < n_taken && !clash; i++)
+            clash = !strcmp(taken[i], name);
+        if (!clash)
+            return pc_strdup(name);
+    }
+    return NULL;
+}
+
+static int write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
+{
+    char tmp[4096];
+    FILE *f = open_temporary(path, tmp, sizeof tmp);
+    if (!f)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fputs("scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,"
+          "independent_mean,independent_sd,factor\n",
+          f);
+    static const char kinds[3][8] = {"month", "year", "total"};
+    for (size_t i = 0; i < c->n_alts; i++)
+        for (size_t k = 0; k < c->n_keys; k++) {
+            const cmp_reduction *r = &c->reductions[i * c->n_keys + k];
+            char period[32] = "";
+            if (r->key.kind == CMP_MONTH) {
+                int y, mo;
+                mdl_month_of(c->base->model, r->key.period, &y, &mo);
+                snprintf(period, sizeof period, "%04d-%02d", y, mo);
+            } else if (r->key.kind == CMP_YEAR) {
+                snprintf(period, sizeof period, "%d", r->key.period);
+            }
+            put_text(f, c->alts[i]->model->id, 1);
+            put_text(f, c->base->model->id, 0);
+            put_text(f, r->key.name, 0);
+            put_text(f, kinds[r->key.kind], 0);
+            put_text(f, period, 0);
+            fprintf(f, ",%zu", r->reps);
+            put_number(f, r->base_mean);
+            put_number(f, r->paired_mean);
+            put_number(f, r->paired_sd);
+            put_number(f, r->independent_mean);
+            put_number(f, r->independent_sd);
+            put_number(f, r->factor);
+            fputc('\n', f);
+        }
+    return commit_temporary(f, tmp, path, PC_OK, err);
+}
+
+/* The key outputs, one line each, on stdout. */
+static void print_table(const cmp_comparison *c, char *const *names, int independent)
+{
+    printf("%zu replications per scenario, %s\n", c->base->reps,
+           independent ? "independent runs (seed + 1 for the alternatives)"
+                       : "common random numbers (one seed)");
+    printf("%-24s %-30s %14s %14s %29s %10s\n", "scenario", "output", "base mean", "difference",
+           "95 % interval", "reduction");
+    double *scratch = malloc(c->base->reps * sizeof *scratch);
+    if (!scratch)
+        return;
+    for (size_t i = 0; i < c->n_alts; i++)
+        for (size_t k = 0; k < c->n_keys; k++) {
+            cmp_stat s;
+            const cmp_key *key = &c->keys[k];
+            for (size_t rep = 0; rep < c->base->reps; rep++)
+                scratch[rep] = cmp_key_value(c->base, rep, key);
+            double base_mean = mean_of(scratch, c->base->reps);
+            cmp_paired(c->base, c->alts[i], c->base->reps, key, CMP_LEVEL, scratch, &s);
+            char interval[64], factor[32] = "";
+            snprintf(interval, sizeof interval, "[%.6g, %.6g]", s.ci_low, s.ci_high);
+            if (c->reductions)
+                snprintf(factor, sizeof factor, "%.3g", c->reductions[i * c->n_keys + k].factor);
+            printf("%-24s %-30s %14.6g %14.6g %29s %10s\n", names[i + 1], key->label, base_mean,
+                   s.mean, interval, factor);
+        }
+    free(scratch);
+}
+
+int cmp_main(int argc, char **argv)
+{
+    const char *out_dir = NULL, *lang = "fr";
+    unsigned long reps = 0, seed = 1, threads = 0, max_reps = 0;
+    int have_reps = 0, independent = 0, quiet = 0, measure = 1;
+    double precision = 0;
+    const char **paths = pc_calloc((size_t)argc, sizeof *paths);
+    mdl_model **models = pc_calloc((size_t)argc, sizeof *models);
+    char **names = pc_calloc((size_t)argc, sizeof *names);
+    char *command = command_line(argc, argv);
+    cmp_comparison *c = NULL;
+    size_t n = 0;
+    pc_err err = {{0}};
+    int rc = PC_OK;
+    if (!paths || !models || !names || !command) {
+        pc_log("out of memory");
+        rc = PC_EINTERNAL;
+        goto done;
+    }
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            cmp_usage(stdout);
+            goto done;
+        } else if (!strcmp(argv[i], "--independent")) {
+            independent = 1;
+        } else if (!strcmp(argv[i], "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(argv[i], "--no-reduction")) {
+            measure = 0;
+        } else if ((v = value_of(argc, argv, &i, "--reps", &missing))) {
+            if (!parse_count(v, 1000000UL, &reps) || reps == 0) {
+                pc_log("compare: --reps: expected 1 to 1000000, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+            have_reps = 1;
+        } else if ((v = value_of(argc, argv, &i, "--max-reps", &missing))) {
+            if (!parse_count(v, 1000000UL, &max_reps) || max_reps < 2) {
+                pc_log("compare: --max-reps: expected 2 to 1000000, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--seed", &missing))) {
+            if (!parse_count(v, 4294967295UL, &seed)) {
+                pc_log("compare: --seed: expected 0 to 4294967295, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--threads", &missing))) {
+            if (!parse_count(v, 1024, &threads) || threads == 0) {
+                pc_log("compare: --threads: expected 1 to 1024, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--precision", &missing))) {
+            if ((rc = cmp_parse_share(v, &precision, &err))) {
+                pc_log("compare: %s", err.msg);
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--out", &missing))) {
+            out_dir = v;
+        } else if ((v = value_of(argc, argv, &i, "--lang", &missing))) {
+            lang = v;
+        } else if (missing || argv[i][0] == '-') {
+            pc_log("compare: %s %s", argv[i],
+                   missing ? "needs a value" : "is not an option (see parcours compare --help)");
+            rc = PC_EUSAGE;
+            goto done;
+        } else {
+            paths[n++] = argv[i];
+        }
+    }
+    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
+        pc_log("compare: --lang %s: expected fr or en", lang);
+        rc = PC_EUSAGE;
+        goto done;
+    }
+    if (n < 2 || !have_reps || !out_dir || (max_reps && !(precision > 0))) {
+        pc_log("compare: %s", n < 2        ? "a base scenario and at least one alternative needed"
+                              : !have_reps ? "--reps N is required"
+                              : !out_dir   ? "--out DIR is required"
+                                           : "--max-reps goes with --precision");
+        cmp_usage(stderr);
+        rc = PC_EUSAGE;
+        goto done;
+    }
+    for (size_t s = 0; s < n; s++) {
+        if ((rc = mdl_load(paths[s], &models[s], &err))) {
+            pc_log("%s", err.msg);
+            goto done;
+        }
+        if (!(names[s] = folder_name(models[s], names, s))) {
+            pc_log("out of memory");
+            rc = PC_EINTERNAL;
+            goto done;
+        }
+    }
+    cmp_options opt = {.mc = {.reps = reps,
+                              .seed = (uint32_t)seed,
+                              .threads = (int)threads,
+                              .progress = !quiet && isatty(STDERR_FILENO)},
+                       .independent = independent,
+                       .precision = precision,
+                       .max_reps = max_reps,
+                       .measure = measure,
+                       .quiet = quiet};
+    if ((rc =
+             cmp_compare(models[0], (const mdl_model *const *)models + 1, n - 1, &opt, &c, &err))) {
+        pc_log("%s", err.msg);
+        goto done;
+    }
+    out_info info = {.command = command, .version = PARCOURS_VERSION};
+    for (size_t s = 0; s < n; s++) {
+        char run_dir[4096];
+        if ((size_t)snprintf(run_dir, sizeof run_dir, "%s/%s", out_dir, names[s]) >=
+            sizeof run_dir) {
+            pc_log("%s: folder name too long", out_dir);
+            rc = PC_EUSAGE;
+            goto done;
+        }
+        const mc_result *r = s == 0 ? c->base : c->alts[s - 1];
+        if ((rc = out_write_run(run_dir, r, &info, &err))) {
+            pc_log("%s", err.msg);
+            goto done;
+        }
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/differences.csv", out_dir);
+    if ((rc = cmp_write_differences(path, c->base, (const mc_result *const *)c->alts, c->n_alts,
+                                    CMP_LEVEL, &err))) {
+        pc_log("%s", err.msg);
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/variance-reduction.csv", out_dir);
+    if (c->reductions && (rc = write_reductions(path, c, &err))) {
+        pc_log("%s", err.msg);
+        goto done;
+    }
+    print_table(c, names, independent);
+    if ((rc = draw_difference_charts(out_dir, c, names, strcmp(lang, "en") ? PLOT_FR : PLOT_EN,
+                                     &err))) {
+        pc_log("%s", err.msg);
+        goto done;
+    }
+    if (!quiet)
+        pc_log("compare: wrote %s", out_dir);
+done:
+    cmp_comparison_free(c);
+    for (size_t s = 0; s < n; s++) {
+        if (models)
+            mdl_free(models[s]);
+        if (names)
+            free(names[s]);
+    }
+    free(paths);
+    free(models);
+    free(names);
+    free(command);
+    if (fflush(stdout) != 0 && rc == PC_OK)
+        rc = PC_EINTERNAL;
+    return rc;
+}

@@ -1,0 +1,960 @@
+/* sens — one-at-a-time sensitivity, tornado charts, Sobol indices (see sens.h).
+ *
+ * Model runs go through mc_run (one-at-a-time: whole Monte Carlo runs that
+ * share their seed) or, for Sobol designs, through the engine directly: a
+ * design point is an instance of the model with explicit parameter values
+ * (mdl_instance) run for one replication, and points are spread over OpenMP
+ * threads, each with its own workspace.  Bootstrap draws come from a Philox
+ * stream (rng.h) keyed by the seed. */
+#include "sens.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eng.h"
+#include "rec.h"
+#include "rng.h"
+
+#define SENS_STREAM     0x53454e53u /* key part of the design and bootstrap streams */
+#define SENS_BOOT       500
+#define SENS_MAX_PARAMS 1024
+
+/* ---- parsing ------------------------------------------------------------------------ */
+
+/* Splits "NUMBER[UNIT]" into its number and its unit. */
+static int split_number(const char *text, double *number, const char **unit)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno || !isfinite(v))
+        return 0;
+    *number = v;
+    *unit = end;
+    return 1;
+}
+
+int sens_parse_vary(const char *text, sens_vary *v, pc_err *err)
+{
+    memset(v, 0, sizeof *v);
+    const char *eq = strchr(text, '=');
+    const char *colon = eq ? strchr(eq + 1, ':') : NULL;
+    if (!eq || eq == text || !colon || strchr(colon + 1, ':'))
+        return pc_fail(err, PC_EINPUT, "--vary %s: expected KEY=LOW:HIGH", text);
+    size_t kl = (size_t)(eq - text), ll = (size_t)(colon - eq - 1), hl = strlen(colon + 1);
+    if (kl >= sizeof v->key || ll >= sizeof v->low || hl >= sizeof v->high)
+        return pc_fail(err, PC_EINPUT, "--vary %.80s: too long", text);
+    memcpy(v->key, text, kl);
+    memcpy(v->low, eq + 1, ll);
+    memcpy(v->high, colon + 1, hl);
+    const char *lu, *hu;
+    if (!split_number(v->low, &v->low_number, &lu) || !split_number(v->high, &v->high_number, &hu))
+        return pc_fail(err, PC_EINPUT,
+                       "--vary %s: LOW and HIGH must be numbers (with a unit if "
+                       "the key takes one, e.g. 60d:120d)",
+                       text);
+    if (strcmp(lu, hu))
+        return pc_fail(err, PC_EINPUT, "--vary %s: LOW and HIGH must have the same unit", text);
+    if (!(v->low_number < v->high_number))
+        return pc_fail(err, PC_EINPUT, "--vary %s: LOW must be below HIGH", text);
+    return PC_OK;
+}
+
+int sens_parse_output(const mdl_model *m, const char *text, cmp_key *key, pc_err *err)
+{
+    char name[256];
+    const char *at = strchr(text, '@');
+    size_t nl = at ? (size_t)(at - text) : strlen(text);
+    if (nl == 0 || nl >= sizeof name)
+        return pc_fail(err, PC_EINPUT, "--output %s: expected VARIABLE or VARIABLE@YEAR", text);
+    memcpy(name, text, nl);
+    name[nl] = '\0';
+    rec_catalog *cat = rec_catalog_alloc(m);
+    if (!cat)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    long var = rec_find(cat, name);
+    rec_catalog_free(cat);
+    if (var < 0)
+        return pc_fail(err, PC_EINPUT,
+                       "--output %s: %s has no variable %s (docs/format.md lists them; "
+                       "replications.csv of a run names them all)",
+                       text, m->source ? m->source : m->id, name);
+    if (!at)
+        return cmp_key_set(key, m, name, CMP_TOTAL, 0, err);
+    char *end;
+    errno = 0;
+    long year = strtol(at + 1, &end, 10);
+    if (end == at + 1 || *end || errno || year < 0 || year > 9999)
+        return pc_fail(err, PC_EINPUT, "--output %s: expected a year after '@'", text);
+    int rc = cmp_key_set(key, m, name, CMP_YEAR, (int)year, err);
+    if (rc)
+        return pc_fail(err, rc, "--output %s: the horizon of %s does not cover %ld", text,
+                       m->source ? m->source : m->id, year);
+    return PC_OK;
+}
+
+/* ---- one at a time ---------------------------------------------------------------------- */
+
+void sens_oat_free(sens_oat_result *r)
+{
+    if (!r)
+        return;
+    free(r->rows);
+    free(r);
+}
+
+static int by_swing(const void *a, const void *b)
+{
+    const sens_oat_row *x = a, *y = b;
+    if (x->swing != y->swing)
+        return x->swing > y->swing ? -1 : 1;
+    return strcmp(x->vary.key, y->vary.key);
+}
+
+/* Runs m and leaves the output's values of each replication in sample. */
+static int run_output(const mdl_model *m, const mc_options *opt, const cmp_key *output,
+                      double *sample, pc_err *err)
+{
+    mc_result *r = NULL;
+    int rc = mc_run(m, opt, &r, err);
+    if (rc)
+        return rc;
+    for (size_t rep = 0; rep < r->reps; rep++)
+        sample[rep] = cmp_key_value(r, rep, output);
+    mc_result_free(r);
+    return PC_OK;
+}
+
+/* Mean of the non-NaN values of x, and its standard error in *se (may be NULL). */
+static double sample_mean(const double *x, size_t n, double *se)
+{
+    double s = 0, ss = 0;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) {
+            s += x[i];
+            used++;
+        }
+    double mean = used ? s / (double)used : NAN;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            ss += (x[i] - mean) * (x[i] - mean);
+    if (se)
+        *se = used > 1 ? sqrt(ss / (double)(used - 1) / (double)used) : NAN;
+    return mean;
+}
+
+int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
+             const mc_options *opt, sens_oat_result **out, pc_err *err)
+{
+    *out = NULL;
+    size_t reps = opt->reps;
+    sens_oat_result *r = pc_calloc(1, sizeof *r);
+    mdl_model **variants = pc_calloc(2 * n + 1, sizeof *variants);
+    double *low = malloc((reps ? reps : 1) * sizeof *low);
+    double *high = malloc((reps ? reps : 1) * sizeof *high);
+    int rc = PC_OK;
+    if (!r || !variants || !low || !high || !(r->rows = pc_calloc(n ? n : 1, sizeof *r->rows))) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto fail;
+    }
+    r->n = n;
+    r->reps = reps;
+    r->seed = opt->seed;
+    for (size_t i = 0; i < n; i++) {
+        for (int side = 0; side < 2; side++) {
+            const char *key = vary[i].key;
+            const char *value = side ? vary[i].high : vary[i].low;
+            pc_err why;
+            rc = mdl_override(m, 1, &key, &value, &variants[2 * i + (size_t)side], &why);
+            if (rc) {
+                pc_fail(err, rc, "--vary %s=%s:%s: %s", vary[i].key, vary[i].low, vary[i].high,
+                        why.msg);
+                goto fail;
+            }
+        }
+    }
+    if ((rc = run_output(m, opt, output, low, err)))
+        goto fail;
+    r->base_mean = sample_mean(low, reps, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = run_output(variants[2 * i], opt, output, low, err)) ||
+            (rc = run_output(variants[2 * i + 1], opt, output, high, err)))
+            goto fail;
+        sens_oat_row *row = &r->rows[i];
+        row->vary = vary[i];
+        row->mean_low = sample_mean(low, reps, &row->se_low);
+        row->mean_high = sample_mean(high, reps, &row->se_high);
+        for (size_t rep = 0; rep < reps; rep++)
+            high[rep] -= low[rep];
+        cmp_stat s;
+        cmp_summarise(high, reps, CMP_LEVEL, &s);
+        row->effect = s.mean;
+        row->effect_low = s.ci_low;
+        row->effect_high = s.ci_high;
+        row->swing = fabs(row->mean_high - row->mean_low);
+    }
+    qsort(r->rows, n, sizeof *r->rows, by_swing);
+    *out = r;
+    r = NULL;
+fail:
+    for (size_t i = 0; variants && i < 2 * n; i++)
+        mdl_free(variants[i]);
+    free(variants);
+    free(low);
+    free(high);
+    sens_oat_free(r);
+    return rc;
+}
+
+/* ---- tornado --------------------------------------------------------------------------------- */
+
+static void put_text(FILE *f, const char *s, int first)
+{
+    if (!first)
+        fputc(',', f);
+    if (strpbrk(s, ",\"\r\n"))
+        csv_fwrite(f, s, strlen(s));
+    else
+        fputs(s, f);
+}
+
+static void put_number(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs(",NA", f);
+    else
+        fprintf(f, ",%.10g", v);
+}
+
+static int close_checked(FILE *f, const char *path, pc_err *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
+    return PC_OK;
+}
+
+/* The tornado chart's script: one bar from the base mean to the mean at LOW and one to
+ * the mean at HIGH per key, the largest swing on top. */
+static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, const cmp_key *output,
+                          plot_lang lang)
+{
+    int en = lang == PLOT_EN;
+    double lo = r->base_mean, hi = r->base_mean;
+    for (size_t i = 0; i < r->n; i++) {
+        const sens_oat_row *row = &r->rows[i];
+        lo = fmin(lo, fmin(row->mean_low, row->mean_high));
+        hi = fmax(hi, fmax(row->mean_low, row->mean_high));
+    }
+    double pad = (hi - lo) > 0 ? 0.08 * (hi - lo) : fabs(hi) * 0.01 + 1;
+    double scale = fmax(fabs(lo), fabs(hi)) >= 1e6 ? 1e-6 : 1;
+    char title[600], xlabel[400];
+    snprintf(title, sizeof title, "%s %s", en ? "Sensitivity of" : "Sensibilit\xC3\xA9 de",
+             output->label);
+    snprintf(xlabel, sizeof xlabel, "%s%s (%s, %zu %s)", output->name,
+             scale < 1 ? " (millions)" : "", en ? "mean of the runs" : "moyenne des simulations",
+             r->reps, en ? "runs" : "simulations");
+    char *qtitle = plot_quote(title), *qx = plot_quote(xlabel);
+    if (!qtitle || !qx) {
+        free(qtitle);
+        free(qx);
+        return PC_EINTERNAL;
+    }
+    fputs("$bars << EOD\n", s);
+    for (size_t i = 0; i < r->n; i++) {
+        const sens_oat_row *row = &r->rows[i];
+        fprintf(s, "%zu %.17g %.17g %.17g\n", r->n - i, r->base_mean * scale, row->mean_low * scale,
+                row->mean_high * scale);
+    }
+    fputs("EOD\n", s);
+    /* room for the longest tick label, in characters */
+    int margin = 10;
+    for (size_t i = 0; i < r->n; i++) {
+        int len = (int)(strlen(r->rows[i].vary.key) + strlen(r->rows[i].vary.low) +
+                        strlen(r->rows[i].vary.high)) +
+                  8;
+        margin = len > margin ? len : margin;
+    }
+    if (margin > 70)
+        margin = 70;
+    static const char terminals[2][2][128] = {
+        {"pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced background rgb 'white' "
+         "linewidth 1.4",
+         "png"},
+        {"svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced background rgb 'white' "
+         "linewidth 1.2",
+         "svg"}};
+    for (int t = 0; t < 2; t++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/tornado.%s", dir, terminals[t][1]);
+        char *qout = plot_quote(path);
+        if (!qout)
+            break;
+        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n", terminals[t][0],
+                qout);
+        free(qout);
+        if (!en)
+            fputs("set decimalsign ','\n", s);
+        fprintf(s,
+                "set title %s font ',14'\nset xlabel %s\nset border 3 lc rgb '#444444'\n"
+                "set tics nomirror out scale 0.8,0.4\nset grid xtics lc rgb '#dddddd'\n"
+                "set xrange [%.17g:%.17g]\nset yrange [0.4:%zu.6]\nset format x '%s'\n"
+                "set style fill solid 0.85 border lc rgb '#333333'\n"
+                "set bmargin 6\nset key at screen 0.5, screen 0.02 center bottom horizontal "
+                "box lc rgb '#bbbbbb'\nset lmargin %d\nset ytics (",
+                qtitle, qx, (lo - pad) * scale, (hi + pad) * scale, r->n,
+                (hi - lo) * scale >= 10 ? "%.0f" : "%.3g", margin);
+        for (size_t i = 0; i < r->n; i++) {
+            const sens_oat_row *row = &r->rows[i];
+            char label[400];
+            snprintf(label, sizeof label, "%s (%s %s %s)", row->vary.key, row->vary.low,
+                     "\xE2\x80\x93", row->vary.high);
+            char *q = plot_quote(label);
+            if (q)
+                fprintf(s, "%s%s %zu", i ? ", " : "", q, r->n - i);
+            free(q);
+        }
+        fprintf(s, ")\nset arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#444444'\n",
+                r->base_mean * scale, r->base_mean * scale);
+        fprintf(s,
+                "plot $bars using (($2+$3)/2):1:(($2<$3)?$2:$3):(($2<$3)?$3:$2):($1-0.35):($1) "
+                "with boxxyerror fc rgb '#0072B2' title '%s', \\\n"
+                "  $bars using (($2+$4)/2):1:(($2<$4)?$2:$4):(($2<$4)?$4:$2):($1):($1+0.35) "
+                "with boxxyerror fc rgb '#D55E00' title '%s'\nunset output\n",
+                en ? "low value" : "valeur basse", en ? "high value" : "valeur haute");
+    }
+    free(qtitle);
+    free(qx);
+    return PC_OK;
+}
+
+int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output, int charts,
+                       plot_lang lang, pc_err *err)
+{
+    char path[4096];
+    int rc = plot_mkdirs(dir, err);
+    if (rc)
+        return rc;
+    if ((size_t)snprintf(path, sizeof path, "%s/tornado.csv", dir) >= sizeof path)
+        return pc_fail(err, PC_EINPUT, "%s: folder name too long", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fputs("rank,key,low,high,output,base_mean,mean_low,mean_high,effect,effect_ci_low,"
+          "effect_ci_high,swing,reps,seed\n",
+          f);
+    for (size_t i = 0; i < r->n; i++) {
+        const sens_oat_row *row = &r->rows[i];
+        fprintf(f, "%zu", i + 1);
+        put_text(f, row->vary.key, 0);
+        put_text(f, row->vary.low, 0);
+        put_text(f, row->vary.high, 0);
+        put_text(f, output->label, 0);
+        put_number(f, r->base_mean);
+        put_number(f, row->mean_low);
+        put_number(f, row->mean_high);
+        put_number(f, row->effect);
+        put_number(f, row->effect_low);
+        put_number(f, row->effect_high);
+        put_number(f, row->swing);
+        fprintf(f, ",%zu,%u\n", r->reps, (unsigned)r->seed);
+    }
+    if ((rc = close_checked(f, path, err)) || !charts || r->n == 0)
+        return rc;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *script = open_memstream(&text, &len);
+    if (!script)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    rc = tornado_script(script, dir, r, output, lang);
+    if (fclose(script) != 0 && !rc)
+        rc = PC_EINTERNAL;
+    if (rc)
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    else
+        rc = cmp_gnuplot(text, dir, err);
+    free(text);
+    return rc;
+}
+
+/* ---- Sobol indices ------------------------------------------------------------------------------
+ */
+
+void sens_design(size_t n, size_t k, uint32_t seed, double *a, double *b)
+{
+    uint32_t purpose = mdl_hash("sens.design");
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < k; i++) {
+            double u[4];
+            rng_block(seed, SENS_STREAM, purpose, (uint32_t)j, (uint32_t)i, 0, u);
+            a[j * k + i] = u[0];
+            b[j * k + i] = u[1];
+        }
+}
+
+void sens_point(const double *a, const double *b, size_t n, size_t k, size_t p, double *u)
+{
+    if (p < n) {
+        memcpy(u, a + p * k, k * sizeof *u);
+    } else if (p < 2 * n) {
+        memcpy(u, b + (p - n) * k, k * sizeof *u);
+    } else {
+        size_t i = p / n - 2, j = p % n;
+        memcpy(u, a + j * k, k * sizeof *u);
+        u[i] = b[j * k + i];
+    }
+}
+
+/* Jansen's estimators over the rows rows[0..n-1] of the design (all rows when NULL). */
+static void jansen(const double *y, size_t n, size_t k, const size_t *rows, double *first,
+                   double *total, double *mean, double *variance)
+{
+    double sum = 0, sum2 = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t r = rows ? rows[j] : j;
+        sum += y[r] + y[n + r];
+    }
+    double m = sum / (double)(2 * n);
+    for (size_t j = 0; j < n; j++) {
+        size_t r = rows ? rows[j] : j;
+        sum2 += (y[r] - m) * (y[r] - m) + (y[n + r] - m) * (y[n + r] - m);
+    }
+    double v = sum2 / (double)(2 * n - 1);
+    for (size_t i = 0; i < k; i++) {
+        const double *yi = y + (2 + i) * n;
+        double d_first = 0, d_total = 0;
+        for (size_t j = 0; j < n; j++) {
+            size_t r = rows ? rows[j] : j;
+            double fb = y[n + r] - yi[r], fa = y[r] - yi[r];
+            d_first += fb * fb;
+            d_total += fa * fa;
+        }
+        first[i] = v > 0 ? (v - d_first / (double)(2 * n)) / v : NAN;
+        total[i] = v > 0 ? d_total / (double)(2 * n) / v : NAN;
+    }
+    if (mean)
+        *mean = m;
+    if (variance)
+        *variance = v;
+}
+
+int sens_jansen(const double *y, size_t n, size_t k, size_t boot, double level, uint32_t seed,
+                sens_index *out, double *mean, double *variance, pc_err *err)
+{
+    if (n < 2 || k == 0)
+        return pc_fail(err, PC_EINPUT, "Sobol indices need n >= 2 and at least one input");
+    for (size_t p = 0; p < n * (k + 2); p++)
+        if (!isfinite(y[p]))
+            return pc_fail(err, PC_EINPUT,
+                           "Sobol indices: the output is not a finite number at design point "
+                           "%zu (a ratio with no observation?)",
+                           p);
+    if (boot == 0)
+        boot = SENS_BOOT;
+    if (!(level > 0 && level < 1))
+        level = CMP_LEVEL;
+    double *first = malloc(k * sizeof *first), *total = malloc(k * sizeof *total);
+    double *bf = malloc(boot * k * sizeof *bf), *bt = malloc(boot * k * sizeof *bt);
+    double *f = malloc(k * sizeof *f), *t = malloc(k * sizeof *t);
+    size_t *rows = malloc(n * sizeof *rows);
+    gsl_rng *rng = gsl_rng_alloc(rng_philox());
+    double m, v;
+    int rc = PC_OK;
+    if (!first || !total || !bf || !bt || !f || !t || !rows || !rng) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto done;
+    }
+    jansen(y, n, k, NULL, first, total, &m, &v);
+    if (!(v > 0)) {
+        rc = pc_fail(err, PC_EINPUT,
+                     "Sobol indices: the output does not vary over the design (variance 0)");
+        goto done;
+    }
+    rng_stream(rng, seed, SENS_STREAM, mdl_hash("sens.bootstrap"), 0, 0, 0);
+    for (size_t b = 0; b < boot; b++) {
+        for (size_t j = 0; j < n; j++)
+            rows[j] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
+        jansen(y, n, k, rows, f, t, NULL, NULL);
+        /* column-major: the resamples of index i are contiguous, ready to sort */
+        for (size_t i = 0; i < k; i++) {
+            bf[i * boot + b] = f[i];
+            bt[i * boot + b] = t[i];
+        }
+    }
+    double lo = (1 - level) / 2, hi = 1 - lo;
+    for (size_t i = 0; i < k; i++) {
+        double *ci = bf + i * boot, *ct = bt + i * boot;
+        gsl_sort(ci, 1, boot);
+        gsl_sort(ct, 1, boot);
+        out[i] = (sens_index){.first = first[i],
+                              .first_low = gsl_stats_quantile_from_sorted_data(ci, 1, boot, lo),
+                              .first_high = gsl_stats_quantile_from_sorted_data(ci, 1, boot, hi),
+                              .total = total[i],
+                              .total_low = gsl_stats_quantile_from_sorted_data(ct, 1, boot, lo),
+                              .total_high = gsl_stats_quantile_from_sorted_data(ct, 1, boot, hi)};
+    }
+    if (mean)
+        *mean = m;
+    if (variance)
+        *variance = v;
+done:
+    free(first);
+    free(total);
+    free(bf);
+    free(bt);
+    free(f);
+    free(t);
+    free(rows);
+    gsl_rng_free(rng);
+    return rc;
+}
+
+int sens_sobol(sens_function f, void *ctx, size_t n, size_t k, uint32_t seed, size_t boot,
+               double level, sens_index *out, pc_err *err)
+{
+    if (n < 2 || k == 0 || k > SENS_MAX_PARAMS)
+        return pc_fail(err, PC_EINPUT, "Sobol indices need n >= 2 and 1 to %d inputs",
+                       SENS_MAX_PARAMS);
+    size_t points = n * (k + 2);
+    double *a = malloc(n * k * sizeof *a), *b = malloc(n * k * sizeof *b);
+    double *y = malloc(points * sizeof *y), *u = malloc(k * sizeof *u);
+    int rc = PC_OK;
+    if (!a || !b || !y || !u) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto done;
+    }
+    sens_design(n, k, seed, a, b);
+    for (size_t p = 0; p < points && !rc; p++) {
+        sens_point(a, b, n, k, p, u);
+        rc = f(ctx, u, &y[p], err);
+    }
+    if (!rc)
+        rc = sens_jansen(y, n, k, boot, level, seed, out, NULL, NULL, err);
+done:
+    free(a);
+    free(b);
+    free(y);
+    free(u);
+    return rc;
+}
+
+void sens_sobol_result_free(sens_sobol_result *r)
+{
+    if (!r)
+        return;
+    free(r->params);
+    free(r->indices);
+    free(r);
+}
+
+/* Runs design point values (every parameter's value) for one replication; *y the output. */
+static int run_point(const mdl_model *m, rec_catalog *cat, const double *values,
+                     const cmp_key *output, uint32_t seed, rec_raw *raw, double *series, double *y,
+                     pc_err *err)
+{
+    mdl_model *instance = NULL;
+    int rc = mdl_instance(m, values, &instance, err);
+    if (rc)
+        return rc;
+    eng_workspace *w = eng_alloc(instance);
+    if (!w)
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc)
+        rc = eng_run(w, seed, 0, raw, err);
+    if (!rc) {
+        rec_derive(instance, cat, raw, series);
+        /* a run of one replication, to read the output as every command does */
+        mc_result one = {.model = instance,
+                         .catalog = cat,
+                         .reps = 1,
+                         .n_vars = cat->n,
+                         .n_months = (size_t)instance->horizon,
+                         .seed = seed,
+                         .values = series};
+        *y = cmp_key_value(&one, 0, output);
+    }
+    eng_free(w);
+    mdl_free(instance);
+    return rc;
+}
+
+int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol_options *opt,
+                     sens_sobol_result **out, pc_err *err)
+{
+    *out = NULL;
+    size_t k = m->n_uncertain, n = opt->n;
+    if (k == 0)
+        return pc_fail(err, PC_EINPUT,
+                       "%s has no uncertain parameter: Sobol indices need some "
+                       "([parameter NAME] value = uncertain LAW(...))",
+                       m->source ? m->source : m->id);
+    if (k > SENS_MAX_PARAMS)
+        return pc_fail(err, PC_EINPUT, "Sobol indices: more than %d uncertain parameters",
+                       SENS_MAX_PARAMS);
+    if (n < 2)
+        return pc_fail(err, PC_EINPUT, "--sobol: expected a sample size of at least 2");
+    size_t points = n * (k + 2);
+    sens_sobol_result *r = pc_calloc(1, sizeof *r);
+    double *a = malloc(n * k * sizeof *a), *b = malloc(n * k * sizeof *b);
+    double *y = malloc(points * sizeof *y);
+    rec_catalog *cat = rec_catalog_alloc(m);
+    int rc = PC_OK;
+    if (!r || !a || !b || !y || !cat || !(r->params = pc_calloc(k, sizeof *r->params)) ||
+        !(r->indices = pc_calloc(k, sizeof *r->indices))) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto fail;
+    }
+    r->k = k;
+    r->n = n;
+    for (size_t i = 0, j = 0; i < m->n_params; i++)
+        if (m->params[i].law != MDL_PARAM_FIXED)
+            r->params[j++] = (int)i;
+    sens_design(n, k, opt->seed, a, b);
+    int status = PC_OK;
+    int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+#pragma omp parallel num_threads(threads)
+    {
+        /* each thread reads the output through a catalog of its own */
+        rec_raw *raw = rec_raw_alloc(m);
+        rec_catalog *own = rec_catalog_alloc(m);
+        double *series = malloc(cat->n * (size_t)m->horizon * sizeof *series);
+        double *values = malloc((m->n_params ? m->n_params : 1) * sizeof *values);
+        double *u = malloc(k * sizeof *u);
+        pc_err local;
+        int lrc = raw && own && series && values && u
+                      ? PC_OK
+                      : pc_fail(&local, PC_EINTERNAL, "out of memory");
+#pragma omp for schedule(dynamic, 1)
+        for (size_t p = 0; p < points; p++) {
+            int failed;
+#pragma omp atomic read
+            failed = status;
+            if (lrc || failed)
+                continue;
+            sens_point(a, b, n, k, p, u);
+            for (size_t i = 0; i < m->n_params; i++)
+                values[i] = m->params[i].value;
+            for (size_t i = 0; i < k; i++)
+                values[r->params[i]] = mdl_param_quantile(&m->params[r->params[i]], u[i]);
+            lrc = run_point(m, own, values, output, opt->seed, raw, series, &y[p], &local);
+        }
+        if (lrc) {
+#pragma omp critical(sens_status)
+            if (!status) {
+                status = lrc;
+                if (err)
+                    *err = local;
+            }
+        }
+        rec_raw_free(raw);
+        rec_catalog_free(own);
+        free(series);
+        free(values);
+        free(u);
+    }
+    if ((rc = status))
+        goto fail;
+    if ((rc = sens_jansen(y, n, k, opt->boot, opt->level > 0 ? opt->level : CMP_LEVEL, opt->seed,
+                          r->indices, &r->mean, &r->variance, err)))
+        goto fail;
+    *out = r;
+    r = NULL;
+fail:
+    sens_sobol_result_free(r);
+    free(a);
+    free(b);
+    free(y);
+    rec_catalog_free(cat);
+    return rc;
+}
+
+int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_result *r,
+                     const cmp_key *output, pc_err *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fputs("parameter,law,output,mean,variance,first,first_low,first_high,total,total_low,"
+          "total_high,n\n",
+          f);
+    for (size_t i = 0; i < r->k; i++) {
+        const mdl_param *p = &m->params[r->params[i]];
+        const sens_index *x = &r->indices[i];
+        put_text(f, p->name, 1);
+        put_text(f, p->text, 0);
+        put_text(f, output->label, 0);
+        put_number(f, r->mean);
+        put_number(f, r->variance);
+        put_number(f, x->first);
+        put_number(f, x->first_low);
+        put_number(f, x->first_high);
+        put_number(f, x->total);
+        put_number(f, x->total_low);
+        put_number(f, x->total_high);
+        fprintf(f, ",%zu\n", r->n);
+    }
+    return close_checked(f, path, err);
+}
+
+/* ---- the command
+ * ---------------------------------------------------------------------------------- */
+
+static void sens_usage(FILE *f)
+{
+    fputs("usage: parcours sensitivity FILE --output VARIABLE[@YEAR] [--vary KEY=LOW:HIGH]...\n"
+          "                            [--reps N] [--seed S] [--threads T] [--sobol N]\n"
+          "                            [--bootstrap B] [--out DIR] [--lang fr|en] [--quiet]\n"
+          "\n"
+          "How much an output moves with the model's inputs.  The output is a variable of\n"
+          "docs/format.md, either in one calendar year (VARIABLE@YEAR, as yearly.csv) or\n"
+          "over the horizon (VARIABLE: flows summed, stocks at the last month).\n"
+          "\n"
+          "With --vary, one at a time: the model with KEY at LOW and at HIGH, every run\n"
+          "with the same seed (common random numbers); KEY is a parameter's name or a key\n"
+          "such as resource.iae_aci.capacity or staff.referents.caseload.  Writes\n"
+          "DIR/tornado.csv (sorted by swing) and the tornado chart DIR/tornado.png/.svg.\n"
+          "\n"
+          "With --sobol N, the first-order and total Sobol indices of the output over the\n"
+          "model's uncertain parameters: Saltelli's design, N x (k + 2) runs of one\n"
+          "replication each (replication 0 of the seed for every point), Jansen's\n"
+          "estimators, 95 % bootstrap intervals.  Writes DIR/sobol.csv.\n"
+          "\n"
+          "  --output V[@Y]   the output (required)\n"
+          "  --vary K=LO:HI   a key and its low and high values, repeatable\n"
+          "  --reps N         replications of each one-at-a-time run (default 50)\n"
+          "  --seed S         the seed (default 1)\n"
+          "  --threads T      threads (default: all cores)\n"
+          "  --sobol N        Sobol indices from a base sample of N (at least 2)\n"
+          "  --bootstrap B    bootstrap resamples of the Sobol intervals (default 500)\n"
+          "  --out DIR        where the files go (default out/NAME-sensitivity)\n"
+          "  --lang L         fr (default) or en: chart labels\n"
+          "  --quiet          no progress bar or log lines on stderr\n",
+          f);
+}
+
+static int parse_count(const char *text, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || *end || errno || v > max || text[0] == '-' || text[0] == '+')
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static const char *value_of(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    size_t len = strlen(name);
+    if (strncmp(argv[*i], name, len) != 0)
+        return NULL;
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (argv[*i][len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static void print_tornado(const sens_oat_result *r, const cmp_key *output)
+{
+    printf("one at a time: %s, %zu replications per run, seed %u; base mean %.6g\n", output->label,
+           r->reps, (unsigned)r->seed, r->base_mean);
+    printf("%-4s %-40s %12s %12s %14s %14s %14s %29s\n", "rank", "key", "low", "high",
+           "mean at low", "mean at high", "swing", "high - low, 95 % interval");
+    for (size_t i = 0; i < r->n; i++) {
+        const sens_oat_row *row = &r->rows[i];
+        char interval[64];
+        snprintf(interval, sizeof interval, "[%.6g, %.6g]", row->effect_low, row->effect_high);
+        printf("%-4zu %-40s %12s %12s %14.6g %14.6g %14.6g %29s\n", i + 1, row->vary.key,
+               row->vary.low, row->vary.high, row->mean_low, row->mean_high, row->swing, interval);
+    }
+}
+
+static void print_sobol(const mdl_model *m, const sens_sobol_result *r, const cmp_key *output)
+{
+    printf("Sobol indices: %s over %zu uncertain parameters, N = %zu (%zu runs); mean %.6g, "
+           "variance %.6g\n",
+           output->label, r->k, r->n, r->n * (r->k + 2), r->mean, r->variance);
+    printf("%-40s %8s %21s %8s %21s\n", "parameter", "first", "95 % interval", "total",
+           "95 % interval");
+    for (size_t i = 0; i < r->k; i++) {
+        const sens_index *x = &r->indices[i];
+        char fi[48], ti[48];
+        snprintf(fi, sizeof fi, "[%.3f, %.3f]", x->first_low, x->first_high);
+        snprintf(ti, sizeof ti, "[%.3f, %.3f]", x->total_low, x->total_high);
+        printf("%-40s %8.3f %21s %8.3f %21s\n", m->params[r->params[i]].name, x->first, fi,
+               x->total, ti);
+    }
+}
+
+int sens_main(int argc, char **argv)
+{
+    const char *file = NULL, *out_dir = NULL, *output_text = NULL, *lang = "fr";
+    unsigned long reps = 50, seed = 1, threads = 0, sobol = 0, boot = SENS_BOOT;
+    int quiet = 0;
+    sens_vary *vary = pc_calloc((size_t)argc, sizeof *vary);
+    size_t n_vary = 0;
+    mdl_model *m = NULL;
+    sens_oat_result *oat = NULL;
+    sens_sobol_result *sob = NULL;
+    pc_err err = {{0}};
+    int rc = PC_OK;
+    if (!vary) {
+        pc_log("out of memory");
+        return PC_EINTERNAL;
+    }
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            sens_usage(stdout);
+            goto done;
+        } else if (!strcmp(argv[i], "--quiet")) {
+            quiet = 1;
+        } else if ((v = value_of(argc, argv, &i, "--vary", &missing))) {
+            if ((rc = sens_parse_vary(v, &vary[n_vary++], &err))) {
+                pc_log("sensitivity: %s", err.msg);
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--output", &missing))) {
+            output_text = v;
+        } else if ((v = value_of(argc, argv, &i, "--reps", &missing))) {
+            if (!parse_count(v, 1000000UL, &reps) || reps < 2) {
+                pc_log("sensitivity: --reps: expected 2 to 1000000, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--seed", &missing))) {
+            if (!parse_count(v, 4294967295UL, &seed)) {
+                pc_log("sensitivity: --seed: expected 0 to 4294967295, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--threads", &missing))) {
+            if (!parse_count(v, 1024, &threads) || threads == 0) {
+                pc_log("sensitivity: --threads: expected 1 to 1024, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--sobol", &missing))) {
+            if (!parse_count(v, 10000000UL, &sobol) || sobol < 2) {
+                pc_log("sensitivity: --sobol: expected a sample size from 2, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--bootstrap", &missing))) {
+            if (!parse_count(v, 100000UL, &boot) || boot < 10) {
+                pc_log("sensitivity: --bootstrap: expected 10 to 100000, got '%s'", v);
+                rc = PC_EINPUT;
+                goto done;
+            }
+        } else if ((v = value_of(argc, argv, &i, "--out", &missing))) {
+            out_dir = v;
+        } else if ((v = value_of(argc, argv, &i, "--lang", &missing))) {
+            lang = v;
+        } else if (missing || argv[i][0] == '-') {
+            pc_log("sensitivity: %s %s", argv[i],
+                   missing ? "needs a value"
+                           : "is not an option (see parcours sensitivity --help)");
+            rc = PC_EUSAGE;
+            goto done;
+        } else if (file) {
+            pc_log("sensitivity: one FILE only");
+            rc = PC_EUSAGE;
+            goto done;
+        } else {
+            file = argv[i];
+        }
+    }
+    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
+        pc_log("sensitivity: --lang %s: expected fr or en", lang);
+        rc = PC_EUSAGE;
+        goto done;
+    }
+    if (!file || !output_text || (n_vary == 0 && sobol == 0)) {
+        pc_log("sensitivity: %s", !file          ? "no model or scenario file given"
+                                  : !output_text ? "--output VARIABLE[@YEAR] is required"
+                                                 : "nothing to do: give --vary or --sobol");
+        sens_usage(stderr);
+        rc = PC_EUSAGE;
+        goto done;
+    }
+    if ((rc = mdl_load(file, &m, &err))) {
+        pc_log("%s", err.msg);
+        goto done;
+    }
+    cmp_key output;
+    if ((rc = sens_parse_output(m, output_text, &output, &err))) {
+        pc_log("sensitivity: %s", err.msg);
+        goto done;
+    }
+    char default_out[4096];
+    if (!out_dir) {
+        snprintf(default_out, sizeof default_out, "out/%s-sensitivity", m->id);
+        out_dir = default_out;
+    }
+    if (n_vary > 0) {
+        mc_options opt = {.reps = reps,
+                          .seed = (uint32_t)seed,
+                          .threads = (int)threads,
+                          .progress = !quiet && isatty(STDERR_FILENO)};
+        if (!quiet)
+            pc_log("sensitivity: %zu runs of %lu replications", 2 * n_vary + 1, reps);
+        if ((rc = sens_oat(m, vary, n_vary, &output, &opt, &oat, &err))) {
+            pc_log("sensitivity: %s", err.msg);
+            goto done;
+        }
+        print_tornado(oat, &output);
+        if ((rc = sens_write_tornado(out_dir, oat, &output, 1,
+                                     strcmp(lang, "en") ? PLOT_FR : PLOT_EN, &err))) {
+            pc_log("%s", err.msg);
+            goto done;
+        }
+    }
+    if (sobol > 0) {
+        sens_sobol_options so = {.n = sobol,
+                                 .seed = (uint32_t)seed,
+                                 .threads = (int)threads,
+                                 .boot = boot,
+                                 .level = CMP_LEVEL};
+        if (!quiet && m->n_uncertain)
+            pc_log("sensitivity: Sobol design of %lu x %zu runs of one replication", sobol,
+                   m->n_uncertain + 2);
+        if ((rc = sens_sobol_model(m, &output, &so, &sob, &err))) {
+            pc_log("sensitivity: %s", err.msg);
+            goto done;
+        }
+        print_sobol(m, sob, &output);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/sobol.csv", out_dir);
+        if ((rc = plot_mkdirs(out_dir, &err)) ||
+            (rc = sens_write_sobol(path, m, sob, &output, &err))) {
+            pc_log("%s", err.msg);
+            goto done;
+        }
+    }
+    if (!quiet)
+        pc_log("sensitivity: wrote %s", out_dir);
+done:
+    sens_oat_free(oat);
+    sens_sobol_result_free(sob);
+    mdl_free(m);
+    free(vary);
+    if (fflush(stdout) != 0 && rc == PC_OK)
+        rc = PC_EINTERNAL;
+    return rc;
+}
