@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "cmp.h"
+#include "fit.h"
 #include "mc.h"
 #include "model.h"
 #include "out.h"
@@ -30,6 +31,9 @@ static const char usage_text[] =
     "  report SCENARIO...    run scenarios and write a committee report (index.html)\n"
     "  compare BASE ALT...   run scenarios with common random numbers, write paired differences\n"
     "  sensitivity FILE      one-at-a-time (tornado) and Sobol sensitivity of an output\n"
+    "  calibrate FILE        fit free keys to observed targets; write a scenario overlay\n"
+    "  size FILE             smallest capacity of a resource that meets a target\n"
+    "  allocate FILE         share an ETP envelope across resources to cut waiting\n"
     "\n"
     "`parcours COMMAND --help` describes a command.  Files: docs/format.md.\n";
 
@@ -145,8 +149,7 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(a, "--reps") || !strcmp(a, "--seed") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--out") || !strcmp(a, "--precision") ||
-                   !strcmp(a, "--max-reps")) {
+                   !strcmp(a, "--out") || !strcmp(a, "--precision") || !strcmp(a, "--max-reps")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "parcours run: %s needs a value\n", a);
                 return PC_EUSAGE;
@@ -263,6 +266,9 @@ static const struct {
     {"report", report_main},
     {"compare", cmp_main},
     {"sensitivity", sens_main},
+    {"calibrate", fit_calibrate_main},
+    {"size", fit_size_main},
+    {"allocate", fit_allocate_main},
 };
 
 int main(int argc, char **argv)

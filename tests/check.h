@@ -32,5 +32,6 @@ void suite_models(tc_ctx *t);
 void suite_plot(tc_ctx *t);
 void suite_compare(tc_ctx *t);
 void suite_sens(tc_ctx *t);
+void suite_fit(tc_ctx *t);
 
 #endif

@@ -1,0 +1,159 @@
+#!/bin/sh
+# fit_e2e — `parcours calibrate`, `size` and `allocate` as a user meets them: exit codes
+# and messages, an overlay that passes `parcours check` and whose run reproduces the
+# fitted values, sizing an M/M/c queue, allocating across the ARA départements.
+# usage: sh tests/fit_e2e.sh bin/parcours
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-fit-e2e-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 3
+passed=0
+failed=0
+check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
+    desc=$1
+    shift
+    if "$@" >/dev/null 2>&1; then
+        passed=$((passed + 1)); echo "ok   fit-e2e: $desc"
+    else
+        failed=$((failed + 1)); echo "FAIL fit-e2e: $desc"
+    fi
+}
+status_is() { # status_is N COMMAND...
+    want=$1
+    shift
+    "$@" >out.txt 2>err.txt
+    [ $? -eq "$want" ]
+}
+# same_as FILE.csv VARIABLE WHEN VALUE: the run's mean of VARIABLE at WHEN equals VALUE
+# (to the 7 significant digits both files carry at least).
+same_as() {
+    awk -F, -v v="$2" -v w="$3" -v x="$4" '
+        $2 == v && $3 == w { found = 1; d = $4 - x; if (d < 0) d = -d;
+                             s = x < 0 ? -x : x; exit !(d <= 1e-6 * s) }
+        END { if (!found) exit 1 }' "$1"
+}
+
+drome=$root/scenarios/drome/baseline.ini
+ara=$root/models/ara/iae.ini
+
+# ---- calibrate ---------------------------------------------------------------------------
+check "calibrate --help: exit 0" status_is 0 "$bin" calibrate --help
+check "calibrate without --targets: exit 2" status_is 2 "$bin" calibrate "$drome" \
+    --free population.rsa.inflow.rate=2000/y:8000/y --out o.ini
+check "calibrate with an unknown option: exit 2" status_is 2 "$bin" calibrate "$drome" --bogus
+check "calibrate --reps 0: exit 1" status_is 1 "$bin" calibrate "$drome" \
+    --targets "$root/models/drome/targets.csv" --free population.rsa.inflow.rate=2000/y:8000/y \
+    --out o.ini --reps 0
+check "LOW >= HIGH: exit 1" status_is 1 "$bin" calibrate "$drome" \
+    --targets "$root/models/drome/targets.csv" --free population.rsa.inflow.rate=8000/y:2000/y \
+    --out o.ini
+check "the message says LOW must be below HIGH" grep -q "must be below" err.txt
+printf 'variable,date_or_year,value,weight\nstock.nowhere,2018-01,10,1\n' > bad.csv
+check "a target on an unknown variable: exit 1" status_is 1 "$bin" calibrate "$drome" \
+    --targets bad.csv --free population.rsa.inflow.rate=2000/y:8000/y --out o.ini
+check "the message names the file, the line and the variable" \
+    grep -q "bad.csv:2: variable: unknown variable 'stock.nowhere'" err.txt
+check "nothing written by refused calibrations" test ! -e o.ini
+cp "$root/models/drome/rsa.ini" "$root/models/drome/"*.csv .
+printf '[scenario]\nmodel = rsa.ini\n' > sc.ini
+cp rsa.ini rsa.orig
+check "an overlay over the model it extends is refused: exit 1" status_is 1 "$bin" calibrate \
+    sc.ini --targets targets.csv --free population.rsa.inflow.rate=2000/y:8000/y --out rsa.ini \
+    --reps 2 --max-iter 2
+check "the message says so, and the model is intact" \
+    sh -c 'grep -q "which the overlay extends" err.txt && cmp rsa.ini rsa.orig'
+
+mkdir fit
+check "Drôme calibration from a distant start: exit 0" status_is 0 "$bin" calibrate "$drome" \
+    --targets "$root/models/drome/targets.csv" \
+    --free population.rsa.inflow.rate=2000/y:8000/y:3000/y \
+    --free population.rsa.initial.count=15000:30000:25000 \
+    --out fit/drome.ini --reps 6 --seed 4 --quiet
+cp out.txt calibrate.txt
+check "the report says why it stopped" grep -q "^stopped: " calibrate.txt
+check "the report counts the simulator calls" grep -q "simulator calls of 6 replications" calibrate.txt
+check "the overlay and the fit report are written" test -f fit/drome.ini -a -f fit/drome-report.csv
+check "the overlay extends the scenario by a relative path" \
+    grep -q "^extends = .*scenarios/drome/baseline.ini$" fit/drome.ini
+check "the overlay passes parcours check" status_is 0 "$bin" check fit/drome.ini
+check "a run of the overlay" status_is 0 "$bin" run fit/drome.ini --reps 6 --seed 4 --out run --quiet
+# Each fitted value of the report is reproduced by the run (same seed and replications).
+while IFS=, read -r variable when target weight fitted rest; do
+    [ "$variable" = variable ] && continue
+    case $when in
+    ????-??) file=run/monthly.csv ;;
+    *) file=run/yearly.csv ;;
+    esac
+    check "the run reproduces $variable $when = $fitted" same_as "$file" "$variable" "$when" "$fitted"
+    check "$variable $when within 2 % of $target" \
+        awk -v a="$fitted" -v b="$target" 'BEGIN { d = (a - b) / b; exit !(d < 0.02 && d > -0.02) }'
+done < fit/drome-report.csv
+
+# ---- size --------------------------------------------------------------------------------
+cat > mmc.ini <<'INI'
+[model]
+name = M/M/c
+start = 2020-01
+horizon = 60
+
+[population p]
+entry = service
+inflow.rate = 20/m
+warmup = 1y
+
+[state service]
+resource = servers
+queue = waiting
+on.done = after exponential(mean=1m) -> out
+
+[state waiting]
+
+[resource servers]
+capacity = 30
+etp.weight = 0.5
+
+[cost places]
+funder = etat
+per = unit-year
+resource = servers
+amount = 10000
+INI
+check "size --help: exit 0" status_is 0 "$bin" size --help
+check "size without --target: exit 2" status_is 2 "$bin" size mmc.ini --resource servers
+check "size: Erlang C's 25 servers for P(wait > 0) <= 25 %" status_is 0 "$bin" size mmc.ini \
+    --resource servers --target "share(wait.waiting.all > 0) <= 25%" --reps 200 --quiet
+check "the capacity and one place below are printed" \
+    sh -c 'grep -q "^mmc: 25 places of servers" out.txt && grep -q "one place below *24 places" out.txt'
+check "the yearly cost of the funder: 12.5 ETP x 10,000 EUR" grep -q "^2021 *125000 " out.txt
+check "size: an unreachable target within --max: exit 1" status_is 1 "$bin" size mmc.ini \
+    --resource servers --target "share(wait.waiting.all > 0) <= 0.01%" --max 32 --reps 10 --quiet
+check "the message says it is not met at --max" grep -q "not met with 32 places" err.txt
+check "size: a target on an unknown variable: exit 1" status_is 1 "$bin" size mmc.ini \
+    --resource servers --target "mean(queue.nowhere) <= 5" --quiet
+check "size: an unknown resource: exit 1" status_is 1 "$bin" size mmc.ini \
+    --resource nothing --target "mean(queue.waiting) <= 5" --quiet
+check "size on the Drôme: ACI places for a mean IAE queue of 100 from 2020-01" status_is 0 "$bin" size "$drome" \
+    --resource iae_aci --target "mean(queue.iae_queue) <= 100" --from 2020-01 --reps 4 --quiet
+check "the period measured is printed" grep -q "measured over 2020-01 to 2027-12" out.txt
+
+# ---- allocate ----------------------------------------------------------------------------
+check "allocate --help: exit 0" status_is 0 "$bin" allocate --help
+check "allocate without --envelope: exit 2" status_is 2 "$bin" allocate "$ara" --resource-prefix iae_
+check "an envelope smaller than the floors: exit 1" status_is 1 "$bin" allocate "$ara" \
+    --resource-prefix iae_ --envelope 1000 --min-share 0.5 --quiet
+check "the message names the floors" grep -q "smaller than the floors" err.txt
+check "ARA: 8,740 ETP across the 12 départements" status_is 0 "$bin" allocate "$ara" \
+    --resource-prefix iae_ --envelope 8739.75 --min-share 0.9 --step 100 --reps 2 \
+    --out alloc.csv --quiet
+check "the table has the 12 départements and a total" \
+    sh -c 'grep -c "^[a-z_]\+ \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt | grep -qx 13'
+check "the CSV has 12 rows" sh -c '[ "$(tail -n +2 alloc.csv | wc -l)" -eq 12 ]'
+check "the allocation spends the envelope, within one place" \
+    awk -F, 'NR > 1 { e += $8; w = $3 } END { exit !(e <= 8739.75 + 1e-6 && e > 8739.75 - w) }' alloc.csv
+check "every département keeps 90 % of its places" \
+    awk -F, 'NR > 1 && $6 < $5 { bad = 1 } END { exit bad }' alloc.csv
+
+echo "fit-e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
