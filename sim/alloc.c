@@ -25,7 +25,12 @@ int alloc_run_with(const mdl_model *base, size_t n, const char *const *keys,
     int rc = mdl_override(base, n, keys, values, &out->model, err);
     if (rc)
         return rc;
-    mc_options opt = {.reps = sim->reps, .seed = sim->seed, .threads = sim->threads};
+    mc_options opt = {.reps = sim->reps,
+                      .seed = sim->seed,
+                      .threads = sim->threads,
+                      .wait_histogram = sim->wait_histogram,
+                      .wait_from = sim->wait_from,
+                      .wait_to = sim->wait_to};
     rc = mc_run(out->model, &opt, &out->result, err);
     if (rc) {
         mdl_free(out->model);
@@ -364,6 +369,40 @@ static double wait_stat(const alloc_goal *g, const wait_sums *w)
     return NAN;
 }
 
+/* The goal's statistic from a histogram of waits (REC_WAIT_BINS one-day bins, the last
+ * open) plus `zero` requests admitted at once (counted only for wait.Q.all): exact up to
+ * the day, waits spread evenly within their day. */
+static double hist_stat(const alloc_goal *g, const double *hist, double zero)
+{
+    double n = 0;
+    for (size_t k = 0; k < REC_WAIT_BINS; k++)
+        n += hist[k];
+    double all = n + (g->all_requests ? zero : 0.0);
+    if (!(all > 0))
+        return 0.0;
+    if (g->stat == ALLOC_SHARE) {
+        double d = g->level, over = 0;
+        for (size_t k = 0; k < REC_WAIT_BINS; k++) {
+            double lo = (double)k, hi = k + 1 < REC_WAIT_BINS ? lo + 1 : INFINITY;
+            if (lo >= d)
+                over += hist[k];
+            else if (hi > d)
+                over += hist[k] * (hi - d) / (hi - lo);
+        }
+        return over / all;
+    }
+    double rank = g->level * all - (all - n); /* among the waits that were not 0 */
+    if (rank <= 0)
+        return 0.0;
+    double cum = 0;
+    for (size_t k = 0; k < REC_WAIT_BINS; k++) {
+        if (hist[k] > 0 && cum + hist[k] >= rank)
+            return k + 1 < REC_WAIT_BINS ? (double)k + (rank - cum) / hist[k] : (double)k;
+        cum += hist[k];
+    }
+    return (double)(REC_WAIT_BINS - 1);
+}
+
 int alloc_goal_measure(const alloc_goal *g, const mc_result *r, size_t first, size_t last,
                        alloc_estimate *out, pc_err *err)
 {
@@ -379,13 +418,30 @@ int alloc_goal_measure(const alloc_goal *g, const mc_result *r, size_t first, si
         wait_sums all = {0};
         if ((rc = wait_vars_of(r, g->queue, &v, err)))
             goto done;
+        int q = mdl_state_index(r->model, g->queue);
+        int exact = r->wait_hist && q >= 0 && g->stat != ALLOC_MEAN &&
+                    !(g->stat == ALLOC_SHARE && g->level == THREE_MONTHS);
+        double *pooled = exact ? pc_calloc(REC_WAIT_BINS, sizeof *pooled) : NULL;
+        if (exact && !pooled) {
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            goto done;
+        }
         for (size_t rep = 0; rep < r->reps; rep++) {
             wait_sums one = {0};
             wait_sums_add(r, rep, &v, first, last, &one);
             wait_sums_add(r, rep, &v, first, last, &all);
-            per[rep] = wait_stat(g, &one);
+            if (exact) {
+                const double *h =
+                    r->wait_hist + (rep * r->model->n_states + (size_t)q) * REC_WAIT_BINS;
+                for (size_t k = 0; k < REC_WAIT_BINS; k++)
+                    pooled[k] += h[k];
+                per[rep] = hist_stat(g, h, one.direct);
+            } else {
+                per[rep] = wait_stat(g, &one);
+            }
         }
-        out->value = wait_stat(g, &all);
+        out->value = exact ? hist_stat(g, pooled, all.direct) : wait_stat(g, &all);
+        free(pooled);
     } else {
         long var = rec_find(r->catalog, g->subject);
         if (var < 0) {
@@ -554,7 +610,11 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     snprintf(value, sizeof value, "%ld", capacity);
     const char *key = s->key, *val = value;
     alloc_run run;
-    int rc = alloc_run_with(s->m, 1, &key, &val, &s->opt->sim, &run, err);
+    alloc_sim sim = s->opt->sim;
+    sim.wait_histogram = s->g->queue[0] != 0;
+    sim.wait_from = (double)s->first * MDL_DAYS_PER_MONTH;
+    sim.wait_to = (double)(s->last + 1) * MDL_DAYS_PER_MONTH;
+    int rc = alloc_run_with(s->m, 1, &key, &val, &sim, &run, err);
     if (rc)
         return rc;
     s->runs++;

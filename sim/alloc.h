@@ -32,8 +32,10 @@
 typedef struct {
     size_t reps;
     uint32_t seed;
-    int threads;  /* 0: OpenMP's default */
-    int progress; /* one line per evaluation on stderr when it is a terminal */
+    int threads;               /* 0: OpenMP's default */
+    int progress;              /* one line per evaluation on stderr when it is a terminal */
+    int wait_histogram;        /* record the exact distribution of waits ... */
+    double wait_from, wait_to; /* ... ending in [from, to), days (mc_options) */
 } alloc_sim;
 
 /* A model run with overridden keys: result borrows model. */

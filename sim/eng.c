@@ -433,6 +433,10 @@ static void queue_unlink(eng_workspace *w, int32_t pi, double t)
     row(w, w->raw->wait_total, ns)[p->state] += wait;
     if (wait > 3 * MDL_DAYS_PER_MONTH)
         row(w, w->raw->wait_over, ns)[p->state] += 1;
+    if (t >= w->raw->wait_from && t < w->raw->wait_to) {
+        size_t bin = wait < REC_WAIT_BINS - 1 ? (size_t)wait : REC_WAIT_BINS - 1;
+        w->raw->wait_hist[(size_t)p->state * REC_WAIT_BINS + bin] += 1;
+    }
 }
 
 /* Admits waiting persons while resource r has room. */

@@ -1308,9 +1308,8 @@ int fit_size_main(int argc, char **argv)
     if (r->capacity > 0)
         print_estimate(&g, "one place below", r->capacity - 1, r->etp_weight, &r->below);
     print_estimate(&g, "the model's capacity", r->current, r->etp_weight, &r->actual);
-    if ((g.stat == ALLOC_QUANTILE ||
-         (g.stat == ALLOC_SHARE && g.level > 0 && g.level != 3.0 * MDL_DAYS_PER_MONTH)))
-        printf("  (estimated from the mean wait and the share over 3 months: docs/fit.md)\n");
+    if (g.stat == ALLOC_QUANTILE || g.stat == ALLOC_SHARE)
+        printf("  (from the distribution of the waits that ended in those months, by day)\n");
     if (isfinite(r->capacity_se))
         printf("  Monte Carlo uncertainty of the capacity: about %.2g places (the standard error "
                "over the change per place)\n",

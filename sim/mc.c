@@ -25,6 +25,7 @@ void mc_result_free(mc_result *r)
     free(r->spell_end);
     free(r->spell_cens);
     free(r->param_values);
+    free(r->wait_hist);
     free(r);
 }
 
@@ -100,7 +101,10 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     r->spell_cens = pc_calloc(r->reps * spell_width, sizeof(double));
     r->n_params = m->n_params;
     r->param_values = pc_calloc(r->reps * (m->n_params ? m->n_params : 1), sizeof(double));
-    if (!r->values || !r->spell_end || !r->spell_cens || !r->param_values) {
+    if (opt->wait_histogram)
+        r->wait_hist = pc_calloc(r->reps * m->n_states * REC_WAIT_BINS, sizeof(double));
+    if (!r->values || !r->spell_end || !r->spell_cens || !r->param_values ||
+        (opt->wait_histogram && !r->wait_hist)) {
         mc_result_free(r);
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
@@ -114,6 +118,10 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     {
         eng_workspace *w = eng_alloc(m);
         rec_raw *raw = rec_raw_alloc(m);
+        if (raw && opt->wait_histogram) {
+            raw->wait_from = opt->wait_from;
+            raw->wait_to = opt->wait_to;
+        }
         pc_err local;
         int rc = (w && raw) ? PC_OK : PC_EINTERNAL;
         if (rc)
@@ -148,6 +156,9 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             memcpy(r->spell_end + rep * spell_width, raw->spell_end, spell_width * sizeof(double));
             memcpy(r->spell_cens + rep * spell_width, raw->spell_cens,
                    spell_width * sizeof(double));
+            if (r->wait_hist)
+                memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, raw->wait_hist,
+                       m->n_states * REC_WAIT_BINS * sizeof(double));
             events += raw->events;
             size_t now;
 #pragma omp atomic capture
@@ -201,6 +212,12 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
               grow(&into->spell_end, into->reps * spells, more->reps * spells, more->spell_end) ||
               grow(&into->spell_cens, into->reps * spells, more->reps * spells, more->spell_cens) ||
               grow(&into->param_values, into->reps * np, more->reps * np, more->param_values);
+    if (!bad && (into->wait_hist != NULL) != (more->wait_hist != NULL))
+        bad = 1;
+    if (!bad && into->wait_hist) {
+        size_t hw = into->model->n_states * REC_WAIT_BINS;
+        bad = grow(&into->wait_hist, into->reps * hw, more->reps * hw, more->wait_hist);
+    }
     if (!bad) {
         into->reps += more->reps;
         into->events += more->events;

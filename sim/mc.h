@@ -20,8 +20,10 @@ typedef struct {
     size_t reps;
     size_t first; /* number of the first replication (batches continue a run) */
     uint32_t seed;
-    int threads;  /* 0: OpenMP's default */
-    int progress; /* draw a progress bar on stderr */
+    int threads;               /* 0: OpenMP's default */
+    int progress;              /* draw a progress bar on stderr */
+    int wait_histogram;        /* keep each replication's histogram of waits (rec.h) */
+    double wait_from, wait_to; /* ... of the waits ending in [from, to), days */
 } mc_options;
 
 typedef struct {
@@ -34,6 +36,7 @@ typedef struct {
     double *spell_end, *spell_cens; /* [rep][population][n_months + 1] */
     size_t n_params;
     double *param_values; /* [rep][parameter]: the values each replication ran with */
+    double *wait_hist;    /* [rep][state][REC_WAIT_BINS] if asked for (mc_options), else NULL */
     double events;        /* total over replications */
     double seconds;       /* wall time of the replications */
 } mc_result;

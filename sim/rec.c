@@ -35,9 +35,12 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     r->wait_over = pc_calloc(h * ns, sizeof(double));
     r->spell_end = pc_calloc(np * (h + 1), sizeof(double));
     r->spell_cens = pc_calloc(np * (h + 1), sizeof(double));
-    if (!r->stock || !r->days || !r->in || !r->flow || !r->arrivals || !r->returns || !r->exits ||
-        !r->admitted || !r->wait_count || !r->wait_total || !r->wait_over || !r->spell_end ||
-        !r->spell_cens) {
+    r->wait_hist = pc_calloc(ns * REC_WAIT_BINS, sizeof(double));
+    r->wait_from = -INFINITY;
+    r->wait_to = INFINITY;
+    if (!r->wait_hist || !r->stock || !r->days || !r->in || !r->flow || !r->arrivals ||
+        !r->returns || !r->exits || !r->admitted || !r->wait_count || !r->wait_total ||
+        !r->wait_over || !r->spell_end || !r->spell_cens) {
         rec_raw_free(r);
         return NULL;
     }
@@ -61,6 +64,7 @@ void rec_raw_free(rec_raw *r)
     free(r->wait_over);
     free(r->spell_end);
     free(r->spell_cens);
+    free(r->wait_hist);
     free(r);
 }
 
@@ -81,6 +85,7 @@ void rec_raw_clear(rec_raw *r)
     memset(r->wait_over, 0, h * ns * sizeof(double));
     memset(r->spell_end, 0, np * (h + 1) * sizeof(double));
     memset(r->spell_cens, 0, np * (h + 1) * sizeof(double));
+    memset(r->wait_hist, 0, ns * REC_WAIT_BINS * sizeof(double));
     r->events = 0;
 }
 

@@ -13,6 +13,9 @@
 
 #include "model.h"
 
+/* Waits are counted by whole days up to 10 years; the last bin holds the longer ones. */
+#define REC_WAIT_BINS 3654
+
 typedef enum {
     REC_STOCK, /* value at month end; yearly: mean of the months */
     REC_FLOW,  /* total during the month; yearly: sum */
@@ -45,6 +48,8 @@ typedef struct {
     double *wait_count; /* [month][state] waits ended in queue state */
     double *wait_total; /* [month][state] their total, days */
     double *wait_over;  /* [month][state] those longer than 3 months */
+    double *wait_hist;  /* [state][REC_WAIT_BINS] waits ended in [wait_from, wait_to), by day */
+    double wait_from, wait_to; /* days; set by the caller before a run (default: everything) */
     double *spell_end;  /* [population][n_months + 1] spells ended, by whole months of length */
     double *spell_cens; /* [population][n_months + 1] spells still running at the horizon */
     double events;      /* events processed (benchmarks) */
