@@ -948,14 +948,53 @@ done:
     free(qsub);
 }
 
-/* Draws DIR/charts/diff-<alt>-<variable>.{csv,png,svg}: the monthly paired
- * difference of each population's stock, each queue and cost.total. */
-static int draw_difference_charts(const char *dir, const cmp_comparison *c, char *const *names,
-                                  plot_lang lang, pc_err *err)
+static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
+                                  plot_lang lang, plot_list *list, pc_err *err);
+
+/* Appends a chart to list (NULL: nothing to do). */
+static int list_add(plot_list *list, const char *name, const char *title)
 {
-    char charts[3800];
-    if ((size_t)snprintf(charts, sizeof charts, "%s/charts", dir) >= sizeof charts)
-        return pc_fail(err, PC_EINPUT, "%s: folder name too long", dir);
+    if (!list)
+        return PC_OK;
+    plot_chart *bigger = realloc(list->charts, (list->n + 1) * sizeof *bigger);
+    if (!bigger)
+        return PC_EINTERNAL;
+    list->charts = bigger;
+    plot_chart *ch = &list->charts[list->n];
+    ch->name = pc_strdup(name);
+    ch->title = pc_strdup(title);
+    ch->group = pc_strdup("difference");
+    if (!ch->name || !ch->title || !ch->group) {
+        free(ch->name);
+        free(ch->title);
+        free(ch->group);
+        return PC_EINTERNAL;
+    }
+    list->n++;
+    return PC_OK;
+}
+
+int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
+                          size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
+                          pc_err *err)
+{
+    cmp_comparison view = {.n_alts = n_alts, .base = (mc_result *)(uintptr_t)base};
+    mc_result **alt_list = malloc((n_alts ? n_alts : 1) * sizeof *alt_list);
+    if (!alt_list)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t i = 0; i < n_alts; i++)
+        alt_list[i] = (mc_result *)(uintptr_t)alts[i];
+    view.alts = alt_list;
+    int rc = draw_difference_charts(charts, &view, names, lang, list, err);
+    free(alt_list);
+    return rc;
+}
+
+/* Draws CHARTS/diff-<alt>-<variable>.{csv,png,svg}: the monthly paired
+ * difference of each population's stock, each queue and cost.total; lists them in list. */
+static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
+                                  plot_lang lang, plot_list *list, pc_err *err)
+{
     int rc = plot_mkdirs(charts, err);
     if (rc)
         return rc;
@@ -1007,6 +1046,10 @@ static int draw_difference_charts(const char *dir, const cmp_comparison *c, char
             chart_script(script, stem, data, title, subtitle, !strncmp(var, "cost.", 5), biggest,
                          first_year, last_year, lang);
             drawn++;
+            char caption[1300];
+            snprintf(caption, sizeof caption, "%s \xE2\x80\x94 %s", title, subtitle);
+            if (list_add(list, stem + strlen(charts) + 1, caption))
+                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         }
     }
     free(scratch);
@@ -1323,8 +1366,17 @@ int cmp_main(int argc, char **argv)
         goto done;
     }
     print_table(c, names, independent);
-    if ((rc = draw_difference_charts(out_dir, c, names, strcmp(lang, "en") ? PLOT_FR : PLOT_EN,
-                                     &err))) {
+    char *charts_dir = malloc(strlen(out_dir) + 8);
+    if (!charts_dir) {
+        rc = PC_EINTERNAL;
+        pc_log("out of memory");
+        goto done;
+    }
+    sprintf(charts_dir, "%s/charts", out_dir);
+    rc = draw_difference_charts(charts_dir, c, names, strcmp(lang, "en") ? PLOT_FR : PLOT_EN, NULL,
+                                &err);
+    free(charts_dir);
+    if (rc) {
         pc_log("%s", err.msg);
         goto done;
     }

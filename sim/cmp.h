@@ -30,6 +30,7 @@
 #include "err.h"
 #include "mc.h"
 #include "model.h"
+#include "plot.h"
 
 #define CMP_LEVEL 0.95 /* confidence level of every interval of a mean */
 
@@ -187,6 +188,14 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
 void cmp_comparison_free(cmp_comparison *c);
 
 /* ---- charts --------------------------------------------------------------------------------- */
+
+/* Draws, into the folder charts (created), the monthly paired difference alts[i] - base
+ * of each population's stock, each queue and cost.total, as fan charts
+ * diff-<names[i + 1]>-<variable>.{csv,png,svg}; names[0] names the base.  Each chart
+ * drawn is appended to list when it is not NULL. */
+int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
+                          size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
+                          pc_err *err);
 
 /* Pipes a gnuplot script to gnuplot, its messages kept in a file of outdir and
  * returned in err on failure.  PC_OK, PC_EINPUT (gnuplot missing or failing) or

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cmp.h"
 #include "mc.h"
 #include "model.h"
 #include "out.h"
@@ -636,7 +637,8 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
 
 static int write_page(const char *dir, const report_scenario *scenarios, size_t n,
                       plot_run *const *runs, plot_list *const *lists, const plot_list *compare,
-                      const key_table *keys, const char *chart_error, plot_lang lang, pc_err *err)
+                      const plot_list *differences, const key_table *keys, const char *chart_error,
+                      plot_lang lang, pc_err *err)
 {
     char *path = strf("%s/index.html", dir), *tmp = strf("%s/.index.html.tmp", dir);
     if (!path || !tmp) {
@@ -697,6 +699,13 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     if (compare && compare->n)
         fprintf(f, "<li><a href=\"#compare\">%s</a></li>\n",
                 tr(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+    if (differences && differences->n)
+        fprintf(f, "<li><a href=\"#differences\">%s</a></li>\n",
+                tr(lang,
+                   "\xC3\x89"
+                   "carts avec la r\xC3\xA9"
+                   "f\xC3\xA9rence",
+                   "Differences from the reference"));
     for (size_t r = 0; r < n; r++) {
         fprintf(f, "<li><a href=\"#scenario-%zu\">", r + 1);
         html(f, plot_run_label(runs[r]));
@@ -751,6 +760,34 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
         fprintf(f, "<section id=\"compare\">\n<h2>%s</h2>\n",
                 tr(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
         write_charts(f, compare, "compare", tr(lang, "tous les sc\xC3\xA9narios", "all scenarios"),
+                     lang);
+        fputs("</section>\n", f);
+    }
+    if (differences && differences->n) {
+        fprintf(
+            f, "<section id=\"differences\">\n<h2>%s</h2>\n<p>%s</p>\n",
+            tr(lang,
+               "\xC3\x89"
+               "carts avec la r\xC3\xA9"
+               "f\xC3\xA9rence",
+               "Differences from the reference"),
+            tr(lang,
+               "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
+               "nombres al\xC3\xA9"
+               "atoires que la r\xC3\xA9"
+               "f\xC3\xA9rence (m\xC3\xAAmes "
+               "personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
+               "cart simulation par simulation "
+               "mesure l'effet de la politique, et ses bandes sont bien plus \xC3\xA9troites que "
+               "celles de chaque sc\xC3\xA9nario.",
+               "Every scenario was simulated with the same random numbers as the reference "
+               "(same persons, same draws): the difference run by run measures the policy's "
+               "effect, and its bands are much narrower than each scenario's."));
+        write_charts(f, differences, "differences",
+                     tr(lang,
+                        "\xC3\xA9"
+                        "cart appari\xC3\xA9",
+                        "paired difference"),
                      lang);
         fputs("</section>\n", f);
     }
@@ -867,8 +904,8 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     }
     if ((rc = build_key_figures(runs, n, opt->lang, &keys, err)) ||
         (rc = write_key_csv(dir, &keys, runs, scenarios, err)) ||
-        (rc = write_page(dir, scenarios, n, runs, lists, compare, &keys, chart_error, opt->lang,
-                         err)))
+        (rc = write_page(dir, scenarios, n, runs, lists, compare, opt->differences, &keys,
+                         chart_error, opt->lang, err)))
         goto done;
     if (chart_rc)
         rc = pc_fail(err, chart_rc, "%s", chart_error);
@@ -984,11 +1021,13 @@ int report_main(int argc, char **argv)
     report_scenario *scenarios = pc_calloc((size_t)argc, sizeof *scenarios);
     mdl_model **models = pc_calloc((size_t)argc, sizeof *models);
     report_change **changes = pc_calloc((size_t)argc, sizeof *changes);
+    mc_result **results = pc_calloc((size_t)argc, sizeof *results);
+    plot_list *differences = NULL;
     char *command = command_line(argc, argv);
     size_t n = 0;
     pc_err err = {{0}};
     int rc = PC_OK;
-    if (!paths || !names || !scenarios || !models || !changes || !command) {
+    if (!paths || !names || !scenarios || !models || !changes || !results || !command) {
         pc_log("out of memory");
         rc = PC_EINTERNAL;
         goto done;
@@ -1074,7 +1113,7 @@ int report_main(int argc, char **argv)
         if ((rc = mc_run(model, &mopt, &result, &err)) ||
             (rc = out_write_run(run_dir, result, &info, &err)))
             pc_log("%s", err.msg);
-        mc_result_free(result);
+        results[s] = result;
         free(run_dir);
         if (rc)
             goto done;
@@ -1096,6 +1135,26 @@ int report_main(int argc, char **argv)
     }
     report_options ropt = {.lang = strcmp(lang, "en") == 0 ? PLOT_EN : PLOT_FR,
                            .templates = templates};
+    /* With a reference and alternatives run on one seed, the paired differences. */
+    if (n > 1) {
+        char *diff_dir = strf("%s/differences", out_dir);
+        if (!diff_dir || !(differences = pc_calloc(1, sizeof *differences))) {
+            free(diff_dir);
+            pc_log("out of memory");
+            rc = PC_EINTERNAL;
+            goto done;
+        }
+        differences->formats = PLOT_PNG | PLOT_SVG; /* what the difference charts write */
+        rc = cmp_difference_charts(diff_dir, results[0], (const mc_result *const *)results + 1,
+                                   n - 1, names, ropt.lang, differences, &err);
+        free(diff_dir);
+        if (rc == PC_EINTERNAL) {
+            pc_log("%s", err.msg);
+            goto done;
+        }
+        rc = PC_OK; /* without gnuplot, report_build says so for every chart */
+        ropt.differences = differences;
+    }
     rc = report_build(out_dir, scenarios, n, &ropt, &err);
     if (rc)
         pc_log("%s", err.msg);
@@ -1106,7 +1165,10 @@ int report_main(int argc, char **argv)
         free(index);
     }
 done:
+    plot_list_free(differences);
     for (size_t s = 0; s < n; s++) {
+        if (results)
+            mc_result_free(results[s]);
         if (models)
             mdl_free(models[s]);
         if (changes)
@@ -1118,6 +1180,7 @@ done:
     free(names);
     free(scenarios);
     free(models);
+    free(results);
     free(changes);
     free(command);
     if (fflush(stdout) != 0 && rc == PC_OK)

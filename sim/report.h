@@ -35,8 +35,9 @@ typedef struct {
 
 typedef struct {
     plot_lang lang;
-    unsigned formats;      /* chart formats; 0 means PNG and SVG (the page shows PNG) */
-    const char *templates; /* as plot_options.templates */
+    unsigned formats;             /* chart formats; 0 means PNG and SVG (the page shows PNG) */
+    const char *templates;        /* as plot_options.templates */
+    const plot_list *differences; /* paired-difference charts in dir/differences/, or NULL */
 } report_options;
 
 /* Writes the report of the run folders dir/<scenarios[i].name>.  PC_OK, PC_EINPUT
