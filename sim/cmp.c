@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "opt.h"
 #include "out.h"
 #include "plot.h"
 #include "rec.h"
@@ -1096,33 +1097,6 @@ static void cmp_usage(FILE *f)
           f);
 }
 
-static int parse_count(const char *text, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (end == text || *end || errno || v > max || text[0] == '-' || text[0] == '+')
-        return 0;
-    *out = v;
-    return 1;
-}
-
-static const char *value_of(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static char *command_line(int argc, char **argv)
 {
     size_t len = strlen("parcours") + 1;
@@ -1256,39 +1230,27 @@ int cmp_main(int argc, char **argv)
             quiet = 1;
         } else if (!strcmp(argv[i], "--no-reduction")) {
             measure = 0;
-        } else if ((v = value_of(argc, argv, &i, "--reps", &missing))) {
-            if (!parse_count(v, 1000000UL, &reps) || reps == 0) {
-                pc_log("compare: --reps: expected 1 to 1000000, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
+            if ((rc = opt_bounded(v, 1, 1000000UL, &reps, "compare", "--reps")))
                 goto done;
-            }
             have_reps = 1;
-        } else if ((v = value_of(argc, argv, &i, "--max-reps", &missing))) {
-            if (!parse_count(v, 1000000UL, &max_reps) || max_reps < 2) {
-                pc_log("compare: --max-reps: expected 2 to 1000000, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--max-reps", &missing))) {
+            if ((rc = opt_bounded(v, 2, 1000000UL, &max_reps, "compare", "--max-reps")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--seed", &missing))) {
-            if (!parse_count(v, 4294967295UL, &seed)) {
-                pc_log("compare: --seed: expected 0 to 4294967295, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
+            if ((rc = opt_bounded(v, 0, 4294967295UL, &seed, "compare", "--seed")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--threads", &missing))) {
-            if (!parse_count(v, 1024, &threads) || threads == 0) {
-                pc_log("compare: --threads: expected 1 to 1024, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
+            if ((rc = opt_bounded(v, 1, 1024, &threads, "compare", "--threads")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--precision", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--precision", &missing))) {
             if ((rc = cmp_parse_share(v, &precision, &err))) {
                 pc_log("compare: %s", err.msg);
                 goto done;
             }
-        } else if ((v = value_of(argc, argv, &i, "--out", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
             out_dir = v;
-        } else if ((v = value_of(argc, argv, &i, "--lang", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
             lang = v;
         } else if (missing || argv[i][0] == '-') {
             pc_log("compare: %s %s", argv[i],

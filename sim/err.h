@@ -36,4 +36,7 @@ void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *pc_calloc(size_t n, size_t size);
 char *pc_strdup(const char *s);
 
+/* A newly allocated formatted string, or NULL on out of memory. */
+char *pc_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "cfg.h"
 #include "mc.h"
+#include "opt.h"
 #include "rec.h"
 
 #define FIT_MAX_TARGETS 10000
@@ -954,19 +955,6 @@ static const char *option(int argc, char **argv, int *i, const char *name, int *
     return argv[++*i];
 }
 
-static int parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+')
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 static int parse_month(const char *s, int *year, int *month)
 {
     if (strlen(s) != 7 || s[4] != '-')
@@ -995,21 +983,21 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, common_
         return 1;
     }
     if ((v = option(argc, argv, i, "--reps", &missing))) {
-        if (!parse_count(v, 1000000, &o->reps) || o->reps < 1) {
+        if (!opt_count(v, 1000000, &o->reps) || o->reps < 1) {
             pc_log("%s: --reps: expected 1 to 1000000, got '%s'", cmd, v);
             return -PC_EINPUT;
         }
         return 1;
     }
     if ((v = option(argc, argv, i, "--seed", &missing))) {
-        if (!parse_count(v, UINT32_MAX, &o->seed)) {
+        if (!opt_count(v, UINT32_MAX, &o->seed)) {
             pc_log("%s: --seed: expected 0 to 4294967295, got '%s'", cmd, v);
             return -PC_EINPUT;
         }
         return 1;
     }
     if ((v = option(argc, argv, i, "--threads", &missing))) {
-        if (!parse_count(v, 1024, &o->threads) || o->threads < 1) {
+        if (!opt_count(v, 1024, &o->threads) || o->threads < 1) {
             pc_log("%s: --threads: expected 1 to 1024, got '%s'", cmd, v);
             return -PC_EINPUT;
         }
@@ -1113,7 +1101,7 @@ int fit_calibrate_main(int argc, char **argv)
         } else if ((v = option(argc, argv, &i, "--out", &missing))) {
             out = v;
         } else if ((v = option(argc, argv, &i, "--max-iter", &missing))) {
-            if (!parse_count(v, 1000000, &max_iter) || max_iter < 1) {
+            if (!opt_count(v, 1000000, &max_iter) || max_iter < 1) {
                 pc_log("%s: --max-iter: expected 1 to 1000000, got '%s'", cmd, v);
                 rc = PC_EINPUT;
                 goto done;
@@ -1260,7 +1248,7 @@ int fit_size_main(int argc, char **argv)
         } else if ((v = option(argc, argv, &i, "--from", &missing))) {
             from = v;
         } else if ((v = option(argc, argv, &i, "--max", &missing))) {
-            if (!parse_count(v, LONG_MAX / 4, &max)) {
+            if (!opt_count(v, LONG_MAX / 4, &max)) {
                 pc_log("%s: --max: expected a whole number, got '%s'", cmd, v);
                 return PC_EINPUT;
             }

@@ -14,6 +14,7 @@
 #include "fit.h"
 #include "mc.h"
 #include "model.h"
+#include "opt.h"
 #include "out.h"
 #include "plot.h"
 #include "report.h"
@@ -65,19 +66,6 @@ static const char run_help[] =
     "                cost.total over the horizon) is within P% of its mean\n"
     "  --max-reps N  stop there even if the precision is not reached (default 10000)\n";
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+')
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 static int fail_input(const pc_err *err, int rc)
 {
     fprintf(stderr, "parcours: %s\n", err->msg);
@@ -112,9 +100,9 @@ static int manifest_defaults(const mdl_model *m, unsigned long *reps, unsigned l
     if (!run)
         return PC_OK;
     const cfg_entry *e;
-    if ((e = cfg_get(run, "replications")) && !parse_ulong(e->value, 1000000, reps))
+    if ((e = cfg_get(run, "replications")) && !opt_count(e->value, 1000000, reps))
         return pc_fail_at(err, e->file, e->line, e->key, "expected 1 to 1000000");
-    if ((e = cfg_get(run, "seed")) && !parse_ulong(e->value, UINT32_MAX, seed))
+    if ((e = cfg_get(run, "seed")) && !opt_count(e->value, UINT32_MAX, seed))
         return pc_fail_at(err, e->file, e->line, e->key, "expected 0 to 4294967295");
     return PC_OK;
 }
@@ -162,25 +150,25 @@ static int cmd_run(int argc, char **argv)
                 if (cmp_parse_share(v, &precision, &perr))
                     return fail_input(&perr, PC_EINPUT);
             } else if (!strcmp(a, "--max-reps")) {
-                if (!parse_ulong(v, 1000000, &max_reps) || max_reps < 2) {
+                if (!opt_count(v, 1000000, &max_reps) || max_reps < 2) {
                     fprintf(stderr, "parcours run: --max-reps: expected 2 to 1000000, got '%s'\n",
                             v);
                     return PC_EINPUT;
                 }
             } else if (!strcmp(a, "--reps")) {
-                if (!parse_ulong(v, 1000000, &reps) || reps < 1) {
+                if (!opt_count(v, 1000000, &reps) || reps < 1) {
                     fprintf(stderr, "parcours run: --reps: expected 1 to 1000000, got '%s'\n", v);
                     return PC_EINPUT;
                 }
                 reps_given = 1;
             } else if (!strcmp(a, "--seed")) {
-                if (!parse_ulong(v, UINT32_MAX, &seed)) {
+                if (!opt_count(v, UINT32_MAX, &seed)) {
                     fprintf(stderr, "parcours run: --seed: expected 0 to 4294967295, got '%s'\n",
                             v);
                     return PC_EINPUT;
                 }
                 seed_given = 1;
-            } else if (!parse_ulong(v, 1024, &threads) || threads < 1) {
+            } else if (!opt_count(v, 1024, &threads) || threads < 1) {
                 fprintf(stderr, "parcours run: --threads: expected 1 to 1024, got '%s'\n", v);
                 return PC_EINPUT;
             }

@@ -107,23 +107,6 @@ static void sb_free(sbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-__attribute__((format(printf, 1, 2))) static char *strf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* Length of the well-formed UTF-8 sequence at p, or 0. */
 static size_t utf8_len(const unsigned char *p)
 {
@@ -439,7 +422,7 @@ static int parse_period(const char *text, plot_table table, int *out)
 static int load_table(plot_run *r, plot_table table, const char *file, int required, pc_err *err)
 {
     static const char stat_names[7][5] = {"mean", "sd", "p05", "p25", "p50", "p75", "p95"};
-    char *path = strf("%s/%s", r->dir, file);
+    char *path = pc_strf("%s/%s", r->dir, file);
     if (!path)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     if (!required && access(path, F_OK) != 0) {
@@ -539,7 +522,7 @@ int plot_run_load(const char *dir, plot_run **out, pc_err *err)
         (rc = load_table(r, PLOT_YEARLY, "yearly.csv", 0, err)) ||
         (rc = load_table(r, PLOT_SURVIVAL, "survival.csv", 0, err)))
         goto fail;
-    char *manifest = strf("%s/manifest.ini", dir);
+    char *manifest = pc_strf("%s/manifest.ini", dir);
     if (!manifest) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
@@ -839,7 +822,7 @@ void plot_list_free(plot_list *l)
 /* A file name from a variable name: letters, digits, '.', '_' and '-' kept. */
 static char *safe_name(const char *prefix, const char *var)
 {
-    char *s = strf("%s%s", prefix, var);
+    char *s = pc_strf("%s%s", prefix, var);
     if (!s)
         return NULL;
     for (char *p = s + strlen(prefix); *p; p++)
@@ -1136,7 +1119,7 @@ static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *grou
     for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
         if (!(c->formats & f))
             continue;
-        char *path = strf("%s/%s.%s", c->outdir, s->name, format_ext(f));
+        char *path = pc_strf("%s/%s.%s", c->outdir, s->name, format_ext(f));
         char *output = path ? plot_quote(path) : NULL;
         char *format = plot_quote(format_ext(f));
         free(path);
@@ -1181,9 +1164,9 @@ static char *subtitle_of(const draw_ctx *c)
 {
     if (c->n_runs == 1)
         return pc_strdup(c->runs[0]->label);
-    return strf(c->lang == PLOT_EN ? "Comparison of %zu scenarios"
-                                   : "Comparaison de %zu sc\xC3\xA9narios",
-                c->n_runs);
+    return pc_strf(c->lang == PLOT_EN ? "Comparison of %zu scenarios"
+                                      : "Comparaison de %zu sc\xC3\xA9narios",
+                   c->n_runs);
 }
 
 /* ---- data files ------------------------------------------------------------- */
@@ -1255,7 +1238,7 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
                              int *first, int *last)
 {
     const series **list = pc_calloc(l->n, sizeof *list);
-    char *path = strf("%s/%s.csv", c->outdir, name);
+    char *path = pc_strf("%s/%s.csv", c->outdir, name);
     size_t n_periods = 0;
     int *periods = NULL;
     FILE *f = NULL;
@@ -1285,7 +1268,8 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
     bad |= write_field(f, "x", 0);
     for (size_t i = 0; i < l->n; i++)
         for (int k = 0; k < SERIES_STATS; k++) {
-            char *head = strf("%zu:%s:%s", l->items[i].run + 1, l->items[i].s->name, stat_names[k]);
+            char *head =
+                pc_strf("%zu:%s:%s", l->items[i].run + 1, l->items[i].s->name, stat_names[k]);
             bad |= !head || write_field(f, head, 0);
             free(head);
         }
@@ -1430,7 +1414,7 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
     s.yrange = range_text(y.min, y.max);
     s.ytics = y_ticks(&y, spec->suffix, c->lang);
 
-    char *data = strf("%s/%s.csv", c->outdir, spec->name);
+    char *data = pc_strf("%s/%s.csv", c->outdir, spec->name);
     char *quoted = data ? plot_quote(data) : NULL;
     free(data);
     sbuf p = {0};
@@ -1509,7 +1493,7 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
 {
     size_t n_runs = c->n_runs, m = parts->n, per_run = 3 * m + 3;
     const series **found = pc_calloc(n_runs * (m + 1), sizeof *found);
-    char *path = strf("%s/%s.csv", c->outdir, name);
+    char *path = pc_strf("%s/%s.csv", c->outdir, name);
     int *years = NULL;
     size_t n_years = 0;
     double *cells = NULL;
@@ -1571,8 +1555,8 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     for (size_t r = 0; r < n_runs; r++) {
         for (size_t j = 0; j <= m; j++)
             for (int k = 0; k < 3; k++) {
-                char *head = strf("%zu:%s:%s", r + 1, j < m ? parts->items[j] : total_var,
-                                  j < m ? part_cols[k] : total_cols[k]);
+                char *head = pc_strf("%zu:%s:%s", r + 1, j < m ? parts->items[j] : total_var,
+                                     j < m ? part_cols[k] : total_cols[k]);
                 bad |= !head || write_field(f, head, 0);
                 free(head);
             }
@@ -1608,9 +1592,10 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     sb_puts(&expr, " . \"\\n\" . ");
     sb_quote(&expr, subtitle ? subtitle : "");
     for (size_t r = 0; n_runs > 1 && r <= n_runs; r++) {
-        char *part = r < n_runs ? strf("%s%zu = %s", r ? ", " : tr(c->lang, "Barres : ", "Bars: "),
-                                       r + 1, c->runs[r]->label)
-                                : NULL;
+        char *part = r < n_runs
+                         ? pc_strf("%s%zu = %s", r ? ", " : tr(c->lang, "Barres : ", "Bars: "),
+                                   r + 1, c->runs[r]->label)
+                         : NULL;
         if (line.len > 0 && (r == n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
             sb_puts(&expr, " . \"\\n\" . ");
             sb_quote(&expr, line.s);
@@ -1710,7 +1695,7 @@ static int collect(const draw_ctx *c, plot_table table, const char *prefix, cons
             if (len <= lp + ls || strncmp(name, prefix, lp) != 0 ||
                 strcmp(name + len - ls, suffix) != 0)
                 continue;
-            char *middle = strf("%.*s", (int)(len - lp - ls), name + lp);
+            char *middle = pc_strf("%.*s", (int)(len - lp - ls), name + lp);
             int rc = middle ? strlist_add(out, middle) : PC_EINTERNAL;
             free(middle);
             if (rc)
@@ -1743,12 +1728,12 @@ static int chart_fan(draw_ctx *c, const char *var)
     char *label = plot_var_label(c->runs[0], var, c->lang);
     char *name = safe_name("fan-", var);
     char *title = !label     ? NULL
-                  : is_queue ? strf("%s%s", label,
-                                    tr(c->lang, " : personnes en attente en fin de mois",
-                                       ": persons waiting at month end"))
-                  : is_stock ? strf("%s%s", label,
-                                    tr(c->lang, " : personnes pr\xC3\xA9sentes en fin de mois",
-                                       ": persons present at month end"))
+                  : is_queue ? pc_strf("%s%s", label,
+                                       tr(c->lang, " : personnes en attente en fin de mois",
+                                          ": persons waiting at month end"))
+                  : is_stock ? pc_strf("%s%s", label,
+                                       tr(c->lang, " : personnes pr\xC3\xA9sentes en fin de mois",
+                                          ": persons present at month end"))
                              : pc_strdup(label);
     itemlist l = {0};
     int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, PLOT_MONTHLY, var, median, 1);
@@ -1788,21 +1773,21 @@ typedef struct {
 static int chart_family(draw_ctx *c, const family *fam, const char *x)
 {
     char *name = safe_name(fam->name_prefix, x);
-    char *label_var = strf("%s%s", fam->label_prefix, x);
+    char *label_var = pc_strf("%s%s", fam->label_prefix, x);
     char *label = label_var ? plot_var_label(c->runs[0], label_var, c->lang) : NULL;
-    char *title = label ? strf("%s%s", label, tr(c->lang, fam->title_fr, fam->title_en)) : NULL;
+    char *title = label ? pc_strf("%s%s", label, tr(c->lang, fam->title_fr, fam->title_en)) : NULL;
     itemlist l = {0};
     int rc = name && title ? PC_OK : PC_EINTERNAL;
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < fam->n_parts && !rc; k++) {
-            char *var = strf("%s%s%s", fam->part_prefix[k], x, fam->part_suffix[k]);
+            char *var = pc_strf("%s%s%s", fam->part_prefix[k], x, fam->part_suffix[k]);
             const series *s = var ? set_find(&c->runs[r]->tables[fam->table], var) : NULL;
             free(var);
             if (!s)
                 continue;
             const char *what = fam->part_what[k];
             char *t = c->n_runs == 1 ? pc_strdup(what)
-                                     : strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", what);
+                                     : pc_strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", what);
             rc = items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
         }
     if (rc) {
@@ -1841,15 +1826,16 @@ static int chart_staff(draw_ctx *c)
     int rc = collect(c, PLOT_MONTHLY, "staff.", "", &staff);
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < staff.n && !rc; k++) {
-            char *var = strf("staff.%s", staff.items[k]);
+            char *var = pc_strf("staff.%s", staff.items[k]);
             const series *s = var ? set_find(&c->runs[r]->tables[PLOT_MONTHLY], var) : NULL;
             char *label = s ? plot_var_label(c->runs[r], var, c->lang) : NULL;
             free(var);
             if (!s)
                 continue;
-            char *t = !label           ? NULL
-                      : c->n_runs == 1 ? pc_strdup(label)
-                                       : strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", label);
+            char *t = !label ? NULL
+                      : c->n_runs == 1
+                          ? pc_strdup(label)
+                          : pc_strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", label);
             free(label);
             rc = items_add(&l, r, s, t, 1);
         }
@@ -1890,7 +1876,7 @@ static int chart_budget(draw_ctx *c, const char *prefix, const char *name, const
     for (size_t i = 0; i < names.n && !rc; i++) {
         if (strcmp(prefix, "cost.") == 0 && strcmp(names.items[i], "total") == 0)
             continue;
-        char *var = strf("%s%s", prefix, names.items[i]);
+        char *var = pc_strf("%s%s", prefix, names.items[i]);
         rc = var ? strlist_add(&parts, var) : PC_EINTERNAL;
         free(var);
     }
@@ -1921,7 +1907,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
     } else {
         rc = collect(c, PLOT_MONTHLY, "entries.", "", &names);
         for (size_t i = 0; i < names.n && !rc; i++) {
-            char *var = strf("stock.%s", names.items[i]);
+            char *var = pc_strf("stock.%s", names.items[i]);
             rc = var ? chart_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
             free(var);
         }
@@ -1929,7 +1915,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
         if (!rc)
             rc = collect(c, PLOT_MONTHLY, "queue.", "", &names);
         for (size_t i = 0; i < names.n && !rc; i++) {
-            char *var = strf("queue.%s", names.items[i]);
+            char *var = pc_strf("queue.%s", names.items[i]);
             rc = var ? chart_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
             free(var);
         }
@@ -2049,7 +2035,8 @@ static int on_path(const char *program)
         return 0;
     while (1) {
         size_t len = strcspn(path, ":");
-        char *candidate = len ? strf("%.*s/%s", (int)len, path, program) : strf("./%s", program);
+        char *candidate =
+            len ? pc_strf("%.*s/%s", (int)len, path, program) : pc_strf("./%s", program);
         struct stat st;
         int found = candidate && stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
                     access(candidate, X_OK) == 0;
@@ -2111,7 +2098,7 @@ static int run_gnuplot(const char *script, size_t len, const char *outdir, pc_er
                        "gnuplot is not installed (Debian package gnuplot-nox): no chart drawn; "
                        "the data files are in %s",
                        outdir);
-    char *log = strf("%s/.gnuplot-XXXXXX", outdir);
+    char *log = pc_strf("%s/.gnuplot-XXXXXX", outdir);
     if (!log)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     int fd = mkstemp(log);
@@ -2122,7 +2109,7 @@ static int run_gnuplot(const char *script, size_t len, const char *outdir, pc_er
     }
     close(fd);
     char *quoted = shell_quote(log);
-    char *command = quoted ? strf("gnuplot 2>%s", quoted) : NULL;
+    char *command = quoted ? pc_strf("gnuplot 2>%s", quoted) : NULL;
     free(quoted);
     int rc = PC_OK;
     if (!command) {
@@ -2187,8 +2174,8 @@ static char *find_templates(const plot_options *opt)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char *dir = strf("%s/../plots", exe);
-            char *probe = dir ? strf("%s/common.gp", dir) : NULL;
+            char *dir = pc_strf("%s/../plots", exe);
+            char *probe = dir ? pc_strf("%s/common.gp", dir) : NULL;
             int found = probe && access(probe, R_OK) == 0;
             free(probe);
             if (found)
@@ -2206,7 +2193,7 @@ static int load_templates(draw_ctx *c, const plot_options *opt)
     char **slots[] = {&c->tpl_common, &c->tpl_fan, &c->tpl_bars, &c->tpl_lines};
     const char *names[] = {"common.gp", "fan.gp", "bars.gp", "lines.gp"};
     for (size_t i = 0; i < 4; i++) {
-        char *path = strf("%s/%s", c->tpl_dir, names[i]);
+        char *path = pc_strf("%s/%s", c->tpl_dir, names[i]);
         if (!path)
             return pc_fail(c->err, PC_EINTERNAL, "out of memory");
         int rc = read_text(path, slots[i], c->err);
@@ -2228,7 +2215,7 @@ static int check_outputs(const draw_ctx *c)
         for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
             if (!(c->formats & f))
                 continue;
-            char *path = strf("%s/%s.%s", c->outdir, c->list->charts[i].name, format_ext(f));
+            char *path = pc_strf("%s/%s.%s", c->outdir, c->list->charts[i].name, format_ext(f));
             struct stat st;
             int ok = path && stat(path, &st) == 0 && st.st_size > 0;
             int rc = ok ? PC_OK
@@ -2425,7 +2412,7 @@ int plot_main(int argc, char **argv)
             pc_log("%s", err.msg);
             goto done;
         }
-    if (!out_dir && !(out_dir = charts_dir = strf("%s/charts", dirs[0]))) {
+    if (!out_dir && !(out_dir = charts_dir = pc_strf("%s/charts", dirs[0]))) {
         pc_log("out of memory");
         rc = PC_EINTERNAL;
         goto done;

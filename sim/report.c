@@ -20,26 +20,10 @@
 #include "cmp.h"
 #include "mc.h"
 #include "model.h"
+#include "opt.h"
 #include "out.h"
 
 #define NDASH "\xE2\x80\x93"
-
-__attribute__((format(printf, 1, 2))) static char *strf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 static const char *tr(plot_lang lang, const char *fr, const char *en)
 {
@@ -139,7 +123,7 @@ static int names_of(plot_run *const *runs, size_t n_runs, plot_table table, cons
                     goto oom;
                 names = bigger;
             }
-            if (!(names[n] = strf("%.*s", (int)(len - lp - ls), var + lp)))
+            if (!(names[n] = pc_strf("%.*s", (int)(len - lp - ls), var + lp)))
                 goto oom;
             n++;
         }
@@ -218,21 +202,21 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
             int month = first_month + offsets[h];
             if (month > last_month)
                 continue;
-            char *var = strf("stock.%s", names[i]);
+            char *var = pc_strf("stock.%s", names[i]);
             char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
             char when[40];
             plot_format_month(month / 12, month % 12 + 1, lang, when, sizeof when);
             key_row *row =
                 label ? key_add(t,
-                                strf(lang == PLOT_EN
-                                         ? "%s: persons present, end of %s (+%d years)"
-                                         : "%s : personnes pr\xC3\xA9sentes fin %s (+%d ans)",
-                                     label, when, horizons[h]),
+                                pc_strf(lang == PLOT_EN
+                                            ? "%s: persons present, end of %s (+%d years)"
+                                            : "%s : personnes pr\xC3\xA9sentes fin %s (+%d ans)",
+                                        label, when, horizons[h]),
                                 var, KEY_MONTHLY, month, 1, 0)
                       : NULL;
             free(label);
             free(var);
-            if (!row || !(row->period = strf("%04d-%02d", month / 12, month % 12 + 1)))
+            if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
                 goto oom;
         }
     names_free(names, n_names);
@@ -244,20 +228,20 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
         if ((rc = names_of(runs, n_runs, PLOT_YEARLY, "funder.", "", &names, &n_names)))
             goto oom;
         for (size_t i = 0; i <= n_names; i++) {
-            char *var = i < n_names ? strf("funder.%s", names[i]) : pc_strdup("cost.total");
+            char *var = i < n_names ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
             char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
-            key_row *row = label
-                               ? key_add(t,
-                                         strf(lang == PLOT_EN ? "%s: cumulative budget %d" NDASH
-                                                                "%d (\xE2\x82\xAC million)"
-                                                              : "%s : budget cumul\xC3\xA9 %d" NDASH
-                                                                "%d (M\xE2\x82\xAC)",
-                                              label, first_year, last_year),
-                                         var, KEY_CUMULATIVE, 0, 1e-6, 1)
-                               : NULL;
+            key_row *row =
+                label ? key_add(t,
+                                pc_strf(lang == PLOT_EN ? "%s: cumulative budget %d" NDASH
+                                                          "%d (\xE2\x82\xAC million)"
+                                                        : "%s : budget cumul\xC3\xA9 %d" NDASH
+                                                          "%d (M\xE2\x82\xAC)",
+                                        label, first_year, last_year),
+                                var, KEY_CUMULATIVE, 0, 1e-6, 1)
+                      : NULL;
             free(label);
             free(var);
-            if (!row || !(row->period = strf("%d-%d", first_year, last_year)))
+            if (!row || !(row->period = pc_strf("%d-%d", first_year, last_year)))
                 goto oom;
         }
         names_free(names, n_names);
@@ -276,25 +260,25 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
                     int year = (first_month + offsets[h]) / 12;
                     if (first_month + offsets[h] > last_month || year > last_year)
                         continue;
-                    char *var = strf("%s%s%s", prefixes[k], names[i], suffixes[k]);
+                    char *var = pc_strf("%s%s%s", prefixes[k], names[i], suffixes[k]);
                     char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
-                    char *text = !label ? NULL
-                                 : k == 0
-                                     ? strf(lang == PLOT_EN
-                                                ? "%s: ETP occupied, %d average (year %d)"
-                                                : "%s : ETP occup\xC3\xA9s, moyenne %d (ann\xC3\xA9"
-                                                  "e %d)",
-                                            label, year, horizons[h])
-                                     : strf(lang == PLOT_EN
-                                                ? "%s: mean wait in %d (days, year %d)"
-                                                : "%s : attente moyenne en %d (jours, ann\xC3\xA9"
-                                                  "e %d)",
-                                            label, year, horizons[h]);
+                    char *text =
+                        !label   ? NULL
+                        : k == 0 ? pc_strf(lang == PLOT_EN
+                                               ? "%s: ETP occupied, %d average (year %d)"
+                                               : "%s : ETP occup\xC3\xA9s, moyenne %d (ann\xC3\xA9"
+                                                 "e %d)",
+                                           label, year, horizons[h])
+                                 : pc_strf(lang == PLOT_EN
+                                               ? "%s: mean wait in %d (days, year %d)"
+                                               : "%s : attente moyenne en %d (jours, ann\xC3\xA9"
+                                                 "e %d)",
+                                           label, year, horizons[h]);
                     key_row *row =
                         text ? key_add(t, text, var, KEY_YEARLY, year, 1, k == 0 ? 1 : 0) : NULL;
                     free(label);
                     free(var);
-                    if (!row || !(row->period = strf("%d", year)))
+                    if (!row || !(row->period = pc_strf("%d", year)))
                         goto oom;
                 }
             names_free(names, n_names);
@@ -305,7 +289,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
 
     /* the values of every run */
     for (size_t r = 0; r < n_runs; r++) {
-        char *path = strf("%s/replications.csv", plot_run_dir(runs[r]));
+        char *path = pc_strf("%s/replications.csv", plot_run_dir(runs[r]));
         if (!path)
             goto oom;
         if (access(path, F_OK) == 0 && (rc = cfg_read_csv(path, &reps[r], err))) {
@@ -381,7 +365,7 @@ static void csv_text(FILE *f, const char *text, int first)
 static int write_key_csv(const char *dir, const key_table *t, plot_run *const *runs,
                          const report_scenario *scenarios, pc_err *err)
 {
-    char *path = strf("%s/key-figures.csv", dir);
+    char *path = pc_strf("%s/key-figures.csv", dir);
     if (!path)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     FILE *f = fopen(path, "w");
@@ -608,7 +592,7 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
             fputs("</code></td></tr>\n", f);
         }
     } else {
-        char *path = strf("%s/manifest.ini", plot_run_dir(run));
+        char *path = pc_strf("%s/manifest.ini", plot_run_dir(run));
         if (path && access(path, F_OK) == 0 && cfg_read(path, &doc, &ignored) != PC_OK)
             doc = NULL;
         free(path);
@@ -640,7 +624,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
                       const plot_list *differences, const key_table *keys, const char *chart_error,
                       plot_lang lang, pc_err *err)
 {
-    char *path = strf("%s/index.html", dir), *tmp = strf("%s/.index.html.tmp", dir);
+    char *path = pc_strf("%s/index.html", dir), *tmp = pc_strf("%s/.index.html.tmp", dir);
     if (!path || !tmp) {
         free(path);
         free(tmp);
@@ -795,7 +779,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
         fprintf(f, "<section id=\"scenario-%zu\">\n<h2>", r + 1);
         html(f, plot_run_label(runs[r]));
         fputs("</h2>\n", f);
-        char *folder = strf("%s/charts", scenarios[r].name);
+        char *folder = pc_strf("%s/charts", scenarios[r].name);
         if (folder)
             write_charts(f, lists[r], folder, plot_run_label(runs[r]), lang);
         free(folder);
@@ -810,7 +794,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
         html(f, plot_run_label(runs[r]));
         fputs(" :", f);
         for (int k = 0; k < 5; k++) {
-            char *file = strf("%s/%s/%s", dir, scenarios[r].name, run_files[k]);
+            char *file = pc_strf("%s/%s/%s", dir, scenarios[r].name, run_files[k]);
             int exists = file && access(file, F_OK) == 0;
             free(file);
             if (!exists)
@@ -856,7 +840,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
         goto done;
     }
     for (size_t r = 0; r < n; r++) {
-        char *run_dir = strf("%s/%s", dir, scenarios[r].name);
+        char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
         rc = run_dir ? plot_run_load(run_dir, &runs[r], err)
                      : pc_fail(err, PC_EINTERNAL, "out of memory");
         free(run_dir);
@@ -874,7 +858,8 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     for (size_t r = 0; r <= n && !chart_rc; r++) {
         if (r == n && n < 2)
             break;
-        char *out = r < n ? strf("%s/%s/charts", dir, scenarios[r].name) : strf("%s/compare", dir);
+        char *out =
+            r < n ? pc_strf("%s/%s/charts", dir, scenarios[r].name) : pc_strf("%s/compare", dir);
         if (!out) {
             rc = pc_fail(err, PC_EINTERNAL, "out of memory");
             goto done;
@@ -944,33 +929,6 @@ static void report_usage(FILE *f)
           f);
 }
 
-static int parse_count(const char *text, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (end == text || *end || errno || v > max || text[0] == '-')
-        return 0;
-    *out = v;
-    return 1;
-}
-
-static const char *value_of(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* The folder name of a scenario: its file name without ".ini", made unique. */
 static char *scenario_folder(const char *path, char *const *taken, size_t n_taken)
 {
@@ -982,7 +940,8 @@ static char *scenario_folder(const char *path, char *const *taken, size_t n_take
     if (len == 0 || (len <= 2 && base[0] == '.'))
         base = "scenario", len = 8;
     for (int k = 1; k < 1000; k++) {
-        char *name = k == 1 ? strf("%.*s", (int)len, base) : strf("%.*s-%d", (int)len, base, k);
+        char *name =
+            k == 1 ? pc_strf("%.*s", (int)len, base) : pc_strf("%.*s-%d", (int)len, base, k);
         if (!name)
             return NULL;
         int clash = !strcmp(name, "compare");
@@ -1038,30 +997,30 @@ int report_main(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             report_usage(stdout);
             goto done;
-        } else if ((v = value_of(argc, argv, &i, "--reps", &missing))) {
-            if (!parse_count(v, 100000000UL, &reps) || reps == 0) {
+        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
+            if (!opt_count(v, 100000000UL, &reps) || reps == 0) {
                 pc_log("report: --reps %s: expected a whole number from 1", v);
                 rc = PC_EUSAGE;
                 goto done;
             }
             have_reps = 1;
-        } else if ((v = value_of(argc, argv, &i, "--seed", &missing))) {
-            if (!parse_count(v, 4294967295UL, &seed)) {
+        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
+            if (!opt_count(v, 4294967295UL, &seed)) {
                 pc_log("report: --seed %s: expected a whole number from 0 to 4294967295", v);
                 rc = PC_EUSAGE;
                 goto done;
             }
-        } else if ((v = value_of(argc, argv, &i, "--threads", &missing))) {
-            if (!parse_count(v, 4096, &threads)) {
+        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
+            if (!opt_count(v, 4096, &threads)) {
                 pc_log("report: --threads %s: expected a whole number (0: all cores)", v);
                 rc = PC_EUSAGE;
                 goto done;
             }
-        } else if ((v = value_of(argc, argv, &i, "--out", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
             out_dir = v;
-        } else if ((v = value_of(argc, argv, &i, "--lang", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
             lang = v;
-        } else if ((v = value_of(argc, argv, &i, "--templates", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--templates", &missing))) {
             templates = v;
         } else if (missing || argv[i][0] == '-') {
             pc_log("report: %s %s", argv[i],
@@ -1098,7 +1057,7 @@ int report_main(int argc, char **argv)
         mc_result *result = NULL;
         char *run_dir = NULL;
         if (!(names[s] = scenario_folder(paths[s], names, s)) ||
-            !(run_dir = strf("%s/%s", out_dir, names[s]))) {
+            !(run_dir = pc_strf("%s/%s", out_dir, names[s]))) {
             pc_log("out of memory");
             rc = PC_EINTERNAL;
             goto done;
@@ -1137,7 +1096,7 @@ int report_main(int argc, char **argv)
                            .templates = templates};
     /* With a reference and alternatives run on one seed, the paired differences. */
     if (n > 1) {
-        char *diff_dir = strf("%s/differences", out_dir);
+        char *diff_dir = pc_strf("%s/differences", out_dir);
         if (!diff_dir || !(differences = pc_calloc(1, sizeof *differences))) {
             free(diff_dir);
             pc_log("out of memory");
@@ -1159,7 +1118,7 @@ int report_main(int argc, char **argv)
     if (rc)
         pc_log("%s", err.msg);
     if (rc == PC_OK || rc == PC_EINPUT) {
-        char *index = strf("%s/index.html", out_dir);
+        char *index = pc_strf("%s/index.html", out_dir);
         if (index && access(index, F_OK) == 0)
             printf("%s\n", index);
         free(index);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "eng.h"
+#include "opt.h"
 #include "rec.h"
 #include "rng.h"
 
@@ -742,33 +743,6 @@ static void sens_usage(FILE *f)
           f);
 }
 
-static int parse_count(const char *text, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (end == text || *end || errno || v > max || text[0] == '-' || text[0] == '+')
-        return 0;
-    *out = v;
-    return 1;
-}
-
-static const char *value_of(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static void print_tornado(const sens_oat_result *r, const cmp_key *output)
 {
     printf("one at a time: %s, %zu replications per run, seed %u; base mean %.6g\n", output->label,
@@ -825,46 +799,31 @@ int sens_main(int argc, char **argv)
             goto done;
         } else if (!strcmp(argv[i], "--quiet")) {
             quiet = 1;
-        } else if ((v = value_of(argc, argv, &i, "--vary", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--vary", &missing))) {
             if ((rc = sens_parse_vary(v, &vary[n_vary++], &err))) {
                 pc_log("sensitivity: %s", err.msg);
                 goto done;
             }
-        } else if ((v = value_of(argc, argv, &i, "--output", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--output", &missing))) {
             output_text = v;
-        } else if ((v = value_of(argc, argv, &i, "--reps", &missing))) {
-            if (!parse_count(v, 1000000UL, &reps) || reps < 2) {
-                pc_log("sensitivity: --reps: expected 2 to 1000000, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
+            if ((rc = opt_bounded(v, 2, 1000000UL, &reps, "sensitivity", "--reps")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--seed", &missing))) {
-            if (!parse_count(v, 4294967295UL, &seed)) {
-                pc_log("sensitivity: --seed: expected 0 to 4294967295, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
+            if ((rc = opt_bounded(v, 0, 4294967295UL, &seed, "sensitivity", "--seed")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--threads", &missing))) {
-            if (!parse_count(v, 1024, &threads) || threads == 0) {
-                pc_log("sensitivity: --threads: expected 1 to 1024, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
+            if ((rc = opt_bounded(v, 1, 1024, &threads, "sensitivity", "--threads")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--sobol", &missing))) {
-            if (!parse_count(v, 10000000UL, &sobol) || sobol < 2) {
-                pc_log("sensitivity: --sobol: expected a sample size from 2, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--sobol", &missing))) {
+            if ((rc = opt_bounded(v, 2, 10000000UL, &sobol, "sensitivity", "--sobol")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--bootstrap", &missing))) {
-            if (!parse_count(v, 100000UL, &boot) || boot < 10) {
-                pc_log("sensitivity: --bootstrap: expected 10 to 100000, got '%s'", v);
-                rc = PC_EINPUT;
+        } else if ((v = opt_value(argc, argv, &i, "--bootstrap", &missing))) {
+            if ((rc = opt_bounded(v, 10, 100000UL, &boot, "sensitivity", "--bootstrap")))
                 goto done;
-            }
-        } else if ((v = value_of(argc, argv, &i, "--out", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
             out_dir = v;
-        } else if ((v = value_of(argc, argv, &i, "--lang", &missing))) {
+        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
             lang = v;
         } else if (missing || argv[i][0] == '-') {
             pc_log("sensitivity: %s %s", argv[i],
