@@ -174,25 +174,6 @@ static double mean_of(const double *x, size_t n)
     return used ? s / (double)used : NAN;
 }
 
-/* A CSV text field: as is when it needs no quoting, else quoted by libcsv. */
-static void put_text(FILE *f, const char *s, int first)
-{
-    if (!first)
-        fputc(',', f);
-    if (strpbrk(s, ",\"\r\n"))
-        csv_fwrite(f, s, strlen(s));
-    else
-        fputs(s, f);
-}
-
-static void put_number(FILE *f, double v)
-{
-    if (isnan(v))
-        fputs(",NA", f);
-    else
-        fprintf(f, ",%.10g", v);
-}
-
 /* One row of differences.csv from the paired samples (NaN pairs left out). */
 static void put_difference(FILE *f, const char *scenario, const char *base, const char *variable,
                            const char *kind, const char *period, const double *b, const double *a,
@@ -211,23 +192,23 @@ static void put_difference(FILE *f, const char *scenario, const char *base, cons
         }
     cmp_stat s;
     cmp_summarise(scratch, reps, level, &s);
-    put_text(f, scenario, 1);
-    put_text(f, base, 0);
-    put_text(f, variable, 0);
-    put_text(f, kind, 0);
-    put_text(f, period, 0);
+    out_csv_text(f, scenario, 1);
+    out_csv_text(f, base, 0);
+    out_csv_text(f, variable, 0);
+    out_csv_text(f, kind, 0);
+    out_csv_text(f, period, 0);
     fprintf(f, ",%zu", s.n);
-    put_number(f, used ? sb / (double)used : NAN);
-    put_number(f, used ? sa / (double)used : NAN);
-    put_number(f, s.mean);
-    put_number(f, s.sd);
-    put_number(f, s.ci_low);
-    put_number(f, s.ci_high);
-    put_number(f, s.p05);
-    put_number(f, s.p25);
-    put_number(f, s.p50);
-    put_number(f, s.p75);
-    put_number(f, s.p95);
+    out_csv_number(f, used ? sb / (double)used : NAN);
+    out_csv_number(f, used ? sa / (double)used : NAN);
+    out_csv_number(f, s.mean);
+    out_csv_number(f, s.sd);
+    out_csv_number(f, s.ci_low);
+    out_csv_number(f, s.ci_high);
+    out_csv_number(f, s.p05);
+    out_csv_number(f, s.p25);
+    out_csv_number(f, s.p50);
+    out_csv_number(f, s.p75);
+    out_csv_number(f, s.p95);
     fputc('\n', f);
 }
 
@@ -855,7 +836,7 @@ static double write_chart_data(const char *path, const mc_result *base, const mc
         fprintf(f, "%.6f", y + (mo - 1) / 12.0);
         const double v[8] = {s.p05, s.p25, s.p50, s.p75, s.p95, s.mean, s.ci_low, s.ci_high};
         for (int i = 0; i < 8; i++) {
-            put_number(f, v[i]);
+            out_csv_number(f, v[i]);
             if (isfinite(v[i]) && fabs(v[i]) > biggest)
                 biggest = fabs(v[i]);
         }
@@ -1153,18 +1134,18 @@ static int write_reductions(const char *path, const cmp_comparison *c, pc_err *e
             } else if (r->key.kind == CMP_YEAR) {
                 snprintf(period, sizeof period, "%d", r->key.period);
             }
-            put_text(f, c->alts[i]->model->id, 1);
-            put_text(f, c->base->model->id, 0);
-            put_text(f, r->key.name, 0);
-            put_text(f, kinds[r->key.kind], 0);
-            put_text(f, period, 0);
+            out_csv_text(f, c->alts[i]->model->id, 1);
+            out_csv_text(f, c->base->model->id, 0);
+            out_csv_text(f, r->key.name, 0);
+            out_csv_text(f, kinds[r->key.kind], 0);
+            out_csv_text(f, period, 0);
             fprintf(f, ",%zu", r->reps);
-            put_number(f, r->base_mean);
-            put_number(f, r->paired_mean);
-            put_number(f, r->paired_sd);
-            put_number(f, r->independent_mean);
-            put_number(f, r->independent_sd);
-            put_number(f, r->factor);
+            out_csv_number(f, r->base_mean);
+            out_csv_number(f, r->paired_mean);
+            out_csv_number(f, r->paired_sd);
+            out_csv_number(f, r->independent_mean);
+            out_csv_number(f, r->independent_sd);
+            out_csv_number(f, r->factor);
             fputc('\n', f);
         }
     return commit_temporary(f, tmp, path, PC_OK, err);

@@ -65,9 +65,10 @@ static int mkdir_parents(const char *dir)
     return 0;
 }
 
-/* Writes a CSV field, quoted only when it must be. */
-static void put_field(FILE *f, const char *s)
+void out_csv_text(FILE *f, const char *s, int first)
 {
+    if (!first)
+        fputc(',', f);
     if (strpbrk(s, ",\"\r\n") == NULL) {
         fputs(s, f);
         return;
@@ -81,7 +82,7 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void put_number(FILE *f, double v)
+void out_csv_number(FILE *f, double v)
 {
     if (isnan(v))
         fputs(",NA", f);
@@ -110,13 +111,13 @@ static void put_summary(FILE *f, double *sample, size_t n)
 {
     mc_summary s;
     mc_summarise(sample, n, &s);
-    put_number(f, s.mean);
-    put_number(f, s.sd);
-    put_number(f, s.p05);
-    put_number(f, s.p25);
-    put_number(f, s.p50);
-    put_number(f, s.p75);
-    put_number(f, s.p95);
+    out_csv_number(f, s.mean);
+    out_csv_number(f, s.sd);
+    out_csv_number(f, s.p05);
+    out_csv_number(f, s.p25);
+    out_csv_number(f, s.p50);
+    out_csv_number(f, s.p75);
+    out_csv_number(f, s.p95);
     fputc('\n', f);
 }
 
@@ -133,9 +134,9 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
             mdl_month_of(r->model, (int)k, &y, &mo);
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = mc_series(r, rep, v)[k];
-            put_field(f, r->model->id);
+            out_csv_text(f, r->model->id, 1);
             fputc(',', f);
-            put_field(f, r->catalog->vars[v].name);
+            out_csv_text(f, r->catalog->vars[v].name, 1);
             fprintf(f, ",%04d-%02d", y, mo);
             put_summary(f, sample, r->reps);
         }
@@ -167,9 +168,9 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = by_rep[rep * max_years + y];
-            put_field(f, r->model->id);
+            out_csv_text(f, r->model->id, 1);
             fputc(',', f);
-            put_field(f, r->catalog->vars[v].name);
+            out_csv_text(f, r->catalog->vars[v].name, 1);
             fprintf(f, ",%d", years[y]);
             put_summary(f, sample, r->reps);
         }
@@ -210,11 +211,11 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
     fputs("replication,seed", f);
     for (size_t i = 0; i < r->n_params; i++) {
         fputs(",param.", f);
-        put_field(f, r->model->params[i].name);
+        out_csv_text(f, r->model->params[i].name, 1);
     }
     for (size_t v = 0; v < r->n_vars; v++) {
         fputc(',', f);
-        put_field(f, r->catalog->vars[v].name);
+        out_csv_text(f, r->catalog->vars[v].name, 1);
     }
     fputc('\n', f);
     for (size_t rep = 0; rep < r->reps; rep++) {
@@ -222,7 +223,7 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
         for (size_t i = 0; i < r->n_params; i++)
             fprintf(f, ",%.17g", r->param_values[rep * r->n_params + i]);
         for (size_t v = 0; v < r->n_vars; v++)
-            put_number(f, series_total(r, rep, v));
+            out_csv_number(f, series_total(r, rep, v));
         fputc('\n', f);
     }
     return close_checked(f, path, err);
@@ -265,14 +266,14 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
                 sample[rep] = surv[rep * (width + 1) + n];
             mc_summary s;
             mc_summarise(sample, r->reps, &s);
-            put_field(f, r->model->id);
+            out_csv_text(f, r->model->id, 1);
             fputc(',', f);
-            put_field(f, r->model->populations[p].name);
+            out_csv_text(f, r->model->populations[p].name, 1);
             fprintf(f, ",%zu", n);
-            put_number(f, s.mean);
-            put_number(f, s.p05);
-            put_number(f, s.p50);
-            put_number(f, s.p95);
+            out_csv_number(f, s.mean);
+            out_csv_number(f, s.p05);
+            out_csv_number(f, s.p50);
+            out_csv_number(f, s.p95);
             fputc('\n', f);
         }
     }

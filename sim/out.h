@@ -6,6 +6,8 @@
 #ifndef PARCOURS_OUT_H
 #define PARCOURS_OUT_H
 
+#include <stdio.h>
+
 #include "err.h"
 #include "mc.h"
 
@@ -15,6 +17,12 @@ typedef struct {
     const char *command; /* the command line, recorded in the manifest */
     const char *version;
 } out_info;
+
+/* Writes a CSV field, preceded by a comma unless first, quoted only when it must be. */
+void out_csv_text(FILE *f, const char *s, int first);
+
+/* Writes ",NUMBER" (%.10g), or ",NA" for NaN. */
+void out_csv_number(FILE *f, double v);
 
 /* Writes the run folder dir (replacing an earlier run folder there). */
 int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_err *err);

@@ -22,6 +22,7 @@
 
 #include "eng.h"
 #include "opt.h"
+#include "out.h"
 #include "rec.h"
 #include "rng.h"
 
@@ -219,24 +220,6 @@ fail:
 
 /* ---- tornado --------------------------------------------------------------------------------- */
 
-static void put_text(FILE *f, const char *s, int first)
-{
-    if (!first)
-        fputc(',', f);
-    if (strpbrk(s, ",\"\r\n"))
-        csv_fwrite(f, s, strlen(s));
-    else
-        fputs(s, f);
-}
-
-static void put_number(FILE *f, double v)
-{
-    if (isnan(v))
-        fputs(",NA", f);
-    else
-        fprintf(f, ",%.10g", v);
-}
-
 static int close_checked(FILE *f, const char *path, pc_err *err)
 {
     int bad = ferror(f);
@@ -357,17 +340,17 @@ int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key 
     for (size_t i = 0; i < r->n; i++) {
         const sens_oat_row *row = &r->rows[i];
         fprintf(f, "%zu", i + 1);
-        put_text(f, row->vary.key, 0);
-        put_text(f, row->vary.low, 0);
-        put_text(f, row->vary.high, 0);
-        put_text(f, output->label, 0);
-        put_number(f, r->base_mean);
-        put_number(f, row->mean_low);
-        put_number(f, row->mean_high);
-        put_number(f, row->effect);
-        put_number(f, row->effect_low);
-        put_number(f, row->effect_high);
-        put_number(f, row->swing);
+        out_csv_text(f, row->vary.key, 0);
+        out_csv_text(f, row->vary.low, 0);
+        out_csv_text(f, row->vary.high, 0);
+        out_csv_text(f, output->label, 0);
+        out_csv_number(f, r->base_mean);
+        out_csv_number(f, row->mean_low);
+        out_csv_number(f, row->mean_high);
+        out_csv_number(f, row->effect);
+        out_csv_number(f, row->effect_low);
+        out_csv_number(f, row->effect_high);
+        out_csv_number(f, row->swing);
         fprintf(f, ",%zu,%u\n", r->reps, (unsigned)r->seed);
     }
     if ((rc = close_checked(f, path, err)) || !charts || r->n == 0)
@@ -691,17 +674,17 @@ int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_resu
     for (size_t i = 0; i < r->k; i++) {
         const mdl_param *p = &m->params[r->params[i]];
         const sens_index *x = &r->indices[i];
-        put_text(f, p->name, 1);
-        put_text(f, p->text, 0);
-        put_text(f, output->label, 0);
-        put_number(f, r->mean);
-        put_number(f, r->variance);
-        put_number(f, x->first);
-        put_number(f, x->first_low);
-        put_number(f, x->first_high);
-        put_number(f, x->total);
-        put_number(f, x->total_low);
-        put_number(f, x->total_high);
+        out_csv_text(f, p->name, 1);
+        out_csv_text(f, p->text, 0);
+        out_csv_text(f, output->label, 0);
+        out_csv_number(f, r->mean);
+        out_csv_number(f, r->variance);
+        out_csv_number(f, x->first);
+        out_csv_number(f, x->first_low);
+        out_csv_number(f, x->first_high);
+        out_csv_number(f, x->total);
+        out_csv_number(f, x->total_low);
+        out_csv_number(f, x->total_high);
         fprintf(f, ",%zu\n", r->n);
     }
     return close_checked(f, path, err);
