@@ -30,7 +30,7 @@ TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .PHONY: all demo check check-unit check-e2e check-sanitize check-headers check-globals \
-        check-format bench clean deps fuzz
+        check-format check-mpi bench clean deps fuzz mpi
 
 all: $(BIN)/parcours
 
@@ -62,7 +62,7 @@ deps:
 	@sh tests/deps.sh $(PACKAGES)
 
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-e2e check-headers check-globals
+	@$(MAKE) --no-print-directory check-unit check-e2e check-headers check-globals check-mpi
 
 check-unit: $(BIN)/test_parcours
 	$(BIN)/test_parcours
@@ -99,6 +99,19 @@ bench: deps $(BIN)/bench_parcours $(BIN)/parcours
 
 demo: deps $(BIN)/parcours
 	sh tests/demo.sh $(BIN)/parcours
+
+# Optional MPI build (Debian: libopenmpi-dev openmpi-bin): bin/parcours-mpi, where
+# `mpirun -np N bin/parcours-mpi run ...` shares the replications among N ranks.
+mpi:
+	@$(MAKE) --no-print-directory CC=mpicc BUILD=build/mpi BIN=build/mpi/bin \
+	    CFLAGS="$(CFLAGS) -DPARCOURS_MPI" build/mpi/bin/parcours
+	@mkdir -p $(BIN) && cp build/mpi/bin/parcours $(BIN)/parcours-mpi
+
+# The MPI build gives the same files as the threaded one (skipped without MPI).
+check-mpi: $(BIN)/parcours
+	@if command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory mpi && sh tests/mpi_e2e.sh $(BIN)/parcours $(BIN)/parcours-mpi; \
+	else echo "SKIP mpi: mpicc or mpirun not installed (apt-get install libopenmpi-dev openmpi-bin)"; fi
 
 # Coverage-guided fuzzing of the parsers with clang's libFuzzer (FUZZ_SECONDS, default 60).
 FUZZ_SECONDS ?= 60

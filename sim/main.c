@@ -20,6 +20,10 @@
 #include "report.h"
 #include "sens.h"
 
+#ifdef PARCOURS_MPI
+#include <mpi.h>
+#endif
+
 static const char usage_text[] =
     "usage: parcours COMMAND [options]\n"
     "\n"
@@ -229,7 +233,14 @@ static int cmd_run(int argc, char **argv)
     }
     char *command = join_args(argc, argv);
     out_info info = {.command = command, .version = PARCOURS_VERSION};
-    rc = out_write_run(out, r, &info, &err);
+    int writer = 1;
+#ifdef PARCOURS_MPI
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    writer = rank == 0; /* every rank holds every replication; one writes */
+    quiet = quiet || !writer;
+#endif
+    rc = writer ? out_write_run(out, r, &info, &err) : PC_OK;
     free(command);
     if (rc) {
         mc_result_free(r);
@@ -259,7 +270,37 @@ static const struct {
     {"allocate", fit_allocate_main},
 };
 
+static int dispatch(int argc, char **argv);
+
+#ifdef PARCOURS_MPI
+/* With MPI, `run` shares its replications among the ranks; the other commands run their
+ * own Monte Carlo loops many times and are not distributed. */
 int main(int argc, char **argv)
+{
+    int provided, ranks, rank;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rc;
+    if (ranks > 1 && (argc < 2 || strcmp(argv[1], "run") != 0)) {
+        if (rank == 0)
+            fprintf(stderr, "parcours: only `parcours run` shares its replications among MPI "
+                            "ranks; run other commands on one rank\n");
+        rc = PC_EUSAGE;
+    } else {
+        rc = dispatch(argc, argv);
+    }
+    MPI_Finalize();
+    return rc;
+}
+#else
+int main(int argc, char **argv)
+{
+    return dispatch(argc, argv);
+}
+#endif
+
+static int dispatch(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {

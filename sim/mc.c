@@ -14,6 +14,10 @@
 #include "eng.h"
 #include "rng.h"
 
+#ifdef PARCOURS_MPI
+#include <mpi.h>
+#endif
+
 #define MC_MAX_VALUES (2000u * 1000u * 1000u / 8u) /* 2 GB of series */
 
 void mc_result_free(mc_result *r)
@@ -110,8 +114,21 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     }
     int status = PC_OK;
     size_t done = 0;
+    /* With MPI, rank k runs the replications r with r % ranks == k; the others stay 0
+     * and the sums across ranks below fill them in. */
+    int rank = 0, ranks = 1;
+#ifdef PARCOURS_MPI
+    int mpi_on = 0;
+    MPI_Initialized(&mpi_on);
+    if (mpi_on) {
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    }
+    memset(r->values, 0, (size_t)cells * sizeof(double));
+#endif
+    size_t owned = (r->reps + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks;
     double events = 0;
-    int show = opt->progress && isatty(STDERR_FILENO);
+    int show = opt->progress && isatty(STDERR_FILENO) && rank == 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
     double t0 = now_seconds();
 #pragma omp parallel num_threads(threads) reduction(+ : events)
@@ -131,7 +148,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             int failed;
 #pragma omp atomic read
             failed = status;
-            if (rc || failed)
+            if (rc || failed || (int)(rep % (size_t)ranks) != rank)
                 continue;
             double *drawn = r->param_values + rep * m->n_params;
             size_t number = opt->first + rep; /* the replication's identity: its streams */
@@ -165,7 +182,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             now = ++done;
             if (show) {
 #pragma omp critical(mc_progress)
-                progress(now, r->reps);
+                progress(now, owned);
             }
         }
         if (rc) {
@@ -179,6 +196,32 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         eng_free(w);
         rec_raw_free(raw);
     }
+#ifdef PARCOURS_MPI
+    if (ranks > 1) {
+        /* Every replication was run by exactly one rank: a sum gathers them, exactly. */
+        int worst = status;
+        MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (worst && !status) {
+            status = worst;
+            pc_fail(err, worst, "replications failed on another MPI rank");
+        }
+        if (!status) {
+            MPI_Allreduce(MPI_IN_PLACE, r->values, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+            MPI_Allreduce(MPI_IN_PLACE, r->spell_end, (int)(r->reps * spell_width), MPI_DOUBLE,
+                          MPI_SUM, MPI_COMM_WORLD);
+            MPI_Allreduce(MPI_IN_PLACE, r->spell_cens, (int)(r->reps * spell_width), MPI_DOUBLE,
+                          MPI_SUM, MPI_COMM_WORLD);
+            MPI_Allreduce(MPI_IN_PLACE, r->param_values,
+                          (int)(r->reps * (m->n_params ? m->n_params : 1)), MPI_DOUBLE, MPI_SUM,
+                          MPI_COMM_WORLD);
+            if (r->wait_hist)
+                MPI_Allreduce(MPI_IN_PLACE, r->wait_hist,
+                              (int)(r->reps * m->n_states * REC_WAIT_BINS), MPI_DOUBLE, MPI_SUM,
+                              MPI_COMM_WORLD);
+            MPI_Allreduce(MPI_IN_PLACE, &events, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        }
+    }
+#endif
     r->seconds = now_seconds() - t0;
     r->events = events;
     if (status) {

@@ -1,0 +1,70 @@
+#!/bin/sh
+# mpi_e2e — `mpirun -np N parcours-mpi run` writes the same files as the threaded build:
+# replication r uses the streams of (seed, r) whichever rank runs it.
+# usage: sh tests/mpi_e2e.sh bin/parcours bin/parcours-mpi
+set -u
+abs() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
+bin=$(abs "$1")
+mpibin=$(abs "$2")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-mpi-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+passed=0
+failed=0
+check() {
+    desc=$1
+    shift
+    if "$@" >/dev/null 2>&1; then
+        passed=$((passed + 1)); echo "ok   mpi: $desc"
+    else
+        failed=$((failed + 1)); echo "FAIL mpi: $desc"
+    fi
+}
+if ! mpirun -np 2 true >mpirun.log 2>&1; then
+    echo "SKIP mpi: mpirun cannot start 2 ranks here: $(head -n 3 mpirun.log | tr '\n' ' ')"
+    exit 0
+fi
+cat > model.ini <<'INI'
+[model]
+name = MPI
+start = 2020-01
+horizon = 24
+
+[population p]
+entry = a
+inflow.rate = 600/y
+initial.count = 500
+initial.state = a:0.5, b:0.5
+
+[parameter effet]
+value = uncertain uniform(min=0.8, max=1.2)
+
+[state a]
+on.go = after lognormal(mean=${effet}m, sd=1m) -> b:0.6, out:0.4
+
+[state b]
+resource = places
+queue = q
+on.end = after gamma(shape=2, mean=6m) -> gone
+
+[state q]
+on.leave = hazard 0.1/m -> out
+
+[state gone]
+outside = yes
+on.back = with 0.3 after exponential(mean=6m) -> a
+
+[resource places]
+capacity = 2020-01:200, 2021-01:260
+INI
+check "threaded run" "$bin" run model.ini --reps 7 --seed 9 --threads 2 --out t --quiet
+check "two ranks" mpirun -np 2 "$mpibin" run model.ini --reps 7 --seed 9 --threads 1 --out m2 --quiet
+check "three ranks" mpirun -np 3 "$mpibin" run model.ini --reps 7 --seed 9 --threads 1 --out m3 --quiet
+for f in monthly.csv yearly.csv replications.csv survival.csv; do
+    check "$f: 2 ranks = threads" cmp t/$f m2/$f
+    check "$f: 3 ranks = threads" cmp t/$f m3/$f
+done
+check "other commands refuse several ranks" sh -c "! mpirun -np 2 '$mpibin' check model.ini"
+echo "mpi: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
