@@ -569,13 +569,35 @@ int cfg_load(const char *path, cfg_doc **out, pc_err *err)
     return load_depth(path, out, err, 0);
 }
 
+void cfg_write_entry(FILE *f, const char *key, const char *value)
+{
+    const size_t width = 150;
+    fprintf(f, "%s = ", key);
+    size_t used = strlen(key) + 3, len = strlen(value), start = 0;
+    while (len - start + used > width) {
+        size_t cut = 0;
+        for (size_t i = start + 1; i + 1 < len && i - start + used <= width; i++)
+            if (value[i] == ' ' && value[i - 1] != ' ' && value[i + 1] != ' ' &&
+                !strchr(";#[", value[i + 1]))
+                cut = i;
+        if (!cut)
+            break;
+        fwrite(value + start, 1, cut - start, f);
+        fputs("\n    ", f);
+        start = cut + 1;
+        used = 4;
+    }
+    fputs(value + start, f);
+    fputc('\n', f);
+}
+
 int cfg_write(FILE *f, const cfg_doc *doc)
 {
     for (size_t i = 0; i < doc->n; i++) {
         const cfg_section *s = &doc->sections[i];
         fprintf(f, "%s[%s]\n", i ? "\n" : "", s->name);
         for (size_t k = 0; k < s->n; k++)
-            fprintf(f, "%s = %s\n", s->entries[k].key, s->entries[k].value);
+            cfg_write_entry(f, s->entries[k].key, s->entries[k].value);
     }
     return ferror(f) ? PC_EINTERNAL : PC_OK;
 }

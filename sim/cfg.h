@@ -74,7 +74,11 @@ int cfg_set(cfg_section *sec, const char *key, const char *value, const char *fi
 /* Adds an empty section at the end; NULL on out of memory. */
 cfg_section *cfg_add_section(cfg_doc *doc, const char *name, const char *file, int line);
 
-/* Writes the document as INI. */
+/* Writes "key = value", continuing a long value on indented lines split at single
+ * blanks, so that reading joins it back exactly. */
+void cfg_write_entry(FILE *f, const char *key, const char *value);
+
+/* Writes the document as INI (long values wrapped as cfg_write_entry does). */
 int cfg_write(FILE *f, const cfg_doc *doc);
 
 /* Path of `name` relative to the directory of file `base` (absolute names kept).

@@ -11,12 +11,10 @@
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "opt.h"
@@ -63,27 +61,6 @@ void cmp_summarise(double *sample, size_t n, double level, cmp_stat *s)
 
 /* ---- values of a variable ---------------------------------------------------------- */
 
-double cmp_total(const mc_result *r, size_t rep, size_t var)
-{
-    const rec_var *v = &r->catalog->vars[var];
-    const double *x = mc_series(r, rep, var);
-    if (v->kind == REC_STOCK)
-        return x[r->n_months - 1];
-    if (v->kind == REC_RATIO) {
-        double num = 0, den = 0;
-        const double *a = mc_series(r, rep, v->num), *b = mc_series(r, rep, v->den);
-        for (size_t k = 0; k < r->n_months; k++) {
-            num += a[k];
-            den += b[k];
-        }
-        return den > 0 ? num / den : NAN;
-    }
-    double s = 0;
-    for (size_t k = 0; k < r->n_months; k++)
-        s += x[k];
-    return v->kind == REC_MEAN ? s / (double)r->n_months : s;
-}
-
 int cmp_key_set(cmp_key *key, const mdl_model *m, const char *name, cmp_period kind, int period,
                 pc_err *err)
 {
@@ -119,7 +96,7 @@ double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key)
     if (var < 0)
         return NAN;
     if (key->kind == CMP_TOTAL)
-        return cmp_total(r, rep, (size_t)var);
+        return mc_total(r, rep, (size_t)var);
     if (key->kind == CMP_MONTH)
         return key->period >= 0 && (size_t)key->period < r->n_months
                    ? mc_series(r, rep, (size_t)var)[key->period]
@@ -273,8 +250,8 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
             put_difference(f, sid, bid, name, "year", period, b, a, reps, level, scratch);
         }
         for (size_t rep = 0; rep < reps; rep++) {
-            b[rep] = cmp_total(base, rep, v);
-            a[rep] = cmp_total(alt, rep, (size_t)av);
+            b[rep] = mc_total(base, rep, v);
+            a[rep] = mc_total(alt, rep, (size_t)av);
         }
         put_difference(f, sid, bid, name, "total", "", b, a, reps, level, scratch);
     }
@@ -690,98 +667,6 @@ fail:
 /* ---- charts -------------------------------------------------------------------------------------
  */
 
-/* 'text' for /bin/sh. */
-static char *shell_quote(const char *text)
-{
-    size_t len = 3;
-    for (const char *p = text; *p; p++)
-        len += *p == '\'' ? 4 : 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    char *o = s;
-    *o++ = '\'';
-    for (const char *p = text; *p; p++) {
-        if (*p == '\'') {
-            memcpy(o, "'\\''", 4);
-            o += 4;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o++ = '\'';
-    *o = '\0';
-    return s;
-}
-
-/* The first lines of a file, into out. */
-static void read_excerpt(const char *path, char *out, size_t size)
-{
-    out[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    size_t n = fread(out, 1, size - 1, f);
-    out[n] = '\0';
-    fclose(f);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
-        out[--n] = '\0';
-}
-
-int cmp_gnuplot(const char *script, const char *outdir, pc_err *err)
-{
-    char log[4096];
-    if ((size_t)snprintf(log, sizeof log, "%s/.gnuplot-XXXXXX", outdir) >= sizeof log)
-        return pc_fail(err, PC_EINPUT, "%s: folder name too long", outdir);
-    int fd = mkstemp(log);
-    if (fd < 0)
-        return pc_fail(err, PC_EINPUT, "cannot create a file in %s: %s", outdir, strerror(errno));
-    close(fd);
-    char *quoted = shell_quote(log);
-    size_t clen = quoted ? strlen(quoted) + 32 : 0;
-    char *command = quoted ? malloc(clen) : NULL;
-    int rc = PC_OK;
-    if (!command) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    snprintf(command, clen, "gnuplot 2>%s", quoted);
-    /* gnuplot dying early must give a message, not kill us with SIGPIPE */
-    struct sigaction ignore, previous;
-    memset(&ignore, 0, sizeof ignore);
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &previous);
-    fflush(NULL);
-    FILE *pipe = popen(command, "w");
-    if (!pipe) {
-        sigaction(SIGPIPE, &previous, NULL);
-        rc = pc_fail(err, PC_EINTERNAL, "cannot start gnuplot: %s", strerror(errno));
-        goto done;
-    }
-    size_t len = strlen(script);
-    size_t written = fwrite(script, 1, len, pipe);
-    int status = pclose(pipe);
-    sigaction(SIGPIPE, &previous, NULL);
-    char excerpt[PC_ERR_MAX - 160];
-    read_excerpt(log, excerpt, sizeof excerpt);
-    if (status == -1)
-        rc = pc_fail(err, PC_EINTERNAL, "gnuplot: %s", strerror(errno));
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        rc = pc_fail(err, PC_EINPUT,
-                     "gnuplot is not installed (Debian package gnuplot-nox): no chart drawn; "
-                     "the data files are in %s",
-                     outdir);
-    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || written != len)
-        rc =
-            pc_fail(err, PC_EINPUT, "gnuplot failed drawing the charts in %s: %s", outdir, excerpt);
-done:
-    unlink(log);
-    free(quoted);
-    free(command);
-    return rc;
-}
-
 /* A file-name-safe copy of text. */
 static void safe_name(const char *text, char *out, size_t size)
 {
@@ -866,23 +751,16 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
                            : (en ? " (persons)" : " (personnes)"));
     int span = last_year - first_year + 1;
     int step = span <= 12 ? 1 : span <= 30 ? 2 : span <= 60 ? 5 : 10;
-    const char *terminals[2][2] = {
-        {"pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced background rgb 'white' "
-         "linewidth 1.4",
-         "png"},
-        {"svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced background rgb 'white' "
-         "linewidth 1.2",
-         "svg"}};
-    for (int t = 0; t < 2; t++) {
+    for (unsigned t = PLOT_PNG; t <= PLOT_SVG; t <<= 1) {
         char out[4200];
-        snprintf(out, sizeof out, "%s.%s", stem, terminals[t][1]);
+        snprintf(out, sizeof out, "%s.%s", stem, plot_extension(t));
         char *qout = plot_quote(out);
         if (!qout)
             break;
         fprintf(script,
                 "reset\nset encoding utf8\nset terminal %s\nset output %s\n"
                 "set datafile separator comma\nset datafile missing 'NA'\n",
-                terminals[t][0], qout);
+                plot_terminal(t), qout);
         free(qout);
         if (lang == PLOT_FR)
             fputs("set decimalsign ','\n", script);
@@ -1038,7 +916,7 @@ static int draw_difference_charts(const char *charts, const cmp_comparison *c, c
     if (fclose(script) != 0 && !rc)
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     if (!rc && drawn)
-        rc = cmp_gnuplot(text, charts, err);
+        rc = plot_gnuplot(text, strlen(text), charts, err);
     free(text);
     return rc;
 }

@@ -75,9 +75,6 @@ int cmp_key_set(cmp_key *key, const mdl_model *m, const char *name, cmp_period k
  * year, or a ratio has no observation. */
 double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key);
 
-/* A variable's total over the horizon in one replication, as replications.csv gives it. */
-double cmp_total(const mc_result *r, size_t rep, size_t var);
-
 /* The key outputs of m into keys (at most max): each population's stock at the
  * last month and cost.total over the horizon, and with `with_three_years` also
  * each population's stock at the end of month 36 when the horizon is longer.
@@ -196,11 +193,6 @@ void cmp_comparison_free(cmp_comparison *c);
 int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
                           size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
                           pc_err *err);
-
-/* Pipes a gnuplot script to gnuplot, its messages kept in a file of outdir and
- * returned in err on failure.  PC_OK, PC_EINPUT (gnuplot missing or failing) or
- * PC_EINTERNAL. */
-int cmp_gnuplot(const char *script, const char *outdir, pc_err *err);
 
 /* ---- the command ------------------------------------------------------------------------------
  */

@@ -712,30 +712,6 @@ static char *retarget_tables(const cfg_entry *e, const char *dir)
     return out;
 }
 
-/* key = value, wrapped on blanks so that every line reads back (cfg joins indented
- * continuation lines with one space). */
-static void put_entry(FILE *f, const char *key, const char *value)
-{
-    const size_t width = 150;
-    fprintf(f, "%s = ", key);
-    size_t used = strlen(key) + 3, len = strlen(value), start = 0;
-    while (len - start + used > width) {
-        size_t cut = 0;
-        for (size_t i = start + 1; i + 1 < len && i - start + used <= width; i++)
-            if (value[i] == ' ' && value[i - 1] != ' ' && value[i + 1] != ' ' &&
-                !strchr(";#[", value[i + 1]))
-                cut = i;
-        if (!cut)
-            break;
-        fwrite(value + start, 1, cut - start, f);
-        fputs("\n    ", f);
-        start = cut + 1;
-        used = 4;
-    }
-    fputs(value + start, f);
-    fputc('\n', f);
-}
-
 static int write_overlay_to(FILE *f, const fit_problem *p, const fit_result *r, const cfg_doc *doc,
                             const char *dir, const char *base_abs, pc_err *err)
 {
@@ -771,14 +747,14 @@ static int write_overlay_to(FILE *f, const fit_problem *p, const fit_result *r, 
             if (j < p->n_free) { /* a free key: its fitted value, in its place */
                 char value[64];
                 fit_format_value(&p->free_keys[j], r->values[j], value, sizeof value);
-                put_entry(f, e->key, value);
+                cfg_write_entry(f, e->key, value);
                 continue;
             }
             char *value = retarget_tables(e, dir);
             if (!value)
                 rc = pc_fail(err, PC_EINTERNAL, "out of memory");
             else
-                put_entry(f, e->key, value);
+                cfg_write_entry(f, e->key, value);
             free(value);
         }
         /* free keys the section did not have yet (or a [set] section's keys) */
@@ -788,7 +764,7 @@ static int write_overlay_to(FILE *f, const fit_problem *p, const fit_result *r, 
                 continue;
             char value[64];
             fit_format_value(&p->free_keys[j], r->values[j], value, sizeof value);
-            put_entry(f, p->free_keys[j].entry, value);
+            cfg_write_entry(f, p->free_keys[j].entry, value);
         }
     }
     return rc;

@@ -270,6 +270,27 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
     return bad ? pc_fail(err, PC_EINTERNAL, "out of memory") : PC_OK;
 }
 
+double mc_total(const mc_result *r, size_t rep, size_t var)
+{
+    const rec_var *v = &r->catalog->vars[var];
+    const double *x = mc_series(r, rep, var);
+    if (v->kind == REC_STOCK)
+        return x[r->n_months - 1];
+    if (v->kind == REC_RATIO) {
+        double num = 0, den = 0;
+        const double *a = mc_series(r, rep, v->num), *b = mc_series(r, rep, v->den);
+        for (size_t k = 0; k < r->n_months; k++) {
+            num += a[k];
+            den += b[k];
+        }
+        return den > 0 ? num / den : NAN;
+    }
+    double s = 0;
+    for (size_t k = 0; k < r->n_months; k++)
+        s += x[k];
+    return v->kind == REC_MEAN ? s / (double)r->n_months : s;
+}
+
 void mc_summarise(double *sample, size_t n, mc_summary *s)
 {
     size_t used = 0;

@@ -54,6 +54,11 @@ void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *value
 /* The monthly series of variable var in replication rep. */
 const double *mc_series(const mc_result *r, size_t rep, size_t var);
 
+/* A variable over the whole horizon in replication rep, as replications.csv gives it:
+ * the last month for a stock, the sum for a flow, the mean of the months for a
+ * monthly mean, the ratio of the sums for a ratio (NaN without observation). */
+double mc_total(const mc_result *r, size_t rep, size_t var);
+
 /* Summary of a sample (sorted in place): mean, sd, and type-7 quantiles
  * p05 p25 p50 p75 p95.  NaN entries are ignored; *n_used says how many were not. */
 typedef struct {

@@ -180,28 +180,6 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
     return close_checked(f, path, err);
 }
 
-/* Total of a series over the horizon by its kind. */
-static double series_total(const mc_result *r, size_t rep, size_t v)
-{
-    const rec_var *var = &r->catalog->vars[v];
-    const double *x = mc_series(r, rep, v);
-    if (var->kind == REC_STOCK)
-        return x[r->n_months - 1];
-    if (var->kind == REC_RATIO) {
-        double num = 0, den = 0;
-        const double *a = mc_series(r, rep, var->num), *b = mc_series(r, rep, var->den);
-        for (size_t k = 0; k < r->n_months; k++) {
-            num += a[k];
-            den += b[k];
-        }
-        return den > 0 ? num / den : NAN;
-    }
-    double s = 0;
-    for (size_t k = 0; k < r->n_months; k++)
-        s += x[k];
-    return var->kind == REC_MEAN ? s / (double)r->n_months : s;
-}
-
 static int write_replications(const char *dir, const mc_result *r, pc_err *err)
 {
     char path[4096];
@@ -223,7 +201,7 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
         for (size_t i = 0; i < r->n_params; i++)
             fprintf(f, ",%.17g", r->param_values[rep * r->n_params + i]);
         for (size_t v = 0; v < r->n_vars; v++)
-            out_csv_number(f, series_total(r, rep, v));
+            out_csv_number(f, mc_total(r, rep, v));
         fputc('\n', f);
     }
     return close_checked(f, path, err);
@@ -370,30 +348,6 @@ static int put_value(FILE *f, const char *dir, const char *value, char (*copied)
     return PC_OK;
 }
 
-/* Writes "key = value", continuing long values on indented lines, split at single
- * blanks so that reading joins them back exactly. */
-static void put_wrapped(FILE *f, const char *key, const char *value)
-{
-    const size_t width = 150;
-    fprintf(f, "%s = ", key);
-    size_t used = strlen(key) + 3, len = strlen(value), start = 0;
-    while (len - start + used > width) {
-        size_t cut = 0;
-        for (size_t i = start + 1; i + 1 < len && i - start + used <= width; i++)
-            if (value[i] == ' ' && value[i - 1] != ' ' && value[i + 1] != ' ' &&
-                !strchr(";#[", value[i + 1]))
-                cut = i;
-        if (!cut)
-            break;
-        fwrite(value + start, 1, cut - start, f);
-        fputs("\n    ", f);
-        start = cut + 1;
-        used = 4;
-    }
-    fputs(value + start, f);
-    fputc('\n', f);
-}
-
 static int write_manifest(const char *dir, const mc_result *r, const out_info *info, pc_err *err)
 {
     char path[4096];
@@ -431,7 +385,7 @@ static int write_manifest(const char *dir, const mc_result *r, const out_info *i
             if (fclose(mem) != 0 && !rc)
                 rc = pc_fail(err, PC_EINTERNAL, "out of memory");
             if (!rc)
-                put_wrapped(f, s->entries[k].key, value);
+                cfg_write_entry(f, s->entries[k].key, value);
             free(value);
         }
     }

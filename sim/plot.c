@@ -2091,7 +2091,20 @@ static void keep_messages(const char *text, char *out, size_t size)
 }
 
 /* Pipes the script to gnuplot, its stderr into a file read back afterwards. */
-static int run_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err)
+const char *plot_terminal(unsigned format)
+{
+    return format == PLOT_SVG ? "svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced "
+                                "background rgb 'white' linewidth 1.2"
+                              : "pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced "
+                                "background rgb 'white' linewidth 1.4";
+}
+
+const char *plot_extension(unsigned format)
+{
+    return format == PLOT_SVG ? "svg" : format == PLOT_PDF ? "pdf" : "png";
+}
+
+int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err)
 {
     if (!on_path("gnuplot"))
         return pc_fail(err, PC_EINPUT,
@@ -2262,7 +2275,7 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
         goto fail;
     }
     if (c.list->n > 0 &&
-        ((rc = run_gnuplot(c.script.s, c.script.len, outdir, err)) || (rc = check_outputs(&c))))
+        ((rc = plot_gnuplot(c.script.s, c.script.len, outdir, err)) || (rc = check_outputs(&c))))
         goto fail;
     if (out)
         *out = c.list;

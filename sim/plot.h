@@ -98,6 +98,16 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
               const plot_options *opt, plot_list **out, pc_err *err);
 void plot_list_free(plot_list *l);
 
+/* Pipes a gnuplot script (len bytes) to gnuplot, its messages kept in a file of outdir
+ * and shown on failure.  PC_OK, PC_EINPUT (gnuplot missing or failing, err says why) or
+ * PC_EINTERNAL. */
+int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err);
+
+/* The gnuplot terminal of a format (PLOT_PNG or PLOT_SVG) and its file extension, the
+ * same size, font and line width as plots/common.gp gives every chart. */
+const char *plot_terminal(unsigned format);
+const char *plot_extension(unsigned format);
+
 /* The gnuplot single-quoted literal of text ('it''s'); a new string or NULL. */
 char *plot_quote(const char *text);
 

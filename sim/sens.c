@@ -271,20 +271,13 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
     }
     if (margin > 70)
         margin = 70;
-    static const char terminals[2][2][128] = {
-        {"pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced background rgb 'white' "
-         "linewidth 1.4",
-         "png"},
-        {"svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced background rgb 'white' "
-         "linewidth 1.2",
-         "svg"}};
-    for (int t = 0; t < 2; t++) {
+    for (unsigned t = PLOT_PNG; t <= PLOT_SVG; t <<= 1) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/tornado.%s", dir, terminals[t][1]);
+        snprintf(path, sizeof path, "%s/tornado.%s", dir, plot_extension(t));
         char *qout = plot_quote(path);
         if (!qout)
             break;
-        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n", terminals[t][0],
+        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n", plot_terminal(t),
                 qout);
         free(qout);
         if (!en)
@@ -366,7 +359,7 @@ int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key 
     if (rc)
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     else
-        rc = cmp_gnuplot(text, dir, err);
+        rc = plot_gnuplot(text, strlen(text), dir, err);
     free(text);
     return rc;
 }
