@@ -23,8 +23,13 @@ BUILD   ?= build
 BIN     ?= bin
 PACKAGES := libgsl-dev libcsv-dev libinih-dev librandom123-dev gnuplot-nox pkgconf
 
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+# Layers, each using only those before it: core (model, engine, Monte Carlo, files),
+# study (compare, sensitivity, calibration, sizing), present (charts, report),
+# cli (one file per command).  The library is the first three.
+LIB_SRC  := $(wildcard sim/core/*.c sim/study/*.c sim/present/*.c) sim/cli/opt.c
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
+CLI_SRC  := $(filter-out sim/cli/opt.c,$(wildcard sim/cli/*.c))
+CLI_OBJ  := $(CLI_SRC:sim/%.c=$(BUILD)/sim/%.o)
 TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -46,7 +51,7 @@ $(BUILD)/libparcours.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/parcours: $(BUILD)/sim/main.o $(BUILD)/libparcours.a
+$(BIN)/parcours: $(CLI_OBJ) $(BUILD)/libparcours.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -79,7 +84,7 @@ check-sanitize: deps
 	    LDFLAGS="-fsanitize=address,undefined" PARCOURS_QUICK=1 check-unit check-e2e
 
 check-headers:
-	@for h in sim/*.h; do \
+	@for h in sim/*/*.h; do \
 	    printf '#include "%s"\n' "$${h#sim/}" | $(CC) $(STD) $(WARN) $(GSL_CFLAGS) -Isim -x c -fsyntax-only - \
 	    || { echo "header $$h does not compile on its own"; exit 1; }; \
 	done; echo "headers: each compiles on its own"
@@ -92,7 +97,7 @@ check-globals: $(LIB_OBJ)
 	echo "globals: no mutable global or static data"
 
 check-format:
-	clang-format --dry-run --Werror sim/*.c sim/*.h tests/*.c tests/*.h bench/*.c
+	clang-format --dry-run --Werror sim/*/*.c sim/*/*.h tests/*.c tests/*.h bench/*.c
 
 bench: deps $(BIN)/bench_parcours $(BIN)/parcours
 	$(BIN)/bench_parcours
@@ -115,7 +120,7 @@ check-mpi: $(BIN)/parcours
 
 # Coverage-guided fuzzing of the parsers with clang's libFuzzer (FUZZ_SECONDS, default 60).
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := sim/cfg.c sim/mdl.c sim/err.c
+FUZZ_SRC := sim/core/cfg.c sim/core/mdl.c sim/core/err.c
 fuzz: deps
 	@mkdir -p build/fuzz/corpus
 	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(GSL_CFLAGS) -Isim \
@@ -126,4 +131,4 @@ fuzz: deps
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -20,10 +20,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "mc.h"
-#include "model.h"
-#include "rec.h"
-#include "rng.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "core/rec.h"
+#include "core/rng.h"
 
 #define TARGET_MS_PER_REP_CORE 10.0
 #define TARGET_RSS_MB          100.0

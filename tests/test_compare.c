@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmp.h"
-#include "mc.h"
-#include "model.h"
-#include "rec.h"
+#include "study/cmp.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "core/rec.h"
 
 #define TOL_SE 4.0 /* a correct draw fails one such check with probability 6e-5 */
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "mc.h"
-#include "model.h"
+#include "core/mc.h"
+#include "core/mdl.h"
 
 /* Loads text and runs reps replications; NULL (and a failed check) on error. */
 static mc_result *run_text(tc_ctx *t, const char *name, const char *text, size_t reps,

@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "study/alloc.h"
 #include "check.h"
-#include "fit.h"
-#include "mc.h"
-#include "model.h"
-#include "rec.h"
+#include "study/fit.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "core/rec.h"
 
 #define DPM MDL_DAYS_PER_MONTH
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "model.h"
+#include "core/mdl.h"
 
 static const char seed_model[] =
     "[model]\nname = F\nstart = 2018-01\nhorizon = 12\n"

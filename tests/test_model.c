@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
+#include "core/cfg.h"
 #include "check.h"
-#include "model.h"
+#include "core/mdl.h"
 
 static const char base_model[] =
     "[model]\n"                                                             /* 1 */

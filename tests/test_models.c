@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "mc.h"
-#include "model.h"
+#include "core/mc.h"
+#include "core/mdl.h"
 
 #define MAX_FILES 64
 #define SEED      2018u

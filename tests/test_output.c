@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "mc.h"
-#include "model.h"
-#include "out.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "core/out.h"
 
 static const char model_text[] =
     "[model]\nname = o\nstart = 2019-07\nhorizon = 30\n"

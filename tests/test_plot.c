@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "plot.h"
-#include "report.h"
+#include "core/cfg.h"
+#include "present/plot.h"
+#include "present/report.h"
 
 #define MONTHS 60
 #define NBSP   "\xE2\x80\xAF"

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmp.h"
-#include "mc.h"
-#include "model.h"
-#include "sens.h"
+#include "study/cmp.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "study/sens.h"
 
 #define TOL_SE 4.0
 /* Bootstrap intervals of the checks: 99.9 % from 2,000 resamples.  Percentile

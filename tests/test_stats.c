@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mc.h"
-#include "model.h"
-#include "rec.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "core/rec.h"
 
 /* A tolerance of 4 standard errors: a correct engine fails one such check with
  * probability 6e-5, so the ~60 checks of this suite hold together with

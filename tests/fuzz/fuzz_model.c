@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "core/mdl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "opt.h"
-#include "out.h"
-#include "plot.h"
-#include "rec.h"
+#include "cli/opt.h"
+#include "core/out.h"
+#include "present/plot.h"
+#include "core/rec.h"
 
 #define CMP_MAX_CELLS   (250u * 1000u * 1000u) /* 2 GB of doubles per run, as mc_run allows */
 #define CMP_MAX_REPS    10000u                 /* default ceiling of a precision run */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "model.h"
+#include "mdl.h"
 #include "rec.h"
 
 typedef struct eng_workspace eng_workspace;

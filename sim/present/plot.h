@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "core/err.h"
 
 typedef enum { PLOT_FR = 0, PLOT_EN = 1 } plot_lang;
 

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "core/err.h"
 #include "plot.h"
 
 /* A dated change a scenario makes ([set YYYY-MM] key = value). */

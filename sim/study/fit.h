@@ -26,8 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "model.h"
+#include "core/err.h"
+#include "core/mdl.h"
 
 typedef struct {
     char variable[200];

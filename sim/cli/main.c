@@ -9,16 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "cmp.h"
-#include "fit.h"
-#include "mc.h"
-#include "model.h"
+#include "core/cfg.h"
+#include "study/cmp.h"
+#include "study/fit.h"
+#include "core/mc.h"
+#include "core/mdl.h"
 #include "opt.h"
-#include "out.h"
-#include "plot.h"
-#include "report.h"
-#include "sens.h"
+#include "core/out.h"
+#include "present/plot.h"
+#include "present/report.h"
+#include "study/sens.h"
 
 #ifdef PARCOURS_MPI
 #include <mpi.h>

@@ -5,7 +5,7 @@
  * parses every value.  Every allocation of the model comes from one arena,
  * freed whole by mdl_free, so a half-built model unwinds in one call.  Every
  * error names the file, the line and the key, and says what was expected. */
-#include "model.h"
+#include "mdl.h"
 
 #include <ctype.h>
 #include <gsl/gsl_cdf.h>

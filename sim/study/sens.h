@@ -34,10 +34,10 @@
 #include <stdint.h>
 
 #include "cmp.h"
-#include "err.h"
-#include "mc.h"
-#include "model.h"
-#include "plot.h"
+#include "core/err.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "present/plot.h"
 
 /* ---- one at a time -------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* model — the resolved, immutable model a replication runs.
+/* mdl — the resolved, immutable model a replication runs.
  *
  * A model is built once from files (mdl_load: INI and CSV through cfg, then
  * validated and resolved here) and is read-only afterwards, so any number of
@@ -7,8 +7,8 @@
  * Rates are per day.  Dated changes ("[set YYYY-MM]" in a scenario) are kept as
  * versions: the version in force at the time of a draw is the one used, and
  * times drawn earlier stand (DESIGN.md). */
-#ifndef PARCOURS_MODEL_H
-#define PARCOURS_MODEL_H
+#ifndef PARCOURS_MDL_H
+#define PARCOURS_MDL_H
 
 #include <stddef.h>
 #include <stdint.h>

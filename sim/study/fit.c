@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "cfg.h"
-#include "mc.h"
-#include "opt.h"
-#include "rec.h"
+#include "core/cfg.h"
+#include "core/mc.h"
+#include "cli/opt.h"
+#include "core/rec.h"
 
 #define FIT_MAX_TARGETS 10000
 #define FIT_MAX_FREE    64
@@ -203,7 +203,7 @@ static int split_value(const char *s, double *v, char *suffix, size_t size)
     return 1;
 }
 
-/* Where mdl_override puts a key: the section and the entry (see model.h). */
+/* Where mdl_override puts a key: the section and the entry (see mdl.h). */
 static int key_place(const mdl_model *m, const char *k, fit_free *f)
 {
     static const char *const kinds[] = {"population", "state", "resource",

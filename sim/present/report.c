@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "cmp.h"
-#include "mc.h"
-#include "model.h"
-#include "opt.h"
-#include "out.h"
+#include "core/cfg.h"
+#include "study/cmp.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "cli/opt.h"
+#include "core/out.h"
 
 #define NDASH "\xE2\x80\x93"
 

@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "mc.h"
-#include "model.h"
+#include "core/err.h"
+#include "core/mc.h"
+#include "core/mdl.h"
 
 /* How every evaluation runs: the same for all of them. */
 typedef struct {

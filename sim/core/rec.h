@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "model.h"
+#include "mdl.h"
 
 /* Waits are counted by whole days up to 10 years; the last bin holds the longer ones. */
 #define REC_WAIT_BINS 3654

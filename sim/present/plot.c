@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cfg.h"
+#include "core/cfg.h"
 
 #define N_STYLES     8              /* line types defined by plots/common.gp */
 #define SERIES_STATS 6              /* mean p05 p25 p50 p75 p95: data columns per series */

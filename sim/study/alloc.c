@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rec.h"
+#include "core/rec.h"
 
 #define THREE_MONTHS (3.0 * MDL_DAYS_PER_MONTH) /* the engine's threshold of wait.Q.over3m */
 

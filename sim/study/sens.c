@@ -20,11 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eng.h"
-#include "opt.h"
-#include "out.h"
-#include "rec.h"
-#include "rng.h"
+#include "core/eng.h"
+#include "cli/opt.h"
+#include "core/out.h"
+#include "core/rec.h"
+#include "core/rng.h"
 
 #define SENS_STREAM     0x53454e53u /* key part of the design and bootstrap streams */
 #define SENS_BOOT       500

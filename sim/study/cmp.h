@@ -27,10 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "mc.h"
-#include "model.h"
-#include "plot.h"
+#include "core/err.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+#include "present/plot.h"
 
 #define CMP_LEVEL 0.95 /* confidence level of every interval of a mean */
 
