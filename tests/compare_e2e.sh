@@ -107,7 +107,7 @@ horizon = 24
 value = uncertain uniform(min=80, max=120)
 
 [parameter mu]
-value = uncertain normal(mean=0.1, sd=0.01)
+value = uncertain lognormal(mean=0.1, sd=0.01)
 
 [population p]
 entry = a
@@ -190,7 +190,7 @@ check "the message names the file and the reason" grep -q "shorter.ini.*same sta
 check "compare a model with an impossible law: exit 1" \
     status_is 1 "$bin" compare uncertain.ini badlaw.ini --reps 2 --out x --quiet
 check "the message names file:line: key" \
-    grep -q "badlaw.ini:10: value: uncertain normal: sd must be > 0" err.txt
+    grep -q "badlaw.ini:10: value: uncertain lognormal: sd must be > 0" err.txt
 check "nothing written by refused comparisons" test ! -e x
 
 # ---- run --precision -------------------------------------------------------------------
@@ -242,7 +242,7 @@ check "the message says why" grep -q "no uncertain parameter" err.txt
 check "sensitivity of a model with an impossible law: exit 1" \
     status_is 1 "$bin" sensitivity badlaw.ini --vary rate=90:110 --output stock.p --out x
 check "the message names file:line: key" \
-    grep -q "badlaw.ini:10: value: uncertain normal: sd must be > 0" err.txt
+    grep -q "badlaw.ini:10: value: uncertain lognormal: sd must be > 0" err.txt
 check "sensitivity without --vary or --sobol: exit 2" \
     status_is 2 "$bin" sensitivity uncertain.ini --output stock.p
 check "nothing written by refused runs" test ! -e x

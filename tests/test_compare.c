@@ -347,7 +347,7 @@ static void test_parameter_draws(tc_ctx *t)
     char text[1200];
     snprintf(text, sizeof text,
              "[scenario]\nextends = %s\n"
-             "[parameter boost]\nvalue = uncertain normal(mean=0.5, sd=0.1)\n"
+             "[parameter boost]\nvalue = uncertain lognormal(mean=0.5, sd=0.1)\n"
              "[state c]\non.exit = hazard $boost/m -> out\n"
              "[set 2020-06]\nstate.a.on.go = after fixed(1m) -> c\n",
              base_path);

@@ -423,7 +423,7 @@ static void test_parameters(tc_ctx *t)
     const char *at = strstr(text, "hazard 0.05/m -> exit_job");
     size_t a = (size_t)(at - text);
     memcpy(t3, text, a);
-    strcpy(t3 + a, "hazard uncertain normal(mean=0.05, sd=0.01)/m -> exit_job");
+    strcpy(t3 + a, "hazard uncertain lognormal(mean=0.05, sd=0.01)/m -> exit_job");
     strcat(t3, at + strlen("hazard 0.05/m -> exit_job"));
     free(text);
     const char *path = tc_write(t, "params.ini", t3);

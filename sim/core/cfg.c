@@ -11,18 +11,34 @@
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CFG_MAX_FILE  (16L * 1024 * 1024)
 #define CFG_MAX_DEPTH 16
 
+/* Reads a whole regular file (a FIFO or a device would block or never end). */
 static char *read_file(const char *path, size_t *len_out, pc_err *err)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        pc_fail(err, PC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        pc_fail(err, PC_EINPUT, "%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         pc_fail(err, PC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return NULL;
     }
     size_t cap = 4096, len = 0;
@@ -93,8 +109,35 @@ void cfg_doc_free(cfg_doc *doc)
     for (size_t i = 0; i < doc->n; i++)
         section_clear(&doc->sections[i]);
     free(doc->sections);
+    for (size_t i = 0; i < doc->n_files; i++) {
+        free(doc->files[i].path);
+        free(doc->files[i].text);
+    }
+    free(doc->files);
     free(doc->path);
     free(doc);
+}
+
+/* Adds a copy of path's text to doc's files; the new entry, or NULL on out of memory. */
+static const cfg_file *add_file(cfg_doc *doc, const char *path, const char *text, size_t len)
+{
+    cfg_file *bigger = realloc(doc->files, (doc->n_files + 1) * sizeof *bigger);
+    if (!bigger)
+        return NULL;
+    doc->files = bigger;
+    cfg_file *f = &doc->files[doc->n_files];
+    f->path = pc_strdup(path);
+    f->text = malloc(len + 1);
+    if (!f->path || !f->text) {
+        free(f->path);
+        free(f->text);
+        return NULL;
+    }
+    memcpy(f->text, text, len);
+    f->text[len] = '\0';
+    f->len = len;
+    doc->n_files++;
+    return f;
 }
 
 cfg_doc *cfg_doc_copy(const cfg_doc *doc)
@@ -112,6 +155,9 @@ cfg_doc *cfg_doc_copy(const cfg_doc *doc)
                         s->entries[k].line))
                 goto fail;
     }
+    for (size_t i = 0; i < doc->n_files; i++)
+        if (!add_file(c, doc->files[i].path, doc->files[i].text, doc->files[i].len))
+            goto fail;
     return c;
 fail:
     cfg_doc_free(c);
@@ -682,23 +728,17 @@ void cfg_table_free(cfg_table *t)
     free(t);
 }
 
-int cfg_read_csv(const char *path, cfg_table **out, pc_err *err)
+/* Parses CSV text read from path (named in messages); text is not changed. */
+static int parse_csv(const char *path, const char *text, size_t len, cfg_table **out, pc_err *err)
 {
     *out = NULL;
-    size_t len;
-    char *text = read_file(path, &len, err);
-    if (!text)
-        return PC_EINPUT;
     struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
-        free(text);
+    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
         return pc_fail(err, PC_EINTERNAL, "csv_init failed");
-    }
     csv_ctx c = {0};
     c.t = pc_calloc(1, sizeof *c.t);
     if (!c.t || !(c.t->path = pc_strdup(path))) {
         csv_free(&p);
-        free(text);
         cfg_table_free(c.t);
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
@@ -719,7 +759,6 @@ int cfg_read_csv(const char *path, cfg_table **out, pc_err *err)
         rc = pc_fail_at(err, path, c.line, "csv", "malformed CSV at end of file (%s)",
                         csv_strerror(csv_error(&p)));
     csv_free(&p);
-    free(text);
     for (size_t k = 0; k < c.row.n; k++)
         free(c.row.fields[k]);
     free(c.row.fields);
@@ -733,4 +772,41 @@ int cfg_read_csv(const char *path, cfg_table **out, pc_err *err)
     }
     *out = c.t;
     return PC_OK;
+}
+
+int cfg_read_csv(const char *path, cfg_table **out, pc_err *err)
+{
+    size_t len;
+    *out = NULL;
+    char *text = read_file(path, &len, err);
+    if (!text)
+        return PC_EINPUT;
+    int rc = parse_csv(path, text, len, out, err);
+    free(text);
+    return rc;
+}
+
+const cfg_file *cfg_doc_file(const cfg_doc *doc, const char *path)
+{
+    for (size_t i = 0; i < doc->n_files; i++)
+        if (!strcmp(doc->files[i].path, path))
+            return &doc->files[i];
+    return NULL;
+}
+
+int cfg_doc_csv(cfg_doc *doc, const char *path, cfg_table **out, pc_err *err)
+{
+    *out = NULL;
+    const cfg_file *f = cfg_doc_file(doc, path);
+    if (!f) {
+        size_t len;
+        char *text = read_file(path, &len, err);
+        if (!text)
+            return PC_EINPUT;
+        f = add_file(doc, path, text, len);
+        free(text);
+        if (!f)
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    return parse_csv(path, f->text, f->len, out, err);
 }

@@ -29,10 +29,19 @@ typedef struct {
     cfg_entry *entries;
 } cfg_section;
 
+/* A table file as it was read, kept so that it is read once per document. */
+typedef struct {
+    char *path;
+    char *text;
+    size_t len;
+} cfg_file;
+
 typedef struct cfg_doc {
     char *path; /* the file first named */
     size_t n, cap;
     cfg_section *sections;
+    size_t n_files;
+    cfg_file *files; /* the tables read for this document (cfg_doc_csv) */
 } cfg_doc;
 
 /* One row of a CSV table: its fields and the line it starts on. */
@@ -59,7 +68,7 @@ int cfg_load(const char *path, cfg_doc **out, pc_err *err);
 
 void cfg_doc_free(cfg_doc *doc);
 
-/* A deep copy of doc, or NULL on out of memory. */
+/* A deep copy of doc (with its table files), or NULL on out of memory. */
 cfg_doc *cfg_doc_copy(const cfg_doc *doc);
 
 /* The first section called name, or NULL. */
@@ -89,5 +98,13 @@ char *cfg_path_beside(const char *base, const char *name);
 int cfg_read_csv(const char *path, cfg_table **out, pc_err *err);
 
 void cfg_table_free(cfg_table *t);
+
+/* cfg_read_csv through the document's copy of the file: the first call reads
+ * the file, later ones (another key naming it, a study resolving the document
+ * again) parse the same bytes.  Only regular files are read. */
+int cfg_doc_csv(cfg_doc *doc, const char *path, cfg_table **out, pc_err *err);
+
+/* The document's copy of a table file read through cfg_doc_csv, or NULL. */
+const cfg_file *cfg_doc_file(const cfg_doc *doc, const char *path);
 
 #endif

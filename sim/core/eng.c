@@ -160,7 +160,6 @@ eng_workspace *eng_alloc(const mdl_model *m)
     size_t initial = 0;
     for (size_t p = 0; p < np; p++) {
         initial += (size_t)m->populations[p].initial_count;
-        w->warm_months[p] = (int)ceil(m->populations[p].warmup / MDL_DAYS_PER_MONTH - 1e-9);
         w->arr_cap[p] = 256;
         if (!(w->arrivals[p] = malloc(w->arr_cap[p] * sizeof(double))))
             goto fail;
@@ -647,6 +646,8 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     int k0 = 0;
     for (size_t p = 0; p < m->n_populations; p++) {
         w->next_serial[p] = 0;
+        /* here, not in eng_alloc: a bound parameter may change the warm-up */
+        w->warm_months[p] = (int)ceil(m->populations[p].warmup / MDL_DAYS_PER_MONTH - 1e-9);
         if (-w->warm_months[p] < k0)
             k0 = -w->warm_months[p];
     }

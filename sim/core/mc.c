@@ -133,7 +133,11 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     double t0 = now_seconds();
 #pragma omp parallel num_threads(threads) reduction(+ : events)
     {
-        eng_workspace *w = eng_alloc(m);
+        /* With parameters to draw, each thread binds its replications' values into an
+         * instance of its own; otherwise every thread reads the model itself. */
+        mdl_model *instance = m->n_uncertain ? mdl_instance_alloc(m) : NULL;
+        const mdl_model *model = instance ? instance : m;
+        eng_workspace *w = (instance || !m->n_uncertain) ? eng_alloc(model) : NULL;
         rec_raw *raw = rec_raw_alloc(m);
         if (raw && opt->wait_histogram) {
             raw->wait_from = opt->wait_from;
@@ -153,21 +157,15 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             double *drawn = r->param_values + rep * m->n_params;
             size_t number = opt->first + rep; /* the replication's identity: its streams */
             mc_draw_params(m, opt->seed, number, drawn);
-            mdl_model *instance = NULL;
-            eng_workspace *wi = w;
-            if (m->n_uncertain) {
-                rc = mdl_instance(m, drawn, &instance, &local);
-                if (!rc && !(wi = eng_alloc(instance)))
-                    rc = pc_fail(&local, PC_EINTERNAL, "out of memory");
+            if (instance && (rc = mdl_bind(instance, drawn, &local))) {
+                char why[PC_ERR_MAX];
+                snprintf(why, sizeof why, "%s", local.msg);
+                pc_fail(&local, rc, "replication %zu: %s", number, why);
             }
             if (!rc)
-                rc = eng_run(wi, opt->seed, (uint32_t)number, raw, &local);
+                rc = eng_run(w, opt->seed, (uint32_t)number, raw, &local);
             if (!rc)
-                rec_derive(instance ? instance : m, r->catalog, raw,
-                           r->values + rep * r->n_vars * r->n_months);
-            if (wi != w)
-                eng_free(wi);
-            mdl_free(instance);
+                rec_derive(model, r->catalog, raw, r->values + rep * r->n_vars * r->n_months);
             if (rc)
                 continue;
             memcpy(r->spell_end + rep * spell_width, raw->spell_end, spell_width * sizeof(double));
@@ -194,6 +192,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             }
         }
         eng_free(w);
+        mdl_free(instance);
         rec_raw_free(raw);
     }
 #ifdef PARCOURS_MPI

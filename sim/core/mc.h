@@ -3,9 +3,10 @@
  * mc_run runs replications 0..reps-1 of a model; replication r always uses the
  * streams of (seed, r), whichever thread runs it, so the result does not
  * depend on the number of threads.  The result keeps every replication's
- * monthly series of every variable.  A model with uncertain parameters is
- * resolved again for each replication with that replication's draws
- * (mdl_instance); a draw depends only on (seed, replication, parameter name). */
+ * monthly series of every variable.  With uncertain parameters, each thread
+ * keeps an instance of the model (mdl_instance_alloc) into which every
+ * replication binds its draws (mdl_bind): no text, file or allocation per
+ * replication.  A draw depends only on (seed, replication, parameter name). */
 #ifndef PARCOURS_MC_H
 #define PARCOURS_MC_H
 

@@ -7,6 +7,7 @@
  * error names the file, the line and the key, and says what was expected. */
 #include "mdl.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <gsl/gsl_cdf.h>
 #include <limits.h>
@@ -69,7 +70,8 @@ void mdl_free(mdl_model *m)
         free(a);
         a = next;
     }
-    cfg_doc_free(m->doc);
+    if (!m->base)
+        cfg_doc_free(m->doc);
     free(m);
 }
 
@@ -80,9 +82,28 @@ typedef struct {
     pc_err *err;
     const cfg_entry *e; /* entry being parsed, for messages */
     int pop;            /* population of the state being parsed, or -1 */
+    int ref;            /* 1 + the parameter the last number read refers to, 0 if none */
+    double mul, div;    /* that number's conversion to its slot: value * mul / div */
+    char ref_msg[700];  /* why a $ reference could not be read, if it could not */
+    int no_refs;        /* numbers only: no $ reference here */
 } pctx;
 
-#define FAIL(c, ...) pc_fail_at((c)->err, (c)->e->file, (c)->e->line, (c)->e->key, __VA_ARGS__)
+static int fail_here(pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An input error at the entry being parsed; a bad $ reference explains itself. */
+static int fail_here(pctx *c, const char *fmt, ...)
+{
+    if (c->ref_msg[0])
+        return pc_fail_at(c->err, c->e->file, c->e->line, c->e->key, "%s", c->ref_msg);
+    char what[PC_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return pc_fail_at(c->err, c->e->file, c->e->line, c->e->key, "%s", what);
+}
+
+#define FAIL(c, ...) fail_here((c), __VA_ARGS__)
 #define OOM(c)       pc_fail((c)->err, PC_EINTERNAL, "out of memory")
 
 uint32_t mdl_hash(const char *s)
@@ -107,8 +128,8 @@ static int at_end(const char *p)
     return *skip_ws(p) == '\0';
 }
 
-/* Reads a finite number at *pp. */
-static int read_number(const char **pp, double *out)
+/* Reads a finite number written in decimal at *pp. */
+static int read_plain(const char **pp, double *out)
 {
     const char *p = skip_ws(*pp);
     if (!(isdigit((unsigned char)*p) || *p == '-' || *p == '+' || *p == '.'))
@@ -124,6 +145,48 @@ static int read_number(const char **pp, double *out)
             return 0;
     *out = v;
     *pp = end;
+    return 1;
+}
+
+/* Reads a number, or with a context a parameter's value ($NAME or ${NAME}): the
+ * reference is then left in c->ref for the caller to bind to the slot the number
+ * goes to (bind) or to refuse if the slot cannot vary (fixed_only). */
+static int read_number(pctx *c, const char **pp, double *out)
+{
+    const char *p = skip_ws(*pp);
+    if (!c || c->no_refs || *p != '$')
+        return read_plain(pp, out);
+    assert(c->ref == 0); /* the previous reference was bound or refused */
+    const char *start = ++p;
+    int braced = *p == '{';
+    if (braced)
+        start = ++p;
+    while (*p && (isalnum((unsigned char)*p) || strchr("_.#-", *p)))
+        p++;
+    if (!braced)
+        while (p > start && p[-1] == '.')
+            p--;
+    char name[300];
+    size_t nl = (size_t)(p - start);
+    if (nl == 0 || nl >= sizeof name || (braced && *p != '}')) {
+        snprintf(c->ref_msg, sizeof c->ref_msg,
+                 "'$' must be followed by a parameter name, or ${NAME}");
+        return 0;
+    }
+    if (braced)
+        p++;
+    memcpy(name, start, nl);
+    name[nl] = '\0';
+    int i = mdl_param_index(c->m, name);
+    if (i < 0) {
+        snprintf(c->ref_msg, sizeof c->ref_msg,
+                 "unknown parameter $%s (define it in [parameter %s])", name, name);
+        return 0;
+    }
+    *out = c->m->params[i].value;
+    c->ref = i + 1;
+    c->mul = c->div = 1.0;
+    *pp = p;
     return 1;
 }
 
@@ -155,22 +218,26 @@ static double read_unit(const char **pp)
     return 0.0;
 }
 
-static int read_duration(const char **pp, double *days)
+/* A duration in days: NUMBER followed by a unit d, w, m or y (c may be NULL). */
+static int read_duration(pctx *c, const char **pp, double *days)
 {
     const char *p = *pp;
     double v, u;
-    if (!read_number(&p, &v) || (u = read_unit(&p)) == 0.0)
+    if (!read_number(c, &p, &v) || (u = read_unit(&p)) == 0.0)
         return 0;
     *days = v * u;
+    if (c)
+        c->mul = u;
     *pp = p;
     return 1;
 }
 
-static int read_rate(const char **pp, double *per_day)
+/* A rate per day: NUMBER/UNIT (c may be NULL). */
+static int read_rate(pctx *c, const char **pp, double *per_day)
 {
     const char *p = *pp;
     double v, u;
-    if (!read_number(&p, &v))
+    if (!read_number(c, &p, &v))
         return 0;
     p = skip_ws(p);
     if (*p != '/')
@@ -179,6 +246,8 @@ static int read_rate(const char **pp, double *per_day)
     if ((u = read_unit(&p)) == 0.0)
         return 0;
     *per_day = v / u;
+    if (c)
+        c->div = u;
     *pp = p;
     return 1;
 }
@@ -255,6 +324,178 @@ static int is_yes(const char *v, int *out)
     return 0;
 }
 
+/* ---- bindings: where parameters go --------------------------------------------- */
+
+/* What a slot accepts, on the value it holds (after unit conversion). */
+typedef enum {
+    DOM_NONNEG,      /* >= 0 */
+    DOM_POSITIVE,    /* > 0 */
+    DOM_PROBABILITY, /* in [0, 1] */
+    DOM_COUNT,       /* a whole number >= 0 */
+    DOM_OVERDISPERSION /* in [0, 10] */,
+    DOM_YEARLY_RATE, /* in (-1, 1] (a yearly indexation rate, as a fraction) */
+    DOM_WARMUP,      /* in [0, 100 years] */
+} dom_kind;
+
+/* What depends on a slot and is recomputed when it changes. */
+typedef enum {
+    OWNER_NONE,
+    OWNER_LOGNORMAL, /* mdl_law: mu and sigma from mean p[2] and sd p[3] */
+    OWNER_GAMMA,     /* mdl_law: scale p[1] from shape p[0] and mean p[2] */
+    OWNER_UNIFORM,   /* mdl_law: min p[0] < max p[1] */
+    OWNER_PIECEWISE, /* mdl_table: increasing starts from 0, cumulative hazard */
+    OWNER_DEST,      /* mdl_dest: cumulative shares, renormalised */
+} owner_kind;
+
+struct mdl_binding {
+    int param;
+    double *slot;    /* the number the parameter feeds ... */
+    long *slot_long; /* ... or a whole number; both NULL once the slot was dropped */
+    double mul, div; /* slot = value * mul / div, in the order the parser computes it */
+    dom_kind domain;
+    owner_kind owner_kind;
+    void *owner;
+    const char *file, *key; /* where the reference is written */
+    int line;
+};
+
+static const char *domain_text(dom_kind d)
+{
+    switch (d) {
+    case DOM_NONNEG:
+        return "a value >= 0";
+    case DOM_POSITIVE:
+        return "a value > 0";
+    case DOM_PROBABILITY:
+        return "a share or probability between 0 and 1";
+    case DOM_COUNT:
+        return "a whole number >= 0";
+    case DOM_OVERDISPERSION:
+        return "a coefficient of variation between 0 and 10";
+    case DOM_YEARLY_RATE:
+        return "a yearly rate above -100 % and at most 100 %";
+    case DOM_WARMUP:
+        return "a duration from 0 to 100 years";
+    }
+    return "?";
+}
+
+static int in_domain(dom_kind d, double v)
+{
+    switch (d) {
+    case DOM_NONNEG:
+        return v >= 0 && isfinite(v);
+    case DOM_POSITIVE:
+        return v > 0 && isfinite(v);
+    case DOM_PROBABILITY:
+        return v >= 0 && v <= 1;
+    case DOM_COUNT:
+        return v >= 0 && v <= 1e8 && v == floor(v);
+    case DOM_OVERDISPERSION:
+        return v >= 0 && v <= 10;
+    case DOM_YEARLY_RATE:
+        return v > -1 && v <= 1;
+    case DOM_WARMUP:
+        return v >= 0 && v <= 100 * MDL_DAYS_PER_YEAR;
+    }
+    return 0;
+}
+
+static double slot_value(const mdl_binding *b, double value)
+{
+    return value * b->mul / b->div;
+}
+
+static mdl_binding *new_binding(pctx *c)
+{
+    mdl_model *m = c->m;
+    if (m->n_bindings == m->cap_bindings) {
+        size_t cap = m->cap_bindings ? 2 * m->cap_bindings : 16;
+        mdl_binding *bigger = arena_alloc(m, cap, sizeof *bigger);
+        if (!bigger)
+            return NULL;
+        if (m->n_bindings)
+            memcpy(bigger, m->bindings, m->n_bindings * sizeof *bigger);
+        m->bindings = bigger;
+        m->cap_bindings = cap;
+    }
+    mdl_binding *b = &m->bindings[m->n_bindings++];
+    b->file = arena_strdup(m, c->e->file);
+    b->key = arena_strdup(m, c->e->key);
+    b->line = c->e->line;
+    return b->file && b->key ? b : NULL;
+}
+
+/* Records that the number just read (if it was a $ reference) feeds slot. */
+static int bind_slot(pctx *c, double *slot, long *slot_long, dom_kind domain, owner_kind ok,
+                     void *owner)
+{
+    if (!c->ref)
+        return PC_OK;
+    mdl_binding *b = new_binding(c);
+    if (!b)
+        return OOM(c);
+    b->param = c->ref - 1;
+    b->slot = slot;
+    b->slot_long = slot_long;
+    b->mul = c->mul;
+    b->div = c->div;
+    b->domain = domain;
+    b->owner_kind = ok;
+    b->owner = owner;
+    c->ref = 0;
+    return PC_OK;
+}
+
+static int bind(pctx *c, double *slot, dom_kind domain, owner_kind ok, void *owner)
+{
+    return bind_slot(c, slot, NULL, domain, ok, owner);
+}
+
+/* The number just read goes to a slot that cannot change between replications. */
+static int fixed_only(pctx *c, const char *what)
+{
+    if (!c->ref)
+        return PC_OK;
+    const mdl_param *p = &c->m->params[c->ref - 1];
+    c->ref = 0;
+    if (p->law != MDL_PARAM_FIXED)
+        return FAIL(c,
+                    "parameter %s is uncertain, but %s cannot change from one replication to "
+                    "the next",
+                    p->name, what);
+    return PC_OK;
+}
+
+/* dst is a copy of src: whatever feeds src feeds dst too. */
+static int bind_copy(pctx *c, double *dst, const double *src)
+{
+    mdl_model *m = c->m;
+    for (size_t i = 0, n = m->n_bindings; i < n; i++) {
+        if (m->bindings[i].slot != src)
+            continue;
+        mdl_binding copy = m->bindings[i];
+        mdl_binding *b = new_binding(c);
+        if (!b)
+            return OOM(c);
+        *b = copy;
+        b->slot = dst;
+    }
+    return PC_OK;
+}
+
+/* Values moved from old[0..n) to new[0..keep); those from old[keep..n) were dropped. */
+static void rebind_moved(mdl_model *m, const double *old, size_t n, double *moved, size_t keep)
+{
+    for (size_t i = 0; i < m->n_bindings; i++) {
+        mdl_binding *b = &m->bindings[i];
+        if (!b->slot || b->slot < old || b->slot >= old + n)
+            continue;
+        size_t k = (size_t)(b->slot - old);
+        b->slot = k < keep ? moved + k : NULL;
+    }
+}
+
 /* ---- tables ----------------------------------------------------------------- */
 
 /* If *pp starts with "table(", reads "[CLOCK;] PATH)" and returns 1 (path into buf). */
@@ -303,9 +544,9 @@ static int load_table(pctx *c, const char *path, const char *col1, const char *c
                       cfg_table **out)
 {
     pc_err inner;
-    int rc = cfg_read_csv(path, out, &inner);
+    int rc = cfg_doc_csv(c->m->doc, path, out, &inner);
     if (rc)
-        return FAIL(c, "table %s: %s", path, inner.msg);
+        return FAIL(c, "table %s", inner.msg); /* the message starts with the path */
     cfg_row *h = &(*out)->rows[0];
     if (h->n != 2 || strcmp(h->fields[0], col1) || strcmp(h->fields[1], col2)) {
         cfg_table_free(*out);
@@ -347,7 +588,7 @@ static int load_bins(pctx *c, const char *path, mdl_table *t)
         const cfg_row *r = &csv->rows[i + 1];
         const char *p = r->fields[0];
         double up, w;
-        if (!read_duration(&p, &up) || !at_end(p) || up <= prev) {
+        if (!read_duration(NULL, &p, &up) || !at_end(p) || up <= prev) {
             rc = FAIL(c,
                       "table %s:%d: upper: expected a duration greater than the previous "
                       "one (e.g. 6m)",
@@ -355,7 +596,7 @@ static int load_bins(pctx *c, const char *path, mdl_table *t)
             break;
         }
         p = r->fields[1];
-        if (!read_number(&p, &w) || !at_end(p) || w < 0) {
+        if (!read_plain(&p, &w) || !at_end(p) || w < 0) {
             rc = FAIL(c, "table %s:%d: weight: expected a number >= 0", path, r->line);
             break;
         }
@@ -411,10 +652,10 @@ static int load_hazard_table(pctx *c, const char *path, mdl_table *t)
     for (size_t i = 0; i < n && !rc; i++) {
         const cfg_row *r = &csv->rows[i + 1];
         const char *p = r->fields[0];
-        if (!read_duration(&p, &t->x[i]) || !at_end(p))
+        if (!read_duration(NULL, &p, &t->x[i]) || !at_end(p))
             rc = FAIL(c, "table %s:%d: from: expected a duration (e.g. 6m)", path, r->line);
         p = r->fields[1];
-        if (!rc && (!read_rate(&p, &t->y[i]) || !at_end(p)))
+        if (!rc && (!read_rate(NULL, &p, &t->y[i]) || !at_end(p)))
             rc = FAIL(c, "table %s:%d: rate: expected a rate (e.g. 0.04/m)", path, r->line);
     }
     cfg_table_free(csv);
@@ -425,13 +666,12 @@ static int load_hazard_table(pctx *c, const char *path, mdl_table *t)
 
 typedef enum { VAL_NUMBER, VAL_RATE, VAL_COUNT } val_kind;
 
-static int read_value(const char **pp, val_kind k, double *v)
+/* A value of kind k (c NULL: a number as written, from a table). */
+static int read_value(pctx *c, const char **pp, val_kind k, double *v)
 {
     if (k == VAL_RATE)
-        return read_rate(pp, v);
-    if (!read_number(pp, v))
-        return 0;
-    return 1;
+        return read_rate(c, pp, v);
+    return read_number(c, pp, v);
 }
 
 static const char *val_expected(val_kind k)
@@ -448,8 +688,9 @@ static int check_value(pctx *c, val_kind k, double v, const char *where)
 }
 
 /* "V", "YYYY-MM:V, YYYY-MM:V" or table(FILE) with columns date,col.
- * before_first: value before the first date (NAN: the first value). */
-static int parse_schedule(pctx *c, const char *value, val_kind k, const char *col,
+ * before_first: value before the first date (NAN: the first value).  A value
+ * given by a parameter is bound with the domain dom. */
+static int parse_schedule(pctx *c, const char *value, val_kind k, dom_kind dom, const char *col,
                           double before_first, mdl_schedule *s)
 {
     const char *p = value;
@@ -478,7 +719,7 @@ static int parse_schedule(pctx *c, const char *value, val_kind k, const char *co
             else if ((s->from[i] = mdl_day_of(c->m, y, mo)), i > 0 && s->from[i] <= s->from[i - 1])
                 rc = FAIL(c, "table %s:%d: dates must increase", path, r->line);
             q = r->fields[1];
-            if (!rc && (!read_value(&q, k, &s->value[i]) || !at_end(q)))
+            if (!rc && (!read_value(NULL, &q, k, &s->value[i]) || !at_end(q)))
                 rc = FAIL(c, "table %s:%d: %s: expected %s", path, r->line, col, val_expected(k));
             if (!rc)
                 rc = check_value(c, k, s->value[i], col);
@@ -499,11 +740,12 @@ static int parse_schedule(pctx *c, const char *value, val_kind k, const char *co
     if (n == 1 && !strchr(parts[0], ':')) {
         const char *q = parts[0];
         double v;
-        if (!read_value(&q, k, &v) || !at_end(q))
+        if (!read_value(c, &q, k, &v) || !at_end(q))
             return FAIL(c, "expected %s or a dated schedule YYYY-MM:value, ...", val_expected(k));
         s->n = 0;
         s->before = v;
-        return check_value(c, k, v, "value");
+        int rc = bind(c, &s->before, dom, OWNER_NONE, NULL);
+        return rc ? rc : check_value(c, k, v, "value");
     }
     s->n = (size_t)n;
     s->from = arena_alloc(c->m, s->n, sizeof(double));
@@ -516,10 +758,12 @@ static int parse_schedule(pctx *c, const char *value, val_kind k, const char *co
         if (!read_date(&q, &y, &mo) || *skip_ws(q) != ':')
             return FAIL(c, "schedule item '%s': expected YYYY-MM:value", parts[i]);
         q = skip_ws(q) + 1;
-        if (!read_value(&q, k, &s->value[i]) || !at_end(q))
+        if (!read_value(c, &q, k, &s->value[i]) || !at_end(q))
             return FAIL(c, "schedule item '%s': expected %s after the date", parts[i],
                         val_expected(k));
-        int rc = check_value(c, k, s->value[i], parts[i]);
+        int rc = bind(c, &s->value[i], dom, OWNER_NONE, NULL);
+        if (!rc)
+            rc = check_value(c, k, s->value[i], parts[i]);
         if (rc)
             return rc;
         s->from[i] = mdl_day_of(c->m, y, mo);
@@ -528,7 +772,7 @@ static int parse_schedule(pctx *c, const char *value, val_kind k, const char *co
                         parts[i]);
     }
     s->before = isnan(before_first) ? s->value[0] : before_first;
-    return PC_OK;
+    return isnan(before_first) ? bind_copy(c, &s->before, &s->value[0]) : PC_OK;
 }
 
 double mdl_schedule_at(const mdl_schedule *s, double t)
@@ -557,6 +801,7 @@ static int schedule_set_from(mdl_model *m, mdl_schedule *s, double from, double 
     }
     f[keep] = from;
     val[keep] = v;
+    rebind_moved(m, s->value, s->n, val, keep);
     s->from = f;
     s->value = val;
     s->n = keep + 1;
@@ -576,8 +821,9 @@ static int parse_dest(pctx *c, const char *text, int allow_out, mdl_dest *d)
         return FAIL(c, "expected a destination: STATE, out, or STATE:share, ...");
     d->n = (size_t)n;
     d->state = arena_alloc(c->m, d->n, sizeof(int));
+    d->share = arena_alloc(c->m, d->n, sizeof(double));
     d->cum = arena_alloc(c->m, d->n, sizeof(double));
-    if (!d->state || !d->cum)
+    if (!d->state || !d->share || !d->cum)
         return OOM(c);
     double sum = 0;
     for (int i = 0; i < n; i++) {
@@ -586,9 +832,13 @@ static int parse_dest(pctx *c, const char *text, int allow_out, mdl_dest *d)
         if (colon) {
             *colon = '\0';
             const char *q = colon + 1;
-            if (!read_number(&q, &share) || !at_end(q) || share < 0 || share > 1)
+            if (!read_number(c, &q, &share) || !at_end(q) || share < 0 || share > 1)
                 return FAIL(c, "destination '%s': share must be a number between 0 and 1",
                             parts[i]);
+            d->share[i] = share;
+            int rc = bind(c, &d->share[i], DOM_PROBABILITY, OWNER_DEST, d);
+            if (rc)
+                return rc;
         } else if (n > 1) {
             return FAIL(c,
                         "destination '%s': with several destinations each needs a share "
@@ -610,6 +860,7 @@ static int parse_dest(pctx *c, const char *text, int allow_out, mdl_dest *d)
                 return FAIL(c, "destination '%s' belongs to another population", parts[i]);
             d->state[i] = s;
         }
+        d->share[i] = share;
         sum += share;
         d->cum[i] = sum;
     }
@@ -658,7 +909,7 @@ static int arg_duration(pctx *c, args *a, const char *name, double *out, const c
         if (a->key[i] && !strcmp(a->key[i], name)) {
             const char *q = a->val[i];
             a->used[i] = 1;
-            if (!read_duration(&q, out) || !at_end(q))
+            if (!read_duration(c, &q, out) || !at_end(q))
                 return FAIL(c, "%s: %s must be a duration with a unit (e.g. 30d)", dist, name);
             return PC_OK;
         }
@@ -671,7 +922,7 @@ static int arg_number(pctx *c, args *a, const char *name, double *out, const cha
         if (a->key[i] && !strcmp(a->key[i], name)) {
             const char *q = a->val[i];
             a->used[i] = 1;
-            if (!read_number(&q, out) || !at_end(q))
+            if (!read_number(c, &q, out) || !at_end(q))
                 return FAIL(c, "%s: %s must be a number", dist, name);
             return PC_OK;
         }
@@ -684,6 +935,15 @@ static int args_all_used(pctx *c, const args *a, const char *dist)
         if (!a->used[i])
             return FAIL(c, "%s: unexpected argument '%s'", dist, a->key[i] ? a->key[i] : a->val[i]);
     return PC_OK;
+}
+
+/* mu and sigma of log(days) from the mean p[2] and sd p[3]. */
+static void finish_lognormal(mdl_law *law)
+{
+    double mean = law->p[2], sd = law->p[3];
+    double s2 = log1p((sd / mean) * (sd / mean));
+    law->p[0] = log(mean) - s2 / 2;
+    law->p[1] = sqrt(s2);
 }
 
 static int parse_after(pctx *c, const char *text, mdl_law *law)
@@ -722,50 +982,52 @@ static int parse_after(pctx *c, const char *text, mdl_law *law)
     if (!strcmp(name, "fixed")) {
         law->kind = MDL_AFTER_FIXED;
         const char *q = a.n == 1 && !a.key[0] ? a.val[0] : "";
-        if (!read_duration(&q, &law->p[0]) || !at_end(q) || law->p[0] < 0)
+        if (!read_duration(c, &q, &law->p[0]) || !at_end(q) || law->p[0] < 0)
             return FAIL(c, "fixed: expected fixed(DURATION) such as fixed(180d)");
-        return PC_OK;
+        return bind(c, &law->p[0], DOM_NONNEG, OWNER_NONE, NULL);
     }
     if (!strcmp(name, "exponential")) {
         law->kind = MDL_AFTER_EXPONENTIAL;
-        if ((rc = arg_duration(c, &a, "mean", &law->p[0], name)))
+        if ((rc = arg_duration(c, &a, "mean", &law->p[0], name)) ||
+            (rc = bind(c, &law->p[0], DOM_POSITIVE, OWNER_NONE, NULL)))
             return rc;
         if (!(law->p[0] > 0))
             return FAIL(c, "exponential: mean must be > 0");
     } else if (!strcmp(name, "lognormal")) {
         law->kind = MDL_AFTER_LOGNORMAL;
-        double mean, sd;
-        if ((rc = arg_duration(c, &a, "mean", &mean, name)) ||
-            (rc = arg_duration(c, &a, "sd", &sd, name)))
+        if ((rc = arg_duration(c, &a, "mean", &law->p[2], name)) ||
+            (rc = bind(c, &law->p[2], DOM_POSITIVE, OWNER_LOGNORMAL, law)) ||
+            (rc = arg_duration(c, &a, "sd", &law->p[3], name)) ||
+            (rc = bind(c, &law->p[3], DOM_POSITIVE, OWNER_LOGNORMAL, law)))
             return rc;
-        if (!(mean > 0) || !(sd > 0))
+        if (!(law->p[2] > 0) || !(law->p[3] > 0))
             return FAIL(c, "lognormal: mean and sd must be > 0");
-        double s2 = log1p((sd / mean) * (sd / mean));
-        law->p[0] = log(mean) - s2 / 2;
-        law->p[1] = sqrt(s2);
-        law->p[2] = mean;
-        law->p[3] = sd;
+        finish_lognormal(law);
     } else if (!strcmp(name, "gamma")) {
         law->kind = MDL_AFTER_GAMMA;
-        double shape, mean;
-        if ((rc = arg_number(c, &a, "shape", &shape, name)) ||
-            (rc = arg_duration(c, &a, "mean", &mean, name)))
+        if ((rc = arg_number(c, &a, "shape", &law->p[0], name)) ||
+            (rc = bind(c, &law->p[0], DOM_POSITIVE, OWNER_GAMMA, law)) ||
+            (rc = arg_duration(c, &a, "mean", &law->p[2], name)) ||
+            (rc = bind(c, &law->p[2], DOM_POSITIVE, OWNER_GAMMA, law)))
             return rc;
-        if (!(shape > 0) || !(mean > 0))
+        if (!(law->p[0] > 0) || !(law->p[2] > 0))
             return FAIL(c, "gamma: shape and mean must be > 0");
-        law->p[0] = shape;
-        law->p[1] = mean / shape;
+        law->p[1] = law->p[2] / law->p[0];
     } else if (!strcmp(name, "weibull")) {
         law->kind = MDL_AFTER_WEIBULL;
         if ((rc = arg_number(c, &a, "shape", &law->p[0], name)) ||
-            (rc = arg_duration(c, &a, "scale", &law->p[1], name)))
+            (rc = bind(c, &law->p[0], DOM_POSITIVE, OWNER_NONE, NULL)) ||
+            (rc = arg_duration(c, &a, "scale", &law->p[1], name)) ||
+            (rc = bind(c, &law->p[1], DOM_POSITIVE, OWNER_NONE, NULL)))
             return rc;
         if (!(law->p[0] > 0) || !(law->p[1] > 0))
             return FAIL(c, "weibull: shape and scale must be > 0");
     } else if (!strcmp(name, "uniform")) {
         law->kind = MDL_AFTER_UNIFORM;
         if ((rc = arg_duration(c, &a, "min", &law->p[0], name)) ||
-            (rc = arg_duration(c, &a, "max", &law->p[1], name)))
+            (rc = bind(c, &law->p[0], DOM_NONNEG, OWNER_UNIFORM, law)) ||
+            (rc = arg_duration(c, &a, "max", &law->p[1], name)) ||
+            (rc = bind(c, &law->p[1], DOM_NONNEG, OWNER_UNIFORM, law)))
             return rc;
         if (!(law->p[0] >= 0) || !(law->p[1] > law->p[0]))
             return FAIL(c, "uniform: expected 0 <= min < max");
@@ -845,22 +1107,30 @@ static int parse_hazard(pctx *c, const char *text, mdl_law *law)
             return OOM(c);
         for (int i = 0; i < n; i++) {
             const char *r = parts[i];
-            if (!read_duration(&r, &t->x[i]) || *skip_ws(r) != ':')
+            if (!read_duration(c, &r, &t->x[i]) || *skip_ws(r) != ':')
                 return FAIL(c, "piecewise piece '%s': expected DURATION:RATE such as 6m:0.04",
                             parts[i]);
+            if ((rc = bind(c, &t->x[i], DOM_NONNEG, OWNER_PIECEWISE, t)))
+                return rc;
             r = skip_ws(r) + 1;
-            if (!read_number(&r, &t->y[i]) || !at_end(r))
+            if (!read_number(c, &r, &t->y[i]) || !at_end(r))
                 return FAIL(c, "piecewise piece '%s': expected DURATION:RATE such as 6m:0.04",
                             parts[i]);
             t->y[i] /= u;
+            c->div = u;
+            if ((rc = bind(c, &t->y[i], DOM_NONNEG, OWNER_PIECEWISE, t)))
+                return rc;
         }
         return finish_piecewise(c, t);
     }
     law->kind = MDL_HAZARD_CONST;
     law->clock = MDL_CLOCK_STATE;
-    if (!read_rate(&p, &law->p[0]) || !at_end(p))
+    if (!read_rate(c, &p, &law->p[0]) || !at_end(p))
         return FAIL(c, "expected a hazard rate with a unit (e.g. 0.012/m), piecewise(...)/UNIT "
                        "or table(CLOCK; FILE)");
+    int rc = bind(c, &law->p[0], DOM_NONNEG, OWNER_NONE, NULL);
+    if (rc)
+        return rc;
     if (!(law->p[0] >= 0))
         return FAIL(c, "hazard rate must be >= 0");
     return PC_OK;
@@ -891,9 +1161,12 @@ static int parse_transition(pctx *c, const char *value, mdl_version *v)
     v->law.probability = 1.0;
     if (!strncmp(p, "with", 4) && isspace((unsigned char)p[4])) {
         p += 4;
-        if (!read_number(&p, &v->law.probability) || v->law.probability < 0 ||
+        if (!read_number(c, &p, &v->law.probability) || v->law.probability < 0 ||
             v->law.probability > 1)
             return FAIL(c, "'with P': P must be a probability between 0 and 1");
+        int rc = bind(c, &v->law.probability, DOM_PROBABILITY, OWNER_NONE, NULL);
+        if (rc)
+            return rc;
         p = skip_ws(p);
     }
     int rc;
@@ -1139,7 +1412,7 @@ static int parse_param_law(pctx *c, const char *text, mdl_param *p)
 {
     const char *q = text;
     double v;
-    if (read_number(&q, &v) && at_end(q)) {
+    if (read_plain(&q, &v) && at_end(q)) {
         p->law = MDL_PARAM_FIXED;
         p->p[0] = p->mean = v;
         return PC_OK;
@@ -1325,8 +1598,8 @@ static int extract_inline(cfg_doc *doc, pc_err *err)
     return rc;
 }
 
-/* Reads every [parameter NAME] section into m->params (values: given, or the means). */
-static int collect_params(mdl_model *m, const cfg_doc *doc, const double *values, pc_err *err)
+/* Reads every [parameter NAME] section into m->params, each valued at its mean. */
+static int collect_params(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
     static const char *const keys[] = {"label", "value", NULL};
     size_t n = 0;
@@ -1362,7 +1635,8 @@ static int collect_params(mdl_model *m, const cfg_doc *doc, const double *values
                 *hash = '\0';
             named.key = key;
         }
-        pctx c = {m, err, &named, -1};
+        pctx c = {.m = m, .err = err, .e = &named, .pop = -1};
+        c.no_refs = 1; /* a parameter's law is written with numbers */
         p->name = arena_strdup(m, arg);
         p->text = arena_strdup(m, e->value);
         p->file = arena_strdup(m, e->file);
@@ -1376,91 +1650,285 @@ static int collect_params(mdl_model *m, const cfg_doc *doc, const double *values
         char purpose[400];
         snprintf(purpose, sizeof purpose, "parameter.%s", p->name);
         p->purpose = mdl_hash(purpose);
-        p->value = values ? values[m->n_params] : p->mean;
+        p->value = p->mean;
         if (!isfinite(p->value))
             return FAIL(&c, "value %g is not a finite number", p->value);
-        /* An instance is one draw: nothing in it is uncertain any more. */
-        if (values)
-            p->law = MDL_PARAM_FIXED, p->p[0] = p->value;
         m->n_uncertain += p->law != MDL_PARAM_FIXED;
         m->n_params++;
     }
     return PC_OK;
 }
 
-/* Writes each parameter's value in place of $NAME in every value of work. */
-static int substitute_params(const mdl_model *m, cfg_doc *work, pc_err *err)
+/* ---- supports, instances and binding --------------------------------------------- */
+
+/* The values an uncertain law can take: [lo, hi], each end open or closed. */
+static void param_support(const mdl_param *p, double *lo, double *hi, int *lo_open, int *hi_open)
 {
-    for (size_t i = 0; i < work->n; i++) {
-        cfg_section *sec = &work->sections[i];
-        const char *arg;
-        if (section_kind(sec->name, &arg) == SEC_PARAM)
+    *lo_open = *hi_open = 0;
+    *lo = *hi = p->value;
+    switch (p->law) {
+    case MDL_PARAM_FIXED:
+        *lo = *hi = p->value;
+        return;
+    case MDL_PARAM_NORMAL:
+        *lo = -INFINITY, *hi = INFINITY;
+        *lo_open = *hi_open = 1;
+        return;
+    case MDL_PARAM_UNIFORM:
+        *lo = p->p[0], *hi = p->p[1];
+        return;
+    case MDL_PARAM_TRIANGULAR:
+        *lo = p->p[0], *hi = p->p[2];
+        return;
+    case MDL_PARAM_BETA:
+        *lo = 0, *hi = 1;
+        *lo_open = *hi_open = 1;
+        return;
+    case MDL_PARAM_LOGNORMAL:
+        *lo = 0, *hi = INFINITY;
+        *lo_open = *hi_open = 1;
+        return;
+    }
+}
+
+/* Does every value of [lo, hi] (ends as said) lie in the domain? */
+static int support_in_domain(dom_kind d, double lo, double hi, int lo_open, int hi_open)
+{
+    if (d == DOM_COUNT)
+        return lo == hi && in_domain(d, lo); /* a continuous law gives non-whole numbers */
+    if (isinf(lo) || isinf(hi))
+        return (d == DOM_NONNEG || d == DOM_POSITIVE) && !isinf(lo) && in_domain(d, lo) &&
+               (d != DOM_POSITIVE || lo > 0 || lo_open);
+    int lo_ok = in_domain(d, lo) || (lo_open && in_domain(d, nextafter(lo, hi)));
+    int hi_ok = in_domain(d, hi) || (hi_open && in_domain(d, nextafter(hi, lo)));
+    return lo_ok && hi_ok;
+}
+
+/* Every slot an uncertain parameter feeds can hold whatever the law draws. */
+static int check_supports(const mdl_model *m, pc_err *err)
+{
+    for (size_t i = 0; i < m->n_bindings; i++) {
+        const mdl_binding *b = &m->bindings[i];
+        const mdl_param *p = &m->params[b->param];
+        if (p->law == MDL_PARAM_FIXED || (!b->slot && !b->slot_long))
             continue;
-        for (size_t k = 0; k < sec->n; k++) {
-            cfg_entry *e = &sec->entries[k];
-            if (!strchr(e->value, '$'))
-                continue;
-            size_t cap = strlen(e->value) * 2 + 64, o = 0;
-            char *v = malloc(cap);
-            if (!v)
-                return pc_fail(err, PC_EINTERNAL, "out of memory");
-            for (const char *q = e->value; *q;) {
-                if (*q != '$') {
-                    if (o + 2 > cap) {
-                        char *bigger = realloc(v, cap *= 2);
-                        if (!bigger) {
-                            free(v);
-                            return pc_fail(err, PC_EINTERNAL, "out of memory");
-                        }
-                        v = bigger;
-                    }
-                    v[o++] = *q++;
-                    continue;
-                }
-                const char *start = ++q;
-                int braced = *q == '{';
-                if (braced)
-                    start = ++q;
-                while (*q && (isalnum((unsigned char)*q) || strchr("_.#-", *q)))
-                    q++;
-                if (!braced)
-                    while (q > start && q[-1] == '.')
-                        q--;
-                char name[300];
-                size_t nl = (size_t)(q - start);
-                if (nl == 0 || nl >= sizeof name || (braced && *q != '}')) {
-                    free(v);
-                    return pc_fail_at(err, e->file, e->line, e->key,
-                                      "'$' must be followed by a parameter name, or ${NAME}");
-                }
-                if (braced)
-                    q++;
-                memcpy(name, start, nl);
-                name[nl] = '\0';
-                int pi = mdl_param_index(m, name);
-                if (pi < 0) {
-                    free(v);
-                    return pc_fail_at(err, e->file, e->line, e->key,
-                                      "unknown parameter $%s (define it in [parameter %s])", name,
-                                      name);
-                }
-                char num[64];
-                int len = snprintf(num, sizeof num, "%.17g", m->params[pi].value);
-                if (o + (size_t)len + 2 > cap) {
-                    char *bigger = realloc(v, cap = cap * 2 + (size_t)len);
-                    if (!bigger) {
-                        free(v);
-                        return pc_fail(err, PC_EINTERNAL, "out of memory");
-                    }
-                    v = bigger;
-                }
-                memcpy(v + o, num, (size_t)len);
-                o += (size_t)len;
+        double lo, hi;
+        int lo_open, hi_open;
+        param_support(p, &lo, &hi, &lo_open, &hi_open);
+        if (!support_in_domain(b->domain, slot_value(b, lo), slot_value(b, hi), lo_open, hi_open))
+            return pc_fail_at(err, b->file, b->line, b->key,
+                              "parameter %s (%s, %s:%d) can take values outside what this key "
+                              "accepts: %s%s",
+                              p->name, p->text, p->file, p->line, domain_text(b->domain),
+                              p->law == MDL_PARAM_NORMAL
+                                  ? " (a normal law takes any value: use lognormal, beta, "
+                                    "triangular or uniform)"
+                                  : "");
+    }
+    return PC_OK;
+}
+
+/* An instance's copy of an array, remembered so that pointers into it can be moved. */
+typedef struct {
+    const char *from;
+    char *to;
+    size_t bytes;
+} moved_range;
+
+typedef struct {
+    mdl_model *inst;
+    moved_range *ranges;
+    size_t n, cap;
+    int failed;
+} cloner;
+
+static void *clone_array(cloner *k, const void *src, size_t n, size_t size)
+{
+    if (!src || n == 0 || k->failed)
+        return (void *)(uintptr_t)src;
+    char *dst = arena_alloc(k->inst, n, size);
+    if (!dst || (k->n == k->cap && !(k->ranges = realloc(k->ranges, (k->cap = 2 * k->cap + 64) *
+                                                                        sizeof *k->ranges)))) {
+        k->failed = 1;
+        return NULL;
+    }
+    memcpy(dst, src, n * size);
+    k->ranges[k->n++] = (moved_range){src, dst, n * size};
+    return dst;
+}
+
+static void *moved(const cloner *k, const void *p)
+{
+    if (!p)
+        return NULL;
+    for (size_t i = k->n; i-- > 0;) {
+        const moved_range *r = &k->ranges[i];
+        if ((const char *)p >= r->from && (const char *)p < r->from + r->bytes)
+            return r->to + ((const char *)p - r->from);
+    }
+    return NULL;
+}
+
+static void clone_schedule(cloner *k, mdl_schedule *s)
+{
+    s->from = clone_array(k, s->from, s->n, sizeof *s->from);
+    s->value = clone_array(k, s->value, s->n, sizeof *s->value);
+}
+
+static void clone_table(cloner *k, mdl_table *t)
+{
+    t->x = clone_array(k, t->x, t->n, sizeof *t->x);
+    t->y = clone_array(k, t->y, t->n, sizeof *t->y);
+    t->cum = clone_array(k, t->cum, t->n, sizeof *t->cum);
+}
+
+static void clone_dest(cloner *k, mdl_dest *d)
+{
+    d->share = clone_array(k, d->share, d->n, sizeof *d->share);
+    d->cum = clone_array(k, d->cum, d->n, sizeof *d->cum);
+}
+
+mdl_model *mdl_instance_alloc(const mdl_model *m)
+{
+    mdl_model *inst = pc_calloc(1, sizeof *inst);
+    if (!inst)
+        return NULL;
+    *inst = *m;
+    inst->arena = NULL;
+    inst->base = m->base ? m->base : m;
+    cloner k = {.inst = inst};
+    inst->params = clone_array(&k, m->params, m->n_params, sizeof *m->params);
+    inst->populations = clone_array(&k, m->populations, m->n_populations, sizeof *m->populations);
+    for (size_t i = 0; !k.failed && i < m->n_populations; i++) {
+        mdl_population *p = &inst->populations[i];
+        clone_schedule(&k, &p->inflow);
+        clone_dest(&k, &p->initial_state);
+        clone_table(&k, &p->initial_seniority);
+    }
+    inst->states = clone_array(&k, m->states, m->n_states, sizeof *m->states);
+    for (size_t s = 0; !k.failed && s < m->n_states; s++) {
+        mdl_state *st = &inst->states[s];
+        st->transitions =
+            clone_array(&k, st->transitions, st->n_transitions, sizeof *st->transitions);
+        for (size_t t = 0; !k.failed && t < st->n_transitions; t++) {
+            mdl_transition *tr = &st->transitions[t];
+            tr->versions = clone_array(&k, tr->versions, tr->n_versions, sizeof *tr->versions);
+            for (size_t v = 0; !k.failed && v < tr->n_versions; v++) {
+                clone_table(&k, &tr->versions[v].law.table);
+                clone_dest(&k, &tr->versions[v].dest);
             }
-            v[o] = '\0';
-            free(e->value);
-            e->value = v;
         }
+    }
+    inst->resources = clone_array(&k, m->resources, m->n_resources, sizeof *m->resources);
+    for (size_t r = 0; !k.failed && r < m->n_resources; r++)
+        clone_schedule(&k, &inst->resources[r].capacity);
+    inst->costs = clone_array(&k, m->costs, m->n_costs, sizeof *m->costs);
+    for (size_t c = 0; !k.failed && c < m->n_costs; c++) {
+        clone_schedule(&k, &inst->costs[c].amount);
+        clone_schedule(&k, &inst->costs[c].index_table);
+    }
+    inst->staff = clone_array(&k, m->staff, m->n_staff, sizeof *m->staff);
+    for (size_t s = 0; !k.failed && s < m->n_staff; s++)
+        clone_schedule(&k, &inst->staff[s].caseload);
+    inst->bindings = clone_array(&k, m->bindings, m->n_bindings, sizeof *m->bindings);
+    for (size_t i = 0; !k.failed && i < m->n_bindings; i++) {
+        mdl_binding *b = &inst->bindings[i];
+        b->slot = moved(&k, b->slot);
+        b->slot_long = moved(&k, b->slot_long);
+        b->owner = moved(&k, b->owner);
+        /* a live slot always lies in a copied array */
+        assert((b->slot || b->slot_long) == (m->bindings[i].slot || m->bindings[i].slot_long));
+    }
+    free(k.ranges);
+    if (k.failed) {
+        mdl_free(inst);
+        return NULL;
+    }
+    return inst;
+}
+
+/* Recomputes what depends on a bound slot; 0, or -1 with what is wrong in why. */
+static int refinish(const mdl_binding *b, char *why, size_t size)
+{
+    switch (b->owner_kind) {
+    case OWNER_NONE:
+        return 0;
+    case OWNER_LOGNORMAL:
+        finish_lognormal(b->owner);
+        return 0;
+    case OWNER_GAMMA: {
+        mdl_law *law = b->owner;
+        law->p[1] = law->p[2] / law->p[0];
+        return 0;
+    }
+    case OWNER_UNIFORM: {
+        const mdl_law *law = b->owner;
+        if (law->p[1] > law->p[0])
+            return 0;
+        snprintf(why, size, "uniform: min %g days is not below max %g days", law->p[0], law->p[1]);
+        return -1;
+    }
+    case OWNER_PIECEWISE: {
+        mdl_table *t = b->owner;
+        if (t->x[0] != 0.0) {
+            snprintf(why, size, "piecewise hazard: the first piece must start at 0");
+            return -1;
+        }
+        for (size_t i = 1; i < t->n; i++) {
+            if (!(t->x[i] > t->x[i - 1])) {
+                snprintf(why, size, "piecewise hazard: piece starts must increase");
+                return -1;
+            }
+            t->cum[i] = t->cum[i - 1] + t->y[i - 1] * (t->x[i] - t->x[i - 1]);
+        }
+        return 0;
+    }
+    case OWNER_DEST: {
+        mdl_dest *d = b->owner;
+        double sum = 0;
+        for (size_t i = 0; i < d->n; i++)
+            d->cum[i] = (sum += d->share[i]);
+        if (!(sum > 0)) {
+            snprintf(why, size, "the destination shares sum to 0");
+            return -1;
+        }
+        /* shares that no longer sum to 1 are rescaled so that they do */
+        if (fabs(sum - 1.0) > 1e-6)
+            for (size_t i = 0; i < d->n; i++)
+                d->cum[i] /= sum;
+        d->cum[d->n - 1] = 1.0;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+int mdl_bind(mdl_model *inst, const double *values, pc_err *err)
+{
+    assert(inst->base); /* the base model is read-only */
+    for (size_t i = 0; i < inst->n_params; i++)
+        inst->params[i].value = values[i];
+    for (size_t i = 0; i < inst->n_bindings; i++) {
+        const mdl_binding *b = &inst->bindings[i];
+        if (!b->slot && !b->slot_long)
+            continue;
+        const mdl_param *p = &inst->params[b->param];
+        double v = slot_value(b, p->value);
+        if (!in_domain(b->domain, v))
+            return pc_fail_at(err, b->file, b->line, b->key,
+                              "parameter %s = %.10g: this key accepts %s", p->name, p->value,
+                              domain_text(b->domain));
+        if (b->slot)
+            *b->slot = v;
+        else
+            *b->slot_long = (long)v;
+    }
+    for (size_t i = 0; i < inst->n_bindings; i++) {
+        const mdl_binding *b = &inst->bindings[i];
+        char why[200];
+        if ((b->slot || b->slot_long) && refinish(b, why, sizeof why))
+            return pc_fail_at(err, b->file, b->line, b->key, "parameter %s = %.10g: %s",
+                              inst->params[b->param].name, inst->params[b->param].value, why);
     }
     return PC_OK;
 }
@@ -1488,10 +1956,12 @@ static int parse_model_section(mdl_model *m, const cfg_doc *doc, pc_err *err)
         return pc_fail_at(err, start->file, start->line, "start", "expected a month YYYY-MM");
     p = horizon->value;
     double h;
-    if (!read_number(&p, &h))
-        return pc_fail_at(err, horizon->file, horizon->line, "horizon",
-                          "expected a number of months (1 to %d) or a duration such as 10y",
-                          MDL_MAX_MONTHS);
+    pctx c = {.m = m, .err = err, .e = horizon, .pop = -1};
+    if (!read_number(&c, &p, &h))
+        return FAIL(&c, "expected a number of months (1 to %d) or a duration such as 10y",
+                    MDL_MAX_MONTHS);
+    if ((rc = fixed_only(&c, "the horizon")))
+        return rc;
     p = skip_ws(p);
     if (*p == 'y' || *p == 'm') {
         h *= *p == 'y' ? 12 : 1;
@@ -1609,7 +2079,7 @@ static int parse_population(mdl_model *m, const cfg_section *sec, mdl_population
     const cfg_entry *entry = need(err, sec, "entry", &rc);
     if (rc)
         return rc;
-    pctx c = {m, err, entry, (int)(pop - m->populations)};
+    pctx c = {.m = m, .err = err, .e = entry, .pop = (int)(pop - m->populations)};
     pop->label = label_of(m, sec, pop->name);
     pop->hash = mdl_hash(pop->name);
     pop->entry = mdl_state_index(m, entry->value);
@@ -1620,7 +2090,7 @@ static int parse_population(mdl_model *m, const cfg_section *sec, mdl_population
     const cfg_entry *e;
     if ((e = cfg_get(sec, "inflow.rate"))) {
         c.e = e;
-        if ((rc = parse_schedule(&c, e->value, VAL_RATE, "rate", NAN, &pop->inflow)))
+        if ((rc = parse_schedule(&c, e->value, VAL_RATE, DOM_NONNEG, "rate", NAN, &pop->inflow)))
             return rc;
     }
     if ((e = cfg_get(sec, "inflow.profile"))) {
@@ -1637,11 +2107,11 @@ static int parse_population(mdl_model *m, const cfg_section *sec, mdl_population
             const cfg_row *r = &csv->rows[i];
             const char *q = r->fields[0];
             double mo, f;
-            if (!read_number(&q, &mo) || !at_end(q) || mo != floor(mo) || mo < 1 || mo > 12 ||
+            if (!read_plain(&q, &mo) || !at_end(q) || mo != floor(mo) || mo < 1 || mo > 12 ||
                 seen[(int)mo - 1])
                 rc = FAIL(&c, "table %s:%d: month: expected each month 1..12 once", path, r->line);
             q = r->fields[1];
-            if (!rc && (!read_number(&q, &f) || !at_end(q) || f < 0))
+            if (!rc && (!read_plain(&q, &f) || !at_end(q) || f < 0))
                 rc = FAIL(&c, "table %s:%d: factor: expected a number >= 0", path, r->line);
             if (!rc) {
                 seen[(int)mo - 1] = 1;
@@ -1657,17 +2127,21 @@ static int parse_population(mdl_model *m, const cfg_section *sec, mdl_population
     if ((e = cfg_get(sec, "inflow.overdispersion"))) {
         c.e = e;
         const char *p = e->value;
-        if (!read_number(&p, &pop->overdispersion) || !at_end(p) || pop->overdispersion < 0 ||
+        if (!read_number(&c, &p, &pop->overdispersion) || !at_end(p) || pop->overdispersion < 0 ||
             pop->overdispersion > 10)
             return FAIL(&c, "expected a coefficient of variation between 0 and 10");
+        if ((rc = bind(&c, &pop->overdispersion, DOM_OVERDISPERSION, OWNER_NONE, NULL)))
+            return rc;
     }
     if ((e = cfg_get(sec, "initial.count"))) {
         c.e = e;
         const char *p = e->value;
         double n;
-        if (!read_number(&p, &n) || !at_end(p) || n < 0 || n != floor(n) || n > 1e8)
+        if (!read_number(&c, &p, &n) || !at_end(p) || n < 0 || n != floor(n) || n > 1e8)
             return FAIL(&c, "expected a whole number of persons (0 to 100000000)");
         pop->initial_count = (long)n;
+        if ((rc = bind_slot(&c, NULL, &pop->initial_count, DOM_COUNT, OWNER_NONE, NULL)))
+            return rc;
     }
     if ((e = cfg_get(sec, "initial.state"))) {
         c.e = e;
@@ -1694,9 +2168,11 @@ static int parse_population(mdl_model *m, const cfg_section *sec, mdl_population
     if ((e = cfg_get(sec, "warmup"))) {
         c.e = e;
         const char *p = e->value;
-        if (!read_duration(&p, &pop->warmup) || !at_end(p) || pop->warmup < 0 ||
+        if (!read_duration(&c, &p, &pop->warmup) || !at_end(p) || pop->warmup < 0 ||
             pop->warmup > 100 * MDL_DAYS_PER_YEAR)
             return FAIL(&c, "expected a duration up to 100y (e.g. 10y)");
+        if ((rc = bind(&c, &pop->warmup, DOM_WARMUP, OWNER_NONE, NULL)))
+            return rc;
         if (pop->initial_count > 0)
             return FAIL(&c, "give either warmup or initial.count, not both");
     }
@@ -1710,17 +2186,19 @@ static int parse_resource(mdl_model *m, const cfg_section *sec, mdl_resource *r,
     const cfg_entry *cap = need(err, sec, "capacity", &rc);
     if (rc)
         return rc;
-    pctx c = {m, err, cap, -1};
+    pctx c = {.m = m, .err = err, .e = cap, .pop = -1};
     r->label = label_of(m, sec, r->name);
-    if ((rc = parse_schedule(&c, cap->value, VAL_COUNT, "capacity", 0.0, &r->capacity)))
+    if ((rc = parse_schedule(&c, cap->value, VAL_COUNT, DOM_COUNT, "capacity", 0.0, &r->capacity)))
         return rc;
     r->etp_weight = 1.0;
     const cfg_entry *w = cfg_get(sec, "etp.weight");
     if (w) {
         c.e = w;
         const char *p = w->value;
-        if (!read_number(&p, &r->etp_weight) || !at_end(p) || !(r->etp_weight > 0))
+        if (!read_number(&c, &p, &r->etp_weight) || !at_end(p) || !(r->etp_weight > 0))
             return FAIL(&c, "expected a number of ETP per place > 0");
+        if ((rc = bind(&c, &r->etp_weight, DOM_POSITIVE, OWNER_NONE, NULL)))
+            return rc;
     }
     return PC_OK;
 }
@@ -1733,12 +2211,13 @@ static int parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_e
     const cfg_entry *caseload = need(err, sec, "caseload", &rc);
     if (rc)
         return rc;
-    pctx c = {m, err, states, -1};
+    pctx c = {.m = m, .err = err, .e = states, .pop = -1};
     st->label = label_of(m, sec, st->name);
     if ((rc = parse_state_list(&c, states->value, &st->n_states, &st->states)))
         return rc;
     c.e = caseload;
-    if ((rc = parse_schedule(&c, caseload->value, VAL_NUMBER, "caseload", NAN, &st->caseload)))
+    if ((rc = parse_schedule(&c, caseload->value, VAL_NUMBER, DOM_POSITIVE, "caseload", NAN,
+                             &st->caseload)))
         return rc;
     if (mdl_schedule_at(&st->caseload, -1e300) <= 0)
         return FAIL(&c, "caseload must be > 0");
@@ -1758,7 +2237,7 @@ static int parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err
     const cfg_entry *amount = need(err, sec, "amount", &rc);
     if (rc)
         return rc;
-    pctx c = {m, err, funder, -1};
+    pctx c = {.m = m, .err = err, .e = funder, .pop = -1};
     co->label = label_of(m, sec, co->name);
     if (!valid_name(funder->value))
         return FAIL(&c, "expected a funder name (letters, digits, '_', '-'), e.g. departement");
@@ -1816,7 +2295,8 @@ static int parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err
         return FAIL(&c, "unknown staff '%s'", e->value);
     }
     c.e = amount;
-    if ((rc = parse_schedule(&c, amount->value, VAL_NUMBER, "amount", NAN, &co->amount)))
+    if ((rc =
+             parse_schedule(&c, amount->value, VAL_NUMBER, DOM_NONNEG, "amount", NAN, &co->amount)))
         return rc;
     const cfg_entry *ix = cfg_get(sec, "indexation");
     if (ix && strcmp(ix->value, "none")) {
@@ -1827,15 +2307,19 @@ static int parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err
         if (tr > 0) {
             if (!at_end(p))
                 return FAIL(&c, "unexpected text after table(...)");
-            if ((rc = parse_schedule(&c, ix->value, VAL_NUMBER, "factor", 1.0, &co->index_table)))
+            if ((rc = parse_schedule(&c, ix->value, VAL_NUMBER, DOM_NONNEG, "factor", 1.0,
+                                     &co->index_table)))
                 return rc;
         } else {
             p = ix->value;
-            if (!read_number(&p, &co->indexation) || *(p = skip_ws(p)) != '%' ||
+            if (!read_number(&c, &p, &co->indexation) || *(p = skip_ws(p)) != '%' ||
                 strcmp(skip_ws(p + 1), "/y") != 0 || co->indexation <= -100 || co->indexation > 100)
                 return FAIL(&c, "expected a yearly rate such as 1.5%%/y, none, or table(FILE) "
                                 "with columns date,factor");
             co->indexation /= 100.0;
+            c.div = 100.0;
+            if ((rc = bind(&c, &co->indexation, DOM_YEARLY_RATE, OWNER_NONE, NULL)))
+                return rc;
         }
     }
     return PC_OK;
@@ -1876,7 +2360,7 @@ static int parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec,
     if (rc)
         return rc;
     (void)doc;
-    pctx c = {m, err, NULL, -1};
+    pctx c = {.m = m, .err = err, .e = NULL, .pop = -1};
     st->label = label_of(m, sec, st->name);
     const cfg_entry *e = cfg_get(sec, "population");
     if (e) {
@@ -1983,7 +2467,7 @@ static int apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_set
 {
     for (size_t i = 0; i < n_sets; i++) {
         const cfg_entry *e = sets[i].e;
-        pctx c = {m, err, e, -1};
+        pctx c = {.m = m, .err = err, .e = e, .pop = -1};
         char name[256];
         const char *tname;
         if (set_transition_key(e->key, name, sizeof name, &tname)) {
@@ -1993,6 +2477,7 @@ static int apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_set
         }
         mdl_schedule *target = NULL;
         val_kind k = VAL_NUMBER;
+        dom_kind dom = DOM_NONNEG;
         const char *dot = strchr(e->key, '.');
         const char *last = strrchr(e->key, '.');
         size_t nl = dot && last > dot ? (size_t)(last - dot - 1) : 0;
@@ -2019,6 +2504,7 @@ static int apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_set
                 return FAIL(&c, "unknown resource '%s'", name);
             target = &m->resources[r].capacity;
             k = VAL_COUNT;
+            dom = DOM_COUNT;
         } else if (!strncmp(e->key, "cost.", 5) && !strcmp(last, ".amount")) {
             size_t ci = 0;
             while (ci < m->n_costs && strcmp(m->costs[ci].name, name))
@@ -2031,6 +2517,7 @@ static int apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_set
             if (s < 0)
                 return FAIL(&c, "unknown staff '%s'", name);
             target = &m->staff[s].caseload;
+            dom = DOM_POSITIVE;
         } else {
             return FAIL(&c, "cannot be changed by date; expected state.S.on.T, "
                             "population.P.inflow.rate, resource.R.capacity, cost.C.amount or "
@@ -2038,7 +2525,7 @@ static int apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_set
         }
         const char *p = e->value;
         double v;
-        if (!read_value(&p, k, &v) || !at_end(p))
+        if (!read_value(&c, &p, k, &v) || !at_end(p))
             return FAIL(&c, "expected %s", val_expected(k));
         int rc = check_value(&c, k, v, "value");
         if (rc)
@@ -2047,6 +2534,8 @@ static int apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_set
             return FAIL(&c, "caseload must be > 0");
         if (schedule_set_from(m, target, sets[i].day, v))
             return OOM(&c);
+        if ((rc = bind(&c, &target->value[target->n - 1], dom, OWNER_NONE, NULL)))
+            return rc;
     }
     return PC_OK;
 }
@@ -2163,7 +2652,7 @@ static int rewrite_table_paths(cfg_doc *doc, pc_err *err)
     return PC_OK;
 }
 
-static int resolve_with(cfg_doc *original, const double *values, mdl_model **out, pc_err *err)
+static int resolve_with(cfg_doc *original, mdl_model **out, pc_err *err)
 {
     *out = NULL;
     mdl_model *m = pc_calloc(1, sizeof *m);
@@ -2172,18 +2661,14 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
     m->doc = original;
-    /* The model keeps the document as written (tables made reachable, inline laws named),
-     * and is built from a copy where each $parameter is replaced by its value. */
-    cfg_doc *doc = NULL;
+    /* The model keeps the document as written (tables made reachable, inline laws named);
+     * each $parameter is read where a number goes and bound to the slot it feeds. */
+    cfg_doc *doc = original;
     int rc = rewrite_table_paths(original, err);
     if (!rc)
         rc = extract_inline(original, err);
     if (!rc)
-        rc = collect_params(m, original, values, err);
-    if (!rc && !(doc = cfg_doc_copy(original)))
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-    if (!rc)
-        rc = substitute_params(m, doc, err);
+        rc = collect_params(m, original, err);
     if (!rc)
         rc = parse_model_section(m, doc, err);
     if (!rc)
@@ -2310,9 +2795,10 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
     }
     if (!rc)
         rc = check_streams(m, doc, err);
+    if (!rc)
+        rc = check_supports(m, err);
     if (!rc && record_changes(m, sets, n_sets))
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-    cfg_doc_free(doc);
     if (rc) {
         mdl_free(m);
         return rc;
@@ -2323,16 +2809,20 @@ static int resolve_with(cfg_doc *original, const double *values, mdl_model **out
 
 int mdl_resolve(cfg_doc *doc, mdl_model **out, pc_err *err)
 {
-    return resolve_with(doc, NULL, out, err);
+    return resolve_with(doc, out, err);
 }
 
 int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, pc_err *err)
 {
-    cfg_doc *copy = cfg_doc_copy(base->doc);
-    *out = NULL;
-    if (!copy)
+    *out = mdl_instance_alloc(base);
+    if (!*out)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
-    return resolve_with(copy, values, out, err);
+    int rc = mdl_bind(*out, values, err);
+    if (rc) {
+        mdl_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int mdl_override(const mdl_model *base, size_t n, const char *const *keys,
@@ -2392,7 +2882,7 @@ int mdl_override(const mdl_model *base, size_t n, const char *const *keys,
             return pc_fail(err, PC_EINTERNAL, "out of memory");
         }
     }
-    return resolve_with(copy, NULL, out, err);
+    return resolve_with(copy, out, err);
 }
 
 int mdl_load(const char *path, mdl_model **out, pc_err *err)

@@ -30,7 +30,7 @@ typedef enum {
     MDL_AFTER_EXPONENTIAL, /* p[0] = mean */
     MDL_AFTER_LOGNORMAL,   /* p[0] = mu, p[1] = sigma of log(days); p[2], p[3] = mean, sd as written
                             */
-    MDL_AFTER_GAMMA,       /* p[0] = shape, p[1] = scale */
+    MDL_AFTER_GAMMA,       /* p[0] = shape, p[1] = scale; p[2] = mean as written */
     MDL_AFTER_WEIBULL,     /* p[0] = shape, p[1] = scale */
     MDL_AFTER_UNIFORM,     /* p[0] = min, p[1] = max */
     MDL_AFTER_EMPIRICAL, /* table: x = upper bound of each bin (days), y = cumulative probability */
@@ -52,10 +52,12 @@ typedef struct {
     double probability; /* "with P": the transition fires with this probability, else never */
 } mdl_law;
 
-/* A categorical destination: state indices (or MDL_OUT) with cumulative shares. */
+/* A categorical destination: state indices (or MDL_OUT) with the shares as
+ * written and their cumulative sums (renormalised to end at exactly 1). */
 typedef struct {
     size_t n;
     int *state;
+    double *share;
     double *cum;
 } mdl_dest;
 
@@ -177,6 +179,9 @@ typedef struct {
     uint32_t purpose;
 } mdl_param;
 
+/* Where a parameter's value goes: one per $NAME reference (mdl_param.c). */
+typedef struct mdl_binding mdl_binding;
+
 /* A dated change, as written, for display and the manifest. */
 typedef struct {
     char *date; /* YYYY-MM */
@@ -186,7 +191,7 @@ typedef struct {
     int line;
 } mdl_change;
 
-typedef struct {
+typedef struct mdl_model {
     char *name;   /* [model] name */
     char *id;     /* scenario identifier: the file name without .ini, or [run] scenario */
     char *label;  /* [scenario] label, or the model name */
@@ -196,6 +201,9 @@ typedef struct {
     size_t n_populations, n_states, n_resources, n_costs, n_staff, n_funders, n_flows, n_changes;
     size_t n_params, n_uncertain;
     mdl_param *params;
+    size_t n_bindings;
+    mdl_binding *bindings; /* every numeric slot a parameter feeds */
+    size_t cap_bindings;   /* (while resolving) room in bindings */
     mdl_population *populations;
     mdl_state *states;
     mdl_resource *resources;
@@ -203,8 +211,9 @@ typedef struct {
     mdl_staff *staff;
     char **funders;
     mdl_change *changes;
-    struct cfg_doc *doc;     /* the merged document, for the manifest */
-    struct mdl_arena *arena; /* owns every allocation above */
+    struct cfg_doc *doc;     /* the merged document, for the manifest (borrowed by instances) */
+    struct mdl_arena *arena; /* owns every allocation above (but an instance's strings) */
+    const struct mdl_model *base; /* for an instance: the model it was made from, else NULL */
 } mdl_model;
 
 /* Loads a model or scenario file (or a run manifest) and resolves it.
@@ -212,11 +221,34 @@ typedef struct {
 int mdl_load(const char *path, mdl_model **out, pc_err *err);
 
 /* Resolves an already merged document (takes ownership of doc, even on failure).
- * Parameters take their mean. */
+ * Parameters take their mean.  Where an uncertain parameter feeds a key, the
+ * law's support must lie in the key's domain (a share in [0, 1], a duration
+ * >= 0, a whole number for a count): otherwise PC_EINPUT naming the key and
+ * the parameter. */
 int mdl_resolve(struct cfg_doc *doc, mdl_model **out, pc_err *err);
 
-/* The same model with parameter i set to values[i] (n_params of them): one
- * replication's draw.  base is not changed. */
+/* ---- instances: resolve once, bind per replication --------------------------------
+ *
+ * The resolver records, for every $NAME reference, the numeric slot it feeds
+ * and how it is converted (units; lognormal mean and sd to mu and sigma, gamma
+ * mean to scale; destination shares renormalised; piecewise cumulative
+ * hazards).  An instance is a copy of the model's numbers, made once per
+ * thread, into which a replication binds its parameter values: no text, no
+ * file, no allocation per replication.  Strings and the document are borrowed
+ * from the base, which must outlive its instances. */
+
+/* A copy of m's numbers that mdl_bind can change, or NULL on out of memory.
+ * Free it with mdl_free. */
+mdl_model *mdl_instance_alloc(const mdl_model *m);
+
+/* Sets every parameter of the instance to values[i] (n_params of them) and
+ * recomputes what depends on them.  PC_OK, or PC_EINPUT naming the parameter,
+ * the value and the key it feeds when a value is outside the key's domain (the
+ * instance is then unusable until the next successful bind). */
+int mdl_bind(mdl_model *instance, const double *values, pc_err *err);
+
+/* One-off: a new instance of base bound to values.  For tests and studies that
+ * evaluate a handful of points; Monte Carlo loops keep one instance per thread. */
 int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, pc_err *err);
 
 /* The model with keys of its document replaced, then resolved again.  A key is

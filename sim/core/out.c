@@ -277,32 +277,24 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
 
 /* ---- manifest ------------------------------------------------------------------- */
 
-static int copy_file(const char *from, const char *to)
+/* Writes the table as the model read it (not as the file may be now). */
+static int copy_table(const cfg_doc *doc, const char *from, const char *to)
 {
-    FILE *in = fopen(from, "rb");
-    if (!in)
+    const cfg_file *table = cfg_doc_file(doc, from);
+    if (!table)
         return -1;
     FILE *out = fopen(to, "wb");
-    if (!out) {
-        fclose(in);
+    if (!out)
         return -1;
-    }
-    char buf[8192];
-    size_t n;
-    int bad = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            bad = 1;
-    bad |= ferror(in);
-    fclose(in);
+    int bad = fwrite(table->text, 1, table->len, out) != table->len;
     if (fclose(out) != 0)
         bad = 1;
     return bad ? -1 : 0;
 }
 
 /* Copies every table a value names into dir/tables/ and writes the value with the copy's path. */
-static int put_value(FILE *f, const char *dir, const char *value, char (*copied)[2][1024],
-                     size_t *n_copied, size_t max_copied, pc_err *err)
+static int put_value(FILE *f, const cfg_doc *doc, const char *dir, const char *value,
+                     char (*copied)[2][1024], size_t *n_copied, size_t max_copied, pc_err *err)
 {
     const char *p = value;
     const char *t;
@@ -334,7 +326,7 @@ static int put_value(FILE *f, const char *dir, const char *value, char (*copied)
             char *slot = copied[*n_copied][1];
             char full[4096];
             if (fmt(slot, 1024, "tables/%zu-%s", *n_copied + 1, base) ||
-                fmt(full, sizeof full, "%s/%s", dir, slot) || copy_file(src, full) != 0)
+                fmt(full, sizeof full, "%s/%s", dir, slot) || copy_table(doc, src, full) != 0)
                 return pc_fail(err, PC_EINPUT, "%s: cannot copy table into the run folder", src);
             memcpy(copied[*n_copied][0], src, pl + 1);
             dst = slot;
@@ -381,7 +373,7 @@ static int write_manifest(const char *dir, const mc_result *r, const out_info *i
                 rc = pc_fail(err, PC_EINTERNAL, "out of memory");
                 break;
             }
-            rc = put_value(mem, dir, s->entries[k].value, copied, &n_copied, max_copied, err);
+            rc = put_value(mem, doc, dir, s->entries[k].value, copied, &n_copied, max_copied, err);
             if (fclose(mem) != 0 && !rc)
                 rc = pc_fail(err, PC_EINTERNAL, "out of memory");
             if (!rc)
