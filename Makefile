@@ -120,7 +120,7 @@ check-mpi: $(BIN)/parcours
 
 # Coverage-guided fuzzing of the parsers with clang's libFuzzer (FUZZ_SECONDS, default 60).
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := sim/core/cfg.c sim/core/mdl.c sim/core/err.c
+FUZZ_SRC := sim/core/cfg.c $(wildcard sim/core/mdl*.c) sim/core/err.c
 fuzz: deps
 	@mkdir -p build/fuzz/corpus
 	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(GSL_CFLAGS) -Isim \

@@ -351,8 +351,56 @@ static void test_tables_read_once(tc_ctx *t)
     mdl_free(m);
 }
 
+/* A study's point set through mdl_expose and mc_options.set runs as the model
+ * resolved again with the values written in (mdl_override). */
+static void test_expose(tc_ctx *t)
+{
+    mdl_model *m = NULL, *exposed = NULL, *literal = NULL;
+    pc_err err;
+    int rc = load_small(t, "hazard 0.1/m -> b:0.6, c:0.4",
+                        "[resource r]\ncapacity = 2020-01:5, 2020-06:8\n"
+                        "[parameter spare]\nvalue = uncertain uniform(min=1, max=2)\n"
+                        "[cost c]\nfunder = dep\nper = person-month\nstates = a\n"
+                        "amount = $spare\n",
+                        &m, &err);
+    CHECK(t, rc == PC_OK, "a model to expose loads (%s)", rc ? err.msg : "ok");
+    if (rc)
+        return;
+    const char *keys[] = {"population.p.inflow.rate", "set.2020-03.resource.r.capacity", "spare"};
+    const char *units[] = {"/y", "", ""};
+    const double first[] = {100, 3, 1.5}, point[] = {150, 11, 1.25};
+    size_t index[3];
+    rc = mdl_expose(m, 3, keys, units, first, &exposed, index, &err);
+    CHECK(t, rc == PC_OK && exposed->n_uncertain == 0,
+          "keys and a parameter are exposed as fixed parameters (%s)", rc ? err.msg : "ok");
+    const char *texts[] = {"150/y", "11", "1.25"};
+    if (!rc)
+        rc = mdl_override(m, 3, keys, texts, &literal, &err);
+    if (!rc) {
+        mc_options opt = {.reps = 3, .seed = 4, .threads = 2};
+        opt.n_set = 3;
+        opt.set_index = index;
+        opt.set_value = point;
+        mc_result *a = NULL, *b = NULL;
+        rc = mc_run(exposed, &opt, &a, &err);
+        opt.n_set = 0;
+        if (!rc)
+            rc = mc_run(literal, &opt, &b, &err);
+        size_t cells = rc ? 0 : a->reps * a->n_vars * a->n_months;
+        CHECK(t, !rc && a->n_vars == b->n_vars && !memcmp(a->values, b->values, cells * 8),
+              "values set per run give the model resolved with them, bitwise (%s)",
+              rc ? err.msg : "ok");
+        mc_result_free(a);
+        mc_result_free(b);
+    }
+    mdl_free(literal);
+    mdl_free(exposed);
+    mdl_free(m);
+}
+
 void suite_bind(tc_ctx *t)
 {
+    test_expose(t);
     test_bind_equals_literal(t);
     test_supports(t);
     test_renormalised_shares(t);

@@ -54,6 +54,66 @@ void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *value
     }
 }
 
+/* ---- one replication ------------------------------------------------------------ */
+
+struct mc_worker {
+    const mdl_model *m;
+    mdl_model *instance; /* NULL when the model has no parameter to bind */
+    eng_workspace *engine;
+    rec_raw *raw;
+    const rec_catalog *catalog;
+};
+
+void mc_worker_free(mc_worker *w)
+{
+    if (!w)
+        return;
+    eng_free(w->engine);
+    mdl_free(w->instance);
+    rec_raw_free(w->raw);
+    free(w);
+}
+
+mc_worker *mc_worker_alloc(const mdl_model *m, const rec_catalog *catalog, int bind)
+{
+    mc_worker *w = pc_calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->m = m;
+    w->catalog = catalog;
+    if (bind && m->n_params && !(w->instance = mdl_instance_alloc(m)))
+        goto fail;
+    if (!(w->engine = eng_alloc(w->instance ? w->instance : m)) || !(w->raw = rec_raw_alloc(m)))
+        goto fail;
+    return w;
+fail:
+    mc_worker_free(w);
+    return NULL;
+}
+
+rec_raw *mc_worker_raw(mc_worker *w)
+{
+    return w->raw;
+}
+
+int mc_worker_run(mc_worker *w, uint32_t seed, size_t number, const double *params, double *series,
+                  pc_err *err)
+{
+    int rc = PC_OK;
+    if (w->instance && params && (rc = mdl_bind(w->instance, params, err))) {
+        char why[PC_ERR_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return pc_fail(err, rc, "replication %zu: %s", number, why);
+    }
+    if ((rc = eng_run(w->engine, seed, (uint32_t)number, w->raw, err)))
+        return rc;
+    if (series)
+        rec_derive(w->instance ? w->instance : w->m, w->catalog, w->raw, series);
+    return PC_OK;
+}
+
+/* ---- replications ---------------------------------------------------------------- */
+
 static double now_seconds(void)
 {
     struct timeval tv;
@@ -130,21 +190,25 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     double events = 0;
     int show = opt->progress && isatty(STDERR_FILENO) && rank == 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    int bind = m->n_uncertain > 0 || opt->n_set > 0;
+    for (size_t i = 0; i < opt->n_set; i++)
+        if (opt->set_index[i] >= m->n_params) {
+            mc_result_free(r);
+            return pc_fail(err, PC_EINTERNAL, "mc_run: no parameter %zu", opt->set_index[i]);
+        }
     double t0 = now_seconds();
 #pragma omp parallel num_threads(threads) reduction(+ : events)
     {
-        /* With parameters to draw, each thread binds its replications' values into an
-         * instance of its own; otherwise every thread reads the model itself. */
-        mdl_model *instance = m->n_uncertain ? mdl_instance_alloc(m) : NULL;
-        const mdl_model *model = instance ? instance : m;
-        eng_workspace *w = (instance || !m->n_uncertain) ? eng_alloc(model) : NULL;
-        rec_raw *raw = rec_raw_alloc(m);
+        /* With parameters to draw or to set, each thread binds its replications' values
+         * into an instance of its own; otherwise every thread reads the model itself. */
+        mc_worker *w = mc_worker_alloc(m, r->catalog, bind);
+        rec_raw *raw = w ? w->raw : NULL;
         if (raw && opt->wait_histogram) {
             raw->wait_from = opt->wait_from;
             raw->wait_to = opt->wait_to;
         }
         pc_err local;
-        int rc = (w && raw) ? PC_OK : PC_EINTERNAL;
+        int rc = w ? PC_OK : PC_EINTERNAL;
         if (rc)
             snprintf(local.msg, sizeof local.msg, "out of memory");
 #pragma omp for schedule(dynamic, 1)
@@ -157,15 +221,10 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             double *drawn = r->param_values + rep * m->n_params;
             size_t number = opt->first + rep; /* the replication's identity: its streams */
             mc_draw_params(m, opt->seed, number, drawn);
-            if (instance && (rc = mdl_bind(instance, drawn, &local))) {
-                char why[PC_ERR_MAX];
-                snprintf(why, sizeof why, "%s", local.msg);
-                pc_fail(&local, rc, "replication %zu: %s", number, why);
-            }
-            if (!rc)
-                rc = eng_run(w, opt->seed, (uint32_t)number, raw, &local);
-            if (!rc)
-                rec_derive(model, r->catalog, raw, r->values + rep * r->n_vars * r->n_months);
+            for (size_t i = 0; i < opt->n_set; i++)
+                drawn[opt->set_index[i]] = opt->set_value[i];
+            rc = mc_worker_run(w, opt->seed, number, bind ? drawn : NULL,
+                               r->values + rep * r->n_vars * r->n_months, &local);
             if (rc)
                 continue;
             memcpy(r->spell_end + rep * spell_width, raw->spell_end, spell_width * sizeof(double));
@@ -191,9 +250,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
                     *err = local;
             }
         }
-        eng_free(w);
-        mdl_free(instance);
-        rec_raw_free(raw);
+        mc_worker_free(w);
     }
 #ifdef PARCOURS_MPI
     if (ranks > 1) {

@@ -25,6 +25,9 @@ typedef struct {
     int progress;              /* draw a progress bar on stderr */
     int wait_histogram;        /* keep each replication's histogram of waits (rec.h) */
     double wait_from, wait_to; /* ... of the waits ending in [from, to), days */
+    size_t n_set;              /* parameters given one value in every replication ... */
+    const size_t *set_index;   /* ... their indices in the model's params ... */
+    const double *set_value;   /* ... and their values (a study's point; see mdl_expose) */
 } mc_options;
 
 typedef struct {
@@ -43,6 +46,29 @@ typedef struct {
 } mc_result;
 
 int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err);
+
+/* ---- one replication at given parameter values ------------------------------------
+ *
+ * What mc_run does on each thread, for studies that place their own points
+ * (Sobol designs): a worker holds an instance of the model, an engine workspace
+ * and the raw counts, allocated once and reused for every replication. */
+typedef struct mc_worker mc_worker;
+
+/* A worker for m; with bind set (and m having parameters) it binds the values
+ * given to each run.  catalog (borrowed) names the series mc_worker_run derives. */
+mc_worker *mc_worker_alloc(const mdl_model *m, const rec_catalog *catalog, int bind);
+void mc_worker_free(mc_worker *w);
+
+/* Runs replication `number` (its random streams) with the parameter values
+ * params (n_params of them; NULL: the model as resolved) and, if series is not
+ * NULL, derives every variable of the catalog into series[var * months + month].
+ * PC_OK, or a status with err (a value that cannot be bound names the
+ * replication, the parameter and the key). */
+int mc_worker_run(mc_worker *w, uint32_t seed, size_t number, const double *params, double *series,
+                  pc_err *err);
+
+/* The raw counts of the worker's last run. */
+rec_raw *mc_worker_raw(mc_worker *w);
 void mc_result_free(mc_result *r);
 
 /* Appends the replications of more (a later batch of the same model) to into;

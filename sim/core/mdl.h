@@ -259,6 +259,15 @@ int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, p
 int mdl_override(const mdl_model *base, size_t n, const char *const *keys,
                  const char *const *values, mdl_model **out, pc_err *err);
 
+/* The model where each key (named as for mdl_override) is fed by a fixed
+ * parameter written `${KEY}UNIT` (units[i], e.g. "/y", "m" or ""; units may
+ * be NULL) with values[i], and index[i] that parameter's index (a key that
+ * is a parameter's name is that parameter, fixed at values[i]).  Studies then
+ * move those parameters through mc_options.set (or mdl_bind) without resolving
+ * the model again: the document is resolved once, here. */
+int mdl_expose(const mdl_model *base, size_t n, const char *const *keys, const char *const *units,
+               const double *values, mdl_model **out, size_t *index, pc_err *err);
+
 /* Index of a parameter by name, or -1. */
 int mdl_param_index(const mdl_model *m, const char *name);
 
