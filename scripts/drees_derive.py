@@ -14,7 +14,8 @@ import argparse
 import os
 import sys
 
-import drees_lib as lib
+sys.dont_write_bytecode = True  # keep the checkout clean: no __pycache__ beside the scripts
+import drees_lib as lib  # noqa: E402
 
 OARSA_FIELDS = [
     # (derived column, source column)
