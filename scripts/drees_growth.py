@@ -783,6 +783,14 @@ def driver_mapping(res, stats, cycle, residual, sampler, harmonic_size, focus_sd
             res.add(code, "residual_size_fit_net_poisson_driver_sigma" + tag, sigma_for(fit),
                     n=None, method="residual sd %.4f from var = a + b / S at size %.0f, pooled "
                                    "persistence %.3f" % (fit, size, phi_e))
+        # The phi -> 0 end: an independent multiplier each month (inflow.overdispersion).
+        h = 1.0 - math.exp(-1.0 / (12.0 * duration))
+        var_s = h * h / (1 - (1 - h) ** 2)
+        res.add("FR-metro", "white_monthly_multiplier_growth_sd_per_cv" + tag,
+                math.sqrt(2 * var_s * (1 - (1 - h) ** 12)), n=None,
+                method="yearly growth sd per unit coefficient of variation of an independent "
+                       "monthly multiplier of the inflow rate (the format's "
+                       "inflow.overdispersion), one-compartment stock")
         # What the matched drivers imply for the spread of stock changes over 1-10 years.
         for name in ("cycle", "residual"):
             phi = res.get("FR-metro", name + "_driver_phi" + tag)
