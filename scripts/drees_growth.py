@@ -882,6 +882,17 @@ def mapping_check(res, rng):
             method="simulated deterministic stock; closed form %.5f" % sd_th)
     res.add("check", "nonlinear_growth_acf1_T3_phi0.5_sigma0.10", acf_sim, n=years,
             method="simulated deterministic stock; closed form %.4f" % acf_th)
+    kappa, beta = -math.log(phi), 1.0 / duration
+    v = sigma ** 2 / (1 - phi * phi)
+    r_cont = [v * beta / (beta ** 2 - kappa ** 2) *
+              (beta * math.exp(-kappa * u) - kappa * math.exp(-beta * u)) for u in range(3)]
+    sd_c, acf_c = population_stats(r_cont)
+    res.add("check", "continuous_time_growth_sd_T3_phi0.5_sigma0.10", sd_c, n=None,
+            method="Ornstein-Uhlenbeck driver, exponential filter; monthly closed form %.5f"
+                   % sd_th)
+    res.add("check", "continuous_time_growth_acf1_T3_phi0.5_sigma0.10", acf_c, n=None,
+            method="Ornstein-Uhlenbeck driver, exponential filter; monthly closed form %.4f"
+                   % acf_th)
     size = 3000.0
     years = 4000
     sd_sim, acf_sim = simulate(phi, duration, sigma, size, True, years)
@@ -1060,7 +1071,7 @@ def report(res):
         show("FR-metro", "residual_driver_phi_reml" + tag, 1.0, "")
         for code in lib.FOCUS:
             show(code, "residual_net_poisson_driver_sigma" + tag)
-    print("\nChecks of the closed form against simulation")
+    print("\nChecks of the monthly closed form (simulation, continuous-time formula)")
     for r in res.rows:
         if r[0] == "check":
             print("%-52s %.5f  (%s)" % (r[1], r[2], r[7]))
