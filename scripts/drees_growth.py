@@ -246,7 +246,7 @@ def profile_summary(grid, loglik):
     return best, inside[0], inside[-1]
 
 
-# ---- Driver -> stock mapping (one-compartment model, monthly grid) --------------------------------
+# ---- Driver -> stock mapping (one-compartment model, monthly grid) ----------------------------
 
 def stock_log_autocov(phi, duration, sigma=1.0, max_lag_years=10):
     """Autocovariances at 0..max_lag_years years of the log stock s of the linearised monthly model
@@ -308,7 +308,7 @@ def add_cov(a, b, wa=1.0, wb=1.0):
 
 # ---- Sections ---------------------------------------------------------------------------------
 
-def decomposition(metro, counts, names, res, rng, reps):
+def decomposition(metro, counts, res, rng, reps):
     panel = [[growth(counts, d, y) for y in GROWTH_YEARS] for d in metro]
     mu, c, e, grand = two_way(panel)
     n = len(metro)
@@ -390,8 +390,7 @@ def decomposition(metro, counts, names, res, rng, reps):
     res.add("FR-metro", "residual_acf1_corrected", corr, ci=(corr_lo, corr_hi), n=n * len(PAIRS),
             method="AR(1) coefficient of e whose large-N expected within estimate (8 years, "
                    "2016 gap, two-way demeaning) equals the raw estimate; bootstrap bounds mapped")
-    t_eff = T_OBS
-    res.add("FR-metro", "residual_acf1_nickell_approx", (acf_e * (t_eff - 1) + 1) / (t_eff - 2),
+    res.add("FR-metro", "residual_acf1_nickell_approx", (acf_e * (T_OBS - 1) + 1) / (T_OBS - 2),
             n=n * len(PAIRS),
             method="textbook correction rho = (rho_hat (T-1) + 1) / (T-2), T = 8, gap ignored")
     profile = [reml(e, observed_part(ar1_cov(rho))) for rho in grid]
@@ -428,7 +427,7 @@ def decomposition(metro, counts, names, res, rng, reps):
 
     size_effect(metro, counts, e, res, rng, reps)
     within_region(metro, e, res, rng, reps)
-    return panel, mu, c, e, grand, (sd_c, acf_c, sd_e, acf_e, boot_sd, boot_acf)
+    return mu, c, e, grand, (sd_c, acf_c, sd_e, acf_e, boot_sd, boot_acf)
 
 
 def size_effect(metro, counts, e, res, rng, reps):
@@ -988,7 +987,7 @@ def main(argv=None):
     rng = random.Random(args.seed)
     res = Results()
     metro, counts, names = load_panel(args.data)
-    panel, mu, c, e, grand, stats = decomposition(metro, counts, names, res, rng, args.reps)
+    mu, c, e, grand, stats = decomposition(metro, counts, res, rng, args.reps)
     naive_errors(metro, counts, res, rng, args.reps)
     seasonality(args.data, res, rng, max(200, args.reps // 10))
     sampler = SeriesSampler(args.reps, rng)

@@ -111,14 +111,9 @@ def fmt(value, digits):
 
 # ---- Statistics ------------------------------------------------------------------------------
 
-def mean(xs):
-    xs = list(xs)
-    return sum(xs) / len(xs)
-
-
 def sample_sd(xs):
     xs = list(xs)
-    m = mean(xs)
+    m = sum(xs) / len(xs)
     return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
 
 
@@ -178,7 +173,8 @@ def chi2_quantile(p, df):
 
 
 def sd_interval(sd, df, level=0.90):
-    """Interval for a standard deviation estimated with df degrees of freedom (normal, independent)."""
+    """Interval for a standard deviation estimated with df degrees of freedom (normal data,
+    independent observations)."""
     tail = (1 - level) / 2
     return (sd * math.sqrt(df / chi2_quantile(1 - tail, df)),
             sd * math.sqrt(df / chi2_quantile(tail, df)))
