@@ -235,7 +235,7 @@ static void test_supports(tc_ctx *t)
                    "with uncertain uniform(min=0.5, max=1.2) hazard 0.1/m -> b", "",
                    "parameter state.a.on.go", "probability");
     expect_refused(t, "a normal rate (it can be negative)",
-                   "hazard uncertain normal(mean=0.1, sd=0.01)/m -> b", "", "a value >= 0",
+                   "hazard uncertain normal(mean=0.1, sd=0.01)/m -> b", "", "a hazard rate from 0",
                    "use lognormal");
     expect_refused(t, "a triangular duration below 0",
                    "after fixed(uncertain triangular(min=-1, mode=2, max=3)m) -> b", "",

@@ -278,7 +278,8 @@ static void test_errors(tc_ctx *t)
                           "expected a hazard rate");
     expect_replaced_error(t, "rate without unit", "hazard 0.05/m", "hazard 0.05", 16,
                           "expected a hazard rate");
-    expect_replaced_error(t, "negative rate", "hazard 0.05/m", "hazard -0.05/m", 16, ">= 0");
+    expect_replaced_error(t, "negative rate", "hazard 0.05/m", "hazard -0.05/m", 16,
+                          "from 0 to 1000/d");
     expect_replaced_error(t, "NaN rate", "hazard 0.05/m", "hazard nan/m", 16,
                           "expected a hazard rate");
     expect_replaced_error(t, "shares not summing to 1", "pro:0.6, soc:0.4", "pro:0.55, soc:0.4", 13,

@@ -18,8 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CFG_MAX_FILE  (16L * 1024 * 1024)
-#define CFG_MAX_DEPTH 16
+#define CFG_MAX_FILE     (16L * 1024 * 1024)
+#define INI_SECTION_KEPT 49 /* Debian's inih: INI_MAX_SECTION 50 with the terminating NUL */
+#define CFG_MAX_DEPTH    16
 
 /* Reads a whole regular file (a FIFO or a device would block or never end). */
 static char *read_file(const char *path, size_t *len_out, pc_err *err)
@@ -78,6 +79,11 @@ static char *read_file(const char *path, size_t *len_out, pc_err *err)
     }
     fclose(f);
     buf[len] = '\0';
+    /* A UTF-8 byte-order mark (some editors write one) is not part of the text. */
+    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+        memmove(buf, buf + 3, len - 2);
+        len -= 3;
+    }
     if (memchr(buf, '\0', len)) {
         pc_fail(err, PC_EINPUT, "%s: not a text file (contains a NUL byte)", path);
         free(buf);
@@ -421,7 +427,12 @@ static int handle_entry(ini_ctx *c, const char *section, const char *name, const
                                "key outside any section (expected a [section] header first)");
         return 0;
     }
-    if (!c->current || strcmp(sname, c->current->name) != 0) {
+    /* inih keeps the first INI_SECTION_KEPT characters of a section name: beyond, the
+     * name our reader took from the header line itself is the one to trust. */
+    size_t kept = strlen(sname);
+    int truncated = strlen(section) >= INI_SECTION_KEPT;
+    if (!c->current || (truncated ? strncmp(sname, c->current->name, kept) != 0
+                                  : strcmp(sname, c->current->name) != 0)) {
         c->status = pc_fail_at(c->err, c->name, c->line, name, "malformed section header above");
         return 0;
     }
@@ -516,14 +527,44 @@ static int copy_section(cfg_doc *dst, const cfg_section *src, cfg_section *into)
     return PC_OK;
 }
 
-static int load_depth(const char *path, cfg_doc **out, pc_err *err, int depth)
+/* The files a scenario chain has gone through (real paths), to refuse a cycle. */
+typedef struct {
+    char *paths[CFG_MAX_DEPTH + 1];
+    int n;
+} chain;
+
+/* Checks the file an `extends =` or `model =` entry names before reading it: a
+ * regular file, not already in the chain, not too deep.  Errors name the entry. */
+static int check_base(const char *path, const cfg_entry *e, const char *base_path,
+                      const chain *seen, pc_err *err)
+{
+    struct stat st;
+    if (stat(base_path, &st) != 0)
+        return pc_fail_at(err, path, e->line, e->key, "%s: cannot open: %s", base_path,
+                          strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return pc_fail_at(err, path, e->line, e->key, "%s: not a regular file", base_path);
+    if (seen->n > CFG_MAX_DEPTH)
+        return pc_fail_at(err, path, e->line, e->key,
+                          "scenarios extend each other more than %d deep", CFG_MAX_DEPTH);
+    char *real = realpath(base_path, NULL);
+    for (int i = 0; real && i < seen->n; i++)
+        if (!strcmp(seen->paths[i], real)) {
+            free(real);
+            return pc_fail_at(err, path, e->line, e->key,
+                              "%s is already in this chain of scenarios (a cycle)", base_path);
+        }
+    free(real);
+    return PC_OK;
+}
+
+static int load_depth(const char *path, cfg_doc **out, pc_err *err, chain *seen)
 {
     *out = NULL;
-    if (depth > CFG_MAX_DEPTH)
-        return pc_fail(err, PC_EINPUT,
-                       "%s: scenarios extend each other more than %d deep "
-                       "(a cycle?)",
-                       path, CFG_MAX_DEPTH);
+    char *real = realpath(path, NULL);
+    if (!real)
+        return pc_fail(err, PC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    seen->paths[seen->n++] = real;
     cfg_doc *top;
     int rc = cfg_read(path, &top, err);
     if (rc)
@@ -549,14 +590,11 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, int depth)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
     cfg_doc *base;
-    pc_err inner;
-    rc = load_depth(base_path, &base, &inner, depth + 1);
+    rc = check_base(path, base_e, base_path, seen, err);
+    if (!rc)
+        rc = load_depth(base_path, &base, err, seen);
     free(base_path);
     if (rc) {
-        if (strstr(inner.msg, "cannot open"))
-            pc_fail_at(err, path, base_e->line, base_e->key, "%s", inner.msg);
-        else
-            *err = inner;
         cfg_doc_free(top);
         return rc;
     }
@@ -612,7 +650,11 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, int depth)
 
 int cfg_load(const char *path, cfg_doc **out, pc_err *err)
 {
-    return load_depth(path, out, err, 0);
+    chain seen = {.n = 0};
+    int rc = load_depth(path, out, err, &seen);
+    for (int i = 0; i < seen.n; i++)
+        free(seen.paths[i]);
+    return rc;
 }
 
 void cfg_write_entry(FILE *f, const char *key, const char *value)

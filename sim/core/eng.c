@@ -23,7 +23,9 @@
 
 #include "rng.h"
 
-#define NONE (-1)
+#define NONE          (-1)
+#define ENG_TIME_EPS  1e-9  /* days: far below any duration, far above rounding of day counts */
+#define ENG_MAX_BURST 10000 /* moves of one person at one instant before it is a cycle */
 
 typedef struct {
     double entry_time; /* entry into the population (seniority origin) */
@@ -35,6 +37,7 @@ typedef struct {
     uint32_t gen; /* bumped when the pending event is cancelled or the record reused */
     int32_t q_prev, q_next, target; /* FIFO links and the state waited for, when queued */
     uint32_t serial, visits;
+    uint32_t burst; /* moves in a row without time passing (a zero-time cycle if unbounded) */
     int16_t pop;
     uint8_t queued;
     uint8_t tracked; /* spell began during the recorded period */
@@ -50,6 +53,7 @@ typedef struct {
  * generation when it reaches the top. */
 typedef struct {
     double t;
+    uint64_t order; /* among events at the same instant (see eng.h) */
     int32_t p;
     uint32_t gen;
 } slot;
@@ -74,8 +78,12 @@ struct eng_workspace {
     int *warm_months;
     cap_change *changes;
     size_t n_changes, next_change;
-    double *scratch; /* the row counters write to during the warm-up */
+    double *scratch;   /* the row counters write to during the warm-up */
+    uint32_t *pop_key; /* per population: the order of its persons' simultaneous events */
+    int *pop_order;    /* populations by pop_key: the order they are placed at the start */
     /* run context */
+    int status; /* set when an event cannot be processed; eng_run stops and returns it */
+    pc_err *err;
     uint32_t seed, rep;
     rec_raw *raw;
     int month;
@@ -113,6 +121,8 @@ void eng_free(eng_workspace *w)
     free(w->warm_months);
     free(w->changes);
     free(w->scratch);
+    free(w->pop_key);
+    free(w->pop_order);
     free(w);
 }
 
@@ -122,6 +132,14 @@ static int cap_cmp(const void *a, const void *b)
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
     return x->resource - y->resource;
+}
+
+static int pop_before(const mdl_model *m, int a, int b)
+{
+    const mdl_population *x = &m->populations[a], *y = &m->populations[b];
+    if (x->hash != y->hash)
+        return x->hash < y->hash;
+    return strcmp(x->name, y->name) < 0;
 }
 
 eng_workspace *eng_alloc(const mdl_model *m)
@@ -143,6 +161,8 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->arr_next = pc_calloc(np, sizeof *w->arr_next);
     w->next_serial = pc_calloc(np, sizeof *w->next_serial);
     w->warm_months = pc_calloc(np, sizeof *w->warm_months);
+    w->pop_key = pc_calloc(np, sizeof *w->pop_key);
+    w->pop_order = pc_calloc(np, sizeof *w->pop_order);
     size_t width = ns > m->n_flows ? ns : m->n_flows;
     w->scratch = pc_calloc(width > np ? width : np, sizeof *w->scratch);
     size_t n_changes = 0;
@@ -151,8 +171,20 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->changes = pc_calloc(n_changes, sizeof *w->changes);
     if (!w->rng || !w->count || !w->last || !w->occupied || !w->q_head || !w->q_tail ||
         !w->arrivals || !w->arr_n || !w->arr_cap || !w->arr_next || !w->next_serial ||
-        !w->warm_months || !w->scratch || !w->changes)
+        !w->warm_months || !w->scratch || !w->changes || !w->pop_key || !w->pop_order)
         goto fail;
+    /* Simultaneous events are ordered by population name (its hash, then the name) and
+     * serial, never by the order sections are written. */
+    for (size_t p = 0; p < np; p++)
+        w->pop_order[p] = (int)p;
+    for (size_t i = 1; i < np; i++)
+        for (size_t j = i; j > 0 && pop_before(m, w->pop_order[j], w->pop_order[j - 1]); j--) {
+            int tmp = w->pop_order[j];
+            w->pop_order[j] = w->pop_order[j - 1];
+            w->pop_order[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < np; i++)
+        w->pop_key[w->pop_order[i]] = (uint32_t)i;
     for (size_t r = 0; r < nr; r++)
         for (size_t i = 0; i < m->resources[r].capacity.n; i++)
             w->changes[w->n_changes++] = (cap_change){m->resources[r].capacity.from[i], (int)r};
@@ -180,7 +212,7 @@ fail:
 
 static inline int before(slot a, slot b)
 {
-    return a.t < b.t || (a.t == b.t && a.p < b.p);
+    return a.t < b.t || (a.t == b.t && a.order < b.order);
 }
 
 static void heap_push(eng_workspace *w, int32_t p)
@@ -195,7 +227,11 @@ static void heap_push(eng_workspace *w, int32_t p)
         w->heap = bigger;
         w->heap_cap *= 2;
     }
-    slot e = {w->persons[p].event_time, p, w->persons[p].gen};
+    const person *q = &w->persons[p];
+    /* releases of a place first, then population and serial: see eng.h */
+    uint64_t releases = w->m->states[q->state].resource >= 0;
+    uint64_t order = (releases ? 0 : 1ull << 63) | (uint64_t)w->pop_key[q->pop] << 32 | q->serial;
+    slot e = {q->event_time, order, p, q->gen};
     size_t i = w->heap_n++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
@@ -370,7 +406,8 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
     double best = INFINITY;
     for (size_t k = 0; k < st->n_transitions; k++) {
         const mdl_transition *tr = &st->transitions[k];
-        const mdl_version *v = mdl_version_at(tr, t);
+        /* the warm-up runs the model as in force at the start */
+        const mdl_version *v = mdl_version_at(tr, t > 0 ? t : 0);
         if (!v->present)
             continue;
         double u[4];
@@ -399,7 +436,7 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
 
 /* ---- moving persons ---------------------------------------------------------- */
 
-static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit);
+static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit, int counts);
 
 static void absorb_or_keep(eng_workspace *w, int32_t pi)
 {
@@ -430,10 +467,13 @@ static void queue_unlink(eng_workspace *w, int32_t pi, double t)
     size_t ns = w->m->n_states;
     row(w, w->raw->wait_count, ns)[p->state] += 1;
     row(w, w->raw->wait_total, ns)[p->state] += wait;
-    if (wait > 3 * MDL_DAYS_PER_MONTH)
+    /* t and state_time are large day counts: their difference carries rounding, so a wait
+     * the model sets to exactly 3 months (or a whole number of days) must not land above. */
+    if (wait > 3 * MDL_DAYS_PER_MONTH + ENG_TIME_EPS)
         row(w, w->raw->wait_over, ns)[p->state] += 1;
     if (t >= w->raw->wait_from && t < w->raw->wait_to) {
-        size_t bin = wait < REC_WAIT_BINS - 1 ? (size_t)wait : REC_WAIT_BINS - 1;
+        double day = floor(wait + ENG_TIME_EPS);
+        size_t bin = day < REC_WAIT_BINS - 1 ? (size_t)day : REC_WAIT_BINS - 1;
         w->raw->wait_hist[(size_t)p->state * REC_WAIT_BINS + bin] += 1;
     }
 }
@@ -452,11 +492,13 @@ static void admit(eng_workspace *w, int r, double t)
         count_change(w, p->state, -1, t);
         row(w, w->raw->admitted, w->m->n_states)[target] += 1;
         w->occupied[r]++;
-        enter_state(w, pi, target, t, 1);
+        enter_state(w, pi, target, t, 1, 1);
     }
 }
 
-static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit)
+/* Moves person pi into state s at t (into its queue if s is full).  counts: the move is
+ * an entry (initial persons are placed, not entered: no in.S, no cost per entry). */
+static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit, int counts)
 {
     const mdl_state *st = &w->m->states[s];
     person *p = &w->persons[pi];
@@ -481,15 +523,34 @@ static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds
     p->state = s;
     p->state_time = t;
     count_change(w, s, +1, t);
-    row(w, w->raw->in, w->m->n_states)[s] += 1;
+    if (counts)
+        row(w, w->raw->in, w->m->n_states)[s] += 1;
     schedule(w, pi, t);
     absorb_or_keep(w, pi);
+}
+
+/* A person moving without time passing, again and again: the states of the cycle. */
+static void fail_cycle(eng_workspace *w, const person *p, double t)
+{
+    const mdl_model *m = w->m;
+    const char *to = p->dest == MDL_OUT ? "out" : m->states[p->dest].name;
+    w->status =
+        pc_fail(w->err, PC_EINPUT,
+                "a person of population %s moved %d times at day %.6g without time "
+                "passing (the last move from %s to %s): a cycle of transitions that "
+                "take no time",
+                m->populations[p->pop].name, ENG_MAX_BURST, t, m->states[p->state].name, to);
 }
 
 static void fire(eng_workspace *w, int32_t pi, double t)
 {
     const mdl_model *m = w->m;
     person *p = &w->persons[pi];
+    p->burst = t == p->state_time ? p->burst + 1 : 0;
+    if (p->burst >= ENG_MAX_BURST) {
+        fail_cycle(w, p, t);
+        return;
+    }
     p->event_time = INFINITY;
     int from = p->state, dest = p->dest, pop = p->pop;
     row(w, w->raw->flow, m->n_flows)[p->flow] += 1;
@@ -515,11 +576,11 @@ static void fire(eng_workspace *w, int32_t pi, double t)
     if (dest == MDL_OUT)
         person_release(w, pi);
     else
-        enter_state(w, pi, dest, t, 0);
+        enter_state(w, pi, dest, t, 0, 1);
 }
 
 static int add_person(eng_workspace *w, int pop, int state, double t, double entry_time,
-                      int tracked, pc_err *err)
+                      int tracked, int counts, pc_err *err)
 {
     int32_t pi = person_new(w);
     if (pi == NONE)
@@ -534,7 +595,7 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
     p->tracked = (uint8_t)tracked;
     p->q_prev = p->q_next = p->target = NONE;
     p->event_time = INFINITY;
-    enter_state(w, pi, state, t, 0);
+    enter_state(w, pi, state, t, 0, counts);
     return PC_OK;
 }
 
@@ -555,7 +616,13 @@ static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
         double cv2 = P->overdispersion * P->overdispersion;
         rate *= gsl_ran_gamma(w->rng, 1.0 / cv2, cv2);
     }
-    unsigned n = gsl_ran_poisson(w->rng, rate * MDL_DAYS_PER_MONTH);
+    double mean = rate * MDL_DAYS_PER_MONTH;
+    if (!(mean <= MDL_MAX_PERSONS))
+        return pc_fail(err, PC_EINPUT,
+                       "population %s: %.4g arrivals expected in month %d (over the limit of "
+                       "%.0g a month; inflow.overdispersion %.3g draws large multipliers)",
+                       P->name, mean, k, MDL_MAX_PERSONS, P->overdispersion);
+    unsigned n = gsl_ran_poisson(w->rng, mean);
     if (n > w->arr_cap[pop]) {
         size_t cap = (size_t)n * 2;
         double *a = realloc(w->arrivals[pop], cap * sizeof *a);
@@ -589,7 +656,7 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
             mdl_law bins = {.kind = MDL_AFTER_EMPIRICAL, .table = P->initial_seniority};
             seniority = latent_time(&bins, u_sen, w->rng, 0);
         }
-        int rc = add_person(w, pop, pick(&P->initial_state, u_state), 0.0, -seniority, 0, err);
+        int rc = add_person(w, pop, pick(&P->initial_state, u_state), 0.0, -seniority, 0, 0, err);
         if (rc)
             return rc;
     }
@@ -613,14 +680,15 @@ static void close_month(eng_workspace *w, double t_end)
 static int begin_month(eng_workspace *w, int k, pc_err *err)
 {
     w->month = k;
-    for (size_t p = 0; p < w->m->n_populations; p++) {
+    for (size_t i = 0; i < w->m->n_populations; i++) {
+        int p = w->pop_order[i];
         if (k == 0 && w->warm_months[p] == 0) {
-            int rc = place_initial(w, (int)p, err);
+            int rc = place_initial(w, p, err);
             if (rc)
                 return rc;
         }
         if (k >= -w->warm_months[p]) {
-            int rc = draw_arrivals(w, (int)p, k, err);
+            int rc = draw_arrivals(w, p, k, err);
             if (rc)
                 return rc;
         }
@@ -635,6 +703,8 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     w->seed = seed;
     w->rep = replication;
     w->raw = raw;
+    w->err = err;
+    w->status = PC_OK;
     w->used = 0;
     w->free_head = NONE;
     w->heap_n = 0;
@@ -663,6 +733,10 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     double month_end = (k + 1) * MDL_DAYS_PER_MONTH;
     w->out_of_memory = 0;
     while (!rc) {
+        if (w->status) {
+            rc = w->status;
+            break;
+        }
         if (w->out_of_memory) {
             rc = pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
             break;
@@ -691,7 +765,7 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
         } else if (ta <= te) {
             w->arr_next[pa]++;
             row(w, raw->arrivals, m->n_populations)[pa] += 1;
-            rc = add_person(w, pa, m->populations[pa].entry, ta, ta, ta >= 0, err);
+            rc = add_person(w, pa, m->populations[pa].entry, ta, ta, ta >= 0, 1, err);
         } else {
             slot top = w->heap[0];
             heap_pop(w);

@@ -1,10 +1,37 @@
 /* eng — one replication: a discrete-event simulation of persons through the states.
  *
- * Continuous time in days; an indexed binary heap holds each person's next
- * transition; person records are pooled and reused so memory follows the
- * persons present.  Every random draw comes from a Philox stream keyed by
- * (seed, replication, population, person serial, purpose), so that two
- * scenarios run with one seed share their random numbers person by person.
+ * Continuous time in days from the first day of the start month (negative
+ * during a warm-up).  Each person present has at most one pending event: the
+ * earliest of the latent times drawn for the competing transitions of its
+ * state when it entered it, with its destination drawn at the same moment.
+ * Pending events sit in a binary heap that stores their times inline; a
+ * cancelled event stays in the heap and is recognised as stale by a
+ * generation count when it reaches the top.  Person records are pooled and
+ * reused, so memory follows the persons present.
+ *
+ * Order of events.  Events are processed by time; at one instant:
+ *   1. capacity changes (a resource's capacity schedule steps at that time),
+ *   2. arrivals of new persons,
+ *   3. persons' transitions: those that release a place (the person leaves a
+ *      state holding a resource) before all others, then by population (the
+ *      hash of its name, then the name) and by the person's serial number in
+ *      its population.
+ * The order therefore never depends on the order sections are written in.
+ * A place released at the instant another person asks for one is free for
+ * that person; persons asking at one instant queue in the order above.  At
+ * the start, populations place their initial persons in the same population
+ * order.  Initial persons are placed, not entered: they count in the stocks,
+ * not in the entries (in.S) nor in costs per entry.  A warm-up runs the model
+ * as in force at the start date (transitions and schedules alike).
+ *
+ * Random streams: every draw comes from a Philox stream keyed by (seed,
+ * replication, population, person serial, purpose), so that two scenarios run
+ * with one seed share their random numbers person by person (rng.h).
+ *
+ * Guards: a person moving ENG_MAX_BURST times at one instant (a cycle of
+ * transitions that take no time) stops the run with an input error naming the
+ * states; so does a month whose expected arrivals exceed MDL_MAX_PERSONS.
+ *
  * A workspace is allocated once per thread and reused for every replication;
  * eng_run allocates only when the persons present outgrow the pool. */
 #ifndef PARCOURS_ENG_H
@@ -22,7 +49,8 @@ eng_workspace *eng_alloc(const mdl_model *m);
 void eng_free(eng_workspace *w);
 
 /* Runs replication `replication` of the model with `seed`, filling raw (cleared
- * first).  PC_OK, or PC_EINTERNAL on out of memory. */
+ * first).  PC_OK; PC_EINPUT when a guard stops the run (the message says why);
+ * PC_EINTERNAL on out of memory. */
 int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err);
 
 #endif

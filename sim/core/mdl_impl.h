@@ -56,6 +56,8 @@ typedef enum {
     DOM_OVERDISPERSION /* in [0, 10] */,
     DOM_YEARLY_RATE, /* in (-1, 1] (a yearly indexation rate, as a fraction) */
     DOM_WARMUP,      /* in [0, 100 years] */
+    DOM_HAZARD,      /* in [0, MDL_MAX_HAZARD] per day */
+    DOM_INFLOW,      /* in [0, MDL_MAX_INFLOW] per month */
 } dom_kind;
 
 /* What depends on a slot and is recomputed when it changes. */
@@ -144,7 +146,6 @@ int mdl_load_table(pctx *c, const char *path, const char *col1, const char *col2
 int mdl_load_bins(pctx *c, const char *path, mdl_table *t);
 int mdl_read_value(pctx *c, const char **pp, val_kind k, double *v);
 const char *mdl_val_expected(val_kind k);
-int mdl_check_value(pctx *c, val_kind k, double v, const char *where);
 int mdl_parse_schedule(pctx *c, const char *value, val_kind k, dom_kind dom, const char *col,
                        double before_first, mdl_schedule *s);
 int mdl_schedule_set_from(mdl_model *m, mdl_schedule *s, double from, double v);
@@ -156,6 +157,10 @@ void mdl_finish_lognormal(mdl_law *law);
 int mdl_parse_transition(pctx *c, const char *value, mdl_version *v);
 
 /* ---- mdl_param.c ---- */
+
+/* Whether a slot of domain d accepts the value v (after conversion), and what it accepts. */
+int mdl_in_domain(dom_kind d, double v);
+const char *mdl_domain_text(dom_kind d);
 
 /* Records that the number just read, if it was a $reference, feeds slot (or a whole
  * number slot_long), converted by c->mul / c->div, accepting domain; owner is

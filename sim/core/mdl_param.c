@@ -17,7 +17,7 @@
 
 #include "mdl_impl.h"
 
-static const char *domain_text(dom_kind d)
+const char *mdl_domain_text(dom_kind d)
 {
     switch (d) {
     case DOM_NONNEG:
@@ -34,11 +34,15 @@ static const char *domain_text(dom_kind d)
         return "a yearly rate above -100 % and at most 100 %";
     case DOM_WARMUP:
         return "a duration from 0 to 100 years";
+    case DOM_HAZARD:
+        return "a hazard rate from 0 to 1000/d";
+    case DOM_INFLOW:
+        return "an inflow from 0 to 10000000/m";
     }
     return "?";
 }
 
-static int in_domain(dom_kind d, double v)
+int mdl_in_domain(dom_kind d, double v)
 {
     switch (d) {
     case DOM_NONNEG:
@@ -55,6 +59,10 @@ static int in_domain(dom_kind d, double v)
         return v > -1 && v <= 1;
     case DOM_WARMUP:
         return v >= 0 && v <= 100 * MDL_DAYS_PER_YEAR;
+    case DOM_HAZARD:
+        return v >= 0 && v <= MDL_MAX_HAZARD;
+    case DOM_INFLOW:
+        return v >= 0 && v * MDL_DAYS_PER_MONTH <= MDL_MAX_INFLOW;
     }
     return 0;
 }
@@ -299,6 +307,40 @@ typedef struct {
 
 /* Moves every inline "uncertain LAW(...)" into a [parameter PLACE] section and writes
  * $PLACE in its stead, so that the document names every parameter. */
+/* Keys whose values are text, never numbers: "uncertain" there is a word. */
+static int holds_numbers(const char *key)
+{
+    static const char *const text_keys[] = {
+        "label", "description", "funder", "per",        "states",  "staff", "resource",
+        "queue", "basis",       "entry",  "population", "outside", "unit",  NULL};
+    for (const char *const *k = text_keys; *k; k++)
+        if (!strcmp(key, *k))
+            return 0;
+    return 1;
+}
+
+/* The next "uncertain LAW(" in s, as a word where a number may stand, or NULL. */
+static char *find_law(char *s)
+{
+    for (char *at = strstr(s, "uncertain"); at; at = strstr(at + 1, "uncertain")) {
+        char before = at == s ? ' ' : at[-1];
+        if (!(isspace((unsigned char)before) || strchr("(,:=", before)))
+            continue;
+        const char *q = at + 9;
+        if (!isspace((unsigned char)*q))
+            continue;
+        while (isspace((unsigned char)*q))
+            q++;
+        if (!isalpha((unsigned char)*q))
+            continue;
+        while (isalnum((unsigned char)*q) || *q == '_')
+            q++;
+        if (*q == '(')
+            return at;
+    }
+    return NULL;
+}
+
 int mdl_extract_inline(cfg_doc *doc, pc_err *err)
 {
     size_t n = 0, cap = 0;
@@ -308,13 +350,16 @@ int mdl_extract_inline(cfg_doc *doc, pc_err *err)
         cfg_section *sec = &doc->sections[i];
         const char *arg;
         sec_kind kind = mdl_section_kind(sec->name, &arg);
-        if (kind == SEC_PARAM || kind == SEC_RUN || kind == SEC_SCENARIO)
+        if (kind == SEC_PARAM || kind == SEC_RUN || kind == SEC_SCENARIO || kind == SEC_UNKNOWN)
             continue;
         for (size_t k = 0; k < sec->n && !rc; k++) {
             cfg_entry *e = &sec->entries[k];
+            if (!holds_numbers(e->key))
+                continue;
             int count = 0;
             char *at;
-            while (!rc && (at = strstr(e->value, "uncertain")) != NULL) {
+            size_t from = 0; /* never look again at what was written in place of a law */
+            while (!rc && (at = find_law(e->value + from)) != NULL) {
                 const char *open = strchr(at, '(');
                 int depth = 0;
                 const char *close = NULL;
@@ -367,6 +412,7 @@ int mdl_extract_inline(cfg_doc *doc, pc_err *err)
                 memcpy(v + before, "${", 2);
                 strcpy(v + before + 2, f->name);
                 strcat(v, "}");
+                from = strlen(v);
                 strcat(v, close + 1);
                 free(e->value);
                 e->value = v;
@@ -484,13 +530,17 @@ static void param_support(const mdl_param *p, double *lo, double *hi, int *lo_op
 /* Does every value of [lo, hi] (ends as said) lie in the domain? */
 static int support_in_domain(dom_kind d, double lo, double hi, int lo_open, int hi_open)
 {
+    /* The engine's limits on rates are checked on each draw (mdl_bind), not against the
+     * law's support: a lognormal rate is fine although its tail is unbounded. */
+    if (d == DOM_HAZARD || d == DOM_INFLOW)
+        d = DOM_NONNEG;
     if (d == DOM_COUNT)
-        return lo == hi && in_domain(d, lo); /* a continuous law gives non-whole numbers */
+        return lo == hi && mdl_in_domain(d, lo); /* a continuous law gives non-whole numbers */
     if (isinf(lo) || isinf(hi))
-        return (d == DOM_NONNEG || d == DOM_POSITIVE) && !isinf(lo) && in_domain(d, lo) &&
+        return (d == DOM_NONNEG || d == DOM_POSITIVE) && !isinf(lo) && mdl_in_domain(d, lo) &&
                (d != DOM_POSITIVE || lo > 0 || lo_open);
-    int lo_ok = in_domain(d, lo) || (lo_open && in_domain(d, nextafter(lo, hi)));
-    int hi_ok = in_domain(d, hi) || (hi_open && in_domain(d, nextafter(hi, lo)));
+    int lo_ok = mdl_in_domain(d, lo) || (lo_open && mdl_in_domain(d, nextafter(lo, hi)));
+    int hi_ok = mdl_in_domain(d, hi) || (hi_open && mdl_in_domain(d, nextafter(hi, lo)));
     return lo_ok && hi_ok;
 }
 
@@ -509,7 +559,7 @@ int mdl_check_supports(const mdl_model *m, pc_err *err)
             return pc_fail_at(err, b->file, b->line, b->key,
                               "parameter %s (%s, %s:%d) can take values outside what this key "
                               "accepts: %s%s",
-                              p->name, p->text, p->file, p->line, domain_text(b->domain),
+                              p->name, p->text, p->file, p->line, mdl_domain_text(b->domain),
                               p->law == MDL_PARAM_NORMAL
                                   ? " (a normal law takes any value: use lognormal, beta, "
                                     "triangular or uniform)"
@@ -704,10 +754,10 @@ int mdl_bind(mdl_model *inst, const double *values, pc_err *err)
             continue;
         const mdl_param *p = &inst->params[b->param];
         double v = slot_value(b, p->value);
-        if (!in_domain(b->domain, v))
+        if (!mdl_in_domain(b->domain, v))
             return pc_fail_at(err, b->file, b->line, b->key,
                               "parameter %s = %.10g: this key accepts %s", p->name, p->value,
-                              domain_text(b->domain));
+                              mdl_domain_text(b->domain));
         if (b->slot)
             *b->slot = v;
         else

@@ -121,7 +121,7 @@ int mdl_read_duration(pctx *c, const char **pp, double *days)
 {
     const char *p = *pp;
     double v, u;
-    if (!mdl_read_number(c, &p, &v) || (u = read_unit(&p)) == 0.0)
+    if (!mdl_read_number(c, &p, &v) || (u = read_unit(&p)) == 0.0 || !isfinite(v * u))
         return 0;
     *days = v * u;
     if (c)
@@ -338,8 +338,8 @@ static int finish_piecewise(pctx *c, mdl_table *t)
     for (size_t i = 0; i < t->n; i++) {
         if (i > 0 && t->x[i] <= t->x[i - 1])
             return FAIL(c, "piecewise hazard: piece starts must increase");
-        if (!(t->y[i] >= 0))
-            return FAIL(c, "piecewise hazard: rates must be >= 0");
+        if (!(t->y[i] >= 0) || t->y[i] > MDL_MAX_HAZARD)
+            return FAIL(c, "piecewise hazard: rates must be from 0 to %g/d", MDL_MAX_HAZARD);
         if (i > 0)
             t->cum[i] = t->cum[i - 1] + t->y[i - 1] * (t->x[i] - t->x[i - 1]);
     }
@@ -386,14 +386,6 @@ const char *mdl_val_expected(val_kind k)
     return k == VAL_RATE ? "a rate with a unit (e.g. 7500/y)" : "a number";
 }
 
-int mdl_check_value(pctx *c, val_kind k, double v, const char *where)
-{
-    if (v < 0 || (k == VAL_COUNT && v != floor(v)))
-        return FAIL(c, "%s: expected %s >= 0", where,
-                    k == VAL_COUNT ? "a whole number" : "a value");
-    return PC_OK;
-}
-
 /* "V", "YYYY-MM:V, YYYY-MM:V" or table(FILE) with columns date,col.
  * before_first: value before the first date (NAN: the first value).  A value
  * given by a parameter is bound with the domain dom. */
@@ -429,8 +421,9 @@ int mdl_parse_schedule(pctx *c, const char *value, val_kind k, dom_kind dom, con
             if (!rc && (!mdl_read_value(NULL, &q, k, &s->value[i]) || !mdl_at_end(q)))
                 rc = FAIL(c, "table %s:%d: %s: expected %s", path, r->line, col,
                           mdl_val_expected(k));
-            if (!rc)
-                rc = mdl_check_value(c, k, s->value[i], col);
+            if (!rc && !mdl_in_domain(dom, s->value[i]))
+                rc = FAIL(c, "table %s:%d: %s: expected %s", path, r->line, col,
+                          mdl_domain_text(dom));
         }
         cfg_table_free(csv);
         if (rc)
@@ -454,7 +447,9 @@ int mdl_parse_schedule(pctx *c, const char *value, val_kind k, dom_kind dom, con
         s->n = 0;
         s->before = v;
         int rc = mdl_ref_bind(c, &s->before, dom, OWNER_NONE, NULL);
-        return rc ? rc : mdl_check_value(c, k, v, "value");
+        if (!rc && !mdl_in_domain(dom, v))
+            rc = FAIL(c, "expected %s", mdl_domain_text(dom));
+        return rc;
     }
     s->n = (size_t)n;
     s->from = mdl_arena_alloc(c->m, s->n, sizeof(double));
@@ -471,8 +466,8 @@ int mdl_parse_schedule(pctx *c, const char *value, val_kind k, dom_kind dom, con
             return FAIL(c, "schedule item '%s': expected %s after the date", parts[i],
                         mdl_val_expected(k));
         int rc = mdl_ref_bind(c, &s->value[i], dom, OWNER_NONE, NULL);
-        if (!rc)
-            rc = mdl_check_value(c, k, s->value[i], parts[i]);
+        if (!rc && !mdl_in_domain(dom, s->value[i]))
+            rc = FAIL(c, "schedule item '%s': expected %s", parts[i], mdl_domain_text(dom));
         if (rc)
             return rc;
         s->from[i] = mdl_day_of(c->m, y, mo);
@@ -811,7 +806,7 @@ static int parse_hazard(pctx *c, const char *text, mdl_law *law)
                             parts[i]);
             t->y[i] /= u;
             c->div = u;
-            if ((rc = mdl_ref_bind(c, &t->y[i], DOM_NONNEG, OWNER_PIECEWISE, t)))
+            if ((rc = mdl_ref_bind(c, &t->y[i], DOM_HAZARD, OWNER_PIECEWISE, t)))
                 return rc;
         }
         return finish_piecewise(c, t);
@@ -821,11 +816,12 @@ static int parse_hazard(pctx *c, const char *text, mdl_law *law)
     if (!read_rate(c, &p, &law->p[0]) || !mdl_at_end(p))
         return FAIL(c, "expected a hazard rate with a unit (e.g. 0.012/m), piecewise(...)/UNIT "
                        "or table(CLOCK; FILE)");
-    int rc = mdl_ref_bind(c, &law->p[0], DOM_NONNEG, OWNER_NONE, NULL);
+    int rc = mdl_ref_bind(c, &law->p[0], DOM_HAZARD, OWNER_NONE, NULL);
     if (rc)
         return rc;
-    if (!(law->p[0] >= 0))
-        return FAIL(c, "hazard rate must be >= 0");
+    if (!(law->p[0] >= 0) || law->p[0] > MDL_MAX_HAZARD)
+        return FAIL(c, "hazard rate must be from 0 to %g/d (%g/m)", MDL_MAX_HAZARD,
+                    MDL_MAX_HAZARD * MDL_DAYS_PER_MONTH);
     return PC_OK;
 }
 

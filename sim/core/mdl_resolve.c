@@ -120,6 +120,75 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
     return mdl_apply_set_schedules(m, sets, n_sets, err);
 }
 
+/* Does state s have a transition that always fires at once (after fixed(0d), no 'with')?
+ * Then whoever enters s leaves it at the same instant, to one of its destinations. */
+static const mdl_version *instant_exit(const mdl_state *st, const char **name)
+{
+    for (size_t k = 0; k < st->n_transitions; k++)
+        for (size_t v = 0; v < st->transitions[k].n_versions; v++) {
+            const mdl_version *ver = &st->transitions[k].versions[v];
+            if (ver->present && ver->law.kind == MDL_AFTER_FIXED && ver->law.p[0] == 0 &&
+                ver->law.probability >= 1) {
+                *name = st->transitions[k].name;
+                return ver;
+            }
+        }
+    return NULL;
+}
+
+/* States from which a person moves forever without time passing: a cycle of instant
+ * exits.  Depth-first search; colour 1 = on the current path, 2 = done. */
+static int find_instant_cycle(const mdl_model *m, int s, unsigned char *colour, int *path,
+                              int depth)
+{
+    colour[s] = 1;
+    path[depth] = s;
+    const char *name;
+    const mdl_version *v = instant_exit(&m->states[s], &name);
+    for (size_t i = 0; v && i < v->dest.n; i++) {
+        int d = v->dest.state[i];
+        if (d == MDL_OUT || v->dest.share[i] <= 0)
+            continue;
+        if (colour[d] == 1)
+            return depth + 1;
+        if (colour[d] == 0) {
+            int found = find_instant_cycle(m, d, colour, path, depth + 1);
+            if (found)
+                return found;
+        }
+    }
+    colour[s] = 2;
+    return 0;
+}
+
+static int check_instant_cycles(const mdl_model *m, const cfg_doc *doc, pc_err *err)
+{
+    unsigned char *colour = pc_calloc(m->n_states ? m->n_states : 1, 1);
+    int *path = pc_calloc(m->n_states + 1, sizeof *path);
+    int rc = colour && path ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    (void)doc;
+    for (size_t s = 0; !rc && s < m->n_states; s++) {
+        int n = colour[s] ? 0 : find_instant_cycle(m, (int)s, colour, path, 0);
+        if (!n)
+            continue;
+        char states[600] = "";
+        for (int i = 0; i < n && strlen(states) < 500; i++)
+            snprintf(states + strlen(states), sizeof states - strlen(states), "%s -> ",
+                     m->states[path[i]].name);
+        const char *name;
+        const mdl_version *v = instant_exit(&m->states[path[n - 1]], &name);
+        char key[300];
+        snprintf(key, sizeof key, "on.%s", name);
+        rc = pc_fail_at(err, v->file, v->line, key,
+                        "a person would move forever without time passing: %s... (every "
+                        "state of this cycle has a transition after fixed(0d))",
+                        states);
+    }
+    free(colour);
+    free(path);
+    return rc;
+}
+
 /* What no single section can check: queues, entry and initial states, random streams. */
 static int cross_checks(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
@@ -154,7 +223,8 @@ static int cross_checks(mdl_model *m, const cfg_doc *doc, pc_err *err)
                                       st->name);
         }
     }
-    return mdl_check_streams(m, doc, err);
+    int rc = check_instant_cycles(m, doc, err);
+    return rc ? rc : mdl_check_streams(m, doc, err);
 }
 
 /* Resolves doc (owned by the model from here on, freed with it on failure). */

@@ -274,7 +274,7 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
     if ((e = cfg_get(sec, "inflow.rate"))) {
         c.e = e;
         if ((rc =
-                 mdl_parse_schedule(&c, e->value, VAL_RATE, DOM_NONNEG, "rate", NAN, &pop->inflow)))
+                 mdl_parse_schedule(&c, e->value, VAL_RATE, DOM_INFLOW, "rate", NAN, &pop->inflow)))
             return rc;
     }
     if ((e = cfg_get(sec, "inflow.profile"))) {
@@ -672,6 +672,7 @@ int mdl_apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_sets, 
                 return FAIL(&c, "unknown population '%s'", name);
             target = &m->populations[p].inflow;
             k = VAL_RATE;
+            dom = DOM_INFLOW;
         } else if (!strncmp(e->key, "resource.", 9) && !strcmp(last, ".capacity")) {
             int r = mdl_resource_index(m, name);
             if (r < 0)
@@ -701,11 +702,9 @@ int mdl_apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_sets, 
         double v;
         if (!mdl_read_value(&c, &p, k, &v) || !mdl_at_end(p))
             return FAIL(&c, "expected %s", mdl_val_expected(k));
-        int rc = mdl_check_value(&c, k, v, "value");
-        if (rc)
-            return rc;
-        if (strstr(e->key, ".caseload") && !(v > 0))
-            return FAIL(&c, "caseload must be > 0");
+        if (!mdl_in_domain(dom, v))
+            return FAIL(&c, "expected %s", mdl_domain_text(dom));
+        int rc;
         if (mdl_schedule_set_from(m, target, sets[i].day, v))
             return OOM(&c);
         if ((rc = mdl_ref_bind(&c, &target->value[target->n - 1], dom, OWNER_NONE, NULL)))
