@@ -48,10 +48,19 @@ static const struct {
     const char *name;
     void (*run)(tc_ctx *);
 } suites[] = {
-    {"model", suite_model},   {"engine", suite_engine},   {"stats", suite_stats},
-    {"output", suite_output}, {"models", suite_models},   {"plot", suite_plot},
-    {"fuzz", suite_fuzz},     {"compare", suite_compare}, {"sens", suite_sens},
-    {"fit", suite_fit},       {"bind", suite_bind},       {"guards", suite_guards},
+    {"model", suite_model},
+    {"engine", suite_engine},
+    {"stats", suite_stats},
+    {"output", suite_output},
+    {"models", suite_models},
+    {"plot", suite_plot},
+    {"fuzz", suite_fuzz},
+    {"compare", suite_compare},
+    {"sens", suite_sens},
+    {"fit", suite_fit},
+    {"bind", suite_bind},
+    {"guards", suite_guards},
+    {"indicators", suite_indicators},
 };
 
 int main(int argc, char **argv)

@@ -80,7 +80,16 @@ struct eng_workspace {
     size_t n_changes, next_change;
     double *scratch;   /* the row counters write to during the warm-up */
     uint32_t *pop_key; /* per population: the order of its persons' simultaneous events */
-    int *pop_order;    /* populations by pop_key: the order they are placed at the start */
+    /* Indicators watched per person (delay, status): watch[person * n_watched + i] is the
+     * time of the open `from` event, NAN when none.  The hooks list, per state and per
+     * (population, event kind), the indicators an event starts or ends. */
+    double *watch;
+    size_t n_watched;
+    size_t *state_hook_at, *pop_hook_at; /* CSR offsets: ns + 1, np * EV_KINDS + 1 */
+    int32_t *state_hooks, *pop_hooks;    /* indicator index * 2 + role (0 from, 1 to) */
+    size_t *status_at;                   /* CSR offsets per population: status indicators */
+    int32_t *status_list;
+    int *pop_order; /* populations by pop_key: the order they are placed at the start */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
     pc_err *err;
@@ -123,6 +132,13 @@ void eng_free(eng_workspace *w)
     free(w->scratch);
     free(w->pop_key);
     free(w->pop_order);
+    free(w->watch);
+    free(w->state_hook_at);
+    free(w->pop_hook_at);
+    free(w->state_hooks);
+    free(w->pop_hooks);
+    free(w->status_at);
+    free(w->status_list);
     free(w);
 }
 
@@ -132,6 +148,107 @@ static int cap_cmp(const void *a, const void *b)
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
     return x->resource - y->resource;
+}
+
+/* ---- indicator hooks -------------------------------------------------------------- */
+
+#define EV_KINDS 4 /* population events: entry, arrival, return, exit */
+
+static int pop_event_slot(mdl_event_kind k)
+{
+    switch (k) {
+    case MDL_EV_ENTRY:
+        return 0;
+    case MDL_EV_ARRIVAL:
+        return 1;
+    case MDL_EV_RETURN:
+        return 2;
+    case MDL_EV_EXIT:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+/* Adds the hook code to the lists an event of ev raises (count only when lists is NULL). */
+static void hook_event(const mdl_event *ev, int32_t code, size_t *state_n, size_t *pop_n,
+                       int32_t *state_list, int32_t *pop_list, const size_t *state_at,
+                       const size_t *pop_at)
+{
+    if (ev->kind == MDL_EV_STATE) {
+        for (size_t i = 0; i < ev->n_states; i++) {
+            size_t s = (size_t)ev->states[i];
+            if (state_list)
+                state_list[state_at[s] + state_n[s]] = code;
+            state_n[s]++;
+        }
+        return;
+    }
+    int k = pop_event_slot(ev->kind);
+    if (k < 0)
+        return; /* a status (outside, inside) is looked at, not raised */
+    size_t at = (size_t)ev->population * EV_KINDS + (size_t)k;
+    if (pop_list)
+        pop_list[pop_at[at] + pop_n[at]] = code;
+    pop_n[at]++;
+}
+
+/* Per state and per population event, the indicators it starts (role 0) or ends (1). */
+static int build_hooks(eng_workspace *w)
+{
+    const mdl_model *m = w->m;
+    size_t ns = m->n_states, np = m->n_populations, nk = np * EV_KINDS;
+    w->n_watched = m->n_watched;
+    w->state_hook_at = pc_calloc(ns + 1, sizeof *w->state_hook_at);
+    w->pop_hook_at = pc_calloc(nk + 1, sizeof *w->pop_hook_at);
+    w->status_at = pc_calloc(np + 1, sizeof *w->status_at);
+    size_t *state_n = pc_calloc(ns + 1, sizeof *state_n), *pop_n = pc_calloc(nk + 1, sizeof *pop_n);
+    int rc = -1;
+    if (!w->state_hook_at || !w->pop_hook_at || !w->status_at || !state_n || !pop_n)
+        goto done;
+    for (int pass = 0; pass < 2; pass++) {
+        memset(state_n, 0, (ns + 1) * sizeof *state_n);
+        memset(pop_n, 0, (nk + 1) * sizeof *pop_n);
+        for (size_t i = 0; i < m->n_indicators; i++) {
+            const mdl_indicator *ind = &m->indicators[i];
+            if (ind->kind == MDL_IND_RATIO)
+                continue;
+            hook_event(&ind->from, (int32_t)i * 2, state_n, pop_n, pass ? w->state_hooks : NULL,
+                       pass ? w->pop_hooks : NULL, w->state_hook_at, w->pop_hook_at);
+            if (ind->kind == MDL_IND_DELAY)
+                hook_event(&ind->to, (int32_t)i * 2 + 1, state_n, pop_n,
+                           pass ? w->state_hooks : NULL, pass ? w->pop_hooks : NULL,
+                           w->state_hook_at, w->pop_hook_at);
+        }
+        if (pass)
+            break;
+        for (size_t s = 0; s < ns; s++)
+            w->state_hook_at[s + 1] = w->state_hook_at[s] + state_n[s];
+        for (size_t k = 0; k < nk; k++)
+            w->pop_hook_at[k + 1] = w->pop_hook_at[k] + pop_n[k];
+        w->state_hooks = pc_calloc(w->state_hook_at[ns] + 1, sizeof *w->state_hooks);
+        w->pop_hooks = pc_calloc(w->pop_hook_at[nk] + 1, sizeof *w->pop_hooks);
+        if (!w->state_hooks || !w->pop_hooks)
+            goto done;
+    }
+    size_t n_status = 0;
+    for (size_t i = 0; i < m->n_indicators; i++)
+        n_status += m->indicators[i].kind == MDL_IND_STATUS;
+    w->status_list = pc_calloc(n_status + 1, sizeof *w->status_list);
+    if (!w->status_list)
+        goto done;
+    for (size_t p = 0; p < np; p++) {
+        w->status_at[p + 1] = w->status_at[p];
+        for (size_t i = 0; i < m->n_indicators; i++)
+            if (m->indicators[i].kind == MDL_IND_STATUS &&
+                m->indicators[i].from.population == (int)p)
+                w->status_list[w->status_at[p + 1]++] = (int32_t)i;
+    }
+    rc = 0;
+done:
+    free(state_n);
+    free(pop_n);
+    return rc;
 }
 
 static int pop_before(const mdl_model *m, int a, int b)
@@ -198,6 +315,10 @@ eng_workspace *eng_alloc(const mdl_model *m)
     }
     w->cap = initial + initial / 4 + 1024;
     w->persons = malloc(w->cap * sizeof *w->persons);
+    if (build_hooks(w))
+        goto fail;
+    if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
+        goto fail;
     w->heap_cap = w->cap;
     w->heap = malloc(w->heap_cap * sizeof *w->heap);
     if (!w->persons || !w->heap)
@@ -287,6 +408,12 @@ static int32_t person_new(eng_workspace *w)
         if (!pp)
             return NONE;
         w->persons = pp;
+        if (w->n_watched) {
+            double *wt = realloc(w->watch, cap * w->n_watched * sizeof *wt);
+            if (!wt)
+                return NONE;
+            w->watch = wt;
+        }
         w->cap = cap;
     }
     w->persons[w->used].gen = 0;
@@ -325,6 +452,137 @@ static void spell_record(eng_workspace *w, double *hist, int pop, double length)
     if ((size_t)k > w->raw->n_months)
         k = (long)w->raw->n_months;
     hist[(size_t)pop * width + (size_t)k] += 1;
+}
+
+/* ---- indicators: per-person watches ------------------------------------------------ */
+
+/* The recorded month of day t, or -1 before the start (warm-up). */
+static inline int month_at(const eng_workspace *w, double t)
+{
+    if (t < 0)
+        return -1;
+    long k = (long)floor(t / MDL_DAYS_PER_MONTH);
+    return k < (long)w->raw->n_months ? (int)k : (int)w->raw->n_months - 1;
+}
+
+/* Whether a person in state s (NONE: gone from the model) has the status ev names. */
+static int has_status(const mdl_model *m, const mdl_event *ev, int s)
+{
+    if (ev->kind == MDL_EV_OUTSIDE)
+        return s == NONE || m->states[s].outside;
+    if (ev->kind == MDL_EV_INSIDE)
+        return s != NONE && !m->states[s].outside;
+    for (size_t i = 0; s != NONE && i < ev->n_states; i++)
+        if (ev->states[i] == s)
+            return 1;
+    return 0;
+}
+
+static inline double *watch_of(eng_workspace *w, int32_t pi, const mdl_indicator *ind)
+{
+    return &w->watch[(size_t)pi * w->n_watched + (size_t)ind->watch];
+}
+
+/* Ends person pi's open watch of ind.  Its `from` event joins the cohort of its month
+ * when the whole window lies within the horizon (else the outcome is not observed). */
+static void watch_close(eng_workspace *w, int32_t pi, const mdl_indicator *ind, int hit)
+{
+    double *since = watch_of(w, pi, ind);
+    int k = month_at(w, *since);
+    if (k >= 0 && *since + ind->window <= w->horizon_time + ENG_TIME_EPS) {
+        size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
+        w->raw->ind_cohort[at] += 1;
+        w->raw->ind_hit[at] += hit;
+    }
+    *since = NAN;
+}
+
+static void watch_start(eng_workspace *w, int32_t pi, const mdl_indicator *ind, double t)
+{
+    double *since = watch_of(w, pi, ind);
+    if (!isnan(*since)) {
+        if (ind->kind == MDL_IND_DELAY)
+            watch_close(w, pi, ind, 0); /* a new start before reaching: not reached */
+        else
+            *since = NAN; /* a status watch restarted: the earlier one is not counted */
+    }
+    if (t >= 0)
+        *since = t;
+}
+
+static void watch_reach(eng_workspace *w, int32_t pi, const mdl_indicator *ind, double t)
+{
+    double since = *watch_of(w, pi, ind);
+    if (isnan(since))
+        return;
+    double delay = t - since;
+    int k = month_at(w, t);
+    size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
+    w->raw->ind_days[at] += delay;
+    w->raw->ind_count[at] += 1;
+    watch_close(w, pi, ind, delay <= ind->window + ENG_TIME_EPS);
+}
+
+static void run_hooks(eng_workspace *w, int32_t pi, const int32_t *codes, size_t n, double t)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mdl_indicator *ind = &w->m->indicators[codes[i] >> 1];
+        if (codes[i] & 1)
+            watch_reach(w, pi, ind, t);
+        else
+            watch_start(w, pi, ind, t);
+    }
+}
+
+static inline void raise_state(eng_workspace *w, int32_t pi, int s, double t)
+{
+    size_t a = w->state_hook_at[s], b = w->state_hook_at[s + 1];
+    if (b > a)
+        run_hooks(w, pi, w->state_hooks + a, b - a, t);
+}
+
+/* A population event (see pop_event_slot); an arrival or a return is also an entry. */
+static void raise_pop(eng_workspace *w, int32_t pi, int pop, mdl_event_kind kind, double t)
+{
+    size_t at = (size_t)pop * EV_KINDS + (size_t)pop_event_slot(kind);
+    size_t a = w->pop_hook_at[at], b = w->pop_hook_at[at + 1];
+    if (b > a)
+        run_hooks(w, pi, w->pop_hooks + a, b - a, t);
+    if (kind == MDL_EV_ARRIVAL || kind == MDL_EV_RETURN)
+        raise_pop(w, pi, pop, MDL_EV_ENTRY, t);
+}
+
+/* Person pi is about to change state at t: status watches due before t read the state
+ * the person holds. */
+static void status_due(eng_workspace *w, int32_t pi, double t)
+{
+    const person *p = &w->persons[pi];
+    for (size_t i = w->status_at[p->pop]; i < w->status_at[p->pop + 1]; i++) {
+        const mdl_indicator *ind = &w->m->indicators[w->status_list[i]];
+        double since = *watch_of(w, pi, ind);
+        if (!isnan(since) && since + ind->window < t)
+            watch_close(w, pi, ind, has_status(w->m, &ind->to, p->state));
+    }
+}
+
+/* Person pi stays in state s for good (NONE: leaves the model): every open watch ends. */
+static void watch_final(eng_workspace *w, int32_t pi, int s)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    for (size_t i = 0; w->n_watched && i < m->n_indicators; i++) {
+        const mdl_indicator *ind = &m->indicators[i];
+        if (ind->kind == MDL_IND_RATIO || ind->from.population != p->pop ||
+            isnan(*watch_of(w, pi, ind)))
+            continue;
+        watch_close(w, pi, ind, ind->kind == MDL_IND_STATUS && has_status(m, &ind->to, s));
+    }
+}
+
+static void watch_clear(eng_workspace *w, int32_t pi)
+{
+    for (size_t i = 0; i < w->n_watched; i++)
+        w->watch[(size_t)pi * w->n_watched + i] = NAN;
 }
 
 /* Schedules (capacities, inflow rates) at day t: during the warm-up, their value at the start. */
@@ -445,6 +703,8 @@ static void absorb_or_keep(eng_workspace *w, int32_t pi)
         return;
     /* Nothing can happen to this person any more: keep the count, free the record. */
     const mdl_state *st = &w->m->states[p->state];
+    if (w->n_watched)
+        watch_final(w, pi, p->state);
     if (!st->outside && p->tracked)
         spell_record(w, w->raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
     person_release(w, pi);
@@ -486,6 +746,8 @@ static void admit(eng_workspace *w, int r, double t)
         int32_t pi = w->q_head[r];
         person *p = &w->persons[pi];
         int target = p->target;
+        if (w->n_watched)
+            status_due(w, pi, t);
         queue_unlink(w, pi, t);
         if (p->event_time < INFINITY)
             cancel(w, pi);
@@ -523,8 +785,11 @@ static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds
     p->state = s;
     p->state_time = t;
     count_change(w, s, +1, t);
-    if (counts)
+    if (counts) {
         row(w, w->raw->in, w->m->n_states)[s] += 1;
+        if (w->n_watched)
+            raise_state(w, pi, s, t);
+    }
     schedule(w, pi, t);
     absorb_or_keep(w, pi);
 }
@@ -553,6 +818,8 @@ static void fire(eng_workspace *w, int32_t pi, double t)
     }
     p->event_time = INFINITY;
     int from = p->state, dest = p->dest, pop = p->pop;
+    if (w->n_watched)
+        status_due(w, pi, t);
     row(w, w->raw->flow, m->n_flows)[p->flow] += 1;
     if (p->queued)
         queue_unlink(w, pi, t);
@@ -566,17 +833,24 @@ static void fire(eng_workspace *w, int32_t pi, double t)
         row(w, w->raw->exits, m->n_populations)[pop] += 1;
         if (p->tracked)
             spell_record(w, w->raw->spell_end, pop, t - p->entry_time);
+        if (w->n_watched)
+            raise_pop(w, pi, pop, MDL_EV_EXIT, t);
     } else if (!was_in && now_in) {
         row(w, w->raw->returns, m->n_populations)[pop] += 1;
         p->entry_time = t;
         p->tracked = t >= 0;
+        if (w->n_watched)
+            raise_pop(w, pi, pop, MDL_EV_RETURN, t);
     }
     if (freed >= 0)
         admit(w, freed, t);
-    if (dest == MDL_OUT)
+    if (dest == MDL_OUT) {
+        if (w->n_watched)
+            watch_final(w, pi, NONE);
         person_release(w, pi);
-    else
+    } else {
         enter_state(w, pi, dest, t, 0, 1);
+    }
 }
 
 static int add_person(eng_workspace *w, int pop, int state, double t, double entry_time,
@@ -595,6 +869,11 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
     p->tracked = (uint8_t)tracked;
     p->q_prev = p->q_next = p->target = NONE;
     p->event_time = INFINITY;
+    if (w->n_watched) {
+        watch_clear(w, pi);
+        if (counts)
+            raise_pop(w, pi, pop, MDL_EV_ARRIVAL, t);
+    }
     enter_state(w, pi, state, t, 0, counts);
     return PC_OK;
 }
@@ -777,11 +1056,14 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     }
     if (rc)
         return rc;
-    /* Spells still running at the horizon are censored there. */
+    /* Spells still running at the horizon are censored there; watches end with the state
+     * each person holds. */
     for (size_t i = 0; i < w->used; i++) {
         const person *p = &w->persons[i];
         if (p->state != NONE && p->tracked && !m->states[p->state].outside)
             spell_record(w, raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
+        if (p->state != NONE && w->n_watched)
+            watch_final(w, (int32_t)i, p->state);
     }
     raw->events = events;
     return PC_OK;

@@ -120,8 +120,10 @@ typedef struct {
 typedef struct {
     char *name;
     char *label;
-    mdl_schedule capacity; /* places */
-    double etp_weight;     /* ETP per occupied place */
+    char *unit;            /* what one unit of capacity is called: places, parrains, ... */
+    int counts_etp;        /* etp.weight was given: the resource is also counted in ETP */
+    mdl_schedule capacity; /* units */
+    double etp_weight;     /* ETP per occupied unit (1 when not counted in ETP) */
 } mdl_resource;
 
 typedef enum {
@@ -182,6 +184,71 @@ typedef struct {
     uint32_t purpose;
 } mdl_param;
 
+/* ---- indicators ([indicator NAME], mdl_indicator.c) ---------------------------------
+ *
+ * An indicator is computed per replication from the engine's own events:
+ *  - delay: of the persons concerned by a `from` event, the share who reach a
+ *    `to` event within a duration (by month of the `from` event, only for
+ *    windows that end before the horizon), and the mean delay of those who
+ *    reach it (by month of reaching);
+ *  - status: of the persons concerned by a `from` event, the share who are in
+ *    given states (or outside the population) a duration later;
+ *  - ratio: sums of flows, stocks or costs over sums of flows (a share of
+ *    exits, a cost per positive exit), as ratios of sums. */
+
+typedef enum {
+    MDL_EV_STATE,   /* entry into one of the states (not the initial placement) */
+    MDL_EV_ENTRY,   /* entry into the population: arrival or return */
+    MDL_EV_ARRIVAL, /* arrival of a new person */
+    MDL_EV_RETURN,  /* return of a person who had left (from an outside state) */
+    MDL_EV_EXIT,    /* leaving the population (to an outside state or out of the model) */
+    MDL_EV_OUTSIDE, /* status: not in the population (outside state, or gone) */
+    MDL_EV_INSIDE,  /* status: in the population */
+} mdl_event_kind;
+
+typedef struct {
+    mdl_event_kind kind;
+    int population; /* for the population events */
+    size_t n_states;
+    int *states; /* for MDL_EV_STATE */
+} mdl_event;
+
+typedef enum {
+    MDL_TERM_IN,       /* in.STATE */
+    MDL_TERM_STOCK,    /* stock.STATE (month end) */
+    MDL_TERM_FLOW,     /* flow.STATE.TRANSITION: index = flow index */
+    MDL_TERM_ENTRIES,  /* entries.POP */
+    MDL_TERM_ARRIVALS, /* arrivals.POP */
+    MDL_TERM_RETURNS,  /* returns.POP */
+    MDL_TERM_EXITS,    /* exits.POP */
+    MDL_TERM_COST,     /* cost.COST */
+    MDL_TERM_FUNDER,   /* funder.FUNDER */
+    MDL_TERM_TOTAL,    /* cost.total */
+} mdl_term_kind;
+
+typedef struct {
+    mdl_term_kind kind;
+    int index;
+} mdl_term;
+
+typedef enum { MDL_IND_DELAY, MDL_IND_STATUS, MDL_IND_RATIO } mdl_indicator_kind;
+typedef enum { MDL_UNIT_SHARE, MDL_UNIT_DAYS, MDL_UNIT_EUROS, MDL_UNIT_NUMBER } mdl_unit;
+
+typedef struct {
+    char *name;
+    char *label;
+    mdl_indicator_kind kind;
+    mdl_event from, to; /* delay: from -> first to; status: from, then in `to` at `window` */
+    double window;      /* days: delay `within`, status `at` */
+    size_t n_num, n_den;
+    mdl_term *num, *den; /* ratio */
+    mdl_unit unit;       /* of the indicator's value */
+    int target_op;       /* 0: no target; +1: value >= target; -1: value <= target */
+    double target;       /* in the value's unit (a share as a fraction, days) */
+    char *target_text;   /* as written */
+    int watch;           /* delay and status: its index among those the engine watches */
+} mdl_indicator;
+
 /* Where a parameter's value goes: one per $NAME reference (mdl_param.c). */
 typedef struct mdl_binding mdl_binding;
 
@@ -202,6 +269,10 @@ typedef struct mdl_model {
     int start_year, start_month;
     int horizon; /* months */
     size_t n_populations, n_states, n_resources, n_costs, n_staff, n_funders, n_flows, n_changes;
+    size_t n_indicators, n_watched; /* n_watched: delay and status indicators */
+    mdl_indicator *indicators;
+    size_t n_warnings;
+    char **warnings; /* what check should say without refusing the model */
     size_t n_params, n_uncertain;
     mdl_param *params;
     size_t n_bindings;
@@ -212,7 +283,8 @@ typedef struct mdl_model {
     mdl_resource *resources;
     mdl_cost *costs;
     mdl_staff *staff;
-    char **funders;
+    char **funders;       /* names, as costs write them */
+    char **funder_labels; /* from [funder NAME] label, else the name */
     mdl_change *changes;
     struct cfg_doc *doc;     /* the merged document, for the manifest (borrowed by instances) */
     struct mdl_arena *arena; /* owns every allocation above (but an instance's strings) */

@@ -107,6 +107,8 @@ typedef enum {
     SEC_STAFF,
     SEC_SET,
     SEC_PARAM,
+    SEC_INDICATOR,
+    SEC_FUNDER,
     SEC_UNKNOWN
 } sec_kind;
 
@@ -194,6 +196,17 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
 int mdl_parse_resource(mdl_model *m, const cfg_section *sec, mdl_resource *r, pc_err *err);
 int mdl_parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_err *err);
 int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *err);
+
+/* mdl_indicator.c: [indicator NAME] (after costs: ratios may name them), [funder NAME]
+ * (after costs: it labels their funders), and the warnings of check. */
+int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind, pc_err *err);
+int mdl_parse_funder(mdl_model *m, const cfg_section *sec, const char *name, pc_err *err);
+int mdl_cost_warnings(mdl_model *m, pc_err *err);
+
+/* A name of a section: letters (UTF-8 ones too), digits, '_', '-'; not starting with a
+ * digit or '-'. */
+int mdl_valid_name(const char *s);
+char *mdl_label_of(mdl_model *m, const cfg_section *sec, const char *fallback);
 int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, mdl_state *st,
                     const set_entry *sets, size_t n_sets, pc_err *err);
 int mdl_apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_sets, pc_err *err);

@@ -96,6 +96,38 @@ static void print_law(FILE *f, const mdl_law *l)
     }
 }
 
+static void print_event(FILE *f, const mdl_model *m, const mdl_event *ev)
+{
+    static const char *const words[] = {"state",     "entry into", "arrival into", "return into",
+                                        "exit from", "outside",    "inside"};
+    if (ev->kind != MDL_EV_STATE) {
+        fprintf(f, "%s %s", words[ev->kind], m->populations[ev->population].name);
+        return;
+    }
+    for (size_t i = 0; i < ev->n_states; i++)
+        fprintf(f, "%s%s", i ? ", " : "", m->states[ev->states[i]].name);
+}
+
+static void print_indicator(FILE *f, const mdl_model *m, const mdl_indicator *ind)
+{
+    static const char *const units[] = {"share", "days", "euros", "number"};
+    fprintf(f, "indicator %s (%s): ", ind->name, ind->label);
+    if (ind->kind == MDL_IND_RATIO) {
+        fprintf(f, "ratio of %zu term(s) over %zu", ind->n_num, ind->n_den);
+    } else {
+        fprintf(f, "%s from ", ind->kind == MDL_IND_DELAY ? "delay" : "status");
+        print_event(f, m, &ind->from);
+        fprintf(f, ind->kind == MDL_IND_DELAY ? " to " : ", in ");
+        print_event(f, m, &ind->to);
+        fprintf(f, ind->kind == MDL_IND_DELAY ? " within %.4g months" : " %.4g months later",
+                ind->window / MDL_DAYS_PER_MONTH);
+    }
+    fprintf(f, "; a %s", units[ind->unit]);
+    if (ind->target_op)
+        fprintf(f, "; target %s", ind->target_text);
+    fputc('\n', f);
+}
+
 void mdl_print(FILE *f, const mdl_model *m)
 {
     fprintf(f, "model %s: %s\n", m->name, m->label);
@@ -153,7 +185,10 @@ void mdl_print(FILE *f, const mdl_model *m)
         const mdl_resource *res = &m->resources[r];
         fprintf(f, "resource %s (%s): capacity ", res->name, res->label);
         print_schedule(f, m, &res->capacity, 1, "");
-        fprintf(f, " places; %.4g ETP per place\n", res->etp_weight);
+        if (res->counts_etp)
+            fprintf(f, " %s; %.4g ETP per unit\n", res->unit, res->etp_weight);
+        else
+            fprintf(f, " %s\n", res->unit);
     }
     for (size_t s = 0; s < m->n_staff; s++) {
         const mdl_staff *st = &m->staff[s];
@@ -167,7 +202,8 @@ void mdl_print(FILE *f, const mdl_model *m)
     static const char *const per[] = {"person-month", "entry", "unit-year", "staff-year"};
     for (size_t c = 0; c < m->n_costs; c++) {
         const mdl_cost *co = &m->costs[c];
-        fprintf(f, "cost %s (%s): paid by %s, ", co->name, co->label, m->funders[co->funder]);
+        fprintf(f, "cost %s (%s): paid by %s (%s), ", co->name, co->label, m->funders[co->funder],
+                m->funder_labels[co->funder]);
         print_schedule(f, m, &co->amount, 1, " EUR");
         fprintf(f, " per %s", per[co->per]);
         if (co->per == MDL_COST_UNIT_YEAR)
@@ -189,6 +225,8 @@ void mdl_print(FILE *f, const mdl_model *m)
         fprintf(f, "parameter %s = %s (mean %.6g)%s\n", p->name, p->text, p->mean,
                 p->law != MDL_PARAM_FIXED ? " [drawn once per replication]" : "");
     }
+    for (size_t i = 0; i < m->n_indicators; i++)
+        print_indicator(f, m, &m->indicators[i]);
     if (m->n_changes) {
         fprintf(f, "dated changes:\n");
         for (size_t i = 0; i < m->n_changes; i++)

@@ -84,7 +84,8 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
         int p = e ? mdl_population_index(m, e->value) : 0;
         m->states[mdl_state_index(m, arg)].population = p >= 0 ? p : 0;
     }
-    static const sec_kind order[] = {SEC_RES, SEC_STAFF, SEC_POP, SEC_STATE, SEC_COST};
+    static const sec_kind order[] = {SEC_RES,  SEC_STAFF,  SEC_POP,      SEC_STATE,
+                                     SEC_COST, SEC_FUNDER, SEC_INDICATOR};
     for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
         for (size_t i = 0; i < doc->n; i++) {
             const cfg_section *sec = &doc->sections[i];
@@ -107,6 +108,16 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
                 rc = mdl_parse_state(m, doc, sec, &m->states[mdl_state_index(m, arg)], sets, n_sets,
                                      err);
                 break;
+            case SEC_FUNDER:
+                rc = mdl_parse_funder(m, sec, arg, err);
+                break;
+            case SEC_INDICATOR: {
+                size_t ii = 0;
+                while (strcmp(m->indicators[ii].name, arg))
+                    ii++;
+                rc = mdl_parse_indicator(m, sec, &m->indicators[ii], err);
+                break;
+            }
             default: {
                 size_t ci = 0;
                 while (strcmp(m->costs[ci].name, arg))
@@ -224,7 +235,9 @@ static int cross_checks(mdl_model *m, const cfg_doc *doc, pc_err *err)
         }
     }
     int rc = check_instant_cycles(m, doc, err);
-    return rc ? rc : mdl_check_streams(m, doc, err);
+    if (!rc)
+        rc = mdl_check_streams(m, doc, err);
+    return rc ? rc : mdl_cost_warnings(m, err);
 }
 
 /* Resolves doc (owned by the model from here on, freed with it on failure). */

@@ -17,9 +17,9 @@ sec_kind mdl_section_kind(const char *name, const char **arg)
     static const struct {
         const char *prefix;
         sec_kind kind;
-    } kinds[] = {{"population ", SEC_POP}, {"state ", SEC_STATE}, {"resource ", SEC_RES},
-                 {"cost ", SEC_COST},      {"staff ", SEC_STAFF}, {"set ", SEC_SET},
-                 {"parameter ", SEC_PARAM}};
+    } kinds[] = {{"population ", SEC_POP},  {"state ", SEC_STATE},         {"resource ", SEC_RES},
+                 {"cost ", SEC_COST},       {"staff ", SEC_STAFF},         {"set ", SEC_SET},
+                 {"parameter ", SEC_PARAM}, {"indicator ", SEC_INDICATOR}, {"funder ", SEC_FUNDER}};
     *arg = NULL;
     if (!strcmp(name, "model"))
         return SEC_MODEL;
@@ -37,12 +37,13 @@ sec_kind mdl_section_kind(const char *name, const char **arg)
     return SEC_UNKNOWN;
 }
 
-static int valid_name(const char *s)
+int mdl_valid_name(const char *s)
 {
-    if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+    const unsigned char *u = (const unsigned char *)s;
+    if (!*u || !(isalpha(*u) || *u == '_' || *u >= 0x80))
         return 0;
-    for (; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
+    for (; *u; u++)
+        if (!(isalnum(*u) || *u == '_' || *u == '-' || *u >= 0x80))
             return 0;
     return 1;
 }
@@ -54,7 +55,7 @@ int mdl_check_keys(mdl_model *m, pc_err *err, const cfg_section *sec, const char
     (void)m;
     for (size_t i = 0; i < sec->n; i++) {
         const cfg_entry *e = &sec->entries[i];
-        int ok = on_ok && !strncmp(e->key, "on.", 3) && valid_name(e->key + 3);
+        int ok = on_ok && !strncmp(e->key, "on.", 3) && mdl_valid_name(e->key + 3);
         for (const char *const *a = allowed; !ok && *a; a++)
             ok = !strcmp(e->key, *a);
         if (!ok) {
@@ -179,7 +180,7 @@ int mdl_parse_model_section(mdl_model *m, const cfg_doc *doc, pc_err *err)
 /* Pass 1: names of populations, states, resources, staff; funders. */
 int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
-    size_t np = 0, ns = 0, nr = 0, nc = 0, nst = 0;
+    size_t np = 0, ns = 0, nr = 0, nc = 0, nst = 0, ni = 0, nfu = 0;
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
         const cfg_section *sec = &doc->sections[i];
@@ -188,8 +189,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "unknown section; expected [model], [scenario], [population NAME], "
                               "[state NAME], [resource NAME], [cost NAME], [staff NAME], "
-                              "[parameter NAME] or [set YYYY-MM]");
-        if (arg && k != SEC_SET && k != SEC_PARAM && !valid_name(arg))
+                              "[funder NAME], [indicator NAME], [parameter NAME] or "
+                              "[set YYYY-MM]");
+        if (arg && k != SEC_SET && k != SEC_PARAM && !mdl_valid_name(arg))
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "malformed name '%s' (letters, digits, '_', '-')", arg);
         if (arg && !strcmp(arg, "out"))
@@ -199,6 +201,8 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         nr += k == SEC_RES;
         nc += k == SEC_COST;
         nst += k == SEC_STAFF;
+        ni += k == SEC_INDICATOR;
+        nfu += k == SEC_FUNDER;
     }
     if (np == 0)
         return pc_fail(err, PC_EINPUT, "%s: no [population NAME] section", doc->path);
@@ -207,8 +211,11 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
     m->resources = mdl_arena_alloc(m, nr, sizeof *m->resources);
     m->costs = mdl_arena_alloc(m, nc, sizeof *m->costs);
     m->staff = mdl_arena_alloc(m, nst, sizeof *m->staff);
-    m->funders = mdl_arena_alloc(m, nc, sizeof *m->funders);
-    if (!m->populations || !m->states || !m->resources || !m->costs || !m->staff || !m->funders)
+    m->funders = mdl_arena_alloc(m, nc + nfu, sizeof *m->funders);
+    m->funder_labels = mdl_arena_alloc(m, nc + nfu, sizeof *m->funder_labels);
+    m->indicators = mdl_arena_alloc(m, ni, sizeof *m->indicators);
+    if (!m->populations || !m->states || !m->resources || !m->costs || !m->staff || !m->funders ||
+        !m->funder_labels || !m->indicators)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
@@ -231,6 +238,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         case SEC_STAFF:
             slot = &m->staff[m->n_staff++].name;
             break;
+        case SEC_INDICATOR:
+            slot = &m->indicators[m->n_indicators++].name;
+            break;
         default:
             break;
         }
@@ -240,7 +250,7 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
     return PC_OK;
 }
 
-static char *label_of(mdl_model *m, const cfg_section *sec, const char *fallback)
+char *mdl_label_of(mdl_model *m, const cfg_section *sec, const char *fallback)
 {
     const cfg_entry *e = cfg_get(sec, "label");
     return mdl_arena_strdup(m, e ? e->value : fallback);
@@ -263,7 +273,7 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
     if (rc)
         return rc;
     pctx c = {.m = m, .err = err, .e = entry, .pop = (int)(pop - m->populations)};
-    pop->label = label_of(m, sec, pop->name);
+    pop->label = mdl_label_of(m, sec, pop->name);
     pop->hash = mdl_hash(pop->name);
     pop->entry = mdl_state_index(m, entry->value);
     if (pop->entry < 0)
@@ -365,18 +375,23 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
 
 int mdl_parse_resource(mdl_model *m, const cfg_section *sec, mdl_resource *r, pc_err *err)
 {
-    static const char *const keys[] = {"label", "capacity", "etp.weight", NULL};
+    static const char *const keys[] = {"label", "capacity", "etp.weight", "unit", NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *cap = mdl_need_key(err, sec, "capacity", &rc);
     if (rc)
         return rc;
     pctx c = {.m = m, .err = err, .e = cap, .pop = -1};
-    r->label = label_of(m, sec, r->name);
+    r->label = mdl_label_of(m, sec, r->name);
     if ((rc = mdl_parse_schedule(&c, cap->value, VAL_COUNT, DOM_COUNT, "capacity", 0.0,
                                  &r->capacity)))
         return rc;
     r->etp_weight = 1.0;
+    const cfg_entry *unit = cfg_get(sec, "unit");
+    r->unit = mdl_arena_strdup(m, unit ? unit->value : "places");
+    if (!r->unit)
+        return OOM(&c);
     const cfg_entry *w = cfg_get(sec, "etp.weight");
+    r->counts_etp = w != NULL;
     if (w) {
         c.e = w;
         const char *p = w->value;
@@ -397,7 +412,7 @@ int mdl_parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_err 
     if (rc)
         return rc;
     pctx c = {.m = m, .err = err, .e = states, .pop = -1};
-    st->label = label_of(m, sec, st->name);
+    st->label = mdl_label_of(m, sec, st->name);
     if ((rc = parse_state_list(&c, states->value, &st->n_states, &st->states)))
         return rc;
     c.e = caseload;
@@ -423,13 +438,15 @@ int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *e
     if (rc)
         return rc;
     pctx c = {.m = m, .err = err, .e = funder, .pop = -1};
-    co->label = label_of(m, sec, co->name);
-    if (!valid_name(funder->value))
+    co->label = mdl_label_of(m, sec, co->name);
+    if (!mdl_valid_name(funder->value))
         return FAIL(&c, "expected a funder name (letters, digits, '_', '-'), e.g. departement");
     co->funder = mdl_funder_index(m, funder->value);
     if (co->funder < 0) {
         co->funder = (int)m->n_funders;
-        if (!(m->funders[m->n_funders++] = mdl_arena_strdup(m, funder->value)))
+        m->funder_labels[m->n_funders] = mdl_arena_strdup(m, funder->value);
+        if (!(m->funders[m->n_funders++] = mdl_arena_strdup(m, funder->value)) ||
+            !m->funder_labels[co->funder])
             return OOM(&c);
     }
     c.e = per;
@@ -535,7 +552,7 @@ int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, md
         return rc;
     (void)doc;
     pctx c = {.m = m, .err = err, .e = NULL, .pop = -1};
-    st->label = label_of(m, sec, st->name);
+    st->label = mdl_label_of(m, sec, st->name);
     const cfg_entry *e = cfg_get(sec, "population");
     if (e) {
         c.e = e;
@@ -599,7 +616,7 @@ int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, md
             strcmp(sname, st->name))
             continue;
         c.e = sets[i].e;
-        if (!valid_name(tname))
+        if (!mdl_valid_name(tname))
             return FAIL(&c, "malformed transition name '%s'", tname);
         mdl_transition *tr = NULL;
         for (size_t k = 0; k < st->n_transitions; k++)

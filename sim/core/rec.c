@@ -22,6 +22,12 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     r->n_states = ns;
     r->n_flows = m->n_flows;
     r->n_populations = np;
+    r->n_watched = m->n_watched;
+    size_t nw = m->n_watched ? m->n_watched : 1;
+    r->ind_cohort = pc_calloc(h * nw, sizeof(double));
+    r->ind_hit = pc_calloc(h * nw, sizeof(double));
+    r->ind_days = pc_calloc(h * nw, sizeof(double));
+    r->ind_count = pc_calloc(h * nw, sizeof(double));
     r->stock = pc_calloc(h * ns, sizeof(double));
     r->days = pc_calloc(h * ns, sizeof(double));
     r->in = pc_calloc(h * ns, sizeof(double));
@@ -40,7 +46,8 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     r->wait_to = INFINITY;
     if (!r->wait_hist || !r->stock || !r->days || !r->in || !r->flow || !r->arrivals ||
         !r->returns || !r->exits || !r->admitted || !r->wait_count || !r->wait_total ||
-        !r->wait_over || !r->spell_end || !r->spell_cens) {
+        !r->wait_over || !r->spell_end || !r->spell_cens || !r->ind_cohort || !r->ind_hit ||
+        !r->ind_days || !r->ind_count) {
         rec_raw_free(r);
         return NULL;
     }
@@ -65,6 +72,10 @@ void rec_raw_free(rec_raw *r)
     free(r->spell_end);
     free(r->spell_cens);
     free(r->wait_hist);
+    free(r->ind_cohort);
+    free(r->ind_hit);
+    free(r->ind_days);
+    free(r->ind_count);
     free(r);
 }
 
@@ -86,6 +97,11 @@ void rec_raw_clear(rec_raw *r)
     memset(r->spell_end, 0, np * (h + 1) * sizeof(double));
     memset(r->spell_cens, 0, np * (h + 1) * sizeof(double));
     memset(r->wait_hist, 0, ns * REC_WAIT_BINS * sizeof(double));
+    size_t nw = r->n_watched ? r->n_watched : 1;
+    memset(r->ind_cohort, 0, h * nw * sizeof(double));
+    memset(r->ind_hit, 0, h * nw * sizeof(double));
+    memset(r->ind_days, 0, h * nw * sizeof(double));
+    memset(r->ind_count, 0, h * nw * sizeof(double));
     r->events = 0;
 }
 
@@ -96,6 +112,7 @@ typedef struct {
     double *values;   /* computing pass, or NULL */
     size_t h;
     size_t next;
+    size_t staff_first, cost_first, funder_first, total; /* where later variables find them */
     int oom;
 } walk;
 
@@ -133,11 +150,10 @@ static double state_sum(const double *base, size_t ns, size_t k, const size_t *s
     return s;
 }
 
-static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
+/* stock, entries, arrivals, returns and exits of each population. */
+static void walk_populations(const mdl_model *m, const rec_raw *raw, walk *w)
 {
-    size_t h = (size_t)m->horizon, ns = m->n_states, np = m->n_populations;
-    size_t nf = m->n_flows ? m->n_flows : 1;
-    const double dpm = MDL_DAYS_PER_MONTH;
+    size_t h = w->h, ns = m->n_states, np = m->n_populations;
     double *o;
     for (size_t p = 0; p < np; p++) {
         const char *pn = m->populations[p].name;
@@ -162,6 +178,13 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
             for (size_t k = 0; k < h; k++)
                 o[k] = raw->exits[k * np + p];
     }
+}
+
+/* stock and entries of each state, firings of each transition. */
+static void walk_states(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h, ns = m->n_states, nf = m->n_flows ? m->n_flows : 1;
+    double *o;
     for (size_t s = 0; s < ns; s++) {
         const mdl_state *st = &m->states[s];
         if ((o = var(w, REC_STOCK, 0, 0, "stock.%s", st->name)))
@@ -175,6 +198,20 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
                 for (size_t k = 0; k < h; k++)
                     o[k] = raw->flow[k * nf + st->transitions[t].flow];
     }
+}
+
+/* A ratio variable: num / den month by month (NaN without observation). */
+static void ratio_of(double *o, const double *num, const double *den, size_t h)
+{
+    for (size_t k = 0; k < h; k++)
+        o[k] = den[k] > 0 ? num[k] / den[k] : NAN;
+}
+
+/* Persons waiting in each queue, and the waits that ended each month. */
+static void walk_queues(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h, ns = m->n_states;
+    double *o, *count_row = NULL, *total_row = NULL, *over_row = NULL;
     for (size_t s = 0; s < ns; s++) {
         const mdl_state *st = &m->states[s];
         if (!st->is_queue)
@@ -183,28 +220,30 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
             for (size_t k = 0; k < h; k++)
                 o[k] = raw->stock[k * ns + s];
         size_t count = w->next;
-        if ((o = var(w, REC_FLOW, 0, 0, "wait.%s.count", st->name)))
+        if ((o = count_row = var(w, REC_FLOW, 0, 0, "wait.%s.count", st->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = raw->wait_count[k * ns + s];
         size_t total = w->next;
-        if ((o = var(w, REC_FLOW, 0, 0, "wait.%s.total", st->name)))
+        if ((o = total_row = var(w, REC_FLOW, 0, 0, "wait.%s.total", st->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = raw->wait_total[k * ns + s];
         size_t over = w->next;
-        if ((o = var(w, REC_FLOW, 0, 0, "wait.%s.over3m", st->name)))
+        if ((o = over_row = var(w, REC_FLOW, 0, 0, "wait.%s.over3m", st->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = raw->wait_over[k * ns + s];
         if ((o = var(w, REC_RATIO, total, count, "wait.%s.mean", st->name)))
-            for (size_t k = 0; k < h; k++) {
-                double c = raw->wait_count[k * ns + s];
-                o[k] = c > 0 ? raw->wait_total[k * ns + s] / c : NAN;
-            }
+            ratio_of(o, total_row, count_row, h);
         if ((o = var(w, REC_RATIO, over, count, "wait.%s.share3m", st->name)))
-            for (size_t k = 0; k < h; k++) {
-                double c = raw->wait_count[k * ns + s];
-                o[k] = c > 0 ? raw->wait_over[k * ns + s] / c : NAN;
-            }
+            ratio_of(o, over_row, count_row, h);
     }
+}
+
+/* Occupancy, ETP, capacity and admissions of each resource. */
+static void walk_resources(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h, ns = m->n_states;
+    const double dpm = MDL_DAYS_PER_MONTH;
+    double *o;
     for (size_t r = 0; r < m->n_resources; r++) {
         const mdl_resource *res = &m->resources[r];
         size_t idx[256], n = 0;
@@ -227,7 +266,15 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
             for (size_t k = 0; k < h; k++)
                 o[k] = state_sum(raw->admitted, ns, k, idx, n);
     }
-    size_t staff_first = w->next;
+}
+
+/* Staff ETP: person-days in the staff's states over the caseload. */
+static void walk_staff(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h, ns = m->n_states;
+    const double dpm = MDL_DAYS_PER_MONTH;
+    double *o;
+    w->staff_first = w->next;
     for (size_t i = 0; i < m->n_staff; i++) {
         const mdl_staff *sf = &m->staff[i];
         if ((o = var(w, REC_MEAN, 0, 0, "staff.%s", sf->name)))
@@ -238,65 +285,175 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
                 o[k] = days / dpm / mdl_schedule_at(&sf->caseload, k * dpm);
             }
     }
-    size_t cost_first = w->next;
+}
+
+/* Units a cost line pays for in month k (person-months, entries, ETP-years, staff-years). */
+static double cost_units(const mdl_model *m, const mdl_cost *co, const rec_raw *raw, const walk *w,
+                         size_t k)
+{
+    size_t ns = m->n_states;
+    const double dpm = MDL_DAYS_PER_MONTH;
+    double units = 0;
+    switch (co->per) {
+    case MDL_COST_PERSON_MONTH:
+        for (size_t j = 0; j < co->n_states; j++)
+            units += raw->days[k * ns + (size_t)co->states[j]] / dpm;
+        break;
+    case MDL_COST_ENTRY:
+        for (size_t j = 0; j < co->n_states; j++)
+            units += raw->in[k * ns + (size_t)co->states[j]];
+        break;
+    case MDL_COST_UNIT_YEAR: {
+        const mdl_resource *res = &m->resources[co->resource];
+        double places = 0;
+        if (co->occupied) {
+            for (size_t s = 0; s < ns; s++)
+                if (m->states[s].resource == co->resource)
+                    places += raw->days[k * ns + s] / dpm;
+        } else {
+            places = mdl_schedule_at(&res->capacity, k * dpm);
+        }
+        units = places * res->etp_weight / 12.0;
+        break;
+    }
+    case MDL_COST_STAFF_YEAR:
+        units = w->values[(w->staff_first + (size_t)co->staff) * w->h + k] / 12.0;
+        break;
+    }
+    return units;
+}
+
+/* Each cost line, each funder's total and the total, in euros per month. */
+static void walk_costs(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h;
+    const double dpm = MDL_DAYS_PER_MONTH;
+    double *o;
+    w->cost_first = w->next;
     for (size_t c = 0; c < m->n_costs; c++) {
         const mdl_cost *co = &m->costs[c];
-        if (!(o = var(w, REC_FLOW, 0, 0, "cost.%s", co->name)))
-            continue;
-        for (size_t k = 0; k < h; k++) {
-            double t = k * dpm;
-            double price = mdl_schedule_at(&co->amount, t) * mdl_cost_index(co, t), units = 0;
-            switch (co->per) {
-            case MDL_COST_PERSON_MONTH:
-                for (size_t j = 0; j < co->n_states; j++)
-                    units += raw->days[k * ns + (size_t)co->states[j]] / dpm;
-                break;
-            case MDL_COST_ENTRY:
-                for (size_t j = 0; j < co->n_states; j++)
-                    units += raw->in[k * ns + (size_t)co->states[j]];
-                break;
-            case MDL_COST_UNIT_YEAR: {
-                const mdl_resource *res = &m->resources[co->resource];
-                double places = 0;
-                if (co->occupied) {
-                    for (size_t s = 0; s < ns; s++)
-                        if (m->states[s].resource == co->resource)
-                            places += raw->days[k * ns + s] / dpm;
-                } else {
-                    places = mdl_schedule_at(&res->capacity, t);
-                }
-                units = places * res->etp_weight / 12.0;
-                break;
+        if ((o = var(w, REC_FLOW, 0, 0, "cost.%s", co->name)))
+            for (size_t k = 0; k < h; k++) {
+                double t = k * dpm;
+                double price = mdl_schedule_at(&co->amount, t) * mdl_cost_index(co, t);
+                o[k] = price * cost_units(m, co, raw, w, k);
             }
-            case MDL_COST_STAFF_YEAR:
-                units = w->values[(staff_first + (size_t)co->staff) * h + k] / 12.0;
-                break;
-            }
-            o[k] = price * units;
-        }
     }
+    w->funder_first = w->next;
     for (size_t f = 0; f < m->n_funders; f++)
         if ((o = var(w, REC_FLOW, 0, 0, "funder.%s", m->funders[f])))
             for (size_t k = 0; k < h; k++) {
                 double s = 0;
                 for (size_t c = 0; c < m->n_costs; c++)
                     if (m->costs[c].funder == (int)f)
-                        s += w->values[(cost_first + c) * h + k];
+                        s += w->values[(w->cost_first + c) * h + k];
                 o[k] = s;
             }
+    w->total = w->next;
     if ((o = var(w, REC_FLOW, 0, 0, "cost.total")))
         for (size_t k = 0; k < h; k++) {
             double s = 0;
             for (size_t c = 0; c < m->n_costs; c++)
-                s += w->values[(cost_first + c) * h + k];
+                s += w->values[(w->cost_first + c) * h + k];
             o[k] = s;
         }
+}
+
+/* The value of a ratio indicator's term in month k. */
+static double term_at(const mdl_model *m, const rec_raw *raw, const walk *w, const mdl_term *t,
+                      size_t k)
+{
+    size_t ns = m->n_states, np = m->n_populations, nf = m->n_flows ? m->n_flows : 1;
+    size_t i = (size_t)t->index;
+    switch (t->kind) {
+    case MDL_TERM_IN:
+        return raw->in[k * ns + i];
+    case MDL_TERM_STOCK:
+        return raw->stock[k * ns + i];
+    case MDL_TERM_FLOW:
+        return raw->flow[k * nf + i];
+    case MDL_TERM_ENTRIES:
+        return raw->arrivals[k * np + i] + raw->returns[k * np + i];
+    case MDL_TERM_ARRIVALS:
+        return raw->arrivals[k * np + i];
+    case MDL_TERM_RETURNS:
+        return raw->returns[k * np + i];
+    case MDL_TERM_EXITS:
+        return raw->exits[k * np + i];
+    case MDL_TERM_COST:
+        return w->values[(w->cost_first + i) * w->h + k];
+    case MDL_TERM_FUNDER:
+        return w->values[(w->funder_first + i) * w->h + k];
+    case MDL_TERM_TOTAL:
+        return w->values[w->total * w->h + k];
+    }
+    return NAN;
+}
+
+/* indicator.NAME and its parts (see rec.h). */
+static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h, nw = m->n_watched;
+    double *o, *num_row, *den_row;
+    for (size_t i = 0; i < m->n_indicators; i++) {
+        const mdl_indicator *ind = &m->indicators[i];
+        const char *name = ind->name;
+        size_t num = w->next;
+        if ((num_row = var(w, REC_FLOW, 0, 0, "indicator.%s.num", name)))
+            for (size_t k = 0; k < h; k++) {
+                double s = 0;
+                if (ind->kind == MDL_IND_RATIO)
+                    for (size_t j = 0; j < ind->n_num; j++)
+                        s += term_at(m, raw, w, &ind->num[j], k);
+                else
+                    s = raw->ind_hit[k * nw + (size_t)ind->watch];
+                num_row[k] = s;
+            }
+        size_t den = w->next;
+        if ((den_row = var(w, REC_FLOW, 0, 0, "indicator.%s.den", name)))
+            for (size_t k = 0; k < h; k++) {
+                double s = 0;
+                if (ind->kind == MDL_IND_RATIO)
+                    for (size_t j = 0; j < ind->n_den; j++)
+                        s += term_at(m, raw, w, &ind->den[j], k);
+                else
+                    s = raw->ind_cohort[k * nw + (size_t)ind->watch];
+                den_row[k] = s;
+            }
+        if ((o = var(w, REC_RATIO, num, den, "indicator.%s", name)))
+            ratio_of(o, num_row, den_row, h);
+        if (ind->kind != MDL_IND_DELAY)
+            continue;
+        size_t total = w->next;
+        if ((num_row = var(w, REC_FLOW, 0, 0, "indicator.%s.days_total", name)))
+            for (size_t k = 0; k < h; k++)
+                num_row[k] = raw->ind_days[k * nw + (size_t)ind->watch];
+        size_t count = w->next;
+        if ((den_row = var(w, REC_FLOW, 0, 0, "indicator.%s.days_count", name)))
+            for (size_t k = 0; k < h; k++)
+                den_row[k] = raw->ind_count[k * nw + (size_t)ind->watch];
+        if ((o = var(w, REC_RATIO, total, count, "indicator.%s.days", name)))
+            ratio_of(o, num_row, den_row, h);
+    }
+}
+
+static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    walk_populations(m, raw, w);
+    walk_states(m, raw, w);
+    walk_queues(m, raw, w);
+    walk_resources(m, raw, w);
+    walk_staff(m, raw, w);
+    walk_costs(m, raw, w);
+    walk_indicators(m, raw, w);
 }
 
 static size_t count_vars(const mdl_model *m)
 {
     size_t n = 5 * m->n_populations + 2 * m->n_states + m->n_flows + 5 * m->n_resources +
                m->n_staff + m->n_costs + m->n_funders + 1;
+    for (size_t i = 0; i < m->n_indicators; i++)
+        n += m->indicators[i].kind == MDL_IND_DELAY ? 6 : 3;
     for (size_t s = 0; s < m->n_states; s++)
         n += m->states[s].is_queue ? 6 : 0;
     return n;
