@@ -244,7 +244,7 @@ static void test_bad_input(tc_ctx *t)
                  "target = 50%\n",
                  "expected '>= VALUE' or '<= VALUE'");
     expect_error(t, "an unknown kind", "[indicator i]\nkind = speed\n",
-                 "expected delay, status or ratio");
+                 "expected delay, status, ratio or count");
 }
 
 void suite_indicators(tc_ctx *t)

@@ -211,7 +211,7 @@ static int build_hooks(eng_workspace *w)
         memset(pop_n, 0, (nk + 1) * sizeof *pop_n);
         for (size_t i = 0; i < m->n_indicators; i++) {
             const mdl_indicator *ind = &m->indicators[i];
-            if (ind->kind == MDL_IND_RATIO)
+            if (ind->kind == MDL_IND_RATIO || ind->kind == MDL_IND_COUNT)
                 continue;
             hook_event(&ind->from, (int32_t)i * 2, state_n, pop_n, pass ? w->state_hooks : NULL,
                        pass ? w->pop_hooks : NULL, w->state_hook_at, w->pop_hook_at);
@@ -572,8 +572,8 @@ static void watch_final(eng_workspace *w, int32_t pi, int s)
     const person *p = &w->persons[pi];
     for (size_t i = 0; w->n_watched && i < m->n_indicators; i++) {
         const mdl_indicator *ind = &m->indicators[i];
-        if (ind->kind == MDL_IND_RATIO || ind->from.population != p->pop ||
-            isnan(*watch_of(w, pi, ind)))
+        if (ind->kind == MDL_IND_RATIO || ind->kind == MDL_IND_COUNT ||
+            ind->from.population != p->pop || isnan(*watch_of(w, pi, ind)))
             continue;
         watch_close(w, pi, ind, ind->kind == MDL_IND_STATUS && has_status(m, &ind->to, s));
     }

@@ -194,7 +194,8 @@ typedef struct {
  *  - status: of the persons concerned by a `from` event, the share who are in
  *    given states (or outside the population) a duration later;
  *  - ratio: sums of flows, stocks or costs over sums of flows (a share of
- *    exits, a cost per positive exit), as ratios of sums. */
+ *    exits, a cost per positive exit), as ratios of sums;
+ *  - count: a sum of flows (entrants of a programme per year). */
 
 typedef enum {
     MDL_EV_STATE,   /* entry into one of the states (not the initial placement) */
@@ -231,7 +232,7 @@ typedef struct {
     int index;
 } mdl_term;
 
-typedef enum { MDL_IND_DELAY, MDL_IND_STATUS, MDL_IND_RATIO } mdl_indicator_kind;
+typedef enum { MDL_IND_DELAY, MDL_IND_STATUS, MDL_IND_RATIO, MDL_IND_COUNT } mdl_indicator_kind;
 typedef enum { MDL_UNIT_SHARE, MDL_UNIT_DAYS, MDL_UNIT_EUROS, MDL_UNIT_NUMBER } mdl_unit;
 
 typedef struct {
@@ -241,7 +242,7 @@ typedef struct {
     mdl_event from, to; /* delay: from -> first to; status: from, then in `to` at `window` */
     double window;      /* days: delay `within`, status `at` */
     size_t n_num, n_den;
-    mdl_term *num, *den; /* ratio */
+    mdl_term *num, *den; /* ratio; count: num only */
     mdl_unit unit;       /* of the indicator's value */
     int target_op;       /* 0: no target; +1: value >= target; -1: value <= target */
     double target;       /* in the value's unit (a share as a fraction, days) */

@@ -227,9 +227,9 @@ static int parse_unit(pctx *c, const char *text, mdl_unit *unit)
 
 int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind, pc_err *err)
 {
-    static const char *const keys[] = {"label",       "kind",   "from",   "to",
-                                       "in",          "within", "at",     "numerator",
-                                       "denominator", "unit",   "target", NULL};
+    static const char *const keys[] = {"label",  "kind",   "from",      "to",          "in",
+                                       "within", "at",     "numerator", "denominator", "of",
+                                       "unit",   "target", NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *kind = mdl_need_key(err, sec, "kind", &rc);
     if (rc)
@@ -238,15 +238,16 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
     ind->label = mdl_label_of(m, sec, ind->name);
     if (!ind->label)
         return OOM(&c);
-    static const char *const wanted[3][4] = {{"from", "to", "within", NULL},
+    static const char *const wanted[4][4] = {{"from", "to", "within", NULL},
                                              {"from", "in", "at", NULL},
-                                             {"numerator", "denominator", NULL, NULL}};
-    static const char *const kinds[] = {"delay", "status", "ratio"};
+                                             {"numerator", "denominator", NULL, NULL},
+                                             {"of", NULL, NULL, NULL}};
+    static const char *const kinds[] = {"delay", "status", "ratio", "count"};
     size_t k = 0;
-    while (k < 3 && strcmp(kind->value, kinds[k]))
+    while (k < 4 && strcmp(kind->value, kinds[k]))
         k++;
-    if (k == 3)
-        return FAIL(&c, "expected delay, status or ratio");
+    if (k == 4)
+        return FAIL(&c, "expected delay, status, ratio or count");
     ind->kind = (mdl_indicator_kind)k;
     for (size_t i = 0; i < sec->n; i++) {
         const char *key = sec->entries[i].key;
@@ -263,8 +264,12 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
         e[j] = mdl_need_key(err, sec, wanted[k][j], &rc);
     if (rc)
         return rc;
-    ind->unit = MDL_UNIT_SHARE;
-    if (ind->kind == MDL_IND_RATIO) {
+    ind->unit = ind->kind == MDL_IND_COUNT ? MDL_UNIT_NUMBER : MDL_UNIT_SHARE;
+    if (ind->kind == MDL_IND_COUNT) {
+        c.e = e[0];
+        if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))
+            return rc;
+    } else if (ind->kind == MDL_IND_RATIO) {
         c.e = e[0];
         if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))
             return rc;
@@ -294,7 +299,8 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
         c.e = unit;
         if ((rc = parse_unit(&c, unit->value, &ind->unit)))
             return rc;
-        if (ind->kind != MDL_IND_RATIO && ind->unit != MDL_UNIT_SHARE)
+        if ((ind->kind == MDL_IND_DELAY || ind->kind == MDL_IND_STATUS) &&
+            ind->unit != MDL_UNIT_SHARE)
             return FAIL(&c, "a %s indicator is a share", kinds[k]);
     }
     const cfg_entry *target = cfg_get(sec, "target");

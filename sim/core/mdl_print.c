@@ -110,10 +110,12 @@ static void print_event(FILE *f, const mdl_model *m, const mdl_event *ev)
 
 static void print_indicator(FILE *f, const mdl_model *m, const mdl_indicator *ind)
 {
-    static const char *const units[] = {"share", "days", "euros", "number"};
+    static const char *const units[] = {"shares", "days", "euros", "numbers"};
     fprintf(f, "indicator %s (%s): ", ind->name, ind->label);
     if (ind->kind == MDL_IND_RATIO) {
         fprintf(f, "ratio of %zu term(s) over %zu", ind->n_num, ind->n_den);
+    } else if (ind->kind == MDL_IND_COUNT) {
+        fprintf(f, "sum of %zu term(s)", ind->n_num);
     } else {
         fprintf(f, "%s from ", ind->kind == MDL_IND_DELAY ? "delay" : "status");
         print_event(f, m, &ind->from);
@@ -122,7 +124,7 @@ static void print_indicator(FILE *f, const mdl_model *m, const mdl_indicator *in
         fprintf(f, ind->kind == MDL_IND_DELAY ? " within %.4g months" : " %.4g months later",
                 ind->window / MDL_DAYS_PER_MONTH);
     }
-    fprintf(f, "; a %s", units[ind->unit]);
+    fprintf(f, "; in %s", units[ind->unit]);
     if (ind->target_op)
         fprintf(f, "; target %s", ind->target_text);
     fputc('\n', f);

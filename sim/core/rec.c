@@ -398,6 +398,16 @@ static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
     for (size_t i = 0; i < m->n_indicators; i++) {
         const mdl_indicator *ind = &m->indicators[i];
         const char *name = ind->name;
+        if (ind->kind == MDL_IND_COUNT) {
+            if ((o = var(w, REC_FLOW, 0, 0, "indicator.%s", name)))
+                for (size_t k = 0; k < h; k++) {
+                    double s = 0;
+                    for (size_t j = 0; j < ind->n_num; j++)
+                        s += term_at(m, raw, w, &ind->num[j], k);
+                    o[k] = s;
+                }
+            continue;
+        }
         size_t num = w->next;
         if ((num_row = var(w, REC_FLOW, 0, 0, "indicator.%s.num", name)))
             for (size_t k = 0; k < h; k++) {
