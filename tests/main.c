@@ -61,6 +61,7 @@ static const struct {
     {"bind", suite_bind},
     {"guards", suite_guards},
     {"indicators", suite_indicators},
+    {"drivers", suite_drivers},
 };
 
 int main(int argc, char **argv)

@@ -89,7 +89,15 @@ struct eng_workspace {
     int32_t *state_hooks, *pop_hooks;    /* indicator index * 2 + role (0 from, 1 to) */
     size_t *status_at;                   /* CSR offsets per population: status indicators */
     int32_t *status_list;
-    int *pop_order; /* populations by pop_key: the order they are placed at the start */
+    /* Drivers: this replication's monthly log values, months k0 .. horizon - 1, and for
+     * each modulation its multipliers and their integral in days from k0 (see mdl.h). */
+    size_t path_len;  /* room per path: the longest warm-up and the horizon */
+    int path_k0;      /* the month index of element 0 (-warm-up months) */
+    size_t path_n;    /* months this replication: horizon - path_k0 */
+    double *driver_x; /* [driver][path_len] */
+    double *mod_m;    /* [modulation][path_len] */
+    double *mod_c;    /* [modulation][path_len + 1] */
+    int *pop_order;   /* populations by pop_key: the order they are placed at the start */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
     pc_err *err;
@@ -139,6 +147,9 @@ void eng_free(eng_workspace *w)
     free(w->pop_hooks);
     free(w->status_at);
     free(w->status_list);
+    free(w->driver_x);
+    free(w->mod_m);
+    free(w->mod_c);
     free(w);
 }
 
@@ -318,6 +329,12 @@ eng_workspace *eng_alloc(const mdl_model *m)
     if (build_hooks(w))
         goto fail;
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
+        goto fail;
+    w->path_len = (size_t)(100 * 12 + m->horizon + 1); /* a warm-up is at most 100 years */
+    if (m->n_drivers &&
+        (!(w->driver_x = malloc(m->n_drivers * w->path_len * sizeof *w->driver_x)) ||
+         !(w->mod_m = malloc((m->n_modulations + 1) * w->path_len * sizeof *w->mod_m)) ||
+         !(w->mod_c = malloc((m->n_modulations + 1) * (w->path_len + 1) * sizeof *w->mod_c))))
         goto fail;
     w->heap_cap = w->cap;
     w->heap = malloc(w->heap_cap * sizeof *w->heap);
@@ -591,6 +608,136 @@ static inline double sched_at(const mdl_schedule *s, double t)
     return mdl_schedule_at(s, t > 0 ? t : 0);
 }
 
+/* ---- drivers: rates that move with time ------------------------------------------ */
+
+#define PURPOSE_DRIVERS 0x1f10a003u /* the population key part of drivers' streams */
+
+/* Draws every driver's monthly path for this replication, then each modulation's
+ * multipliers and their running integral. */
+static void draw_drivers(eng_workspace *w, int k0)
+{
+    const mdl_model *m = w->m;
+    w->path_k0 = k0;
+    w->path_n = (size_t)(m->horizon - k0);
+    for (size_t d = 0; d < m->n_drivers; d++) {
+        const mdl_driver *dr = &m->drivers[d];
+        double *x = w->driver_x + d * w->path_len;
+        rng_stream(w->rng, w->seed, PURPOSE_DRIVERS, dr->purpose, w->rep, 0, 0);
+        int from = (int)floor(dr->from / MDL_DAYS_PER_MONTH + 0.5);
+        double a = 0, s = 0, step = 0;
+        if (dr->process == MDL_DRIVER_AR1) {
+            a = pow(dr->persistence, 1.0 / 12);
+            s = dr->sd * sqrt((1 - a * a) / (1 - dr->persistence * dr->persistence));
+        } else {
+            a = 1;
+            s = dr->sd / sqrt(12.0);
+            step = dr->drift / 12;
+        }
+        double value = 0;
+        for (size_t i = 0; i < w->path_n; i++) {
+            int k = k0 + (int)i;
+            if (k < from) {
+                value = 0;
+            } else if (k == from) {
+                value = dr->stationary ? dr->sd / sqrt(1 - dr->persistence * dr->persistence) *
+                                             gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng))
+                                       : dr->start;
+            } else {
+                value = a * value + step + s * gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng));
+            }
+            x[i] = value;
+        }
+    }
+    for (size_t j = 0; j < m->n_modulations; j++) {
+        const mdl_modulation *mod = &m->modulations[j];
+        double *mm = w->mod_m + j * w->path_len, *cc = w->mod_c + j * (w->path_len + 1);
+        cc[0] = 0;
+        for (size_t i = 0; i < w->path_n; i++) {
+            double log_m = 0;
+            for (size_t q = 0; q < mod->n; q++)
+                log_m += mod->power[q] * w->driver_x[(size_t)mod->driver[q] * w->path_len + i];
+            mm[i] = exp(log_m);
+            cc[i + 1] = cc[i] + mm[i] * MDL_DAYS_PER_MONTH;
+        }
+    }
+}
+
+/* The multiplier of modulation j in month k (1 outside the drawn months). */
+static inline double mod_at(const eng_workspace *w, int j, int k)
+{
+    long i = (long)k - w->path_k0;
+    if (i < 0 || (size_t)i >= w->path_n)
+        return 1;
+    return w->mod_m[(size_t)j * w->path_len + (size_t)i];
+}
+
+/* Integral of modulation j's multiplier from the first drawn month to day t; past the
+ * horizon the last month's multiplier holds. */
+static double mod_integral(const eng_workspace *w, int j, double t)
+{
+    const double *mm = w->mod_m + (size_t)j * w->path_len;
+    const double *cc = w->mod_c + (size_t)j * (w->path_len + 1);
+    double start = w->path_k0 * MDL_DAYS_PER_MONTH;
+    long i = (long)floor((t - start) / MDL_DAYS_PER_MONTH);
+    if (i < 0)
+        return t - start; /* before the first drawn month the multiplier is 1 */
+    if ((size_t)i >= w->path_n)
+        i = (long)w->path_n - 1;
+    return cc[i] + mm[i] * (t - (start + (double)i * MDL_DAYS_PER_MONTH));
+}
+
+/* The day at which modulation j's integral reaches v (INFINITY past the horizon). */
+static double mod_inverse(const eng_workspace *w, int j, double v)
+{
+    const double *mm = w->mod_m + (size_t)j * w->path_len;
+    const double *cc = w->mod_c + (size_t)j * (w->path_len + 1);
+    if (!(v < cc[w->path_n]))
+        return INFINITY;
+    size_t lo = 0, hi = w->path_n; /* cc[lo] <= v < cc[hi] */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (cc[mid] <= v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double start = (w->path_k0 + (double)lo) * MDL_DAYS_PER_MONTH;
+    return start + (v - cc[lo]) / mm[lo];
+}
+
+/* Time until a hazard multiplied by drivers fires, drawn at day t: the integrated
+ * hazard from t reaches -log(1 - u).  origin: the day the hazard's clock reads 0. */
+static double modulated_time(const eng_workspace *w, const mdl_law *l, double u, double t,
+                             double origin)
+{
+    int j = l->modulation;
+    double target = -log(1.0 - u);
+    if (l->kind == MDL_HAZARD_CONST) {
+        if (!(l->p[0] > 0))
+            return INFINITY;
+        return mod_inverse(w, j, mod_integral(w, j, t) + target / l->p[0]) - t;
+    }
+    const mdl_table *tb = &l->table;
+    size_t i = 0;
+    while (i + 1 < tb->n && origin + tb->x[i + 1] <= t)
+        i++;
+    double a = t, acc = 0;
+    for (;; i++) {
+        double b = i + 1 < tb->n ? origin + tb->x[i + 1] : INFINITY;
+        double y = tb->y[i];
+        if (y > 0) {
+            double ia = mod_integral(w, j, a);
+            double piece = b < INFINITY ? y * (mod_integral(w, j, b) - ia) : INFINITY;
+            if (acc + piece >= target)
+                return mod_inverse(w, j, ia + (target - acc) / y) - t;
+            acc += piece;
+        } else if (b == INFINITY) {
+            return INFINITY;
+        }
+        a = b;
+    }
+}
+
 /* ---- latent times ------------------------------------------------------------- */
 
 static double cum_hazard(const mdl_table *t, double s, size_t *piece)
@@ -679,7 +826,16 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
             for (int skip = 0; skip < 3; skip++)
                 gsl_rng_get(w->rng);
         }
-        double dt = latent_time(&v->law, u_time, w->rng, t - p->entry_time);
+        const mdl_law *law = &v->law;
+        double dt;
+        if (law->modulation >= 0 &&
+            (law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE))
+            dt = modulated_time(w, law, u_time, t,
+                                law->clock == MDL_CLOCK_ENTRY && law->kind == MDL_HAZARD_PIECEWISE
+                                    ? p->entry_time
+                                    : t);
+        else
+            dt = latent_time(law, u_time, w->rng, t - p->entry_time);
         if (t + dt < best) {
             best = t + dt;
             p->dest = pick(&v->dest, u_dest);
@@ -887,6 +1043,8 @@ static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
     int y, mo;
     mdl_month_of(w->m, k, &y, &mo);
     double rate = sched_at(&P->inflow, start) * P->profile[mo - 1];
+    if (P->inflow_modulation >= 0)
+        rate *= mod_at(w, P->inflow_modulation, k);
     w->arr_n[pop] = w->arr_next[pop] = 0;
     if (!(rate > 0))
         return PC_OK;
@@ -1002,6 +1160,13 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     }
     for (size_t s = 0; s < m->n_states; s++)
         w->last[s] = k0 * MDL_DAYS_PER_MONTH;
+    if (m->n_drivers) {
+        draw_drivers(w, k0);
+        for (size_t d = 0; d < m->n_drivers; d++)
+            for (int k = 0; k < m->horizon; k++)
+                raw->driver[(size_t)k * m->n_drivers + d] =
+                    exp(w->driver_x[d * w->path_len + (size_t)(k - k0)]);
+    }
     w->horizon_time = m->horizon * MDL_DAYS_PER_MONTH;
     w->next_change = 0;
     while (w->next_change < w->n_changes && w->changes[w->next_change].t <= k0 * MDL_DAYS_PER_MONTH)

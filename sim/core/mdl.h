@@ -50,6 +50,7 @@ typedef struct {
 typedef struct {
     mdl_law_kind kind;
     mdl_clock clock; /* hazards only: which clock the rate is a function of */
+    int modulation;  /* hazards only: the drivers multiplying the rate (index), or -1 */
     double p[4];
     mdl_table table;
     double probability; /* "with P": the transition fires with this probability, else never */
@@ -111,6 +112,7 @@ typedef struct {
     mdl_schedule inflow;   /* persons per day */
     double profile[12];    /* multipliers by calendar month (1 = flat) */
     double overdispersion; /* coefficient of variation of a monthly gamma rate multiplier */
+    int inflow_modulation; /* the drivers multiplying the inflow rate (index), or -1 */
     long initial_count;
     mdl_dest initial_state;
     mdl_table initial_seniority; /* empirical: upper bounds in days, cumulative probability */
@@ -250,6 +252,39 @@ typedef struct {
     int watch;           /* delay and status: its index among those the engine watches */
 } mdl_indicator;
 
+/* ---- drivers ([driver NAME], mdl_driver.c) ------------------------------------------
+ *
+ * A driver is a random process on the monthly grid, drawn once per replication
+ * from its own stream keyed by its name: x(k) the log of a multiplier D = e^x of
+ * the rates that name it (`hazard 0.05/m * cycle^-1`, `inflow.drivers = cycle`).
+ *  - log-ar1: x(k+1) = a x(k) + s e(k), a = persistence^(1/12), s chosen so that
+ *    x(k+12) = persistence x(k) + an innovation of sd `sd` (yearly);
+ *  - random-walk: x(k+1) = x(k) + drift / 12 + sd / sqrt(12) e(k).
+ * x = 0 before the driver's `from` month; at it x is `start` (a number, or
+ * `stationary`: drawn from the log-ar1's stationary law). */
+
+typedef enum { MDL_DRIVER_AR1, MDL_DRIVER_WALK } mdl_driver_process;
+
+typedef struct {
+    char *name;
+    char *label;
+    mdl_driver_process process;
+    double sd;          /* yearly innovation sd of the log */
+    double persistence; /* yearly, in [0, 1) (log-ar1) */
+    double drift;       /* yearly drift of the log (random walk) */
+    int stationary;     /* start drawn from the stationary law (log-ar1) */
+    double start;       /* else: the log value at `from` */
+    double from;        /* days: the month the driver starts moving */
+    uint32_t purpose;   /* its random stream */
+} mdl_driver;
+
+/* A product of drivers' powers: the multiplier of a rate is prod D_i^power_i. */
+typedef struct {
+    size_t n;
+    int *driver;
+    double *power;
+} mdl_modulation;
+
 /* Where a parameter's value goes: one per $NAME reference (mdl_param.c). */
 typedef struct mdl_binding mdl_binding;
 
@@ -271,6 +306,9 @@ typedef struct mdl_model {
     int horizon; /* months */
     size_t n_populations, n_states, n_resources, n_costs, n_staff, n_funders, n_flows, n_changes;
     size_t n_indicators, n_watched; /* n_watched: delay and status indicators */
+    size_t n_drivers, n_modulations;
+    mdl_driver *drivers;
+    mdl_modulation *modulations;
     mdl_indicator *indicators;
     size_t n_warnings;
     char **warnings; /* what check should say without refusing the model */

@@ -57,6 +57,7 @@ typedef enum {
     DOM_YEARLY_RATE, /* in (-1, 1] (a yearly indexation rate, as a fraction) */
     DOM_WARMUP,      /* in [0, 100 years] */
     DOM_HAZARD,      /* in [0, MDL_MAX_HAZARD] per day */
+    DOM_PERSISTENCE, /* in [0, 1) */
     DOM_INFLOW,      /* in [0, MDL_MAX_INFLOW] per month */
 } dom_kind;
 
@@ -109,6 +110,7 @@ typedef enum {
     SEC_PARAM,
     SEC_INDICATOR,
     SEC_FUNDER,
+    SEC_DRIVER,
     SEC_UNKNOWN
 } sec_kind;
 
@@ -202,6 +204,11 @@ int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *e
 int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind, pc_err *err);
 int mdl_parse_funder(mdl_model *m, const cfg_section *sec, const char *name, pc_err *err);
 int mdl_cost_warnings(mdl_model *m, pc_err *err);
+
+/* mdl_driver.c: [driver NAME] (before states and populations: their rates name drivers),
+ * and "NAME[^POWER] * NAME..." lists, registered once per distinct list. */
+int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err *err);
+int mdl_parse_modulation(pctx *c, const char *text, int *index);
 
 /* A name of a section: letters (UTF-8 ones too), digits, '_', '-'; not starting with a
  * digit or '-'. */

@@ -36,6 +36,8 @@ const char *mdl_domain_text(dom_kind d)
         return "a duration from 0 to 100 years";
     case DOM_HAZARD:
         return "a hazard rate from 0 to 1000/d";
+    case DOM_PERSISTENCE:
+        return "a yearly persistence from 0 to below 1";
     case DOM_INFLOW:
         return "an inflow from 0 to 10000000/m";
     }
@@ -61,6 +63,8 @@ int mdl_in_domain(dom_kind d, double v)
         return v >= 0 && v <= 100 * MDL_DAYS_PER_YEAR;
     case DOM_HAZARD:
         return v >= 0 && v <= MDL_MAX_HAZARD;
+    case DOM_PERSISTENCE:
+        return v >= 0 && v < 1;
     case DOM_INFLOW:
         return v >= 0 && v * MDL_DAYS_PER_MONTH <= MDL_MAX_INFLOW;
     }
@@ -670,6 +674,7 @@ mdl_model *mdl_instance_alloc(const mdl_model *m)
     inst->staff = clone_array(&k, m->staff, m->n_staff, sizeof *m->staff);
     for (size_t s = 0; !k.failed && s < m->n_staff; s++)
         clone_schedule(&k, &inst->staff[s].caseload);
+    inst->drivers = clone_array(&k, m->drivers, m->n_drivers, sizeof *m->drivers);
     inst->bindings = clone_array(&k, m->bindings, m->n_bindings, sizeof *m->bindings);
     for (size_t i = 0; !k.failed && i < m->n_bindings; i++) {
         mdl_binding *b = &inst->bindings[i];

@@ -229,6 +229,24 @@ void mdl_print(FILE *f, const mdl_model *m)
     }
     for (size_t i = 0; i < m->n_indicators; i++)
         print_indicator(f, m, &m->indicators[i]);
+    for (size_t i = 0; i < m->n_drivers; i++) {
+        const mdl_driver *d = &m->drivers[i];
+        if (d->process == MDL_DRIVER_AR1)
+            fprintf(f,
+                    "driver %s (%s): log-AR(1), yearly innovation sd %.4g, persistence %.4g "
+                    "(stationary sd %.4g)",
+                    d->name, d->label, d->sd, d->persistence,
+                    d->sd / sqrt(1 - d->persistence * d->persistence));
+        else
+            fprintf(f, "driver %s (%s): random walk of the log, yearly sd %.4g, drift %.4g",
+                    d->name, d->label, d->sd, d->drift);
+        int k = (int)floor(d->from / MDL_DAYS_PER_MONTH + 0.5), y, mo;
+        mdl_month_of(m, k, &y, &mo);
+        fprintf(f, "; from %04d-%02d, starting %s", y, mo, d->stationary ? "stationary" : "at");
+        if (!d->stationary)
+            fprintf(f, " %.4g", d->start);
+        fputc('\n', f);
+    }
     if (m->n_changes) {
         fprintf(f, "dated changes:\n");
         for (size_t i = 0; i < m->n_changes; i++)

@@ -739,7 +739,7 @@ static int parse_clock(pctx *c, const char *word, mdl_clock *clock)
     return PC_OK;
 }
 
-static int parse_hazard(pctx *c, const char *text, mdl_law *law)
+static int parse_hazard_law(pctx *c, const char *text, mdl_law *law)
 {
     const char *p = mdl_skip_ws(text);
     char clock[32], path[1024];
@@ -825,6 +825,25 @@ static int parse_hazard(pctx *c, const char *text, mdl_law *law)
     return PC_OK;
 }
 
+/* A hazard, then "* DRIVER[^POWER] * ..." if the rate is multiplied by drivers. */
+static int parse_hazard(pctx *c, const char *text, mdl_law *law)
+{
+    int depth = 0;
+    for (const char *q = text; *q; q++) {
+        depth += (*q == '(') - (*q == ')');
+        if (*q == '*' && depth == 0) {
+            size_t l = (size_t)(q - text);
+            char *law_text = mdl_arena_alloc(c->m, l + 1, 1);
+            if (!law_text)
+                return OOM(c);
+            memcpy(law_text, text, l);
+            int rc = parse_hazard_law(c, law_text, law);
+            return rc ? rc : mdl_parse_modulation(c, q + 1, &law->modulation);
+        }
+    }
+    return parse_hazard_law(c, text, law);
+}
+
 /* "[with P] hazard RATE -> DEST" or "[with P] after DIST -> DEST". */
 int mdl_parse_transition(pctx *c, const char *value, mdl_version *v)
 {
@@ -848,6 +867,7 @@ int mdl_parse_transition(pctx *c, const char *value, mdl_version *v)
     law_text[ll] = '\0';
     const char *p = mdl_skip_ws(law_text);
     v->law.probability = 1.0;
+    v->law.modulation = -1;
     if (!strncmp(p, "with", 4) && isspace((unsigned char)p[4])) {
         p += 4;
         if (!mdl_read_number(c, &p, &v->law.probability) || v->law.probability < 0 ||

@@ -84,8 +84,8 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
         int p = e ? mdl_population_index(m, e->value) : 0;
         m->states[mdl_state_index(m, arg)].population = p >= 0 ? p : 0;
     }
-    static const sec_kind order[] = {SEC_RES,  SEC_STAFF,  SEC_POP,      SEC_STATE,
-                                     SEC_COST, SEC_FUNDER, SEC_INDICATOR};
+    static const sec_kind order[] = {SEC_DRIVER, SEC_RES,  SEC_STAFF,  SEC_POP,
+                                     SEC_STATE,  SEC_COST, SEC_FUNDER, SEC_INDICATOR};
     for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
         for (size_t i = 0; i < doc->n; i++) {
             const cfg_section *sec = &doc->sections[i];
@@ -111,6 +111,13 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
             case SEC_FUNDER:
                 rc = mdl_parse_funder(m, sec, arg, err);
                 break;
+            case SEC_DRIVER: {
+                size_t di = 0;
+                while (strcmp(m->drivers[di].name, arg))
+                    di++;
+                rc = mdl_parse_driver(m, sec, &m->drivers[di], err);
+                break;
+            }
             case SEC_INDICATOR: {
                 size_t ii = 0;
                 while (strcmp(m->indicators[ii].name, arg))

@@ -19,7 +19,8 @@ sec_kind mdl_section_kind(const char *name, const char **arg)
         sec_kind kind;
     } kinds[] = {{"population ", SEC_POP},  {"state ", SEC_STATE},         {"resource ", SEC_RES},
                  {"cost ", SEC_COST},       {"staff ", SEC_STAFF},         {"set ", SEC_SET},
-                 {"parameter ", SEC_PARAM}, {"indicator ", SEC_INDICATOR}, {"funder ", SEC_FUNDER}};
+                 {"parameter ", SEC_PARAM}, {"indicator ", SEC_INDICATOR}, {"funder ", SEC_FUNDER},
+                 {"driver ", SEC_DRIVER}};
     *arg = NULL;
     if (!strcmp(name, "model"))
         return SEC_MODEL;
@@ -180,7 +181,7 @@ int mdl_parse_model_section(mdl_model *m, const cfg_doc *doc, pc_err *err)
 /* Pass 1: names of populations, states, resources, staff; funders. */
 int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
-    size_t np = 0, ns = 0, nr = 0, nc = 0, nst = 0, ni = 0, nfu = 0;
+    size_t np = 0, ns = 0, nr = 0, nc = 0, nst = 0, ni = 0, nfu = 0, nd = 0;
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
         const cfg_section *sec = &doc->sections[i];
@@ -189,8 +190,8 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "unknown section; expected [model], [scenario], [population NAME], "
                               "[state NAME], [resource NAME], [cost NAME], [staff NAME], "
-                              "[funder NAME], [indicator NAME], [parameter NAME] or "
-                              "[set YYYY-MM]");
+                              "[funder NAME], [indicator NAME], [driver NAME], [parameter NAME] "
+                              "or [set YYYY-MM]");
         if (arg && k != SEC_SET && k != SEC_PARAM && !mdl_valid_name(arg))
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "malformed name '%s' (letters, digits, '_', '-')", arg);
@@ -203,6 +204,7 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         nst += k == SEC_STAFF;
         ni += k == SEC_INDICATOR;
         nfu += k == SEC_FUNDER;
+        nd += k == SEC_DRIVER;
     }
     if (np == 0)
         return pc_fail(err, PC_EINPUT, "%s: no [population NAME] section", doc->path);
@@ -214,8 +216,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
     m->funders = mdl_arena_alloc(m, nc + nfu, sizeof *m->funders);
     m->funder_labels = mdl_arena_alloc(m, nc + nfu, sizeof *m->funder_labels);
     m->indicators = mdl_arena_alloc(m, ni, sizeof *m->indicators);
+    m->drivers = mdl_arena_alloc(m, nd, sizeof *m->drivers);
     if (!m->populations || !m->states || !m->resources || !m->costs || !m->staff || !m->funders ||
-        !m->funder_labels || !m->indicators)
+        !m->funder_labels || !m->indicators || !m->drivers)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
@@ -241,6 +244,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         case SEC_INDICATOR:
             slot = &m->indicators[m->n_indicators++].name;
             break;
+        case SEC_DRIVER:
+            slot = &m->drivers[m->n_drivers++].name;
+            break;
         default:
             break;
         }
@@ -263,6 +269,7 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
                                        "inflow.rate",
                                        "inflow.profile",
                                        "inflow.overdispersion",
+                                       "inflow.drivers",
                                        "initial.count",
                                        "initial.state",
                                        "initial.seniority",
@@ -278,6 +285,13 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
     pop->entry = mdl_state_index(m, entry->value);
     if (pop->entry < 0)
         return FAIL(&c, "unknown state '%s'", entry->value);
+    pop->inflow_modulation = -1;
+    const cfg_entry *drivers = cfg_get(sec, "inflow.drivers");
+    if (drivers) {
+        c.e = drivers;
+        if ((rc = mdl_parse_modulation(&c, drivers->value, &pop->inflow_modulation)))
+            return rc;
+    }
     for (int k = 0; k < 12; k++)
         pop->profile[k] = 1.0;
     const cfg_entry *e;

@@ -23,6 +23,8 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     r->n_flows = m->n_flows;
     r->n_populations = np;
     r->n_watched = m->n_watched;
+    r->n_drivers = m->n_drivers;
+    r->driver = pc_calloc(h * (m->n_drivers ? m->n_drivers : 1), sizeof(double));
     size_t nw = m->n_watched ? m->n_watched : 1;
     r->ind_cohort = pc_calloc(h * nw, sizeof(double));
     r->ind_hit = pc_calloc(h * nw, sizeof(double));
@@ -47,7 +49,7 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     if (!r->wait_hist || !r->stock || !r->days || !r->in || !r->flow || !r->arrivals ||
         !r->returns || !r->exits || !r->admitted || !r->wait_count || !r->wait_total ||
         !r->wait_over || !r->spell_end || !r->spell_cens || !r->ind_cohort || !r->ind_hit ||
-        !r->ind_days || !r->ind_count) {
+        !r->ind_days || !r->ind_count || !r->driver) {
         rec_raw_free(r);
         return NULL;
     }
@@ -76,6 +78,7 @@ void rec_raw_free(rec_raw *r)
     free(r->ind_hit);
     free(r->ind_days);
     free(r->ind_count);
+    free(r->driver);
     free(r);
 }
 
@@ -102,6 +105,7 @@ void rec_raw_clear(rec_raw *r)
     memset(r->ind_hit, 0, h * nw * sizeof(double));
     memset(r->ind_days, 0, h * nw * sizeof(double));
     memset(r->ind_count, 0, h * nw * sizeof(double));
+    memset(r->driver, 0, h * (r->n_drivers ? r->n_drivers : 1) * sizeof(double));
     r->events = 0;
 }
 
@@ -447,6 +451,16 @@ static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
     }
 }
 
+/* Each driver's multiplier, month by month. */
+static void walk_drivers(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    double *o;
+    for (size_t d = 0; d < m->n_drivers; d++)
+        if ((o = var(w, REC_MEAN, 0, 0, "driver.%s", m->drivers[d].name)))
+            for (size_t k = 0; k < w->h; k++)
+                o[k] = raw->driver[k * m->n_drivers + d];
+}
+
 static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
 {
     walk_populations(m, raw, w);
@@ -456,6 +470,7 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
     walk_staff(m, raw, w);
     walk_costs(m, raw, w);
     walk_indicators(m, raw, w);
+    walk_drivers(m, raw, w);
 }
 
 static size_t count_vars(const mdl_model *m)
@@ -464,6 +479,7 @@ static size_t count_vars(const mdl_model *m)
                m->n_staff + m->n_costs + m->n_funders + 1;
     for (size_t i = 0; i < m->n_indicators; i++)
         n += m->indicators[i].kind == MDL_IND_DELAY ? 6 : 3;
+    n += m->n_drivers;
     for (size_t s = 0; s < m->n_states; s++)
         n += m->states[s].is_queue ? 6 : 0;
     return n;

@@ -50,9 +50,11 @@ typedef struct {
     double *wait_over;  /* [month][state] those longer than 3 months */
     double *wait_hist;  /* [state][REC_WAIT_BINS] waits ended in [wait_from, wait_to), by day */
     double wait_from, wait_to; /* days; set by the caller before a run (default: everything) */
-    size_t n_watched;          /* delay and status indicators (mdl.h) */
-    double *ind_cohort;        /* [month][watched] `from` events whose window ends by the horizon */
-    double *ind_hit;           /* [month][watched] ... of which reached `to` within the window */
+    size_t n_drivers;
+    double *driver;     /* [month][driver] the driver's multiplier e^x in the month */
+    size_t n_watched;   /* delay and status indicators (mdl.h) */
+    double *ind_cohort; /* [month][watched] `from` events whose window ends by the horizon */
+    double *ind_hit;    /* [month][watched] ... of which reached `to` within the window */
     double *ind_days;   /* [month][watched] delays (days) of those reaching `to` this month */
     double *ind_count;  /* [month][watched] their number */
     double *spell_end;  /* [population][n_months + 1] spells ended, by whole months of length */
