@@ -37,5 +37,6 @@ void suite_bind(tc_ctx *t);
 void suite_guards(tc_ctx *t);
 void suite_indicators(tc_ctx *t);
 void suite_drivers(tc_ctx *t);
+void suite_observed(tc_ctx *t);
 
 #endif

@@ -62,6 +62,7 @@ static const struct {
     {"guards", suite_guards},
     {"indicators", suite_indicators},
     {"drivers", suite_drivers},
+    {"observed", suite_observed},
 };
 
 int main(int argc, char **argv)

@@ -150,6 +150,11 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
     r->n_vars = r->catalog->n;
+    int checked = rec_check_observations(m, r->catalog, err);
+    if (checked) {
+        mc_result_free(r);
+        return checked;
+    }
     double cells = (double)r->reps * (double)r->n_vars * (double)r->n_months;
     if (cells > MC_MAX_VALUES) {
         size_t n_vars = r->n_vars;
@@ -407,4 +412,56 @@ size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *y
         }
     }
     return n;
+}
+
+int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
+{
+    const mdl_model *m = r->model;
+    *rows = pc_calloc(m->n_observations ? m->n_observations : 1, sizeof **rows);
+    double *sample = malloc(r->reps * sizeof *sample);
+    double *years = malloc((r->n_months / 12 + 2) * sizeof *years);
+    int *year_of = malloc((r->n_months / 12 + 2) * sizeof *year_of);
+    if (!*rows || !sample || !years || !year_of) {
+        free(*rows);
+        *rows = NULL;
+        free(sample);
+        free(years);
+        free(year_of);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    for (size_t i = 0; i < m->n_observations; i++) {
+        const mdl_observation *o = &m->observations[i];
+        mc_check *c = &(*rows)[i];
+        c->obs = o;
+        long var = rec_find(r->catalog, o->variable);
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            sample[rep] = NAN;
+            if (var < 0)
+                continue;
+            if (o->month) {
+                long k = (long)((o->year - m->start_year) * 12 + o->month - m->start_month);
+                if (k >= 0 && (size_t)k < r->n_months)
+                    sample[rep] = mc_series(r, rep, (size_t)var)[k];
+            } else {
+                size_t ny = mc_yearly(r, rep, (size_t)var, years, year_of);
+                for (size_t y = 0; y < ny; y++)
+                    if (year_of[y] == o->year)
+                        sample[rep] = years[y];
+            }
+        }
+        mc_summary s;
+        mc_summarise(sample, r->reps, &s);
+        c->mean = s.mean;
+        c->p05 = s.p05;
+        c->p50 = s.p50;
+        c->p95 = s.p95;
+        c->n = s.n;
+        c->relative_error = o->value != 0 ? (s.mean - o->value) / o->value : NAN;
+        c->inside = s.n > 0 && s.p05 <= o->value && o->value <= s.p95;
+        c->within = isnan(o->tolerance) ? -1 : fabs(c->relative_error) <= o->tolerance;
+    }
+    free(sample);
+    free(years);
+    free(year_of);
+    return PC_OK;
 }

@@ -95,6 +95,22 @@ typedef struct {
 
 void mc_summarise(double *sample, size_t n, mc_summary *s);
 
+/* The model against its observations ([observations]): for each, the variable's
+ * value in the period across replications (a month's value, or the year as
+ * yearly.csv aggregates it), its relative error and whether the observation lies
+ * in the 90 % band (p05 to p95) and within its stated tolerance. */
+typedef struct {
+    const mdl_observation *obs;
+    double mean, p05, p50, p95;
+    double relative_error; /* (mean - observed) / observed; NaN when observed is 0 */
+    int inside;            /* p05 <= observed <= p95 */
+    int within;            /* |relative error| <= tolerance; -1 without tolerance */
+    size_t n;              /* replications with a value */
+} mc_check;
+
+/* rows: n_observations of them, allocated (free them).  PC_OK or PC_EINTERNAL. */
+int mc_checks(const mc_result *r, mc_check **rows, pc_err *err);
+
 /* Yearly aggregate of a monthly series by the variable's kind: writes one value
  * per calendar year touched by the horizon into out (n_years of them), using
  * the other series for ratios.  Returns the number of years. */

@@ -285,6 +285,22 @@ typedef struct {
     double *power;
 } mdl_modulation;
 
+/* ---- observations ([observations], mdl_observed.c) -----------------------------------
+ *
+ * Observed values the model is held to: `[observations] file = table(FILE)` with
+ * columns variable,period,value[,tolerance[,source]].  period is YYYY-MM (the
+ * variable's value in that month: a month-end stock, a month's flow) or YYYY
+ * (the calendar year as yearly.csv aggregates it).  tolerance: the relative
+ * error accepted (`2%`, or empty). */
+typedef struct {
+    char *variable;
+    int year, month; /* month 0: the calendar year */
+    double value;
+    double tolerance; /* relative; NAN when none is stated */
+    char *source;
+    int line; /* in the file */
+} mdl_observation;
+
 /* Where a parameter's value goes: one per $NAME reference (mdl_param.c). */
 typedef struct mdl_binding mdl_binding;
 
@@ -306,6 +322,9 @@ typedef struct mdl_model {
     int horizon; /* months */
     size_t n_populations, n_states, n_resources, n_costs, n_staff, n_funders, n_flows, n_changes;
     size_t n_indicators, n_watched; /* n_watched: delay and status indicators */
+    size_t n_observations;
+    mdl_observation *observations;
+    char *observations_file;
     size_t n_drivers, n_modulations;
     mdl_driver *drivers;
     mdl_modulation *modulations;

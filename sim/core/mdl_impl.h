@@ -111,6 +111,7 @@ typedef enum {
     SEC_INDICATOR,
     SEC_FUNDER,
     SEC_DRIVER,
+    SEC_OBSERVATIONS,
     SEC_UNKNOWN
 } sec_kind;
 
@@ -209,6 +210,10 @@ int mdl_cost_warnings(mdl_model *m, pc_err *err);
  * and "NAME[^POWER] * NAME..." lists, registered once per distinct list. */
 int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err *err);
 int mdl_parse_modulation(pctx *c, const char *text, int *index);
+
+/* mdl_observed.c: [observations] (its variables are checked against the outputs by
+ * rec_check_observations, once the catalog exists). */
+int mdl_parse_observations(mdl_model *m, const cfg_section *sec, pc_err *err);
 
 /* A name of a section: letters (UTF-8 ones too), digits, '_', '-'; not starting with a
  * digit or '-'. */

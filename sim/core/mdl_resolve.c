@@ -63,6 +63,8 @@ static int check_meta_sections(mdl_model *m, const cfg_doc *doc, pc_err *err)
             rc = mdl_check_keys(m, err, sec, scenario_keys, 0);
         else if (k == SEC_RUN)
             rc = mdl_check_keys(m, err, sec, run_keys, 0);
+        else if (k == SEC_OBSERVATIONS)
+            rc = mdl_parse_observations(m, sec, err);
         if (rc)
             return rc;
     }

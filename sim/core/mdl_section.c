@@ -28,6 +28,8 @@ sec_kind mdl_section_kind(const char *name, const char **arg)
         return SEC_SCENARIO;
     if (!strcmp(name, "run"))
         return SEC_RUN;
+    if (!strcmp(name, "observations"))
+        return SEC_OBSERVATIONS;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t l = strlen(kinds[i].prefix);
         if (!strncmp(name, kinds[i].prefix, l) && name[l]) {

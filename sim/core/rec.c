@@ -528,3 +528,15 @@ void rec_derive(const mdl_model *m, const rec_catalog *c, const rec_raw *raw, do
     walk w = {.values = values, .h = (size_t)m->horizon};
     run_walk(m, raw, &w);
 }
+
+int rec_check_observations(const mdl_model *m, const rec_catalog *c, pc_err *err)
+{
+    for (size_t i = 0; i < m->n_observations; i++) {
+        const mdl_observation *o = &m->observations[i];
+        if (rec_find(c, o->variable) < 0)
+            return pc_fail_at(err, m->observations_file, o->line, "variable",
+                              "no output variable %s in this model (docs/format.md lists them)",
+                              o->variable);
+    }
+    return PC_OK;
+}

@@ -72,6 +72,10 @@ void rec_catalog_free(rec_catalog *c);
 /* Index of a variable by name, or -1. */
 long rec_find(const rec_catalog *c, const char *name);
 
+/* Every observation of the model ([observations]) names a variable of c: PC_OK, or
+ * PC_EINPUT naming the observations file and line. */
+int rec_check_observations(const mdl_model *m, const rec_catalog *c, pc_err *err);
+
 /* Fills values[var * n_months + month] for every variable of the catalog. */
 void rec_derive(const mdl_model *m, const rec_catalog *c, const rec_raw *raw, double *values);
 
