@@ -24,6 +24,7 @@
 #include "rng.h"
 
 #define NONE          (-1)
+#define NO_DEST       (-2)  /* no destination admits the person */
 #define ENG_TIME_EPS  1e-9  /* days: far below any duration, far above rounding of day counts */
 #define ENG_MAX_BURST 10000 /* moves of one person at one instant before it is a cycle */
 
@@ -37,7 +38,8 @@ typedef struct {
     uint32_t gen; /* bumped when the pending event is cancelled or the record reused */
     int32_t q_prev, q_next, target; /* FIFO links and the state waited for, when queued */
     uint32_t serial, visits;
-    uint32_t burst; /* moves in a row without time passing (a zero-time cycle if unbounded) */
+    uint32_t burst;    /* moves in a row without time passing (a zero-time cycle if unbounded) */
+    uint32_t attr_gen; /* bumped when the pending change of attribute value goes stale */
     int16_t pop;
     uint8_t queued;
     uint8_t tracked; /* spell began during the recorded period */
@@ -97,6 +99,19 @@ struct eng_workspace {
     double *driver_x; /* [driver][path_len] */
     double *mod_m;    /* [modulation][path_len] */
     double *mod_c;    /* [modulation][path_len + 1] */
+    /* Attributes: each person's value of every attribute, and the day each changes next
+     * (INFINITY: never); per population the attributes it has (CSR); counts by tracked
+     * group [state][tracked] like count and last by state. */
+    size_t n_attr;
+    uint8_t *attr;
+    double *attr_next;
+    size_t *pop_attr_at;
+    int32_t *pop_attr;
+    size_t n_tracked;
+    long *gcount;
+    double *glast;
+    int any_admits;   /* some state admits some groups only */
+    double *pick_buf; /* a destination's shares for one person */
     int *pop_order;   /* populations by pop_key: the order they are placed at the start */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
@@ -150,6 +165,13 @@ void eng_free(eng_workspace *w)
     free(w->driver_x);
     free(w->mod_m);
     free(w->mod_c);
+    free(w->attr);
+    free(w->attr_next);
+    free(w->pop_attr_at);
+    free(w->pop_attr);
+    free(w->gcount);
+    free(w->glast);
+    free(w->pick_buf);
     free(w);
 }
 
@@ -262,6 +284,63 @@ done:
     return rc;
 }
 
+/* The days resource r's capacity steps (its schedule, or a binding staff's ETP and
+ * caseload schedules), written into out when it is not NULL; returns their number. */
+static size_t capacity_steps(const mdl_model *m, int r, cap_change *out)
+{
+    const mdl_resource *res = &m->resources[r];
+    const mdl_schedule *s[2] = {&res->capacity, NULL};
+    if (res->staff >= 0) {
+        s[0] = &m->staff[res->staff].etp;
+        s[1] = &m->staff[res->staff].caseload;
+    }
+    size_t n = 0;
+    for (int k = 0; k < 2 && s[k]; k++)
+        for (size_t i = 0; i < s[k]->n; i++) {
+            if (out)
+                out[n] = (cap_change){s[k]->from[i], r};
+            n++;
+        }
+    return n;
+}
+
+/* Attribute storage, each population's attributes, and the counts by tracked group. */
+static int alloc_attributes(eng_workspace *w)
+{
+    const mdl_model *m = w->m;
+    size_t np = m->n_populations, na = m->n_attributes;
+    w->n_attr = na;
+    w->n_tracked = m->n_tracked;
+    w->pop_attr_at = pc_calloc(np + 1, sizeof *w->pop_attr_at);
+    w->pop_attr = pc_calloc(na + 1, sizeof *w->pop_attr);
+    if (!w->pop_attr_at || !w->pop_attr)
+        return -1;
+    for (size_t p = 0; p < np; p++) {
+        w->pop_attr_at[p + 1] = w->pop_attr_at[p];
+        for (size_t a = 0; a < na; a++)
+            if ((m->attributes[a].has[p / 64] >> (p % 64)) & 1)
+                w->pop_attr[w->pop_attr_at[p + 1]++] = (int32_t)a;
+    }
+    size_t max_dest = 1;
+    for (size_t s = 0; s < m->n_states; s++) {
+        w->any_admits |= m->states[s].admit_attr >= 0;
+        for (size_t t = 0; t < m->states[s].n_transitions; t++)
+            for (size_t v = 0; v < m->states[s].transitions[t].n_versions; v++)
+                if (m->states[s].transitions[t].versions[v].dest.n > max_dest)
+                    max_dest = m->states[s].transitions[t].versions[v].dest.n;
+    }
+    if (!(w->pick_buf = malloc(max_dest * sizeof *w->pick_buf)))
+        return -1;
+    if (na && (!(w->attr = malloc(w->cap * na)) ||
+               !(w->attr_next = malloc(w->cap * na * sizeof *w->attr_next))))
+        return -1;
+    size_t cells = m->n_states * (w->n_tracked ? w->n_tracked : 1);
+    if (!(w->gcount = pc_calloc(cells, sizeof *w->gcount)) ||
+        !(w->glast = pc_calloc(cells, sizeof *w->glast)))
+        return -1;
+    return 0;
+}
+
 static int pop_before(const mdl_model *m, int a, int b)
 {
     const mdl_population *x = &m->populations[a], *y = &m->populations[b];
@@ -295,7 +374,7 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->scratch = pc_calloc(width > np ? width : np, sizeof *w->scratch);
     size_t n_changes = 0;
     for (size_t r = 0; r < nr; r++)
-        n_changes += m->resources[r].capacity.n;
+        n_changes += capacity_steps(m, (int)r, NULL);
     w->changes = pc_calloc(n_changes, sizeof *w->changes);
     if (!w->rng || !w->count || !w->last || !w->occupied || !w->q_head || !w->q_tail ||
         !w->arrivals || !w->arr_n || !w->arr_cap || !w->arr_next || !w->next_serial ||
@@ -314,8 +393,7 @@ eng_workspace *eng_alloc(const mdl_model *m)
     for (size_t i = 0; i < np; i++)
         w->pop_key[w->pop_order[i]] = (uint32_t)i;
     for (size_t r = 0; r < nr; r++)
-        for (size_t i = 0; i < m->resources[r].capacity.n; i++)
-            w->changes[w->n_changes++] = (cap_change){m->resources[r].capacity.from[i], (int)r};
+        w->n_changes += capacity_steps(m, (int)r, w->changes + w->n_changes);
     qsort(w->changes, w->n_changes, sizeof *w->changes, cap_cmp);
     size_t initial = 0;
     for (size_t p = 0; p < np; p++) {
@@ -331,6 +409,8 @@ eng_workspace *eng_alloc(const mdl_model *m)
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
         goto fail;
     w->path_len = (size_t)(100 * 12 + m->horizon + 1); /* a warm-up is at most 100 years */
+    if (alloc_attributes(w))
+        goto fail;
     if (m->n_drivers &&
         (!(w->driver_x = malloc(m->n_drivers * w->path_len * sizeof *w->driver_x)) ||
          !(w->mod_m = malloc((m->n_modulations + 1) * w->path_len * sizeof *w->mod_m)) ||
@@ -431,6 +511,16 @@ static int32_t person_new(eng_workspace *w)
                 return NONE;
             w->watch = wt;
         }
+        if (w->n_attr) {
+            uint8_t *at = realloc(w->attr, cap * w->n_attr);
+            if (!at)
+                return NONE;
+            w->attr = at;
+            double *an = realloc(w->attr_next, cap * w->n_attr * sizeof *an);
+            if (!an)
+                return NONE;
+            w->attr_next = an;
+        }
         w->cap = cap;
     }
     w->persons[w->used].gen = 0;
@@ -440,6 +530,7 @@ static int32_t person_new(eng_workspace *w)
 static void person_release(eng_workspace *w, int32_t p)
 {
     w->persons[p].state = NONE;
+    w->persons[p].attr_gen++; /* its pending change of attribute, if any, goes stale */
     w->persons[p].q_next = w->free_head;
     w->free_head = p;
 }
@@ -500,6 +591,22 @@ static inline double *watch_of(eng_workspace *w, int32_t pi, const mdl_indicator
     return &w->watch[(size_t)pi * w->n_watched + (size_t)ind->watch];
 }
 
+/* A cohort outcome of person pi for its tracked groups (their values at that moment). */
+static void group_outcome(eng_workspace *w, int32_t pi, size_t at, int hit)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    const uint8_t *v = w->attr + (size_t)pi * w->n_attr;
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        int ti = m->tracked[m->attributes[a].group + v[a]];
+        if (ti < 0)
+            continue;
+        w->raw->gcohort[at * w->n_tracked + (size_t)ti] += 1;
+        w->raw->ghit[at * w->n_tracked + (size_t)ti] += hit;
+    }
+}
+
 /* Ends person pi's open watch of ind.  Its `from` event joins the cohort of its month
  * when the whole window lies within the horizon (else the outcome is not observed). */
 static void watch_close(eng_workspace *w, int32_t pi, const mdl_indicator *ind, int hit)
@@ -510,6 +617,8 @@ static void watch_close(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
         size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
         w->raw->ind_cohort[at] += 1;
         w->raw->ind_hit[at] += hit;
+        if (w->n_tracked)
+            group_outcome(w, pi, at, hit);
     }
     *since = NAN;
 }
@@ -606,6 +715,12 @@ static void watch_clear(eng_workspace *w, int32_t pi)
 static inline double sched_at(const mdl_schedule *s, double t)
 {
     return mdl_schedule_at(s, t > 0 ? t : 0);
+}
+
+/* Units of resource r at day t (during the warm-up, at the start). */
+static inline double capacity_at(const eng_workspace *w, int r, double t)
+{
+    return mdl_capacity_at(w->m, r, t > 0 ? t : 0);
 }
 
 /* ---- drivers: rates that move with time ------------------------------------------ */
@@ -708,12 +823,12 @@ static double mod_inverse(const eng_workspace *w, int j, double v)
 /* Time until a hazard multiplied by drivers fires, drawn at day t: the integrated
  * hazard from t reaches -log(1 - u).  origin: the day the hazard's clock reads 0. */
 static double modulated_time(const eng_workspace *w, const mdl_law *l, double u, double t,
-                             double origin)
+                             double origin, double factor)
 {
     int j = l->modulation;
-    double target = -log(1.0 - u);
+    double target = -log(1.0 - u) / factor;
     if (l->kind == MDL_HAZARD_CONST) {
-        if (!(l->p[0] > 0))
+        if (!(l->p[0] > 0) || !(factor > 0))
             return INFINITY;
         return mod_inverse(w, j, mod_integral(w, j, t) + target / l->p[0]) - t;
     }
@@ -750,16 +865,20 @@ static double cum_hazard(const mdl_table *t, double s, size_t *piece)
 }
 
 /* Time until the transition fires, for a person of seniority `seniority`. */
-static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniority)
+/* Time until the transition fires, for a person of seniority `seniority`; a hazard is
+ * multiplied by factor (attribute effects; 1 otherwise). */
+static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniority, double factor)
 {
     switch (l->kind) {
     case MDL_HAZARD_CONST:
-        return l->p[0] > 0 ? -log(1.0 - u) / l->p[0] : INFINITY;
+        return l->p[0] * factor > 0 ? -log(1.0 - u) / (l->p[0] * factor) : INFINITY;
     case MDL_HAZARD_PIECEWISE: {
         const mdl_table *t = &l->table;
         double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
         size_t i;
-        double target = cum_hazard(t, start, &i) - log(1.0 - u);
+        if (!(factor > 0))
+            return INFINITY;
+        double target = cum_hazard(t, start, &i) + (-log(1.0 - u)) / factor;
         while (i + 1 < t->n && t->cum[i + 1] <= target)
             i++;
         if (t->y[i] <= 0)
@@ -801,6 +920,264 @@ static int pick(const mdl_dest *d, double u)
     return d->state[i];
 }
 
+/* ---- attributes: values per person, changes with time, counts by group ------------ */
+
+#define ATTR_EVENT        0x40000000 /* a heap slot holding a person's next change of value */
+#define PURPOSE_ATTR_SALT 0x2b7e1516u
+
+static inline uint8_t *attrs_of(const eng_workspace *w, int32_t pi)
+{
+    return w->attr + (size_t)pi * w->n_attr;
+}
+
+/* The counts of person pi's tracked groups in state s change by delta at t. */
+static void group_change(eng_workspace *w, int32_t pi, int s, long delta, double t)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    const uint8_t *v = attrs_of(w, pi);
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        int ti = m->tracked[m->attributes[a].group + v[a]];
+        if (ti < 0)
+            continue;
+        size_t at = (size_t)s * w->n_tracked + (size_t)ti;
+        if (w->month >= 0)
+            row(w, w->raw->gdays, m->n_states * w->n_tracked)[at] +=
+                (double)w->gcount[at] * (t - w->glast[at]);
+        w->glast[at] = t;
+        w->gcount[at] += delta;
+    }
+}
+
+/* A person's count in state s changes: the state's, and its groups'. */
+static inline void person_count(eng_workspace *w, int32_t pi, int s, long delta, double t)
+{
+    count_change(w, s, delta, t);
+    if (w->n_tracked)
+        group_change(w, pi, s, delta, t);
+}
+
+/* The product of an effect's factors for person pi (1 without an effect). */
+static double effect_factor(const eng_workspace *w, int32_t pi, int effect)
+{
+    if (effect < 0)
+        return 1;
+    const mdl_effect *ef = &w->m->effects[effect];
+    const uint8_t *v = attrs_of(w, pi);
+    double f = 1;
+    for (size_t i = 0; i < ef->n; i++)
+        f *= ef->factor[i][v[ef->attribute[i]]];
+    return f;
+}
+
+static inline int admits(const eng_workspace *w, int32_t pi, int s)
+{
+    const mdl_state *st = &w->m->states[s];
+    return st->admit_attr < 0 || (st->admit_values >> attrs_of(w, pi)[st->admit_attr]) & 1;
+}
+
+/* The version of a transition for person pi at day t: the latest in force for everyone
+ * or for the person's group. */
+static const mdl_version *version_for(const eng_workspace *w, int32_t pi, const mdl_transition *tr,
+                                      double t)
+{
+    const mdl_version *v = &tr->versions[0];
+    for (size_t i = 1; i < tr->n_versions && tr->versions[i].from <= t; i++) {
+        const mdl_version *c = &tr->versions[i];
+        if (c->group_attr < 0 || attrs_of(w, pi)[c->group_attr] == c->group_value)
+            v = c;
+    }
+    return v;
+}
+
+/* The destination for person pi: shares times their factors, over the states that admit
+ * the person; NONE when none does (the transition then does not fire). */
+static int pick_for(eng_workspace *w, int32_t pi, const mdl_dest *d, double u)
+{
+    if (!d->has_effects && !w->any_admits)
+        return pick(d, u);
+    double total = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        double share = d->cum[i] - (i ? d->cum[i - 1] : 0);
+        if (d->state[i] != MDL_OUT && !admits(w, pi, d->state[i]))
+            share = 0;
+        w->pick_buf[i] = share * effect_factor(w, pi, d->effect[i]);
+        total += w->pick_buf[i];
+    }
+    if (!(total > 0))
+        return NO_DEST;
+    double target = u * total, acc = 0;
+    for (size_t i = 0; i + 1 < d->n; i++) {
+        acc += w->pick_buf[i];
+        if (target < acc && w->pick_buf[i] > 0)
+            return d->state[i];
+    }
+    for (size_t i = d->n; i-- > 0;)
+        if (w->pick_buf[i] > 0)
+            return d->state[i];
+    return NO_DEST;
+}
+
+/* The day person pi's value of attribute a changes next, from value v taken at t. */
+static double next_change(eng_workspace *w, int32_t pi, int a, int v, double t)
+{
+    const mdl_attribute *at = &w->m->attributes[a];
+    if (at->change_to[v] < 0)
+        return INFINITY;
+    const person *p = &w->persons[pi];
+    double u[4];
+    rng_block(w->seed, w->m->populations[p->pop].hash, at->purpose ^ PURPOSE_ATTR_SALT, w->rep,
+              p->serial, 1 + (uint32_t)v, u);
+    if (at->change[v].kind == MDL_AFTER_GAMMA) {
+        rng_stream(w->rng, w->seed, w->m->populations[p->pop].hash, at->purpose ^ PURPOSE_ATTR_SALT,
+                   w->rep, p->serial, 1 + (uint32_t)v);
+        gsl_rng_get(w->rng);
+    }
+    return t + latent_time(&at->change[v], u[0], w->rng, 0, 1);
+}
+
+/* Puts person pi's earliest change of attribute value (if within the horizon) in the heap. */
+static void schedule_change(eng_workspace *w, int32_t pi)
+{
+    const person *p = &w->persons[pi];
+    double next = INFINITY;
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++)
+        next = fmin(next, w->attr_next[(size_t)pi * w->n_attr + (size_t)w->pop_attr[i]]);
+    if (!(next < w->horizon_time))
+        return;
+    if (w->heap_n == w->heap_cap) {
+        slot *bigger = realloc(w->heap, 2 * w->heap_cap * sizeof *bigger);
+        if (!bigger) {
+            w->out_of_memory = 1;
+            return;
+        }
+        w->heap = bigger;
+        w->heap_cap *= 2;
+    }
+    uint64_t order = 1ull << 63 | (uint64_t)w->pop_key[p->pop] << 32 | p->serial;
+    slot e = {next, order, pi | ATTR_EVENT, p->attr_gen};
+    size_t i = w->heap_n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(e, w->heap[parent]))
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i] = e;
+}
+
+/* Draws person pi's values at day t (initial: the initial stock's shares); a value an
+ * earlier population gave (carry, by attribute and value name) is kept. */
+static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
+                            const uint8_t *carry, int carry_pop)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    uint8_t *v = attrs_of(w, pi);
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        const mdl_attribute *at = &m->attributes[a];
+        int value = -1;
+        /* an attribute of both populations keeps its value */
+        if (carry && ((at->has[(size_t)carry_pop / 64] >> ((size_t)carry_pop % 64)) & 1))
+            value = carry[a];
+        if (value < 0) {
+            const double *cum = at->initial_cum;
+            if (!initial) {
+                cum = at->entry[0].cum;
+                for (size_t k = 1; k < at->n_entry && at->entry[k].from <= t; k++)
+                    cum = at->entry[k].cum;
+            }
+            if (at->parent >= 0)
+                cum += (size_t)v[at->parent] * at->n_values;
+            double u[4];
+            rng_block(w->seed, m->populations[p->pop].hash, at->purpose, w->rep, p->serial, 0, u);
+            value = 0;
+            while ((size_t)value + 1 < at->n_values && cum[value] <= u[0])
+                value++;
+        }
+        v[a] = (uint8_t)value;
+        w->attr_next[(size_t)pi * w->n_attr + (size_t)a] = next_change(w, pi, a, value, t);
+    }
+    schedule_change(w, pi);
+}
+
+/* The changes of value due at t for person pi (its pending heap slot fired). */
+static void apply_changes(eng_workspace *w, int32_t pi, double t)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    uint8_t *v = attrs_of(w, pi);
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        double *next = &w->attr_next[(size_t)pi * w->n_attr + (size_t)a];
+        if (!(*next <= t))
+            continue;
+        if (w->n_tracked)
+            group_change(w, pi, p->state, -1, t);
+        v[a] = (uint8_t)m->attributes[a].change_to[v[a]];
+        if (w->n_tracked)
+            group_change(w, pi, p->state, +1, t);
+        *next = next_change(w, pi, a, v[a], t);
+    }
+    w->persons[pi].attr_gen++;
+    schedule_change(w, pi);
+}
+
+/* Entries of person pi's tracked groups into state s. */
+static void group_entry(eng_workspace *w, int32_t pi, int s)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    const uint8_t *v = attrs_of(w, pi);
+    double *gin = row(w, w->raw->gin, m->n_states * w->n_tracked);
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        int ti = m->tracked[m->attributes[a].group + v[a]];
+        if (ti >= 0)
+            gin[(size_t)s * w->n_tracked + (size_t)ti] += 1;
+    }
+}
+
+static int pending_change(const eng_workspace *w, int32_t pi)
+{
+    const person *p = &w->persons[pi];
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++)
+        if (w->attr_next[(size_t)pi * w->n_attr + (size_t)w->pop_attr[i]] < w->horizon_time)
+            return 1;
+    return 0;
+}
+
+/* Person pi moves to population to at t (a transition to one of its states): it becomes
+ * a new arrival there, with a serial of that population (its random streams), keeping
+ * the values of attributes both populations have, its entry clock restarting. */
+static int move_population(eng_workspace *w, int32_t pi, int to, double t)
+{
+    person *p = &w->persons[pi];
+    int from = p->pop;
+    if (w->n_watched)
+        watch_final(w, pi, NONE); /* the first population's watches end: the person left */
+    uint8_t carry[256];
+    size_t na = w->n_attr < sizeof carry ? w->n_attr : sizeof carry;
+    if (na)
+        memcpy(carry, attrs_of(w, pi), na);
+    p->pop = (int16_t)to;
+    p->serial = w->next_serial[to]++;
+    p->entry_time = t;
+    p->tracked = t >= 0;
+    p->attr_gen++;
+    row(w, w->raw->arrivals, w->m->n_populations)[to] += 1;
+    if (w->n_attr)
+        draw_attributes(w, pi, t, 0, carry, from);
+    if (w->n_watched) {
+        watch_clear(w, pi);
+        raise_pop(w, pi, to, MDL_EV_ARRIVAL, t);
+    }
+    return PC_OK;
+}
+
 /* Draws the competing transitions of the person's new state and schedules the earliest. */
 static void schedule(eng_workspace *w, int32_t pi, double t)
 {
@@ -812,14 +1189,20 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
     for (size_t k = 0; k < st->n_transitions; k++) {
         const mdl_transition *tr = &st->transitions[k];
         /* the warm-up runs the model as in force at the start */
-        const mdl_version *v = mdl_version_at(tr, t > 0 ? t : 0);
+        const mdl_version *v =
+            w->n_attr ? version_for(w, pi, tr, t > 0 ? t : 0) : mdl_version_at(tr, t > 0 ? t : 0);
         if (!v->present)
             continue;
         double u[4];
         rng_block(w->seed, pop->hash, tr->purpose, w->rep, p->serial, visit, u);
         double u_fire = u[0], u_time = u[1], u_dest = u[2];
-        if (v->law.probability < 1 && !(u_fire < v->law.probability))
+        if (v->law.prob_effect >= 0) {
+            double pr = v->law.probability * effect_factor(w, pi, v->law.prob_effect);
+            if (!(u_fire < (pr < 1 ? pr : 1)))
+                continue;
+        } else if (v->law.probability < 1 && !(u_fire < v->law.probability)) {
             continue;
+        }
         if (v->law.kind == MDL_AFTER_GAMMA) {
             /* no cheap inverse: the sampler continues the same stream after the three words */
             rng_stream(w->rng, w->seed, pop->hash, tr->purpose, w->rep, p->serial, visit);
@@ -827,18 +1210,23 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
                 gsl_rng_get(w->rng);
         }
         const mdl_law *law = &v->law;
+        int hazard = law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE;
+        double factor = hazard ? effect_factor(w, pi, law->effect) : 1;
         double dt;
-        if (law->modulation >= 0 &&
-            (law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE))
+        if (law->modulation >= 0 && hazard)
             dt = modulated_time(w, law, u_time, t,
                                 law->clock == MDL_CLOCK_ENTRY && law->kind == MDL_HAZARD_PIECEWISE
                                     ? p->entry_time
-                                    : t);
+                                    : t,
+                                factor);
         else
-            dt = latent_time(law, u_time, w->rng, t - p->entry_time);
+            dt = latent_time(law, u_time, w->rng, t - p->entry_time, factor);
         if (t + dt < best) {
+            int dest = pick_for(w, pi, &v->dest, u_dest);
+            if (dest == NO_DEST)
+                continue; /* no destination admits this person: the transition is not open */
             best = t + dt;
-            p->dest = pick(&v->dest, u_dest);
+            p->dest = dest;
             p->flow = (int32_t)tr->flow;
         }
     }
@@ -857,6 +1245,8 @@ static void absorb_or_keep(eng_workspace *w, int32_t pi)
     person *p = &w->persons[pi];
     if (p->event_time < INFINITY || p->queued)
         return;
+    if (w->n_tracked && pending_change(w, pi))
+        return; /* its groups still change: keep the record */
     /* Nothing can happen to this person any more: keep the count, free the record. */
     const mdl_state *st = &w->m->states[p->state];
     if (w->n_watched)
@@ -897,7 +1287,7 @@ static void queue_unlink(eng_workspace *w, int32_t pi, double t)
 /* Admits waiting persons while resource r has room. */
 static void admit(eng_workspace *w, int r, double t)
 {
-    double capacity = sched_at(&w->m->resources[r].capacity, t);
+    double capacity = capacity_at(w, r, t);
     while (w->q_head[r] != NONE && (double)w->occupied[r] < capacity) {
         int32_t pi = w->q_head[r];
         person *p = &w->persons[pi];
@@ -907,7 +1297,7 @@ static void admit(eng_workspace *w, int r, double t)
         queue_unlink(w, pi, t);
         if (p->event_time < INFINITY)
             cancel(w, pi);
-        count_change(w, p->state, -1, t);
+        person_count(w, pi, p->state, -1, t);
         row(w, w->raw->admitted, w->m->n_states)[target] += 1;
         w->occupied[r]++;
         enter_state(w, pi, target, t, 1, 1);
@@ -922,7 +1312,7 @@ static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds
     person *p = &w->persons[pi];
     if (st->resource >= 0 && !holds_unit) {
         int r = st->resource;
-        double capacity = sched_at(&w->m->resources[r].capacity, t);
+        double capacity = capacity_at(w, r, t);
         if ((double)w->occupied[r] < capacity && w->q_head[r] == NONE) {
             w->occupied[r]++;
         } else {
@@ -940,9 +1330,11 @@ static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds
     }
     p->state = s;
     p->state_time = t;
-    count_change(w, s, +1, t);
+    person_count(w, pi, s, +1, t);
     if (counts) {
         row(w, w->raw->in, w->m->n_states)[s] += 1;
+        if (w->n_tracked)
+            group_entry(w, pi, s);
         if (w->n_watched)
             raise_state(w, pi, s, t);
     }
@@ -979,12 +1371,13 @@ static void fire(eng_workspace *w, int32_t pi, double t)
     row(w, w->raw->flow, m->n_flows)[p->flow] += 1;
     if (p->queued)
         queue_unlink(w, pi, t);
-    count_change(w, from, -1, t);
+    person_count(w, pi, from, -1, t);
     int freed = m->states[from].resource;
     if (freed >= 0)
         w->occupied[freed]--;
     int was_in = !m->states[from].outside;
-    int now_in = dest != MDL_OUT && !m->states[dest].outside;
+    int now_in = dest != MDL_OUT && !m->states[dest].outside &&
+                 m->states[dest].population == pop; /* a move to another population exits */
     if (was_in && !now_in) {
         row(w, w->raw->exits, m->n_populations)[pop] += 1;
         if (p->tracked)
@@ -997,6 +1390,13 @@ static void fire(eng_workspace *w, int32_t pi, double t)
         p->tracked = t >= 0;
         if (w->n_watched)
             raise_pop(w, pi, pop, MDL_EV_RETURN, t);
+    }
+    if (dest != MDL_OUT && m->states[dest].population != pop) {
+        int rc = move_population(w, pi, m->states[dest].population, t);
+        if (rc) {
+            w->status = rc;
+            return;
+        }
     }
     if (freed >= 0)
         admit(w, freed, t);
@@ -1017,14 +1417,18 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         return pc_fail(err, PC_EINTERNAL, "out of memory (persons)");
     person *p = &w->persons[pi];
     uint32_t gen = p->gen + 1; /* slots of the record's former holder become stale */
+    uint32_t attr_gen = p->attr_gen + 1;
     memset(p, 0, sizeof *p);
     p->gen = gen;
+    p->attr_gen = attr_gen;
     p->pop = (int16_t)pop;
     p->serial = w->next_serial[pop]++;
     p->entry_time = entry_time;
     p->tracked = (uint8_t)tracked;
     p->q_prev = p->q_next = p->target = NONE;
     p->event_time = INFINITY;
+    if (w->n_attr)
+        draw_attributes(w, pi, t, !counts, NULL, -1);
     if (w->n_watched) {
         watch_clear(w, pi);
         if (counts)
@@ -1091,7 +1495,7 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
         double seniority = 0;
         if (P->initial_seniority.n) {
             mdl_law bins = {.kind = MDL_AFTER_EMPIRICAL, .table = P->initial_seniority};
-            seniority = latent_time(&bins, u_sen, w->rng, 0);
+            seniority = latent_time(&bins, u_sen, w->rng, 0, 1);
         }
         int rc = add_person(w, pop, pick(&P->initial_state, u_state), 0.0, -seniority, 0, 0, err);
         if (rc)
@@ -1107,11 +1511,20 @@ static void close_month(eng_workspace *w, double t_end)
     const mdl_model *m = w->m;
     for (size_t s = 0; s < m->n_states; s++)
         count_change(w, (int)s, 0, t_end);
+    size_t cells = m->n_states * w->n_tracked;
+    if (w->month >= 0)
+        for (size_t i = 0; i < cells; i++)
+            row(w, w->raw->gdays, cells)[i] += (double)w->gcount[i] * (t_end - w->glast[i]);
+    for (size_t i = 0; i < cells; i++)
+        w->glast[i] = t_end;
     if (w->month < 0)
         return;
     double *stock = row(w, w->raw->stock, m->n_states);
     for (size_t s = 0; s < m->n_states; s++)
         stock[s] = (double)w->count[s];
+    double *gstock = row(w, w->raw->gstock, cells);
+    for (size_t i = 0; i < cells; i++)
+        gstock[i] = (double)w->gcount[i];
 }
 
 static int begin_month(eng_workspace *w, int k, pc_err *err)
@@ -1146,6 +1559,7 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     w->free_head = NONE;
     w->heap_n = 0;
     memset(w->count, 0, m->n_states * sizeof *w->count);
+    memset(w->gcount, 0, m->n_states * (w->n_tracked ? w->n_tracked : 1) * sizeof *w->gcount);
     for (size_t r = 0; r < m->n_resources; r++) {
         w->occupied[r] = 0;
         w->q_head[r] = w->q_tail[r] = NONE;
@@ -1160,6 +1574,8 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     }
     for (size_t s = 0; s < m->n_states; s++)
         w->last[s] = k0 * MDL_DAYS_PER_MONTH;
+    for (size_t i = 0; i < m->n_states * w->n_tracked; i++)
+        w->glast[i] = k0 * MDL_DAYS_PER_MONTH;
     if (m->n_drivers) {
         draw_drivers(w, k0);
         for (size_t d = 0; d < m->n_drivers; d++)
@@ -1213,10 +1629,17 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
         } else {
             slot top = w->heap[0];
             heap_pop(w);
-            if (top.gen == w->persons[top.p].gen)
+            if (top.p & ATTR_EVENT) {
+                int32_t pi = top.p & ~ATTR_EVENT;
+                if (top.gen == w->persons[pi].attr_gen && w->persons[pi].state != NONE)
+                    apply_changes(w, pi, te);
+                else
+                    events -= 1;
+            } else if (top.gen == w->persons[top.p].gen) {
                 fire(w, top.p, te);
-            else
+            } else {
                 events -= 1; /* a cancelled event: nothing happened */
+            }
         }
     }
     if (rc)

@@ -172,3 +172,12 @@ double mdl_cost_index(const mdl_cost *c, double t)
         months = 0;
     return pow(1.0 + c->indexation, months / 12.0);
 }
+
+double mdl_capacity_at(const mdl_model *m, int r, double t)
+{
+    const mdl_resource *res = &m->resources[r];
+    if (res->staff < 0)
+        return mdl_schedule_at(&res->capacity, t);
+    const mdl_staff *st = &m->staff[res->staff];
+    return floor(mdl_schedule_at(&st->etp, t) * mdl_schedule_at(&st->caseload, t) + 1e-9);
+}

@@ -51,6 +51,8 @@ typedef struct {
     mdl_law_kind kind;
     mdl_clock clock; /* hazards only: which clock the rate is a function of */
     int modulation;  /* hazards only: the drivers multiplying the rate (index), or -1 */
+    int effect;      /* hazards: attribute factors of the rate (index), or -1 */
+    int prob_effect; /* attribute factors of the probability of "with P", or -1 */
     double p[4];
     mdl_table table;
     double probability; /* "with P": the transition fires with this probability, else never */
@@ -63,12 +65,16 @@ typedef struct {
     int *state;
     double *share;
     double *cum;
+    int *effect; /* per destination: attribute factors of its share (index), or -1 */
+    int has_effects;
 } mdl_dest;
 
 /* One version of a transition, in force from `from` (days; -inf for the base version). */
 typedef struct {
     double from;
-    int present; /* 0: the transition does not exist in this period */
+    int group_attr;  /* a version for one sub-group only: the attribute, or -1 ... */
+    int group_value; /* ... and its value */
+    int present;     /* 0: the transition does not exist in this period */
     mdl_law law;
     mdl_dest dest;
     char *text; /* the value as written, for `parcours check` */
@@ -96,10 +102,13 @@ typedef struct {
     char *name;
     char *label;
     int population;
-    int outside;  /* tracked but not counted in the population (after an exit, for returns) */
-    int resource; /* resource this state requires, or -1 */
-    int queue;    /* state where persons wait for the resource, or -1 */
-    int is_queue; /* some state names this one as its queue */
+    int outside;    /* tracked but not counted in the population (after an exit, for returns) */
+    int resource;   /* resource this state requires, or -1 */
+    int queue;      /* state where persons wait for the resource, or -1 */
+    int is_queue;   /* some state names this one as its queue */
+    int admit_attr; /* a state admitting some groups only: the attribute, or -1 ... */
+    uint64_t admit_values; /* ... and the values admitted (bit v) */
+    int staff;             /* the staff whose slot a person here holds, or -1 */
     size_t n_transitions;
     mdl_transition *transitions;
 } mdl_state;
@@ -113,6 +122,8 @@ typedef struct {
     double profile[12];    /* multipliers by calendar month (1 = flat) */
     double overdispersion; /* coefficient of variation of a monthly gamma rate multiplier */
     int inflow_modulation; /* the drivers multiplying the inflow rate (index), or -1 */
+    size_t n_breakdown;    /* attributes whose values break the outputs down ... */
+    int *breakdown;        /* ... (population key `breakdown`) */
     long initial_count;
     mdl_dest initial_state;
     mdl_table initial_seniority; /* empirical: upper bounds in days, cumulative probability */
@@ -126,6 +137,7 @@ typedef struct {
     int counts_etp;        /* etp.weight was given: the resource is also counted in ETP */
     mdl_schedule capacity; /* units */
     double etp_weight;     /* ETP per occupied unit (1 when not counted in ETP) */
+    int staff;             /* the slots of a binding staff (capacity = ETP x caseload), or -1 */
 } mdl_resource;
 
 typedef enum {
@@ -143,8 +155,10 @@ typedef struct {
     size_t n_states;
     int *states;
     int resource;
-    int occupied; /* unit-year: 1 = pay for occupied places, 0 = funded capacity */
+    int occupied; /* unit-year: 1 = pay for occupied places, 0 = funded capacity;
+                     staff-year: 1 = pay for the ETP the caseload needs, 0 = funded ETP */
     int staff;
+    int group; /* person-month and entry: only persons of this group (see mdl_attribute), or -1 */
     mdl_schedule amount;      /* euros per unit, by date */
     double indexation;        /* yearly rate, compounded monthly from the start */
     mdl_schedule index_table; /* if n > 0: multiplicative factor by date instead of the rate */
@@ -156,6 +170,10 @@ typedef struct {
     size_t n_states;
     int *states;
     mdl_schedule caseload; /* persons per ETP */
+    int binding;           /* the staff limits its states: persons wait for a slot */
+    mdl_schedule etp;      /* binding: the ETP employed; slots = etp x caseload */
+    int resource;          /* binding: the resource holding the slots, or -1 */
+    int queue;             /* binding: where persons wait for a slot */
 } mdl_staff;
 
 /* A named parameter: `[parameter NAME]` with `value = 1.4` or
@@ -252,6 +270,48 @@ typedef struct {
     int watch;           /* delay and status: its index among those the engine watches */
 } mdl_indicator;
 
+/* ---- attributes ([attribute NAME], mdl_attribute.c) --------------------------------
+ *
+ * A person of a population carries one value of each of its attributes (an age
+ * band, a territory), drawn at arrival or placement from the attribute's own
+ * stream keyed by the person, and optionally changed later on the person's own
+ * time (an age band after some years).  Rates and shares may depend on values
+ * (factors), a dated change may concern one group, a state may admit some
+ * groups only, and outputs can be broken down by value.  A group is an
+ * (attribute, value) pair, numbered across the model: g = attribute.group + v. */
+
+typedef struct {
+    double from; /* days: in force from (-inf for the base) */
+    double *cum; /* [parent value][value] cumulative shares (one row without a parent) */
+} mdl_attr_shares;
+
+typedef struct {
+    char *name;
+    char *label;
+    int population; /* the first population that has it ... */
+    uint64_t *has;  /* ... and all of them: bit p of word p / 64 */
+    size_t n_values;
+    char **values;
+    char **value_labels;
+    int parent; /* the attribute its shares depend on (declared earlier), or -1 */
+    size_t n_entry;
+    mdl_attr_shares *entry; /* versions, by date */
+    double *initial_cum;    /* [parent value][value] for the initial stock */
+    mdl_law *change;        /* [value] time until the value changes (kind fixed 0 and
+                               probability 0: never) */
+    int *change_to;         /* [value] the next value, or -1 */
+    size_t group;           /* the group number of value 0 */
+    uint32_t purpose;
+} mdl_attribute;
+
+/* Factors by attribute value: a rate (or share, or probability) is multiplied by
+ * prod_i factor[i][value of attribute[i]]. */
+typedef struct {
+    size_t n;
+    int *attribute;
+    double **factor;
+} mdl_effect;
+
 /* ---- drivers ([driver NAME], mdl_driver.c) ------------------------------------------
  *
  * A driver is a random process on the monthly grid, drawn once per replication
@@ -325,6 +385,11 @@ typedef struct mdl_model {
     size_t n_observations;
     mdl_observation *observations;
     char *observations_file;
+    size_t n_attributes, n_groups, n_effects;
+    mdl_attribute *attributes;
+    size_t n_tracked; /* groups counted by the engine: broken down, or paid for by a cost */
+    int *tracked;     /* [group] its index among the tracked groups, or -1 */
+    mdl_effect *effects;
     size_t n_drivers, n_modulations;
     mdl_driver *drivers;
     mdl_modulation *modulations;
@@ -419,6 +484,10 @@ int mdl_population_index(const mdl_model *m, const char *name);
 
 /* Value of a schedule at day t. */
 double mdl_schedule_at(const mdl_schedule *s, double t);
+
+/* Units of resource r at day t: its capacity, or for a binding staff's slots the
+ * whole number of persons its ETP can follow (ETP x caseload). */
+double mdl_capacity_at(const mdl_model *m, int r, double t);
 
 /* Version of a transition in force at day t (never NULL). */
 const mdl_version *mdl_version_at(const mdl_transition *tr, double t);

@@ -112,6 +112,7 @@ typedef enum {
     SEC_FUNDER,
     SEC_DRIVER,
     SEC_OBSERVATIONS,
+    SEC_ATTRIBUTE,
     SEC_UNKNOWN
 } sec_kind;
 
@@ -119,6 +120,7 @@ typedef enum {
 typedef struct {
     double day;
     const char *date;
+    const char *group; /* "ATTRIBUTE=VALUE" of a [set YYYY-MM ATTRIBUTE=VALUE], or NULL */
     const cfg_entry *e;
 } set_entry;
 
@@ -198,6 +200,7 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err);
 int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *pop, pc_err *err);
 int mdl_parse_resource(mdl_model *m, const cfg_section *sec, mdl_resource *r, pc_err *err);
 int mdl_parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_err *err);
+int mdl_link_staff(mdl_model *m, const cfg_doc *doc, pc_err *err);
 int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *err);
 
 /* mdl_indicator.c: [indicator NAME] (after costs: ratios may name them), [funder NAME]
@@ -210,6 +213,17 @@ int mdl_cost_warnings(mdl_model *m, pc_err *err);
  * and "NAME[^POWER] * NAME..." lists, registered once per distinct list. */
 int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err *err);
 int mdl_parse_modulation(pctx *c, const char *text, int *index);
+
+/* mdl_attribute.c: [attribute NAME] (after populations, before states), factors after
+ * '*' (drivers into *modulation when it is not NULL, attribute factors into *effect),
+ * and groups written ATTRIBUTE:VALUE or ATTRIBUTE=VALUE. */
+int mdl_attribute_index(const mdl_model *m, const char *name);
+int mdl_attribute_of(const mdl_model *m, int a, int pop); /* does population pop have it? */
+int mdl_parse_attribute(mdl_model *m, const cfg_section *sec, mdl_attribute *a,
+                        const set_entry *sets, size_t n_sets, pc_err *err);
+int mdl_parse_factors(pctx *c, const char *text, int *modulation, int *effect);
+int mdl_parse_group(pctx *c, const char *text, int *attr, int *value);
+int mdl_link_groups(mdl_model *m, const cfg_doc *doc, pc_err *err);
 
 /* mdl_observed.c: [observations] (its variables are checked against the outputs by
  * rec_check_observations, once the catalog exists). */

@@ -672,8 +672,10 @@ mdl_model *mdl_instance_alloc(const mdl_model *m)
         clone_schedule(&k, &inst->costs[c].index_table);
     }
     inst->staff = clone_array(&k, m->staff, m->n_staff, sizeof *m->staff);
-    for (size_t s = 0; !k.failed && s < m->n_staff; s++)
+    for (size_t s = 0; !k.failed && s < m->n_staff; s++) {
         clone_schedule(&k, &inst->staff[s].caseload);
+        clone_schedule(&k, &inst->staff[s].etp);
+    }
     inst->drivers = clone_array(&k, m->drivers, m->n_drivers, sizeof *m->drivers);
     inst->bindings = clone_array(&k, m->bindings, m->n_bindings, sizeof *m->bindings);
     for (size_t i = 0; !k.failed && i < m->n_bindings; i++) {

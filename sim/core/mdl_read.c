@@ -519,18 +519,30 @@ int mdl_parse_dest(pctx *c, const char *text, int allow_out, mdl_dest *d)
     d->state = mdl_arena_alloc(c->m, d->n, sizeof(int));
     d->share = mdl_arena_alloc(c->m, d->n, sizeof(double));
     d->cum = mdl_arena_alloc(c->m, d->n, sizeof(double));
-    if (!d->state || !d->share || !d->cum)
+    d->effect = mdl_arena_alloc(c->m, d->n, sizeof(int));
+    if (!d->state || !d->share || !d->cum || !d->effect)
         return OOM(c);
     double sum = 0;
     for (int i = 0; i < n; i++) {
         char *colon = strchr(parts[i], ':');
         double share = 1.0;
+        d->effect[i] = -1;
         if (colon) {
             *colon = '\0';
             const char *q = colon + 1;
-            if (!mdl_read_number(c, &q, &share) || !mdl_at_end(q) || share < 0 || share > 1)
+            if (!mdl_read_number(c, &q, &share) || share < 0 || share > 1)
                 return FAIL(c, "destination '%s': share must be a number between 0 and 1",
                             parts[i]);
+            q = mdl_skip_ws(q);
+            if (*q == '*') {
+                int rc = mdl_parse_factors(c, q + 1, NULL, &d->effect[i]);
+                if (rc)
+                    return rc;
+                d->has_effects = 1;
+            } else if (!mdl_at_end(q)) {
+                return FAIL(c, "destination '%s': share must be a number between 0 and 1",
+                            parts[i]);
+            }
             d->share[i] = share;
             int rc = mdl_ref_bind(c, &d->share[i], DOM_PROBABILITY, OWNER_DEST, d);
             if (rc)
@@ -552,7 +564,8 @@ int mdl_parse_dest(pctx *c, const char *text, int allow_out, mdl_dest *d)
             int s = mdl_state_index(c->m, parts[i]);
             if (s < 0)
                 return FAIL(c, "unknown destination state '%s'", parts[i]);
-            if (c->pop >= 0 && c->m->states[s].population != c->pop)
+            /* a transition may move a person to another population; a placement may not */
+            if (!allow_out && c->pop >= 0 && c->m->states[s].population != c->pop)
                 return FAIL(c, "destination '%s' belongs to another population", parts[i]);
             d->state[i] = s;
         }
@@ -838,7 +851,7 @@ static int parse_hazard(pctx *c, const char *text, mdl_law *law)
                 return OOM(c);
             memcpy(law_text, text, l);
             int rc = parse_hazard_law(c, law_text, law);
-            return rc ? rc : mdl_parse_modulation(c, q + 1, &law->modulation);
+            return rc ? rc : mdl_parse_factors(c, q + 1, &law->modulation, &law->effect);
         }
     }
     return parse_hazard_law(c, text, law);
@@ -867,12 +880,32 @@ int mdl_parse_transition(pctx *c, const char *value, mdl_version *v)
     law_text[ll] = '\0';
     const char *p = mdl_skip_ws(law_text);
     v->law.probability = 1.0;
-    v->law.modulation = -1;
+    v->law.modulation = v->law.effect = v->law.prob_effect = -1;
     if (!strncmp(p, "with", 4) && isspace((unsigned char)p[4])) {
         p += 4;
         if (!mdl_read_number(c, &p, &v->law.probability) || v->law.probability < 0 ||
             v->law.probability > 1)
             return FAIL(c, "'with P': P must be a probability between 0 and 1");
+        p = mdl_skip_ws(p);
+        if (*p == '*') {
+            /* "with 0.4 * age(plus_50: 0.5) after ...": factors up to the law's keyword */
+            const char *law_at = NULL;
+            for (const char *q = p; *q && !law_at; q++)
+                if ((!strncmp(q, " after", 6) || !strncmp(q, " hazard", 7)) &&
+                    isspace((unsigned char)q[q[1] == 'a' ? 6 : 7]))
+                    law_at = q;
+            if (!law_at)
+                return FAIL(c, "'with P * FACTORS' must be followed by 'after' or 'hazard'");
+            size_t fl = (size_t)(law_at - p - 1);
+            char *factors = mdl_arena_alloc(c->m, fl + 1, 1);
+            if (!factors)
+                return OOM(c);
+            memcpy(factors, p + 1, fl);
+            int rc = mdl_parse_factors(c, factors, NULL, &v->law.prob_effect);
+            if (rc)
+                return rc;
+            p = law_at;
+        }
         int rc = mdl_ref_bind(c, &v->law.probability, DOM_PROBABILITY, OWNER_NONE, NULL);
         if (rc)
             return rc;

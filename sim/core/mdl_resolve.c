@@ -5,6 +5,7 @@
  * parses every value, sections in dependency order.  Overrides copy the
  * document, change keys and resolve the copy (once per study, not per run). */
 #include <assert.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +32,20 @@ static int gather_sets(mdl_model *m, const cfg_doc *doc, set_entry **out, size_t
             continue;
         int y, mo;
         const char *p = arg;
-        if (!mdl_read_date(&p, &y, &mo) || !mdl_at_end(p))
+        if (!mdl_read_date(&p, &y, &mo) ||
+            (!mdl_at_end(p) && (!isspace((unsigned char)*p) || !strchr(p, '='))))
             return pc_fail_at(err, sec->file, sec->line, sec->name,
-                              "expected [set YYYY-MM] (the month the changes take effect)");
+                              "expected [set YYYY-MM] (the month the changes take effect), or "
+                              "[set YYYY-MM ATTRIBUTE=VALUE] for one group");
+        const char *group = mdl_at_end(p) ? NULL : mdl_skip_ws(p);
+        char *date = mdl_arena_alloc(m, 8, 1);
+        if (!date)
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        memcpy(date, arg, 7);
         for (size_t k = 0; k < sec->n; k++) {
             sets[n_sets].day = mdl_day_of(m, y, mo);
-            sets[n_sets].date = arg;
+            sets[n_sets].date = date;
+            sets[n_sets].group = group;
             sets[n_sets].e = &sec->entries[k];
             n_sets++;
         }
@@ -86,7 +95,7 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
         int p = e ? mdl_population_index(m, e->value) : 0;
         m->states[mdl_state_index(m, arg)].population = p >= 0 ? p : 0;
     }
-    static const sec_kind order[] = {SEC_DRIVER, SEC_RES,  SEC_STAFF,  SEC_POP,
+    static const sec_kind order[] = {SEC_DRIVER, SEC_RES,  SEC_STAFF,  SEC_POP,      SEC_ATTRIBUTE,
                                      SEC_STATE,  SEC_COST, SEC_FUNDER, SEC_INDICATOR};
     for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
         for (size_t i = 0; i < doc->n; i++) {
@@ -112,6 +121,10 @@ static int parse_sections(mdl_model *m, const cfg_doc *doc, const set_entry *set
                 break;
             case SEC_FUNDER:
                 rc = mdl_parse_funder(m, sec, arg, err);
+                break;
+            case SEC_ATTRIBUTE:
+                rc = mdl_parse_attribute(m, sec, &m->attributes[mdl_attribute_index(m, arg)], sets,
+                                         n_sets, err);
                 break;
             case SEC_DRIVER: {
                 size_t di = 0;
@@ -212,6 +225,11 @@ static int check_instant_cycles(const mdl_model *m, const cfg_doc *doc, pc_err *
 /* What no single section can check: queues, entry and initial states, random streams. */
 static int cross_checks(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
+    int linked = mdl_link_staff(m, doc, err);
+    if (!linked)
+        linked = mdl_link_groups(m, doc, err);
+    if (linked)
+        return linked;
     for (size_t s = 0; s < m->n_states; s++) {
         mdl_state *st = &m->states[s];
         if (st->queue < 0)

@@ -20,7 +20,7 @@ sec_kind mdl_section_kind(const char *name, const char **arg)
     } kinds[] = {{"population ", SEC_POP},  {"state ", SEC_STATE},         {"resource ", SEC_RES},
                  {"cost ", SEC_COST},       {"staff ", SEC_STAFF},         {"set ", SEC_SET},
                  {"parameter ", SEC_PARAM}, {"indicator ", SEC_INDICATOR}, {"funder ", SEC_FUNDER},
-                 {"driver ", SEC_DRIVER}};
+                 {"driver ", SEC_DRIVER},   {"attribute ", SEC_ATTRIBUTE}};
     *arg = NULL;
     if (!strcmp(name, "model"))
         return SEC_MODEL;
@@ -183,7 +183,7 @@ int mdl_parse_model_section(mdl_model *m, const cfg_doc *doc, pc_err *err)
 /* Pass 1: names of populations, states, resources, staff; funders. */
 int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
-    size_t np = 0, ns = 0, nr = 0, nc = 0, nst = 0, ni = 0, nfu = 0, nd = 0;
+    size_t np = 0, ns = 0, nr = 0, nc = 0, nst = 0, ni = 0, nfu = 0, nd = 0, na = 0;
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
         const cfg_section *sec = &doc->sections[i];
@@ -192,8 +192,8 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "unknown section; expected [model], [scenario], [population NAME], "
                               "[state NAME], [resource NAME], [cost NAME], [staff NAME], "
-                              "[funder NAME], [indicator NAME], [driver NAME], [parameter NAME] "
-                              "or [set YYYY-MM]");
+                              "[funder NAME], [indicator NAME], [driver NAME], [attribute NAME], "
+                              "[parameter NAME], [observations] or [set YYYY-MM]");
         if (arg && k != SEC_SET && k != SEC_PARAM && !mdl_valid_name(arg))
             return pc_fail_at(err, sec->file, sec->line, sec->name,
                               "malformed name '%s' (letters, digits, '_', '-')", arg);
@@ -207,6 +207,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         ni += k == SEC_INDICATOR;
         nfu += k == SEC_FUNDER;
         nd += k == SEC_DRIVER;
+        na += k == SEC_ATTRIBUTE;
+        /* a staff with ETP limits its states: its slots are a resource */
+        nr += k == SEC_STAFF && cfg_get(sec, "etp") != NULL;
     }
     if (np == 0)
         return pc_fail(err, PC_EINPUT, "%s: no [population NAME] section", doc->path);
@@ -219,8 +222,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
     m->funder_labels = mdl_arena_alloc(m, nc + nfu, sizeof *m->funder_labels);
     m->indicators = mdl_arena_alloc(m, ni, sizeof *m->indicators);
     m->drivers = mdl_arena_alloc(m, nd, sizeof *m->drivers);
+    m->attributes = mdl_arena_alloc(m, na, sizeof *m->attributes);
     if (!m->populations || !m->states || !m->resources || !m->costs || !m->staff || !m->funders ||
-        !m->funder_labels || !m->indicators || !m->drivers)
+        !m->funder_labels || !m->indicators || !m->drivers || !m->attributes)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
@@ -249,6 +253,9 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
         case SEC_DRIVER:
             slot = &m->drivers[m->n_drivers++].name;
             break;
+        case SEC_ATTRIBUTE:
+            slot = &m->attributes[m->n_attributes++].name;
+            break;
         default:
             break;
         }
@@ -266,17 +273,10 @@ char *mdl_label_of(mdl_model *m, const cfg_section *sec, const char *fallback)
 
 int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *pop, pc_err *err)
 {
-    static const char *const keys[] = {"label",
-                                       "entry",
-                                       "inflow.rate",
-                                       "inflow.profile",
-                                       "inflow.overdispersion",
-                                       "inflow.drivers",
-                                       "initial.count",
-                                       "initial.state",
-                                       "initial.seniority",
-                                       "warmup",
-                                       NULL};
+    static const char *const keys[] = {
+        "label",          "entry",     "inflow.rate",   "inflow.profile", "inflow.overdispersion",
+        "inflow.drivers", "breakdown", "initial.count", "initial.state",  "initial.seniority",
+        "warmup",         NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *entry = mdl_need_key(err, sec, "entry", &rc);
     if (rc)
@@ -402,6 +402,7 @@ int mdl_parse_resource(mdl_model *m, const cfg_section *sec, mdl_resource *r, pc
                                  &r->capacity)))
         return rc;
     r->etp_weight = 1.0;
+    r->staff = -1;
     const cfg_entry *unit = cfg_get(sec, "unit");
     r->unit = mdl_arena_strdup(m, unit ? unit->value : "places");
     if (!r->unit)
@@ -421,7 +422,7 @@ int mdl_parse_resource(mdl_model *m, const cfg_section *sec, mdl_resource *r, pc
 
 int mdl_parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_err *err)
 {
-    static const char *const keys[] = {"label", "states", "caseload", NULL};
+    static const char *const keys[] = {"label", "states", "caseload", "etp", "queue", NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *states = mdl_need_key(err, sec, "states", &rc);
     const cfg_entry *caseload = mdl_need_key(err, sec, "caseload", &rc);
@@ -429,6 +430,7 @@ int mdl_parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_err 
         return rc;
     pctx c = {.m = m, .err = err, .e = states, .pop = -1};
     st->label = mdl_label_of(m, sec, st->name);
+    st->resource = st->queue = -1;
     if ((rc = parse_state_list(&c, states->value, &st->n_states, &st->states)))
         return rc;
     c.e = caseload;
@@ -440,13 +442,71 @@ int mdl_parse_staff(mdl_model *m, const cfg_section *sec, mdl_staff *st, pc_err 
     for (size_t i = 0; i < st->caseload.n; i++)
         if (!(st->caseload.value[i] > 0))
             return FAIL(&c, "caseload must be > 0");
+    const cfg_entry *etp = cfg_get(sec, "etp"), *queue = cfg_get(sec, "queue");
+    if (!etp) {
+        if (queue)
+            return pc_fail_at(err, queue->file, queue->line, queue->key,
+                              "a queue needs 'etp' (a staff that limits its states)");
+        return PC_OK;
+    }
+    /* A staff with ETP limits its states: each person there holds one of its
+     * ETP x caseload slots, and waits in its queue when none is free. */
+    c.e = etp;
+    st->binding = 1;
+    if ((rc = mdl_parse_schedule(&c, etp->value, VAL_NUMBER, DOM_NONNEG, "etp", NAN, &st->etp)))
+        return rc;
+    if (!queue)
+        return pc_fail_at(err, sec->file, sec->line, "queue",
+                          "missing in [%s]: where persons wait for a référent slot", sec->name);
+    c.e = queue;
+    if ((st->queue = mdl_state_index(m, queue->value)) < 0)
+        return FAIL(&c, "unknown state '%s'", queue->value);
+    if (mdl_resource_index(m, st->name) >= 0)
+        return pc_fail_at(err, sec->file, sec->line, sec->name,
+                          "a [resource %s] exists: a staff with ETP makes a resource of its own "
+                          "name",
+                          st->name);
+    mdl_resource *r = &m->resources[m->n_resources];
+    r->name = st->name;
+    r->label = st->label;
+    r->unit = mdl_arena_strdup(m, "personnes suivies");
+    r->etp_weight = 1;
+    r->staff = (int)(st - m->staff);
+    if (!r->unit)
+        return OOM(&c);
+    st->resource = (int)m->n_resources++;
+    return PC_OK;
+}
+
+/* The states a binding staff serves hold its slots (after the states are read). */
+int mdl_link_staff(mdl_model *m, const cfg_doc *doc, pc_err *err)
+{
+    for (size_t i = 0; i < m->n_staff; i++) {
+        const mdl_staff *st = &m->staff[i];
+        if (!st->binding)
+            continue;
+        for (size_t k = 0; k < st->n_states; k++) {
+            mdl_state *s = &m->states[st->states[k]];
+            if (s->resource >= 0)
+                return mdl_fail_entry(err, doc, "staff", st->name, "states",
+                                      "state %s already holds resource %s", s->name,
+                                      m->resources[s->resource].name);
+            if (st->queue == st->states[k])
+                return mdl_fail_entry(err, doc, "staff", st->name, "queue",
+                                      "the queue %s is one of the staff's states", s->name);
+            s->resource = st->resource;
+            s->queue = st->queue;
+            s->staff = (int)i;
+        }
+    }
     return PC_OK;
 }
 
 int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *err)
 {
-    static const char *const keys[] = {"label", "funder", "per",    "states",     "resource",
-                                       "basis", "staff",  "amount", "indexation", NULL};
+    static const char *const keys[] = {"label",      "funder", "per",   "states",
+                                       "resource",   "basis",  "staff", "amount",
+                                       "indexation", "group",  NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *funder = mdl_need_key(err, sec, "funder", &rc);
     const cfg_entry *per = mdl_need_key(err, sec, "per", &rc);
@@ -486,7 +546,8 @@ int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *e
     for (size_t i = 0; i < 4; i++) {
         const cfg_entry *e = cfg_get(sec, specific[i]);
         int wanted = !strcmp(specific[i], needs) ||
-                     (!strcmp(specific[i], "basis") && co->per == MDL_COST_UNIT_YEAR);
+                     (!strcmp(specific[i], "basis") &&
+                      (co->per == MDL_COST_UNIT_YEAR || co->per == MDL_COST_STAFF_YEAR));
         if (e && !wanted)
             return pc_fail_at(err, e->file, e->line, e->key, "not used with per = %s", per->value);
     }
@@ -511,6 +572,28 @@ int mdl_parse_cost(mdl_model *m, const cfg_section *sec, mdl_cost *co, pc_err *e
         }
     } else if ((co->staff = mdl_staff_index(m, e->value)) < 0) {
         return FAIL(&c, "unknown staff '%s'", e->value);
+    } else {
+        /* staff-year: the ETP the caseload needs, or a binding staff's funded ETP */
+        co->occupied = 1;
+        const cfg_entry *b = cfg_get(sec, "basis");
+        if (b) {
+            c.e = b;
+            if (!strcmp(b->value, "funded") && m->staff[co->staff].binding)
+                co->occupied = 0;
+            else if (strcmp(b->value, "occupied"))
+                return FAIL(&c, "expected occupied, or funded for a staff with 'etp'");
+        }
+    }
+    co->group = -1;
+    const cfg_entry *g = cfg_get(sec, "group");
+    if (g) {
+        c.e = g;
+        if (co->per != MDL_COST_PERSON_MONTH && co->per != MDL_COST_ENTRY)
+            return FAIL(&c, "only a cost per person-month or per entry applies to a group");
+        int a, v;
+        if ((rc = mdl_parse_group(&c, g->value, &a, &v)))
+            return rc;
+        co->group = (int)(m->attributes[a].group + (size_t)v);
     }
     c.e = amount;
     if ((rc = mdl_parse_schedule(&c, amount->value, VAL_NUMBER, DOM_NONNEG, "amount", NAN,
@@ -562,7 +645,8 @@ static int set_transition_key(const char *key, char *state, size_t ssize, const 
 int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, mdl_state *st,
                     const set_entry *sets, size_t n_sets, pc_err *err)
 {
-    static const char *const keys[] = {"label", "population", "outside", "resource", "queue", NULL};
+    static const char *const keys[] = {"label", "population", "outside", "resource",
+                                       "queue", "admits",     NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 1);
     if (rc)
         return rc;
@@ -574,13 +658,30 @@ int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, md
         c.e = e;
         if ((st->population = mdl_population_index(m, e->value)) < 0)
             return FAIL(&c, "unknown population '%s'", e->value);
-    } else if (m->n_populations == 1) {
-        st->population = 0;
     } else {
-        return pc_fail_at(err, sec->file, sec->line, "population",
-                          "missing in [%s] (the model has several populations)", sec->name);
+        /* the first population written: a scenario may add populations to a model
+         * whose states never needed to name theirs */
+        st->population = 0;
     }
     c.pop = st->population;
+    st->admit_attr = st->staff = -1;
+    if ((e = cfg_get(sec, "admits"))) {
+        c.e = e;
+        char *copy = mdl_arena_strdup(m, e->value);
+        char *parts[MAX_PARTS];
+        if (!copy)
+            return OOM(&c);
+        int n = mdl_split_list(copy, parts, MAX_PARTS);
+        for (int i = 0; i < n; i++) {
+            int a, v;
+            if ((rc = mdl_parse_group(&c, parts[i], &a, &v)))
+                return rc;
+            if (st->admit_attr >= 0 && a != st->admit_attr)
+                return FAIL(&c, "the admitted groups must be values of one attribute");
+            st->admit_attr = a;
+            st->admit_values |= 1ull << v;
+        }
+    }
     if ((e = cfg_get(sec, "outside"))) {
         c.e = e;
         if (!mdl_is_yes(e->value, &st->outside))
@@ -621,6 +722,7 @@ int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, md
             return OOM(&c);
         tr->n_versions = 1;
         tr->versions[0].from = -INFINITY;
+        tr->versions[0].group_attr = -1;
         c.e = te;
         if ((rc = mdl_parse_transition(&c, te->value, &tr->versions[0])))
             return rc;
@@ -647,9 +749,14 @@ int mdl_parse_state(mdl_model *m, const cfg_doc *doc, const cfg_section *sec, md
             tr->n_versions = 1;
             tr->versions[0].from = -INFINITY;
             tr->versions[0].present = 0;
+            tr->versions[0].group_attr = -1;
         }
         mdl_version *v = &tr->versions[tr->n_versions];
         v->from = sets[i].day;
+        v->group_attr = -1;
+        if (sets[i].group &&
+            (rc = mdl_parse_group(&c, sets[i].group, &v->group_attr, &v->group_value)))
+            return rc;
         if (!strcmp(sets[i].e->value, "none")) {
             v->present = 0;
             v->text = mdl_arena_strdup(m, "none");
@@ -680,6 +787,18 @@ int mdl_apply_set_schedules(mdl_model *m, const set_entry *sets, size_t n_sets, 
         if (set_transition_key(e->key, name, sizeof name, &tname)) {
             if (mdl_state_index(m, name) < 0)
                 return FAIL(&c, "unknown state '%s'", name);
+            continue;
+        }
+        if (sets[i].group)
+            return FAIL(&c, "only transitions (state.S.on.T) can be changed for one group");
+        if (!strncmp(e->key, "attribute.", 10)) {
+            /* attribute.A.entry: read by the attribute's own section */
+            size_t l = strlen(e->key);
+            if (l < 16 || strcmp(e->key + l - 6, ".entry"))
+                return FAIL(&c, "expected attribute.NAME.entry");
+            snprintf(name, sizeof name, "%.*s", (int)(l - 16), e->key + 10);
+            if (mdl_attribute_index(m, name) < 0)
+                return FAIL(&c, "unknown attribute '%s'", name);
             continue;
         }
         mdl_schedule *target = NULL;

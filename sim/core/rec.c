@@ -24,8 +24,15 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     r->n_populations = np;
     r->n_watched = m->n_watched;
     r->n_drivers = m->n_drivers;
+    r->n_tracked = m->n_tracked;
     r->driver = pc_calloc(h * (m->n_drivers ? m->n_drivers : 1), sizeof(double));
     size_t nw = m->n_watched ? m->n_watched : 1;
+    size_t nt = m->n_tracked ? m->n_tracked : 1;
+    r->gstock = pc_calloc(h * ns * nt, sizeof(double));
+    r->gdays = pc_calloc(h * ns * nt, sizeof(double));
+    r->gin = pc_calloc(h * ns * nt, sizeof(double));
+    r->gcohort = pc_calloc(h * nw * nt, sizeof(double));
+    r->ghit = pc_calloc(h * nw * nt, sizeof(double));
     r->ind_cohort = pc_calloc(h * nw, sizeof(double));
     r->ind_hit = pc_calloc(h * nw, sizeof(double));
     r->ind_days = pc_calloc(h * nw, sizeof(double));
@@ -49,7 +56,8 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     if (!r->wait_hist || !r->stock || !r->days || !r->in || !r->flow || !r->arrivals ||
         !r->returns || !r->exits || !r->admitted || !r->wait_count || !r->wait_total ||
         !r->wait_over || !r->spell_end || !r->spell_cens || !r->ind_cohort || !r->ind_hit ||
-        !r->ind_days || !r->ind_count || !r->driver) {
+        !r->ind_days || !r->ind_count || !r->driver || !r->gstock || !r->gdays || !r->gin ||
+        !r->gcohort || !r->ghit) {
         rec_raw_free(r);
         return NULL;
     }
@@ -79,6 +87,11 @@ void rec_raw_free(rec_raw *r)
     free(r->ind_days);
     free(r->ind_count);
     free(r->driver);
+    free(r->gstock);
+    free(r->gdays);
+    free(r->gin);
+    free(r->gcohort);
+    free(r->ghit);
     free(r);
 }
 
@@ -106,6 +119,12 @@ void rec_raw_clear(rec_raw *r)
     memset(r->ind_days, 0, h * nw * sizeof(double));
     memset(r->ind_count, 0, h * nw * sizeof(double));
     memset(r->driver, 0, h * (r->n_drivers ? r->n_drivers : 1) * sizeof(double));
+    size_t nt = r->n_tracked ? r->n_tracked : 1;
+    memset(r->gstock, 0, h * ns * nt * sizeof(double));
+    memset(r->gdays, 0, h * ns * nt * sizeof(double));
+    memset(r->gin, 0, h * ns * nt * sizeof(double));
+    memset(r->gcohort, 0, h * nw * nt * sizeof(double));
+    memset(r->ghit, 0, h * nw * nt * sizeof(double));
     r->events = 0;
 }
 
@@ -117,6 +136,7 @@ typedef struct {
     size_t h;
     size_t next;
     size_t staff_first, cost_first, funder_first, total; /* where later variables find them */
+    size_t pop_stock; /* index of stock.P of the first population (5 variables per population) */
     int oom;
 } walk;
 
@@ -159,6 +179,7 @@ static void walk_populations(const mdl_model *m, const rec_raw *raw, walk *w)
 {
     size_t h = w->h, ns = m->n_states, np = m->n_populations;
     double *o;
+    w->pop_stock = w->next;
     for (size_t p = 0; p < np; p++) {
         const char *pn = m->populations[p].name;
         if ((o = var(w, REC_STOCK, 0, 0, "stock.%s", pn)))
@@ -262,10 +283,10 @@ static void walk_resources(const mdl_model *m, const rec_raw *raw, walk *w)
                 o[k] = state_sum(raw->stock, ns, k, idx, n) * res->etp_weight;
         if ((o = var(w, REC_STOCK, 0, 0, "capacity.%s", res->name)))
             for (size_t k = 0; k < h; k++)
-                o[k] = mdl_schedule_at(&res->capacity, k * dpm);
+                o[k] = mdl_capacity_at(m, (int)r, k * dpm);
         if ((o = var(w, REC_STOCK, 0, 0, "funded.%s", res->name)))
             for (size_t k = 0; k < h; k++)
-                o[k] = mdl_schedule_at(&res->capacity, k * dpm) * res->etp_weight;
+                o[k] = mdl_capacity_at(m, (int)r, k * dpm) * res->etp_weight;
         if ((o = var(w, REC_FLOW, 0, 0, "admitted.%s", res->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = state_sum(raw->admitted, ns, k, idx, n);
@@ -289,6 +310,12 @@ static void walk_staff(const mdl_model *m, const rec_raw *raw, walk *w)
                 o[k] = days / dpm / mdl_schedule_at(&sf->caseload, k * dpm);
             }
     }
+    for (size_t i = 0; i < m->n_staff; i++) {
+        const mdl_staff *sf = &m->staff[i];
+        if (sf->binding && (o = var(w, REC_MEAN, 0, 0, "staff.%s.funded", sf->name)))
+            for (size_t k = 0; k < h; k++)
+                o[k] = mdl_schedule_at(&sf->etp, k * dpm);
+    }
 }
 
 /* Units a cost line pays for in month k (person-months, entries, ETP-years, staff-years). */
@@ -298,14 +325,18 @@ static double cost_units(const mdl_model *m, const mdl_cost *co, const rec_raw *
     size_t ns = m->n_states;
     const double dpm = MDL_DAYS_PER_MONTH;
     double units = 0;
+    size_t nt = m->n_tracked, ti = co->group >= 0 ? (size_t)m->tracked[co->group] : 0;
     switch (co->per) {
     case MDL_COST_PERSON_MONTH:
         for (size_t j = 0; j < co->n_states; j++)
-            units += raw->days[k * ns + (size_t)co->states[j]] / dpm;
+            units += (co->group >= 0 ? raw->gdays[(k * ns + (size_t)co->states[j]) * nt + ti]
+                                     : raw->days[k * ns + (size_t)co->states[j]]) /
+                     dpm;
         break;
     case MDL_COST_ENTRY:
         for (size_t j = 0; j < co->n_states; j++)
-            units += raw->in[k * ns + (size_t)co->states[j]];
+            units += co->group >= 0 ? raw->gin[(k * ns + (size_t)co->states[j]) * nt + ti]
+                                    : raw->in[k * ns + (size_t)co->states[j]];
         break;
     case MDL_COST_UNIT_YEAR: {
         const mdl_resource *res = &m->resources[co->resource];
@@ -321,7 +352,8 @@ static double cost_units(const mdl_model *m, const mdl_cost *co, const rec_raw *
         break;
     }
     case MDL_COST_STAFF_YEAR:
-        units = w->values[(w->staff_first + (size_t)co->staff) * w->h + k] / 12.0;
+        units = co->occupied ? w->values[(w->staff_first + (size_t)co->staff) * w->h + k] / 12.0
+                             : mdl_schedule_at(&m->staff[co->staff].etp, k * dpm) / 12.0;
         break;
     }
     return units;
@@ -461,6 +493,66 @@ static void walk_drivers(const mdl_model *m, const rec_raw *raw, walk *w)
                 o[k] = raw->driver[k * m->n_drivers + d];
 }
 
+/* Outputs by group, for the attributes each population breaks its outputs down by:
+ * stock.P[a=v] and its share of stock.P, stock.S[a=v] and in.S[a=v] for the population's
+ * states, indicator.I[a=v] for its delay and status indicators. */
+static void walk_groups(const mdl_model *m, const rec_raw *raw, walk *w)
+{
+    size_t h = w->h, ns = m->n_states, nt = m->n_tracked, nw = m->n_watched;
+    double *o, *num_row, *den_row;
+    for (size_t p = 0; p < m->n_populations; p++) {
+        const mdl_population *pop = &m->populations[p];
+        for (size_t b = 0; b < pop->n_breakdown; b++) {
+            const mdl_attribute *a = &m->attributes[pop->breakdown[b]];
+            for (size_t v = 0; v < a->n_values; v++) {
+                size_t ti = (size_t)m->tracked[a->group + v];
+                const char *an = a->name, *vn = a->values[v];
+                size_t stock = w->next;
+                if ((num_row = var(w, REC_STOCK, 0, 0, "stock.%s[%s=%s]", pop->name, an, vn)))
+                    for (size_t k = 0; k < h; k++) {
+                        double s = 0;
+                        for (size_t st = 0; st < ns; st++)
+                            if (m->states[st].population == (int)p && !m->states[st].outside)
+                                s += raw->gstock[(k * ns + st) * nt + ti];
+                        num_row[k] = s;
+                    }
+                size_t total = w->pop_stock + 5 * p;
+                if ((o = var(w, REC_RATIO, stock, total, "share.%s[%s=%s]", pop->name, an, vn)))
+                    ratio_of(o, num_row, w->values + total * h, h);
+                for (size_t st = 0; st < ns; st++) {
+                    if (m->states[st].population != (int)p)
+                        continue;
+                    const char *sn = m->states[st].name;
+                    if ((o = var(w, REC_STOCK, 0, 0, "stock.%s[%s=%s]", sn, an, vn)))
+                        for (size_t k = 0; k < h; k++)
+                            o[k] = raw->gstock[(k * ns + st) * nt + ti];
+                    if ((o = var(w, REC_FLOW, 0, 0, "in.%s[%s=%s]", sn, an, vn)))
+                        for (size_t k = 0; k < h; k++)
+                            o[k] = raw->gin[(k * ns + st) * nt + ti];
+                }
+                for (size_t i = 0; i < m->n_indicators; i++) {
+                    const mdl_indicator *ind = &m->indicators[i];
+                    if ((ind->kind != MDL_IND_DELAY && ind->kind != MDL_IND_STATUS) ||
+                        ind->from.population != (int)p)
+                        continue;
+                    size_t at = (size_t)ind->watch, num = w->next;
+                    if ((num_row =
+                             var(w, REC_FLOW, 0, 0, "indicator.%s[%s=%s].num", ind->name, an, vn)))
+                        for (size_t k = 0; k < h; k++)
+                            num_row[k] = raw->ghit[(k * nw + at) * nt + ti];
+                    size_t den = w->next;
+                    if ((den_row =
+                             var(w, REC_FLOW, 0, 0, "indicator.%s[%s=%s].den", ind->name, an, vn)))
+                        for (size_t k = 0; k < h; k++)
+                            den_row[k] = raw->gcohort[(k * nw + at) * nt + ti];
+                    if ((o = var(w, REC_RATIO, num, den, "indicator.%s[%s=%s]", ind->name, an, vn)))
+                        ratio_of(o, num_row, den_row, h);
+                }
+            }
+        }
+    }
+}
+
 static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
 {
     walk_populations(m, raw, w);
@@ -471,6 +563,7 @@ static void run_walk(const mdl_model *m, const rec_raw *raw, walk *w)
     walk_costs(m, raw, w);
     walk_indicators(m, raw, w);
     walk_drivers(m, raw, w);
+    walk_groups(m, raw, w);
 }
 
 static size_t count_vars(const mdl_model *m)
@@ -479,7 +572,14 @@ static size_t count_vars(const mdl_model *m)
                m->n_staff + m->n_costs + m->n_funders + 1;
     for (size_t i = 0; i < m->n_indicators; i++)
         n += m->indicators[i].kind == MDL_IND_DELAY ? 6 : 3;
-    n += m->n_drivers;
+    n += m->n_drivers + m->n_staff;
+    for (size_t p = 0; p < m->n_populations; p++) {
+        size_t per_value = 2 + 3 * m->n_indicators;
+        for (size_t s = 0; s < m->n_states; s++)
+            per_value += 2 * (m->states[s].population == (int)p);
+        for (size_t b = 0; b < m->populations[p].n_breakdown; b++)
+            n += m->attributes[m->populations[p].breakdown[b]].n_values * per_value;
+    }
     for (size_t s = 0; s < m->n_states; s++)
         n += m->states[s].is_queue ? 6 : 0;
     return n;

@@ -50,6 +50,12 @@ typedef struct {
     double *wait_over;  /* [month][state] those longer than 3 months */
     double *wait_hist;  /* [state][REC_WAIT_BINS] waits ended in [wait_from, wait_to), by day */
     double wait_from, wait_to; /* days; set by the caller before a run (default: everything) */
+    size_t n_tracked;          /* groups counted (mdl.h: tracked) */
+    double *gstock;            /* [month][state][tracked] persons of the group at month end */
+    double *gdays;             /* [month][state][tracked] their person-days */
+    double *gin;               /* [month][state][tracked] their entries */
+    double *gcohort; /* [month][watched][tracked] indicator cohorts by group (from event) */
+    double *ghit;    /* [month][watched][tracked] ... reaching `to` */
     size_t n_drivers;
     double *driver;     /* [month][driver] the driver's multiplier e^x in the month */
     size_t n_watched;   /* delay and status indicators (mdl.h) */

@@ -1,0 +1,383 @@
+/* test_attributes — sub-groups: attribute draws, attribute effects, targeted changes,
+ * moves between populations and référents as a binding capacity.
+ *
+ * Statistical checks compare with closed forms (M/M/inf occupancy, binomial shares,
+ * Erlang C) within 4 standard errors computed from the replications themselves
+ * (a ratio of sums uses the replication-clustered delta-method SE), so a correct
+ * engine fails with probability about 1e-4 per check; the wrong models each check
+ * guards against are named in its message with how far they would land. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/mc.h"
+#include "core/mdl.h"
+
+static mc_result *run(tc_ctx *t, const char *name, const char *text, size_t reps, uint32_t seed,
+                      mdl_model **m)
+{
+    pc_err err;
+    *m = NULL;
+    if (mdl_load(tc_write(t, name, text), m, &err)) {
+        CHECK(t, 0, "%s loads (%s)", name, err.msg);
+        return NULL;
+    }
+    mc_options opt = {.reps = reps, .seed = seed, .threads = 2};
+    mc_result *r = NULL;
+    if (mc_run(*m, &opt, &r, &err)) {
+        CHECK(t, 0, "%s runs (%s)", name, err.msg);
+        mdl_free(*m);
+        *m = NULL;
+    }
+    return r;
+}
+
+/* Sum of a variable over months [from, to) in replication rep. */
+static double window(const mc_result *r, size_t rep, const char *var, size_t from, size_t to)
+{
+    long v = rec_find(r->catalog, var);
+    if (v < 0)
+        return NAN;
+    double s = 0;
+    for (size_t k = from; k < to; k++)
+        s += mc_series(r, rep, (size_t)v)[k];
+    return s;
+}
+
+/* Ratio of sums over replications of a / b, with its clustered SE. */
+static void ratio(const double *a, const double *b, size_t n, double *est, double *se)
+{
+    double sa = 0, sb = 0;
+    for (size_t i = 0; i < n; i++)
+        sa += a[i], sb += b[i];
+    *est = sa / sb;
+    double mb = sb / (double)n, v = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (a[i] - *est * b[i]) / mb;
+        v += d * d;
+    }
+    *se = sqrt(v / ((double)n * (double)(n - 1)));
+}
+
+/* Arrivals 60/m with an attribute g (a: 0.3 at entry, 0.5 in the initial stock); the
+ * exit hazard is 0.1/m, doubled for a.  At steady state stock.s[g=a] is Poisson with
+ * mean 60 x 0.3 / 0.2 = 90, stock.s[g=b] 60 x 0.7 / 0.1 = 420. */
+static const char groups_text[] =
+    "[model]\nname = g\nstart = 2020-01\nhorizon = 60\n"
+    "[population p]\nentry = s\ninflow.rate = 60/m\ninitial.count = 400\n"
+    "initial.state = hold:0.5, s:0.5\nbreakdown = g\n"
+    "[attribute g]\nvalues = a, b\nentry = a:0.3, b:0.7\ninitial = a:0.5, b:0.5\n"
+    "[state s]\non.x = hazard 0.1/m * g(a: 2) -> out\n"
+    "[state hold]\n"
+    "%s";
+
+static void test_draws_and_effects(tc_ctx *t)
+{
+    const size_t reps = t->quick ? 60 : 300;
+    char text[1200];
+    snprintf(text, sizeof text, groups_text, "");
+    mdl_model *m;
+    mc_result *r = run(t, "groups.ini", text, reps, 3, &m);
+    if (!r)
+        return;
+    double *a = malloc(4 * reps * sizeof *a), *b = a + reps, *c = a + 2 * reps, *d = a + 3 * reps;
+    /* initial shares: the 'hold' state keeps its initial persons */
+    for (size_t rep = 0; rep < reps; rep++) {
+        a[rep] = window(r, rep, "stock.hold[g=a]", 0, 1);
+        b[rep] = window(r, rep, "stock.hold", 0, 1);
+        c[rep] = window(r, rep, "in.s[g=a]", 0, 60);
+        d[rep] = window(r, rep, "in.s", 0, 60);
+    }
+    double est, se;
+    ratio(a, b, reps, &est, &se);
+    CHECK(t, fabs(est - 0.5) < 4 * se && se > 0,
+          "initial stock: share of value a %.4f against 0.5 (4 SE = %.4f)", est, 4 * se);
+    ratio(c, d, reps, &est, &se);
+    CHECK(t, fabs(est - 0.3) < 4 * se && se > 0,
+          "entries: share of value a %.4f against 0.3 (4 SE = %.4f)", est, 4 * se);
+    /* steady-state occupancy by group, months 48-59 (the initial 200 in s are long gone:
+     * e^(-0.1 x 48) < 1 %) */
+    double mean_a = 0, mean_b = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        mean_a += window(r, rep, "stock.s[g=a]", 48, 60) / 12 / (double)reps;
+        mean_b += window(r, rep, "stock.s[g=b]", 48, 60) / 12 / (double)reps;
+    }
+    /* 12 months of one replication are correlated (1 / 0.2 = 5 months): the SE of a
+     * 12-month mean of a Poisson(90) stock is under sqrt(90 / 12 x 10), i.e. per
+     * replication sqrt(90 x 0.83); over R replications divide by sqrt(R) */
+    double se_a = sqrt(90 * 0.83 / (double)reps), se_b = sqrt(420 * 1.0 / (double)reps);
+    CHECK(t, fabs(mean_a - 90) < 4 * se_a,
+          "a hazard doubled for value a: mean occupancy %.1f against 60 x 0.3 / 0.2 = 90 "
+          "(4 SE = %.1f; without the factor 180)",
+          mean_a, 4 * se_a);
+    CHECK(t, fabs(mean_b - 420) < 4 * se_b,
+          "and for value b: %.1f against 60 x 0.7 / 0.1 = 420 (4 SE = %.1f)", mean_b, 4 * se_b);
+    double share = window(r, 0, "share.p[g=a]", 59, 60);
+    double parts = window(r, 0, "stock.p[g=a]", 59, 60) / window(r, 0, "stock.p", 59, 60);
+    CHECK(t, fabs(share - parts) < 1e-12, "share.p[g=a] is stock.p[g=a] / stock.p (%.4f)", share);
+    free(a);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* Values that change with the person's own time: a becomes b six months after arrival.
+ * Without exits, stock.s[g=a] at a month end counts the arrivals of the last six months:
+ * Poisson with mean 600; the change also moves the counts at the moment it happens. */
+static void test_changes_with_time(tc_ctx *t)
+{
+    mdl_model *m;
+    const size_t reps = 20;
+    mc_result *r = run(t, "ageing.ini",
+                       "[model]\nname = a\nstart = 2020-01\nhorizon = 24\n"
+                       "[population p]\nentry = s\ninflow.rate = 100/m\nbreakdown = g\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
+                       "change.a = after fixed(6m) -> b\n"
+                       "[state s]\n",
+                       reps, 2, &m);
+    if (!r)
+        return;
+    double mean = 0, total_ok = 1;
+    for (size_t rep = 0; rep < reps; rep++)
+        for (size_t k = 12; k < 24; k++) {
+            mean += window(r, rep, "stock.s[g=a]", k, k + 1) / (12.0 * (double)reps);
+            total_ok = total_ok && window(r, rep, "stock.s[g=a]", k, k + 1) +
+                                           window(r, rep, "stock.s[g=b]", k, k + 1) ==
+                                       window(r, rep, "stock.s", k, k + 1);
+        }
+    /* 240 month-ends, each Poisson(600), overlapping by 5 of 6 months within a replication:
+     * the SE of the mean is at most sqrt(600 / 20) */
+    CHECK(t, fabs(mean - 600) < 4 * sqrt(600.0 / 20) && total_ok,
+          "a value changing 6 months after arrival: %.1f persons still a against 100 x 6 = 600; "
+          "the groups add up to the state",
+          mean);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* A state that admits group a only: b's share of the split goes to the other state. */
+static void test_admits(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run(t, "admits.ini",
+                       "[model]\nname = ad\nstart = 2020-01\nhorizon = 12\n"
+                       "[population p]\nentry = s\ninflow.rate = 100/m\nbreakdown = g\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:0.5, b:0.5\n"
+                       "[state s]\non.go = hazard 0.5/m -> open:0.5, young_only:0.5\n"
+                       "[state open]\n[state young_only]\nadmits = g:a\n",
+                       2, 2, &m);
+    if (r) {
+        double b_in = window(r, 0, "in.young_only[g=b]", 0, 12),
+               a_in = window(r, 0, "in.young_only[g=a]", 0, 12),
+               b_open = window(r, 0, "in.open[g=b]", 0, 12),
+               a_open = window(r, 0, "in.open[g=a]", 0, 12);
+        CHECK(t, b_in == 0 && a_in > 100 && b_open > a_open * 1.5,
+              "a state admitting group a only: no b enters it (%g), b's moves go to the other "
+              "state (%g b against %g a)",
+              b_in, b_open, a_open);
+    }
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* A change dated 2021-01 for group a only: group b's series are those of the model
+ * without it, replication by replication (common random numbers). */
+static void test_targeted_change(tc_ctx *t)
+{
+    char base[1200], alt[1400];
+    snprintf(base, sizeof base, groups_text, "");
+    snprintf(alt, sizeof alt, groups_text,
+             "[set 2021-01 g=a]\nstate.s.on.x = hazard 0.5/m -> out\n");
+    mdl_model *mb, *ma;
+    mc_result *rb = run(t, "target-base.ini", base, 8, 5, &mb),
+              *ra = run(t, "target-alt.ini", alt, 8, 5, &ma);
+    if (rb && ra) {
+        int same_b = 1, differ_a = 0;
+        for (size_t rep = 0; rep < 8; rep++)
+            for (size_t k = 0; k < 60; k++) {
+                same_b &= window(rb, rep, "stock.s[g=b]", k, k + 1) ==
+                          window(ra, rep, "stock.s[g=b]", k, k + 1);
+                differ_a |= window(rb, rep, "stock.s[g=a]", k, k + 1) !=
+                            window(ra, rep, "stock.s[g=a]", k, k + 1);
+            }
+        double before_a =
+            window(ra, 0, "stock.s[g=a]", 0, 12) - window(rb, 0, "stock.s[g=a]", 0, 12);
+        CHECK(t, same_b && differ_a && before_a == 0,
+              "a change for group a leaves group b's series identical and a's unchanged before "
+              "its date");
+    }
+    mc_result_free(rb);
+    mc_result_free(ra);
+    mdl_free(mb);
+    mdl_free(ma);
+}
+
+/* Young persons (all of value jeune) move to the adults' population after a year; the
+ * adults' entry shares have no jeune, so the moved keep the value they carry. */
+static void test_move_between_populations(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run(t, "move.ini",
+                       "[model]\nname = mv\nstart = 2020-01\nhorizon = 36\n"
+                       "[population young]\nentry = school\ninflow.rate = 30/m\n"
+                       "[population adults]\nentry = work\nbreakdown = age\n"
+                       "[attribute age_young]\npopulation = young\nvalues = jeune, vieux\n"
+                       "entry = jeune:1, vieux:0\n"
+                       "[attribute age]\npopulation = adults\nvalues = jeune, vieux\n"
+                       "entry = jeune:0, vieux:1\n"
+                       "[state school]\npopulation = young\non.grow = after fixed(12m) -> work\n"
+                       "[state work]\npopulation = adults\non.x = hazard 0.05/m -> out\n",
+                       4, 6, &m);
+    if (!r)
+        return;
+    int ok = 1;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        double moved = window(r, rep, "flow.school.grow", 0, 36);
+        double arrived = window(r, rep, "arrivals.adults", 0, 36);
+        double exits = window(r, rep, "exits.young", 0, 36);
+        ok &= moved > 100 && moved == arrived && moved == exits;
+    }
+    CHECK(t, ok,
+          "a move to another population counts once: an exit of the first, an arrival "
+          "in the second");
+    mc_result_free(r);
+    mdl_free(m);
+    /* an attribute of both populations is carried: the young of value jeune move three
+     * times faster, so most movers are jeune (3/4 of them at first); values drawn again
+     * on arrival would give half and half */
+    r = run(t, "move2.ini",
+            "[model]\nname = mv\nstart = 2020-01\nhorizon = 24\n"
+            "[population young]\nentry = school\ninflow.rate = 200/m\n"
+            "[population adults]\nentry = work\nbreakdown = age\n"
+            "[attribute age]\npopulation = young, adults\nvalues = jeune, vieux\n"
+            "entry = jeune:0.5, vieux:0.5\n"
+            "[state school]\npopulation = young\non.grow = hazard 0.03/m * age(jeune: 3) -> "
+            "work\n"
+            "[state work]\npopulation = adults\n",
+            1, 6, &m);
+    if (r) {
+        double jeune = window(r, 0, "in.work[age=jeune]", 0, 24),
+               vieux = window(r, 0, "in.work[age=vieux]", 0, 24);
+        double share = jeune / (jeune + vieux);
+        /* about 1,600 movers: a binomial SE of 0.0125 around 0.5 */
+        CHECK(t, share > 0.65,
+              "values carried across populations: %.3f of the movers are jeune (0.5 if drawn "
+              "again)",
+              share);
+    }
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* Référents as capacity: arrivals 8/m need one of E x caseload = 2 x 5 = 10 slots held an
+ * exponential month (mu = 1/m... 1.0): an M/M/10 queue with load 8. */
+static double erlang_c(int servers, double load)
+{
+    double term = 1, below = 0;
+    for (int k = 0; k < servers; k++) {
+        below += term;
+        term *= load / (k + 1);
+    }
+    double top = term * servers / (servers - load);
+    return top / (below + top);
+}
+
+static void test_staff_capacity(tc_ctx *t)
+{
+    const size_t reps = t->quick ? 100 : 500;
+    static const char text[] = "[model]\nname = ref\nstart = 2020-01\nhorizon = 60\n"
+                               "[population p]\nentry = oriented\ninflow.rate = 8/m\nwarmup = 5y\n"
+                               "[state oriented]\non.done = hazard 1/m -> out\n"
+                               "[state waiting]\nlabel = En attente d'un référent\n"
+                               "[staff referents]\nstates = oriented\nqueue = waiting\n"
+                               "caseload = 5\netp = %s\n"
+                               "[cost ref]\nfunder = dep\nper = staff-year\nstaff = referents\n"
+                               "basis = funded\namount = 60000\n";
+    char full[900], fewer[900];
+    snprintf(full, sizeof full, text, "2");
+    snprintf(fewer, sizeof fewer, text, "1.8");
+    mdl_model *m, *mf;
+    mc_result *r = run(t, "staff.ini", full, reps, 8, &m),
+              *rf = run(t, "staff-fewer.ini", fewer, reps, 8, &mf);
+    if (r && rf) {
+        double *tot = malloc(4 * reps * sizeof *tot), *arr = tot + reps, *tf = tot + 2 * reps,
+               *af = tot + 3 * reps;
+        for (size_t rep = 0; rep < reps; rep++) {
+            tot[rep] = window(r, rep, "wait.waiting.total", 0, 60) / MDL_DAYS_PER_MONTH;
+            arr[rep] = window(r, rep, "arrivals.p", 0, 60);
+            tf[rep] = window(rf, rep, "wait.waiting.total", 0, 60) / MDL_DAYS_PER_MONTH;
+            af[rep] = window(rf, rep, "arrivals.p", 0, 60);
+        }
+        double est, se, est_f, se_f;
+        ratio(tot, arr, reps, &est, &se);
+        ratio(tf, af, reps, &est_f, &se_f);
+        double want = erlang_c(10, 8) / (10 - 8), want_f = erlang_c(9, 8) / (9 - 8);
+        CHECK(t, fabs(est - want) < 4 * se,
+              "référents as capacity: mean wait for a slot %.4f months against Erlang C "
+              "C(10, 8) / (10 - 8) = %.4f (4 SE = %.4f)",
+              est, want, 4 * se);
+        CHECK(t, fabs(est_f - want_f) < 4 * se_f && est_f > est + 4 * (se + se_f),
+              "fewer référents (1.8 ETP: 9 slots) wait longer: %.4f months against %.4f", est_f,
+              want_f);
+        double cost = window(r, 0, "cost.ref", 0, 12);
+        CHECK(t, fabs(cost - 2 * 60000) < 1e-6, "funded référent ETP cost 2 x 60,000 a year (%.2f)",
+              cost);
+        free(tot);
+    }
+    mc_result_free(r);
+    mc_result_free(rf);
+    mdl_free(m);
+    mdl_free(mf);
+}
+
+static void expect_error(tc_ctx *t, const char *what, const char *extra, const char *rate,
+                         const char *needle)
+{
+    char text[1200];
+    snprintf(text, sizeof text,
+             "[model]\nname = e\nstart = 2020-01\nhorizon = 12\n"
+             "[population p]\nentry = s\ninflow.rate = 10/m\n"
+             "[population q]\nentry = z\n"
+             "[attribute g]\npopulation = p\nvalues = a, b\nentry = a:0.4, b:0.6\n"
+             "[state s]\npopulation = p\non.x = %s -> out\n"
+             "[state z]\npopulation = q\n%s",
+             rate, extra);
+    mdl_model *m = NULL;
+    pc_err err;
+    int rc = mdl_load(tc_write(t, "bad-attr.ini", text), &m, &err);
+    CHECK(t, rc == PC_EINPUT && strstr(err.msg, needle), "refused: %s (%s)", what,
+          rc ? err.msg : "accepted");
+    mdl_free(m);
+}
+
+static void test_bad_input(tc_ctx *t)
+{
+    expect_error(t, "an unknown attribute value",
+                 "[set 2020-06 g=c]\nstate.s.on.x = hazard 0.2/m -> out\n", "hazard 0.1/m",
+                 "attribute 'g' has no value 'c'");
+    expect_error(t, "shares not summing to 1",
+                 "[attribute h]\npopulation = p\nvalues = u, v\nentry = u:0.4, v:0.4\n",
+                 "hazard 0.1/m", "shares sum to 0.8, expected 1");
+    expect_error(t, "a factor for a value that does not exist", "", "hazard 0.1/m * g(c: 2)",
+                 "attribute g has no value 'c'");
+    expect_error(t, "a group of a population without the attribute",
+                 "[set 2020-06 g=a]\nstate.z.on.y = hazard 0.2/m -> out\n", "hazard 0.1/m",
+                 "attribute 'g' belongs to population p, not q");
+    expect_error(t, "an unknown attribute in a factor", "", "hazard 0.1/m * age(a: 2)",
+                 "unknown attribute or driver 'age'");
+    expect_error(t, "a schedule changed for one group",
+                 "[set 2020-06 g=a]\npopulation.p.inflow.rate = 20/m\n", "hazard 0.1/m",
+                 "only transitions (state.S.on.T) can be changed for one group");
+}
+
+void suite_attributes(tc_ctx *t)
+{
+    test_draws_and_effects(t);
+    test_changes_with_time(t);
+    test_admits(t);
+    test_targeted_change(t);
+    test_move_between_populations(t);
+    test_staff_capacity(t);
+    test_bad_input(t);
+}
