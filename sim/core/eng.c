@@ -1,18 +1,22 @@
-/* eng — one replication as a discrete-event simulation (see eng.h).
+/* eng — one replication: persons drawn one by one, resources served in time order.
  *
- * Each person present has at most one pending event, the earliest of the
- * latent times drawn for the competing transitions of its state when it
- * entered it; the destination is drawn at the same moment.  The heap is
- * indexed (each person knows its slot), so a person admitted from a queue has
- * its pending event removed in O(log n).  Ties are broken by person slot, which
- * is deterministic.  Arrivals of a month are drawn at the month's start as a
- * Poisson count (optionally gamma-mixed) placed by exponential spacings.
+ * A person's trajectory depends on others only through resources (places,
+ * référent slots) and their queues.  So each person is drawn on its own, in
+ * a tight loop, from its arrival until it asks for a resource or leaves the
+ * model (or the horizon comes); stocks and person-days are recorded as the
+ * intervals each person spends in each state (difference arrays over months),
+ * so the order persons are drawn in does not matter.  Only requests for a
+ * resource, and the transitions of persons who hold a unit or wait in a queue,
+ * go to a heap and are processed in time order (eng.h gives the order at one
+ * instant); after one of them, the person is drawn on its own again.
  *
- * Random streams (rng.h): a transition's draws for a person are keyed by
- * (population, transition purpose, person serial, visit number): the first
- * three words of the stream decide whether a defective transition fires, its
- * latent time by inversion, and the destination; samplers without a cheap
- * inverse (gamma) continue on the same stream. */
+ * Each person's draws come from streams keyed by (population, transition
+ * purpose, person serial, visit number) (rng.h): the first three words of a
+ * stream decide whether a defective transition fires, its latent time by
+ * inversion, and the destination; samplers without a cheap inverse (gamma)
+ * continue on the same stream.  Arrivals of a month are a Poisson count
+ * (optionally gamma-mixed) placed by exponential spacings, from a stream keyed
+ * by the population and the month. */
 #include "eng.h"
 
 #include <gsl/gsl_cdf.h>
@@ -27,19 +31,22 @@
 #define NO_DEST       (-2)  /* no destination admits the person */
 #define ENG_TIME_EPS  1e-9  /* days: far below any duration, far above rounding of day counts */
 #define ENG_MAX_BURST 10000 /* moves of one person at one instant before it is a cycle */
+#define REQUEST       0x40000000 /* a heap slot asking for a unit of person.target */
 
 typedef struct {
-    double entry_time; /* entry into the population (seniority origin) */
-    double state_time; /* entry into the current state */
-    double event_time; /* pending event, INFINITY if none */
-    int32_t state;
-    int32_t dest; /* destination of the pending event (MDL_OUT allowed) */
-    int32_t flow; /* flow index of the pending transition */
-    uint32_t gen; /* bumped when the pending event is cancelled or the record reused */
-    int32_t q_prev, q_next, target; /* FIFO links and the state waited for, when queued */
-    uint32_t serial, visits;
-    uint32_t burst;    /* moves in a row without time passing (a zero-time cycle if unbounded) */
-    uint32_t attr_gen; /* bumped when the pending change of attribute value goes stale */
+    double entry_time;  /* entry into the population (seniority origin) */
+    double state_time;  /* entry into the current state */
+    double group_since; /* start of the current interval of its groups in the state */
+    double event_time;  /* the pending event, INFINITY if none */
+    int32_t state;      /* NONE while a request is pending */
+    int32_t dest;       /* destination of the pending event (MDL_OUT allowed) */
+    int32_t flow;       /* flow index of the pending transition */
+    uint32_t gen;       /* bumped when the pending event is cancelled or the record reused */
+    int32_t q_prev, q_next, target; /* FIFO links; the state waited for or requested */
+    uint32_t key;                   /* its streams' population key: the population it arrived in */
+    uint32_t serial;                /* its number in that population */
+    uint32_t visits;
+    uint32_t burst; /* moves in a row without time passing (a zero-time cycle if unbounded) */
     int16_t pop;
     uint8_t queued;
     uint8_t tracked; /* spell began during the recorded period */
@@ -56,32 +63,34 @@ typedef struct {
 typedef struct {
     double t;
     uint64_t order; /* among events at the same instant (see eng.h) */
-    int32_t p;
+    int32_t p;      /* the person, | REQUEST for a request */
     uint32_t gen;
 } slot;
 
 struct eng_workspace {
     const mdl_model *m;
     gsl_rng *rng;
-    person *persons;
+    person *persons; /* records of persons being drawn, holding a unit or waiting */
     size_t cap;
-    int32_t free_head; /* free slots are chained through q_next */
+    int32_t free_head; /* free records are chained through q_next */
     size_t used;
     slot *heap;
     size_t heap_n, heap_cap;
     int out_of_memory; /* set when the heap could not grow; eng_run fails */
-    long *count;       /* persons in each state (absorbed ones included) */
-    double *last;      /* time of the last count change of each state */
     long *occupied;    /* per resource */
     int32_t *q_head, *q_tail;
-    double **arrivals; /* per population: this month's arrival times */
-    size_t *arr_n, *arr_cap, *arr_next;
+    double *arrivals; /* one month's arrival times */
+    size_t arr_cap;
     uint32_t *next_serial;
     int *warm_months;
     cap_change *changes;
     size_t n_changes, next_change;
-    double *scratch;   /* the row counters write to during the warm-up */
     uint32_t *pop_key; /* per population: the order of its persons' simultaneous events */
+    int *pop_order;    /* populations by pop_key: the order they are placed at the start */
+    /* Stocks and person-days from intervals: for each column (a state, or a state and a
+     * tracked group) a difference array of month-end counts and one of full months. */
+    double *stock_diff, *full_diff;   /* [month + 1][state] */
+    double *gstock_diff, *gfull_diff; /* [month + 1][state][tracked] */
     /* Indicators watched per person (delay, status): watch[person * n_watched + i] is the
      * time of the open `from` event, NAN when none.  The hooks list, per state and per
      * (population, event kind), the indicators an event starts or ends. */
@@ -100,26 +109,22 @@ struct eng_workspace {
     double *mod_m;    /* [modulation][path_len] */
     double *mod_c;    /* [modulation][path_len + 1] */
     /* Attributes: each person's value of every attribute, and the day each changes next
-     * (INFINITY: never); per population the attributes it has (CSR); counts by tracked
-     * group [state][tracked] like count and last by state. */
+     * (INFINITY: never); per population the attributes it has (CSR). */
     size_t n_attr;
     uint8_t *attr;
     double *attr_next;
     size_t *pop_attr_at;
     int32_t *pop_attr;
     size_t n_tracked;
-    long *gcount;
-    double *glast;
     int any_admits;   /* some state admits some groups only */
     double *pick_buf; /* a destination's shares for one person */
-    int *pop_order;   /* populations by pop_key: the order they are placed at the start */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
     pc_err *err;
     uint32_t seed, rep;
     rec_raw *raw;
-    int month;
     double horizon_time;
+    double events;
 };
 
 /* ---- purposes for the population-level streams ---------------------------- */
@@ -137,24 +142,19 @@ void eng_free(eng_workspace *w)
     gsl_rng_free(w->rng);
     free(w->persons);
     free(w->heap);
-    free(w->count);
-    free(w->last);
     free(w->occupied);
     free(w->q_head);
     free(w->q_tail);
-    if (w->arrivals)
-        for (size_t p = 0; p < w->m->n_populations; p++)
-            free(w->arrivals[p]);
     free(w->arrivals);
-    free(w->arr_n);
-    free(w->arr_cap);
-    free(w->arr_next);
     free(w->next_serial);
     free(w->warm_months);
     free(w->changes);
-    free(w->scratch);
     free(w->pop_key);
     free(w->pop_order);
+    free(w->stock_diff);
+    free(w->full_diff);
+    free(w->gstock_diff);
+    free(w->gfull_diff);
     free(w->watch);
     free(w->state_hook_at);
     free(w->pop_hook_at);
@@ -169,11 +169,13 @@ void eng_free(eng_workspace *w)
     free(w->attr_next);
     free(w->pop_attr_at);
     free(w->pop_attr);
-    free(w->gcount);
-    free(w->glast);
     free(w->pick_buf);
     free(w);
 }
+
+/* ---- indicator hooks -------------------------------------------------------------- */
+
+#define EV_KINDS 4 /* population events: entry, arrival, return, exit */
 
 static int cap_cmp(const void *a, const void *b)
 {
@@ -182,10 +184,6 @@ static int cap_cmp(const void *a, const void *b)
         return x->t < y->t ? -1 : 1;
     return x->resource - y->resource;
 }
-
-/* ---- indicator hooks -------------------------------------------------------------- */
-
-#define EV_KINDS 4 /* population events: entry, arrival, return, exit */
 
 static int pop_event_slot(mdl_event_kind k)
 {
@@ -304,7 +302,16 @@ static size_t capacity_steps(const mdl_model *m, int r, cap_change *out)
     return n;
 }
 
-/* Attribute storage, each population's attributes, and the counts by tracked group. */
+static int pop_before(const mdl_model *m, int a, int b)
+{
+    const mdl_population *x = &m->populations[a], *y = &m->populations[b];
+    if (x->hash != y->hash)
+        return x->hash < y->hash;
+    return strcmp(x->name, y->name) < 0;
+}
+
+/* Attribute storage, each population's attributes, and the difference arrays of the
+ * tracked groups. */
 static int alloc_attributes(eng_workspace *w)
 {
     const mdl_model *m = w->m;
@@ -334,19 +341,11 @@ static int alloc_attributes(eng_workspace *w)
     if (na && (!(w->attr = malloc(w->cap * na)) ||
                !(w->attr_next = malloc(w->cap * na * sizeof *w->attr_next))))
         return -1;
-    size_t cells = m->n_states * (w->n_tracked ? w->n_tracked : 1);
-    if (!(w->gcount = pc_calloc(cells, sizeof *w->gcount)) ||
-        !(w->glast = pc_calloc(cells, sizeof *w->glast)))
+    size_t cells = ((size_t)m->horizon + 1) * m->n_states * (w->n_tracked ? w->n_tracked : 1);
+    if (w->n_tracked && (!(w->gstock_diff = malloc(cells * sizeof *w->gstock_diff)) ||
+                         !(w->gfull_diff = malloc(cells * sizeof *w->gfull_diff))))
         return -1;
     return 0;
-}
-
-static int pop_before(const mdl_model *m, int a, int b)
-{
-    const mdl_population *x = &m->populations[a], *y = &m->populations[b];
-    if (x->hash != y->hash)
-        return x->hash < y->hash;
-    return strcmp(x->name, y->name) < 0;
 }
 
 eng_workspace *eng_alloc(const mdl_model *m)
@@ -356,29 +355,26 @@ eng_workspace *eng_alloc(const mdl_model *m)
         return NULL;
     w->m = m;
     size_t np = m->n_populations, ns = m->n_states, nr = m->n_resources;
+    size_t h = (size_t)m->horizon;
     w->rng = gsl_rng_alloc(rng_philox());
-    w->count = pc_calloc(ns, sizeof *w->count);
-    w->last = pc_calloc(ns, sizeof *w->last);
     w->occupied = pc_calloc(nr, sizeof *w->occupied);
     w->q_head = pc_calloc(nr, sizeof *w->q_head);
     w->q_tail = pc_calloc(nr, sizeof *w->q_tail);
-    w->arrivals = pc_calloc(np, sizeof *w->arrivals);
-    w->arr_n = pc_calloc(np, sizeof *w->arr_n);
-    w->arr_cap = pc_calloc(np, sizeof *w->arr_cap);
-    w->arr_next = pc_calloc(np, sizeof *w->arr_next);
+    w->arr_cap = 256;
+    w->arrivals = malloc(w->arr_cap * sizeof *w->arrivals);
     w->next_serial = pc_calloc(np, sizeof *w->next_serial);
     w->warm_months = pc_calloc(np, sizeof *w->warm_months);
     w->pop_key = pc_calloc(np, sizeof *w->pop_key);
     w->pop_order = pc_calloc(np, sizeof *w->pop_order);
-    size_t width = ns > m->n_flows ? ns : m->n_flows;
-    w->scratch = pc_calloc(width > np ? width : np, sizeof *w->scratch);
+    w->stock_diff = malloc((h + 1) * ns * sizeof *w->stock_diff);
+    w->full_diff = malloc((h + 1) * ns * sizeof *w->full_diff);
     size_t n_changes = 0;
     for (size_t r = 0; r < nr; r++)
         n_changes += capacity_steps(m, (int)r, NULL);
     w->changes = pc_calloc(n_changes, sizeof *w->changes);
-    if (!w->rng || !w->count || !w->last || !w->occupied || !w->q_head || !w->q_tail ||
-        !w->arrivals || !w->arr_n || !w->arr_cap || !w->arr_next || !w->next_serial ||
-        !w->warm_months || !w->scratch || !w->changes || !w->pop_key || !w->pop_order)
+    if (!w->rng || !w->occupied || !w->q_head || !w->q_tail || !w->arrivals || !w->next_serial ||
+        !w->warm_months || !w->changes || !w->pop_key || !w->pop_order || !w->stock_diff ||
+        !w->full_diff)
         goto fail;
     /* Simultaneous events are ordered by population name (its hash, then the name) and
      * serial, never by the order sections are written. */
@@ -395,16 +391,16 @@ eng_workspace *eng_alloc(const mdl_model *m)
     for (size_t r = 0; r < nr; r++)
         w->n_changes += capacity_steps(m, (int)r, w->changes + w->n_changes);
     qsort(w->changes, w->n_changes, sizeof *w->changes, cap_cmp);
-    size_t initial = 0;
-    for (size_t p = 0; p < np; p++) {
-        initial += (size_t)m->populations[p].initial_count;
-        w->arr_cap[p] = 256;
-        if (!(w->arrivals[p] = malloc(w->arr_cap[p] * sizeof(double))))
-            goto fail;
-    }
-    w->cap = initial + initial / 4 + 1024;
+    /* Records are needed only by the persons being drawn and those holding or waiting for
+     * a unit: start with room for the units, and grow. */
+    double units = 0;
+    for (size_t r = 0; r < nr; r++)
+        units += mdl_capacity_at(m, (int)r, 0);
+    w->cap = 1024 + (size_t)(units < 1e6 ? units : 1e6) * 2;
     w->persons = malloc(w->cap * sizeof *w->persons);
-    if (build_hooks(w))
+    w->heap_cap = w->cap;
+    w->heap = malloc(w->heap_cap * sizeof *w->heap);
+    if (!w->persons || !w->heap || build_hooks(w))
         goto fail;
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
         goto fail;
@@ -416,49 +412,17 @@ eng_workspace *eng_alloc(const mdl_model *m)
          !(w->mod_m = malloc((m->n_modulations + 1) * w->path_len * sizeof *w->mod_m)) ||
          !(w->mod_c = malloc((m->n_modulations + 1) * (w->path_len + 1) * sizeof *w->mod_c))))
         goto fail;
-    w->heap_cap = w->cap;
-    w->heap = malloc(w->heap_cap * sizeof *w->heap);
-    if (!w->persons || !w->heap)
-        goto fail;
     return w;
 fail:
     eng_free(w);
     return NULL;
 }
 
-/* ---- heap ----------------------------------------------------------------- */
+/* ---- heap primitives ------------------------------------------------------ */
 
 static inline int before(slot a, slot b)
 {
     return a.t < b.t || (a.t == b.t && a.order < b.order);
-}
-
-static void heap_push(eng_workspace *w, int32_t p)
-{
-    if (w->heap_n == w->heap_cap) {
-        /* cancelled slots wait in the heap, so it may outgrow the person pool */
-        slot *bigger = realloc(w->heap, 2 * w->heap_cap * sizeof *bigger);
-        if (!bigger) {
-            w->out_of_memory = 1;
-            return;
-        }
-        w->heap = bigger;
-        w->heap_cap *= 2;
-    }
-    const person *q = &w->persons[p];
-    /* releases of a place first, then population and serial: see eng.h */
-    uint64_t releases = w->m->states[q->state].resource >= 0;
-    uint64_t order = (releases ? 0 : 1ull << 63) | (uint64_t)w->pop_key[q->pop] << 32 | q->serial;
-    slot e = {q->event_time, order, p, q->gen};
-    size_t i = w->heap_n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(e, w->heap[parent]))
-            break;
-        w->heap[i] = w->heap[parent];
-        i = parent;
-    }
-    w->heap[i] = e;
 }
 
 static void heap_pop(eng_workspace *w)
@@ -481,14 +445,54 @@ static void heap_pop(eng_workspace *w)
     w->heap[i] = e;
 }
 
-/* Cancels a person's pending event (its heap slot becomes stale). */
-static void cancel(eng_workspace *w, int32_t p)
+/* ---- heap ----------------------------------------------------------------- */
+
+static void heap_insert(eng_workspace *w, slot e)
 {
-    w->persons[p].gen++;
-    w->persons[p].event_time = INFINITY;
+    if (w->heap_n == w->heap_cap) {
+        slot *bigger = realloc(w->heap, 2 * w->heap_cap * sizeof *bigger);
+        if (!bigger) {
+            w->out_of_memory = 1;
+            return;
+        }
+        w->heap = bigger;
+        w->heap_cap *= 2;
+    }
+    size_t i = w->heap_n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(e, w->heap[parent]))
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i] = e;
 }
 
-/* ---- persons ---------------------------------------------------------------- */
+/* Releases of a place first, then population and serial (eng.h). */
+static inline uint64_t order_of(const eng_workspace *w, const person *q, int releases)
+{
+    return (releases ? 0 : 1ull << 63) | (uint64_t)w->pop_key[q->pop] << 32 | q->serial;
+}
+
+/* Person pi's pending transition (it holds a unit or waits in a queue). */
+static void push_event(eng_workspace *w, int32_t pi)
+{
+    const person *q = &w->persons[pi];
+    int releases = w->m->states[q->state].resource >= 0;
+    heap_insert(w, (slot){q->event_time, order_of(w, q, releases), pi, q->gen});
+}
+
+/* Person pi asks at t for a unit of the resource of state target. */
+static void push_request(eng_workspace *w, int32_t pi, int target, double t)
+{
+    person *q = &w->persons[pi];
+    q->state = NONE;
+    q->target = target;
+    heap_insert(w, (slot){t, order_of(w, q, 0), pi | REQUEST, q->gen});
+}
+
+/* ---- person records ---------------------------------------------------------- */
 
 static int32_t person_new(eng_workspace *w)
 {
@@ -499,7 +503,7 @@ static int32_t person_new(eng_workspace *w)
     }
     if (w->used == w->cap) {
         size_t cap = w->cap * 2;
-        if (cap > INT32_MAX)
+        if (cap > REQUEST)
             return NONE;
         person *pp = realloc(w->persons, cap * sizeof *pp);
         if (!pp)
@@ -530,26 +534,65 @@ static int32_t person_new(eng_workspace *w)
 static void person_release(eng_workspace *w, int32_t p)
 {
     w->persons[p].state = NONE;
-    w->persons[p].attr_gen++; /* its pending change of attribute, if any, goes stale */
+    w->persons[p].gen++;
     w->persons[p].q_next = w->free_head;
     w->free_head = p;
 }
 
 /* ---- recording ------------------------------------------------------------------ */
 
-static inline double *row(eng_workspace *w, double *base, size_t width)
+/* The counter of column c in the month of day t (NULL before the start). */
+static inline double *cell(eng_workspace *w, double *base, size_t width, size_t c, double t)
 {
-    return w->month >= 0 ? base + (size_t)w->month * width : w->scratch;
+    if (t < 0)
+        return NULL;
+    size_t k = (size_t)floor(t / MDL_DAYS_PER_MONTH);
+    if (k >= w->raw->n_months)
+        k = w->raw->n_months - 1;
+    return base + k * width + c;
 }
 
-/* Changes the count of state s by delta at time t, accruing person-days first. */
-static void count_change(eng_workspace *w, int s, long delta, double t)
+static inline void count_at(eng_workspace *w, double *base, size_t width, size_t c, double t)
 {
-    if (w->month >= 0)
-        row(w, w->raw->days, w->m->n_states)[s] += (double)w->count[s] * (t - w->last[s]);
-    w->last[s] = t;
-    w->count[s] += delta;
+    double *x = cell(w, base, width, c, t);
+    if (x)
+        *x += 1;
 }
+
+/* A stay in column c from t0 to t1: counted at the ends of the months (k + 1) * month
+ * with t0 < end <= t1, and its person-days month by month (full months through the
+ * difference array). */
+static void record_stay(eng_workspace *w, double *stock_diff, double *full_diff, double *days,
+                        size_t width, size_t c, double t0, double t1)
+{
+    const double dpm = MDL_DAYS_PER_MONTH;
+    long months = (long)w->raw->n_months;
+    if (t1 > w->horizon_time)
+        t1 = w->horizon_time;
+    if (t0 < 0)
+        t0 = 0;
+    if (!(t1 > t0))
+        return;
+    long ka = (long)floor(t0 / dpm), kb = (long)floor(t1 / dpm) - 1;
+    if (kb >= ka) {
+        stock_diff[(size_t)ka * width + c] += 1;
+        stock_diff[(size_t)(kb + 1) * width + c] -= 1;
+    }
+    long da = ka, db = (long)floor(t1 / dpm);
+    if (da == db) {
+        if (da < months)
+            days[(size_t)da * width + c] += t1 - t0;
+        return;
+    }
+    days[(size_t)da * width + c] += (double)(da + 1) * dpm - t0;
+    full_diff[(size_t)(da + 1) * width + c] += 1;
+    full_diff[(size_t)db * width + c] -= 1;
+    if (db < months)
+        days[(size_t)db * width + c] += t1 - (double)db * dpm;
+}
+
+/* Person pi's stays in its state and in its tracked groups end at t. */
+static void leave(eng_workspace *w, int32_t pi, double t);
 
 static void spell_record(eng_workspace *w, double *hist, int pop, double length)
 {
@@ -710,6 +753,8 @@ static void watch_clear(eng_workspace *w, int32_t pi)
     for (size_t i = 0; i < w->n_watched; i++)
         w->watch[(size_t)pi * w->n_watched + i] = NAN;
 }
+
+/* ---- schedules ------------------------------------------------------------------- */
 
 /* Schedules (capacities, inflow rates) at day t: during the warm-up, their value at the start. */
 static inline double sched_at(const mdl_schedule *s, double t)
@@ -920,42 +965,13 @@ static int pick(const mdl_dest *d, double u)
     return d->state[i];
 }
 
-/* ---- attributes: values per person, changes with time, counts by group ------------ */
+/* ---- attributes: values per person, effects, groups -------------------------------- */
 
-#define ATTR_EVENT        0x40000000 /* a heap slot holding a person's next change of value */
 #define PURPOSE_ATTR_SALT 0x2b7e1516u
 
 static inline uint8_t *attrs_of(const eng_workspace *w, int32_t pi)
 {
     return w->attr + (size_t)pi * w->n_attr;
-}
-
-/* The counts of person pi's tracked groups in state s change by delta at t. */
-static void group_change(eng_workspace *w, int32_t pi, int s, long delta, double t)
-{
-    const mdl_model *m = w->m;
-    const person *p = &w->persons[pi];
-    const uint8_t *v = attrs_of(w, pi);
-    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
-        int a = w->pop_attr[i];
-        int ti = m->tracked[m->attributes[a].group + v[a]];
-        if (ti < 0)
-            continue;
-        size_t at = (size_t)s * w->n_tracked + (size_t)ti;
-        if (w->month >= 0)
-            row(w, w->raw->gdays, m->n_states * w->n_tracked)[at] +=
-                (double)w->gcount[at] * (t - w->glast[at]);
-        w->glast[at] = t;
-        w->gcount[at] += delta;
-    }
-}
-
-/* A person's count in state s changes: the state's, and its groups'. */
-static inline void person_count(eng_workspace *w, int32_t pi, int s, long delta, double t)
-{
-    count_change(w, s, delta, t);
-    if (w->n_tracked)
-        group_change(w, pi, s, delta, t);
 }
 
 /* The product of an effect's factors for person pi (1 without an effect). */
@@ -1027,49 +1043,88 @@ static double next_change(eng_workspace *w, int32_t pi, int a, int v, double t)
         return INFINITY;
     const person *p = &w->persons[pi];
     double u[4];
-    rng_block(w->seed, w->m->populations[p->pop].hash, at->purpose ^ PURPOSE_ATTR_SALT, w->rep,
-              p->serial, 1 + (uint32_t)v, u);
+    rng_block(w->seed, p->key, at->purpose ^ PURPOSE_ATTR_SALT, w->rep, p->serial, 1 + (uint32_t)v,
+              u);
     if (at->change[v].kind == MDL_AFTER_GAMMA) {
-        rng_stream(w->rng, w->seed, w->m->populations[p->pop].hash, at->purpose ^ PURPOSE_ATTR_SALT,
-                   w->rep, p->serial, 1 + (uint32_t)v);
+        rng_stream(w->rng, w->seed, p->key, at->purpose ^ PURPOSE_ATTR_SALT, w->rep, p->serial,
+                   1 + (uint32_t)v);
         gsl_rng_get(w->rng);
     }
     return t + latent_time(&at->change[v], u[0], w->rng, 0, 1);
 }
 
-/* Puts person pi's earliest change of attribute value (if within the horizon) in the heap. */
-static void schedule_change(eng_workspace *w, int32_t pi)
+/* Person pi's tracked groups: calls f(w, pi, column) for each (the state s and the group). */
+static void group_stays(eng_workspace *w, int32_t pi, int s, double t0, double t1)
 {
+    const mdl_model *m = w->m;
     const person *p = &w->persons[pi];
-    double next = INFINITY;
-    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++)
-        next = fmin(next, w->attr_next[(size_t)pi * w->n_attr + (size_t)w->pop_attr[i]]);
-    if (!(next < w->horizon_time))
-        return;
-    if (w->heap_n == w->heap_cap) {
-        slot *bigger = realloc(w->heap, 2 * w->heap_cap * sizeof *bigger);
-        if (!bigger) {
-            w->out_of_memory = 1;
-            return;
-        }
-        w->heap = bigger;
-        w->heap_cap *= 2;
+    const uint8_t *v = attrs_of(w, pi);
+    size_t width = m->n_states * w->n_tracked;
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        int ti = m->tracked[m->attributes[a].group + v[a]];
+        if (ti >= 0)
+            record_stay(w, w->gstock_diff, w->gfull_diff, w->raw->gdays, width,
+                        (size_t)s * w->n_tracked + (size_t)ti, t0, t1);
     }
-    uint64_t order = 1ull << 63 | (uint64_t)w->pop_key[p->pop] << 32 | p->serial;
-    slot e = {next, order, pi | ATTR_EVENT, p->attr_gen};
-    size_t i = w->heap_n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(e, w->heap[parent]))
-            break;
-        w->heap[i] = w->heap[parent];
-        i = parent;
-    }
-    w->heap[i] = e;
 }
 
-/* Draws person pi's values at day t (initial: the initial stock's shares); a value an
- * earlier population gave (carry, by attribute and value name) is kept. */
+/* Entries of person pi's tracked groups into state s at t. */
+static void group_entry(eng_workspace *w, int32_t pi, int s, double t)
+{
+    const mdl_model *m = w->m;
+    const person *p = &w->persons[pi];
+    const uint8_t *v = attrs_of(w, pi);
+    size_t width = m->n_states * w->n_tracked;
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        int ti = m->tracked[m->attributes[a].group + v[a]];
+        if (ti >= 0)
+            count_at(w, w->raw->gin, width, (size_t)s * w->n_tracked + (size_t)ti, t);
+    }
+}
+
+static void leave(eng_workspace *w, int32_t pi, double t)
+{
+    person *p = &w->persons[pi];
+    record_stay(w, w->stock_diff, w->full_diff, w->raw->days, w->m->n_states, (size_t)p->state,
+                p->state_time, t);
+    if (w->n_tracked)
+        group_stays(w, pi, p->state, p->group_since, t);
+}
+
+/* Person pi's changes of attribute value due by t, each at its own time (its group stays
+ * split there).  A person between states (a pending request) has no stay to split. */
+static void changes_due(eng_workspace *w, int32_t pi, double t)
+{
+    const mdl_model *m = w->m;
+    person *p = &w->persons[pi];
+    uint8_t *v = attrs_of(w, pi);
+    for (;;) {
+        int which = -1;
+        double at = INFINITY;
+        for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+            int a = w->pop_attr[i];
+            double next = w->attr_next[(size_t)pi * w->n_attr + (size_t)a];
+            if (next < at) {
+                at = next;
+                which = a;
+            }
+        }
+        if (which < 0 || !(at <= t))
+            return;
+        if (w->n_tracked && p->state != NONE) {
+            group_stays(w, pi, p->state, p->group_since, at);
+            p->group_since = at;
+        }
+        v[which] = (uint8_t)m->attributes[which].change_to[v[which]];
+        w->attr_next[(size_t)pi * w->n_attr + (size_t)which] =
+            next_change(w, pi, which, v[which], at);
+    }
+}
+
+/* Draws person pi's values at day t (initial: the initial stock's shares); a value of an
+ * attribute the person's former population shares (carry) is kept. */
 static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
                             const uint8_t *carry, int carry_pop)
 {
@@ -1080,7 +1135,6 @@ static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
         int a = w->pop_attr[i];
         const mdl_attribute *at = &m->attributes[a];
         int value = -1;
-        /* an attribute of both populations keeps its value */
         if (carry && ((at->has[(size_t)carry_pop / 64] >> ((size_t)carry_pop % 64)) & 1))
             value = carry[a];
         if (value < 0) {
@@ -1093,7 +1147,7 @@ static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
             if (at->parent >= 0)
                 cum += (size_t)v[at->parent] * at->n_values;
             double u[4];
-            rng_block(w->seed, m->populations[p->pop].hash, at->purpose, w->rep, p->serial, 0, u);
+            rng_block(w->seed, p->key, at->purpose, w->rep, p->serial, 0, u);
             value = 0;
             while ((size_t)value + 1 < at->n_values && cum[value] <= u[0])
                 value++;
@@ -1101,100 +1155,29 @@ static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
         v[a] = (uint8_t)value;
         w->attr_next[(size_t)pi * w->n_attr + (size_t)a] = next_change(w, pi, a, value, t);
     }
-    schedule_change(w, pi);
 }
 
-/* The changes of value due at t for person pi (its pending heap slot fired). */
-static void apply_changes(eng_workspace *w, int32_t pi, double t)
-{
-    const mdl_model *m = w->m;
-    const person *p = &w->persons[pi];
-    uint8_t *v = attrs_of(w, pi);
-    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
-        int a = w->pop_attr[i];
-        double *next = &w->attr_next[(size_t)pi * w->n_attr + (size_t)a];
-        if (!(*next <= t))
-            continue;
-        if (w->n_tracked)
-            group_change(w, pi, p->state, -1, t);
-        v[a] = (uint8_t)m->attributes[a].change_to[v[a]];
-        if (w->n_tracked)
-            group_change(w, pi, p->state, +1, t);
-        *next = next_change(w, pi, a, v[a], t);
-    }
-    w->persons[pi].attr_gen++;
-    schedule_change(w, pi);
-}
+/* ---- drawing a person's next transition ---------------------------------------- */
 
-/* Entries of person pi's tracked groups into state s. */
-static void group_entry(eng_workspace *w, int32_t pi, int s)
-{
-    const mdl_model *m = w->m;
-    const person *p = &w->persons[pi];
-    const uint8_t *v = attrs_of(w, pi);
-    double *gin = row(w, w->raw->gin, m->n_states * w->n_tracked);
-    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
-        int a = w->pop_attr[i];
-        int ti = m->tracked[m->attributes[a].group + v[a]];
-        if (ti >= 0)
-            gin[(size_t)s * w->n_tracked + (size_t)ti] += 1;
-    }
-}
-
-static int pending_change(const eng_workspace *w, int32_t pi)
-{
-    const person *p = &w->persons[pi];
-    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++)
-        if (w->attr_next[(size_t)pi * w->n_attr + (size_t)w->pop_attr[i]] < w->horizon_time)
-            return 1;
-    return 0;
-}
-
-/* Person pi moves to population to at t (a transition to one of its states): it becomes
- * a new arrival there, with a serial of that population (its random streams), keeping
- * the values of attributes both populations have, its entry clock restarting. */
-static int move_population(eng_workspace *w, int32_t pi, int to, double t)
-{
-    person *p = &w->persons[pi];
-    int from = p->pop;
-    if (w->n_watched)
-        watch_final(w, pi, NONE); /* the first population's watches end: the person left */
-    uint8_t carry[256];
-    size_t na = w->n_attr < sizeof carry ? w->n_attr : sizeof carry;
-    if (na)
-        memcpy(carry, attrs_of(w, pi), na);
-    p->pop = (int16_t)to;
-    p->serial = w->next_serial[to]++;
-    p->entry_time = t;
-    p->tracked = t >= 0;
-    p->attr_gen++;
-    row(w, w->raw->arrivals, w->m->n_populations)[to] += 1;
-    if (w->n_attr)
-        draw_attributes(w, pi, t, 0, carry, from);
-    if (w->n_watched) {
-        watch_clear(w, pi);
-        raise_pop(w, pi, to, MDL_EV_ARRIVAL, t);
-    }
-    return PC_OK;
-}
-
-/* Draws the competing transitions of the person's new state and schedules the earliest. */
-static void schedule(eng_workspace *w, int32_t pi, double t)
+/* Draws the competing transitions of person pi's state, entered at t: the earliest
+ * sets its event time (INFINITY past the horizon: the person stays), destination and
+ * flow. */
+static double schedule(eng_workspace *w, int32_t pi, double t)
 {
     person *p = &w->persons[pi];
     const mdl_state *st = &w->m->states[p->state];
-    const mdl_population *pop = &w->m->populations[p->pop];
     uint32_t visit = p->visits++;
     double best = INFINITY;
     for (size_t k = 0; k < st->n_transitions; k++) {
         const mdl_transition *tr = &st->transitions[k];
         /* the warm-up runs the model as in force at the start */
-        const mdl_version *v =
-            w->n_attr ? version_for(w, pi, tr, t > 0 ? t : 0) : mdl_version_at(tr, t > 0 ? t : 0);
+        const mdl_version *v = tr->n_versions == 1 ? tr->versions
+                               : w->n_attr         ? version_for(w, pi, tr, t > 0 ? t : 0)
+                                                   : mdl_version_at(tr, t > 0 ? t : 0);
         if (!v->present)
             continue;
         double u[4];
-        rng_block(w->seed, pop->hash, tr->purpose, w->rep, p->serial, visit, u);
+        rng_block(w->seed, p->key, tr->purpose, w->rep, p->serial, visit, u);
         double u_fire = u[0], u_time = u[1], u_dest = u[2];
         if (v->law.prob_effect >= 0) {
             double pr = v->law.probability * effect_factor(w, pi, v->law.prob_effect);
@@ -1205,13 +1188,13 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
         }
         if (v->law.kind == MDL_AFTER_GAMMA) {
             /* no cheap inverse: the sampler continues the same stream after the three words */
-            rng_stream(w->rng, w->seed, pop->hash, tr->purpose, w->rep, p->serial, visit);
+            rng_stream(w->rng, w->seed, p->key, tr->purpose, w->rep, p->serial, visit);
             for (int skip = 0; skip < 3; skip++)
                 gsl_rng_get(w->rng);
         }
         const mdl_law *law = &v->law;
         int hazard = law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE;
-        double factor = hazard ? effect_factor(w, pi, law->effect) : 1;
+        double factor = hazard && law->effect >= 0 ? effect_factor(w, pi, law->effect) : 1;
         double dt;
         if (law->modulation >= 0 && hazard)
             dt = modulated_time(w, law, u_time, t,
@@ -1230,29 +1213,40 @@ static void schedule(eng_workspace *w, int32_t pi, double t)
             p->flow = (int32_t)tr->flow;
         }
     }
-    /* An event past the horizon will never be processed: the person stays put. */
     p->event_time = best < w->horizon_time ? best : INFINITY;
-    if (p->event_time < INFINITY)
-        heap_push(w, pi);
+    return p->event_time;
 }
 
 /* ---- moving persons ---------------------------------------------------------- */
 
-static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit, int counts);
-
-static void absorb_or_keep(eng_workspace *w, int32_t pi)
+/* Person pi enters state s at t; counts: an entry (initial persons are placed, not
+ * entered: no in.S, no cost per entry, no indicator event). */
+static void enter(eng_workspace *w, int32_t pi, int s, double t, int counts)
 {
     person *p = &w->persons[pi];
-    if (p->event_time < INFINITY || p->queued)
+    p->state = s;
+    p->state_time = p->group_since = t;
+    if (!counts)
         return;
-    if (w->n_tracked && pending_change(w, pi))
-        return; /* its groups still change: keep the record */
-    /* Nothing can happen to this person any more: keep the count, free the record. */
-    const mdl_state *st = &w->m->states[p->state];
+    count_at(w, w->raw->in, w->m->n_states, (size_t)s, t);
+    if (w->n_tracked)
+        group_entry(w, pi, s, t);
+    if (w->n_watched)
+        raise_state(w, pi, s, t);
+}
+
+/* Person pi stays in its state to the horizon: its stays end there, its spell is
+ * censored, its watches end with the state it keeps; its record is freed. */
+static void finish_alive(eng_workspace *w, int32_t pi)
+{
+    person *p = &w->persons[pi];
+    if (w->n_attr)
+        changes_due(w, pi, w->horizon_time);
+    leave(w, pi, w->horizon_time);
+    if (!w->m->states[p->state].outside && p->tracked)
+        spell_record(w, w->raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
     if (w->n_watched)
         watch_final(w, pi, p->state);
-    if (!st->outside && p->tracked)
-        spell_record(w, w->raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
     person_release(w, pi);
 }
 
@@ -1270,18 +1264,33 @@ static void queue_unlink(eng_workspace *w, int32_t pi, double t)
         w->q_tail[r] = p->q_prev;
     p->queued = 0;
     double wait = t - p->state_time;
-    size_t ns = w->m->n_states;
-    row(w, w->raw->wait_count, ns)[p->state] += 1;
-    row(w, w->raw->wait_total, ns)[p->state] += wait;
-    /* t and state_time are large day counts: their difference carries rounding, so a wait
-     * the model sets to exactly 3 months (or a whole number of days) must not land above. */
-    if (wait > 3 * MDL_DAYS_PER_MONTH + ENG_TIME_EPS)
-        row(w, w->raw->wait_over, ns)[p->state] += 1;
+    size_t ns = w->m->n_states, q = (size_t)p->state;
+    double *count = cell(w, w->raw->wait_count, ns, q, t);
+    if (count) {
+        *count += 1;
+        *cell(w, w->raw->wait_total, ns, q, t) += wait;
+        /* t and state_time are large day counts: their difference carries rounding, so a
+         * wait the model sets to exactly 3 months must not land above */
+        if (wait > 3 * MDL_DAYS_PER_MONTH + ENG_TIME_EPS)
+            *cell(w, w->raw->wait_over, ns, q, t) += 1;
+    }
     if (t >= w->raw->wait_from && t < w->raw->wait_to) {
         double day = floor(wait + ENG_TIME_EPS);
         size_t bin = day < REC_WAIT_BINS - 1 ? (size_t)day : REC_WAIT_BINS - 1;
-        w->raw->wait_hist[(size_t)p->state * REC_WAIT_BINS + bin] += 1;
+        w->raw->wait_hist[q * REC_WAIT_BINS + bin] += 1;
     }
+}
+
+/* Person pi has entered a state holding a unit, or its queue: its next transition goes
+ * to the heap; a holder with none keeps its unit to the horizon (its record is freed),
+ * a waiting person with none stays in the queue. */
+static void hold(eng_workspace *w, int32_t pi, double t)
+{
+    person *p = &w->persons[pi];
+    if (schedule(w, pi, t) < INFINITY)
+        push_event(w, pi);
+    else if (!p->queued)
+        finish_alive(w, pi);
 }
 
 /* Admits waiting persons while resource r has room. */
@@ -1292,54 +1301,41 @@ static void admit(eng_workspace *w, int r, double t)
         int32_t pi = w->q_head[r];
         person *p = &w->persons[pi];
         int target = p->target;
+        if (w->n_attr)
+            changes_due(w, pi, t);
         if (w->n_watched)
             status_due(w, pi, t);
         queue_unlink(w, pi, t);
-        if (p->event_time < INFINITY)
-            cancel(w, pi);
-        person_count(w, pi, p->state, -1, t);
-        row(w, w->raw->admitted, w->m->n_states)[target] += 1;
+        p->gen++; /* its pending departure from the queue, if any, is void */
+        leave(w, pi, t);
+        count_at(w, w->raw->admitted, w->m->n_states, (size_t)target, t);
         w->occupied[r]++;
-        enter_state(w, pi, target, t, 1, 1);
+        enter(w, pi, target, t, 1);
+        hold(w, pi, t);
     }
 }
 
-/* Moves person pi into state s at t (into its queue if s is full).  counts: the move is
- * an entry (initial persons are placed, not entered: no in.S, no cost per entry). */
-static void enter_state(eng_workspace *w, int32_t pi, int s, double t, int holds_unit, int counts)
+/* A request of person pi for a unit of its target's resource, at t. */
+static void request(eng_workspace *w, int32_t pi, double t, int counts)
 {
-    const mdl_state *st = &w->m->states[s];
     person *p = &w->persons[pi];
-    if (st->resource >= 0 && !holds_unit) {
-        int r = st->resource;
-        double capacity = capacity_at(w, r, t);
-        if ((double)w->occupied[r] < capacity && w->q_head[r] == NONE) {
-            w->occupied[r]++;
-        } else {
-            p->target = s;
-            p->queued = 1;
-            p->q_next = NONE;
-            p->q_prev = w->q_tail[r];
-            if (w->q_tail[r] != NONE)
-                w->persons[w->q_tail[r]].q_next = pi;
-            else
-                w->q_head[r] = pi;
-            w->q_tail[r] = pi;
-            s = st->queue;
-        }
+    const mdl_state *st = &w->m->states[p->target];
+    int r = st->resource;
+    if ((double)w->occupied[r] < capacity_at(w, r, t) && w->q_head[r] == NONE) {
+        w->occupied[r]++;
+        enter(w, pi, p->target, t, counts);
+    } else {
+        p->queued = 1;
+        p->q_next = NONE;
+        p->q_prev = w->q_tail[r];
+        if (w->q_tail[r] != NONE)
+            w->persons[w->q_tail[r]].q_next = pi;
+        else
+            w->q_head[r] = pi;
+        w->q_tail[r] = pi;
+        enter(w, pi, st->queue, t, counts);
     }
-    p->state = s;
-    p->state_time = t;
-    person_count(w, pi, s, +1, t);
-    if (counts) {
-        row(w, w->raw->in, w->m->n_states)[s] += 1;
-        if (w->n_tracked)
-            group_entry(w, pi, s);
-        if (w->n_watched)
-            raise_state(w, pi, s, t);
-    }
-    schedule(w, pi, t);
-    absorb_or_keep(w, pi);
+    hold(w, pi, t);
 }
 
 /* A person moving without time passing, again and again: the states of the cycle. */
@@ -1355,23 +1351,54 @@ static void fail_cycle(eng_workspace *w, const person *p, double t)
                 m->populations[p->pop].name, ENG_MAX_BURST, t, m->states[p->state].name, to);
 }
 
-static void fire(eng_workspace *w, int32_t pi, double t)
+/* Person pi moves to population to at t (a transition to one of its states): it leaves
+ * the first (an exit) and arrives in the second (an arrival), keeping its random
+ * streams and the values of attributes both populations have; its entry clock restarts. */
+static void move_population(eng_workspace *w, int32_t pi, int to, double t)
+{
+    person *p = &w->persons[pi];
+    int from = p->pop;
+    if (w->n_watched)
+        watch_final(w, pi, NONE); /* the first population's watches end: the person left */
+    uint8_t carry[256];
+    size_t na = w->n_attr < sizeof carry ? w->n_attr : sizeof carry;
+    if (na)
+        memcpy(carry, attrs_of(w, pi), na);
+    p->pop = (int16_t)to;
+    p->entry_time = t;
+    p->tracked = t >= 0;
+    count_at(w, w->raw->arrivals, w->m->n_populations, (size_t)to, t);
+    if (w->n_attr)
+        draw_attributes(w, pi, t, 0, carry, from);
+    if (w->n_watched) {
+        watch_clear(w, pi);
+        raise_pop(w, pi, to, MDL_EV_ARRIVAL, t);
+    }
+}
+
+/* Person pi's pending transition fires at t.  Returns 1 when the person entered a state
+ * where it goes on by itself (the caller keeps drawing it), 0 otherwise (it left the
+ * model, asks for a unit, or the run failed). */
+static int fire(eng_workspace *w, int32_t pi, double t)
 {
     const mdl_model *m = w->m;
     person *p = &w->persons[pi];
     p->burst = t == p->state_time ? p->burst + 1 : 0;
     if (p->burst >= ENG_MAX_BURST) {
         fail_cycle(w, p, t);
-        return;
+        return 0;
     }
-    p->event_time = INFINITY;
-    int from = p->state, dest = p->dest, pop = p->pop;
+    w->events += 1;
+    if (w->n_attr)
+        changes_due(w, pi, t);
     if (w->n_watched)
         status_due(w, pi, t);
-    row(w, w->raw->flow, m->n_flows)[p->flow] += 1;
+    p->event_time = INFINITY;
+    int from = p->state, dest = p->dest, pop = p->pop;
+    count_at(w, w->raw->flow, m->n_flows ? m->n_flows : 1, (size_t)p->flow, t);
     if (p->queued)
         queue_unlink(w, pi, t);
-    person_count(w, pi, from, -1, t);
+    leave(w, pi, t);
     int freed = m->states[from].resource;
     if (freed >= 0)
         w->occupied[freed]--;
@@ -1379,36 +1406,54 @@ static void fire(eng_workspace *w, int32_t pi, double t)
     int now_in = dest != MDL_OUT && !m->states[dest].outside &&
                  m->states[dest].population == pop; /* a move to another population exits */
     if (was_in && !now_in) {
-        row(w, w->raw->exits, m->n_populations)[pop] += 1;
+        count_at(w, w->raw->exits, m->n_populations, (size_t)pop, t);
         if (p->tracked)
             spell_record(w, w->raw->spell_end, pop, t - p->entry_time);
         if (w->n_watched)
             raise_pop(w, pi, pop, MDL_EV_EXIT, t);
     } else if (!was_in && now_in) {
-        row(w, w->raw->returns, m->n_populations)[pop] += 1;
+        count_at(w, w->raw->returns, m->n_populations, (size_t)pop, t);
         p->entry_time = t;
         p->tracked = t >= 0;
         if (w->n_watched)
             raise_pop(w, pi, pop, MDL_EV_RETURN, t);
     }
-    if (dest != MDL_OUT && m->states[dest].population != pop) {
-        int rc = move_population(w, pi, m->states[dest].population, t);
-        if (rc) {
-            w->status = rc;
-            return;
-        }
-    }
+    if (dest != MDL_OUT && m->states[dest].population != pop)
+        move_population(w, pi, m->states[dest].population, t);
     if (freed >= 0)
         admit(w, freed, t);
     if (dest == MDL_OUT) {
         if (w->n_watched)
             watch_final(w, pi, NONE);
         person_release(w, pi);
-    } else {
-        enter_state(w, pi, dest, t, 0, 1);
+        return 0;
+    }
+    if (m->states[dest].resource >= 0) {
+        push_request(w, pi, dest, t);
+        return 0;
+    }
+    enter(w, pi, dest, t, 1);
+    return 1;
+}
+
+/* Draws person pi, in a state entered at t where it goes on by itself, until it leaves
+ * the model, asks for a unit or reaches the horizon. */
+static void run_person(eng_workspace *w, int32_t pi, double t)
+{
+    while (!w->status) {
+        double te = schedule(w, pi, t);
+        if (!(te < INFINITY)) {
+            finish_alive(w, pi);
+            return;
+        }
+        if (!fire(w, pi, te))
+            return;
+        t = te;
     }
 }
 
+/* A new person of population pop in state `state` at t: placed (counts 0, the initial
+ * stock) or arrived (counts 1); drawn until it needs the heap. */
 static int add_person(eng_workspace *w, int pop, int state, double t, double entry_time,
                       int tracked, int counts, pc_err *err)
 {
@@ -1417,16 +1462,18 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         return pc_fail(err, PC_EINTERNAL, "out of memory (persons)");
     person *p = &w->persons[pi];
     uint32_t gen = p->gen + 1; /* slots of the record's former holder become stale */
-    uint32_t attr_gen = p->attr_gen + 1;
     memset(p, 0, sizeof *p);
     p->gen = gen;
-    p->attr_gen = attr_gen;
     p->pop = (int16_t)pop;
+    p->key = w->m->populations[pop].hash;
     p->serial = w->next_serial[pop]++;
     p->entry_time = entry_time;
     p->tracked = (uint8_t)tracked;
     p->q_prev = p->q_next = p->target = NONE;
+    p->state = NONE;
     p->event_time = INFINITY;
+    if (counts)
+        count_at(w, w->raw->arrivals, w->m->n_populations, (size_t)pop, t);
     if (w->n_attr)
         draw_attributes(w, pi, t, !counts, NULL, -1);
     if (w->n_watched) {
@@ -1434,13 +1481,27 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         if (counts)
             raise_pop(w, pi, pop, MDL_EV_ARRIVAL, t);
     }
-    enter_state(w, pi, state, t, 0, counts);
-    return PC_OK;
+    if (w->m->states[state].resource >= 0) {
+        if (counts) {
+            push_request(w, pi, state, t);
+        } else {
+            /* the initial stock takes its places at the start, in population and serial
+             * order: there is no one else yet */
+            p->target = state;
+            request(w, pi, t, 0);
+        }
+        return PC_OK;
+    }
+    enter(w, pi, state, t, counts);
+    run_person(w, pi, t);
+    return w->status;
 }
 
-/* ---- inflow ------------------------------------------------------------------- */
+/* ---- arrivals and the start ------------------------------------------------------ */
 
-static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
+/* Month k's arrivals of population pop (a Poisson count, gamma-mixed with
+ * overdispersion, placed by exponential spacings), each drawn until it needs the heap. */
+static int arrive(eng_workspace *w, int pop, int k, pc_err *err)
 {
     const mdl_population *P = &w->m->populations[pop];
     double start = k * MDL_DAYS_PER_MONTH;
@@ -1449,7 +1510,6 @@ static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
     double rate = sched_at(&P->inflow, start) * P->profile[mo - 1];
     if (P->inflow_modulation >= 0)
         rate *= mod_at(w, P->inflow_modulation, k);
-    w->arr_n[pop] = w->arr_next[pop] = 0;
     if (!(rate > 0))
         return PC_OK;
     rng_stream(w->rng, w->seed, P->hash, PURPOSE_INFLOW, w->rep, SERIAL_POP, (uint32_t)(k + 65536));
@@ -1464,16 +1524,16 @@ static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
                        "%.0g a month; inflow.overdispersion %.3g draws large multipliers)",
                        P->name, mean, k, MDL_MAX_PERSONS, P->overdispersion);
     unsigned n = gsl_ran_poisson(w->rng, mean);
-    if (n > w->arr_cap[pop]) {
+    if (n > w->arr_cap) {
         size_t cap = (size_t)n * 2;
-        double *a = realloc(w->arrivals[pop], cap * sizeof *a);
+        double *a = realloc(w->arrivals, cap * sizeof *a);
         if (!a)
             return pc_fail(err, PC_EINTERNAL, "out of memory (arrivals)");
-        w->arrivals[pop] = a;
-        w->arr_cap[pop] = cap;
+        w->arrivals = a;
+        w->arr_cap = cap;
     }
     /* Order statistics of n uniforms on the month, by normalised exponential spacings. */
-    double *a = w->arrivals[pop], sum = 0;
+    double *a = w->arrivals, sum = 0;
     for (unsigned i = 0; i < n; i++) {
         sum += -log(gsl_rng_uniform(w->rng));
         a[i] = sum;
@@ -1481,7 +1541,12 @@ static int draw_arrivals(eng_workspace *w, int pop, int k, pc_err *err)
     sum += -log(gsl_rng_uniform(w->rng));
     for (unsigned i = 0; i < n; i++)
         a[i] = start + MDL_DAYS_PER_MONTH * a[i] / sum;
-    w->arr_n[pop] = n;
+    for (unsigned i = 0; i < n && !w->status; i++) {
+        w->events += 1;
+        int rc = add_person(w, pop, P->entry, a[i], a[i], a[i] >= 0, 1, err);
+        if (rc)
+            return rc;
+    }
     return PC_OK;
 }
 
@@ -1504,62 +1569,73 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
     return PC_OK;
 }
 
-/* ---- months --------------------------------------------------------------------- */
+/* ---- the run --------------------------------------------------------------------- */
 
-static void close_month(eng_workspace *w, double t_end)
+/* Heap events and capacity changes in time order, to the horizon. */
+static int serve(eng_workspace *w, pc_err *err)
 {
-    const mdl_model *m = w->m;
-    for (size_t s = 0; s < m->n_states; s++)
-        count_change(w, (int)s, 0, t_end);
-    size_t cells = m->n_states * w->n_tracked;
-    if (w->month >= 0)
-        for (size_t i = 0; i < cells; i++)
-            row(w, w->raw->gdays, cells)[i] += (double)w->gcount[i] * (t_end - w->glast[i]);
-    for (size_t i = 0; i < cells; i++)
-        w->glast[i] = t_end;
-    if (w->month < 0)
-        return;
-    double *stock = row(w, w->raw->stock, m->n_states);
-    for (size_t s = 0; s < m->n_states; s++)
-        stock[s] = (double)w->count[s];
-    double *gstock = row(w, w->raw->gstock, cells);
-    for (size_t i = 0; i < cells; i++)
-        gstock[i] = (double)w->gcount[i];
+    while (!w->status) {
+        if (w->out_of_memory)
+            return pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
+        double te = w->heap_n ? w->heap[0].t : INFINITY;
+        double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
+        if (!(fmin(te, tc) < w->horizon_time))
+            break;
+        if (tc <= te) {
+            w->events += 1;
+            admit(w, w->changes[w->next_change++].resource, tc);
+            continue;
+        }
+        slot top = w->heap[0];
+        heap_pop(w);
+        int32_t pi = top.p & ~REQUEST;
+        if (top.gen != w->persons[pi].gen)
+            continue; /* a cancelled event: nothing happens */
+        if (top.p & REQUEST)
+            request(w, pi, te, 1);
+        else if (fire(w, pi, te))
+            run_person(w, pi, te);
+    }
+    return w->status;
 }
 
-static int begin_month(eng_workspace *w, int k, pc_err *err)
+/* The month-end counts and full months of the difference arrays, into the raw counts. */
+static void sum_stays(double *stock, double *days, const double *stock_diff,
+                      const double *full_diff, size_t months, size_t width)
 {
-    w->month = k;
-    for (size_t i = 0; i < w->m->n_populations; i++) {
-        int p = w->pop_order[i];
-        if (k == 0 && w->warm_months[p] == 0) {
-            int rc = place_initial(w, p, err);
-            if (rc)
-                return rc;
-        }
-        if (k >= -w->warm_months[p]) {
-            int rc = draw_arrivals(w, p, k, err);
-            if (rc)
-                return rc;
+    for (size_t c = 0; c < width; c++) {
+        double count = 0, full = 0;
+        for (size_t k = 0; k < months; k++) {
+            count += stock_diff[k * width + c];
+            full += full_diff[k * width + c];
+            stock[k * width + c] = count;
+            days[k * width + c] += full * MDL_DAYS_PER_MONTH;
         }
     }
-    return PC_OK;
 }
 
 int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err)
 {
     const mdl_model *m = w->m;
+    size_t h = (size_t)m->horizon, ns = m->n_states, nt = w->n_tracked;
     rec_raw_clear(raw);
     w->seed = seed;
     w->rep = replication;
     w->raw = raw;
     w->err = err;
     w->status = PC_OK;
+    w->out_of_memory = 0;
+    w->events = 0;
     w->used = 0;
     w->free_head = NONE;
     w->heap_n = 0;
-    memset(w->count, 0, m->n_states * sizeof *w->count);
-    memset(w->gcount, 0, m->n_states * (w->n_tracked ? w->n_tracked : 1) * sizeof *w->gcount);
+    w->horizon_time = m->horizon * MDL_DAYS_PER_MONTH;
+    memset(w->stock_diff, 0, (h + 1) * ns * sizeof *w->stock_diff);
+    memset(w->full_diff, 0, (h + 1) * ns * sizeof *w->full_diff);
+    if (nt) {
+        memset(w->gstock_diff, 0, (h + 1) * ns * nt * sizeof *w->gstock_diff);
+        memset(w->gfull_diff, 0, (h + 1) * ns * nt * sizeof *w->gfull_diff);
+    }
     for (size_t r = 0; r < m->n_resources; r++) {
         w->occupied[r] = 0;
         w->q_head[r] = w->q_tail[r] = NONE;
@@ -1572,10 +1648,9 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
         if (-w->warm_months[p] < k0)
             k0 = -w->warm_months[p];
     }
-    for (size_t s = 0; s < m->n_states; s++)
-        w->last[s] = k0 * MDL_DAYS_PER_MONTH;
-    for (size_t i = 0; i < m->n_states * w->n_tracked; i++)
-        w->glast[i] = k0 * MDL_DAYS_PER_MONTH;
+    w->next_change = 0;
+    while (w->next_change < w->n_changes && w->changes[w->next_change].t <= k0 * MDL_DAYS_PER_MONTH)
+        w->next_change++;
     if (m->n_drivers) {
         draw_drivers(w, k0);
         for (size_t d = 0; d < m->n_drivers; d++)
@@ -1583,76 +1658,27 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
                 raw->driver[(size_t)k * m->n_drivers + d] =
                     exp(w->driver_x[d * w->path_len + (size_t)(k - k0)]);
     }
-    w->horizon_time = m->horizon * MDL_DAYS_PER_MONTH;
-    w->next_change = 0;
-    while (w->next_change < w->n_changes && w->changes[w->next_change].t <= k0 * MDL_DAYS_PER_MONTH)
-        w->next_change++;
-    double events = 0;
-    int k = k0;
-    int rc = begin_month(w, k, err);
-    double month_end = (k + 1) * MDL_DAYS_PER_MONTH;
-    w->out_of_memory = 0;
-    while (!rc) {
-        if (w->status) {
-            rc = w->status;
-            break;
-        }
-        if (w->out_of_memory) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
-            break;
-        }
-        double te = w->heap_n ? w->heap[0].t : INFINITY;
-        double ta = INFINITY;
-        int pa = NONE;
-        for (size_t p = 0; p < m->n_populations; p++)
-            if (w->arr_next[p] < w->arr_n[p] && w->arrivals[p][w->arr_next[p]] < ta) {
-                ta = w->arrivals[p][w->arr_next[p]];
-                pa = (int)p;
-            }
-        double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
-        double t = fmin(te, fmin(ta, tc));
-        if (t >= month_end) {
-            close_month(w, month_end);
-            if (++k >= m->horizon)
-                break;
-            rc = begin_month(w, k, err);
-            month_end = (k + 1) * MDL_DAYS_PER_MONTH;
-            continue;
-        }
-        events += 1;
-        if (tc <= t) {
-            admit(w, w->changes[w->next_change++].resource, tc);
-        } else if (ta <= te) {
-            w->arr_next[pa]++;
-            row(w, raw->arrivals, m->n_populations)[pa] += 1;
-            rc = add_person(w, pa, m->populations[pa].entry, ta, ta, ta >= 0, 1, err);
-        } else {
-            slot top = w->heap[0];
-            heap_pop(w);
-            if (top.p & ATTR_EVENT) {
-                int32_t pi = top.p & ~ATTR_EVENT;
-                if (top.gen == w->persons[pi].attr_gen && w->persons[pi].state != NONE)
-                    apply_changes(w, pi, te);
-                else
-                    events -= 1;
-            } else if (top.gen == w->persons[top.p].gen) {
-                fire(w, top.p, te);
-            } else {
-                events -= 1; /* a cancelled event: nothing happened */
-            }
-        }
+    /* Every person is drawn on its own until it needs a unit (its request waits in the
+     * heap); then the heap serves units in time order. */
+    int rc = PC_OK;
+    for (size_t i = 0; !rc && i < m->n_populations; i++) {
+        int p = w->pop_order[i];
+        if (w->warm_months[p] == 0)
+            rc = place_initial(w, p, err);
+        for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
+            rc = arrive(w, p, k, err);
     }
+    if (!rc)
+        rc = w->status ? w->status : serve(w, err);
     if (rc)
         return rc;
-    /* Spells still running at the horizon are censored there; watches end with the state
-     * each person holds. */
-    for (size_t i = 0; i < w->used; i++) {
-        const person *p = &w->persons[i];
-        if (p->state != NONE && p->tracked && !m->states[p->state].outside)
-            spell_record(w, raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
-        if (p->state != NONE && w->n_watched)
-            watch_final(w, (int32_t)i, p->state);
-    }
-    raw->events = events;
+    /* Those still waiting for a unit at the horizon. */
+    for (size_t i = 0; i < w->used; i++)
+        if (w->persons[i].state != NONE)
+            finish_alive(w, (int32_t)i);
+    sum_stays(raw->stock, raw->days, w->stock_diff, w->full_diff, h, ns);
+    if (nt)
+        sum_stays(raw->gstock, raw->gdays, w->gstock_diff, w->gfull_diff, h, ns * nt);
+    raw->events = w->events;
     return PC_OK;
 }
