@@ -6,7 +6,6 @@
  * Every piece of text that comes from a file goes through sb_quote. */
 #include "plot.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/cfg.h"
+#include "core/fsio.h"
 
 #define N_STYLES     8              /* line types defined by plots/common.gp */
 #define SERIES_STATS 6              /* mean p05 p25 p50 p75 p95: data columns per series */
@@ -832,53 +832,6 @@ static char *safe_name(const char *prefix, const char *var)
     return s;
 }
 
-static int read_text(const char *path, char **out, pc_err *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
-    sbuf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_add(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        sb_free(&b);
-        return pc_fail(err, PC_EINPUT, "%s: read error", path);
-    }
-    if (!(*out = sb_take(&b)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    return PC_OK;
-}
-
-int plot_mkdirs(const char *dir, pc_err *err)
-{
-    char *path = pc_strdup(dir);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char keep = *p;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            int rc = pc_fail(err, PC_EINPUT, "cannot create %s: %s", path, strerror(errno));
-            free(path);
-            return rc;
-        }
-        *p = keep;
-        if (!keep)
-            break;
-    }
-    struct stat st;
-    int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-    free(path);
-    return ok ? PC_OK : pc_fail(err, PC_EINPUT, "%s is not a folder", dir);
-}
-
 /* ---- axes ------------------------------------------------------------------- */
 
 typedef struct {
@@ -1171,27 +1124,6 @@ static char *subtitle_of(const draw_ctx *c)
 
 /* ---- data files ------------------------------------------------------------- */
 
-static int write_field(FILE *f, const char *text, int first)
-{
-    if (!first && fputc(',', f) == EOF)
-        return -1;
-    return csv_fwrite(f, text, strlen(text));
-}
-
-static int write_number(FILE *f, double v)
-{
-    char num[40];
-    fmt_value(v, num, sizeof num);
-    return fprintf(f, ",%s", num) < 0 ? -1 : 0;
-}
-
-static int close_data(FILE *f, const char *path, int bad, pc_err *err)
-{
-    if (fclose(f) != 0 || bad)
-        return pc_fail(err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-    return PC_OK;
-}
-
 static void period_label(plot_table table, int period, char *buf, size_t size)
 {
     if (table == PLOT_MONTHLY)
@@ -1241,7 +1173,7 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
     char *path = pc_strf("%s/%s.csv", c->outdir, name);
     size_t n_periods = 0;
     int *periods = NULL;
-    FILE *f = NULL;
+    fsio_file out;
     int rc = PC_OK;
     if (!list || !path) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
@@ -1255,30 +1187,32 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
     }
     *first = n_periods ? periods[0] : 0;
     *last = n_periods ? periods[n_periods - 1] : 0;
-    if (!(f = fopen(path, "w"))) {
-        rc = pc_fail(c->err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
+    if ((rc = fsio_open(&out, path, c->err)))
         goto done;
-    }
+    FILE *f = out.f;
     static const char stat_names[SERIES_STATS][5] = {"mean", "p05", "p25", "p50", "p75", "p95"};
-    int bad = write_field(f,
-                          table == PLOT_MONTHLY  ? "month"
-                          : table == PLOT_YEARLY ? "year"
-                                                 : "duration",
-                          1);
-    bad |= write_field(f, "x", 0);
-    for (size_t i = 0; i < l->n; i++)
-        for (int k = 0; k < SERIES_STATS; k++) {
+    fsio_csv_text(f,
+                  table == PLOT_MONTHLY  ? "month"
+                  : table == PLOT_YEARLY ? "year"
+                                         : "duration",
+                  1);
+    fsio_csv_text(f, "x", 0);
+    for (size_t i = 0; i < l->n && !rc; i++)
+        for (int k = 0; k < SERIES_STATS && !rc; k++) {
             char *head =
                 pc_strf("%zu:%s:%s", l->items[i].run + 1, l->items[i].s->name, stat_names[k]);
-            bad |= !head || write_field(f, head, 0);
+            if (head)
+                fsio_csv_text(f, head, 0);
+            else
+                rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
             free(head);
         }
-    bad |= fputc('\n', f) == EOF;
-    for (size_t p = 0; p < n_periods && !bad; p++) {
+    fputc('\n', f);
+    for (size_t p = 0; p < n_periods; p++) {
         char label[32];
         period_label(table, periods[p], label, sizeof label);
-        bad |= write_field(f, label, 1);
-        bad |= write_number(f, period_x(table, periods[p]));
+        fsio_csv_text(f, label, 1);
+        fsio_csv_number(f, period_x(table, periods[p]), 0);
         for (size_t i = 0; i < l->n; i++) {
             const plot_stat *st = series_at(l->items[i].s, periods[p]);
             double v[SERIES_STATS] = {NAN, NAN, NAN, NAN, NAN, NAN};
@@ -1291,11 +1225,11 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
                 v[5] = st->p95;
             }
             for (int k = 0; k < SERIES_STATS; k++)
-                bad |= write_number(f, v[k]);
+                fsio_csv_number(f, v[k], 0);
         }
-        bad |= fputc('\n', f) == EOF;
+        fputc('\n', f);
     }
-    rc = close_data(f, path, bad, c->err);
+    rc = fsio_commit(&out, rc, c->err);
 done:
     free(list);
     free(path);
@@ -1497,7 +1431,6 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     int *years = NULL;
     size_t n_years = 0;
     double *cells = NULL;
-    FILE *f = NULL;
     int rc = PC_OK;
     /* many parts: the key goes beside the chart rather than eat its height */
     chart_src s = {.name = name,
@@ -1545,34 +1478,36 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
             if (isfinite(cell[3 * m + 2]))
                 hi = fmax(hi, cell[3 * m + 2]);
         }
-    if (!(f = fopen(path, "w"))) {
-        rc = pc_fail(c->err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
+    fsio_file out;
+    if ((rc = fsio_open(&out, path, c->err)))
         goto done;
-    }
-    int bad = write_field(f, "year", 1) | write_field(f, "x", 0);
+    FILE *f = out.f;
+    fsio_csv_text(f, "year", 1);
+    fsio_csv_text(f, "x", 0);
     static const char part_cols[3][5] = {"mean", "base", "top"};
     static const char total_cols[3][5] = {"mean", "p05", "p95"};
-    for (size_t r = 0; r < n_runs; r++) {
-        for (size_t j = 0; j <= m; j++)
-            for (int k = 0; k < 3; k++) {
+    for (size_t r = 0; r < n_runs && !rc; r++)
+        for (size_t j = 0; j <= m && !rc; j++)
+            for (int k = 0; k < 3 && !rc; k++) {
                 char *head = pc_strf("%zu:%s:%s", r + 1, j < m ? parts->items[j] : total_var,
                                      j < m ? part_cols[k] : total_cols[k]);
-                bad |= !head || write_field(f, head, 0);
+                if (head)
+                    fsio_csv_text(f, head, 0);
+                else
+                    rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
                 free(head);
             }
-    }
-    bad |= fputc('\n', f) == EOF;
-    for (size_t y = 0; y < n_years && !bad; y++) {
+    fputc('\n', f);
+    for (size_t y = 0; y < n_years; y++) {
         char label[16];
         snprintf(label, sizeof label, "%d", years[y]);
-        bad |= write_field(f, label, 1) | write_number(f, years[y]);
+        fsio_csv_text(f, label, 1);
+        fsio_csv_number(f, years[y], 0);
         for (size_t k = 0; k < n_runs * per_run; k++)
-            bad |= write_number(f, cells[y * n_runs * per_run + k]);
-        bad |= fputc('\n', f) == EOF;
+            fsio_csv_number(f, cells[y * n_runs * per_run + k], 0);
+        fputc('\n', f);
     }
-    rc = close_data(f, path, bad, c->err);
-    f = NULL;
-    if (rc)
+    if ((rc = fsio_commit(&out, rc, c->err)))
         goto done;
 
     const double scale = 1e-6;
@@ -2147,7 +2082,7 @@ int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err
     sigaction(SIGPIPE, &previous, NULL);
     char *messages = NULL;
     pc_err ignored;
-    if (read_text(log, &messages, &ignored) != PC_OK)
+    if (fsio_read_text(log, &messages, &ignored) != PC_OK)
         messages = NULL;
     if (status == -1) {
         rc = pc_fail(err, PC_EINTERNAL, "gnuplot: %s", strerror(errno));
@@ -2209,7 +2144,7 @@ static int load_templates(draw_ctx *c, const plot_options *opt)
         char *path = pc_strf("%s/%s", c->tpl_dir, names[i]);
         if (!path)
             return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        int rc = read_text(path, slots[i], c->err);
+        int rc = fsio_read_text(path, slots[i], c->err);
         if (rc == PC_EINPUT)
             pc_fail(c->err, PC_EINPUT,
                     "cannot read the chart template %s (set PARCOURS_PLOTS to the plots/ folder "
@@ -2267,7 +2202,7 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
         rc = pc_fail(err, PC_EINPUT, "%s: a folder name with a line break cannot be used", outdir);
         goto fail;
     }
-    if ((rc = load_templates(&c, opt)) || (rc = plot_mkdirs(outdir, err)) ||
+    if ((rc = load_templates(&c, opt)) || (rc = fsio_mkdirs(outdir, err)) ||
         (rc = draw_all(&c, opt)))
         goto fail;
     if (c.script.oom) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/cfg.h"
+#include "core/fsio.h"
 #include "study/cmp.h"
 #include "core/mc.h"
 #include "core/mdl.h"
@@ -334,67 +335,32 @@ done:
     return rc;
 }
 
-static void csv_number(FILE *f, double v)
-{
-    if (!isfinite(v)) {
-        fputs(",NA", f);
-        return;
-    }
-    char buf[40];
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    fprintf(f, ",%s", buf);
-}
-
-static void csv_text(FILE *f, const char *text, int first)
-{
-    if (!first)
-        fputc(',', f);
-    fputc('"', f);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static int write_key_csv(const char *dir, const key_table *t, plot_run *const *runs,
                          const report_scenario *scenarios, pc_err *err)
 {
     char *path = pc_strf("%s/key-figures.csv", dir);
     if (!path)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-        free(path);
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    free(path);
+    if (rc)
         return rc;
-    }
+    FILE *f = out.f;
     fputs("indicator,variable,period,scenario,label,mean,p05,p95\n", f);
     for (size_t i = 0; i < t->n; i++)
         for (size_t r = 0; r < t->n_runs; r++) {
-            csv_text(f, t->rows[i].label, 1);
-            csv_text(f, t->rows[i].variable, 0);
-            csv_text(f, t->rows[i].period, 0);
-            csv_text(f, scenarios[r].name, 0);
-            csv_text(f, plot_run_label(runs[r]), 0);
-            csv_number(f, t->rows[i].mean[r]);
-            csv_number(f, t->rows[i].p05[r]);
-            csv_number(f, t->rows[i].p95[r]);
+            fsio_csv_text(f, t->rows[i].label, 1);
+            fsio_csv_text(f, t->rows[i].variable, 0);
+            fsio_csv_text(f, t->rows[i].period, 0);
+            fsio_csv_text(f, scenarios[r].name, 0);
+            fsio_csv_text(f, plot_run_label(runs[r]), 0);
+            fsio_csv_number(f, t->rows[i].mean[r], 0);
+            fsio_csv_number(f, t->rows[i].p05[r], 0);
+            fsio_csv_number(f, t->rows[i].p95[r], 0);
             fputc('\n', f);
         }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot write %s", path);
-        free(path);
-        return rc;
-    }
-    free(path);
-    return PC_OK;
+    return fsio_commit(&out, PC_OK, err);
 }
 
 /* ---- the page --------------------------------------------------------------------- */
@@ -624,19 +590,15 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
                       const plot_list *differences, const key_table *keys, const char *chart_error,
                       plot_lang lang, pc_err *err)
 {
-    char *path = pc_strf("%s/index.html", dir), *tmp = pc_strf("%s/.index.html.tmp", dir);
-    if (!path || !tmp) {
-        free(path);
-        free(tmp);
+    char *path = pc_strf("%s/index.html", dir);
+    if (!path)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot write %s: %s", tmp, strerror(errno));
-        free(path);
-        free(tmp);
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    free(path);
+    if (rc)
         return rc;
-    }
+    FILE *f = out.f;
     const char *model = plot_run_setting(runs[0], "model", "name");
     if (!model)
         model = plot_run_label(runs[0]);
@@ -808,15 +770,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     fputs("<li><a href=\"key-figures.csv\">key-figures.csv</a></li>\n</ul>\n</section>\n"
           "</body>\n</html>\n",
           f);
-    int bad = ferror(f);
-    int rc = PC_OK;
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        rc = pc_fail(err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(path);
-    free(tmp);
-    return rc;
+    return fsio_commit(&out, PC_OK, err);
 }
 
 int report_build(const char *dir, const report_scenario *scenarios, size_t n,
@@ -1044,7 +998,7 @@ int report_main(int argc, char **argv)
         rc = PC_EUSAGE;
         goto done;
     }
-    if ((rc = plot_mkdirs(out_dir, &err))) {
+    if ((rc = fsio_mkdirs(out_dir, &err))) {
         pc_log("%s", err.msg);
         goto done;
     }

@@ -7,17 +7,16 @@
  * paired with the same replication of another. */
 #include "cmp.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/opt.h"
+#include "core/fsio.h"
 #include "core/out.h"
 #include "present/plot.h"
 #include "core/rec.h"
@@ -169,23 +168,23 @@ static void put_difference(FILE *f, const char *scenario, const char *base, cons
         }
     cmp_stat s;
     cmp_summarise(scratch, reps, level, &s);
-    out_csv_text(f, scenario, 1);
-    out_csv_text(f, base, 0);
-    out_csv_text(f, variable, 0);
-    out_csv_text(f, kind, 0);
-    out_csv_text(f, period, 0);
+    fsio_csv_text(f, scenario, 1);
+    fsio_csv_text(f, base, 0);
+    fsio_csv_text(f, variable, 0);
+    fsio_csv_text(f, kind, 0);
+    fsio_csv_text(f, period, 0);
     fprintf(f, ",%zu", s.n);
-    out_csv_number(f, used ? sb / (double)used : NAN);
-    out_csv_number(f, used ? sa / (double)used : NAN);
-    out_csv_number(f, s.mean);
-    out_csv_number(f, s.sd);
-    out_csv_number(f, s.ci_low);
-    out_csv_number(f, s.ci_high);
-    out_csv_number(f, s.p05);
-    out_csv_number(f, s.p25);
-    out_csv_number(f, s.p50);
-    out_csv_number(f, s.p75);
-    out_csv_number(f, s.p95);
+    fsio_csv_number(f, used ? sb / (double)used : NAN, 0);
+    fsio_csv_number(f, used ? sa / (double)used : NAN, 0);
+    fsio_csv_number(f, s.mean, 0);
+    fsio_csv_number(f, s.sd, 0);
+    fsio_csv_number(f, s.ci_low, 0);
+    fsio_csv_number(f, s.ci_high, 0);
+    fsio_csv_number(f, s.p05, 0);
+    fsio_csv_number(f, s.p25, 0);
+    fsio_csv_number(f, s.p50, 0);
+    fsio_csv_number(f, s.p75, 0);
+    fsio_csv_number(f, s.p95, 0);
     fputc('\n', f);
 }
 
@@ -264,39 +263,6 @@ done:
     return rc;
 }
 
-/* Opens a temporary sibling of path; *tmp receives its name. */
-static FILE *open_temporary(const char *path, char *tmp, size_t size)
-{
-    if ((size_t)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size)
-        return NULL;
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-    }
-    return f;
-}
-
-/* Closes f and renames tmp to path, or removes tmp. */
-static int commit_temporary(FILE *f, const char *tmp, const char *path, int rc, pc_err *err)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0)
-        bad = 1;
-    if (!rc && bad)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    else
-        chmod(path, 0644);
-    return rc;
-}
-
 int cmp_write_differences(const char *path, const mc_result *base, const mc_result *const *alts,
                           size_t n_alts, double level, pc_err *err)
 {
@@ -304,17 +270,17 @@ int cmp_write_differences(const char *path, const mc_result *base, const mc_resu
     for (size_t i = 0; i < n_alts; i++)
         if ((rc = same_frame(base, alts[i], err)))
             return rc;
-    char tmp[4096];
-    FILE *f = open_temporary(path, tmp, sizeof tmp);
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fsio_file out;
+    if ((rc = fsio_open(&out, path, err)))
+        return rc;
+    FILE *f = out.f;
     fputs("scenario,base,variable,period_kind,period,n,base_mean,alt_mean,mean,sd,ci_low,ci_high,"
           "p05,p25,p50,p75,p95\n",
           f);
     rc = PC_OK;
     for (size_t i = 0; i < n_alts && !rc; i++)
         rc = write_alt_differences(f, base, alts[i], level, err);
-    return commit_temporary(f, tmp, path, rc, err);
+    return fsio_commit(&out, rc, err);
 }
 
 /* ---- variance reduction ------------------------------------------------------------------- */
@@ -698,18 +664,19 @@ static const char *variable_label(const mdl_model *m, const char *var, plot_lang
 }
 
 /* Writes the data of one difference chart: x (decimal year), p05, p25, p50, p75, p95,
- * mean, ci_low, ci_high by month.  Returns the largest magnitude plotted, or -1. */
-static double write_chart_data(const char *path, const mc_result *base, const mc_result *alt,
-                               const char *var, double *scratch)
+ * mean, ci_low, ci_high by month; *biggest is the largest magnitude written. */
+static int write_chart_data(const char *path, const mc_result *base, const mc_result *alt,
+                            const char *var, double *scratch, double *biggest, pc_err *err)
 {
     long bv = rec_find(base->catalog, var), av = rec_find(alt->catalog, var);
-    FILE *f = fopen(path, "w");
-    if (!f || bv < 0 || av < 0) {
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    double biggest = 0;
+    if (bv < 0 || av < 0)
+        return pc_fail(err, PC_EINTERNAL, "%s: no variable %s to chart", path, var);
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
+    *biggest = 0;
     fputs("x,p05,p25,p50,p75,p95,mean,ci_low,ci_high\n", f);
     for (size_t k = 0; k < base->n_months; k++) {
         for (size_t rep = 0; rep < base->reps; rep++)
@@ -718,19 +685,16 @@ static double write_chart_data(const char *path, const mc_result *base, const mc
         cmp_summarise(scratch, base->reps, CMP_LEVEL, &s);
         int y, mo;
         mdl_month_of(base->model, (int)k, &y, &mo);
-        fprintf(f, "%.6f", y + (mo - 1) / 12.0);
+        fsio_csv_number(f, y + (mo - 1) / 12.0, 1);
         const double v[8] = {s.p05, s.p25, s.p50, s.p75, s.p95, s.mean, s.ci_low, s.ci_high};
         for (int i = 0; i < 8; i++) {
-            out_csv_number(f, v[i]);
-            if (isfinite(v[i]) && fabs(v[i]) > biggest)
-                biggest = fabs(v[i]);
+            fsio_csv_number(f, v[i], 0);
+            if (isfinite(v[i]) && fabs(v[i]) > *biggest)
+                *biggest = fabs(v[i]);
         }
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return -1;
-    return biggest;
+    return fsio_commit(&out, PC_OK, err);
 }
 
 /* Appends to script the commands drawing one difference chart in PNG and SVG. */
@@ -855,7 +819,7 @@ int cmp_difference_charts(const char *charts, const mc_result *base, const mc_re
 static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
                                   plot_lang lang, plot_list *list, pc_err *err)
 {
-    int rc = plot_mkdirs(charts, err);
+    int rc = fsio_mkdirs(charts, err);
     if (rc)
         return rc;
     char *text = NULL;
@@ -890,11 +854,9 @@ static int draw_difference_charts(const char *charts, const cmp_comparison *c, c
                 rc = pc_fail(err, PC_EINPUT, "%s: folder name too long", charts);
                 break;
             }
-            double biggest = write_chart_data(data, c->base, alt, var, scratch);
-            if (biggest < 0) {
-                rc = pc_fail(err, PC_EINTERNAL, "%s: cannot write: %s", data, strerror(errno));
+            double biggest = 0;
+            if ((rc = write_chart_data(data, c->base, alt, var, scratch, &biggest, err)))
                 break;
-            }
             char title[600], subtitle[600];
             snprintf(title, sizeof title, "%s", variable_label(bm, var, lang));
             snprintf(subtitle, sizeof subtitle, "%s%s %s %s",
@@ -993,10 +955,11 @@ static char *folder_name(const mdl_model *m, char *const *taken, size_t n_taken)
 
 static int write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
 {
-    char tmp[4096];
-    FILE *f = open_temporary(path, tmp, sizeof tmp);
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
     fputs("scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,"
           "independent_mean,independent_sd,factor\n",
           f);
@@ -1012,21 +975,21 @@ static int write_reductions(const char *path, const cmp_comparison *c, pc_err *e
             } else if (r->key.kind == CMP_YEAR) {
                 snprintf(period, sizeof period, "%d", r->key.period);
             }
-            out_csv_text(f, c->alts[i]->model->id, 1);
-            out_csv_text(f, c->base->model->id, 0);
-            out_csv_text(f, r->key.name, 0);
-            out_csv_text(f, kinds[r->key.kind], 0);
-            out_csv_text(f, period, 0);
+            fsio_csv_text(f, c->alts[i]->model->id, 1);
+            fsio_csv_text(f, c->base->model->id, 0);
+            fsio_csv_text(f, r->key.name, 0);
+            fsio_csv_text(f, kinds[r->key.kind], 0);
+            fsio_csv_text(f, period, 0);
             fprintf(f, ",%zu", r->reps);
-            out_csv_number(f, r->base_mean);
-            out_csv_number(f, r->paired_mean);
-            out_csv_number(f, r->paired_sd);
-            out_csv_number(f, r->independent_mean);
-            out_csv_number(f, r->independent_sd);
-            out_csv_number(f, r->factor);
+            fsio_csv_number(f, r->base_mean, 0);
+            fsio_csv_number(f, r->paired_mean, 0);
+            fsio_csv_number(f, r->paired_sd, 0);
+            fsio_csv_number(f, r->independent_mean, 0);
+            fsio_csv_number(f, r->independent_sd, 0);
+            fsio_csv_number(f, r->factor, 0);
             fputc('\n', f);
         }
-    return commit_temporary(f, tmp, path, PC_OK, err);
+    return fsio_commit(&out, PC_OK, err);
 }
 
 /* The key outputs, one line each, on stdout. */

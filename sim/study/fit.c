@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "core/cfg.h"
+#include "core/fsio.h"
 #include "core/mc.h"
 #include "cli/opt.h"
 #include "core/rec.h"
@@ -770,49 +771,6 @@ static int write_overlay_to(FILE *f, const fit_problem *p, const fit_result *r, 
     return rc;
 }
 
-/* Writes through a temporary sibling renamed into place when complete. */
-typedef int (*writer)(FILE *f, const void *ctx, pc_err *err);
-
-static int write_atomically(const char *path, writer w, const void *ctx, pc_err *err)
-{
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int rc = pc_fail(err, PC_EINPUT, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    FILE *f = fdopen(fd, "w");
-    int rc = f ? w(f, ctx, err) : pc_fail(err, PC_EINTERNAL, "fdopen: %s", strerror(errno));
-    if (f && (ferror(f) | fclose(f)) && !rc)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", tmp, strerror(errno));
-    if (!f)
-        close(fd);
-    if (!rc && rename(tmp, path) != 0)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot rename into place: %s", path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
-typedef struct {
-    const fit_problem *p;
-    const fit_result *r;
-    const cfg_doc *doc;
-    const char *dir, *base;
-} overlay_job;
-
-static int overlay_writer(FILE *f, const void *ctx, pc_err *err)
-{
-    const overlay_job *j = ctx;
-    return write_overlay_to(f, j->p, j->r, j->doc, j->dir, j->base, err);
-}
-
 /* An overlay written over one of the files it extends would lose them (and extend itself). */
 static int refuse_own_base(const cfg_doc *doc, const char *overlay_path, pc_err *err)
 {
@@ -843,10 +801,9 @@ int fit_write_overlay(const fit_problem *p, const fit_result *r, const char *bas
         rc = cfg_load(base_path, &doc, err);
     if (!rc)
         rc = refuse_own_base(doc, overlay_path, err);
-    if (!rc) {
-        overlay_job job = {.p = p, .r = r, .doc = doc, .dir = dir, .base = base};
-        rc = write_atomically(overlay_path, overlay_writer, &job, err);
-    }
+    fsio_file out;
+    if (!rc && !(rc = fsio_open(&out, overlay_path, err)))
+        rc = fsio_commit(&out, write_overlay_to(out.f, p, r, doc, dir, base, err), err);
     cfg_doc_free(doc);
     free(dir);
     free(base);
@@ -855,29 +812,28 @@ int fit_write_overlay(const fit_problem *p, const fit_result *r, const char *bas
 
 /* ---- the report -------------------------------------------------------------------------- */
 
-typedef struct {
-    const fit_problem *p;
-    const fit_result *r;
-} report_job;
-
-static int csv_writer(FILE *f, const void *ctx, pc_err *err)
-{
-    const report_job *j = ctx;
-    (void)err;
-    fputs("variable,date_or_year,target,weight,fitted,sd,p05,p95,relative_error\n", f);
-    for (size_t i = 0; i < j->p->n_targets; i++) {
-        const fit_target *t = &j->p->targets[i];
-        fprintf(f, "%s,%s,%.10g,%.6g,%.10g,%.6g,%.10g,%.10g,%.6g\n", t->variable, t->when, t->value,
-                t->weight, j->r->mean[i], j->r->sd[i], j->r->p05[i], j->r->p95[i],
-                (j->r->mean[i] - t->value) / t->value);
-    }
-    return PC_OK;
-}
-
 int fit_write_report_csv(const fit_problem *p, const fit_result *r, const char *path, pc_err *err)
 {
-    report_job job = {p, r};
-    return write_atomically(path, csv_writer, &job, err);
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
+    fputs("variable,date_or_year,target,weight,fitted,sd,p05,p95,relative_error\n", f);
+    for (size_t i = 0; i < p->n_targets; i++) {
+        const fit_target *t = &p->targets[i];
+        fsio_csv_text(f, t->variable, 1);
+        fsio_csv_text(f, t->when, 0);
+        fsio_csv_number(f, t->value, 0);
+        fsio_csv_number(f, t->weight, 0);
+        fsio_csv_number(f, r->mean[i], 0);
+        fsio_csv_number(f, r->sd[i], 0);
+        fsio_csv_number(f, r->p05[i], 0);
+        fsio_csv_number(f, r->p95[i], 0);
+        fsio_csv_number(f, (r->mean[i] - t->value) / t->value, 0);
+        fputc('\n', f);
+    }
+    return fsio_commit(&out, PC_OK, err);
 }
 
 void fit_print_report(FILE *f, const fit_problem *p, const fit_result *r, const fit_options *opt)
@@ -1342,30 +1298,40 @@ static const char allocate_help[] =
     "  --threads T          threads (default: all cores)\n"
     "  --quiet              no progress lines\n";
 
-typedef struct {
-    const alloc_result *r;
-    size_t prefix_len;
-} alloc_job;
-
-static int allocation_csv(FILE *f, const void *ctx, pc_err *err)
+/* The allocation table as CSV. */
+static int write_allocation(const char *path, const alloc_result *r, size_t prefix_len, pc_err *err)
 {
-    const alloc_job *j = ctx;
-    (void)err;
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
     fputs("resource,name,etp_weight,places_current,places_floor,places_allocated,etp_current,"
           "etp_allocated,wait_before_days,wait_after_days,waited_days_year_before,"
           "waited_days_year_after,unserved_year_before,unserved_year_after,cost_year_before,"
           "cost_year_after\n",
           f);
-    for (size_t i = 0; i < j->r->n; i++) {
-        const alloc_line *l = &j->r->lines[i];
-        fprintf(f, "%s,%s,%.6g,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.2f,%.2f\n",
-                l->resource, l->resource + j->prefix_len, l->etp_weight, l->current, l->floor,
-                l->allocated, (double)l->current * l->etp_weight,
-                (double)l->allocated * l->etp_weight, l->wait_before, l->wait_after, l->days_before,
-                l->days_after, l->unserved_before, l->unserved_after, l->cost_before,
-                l->cost_after);
+    for (size_t i = 0; i < r->n; i++) {
+        const alloc_line *l = &r->lines[i];
+        fsio_csv_text(f, l->resource, 1);
+        fsio_csv_text(f, l->resource + prefix_len, 0);
+        fsio_csv_number(f, l->etp_weight, 0);
+        fprintf(f, ",%ld,%ld,%ld", l->current, l->floor, l->allocated);
+        const double v[] = {(double)l->current * l->etp_weight,
+                            (double)l->allocated * l->etp_weight,
+                            l->wait_before,
+                            l->wait_after,
+                            l->days_before,
+                            l->days_after,
+                            l->unserved_before,
+                            l->unserved_after,
+                            l->cost_before,
+                            l->cost_after};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            fsio_csv_number(f, v[k], 0);
+        fputc('\n', f);
     }
-    return PC_OK;
+    return fsio_commit(&out, PC_OK, err);
 }
 
 int fit_allocate_main(int argc, char **argv)
@@ -1498,8 +1464,7 @@ int fit_allocate_main(int argc, char **argv)
         printf("%.2f ETP of the envelope left (less than one place)\n", r->unused);
     rc = PC_OK;
     if (out) {
-        alloc_job job = {r, pl};
-        if ((rc = write_atomically(out, allocation_csv, &job, &err)))
+        if ((rc = write_allocation(out, r, pl, &err)))
             pc_log("%s", err.msg);
         else
             printf("wrote %s\n", out);

@@ -8,7 +8,6 @@
  * stream (rng.h) keyed by the seed. */
 #include "sens.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
@@ -22,7 +21,7 @@
 
 #include "core/eng.h"
 #include "cli/opt.h"
-#include "core/out.h"
+#include "core/fsio.h"
 #include "core/rec.h"
 #include "core/rng.h"
 
@@ -220,14 +219,6 @@ fail:
 
 /* ---- tornado --------------------------------------------------------------------------------- */
 
-static int close_checked(FILE *f, const char *path, pc_err *err)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
-    return PC_OK;
-}
-
 /* The tornado chart's script: one bar from the base mean to the mean at LOW and one to
  * the mean at HIGH per key, the largest swing on top. */
 static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, const cmp_key *output,
@@ -319,34 +310,35 @@ int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key 
                        plot_lang lang, pc_err *err)
 {
     char path[4096];
-    int rc = plot_mkdirs(dir, err);
+    int rc = fsio_mkdirs(dir, err);
     if (rc)
         return rc;
     if ((size_t)snprintf(path, sizeof path, "%s/tornado.csv", dir) >= sizeof path)
         return pc_fail(err, PC_EINPUT, "%s: folder name too long", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fsio_file out;
+    if ((rc = fsio_open(&out, path, err)))
+        return rc;
+    FILE *f = out.f;
     fputs("rank,key,low,high,output,base_mean,mean_low,mean_high,effect,effect_ci_low,"
           "effect_ci_high,swing,reps,seed\n",
           f);
     for (size_t i = 0; i < r->n; i++) {
         const sens_oat_row *row = &r->rows[i];
         fprintf(f, "%zu", i + 1);
-        out_csv_text(f, row->vary.key, 0);
-        out_csv_text(f, row->vary.low, 0);
-        out_csv_text(f, row->vary.high, 0);
-        out_csv_text(f, output->label, 0);
-        out_csv_number(f, r->base_mean);
-        out_csv_number(f, row->mean_low);
-        out_csv_number(f, row->mean_high);
-        out_csv_number(f, row->effect);
-        out_csv_number(f, row->effect_low);
-        out_csv_number(f, row->effect_high);
-        out_csv_number(f, row->swing);
+        fsio_csv_text(f, row->vary.key, 0);
+        fsio_csv_text(f, row->vary.low, 0);
+        fsio_csv_text(f, row->vary.high, 0);
+        fsio_csv_text(f, output->label, 0);
+        fsio_csv_number(f, r->base_mean, 0);
+        fsio_csv_number(f, row->mean_low, 0);
+        fsio_csv_number(f, row->mean_high, 0);
+        fsio_csv_number(f, row->effect, 0);
+        fsio_csv_number(f, row->effect_low, 0);
+        fsio_csv_number(f, row->effect_high, 0);
+        fsio_csv_number(f, row->swing, 0);
         fprintf(f, ",%zu,%u\n", r->reps, (unsigned)r->seed);
     }
-    if ((rc = close_checked(f, path, err)) || !charts || r->n == 0)
+    if ((rc = fsio_commit(&out, PC_OK, err)) || !charts || r->n == 0)
         return rc;
     char *text = NULL;
     size_t len = 0;
@@ -658,29 +650,31 @@ fail:
 int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_result *r,
                      const cmp_key *output, pc_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
     fputs("parameter,law,output,mean,variance,first,first_low,first_high,total,total_low,"
           "total_high,n\n",
           f);
     for (size_t i = 0; i < r->k; i++) {
         const mdl_param *p = &m->params[r->params[i]];
         const sens_index *x = &r->indices[i];
-        out_csv_text(f, p->name, 1);
-        out_csv_text(f, p->text, 0);
-        out_csv_text(f, output->label, 0);
-        out_csv_number(f, r->mean);
-        out_csv_number(f, r->variance);
-        out_csv_number(f, x->first);
-        out_csv_number(f, x->first_low);
-        out_csv_number(f, x->first_high);
-        out_csv_number(f, x->total);
-        out_csv_number(f, x->total_low);
-        out_csv_number(f, x->total_high);
+        fsio_csv_text(f, p->name, 1);
+        fsio_csv_text(f, p->text, 0);
+        fsio_csv_text(f, output->label, 0);
+        fsio_csv_number(f, r->mean, 0);
+        fsio_csv_number(f, r->variance, 0);
+        fsio_csv_number(f, x->first, 0);
+        fsio_csv_number(f, x->first_low, 0);
+        fsio_csv_number(f, x->first_high, 0);
+        fsio_csv_number(f, x->total, 0);
+        fsio_csv_number(f, x->total_low, 0);
+        fsio_csv_number(f, x->total_high, 0);
         fprintf(f, ",%zu\n", r->n);
     }
-    return close_checked(f, path, err);
+    return fsio_commit(&out, PC_OK, err);
 }
 
 /* ---- the command
@@ -876,7 +870,7 @@ int sens_main(int argc, char **argv)
         print_sobol(m, sob, &output);
         char path[4200];
         snprintf(path, sizeof path, "%s/sobol.csv", out_dir);
-        if ((rc = plot_mkdirs(out_dir, &err)) ||
+        if ((rc = fsio_mkdirs(out_dir, &err)) ||
             (rc = sens_write_sobol(path, m, sob, &output, &err))) {
             pc_log("%s", err.msg);
             goto done;
