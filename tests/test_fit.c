@@ -21,6 +21,7 @@
 #include "core/mc.h"
 #include "core/mdl.h"
 #include "core/rec.h"
+#include "study/runs.h"
 
 #define DPM MDL_DAYS_PER_MONTH
 
@@ -583,13 +584,13 @@ static void test_exact_waits(tc_ctx *t)
         CHECK(t, 0, "waits model loads: %s", err.msg);
         return;
     }
-    alloc_sim sim = {.reps = 10,
-                     .seed = 3,
-                     .wait_histogram = 1,
-                     .wait_from = 3 * MDL_DAYS_PER_MONTH,
-                     .wait_to = 10 * MDL_DAYS_PER_MONTH};
-    alloc_run run;
-    if (alloc_run_with(m, 0, NULL, NULL, &sim, &run, &err)) {
+    mc_options sim = {.reps = 10,
+                      .seed = 3,
+                      .wait_histogram = 1,
+                      .wait_from = 3 * MDL_DAYS_PER_MONTH,
+                      .wait_to = 10 * MDL_DAYS_PER_MONTH};
+    runs_variant run;
+    if (runs_with(m, 0, NULL, NULL, &sim, &run, &err)) {
         CHECK(t, 0, "waits model runs: %s", err.msg);
         mdl_free(m);
         return;
@@ -607,7 +608,7 @@ static void test_exact_waits(tc_ctx *t)
         CHECK(t, fabs(e40.value - 2.0 / 3.0) < 0.05, "share of waits over 40 days: %.4f vs 2/3",
               e40.value);
     }
-    alloc_run_clear(&run);
+    runs_clear(&run);
     mdl_free(m);
 }
 

@@ -1,7 +1,7 @@
 /* alloc — capacity sizing and allocation of an ETP envelope (see alloc.h).
  *
- * Everything here is a loop around alloc_run_with: a model resolved again with
- * some capacities overridden, run with the same seed and replications each time,
+ * Everything here is a loop around runs_with: the model with some capacities
+ * set, run with the same seed and replications each time,
  * then measured over a period.  Results are deterministic for given options. */
 #include "alloc.h"
 
@@ -14,37 +14,19 @@
 #include <unistd.h>
 
 #include "core/rec.h"
+#include "runs.h"
 
 #define THREE_MONTHS (3.0 * MDL_DAYS_PER_MONTH) /* the engine's threshold of wait.Q.over3m */
 
-int alloc_run_with(const mdl_model *base, size_t n, const char *const *keys,
-                   const char *const *values, const alloc_sim *sim, alloc_run *out, pc_err *err)
+/* The options of mc_run for every evaluation. */
+static mc_options mc_options_of(const alloc_sim *sim)
 {
-    out->model = NULL;
-    out->result = NULL;
-    int rc = mdl_override(base, n, keys, values, &out->model, err);
-    if (rc)
-        return rc;
-    mc_options opt = {.reps = sim->reps,
-                      .seed = sim->seed,
-                      .threads = sim->threads,
-                      .wait_histogram = sim->wait_histogram,
-                      .wait_from = sim->wait_from,
-                      .wait_to = sim->wait_to};
-    rc = mc_run(out->model, &opt, &out->result, err);
-    if (rc) {
-        mdl_free(out->model);
-        out->model = NULL;
-    }
-    return rc;
-}
-
-void alloc_run_clear(alloc_run *run)
-{
-    mc_result_free(run->result);
-    mdl_free(run->model);
-    run->result = NULL;
-    run->model = NULL;
+    return (mc_options){.reps = sim->reps,
+                        .seed = sim->seed,
+                        .threads = sim->threads,
+                        .wait_histogram = sim->wait_histogram,
+                        .wait_from = sim->wait_from,
+                        .wait_to = sim->wait_to};
 }
 
 /* ---- waits ------------------------------------------------------------------------- */
@@ -609,12 +591,12 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     char value[32];
     snprintf(value, sizeof value, "%ld", capacity);
     const char *key = s->key, *val = value;
-    alloc_run run;
-    alloc_sim sim = s->opt->sim;
+    runs_variant run;
+    mc_options sim = mc_options_of(&s->opt->sim);
     sim.wait_histogram = s->g->queue[0] != 0;
     sim.wait_from = (double)s->first * MDL_DAYS_PER_MONTH;
     sim.wait_to = (double)(s->last + 1) * MDL_DAYS_PER_MONTH;
-    int rc = alloc_run_with(s->m, 1, &key, &val, &sim, &run, err);
+    int rc = runs_with(s->m, 1, &key, &val, &sim, &run, err);
     if (rc)
         return rc;
     s->runs++;
@@ -628,7 +610,7 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
         rc = alloc_goal_measure(s->g, run.result, s->first, s->last, &p->est, err);
     if (!rc)
         rc = yearly_funders(s, run.result, p->costs, err);
-    alloc_run_clear(&run);
+    runs_clear(&run);
     if (rc) {
         free(p->costs);
         return rc;
@@ -968,8 +950,9 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
         snprintf(buf + 32 * i, 32, "%ld", places[i]);
         values[i] = buf + 32 * i;
     }
-    alloc_run run;
-    int rc = alloc_run_with(m, a->n, (const char *const *)a->keys, values, &a->opt->sim, &run, err);
+    runs_variant run;
+    mc_options sim = mc_options_of(&a->opt->sim);
+    int rc = runs_with(m, a->n, (const char *const *)a->keys, values, &sim, &run, err);
     free(values);
     free(buf);
     if (rc)
@@ -979,7 +962,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
     double years = (double)(a->last - a->first + 1) / 12.0, reps = (double)r->reps;
     wait_sums *q = pc_calloc(a->n_queues, sizeof *q);
     if (!q) {
-        alloc_run_clear(&run);
+        runs_clear(&run);
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
     o->total = o->total_unserved = 0;
@@ -1024,7 +1007,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
         }
     }
     free(q);
-    alloc_run_clear(&run);
+    runs_clear(&run);
     if (!rc && show_progress(&a->opt->sim))
         pc_log("allocate: run %zu: %.6g person-days waited a year", a->runs, o->total);
     return rc;

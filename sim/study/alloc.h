@@ -1,8 +1,8 @@
 /* alloc — capacity planning: the smallest capacity that meets a target, and the
  * distribution of an ETP envelope across resources that least makes people wait.
  *
- * Every evaluation runs the model again with some keys overridden (mdl_override)
- * and the same seed and replications (common random numbers), so a statistic
+ * Every evaluation runs the model again with some keys set (runs_with) and the
+ * same seed and replications (common random numbers), so a statistic
  * measured at two capacities differs by the effect of the capacity, not by
  * sampling: searches over capacities are monotone in practice and their result
  * does not jump from one run to the next.  Capacities are held constant from a
@@ -37,20 +37,6 @@ typedef struct {
     int wait_histogram;        /* record the exact distribution of waits ... */
     double wait_from, wait_to; /* ... ending in [from, to), days (mc_options) */
 } alloc_sim;
-
-/* A model run with overridden keys: result borrows model. */
-typedef struct {
-    mdl_model *model;
-    mc_result *result;
-} alloc_run;
-
-/* Runs base with keys[i] = values[i] (mdl_override) as sim says.  PC_OK and
- * *out, or the status of the override or the run with err; out is then empty. */
-int alloc_run_with(const mdl_model *base, size_t n, const char *const *keys,
-                   const char *const *values, const alloc_sim *sim, alloc_run *out, pc_err *err);
-
-/* Frees a run's result and model (either may be NULL). */
-void alloc_run_clear(alloc_run *run);
 
 /* ---- targets ------------------------------------------------------------------------ */
 

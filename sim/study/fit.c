@@ -24,6 +24,7 @@
 #include "core/mc.h"
 #include "cli/opt.h"
 #include "core/rec.h"
+#include "runs.h"
 
 #define FIT_MAX_TARGETS 10000
 #define FIT_MAX_FREE    64
@@ -338,12 +339,10 @@ int fit_add_free(fit_problem *p, const char *spec, pc_err *err)
     char value[64];
     fit_format_value(f, (f->low + f->high) / 2, value, sizeof value);
     const char *key = f->key, *val = value;
-    mdl_model *trial;
     pc_err inner;
-    int rc = mdl_override(m, 1, &key, &val, &trial, &inner);
+    int rc = runs_check(m, 1, &key, &val, &inner);
     if (rc)
         return pc_fail(err, rc, "--free %s: %s", f->key, inner.msg);
-    mdl_free(trial);
     p->n_free++;
     return PC_OK;
 }
@@ -422,7 +421,7 @@ int fit_evaluate(const fit_problem *p, const double *values, const fit_options *
     size_t n_years = (size_t)p->model->horizon / 12 + 2;
     double *yearly = pc_calloc(n_years, sizeof *yearly);
     int *years = pc_calloc(n_years, sizeof *years);
-    alloc_run run = {0};
+    runs_variant run = {0};
     int rc = PC_OK;
     if (!keys || !vals || !buf || !sample || !yearly || !years) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
@@ -444,8 +443,8 @@ int fit_evaluate(const fit_problem *p, const double *values, const fit_options *
     } else {
         horizon = p->model->horizon;
     }
-    alloc_sim sim = {.reps = opt->reps, .seed = opt->seed, .threads = opt->threads};
-    if ((rc = alloc_run_with(p->model, n, keys, vals, &sim, &run, err)))
+    mc_options sim = {.reps = opt->reps, .seed = opt->seed, .threads = opt->threads};
+    if ((rc = runs_with(p->model, n, keys, vals, &sim, &run, err)))
         goto done;
     const mc_result *res = run.result;
     for (size_t i = 0; i < p->n_targets; i++) {
@@ -474,7 +473,7 @@ int fit_evaluate(const fit_problem *p, const double *values, const fit_options *
     r->horizon = horizon;
     r->calls++;
 done:
-    alloc_run_clear(&run);
+    runs_clear(&run);
     free(keys);
     free(vals);
     free(buf);

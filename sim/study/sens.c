@@ -1,6 +1,6 @@
 /* sens — one-at-a-time sensitivity, tornado charts, Sobol indices (see sens.h).
  *
- * Model runs go through mc_run (one-at-a-time: whole Monte Carlo runs that
+ * Model runs go through runs_with (one-at-a-time: whole Monte Carlo runs that
  * share their seed) or, for Sobol designs, through the engine directly: a
  * design point is an instance of the model with explicit parameter values
  * (mdl_instance) run for one replication, and points are spread over OpenMP
@@ -24,6 +24,7 @@
 #include "core/fsio.h"
 #include "core/rec.h"
 #include "core/rng.h"
+#include "runs.h"
 
 #define SENS_STREAM     0x53454e53u /* key part of the design and bootstrap streams */
 #define SENS_BOOT       500
@@ -121,17 +122,18 @@ static int by_swing(const void *a, const void *b)
     return strcmp(x->vary.key, y->vary.key);
 }
 
-/* Runs m and leaves the output's values of each replication in sample. */
-static int run_output(const mdl_model *m, const mc_options *opt, const cmp_key *output,
-                      double *sample, pc_err *err)
+/* Runs m with key = value (no key: m as given) and leaves the output's value of each
+ * replication in sample. */
+static int run_output(const mdl_model *m, const char *key, const char *value, const mc_options *opt,
+                      const cmp_key *output, double *sample, pc_err *err)
 {
-    mc_result *r = NULL;
-    int rc = mc_run(m, opt, &r, err);
+    runs_variant v;
+    int rc = runs_with(m, key ? 1 : 0, &key, &value, opt, &v, err);
     if (rc)
         return rc;
-    for (size_t rep = 0; rep < r->reps; rep++)
-        sample[rep] = cmp_key_value(r, rep, output);
-    mc_result_free(r);
+    for (size_t rep = 0; rep < v.result->reps; rep++)
+        sample[rep] = cmp_key_value(v.result, rep, output);
+    runs_clear(&v);
     return PC_OK;
 }
 
@@ -160,36 +162,32 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
     *out = NULL;
     size_t reps = opt->reps;
     sens_oat_result *r = pc_calloc(1, sizeof *r);
-    mdl_model **variants = pc_calloc(2 * n + 1, sizeof *variants);
     double *low = malloc((reps ? reps : 1) * sizeof *low);
     double *high = malloc((reps ? reps : 1) * sizeof *high);
     int rc = PC_OK;
-    if (!r || !variants || !low || !high || !(r->rows = pc_calloc(n ? n : 1, sizeof *r->rows))) {
+    if (!r || !low || !high || !(r->rows = pc_calloc(n ? n : 1, sizeof *r->rows))) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
     }
     r->n = n;
     r->reps = reps;
     r->seed = opt->seed;
-    for (size_t i = 0; i < n; i++) {
-        for (int side = 0; side < 2; side++) {
-            const char *key = vary[i].key;
-            const char *value = side ? vary[i].high : vary[i].low;
-            pc_err why;
-            rc = mdl_override(m, 1, &key, &value, &variants[2 * i + (size_t)side], &why);
-            if (rc) {
-                pc_fail(err, rc, "--vary %s=%s:%s: %s", vary[i].key, vary[i].low, vary[i].high,
-                        why.msg);
-                goto fail;
-            }
+    /* every key checked before anything runs: a bad one fails at once */
+    for (size_t i = 0; i < 2 * n; i++) {
+        const char *key = vary[i / 2].key, *value = i % 2 ? vary[i / 2].high : vary[i / 2].low;
+        pc_err why;
+        if ((rc = runs_check(m, 1, &key, &value, &why))) {
+            pc_fail(err, rc, "--vary %s=%s:%s: %s", key, vary[i / 2].low, vary[i / 2].high,
+                    why.msg);
+            goto fail;
         }
     }
-    if ((rc = run_output(m, opt, output, low, err)))
+    if ((rc = run_output(m, NULL, NULL, opt, output, low, err)))
         goto fail;
     r->base_mean = sample_mean(low, reps, NULL);
     for (size_t i = 0; i < n; i++) {
-        if ((rc = run_output(variants[2 * i], opt, output, low, err)) ||
-            (rc = run_output(variants[2 * i + 1], opt, output, high, err)))
+        if ((rc = run_output(m, vary[i].key, vary[i].low, opt, output, low, err)) ||
+            (rc = run_output(m, vary[i].key, vary[i].high, opt, output, high, err)))
             goto fail;
         sens_oat_row *row = &r->rows[i];
         row->vary = vary[i];
@@ -208,9 +206,6 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
     *out = r;
     r = NULL;
 fail:
-    for (size_t i = 0; variants && i < 2 * n; i++)
-        mdl_free(variants[i]);
-    free(variants);
     free(low);
     free(high);
     sens_oat_free(r);

@@ -1,7 +1,7 @@
 /* sens — sensitivity of an output: one-at-a-time variations (tornado) and Sobol indices.
  *
  * One-at-a-time (sens_oat): for each key, the model with that key set to its
- * low and to its high value (mdl_override: a parameter's name, or a key such as
+ * low and to its high value (runs_with: a parameter's name, or a key such as
  * resource.iae_aci.capacity), each run with the same seed and replications as
  * the model itself, so that the paired difference high - low is free of most
  * of the Monte Carlo noise (common random numbers).  The rows come back sorted
@@ -42,7 +42,7 @@
 /* ---- one at a time -------------------------------------------------------------- */
 
 typedef struct {
-    char key[256];                  /* a parameter's name or an override key (mdl_override) */
+    char key[256];                  /* a parameter's name or a key (runs.h) */
     char low[64], high[64];         /* the values as written, e.g. "150", "60d", "4000/y" */
     double low_number, high_number; /* their numbers (units, if any, alike and left out) */
 } sens_vary;
@@ -73,8 +73,8 @@ typedef struct {
 } sens_oat_result;
 
 /* Runs the model as given and, for each of the n keys, at low and at high, with
- * opt (reps, seed, threads); every override is built before anything runs, so
- * a bad key fails at once.  PC_OK, PC_EINPUT (a key the model refuses, with
+ * opt (reps, seed, threads); every key is checked before anything runs, so a
+ * bad key fails at once.  PC_OK, PC_EINPUT (a key the model refuses, with
  * the model's message) or PC_EINTERNAL. */
 int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
              const mc_options *opt, sens_oat_result **out, pc_err *err);
