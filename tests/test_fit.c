@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "study/alloc.h"
 #include "check.h"
+#include "study/capacity.h"
 #include "study/fit.h"
 #include "core/mc.h"
 #include "core/mdl.h"
@@ -65,23 +65,23 @@ static void test_goals(tc_ctx *t)
     mdl_model *m = load_text(t, "goal.ini", mmc_text);
     if (!m)
         return;
-    alloc_goal g;
+    target_expr g;
     pc_err err;
-    int rc = alloc_goal_parse(m, "p90(wait.waiting) <= 90d", &g, &err);
+    int rc = target_parse(m, "p90(wait.waiting) <= 90d", &g, &err);
     CHECK(t,
-          rc == 0 && g.stat == ALLOC_QUANTILE && fabs(g.level - 0.9) < 1e-12 && g.op == ALLOC_LE &&
-              g.bound == 90 && !strcmp(g.queue, "waiting") && !g.all_requests,
+          rc == 0 && g.stat == TARGET_QUANTILE && fabs(g.level - 0.9) < 1e-12 &&
+              g.op == TARGET_LE && g.bound == 90 && !strcmp(g.queue, "waiting") && !g.all_requests,
           "p90(wait.Q) <= 90d parses as a percentile of waits in days");
-    rc = alloc_goal_parse(m, "share(wait.waiting > 3m) <= 10%", &g, &err);
-    CHECK(t, rc == 0 && g.stat == ALLOC_SHARE && g.level == 3 * DPM && g.bound == 0.10,
+    rc = target_parse(m, "share(wait.waiting > 3m) <= 10%", &g, &err);
+    CHECK(t, rc == 0 && g.stat == TARGET_SHARE && g.level == 3 * DPM && g.bound == 0.10,
           "share(wait.Q > 3m) <= 10%% parses (3 months, a fraction)");
-    rc = alloc_goal_parse(m, "mean(queue.waiting) < 50", &g, &err);
+    rc = target_parse(m, "mean(queue.waiting) < 50", &g, &err);
     CHECK(t,
-          rc == 0 && g.stat == ALLOC_MEAN && g.op == ALLOC_LT && !g.queue[0] &&
+          rc == 0 && g.stat == TARGET_MEAN && g.op == TARGET_LT && !g.queue[0] &&
               !strcmp(g.statistic, "mean(queue.waiting)"),
           "mean(VARIABLE) < 50 parses");
-    rc = alloc_goal_parse(m, "share(wait.waiting.all > 0) >= 0.25", &g, &err);
-    CHECK(t, rc == 0 && g.all_requests && g.level == 0 && g.op == ALLOC_GE && g.bound == 0.25,
+    rc = target_parse(m, "share(wait.waiting.all > 0) >= 0.25", &g, &err);
+    CHECK(t, rc == 0 && g.all_requests && g.level == 0 && g.op == TARGET_GE && g.bound == 0.25,
           "share(wait.Q.all > 0) >= 0.25 parses (every request)");
     static const struct {
         const char *text, *says;
@@ -96,7 +96,7 @@ static void test_goals(tc_ctx *t)
         {"share(wait.waiting) <= 10%", "share(wait.QUEUE > DURATION)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rc = alloc_goal_parse(m, bad[i].text, &g, &err);
+        rc = target_parse(m, bad[i].text, &g, &err);
         CHECK(t, rc == PC_EINPUT && strstr(err.msg, bad[i].says), "target '%s' refused: %s",
               bad[i].text, rc ? err.msg : "accepted");
     }
@@ -105,19 +105,19 @@ static void test_goals(tc_ctx *t)
     /* The fitted survival: exact at 3 months, exponential when the data are. */
     double tau = 3 * DPM;
     CHECK(t,
-          alloc_wait_survival(40, 0.17, tau) == 0.17 && alloc_wait_survival(200, 0.9, tau) == 0.9,
+          target_wait_survival(40, 0.17, tau) == 0.17 && target_wait_survival(200, 0.9, tau) == 0.9,
           "the wait survival is the observed share at 3 months exactly");
     double mu = 30, s = exp(-tau / mu);
     int exponential = 1;
     for (double x = 5; x < 400; x += 37)
-        exponential &= fabs(alloc_wait_survival(mu, s, x) - exp(-x / mu)) < 1e-12;
-    CHECK(t, exponential && fabs(alloc_wait_quantile(mu, s, 0.9) - mu * log(10.0)) < 1e-9,
+        exponential &= fabs(target_wait_survival(mu, s, x) - exp(-x / mu)) < 1e-12;
+    CHECK(t, exponential && fabs(target_wait_quantile(mu, s, 0.9) - mu * log(10.0)) < 1e-9,
           "exponential waits are fitted exactly (p90 = mean x ln 10 = %.3f d)",
-          alloc_wait_quantile(mu, s, 0.9));
+          target_wait_quantile(mu, s, 0.9));
     int inverse = 1;
     for (double p = 0.05; p < 1; p += 0.1)
         inverse &=
-            fabs(alloc_wait_survival(70, 0.3, alloc_wait_quantile(70, 0.3, p)) - (1 - p)) < 1e-9;
+            fabs(target_wait_survival(70, 0.3, target_wait_quantile(70, 0.3, p)) - (1 - p)) < 1e-9;
     CHECK(t, inverse, "the percentile inverts the survival");
 }
 
@@ -383,12 +383,13 @@ static double erlang_c(int c, double a)
 static void check_sizing(tc_ctx *t, const mdl_model *m, const char *text, size_t reps, int expected,
                          double exact_at, double exact_below)
 {
-    alloc_goal g;
+    target_expr g;
     pc_err err;
-    alloc_size_result *r = NULL;
-    alloc_size_options opt = {.resource = "servers", .max = 1000, .sim = {.reps = reps, .seed = 3}};
-    int rc = alloc_goal_parse(m, text, &g, &err);
-    rc = rc ? rc : alloc_size(m, &g, &opt, &r, &err);
+    capacity_size_result *r = NULL;
+    capacity_size_options opt = {
+        .resource = "servers", .max = 1000, .sim = {.reps = reps, .seed = 3}};
+    int rc = target_parse(m, text, &g, &err);
+    rc = rc ? rc : capacity_size(m, &g, &opt, &r, &err);
     CHECK(t, rc == 0 && r->capacity == expected,
           "size '%s': %ld servers, Erlang C says %d (%zu runs)", text, rc ? -1 : r->capacity,
           expected, rc ? 0 : r->runs);
@@ -409,7 +410,7 @@ static void check_sizing(tc_ctx *t, const mdl_model *m, const char *text, size_t
     } else {
         CHECK(t, 0, "sizing failed: %s", err.msg);
     }
-    alloc_size_result_free(r);
+    capacity_size_result_free(r);
 }
 
 static void test_sizing(tc_ctx *t)
@@ -432,24 +433,24 @@ static void test_sizing(tc_ctx *t)
     check_sizing(t, m, text, reps, 26, w26, w25);
 
     /* Unreachable within --max, and an unknown resource. */
-    alloc_goal g;
+    target_expr g;
     pc_err err;
-    alloc_size_result *r = NULL;
-    alloc_size_options opt = {.resource = "servers", .max = 30, .sim = {.reps = 10, .seed = 3}};
-    int rc = alloc_goal_parse(m, "share(wait.waiting.all > 0) <= 0.01%", &g, &err);
-    rc = rc ? rc : alloc_size(m, &g, &opt, &r, &err);
+    capacity_size_result *r = NULL;
+    capacity_size_options opt = {.resource = "servers", .max = 30, .sim = {.reps = 10, .seed = 3}};
+    int rc = target_parse(m, "share(wait.waiting.all > 0) <= 0.01%", &g, &err);
+    rc = rc ? rc : capacity_size(m, &g, &opt, &r, &err);
     CHECK(t,
           rc == PC_EINPUT && !r && strstr(err.msg, "not met with 30 places") &&
               strstr(err.msg, "--max"),
           "an unreachable target within --max says so: %s", err.msg);
     opt.resource = "nothing";
-    rc = alloc_size(m, &g, &opt, &r, &err);
+    rc = capacity_size(m, &g, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "no such resource"), "an unknown resource: %s",
           err.msg);
     opt.resource = "servers";
     opt.from_year = 2031;
     opt.from_month = 1;
-    rc = alloc_size(m, &g, &opt, &r, &err);
+    rc = capacity_size(m, &g, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "--from"), "a date outside the model: %s", err.msg);
     mdl_free(m);
 }
@@ -490,13 +491,13 @@ static void test_allocation(tc_ctx *t)
         return;
     }
     pc_err err;
-    alloc_result *r = NULL;
+    capacity_share_result *r = NULL;
     /* 60 Erlangs each; 70 ETP = 140 places, utilisation 0.86: waiting is convex there. */
-    alloc_options opt = {.prefix = "iae_",
-                         .envelope = 70,
-                         .funder = "etat",
-                         .sim = {.reps = t->quick ? 100 : 200, .seed = 1}};
-    int rc = alloc_allocate(even, &opt, &r, &err);
+    capacity_share_options opt = {.prefix = "iae_",
+                                  .envelope = 70,
+                                  .funder = "etat",
+                                  .sim = {.reps = t->quick ? 100 : 200, .seed = 1}};
+    int rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == 0, "allocation runs: %s", rc ? err.msg : "ok");
     if (rc == 0) {
         long pa = r->lines[0].allocated, pb = r->lines[1].allocated;
@@ -509,30 +510,30 @@ static void test_allocation(tc_ctx *t)
               "waiting falls (%.0f -> %.0f person-days a year); FIE cost = ETP x 10,000 EUR",
               r->total_before, r->total_after);
     }
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     r = NULL;
     /* 60 and 120 Erlangs; 105 ETP = 210 places. */
     opt.envelope = 105;
-    rc = alloc_allocate(loaded, &opt, &r, &err);
+    rc = capacity_share(loaded, &opt, &r, &err);
     CHECK(t, rc == 0 && r->lines[1].allocated > r->lines[0].allocated + 30,
           "the département twice as loaded gets more: %ld against %ld places",
           rc ? 0 : r->lines[1].allocated, rc ? 0 : r->lines[0].allocated);
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     r = NULL;
     /* Floors above the envelope; no resource with the prefix; an unknown funder. */
     opt.envelope = 40;
     opt.min_share = 0.9;
-    rc = alloc_allocate(even, &opt, &r, &err);
+    rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && !r && strstr(err.msg, "smaller than the floors"),
           "an envelope smaller than the floors is refused: %s", err.msg);
     opt.min_share = 0;
     opt.prefix = "e2c_";
-    rc = alloc_allocate(even, &opt, &r, &err);
+    rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "no resource"), "a prefix matching nothing: %s",
           err.msg);
     opt.prefix = "iae_";
     opt.funder = "region";
-    rc = alloc_allocate(even, &opt, &r, &err);
+    rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "--funder"), "an unknown funder: %s", err.msg);
     mdl_free(even);
     mdl_free(loaded);
@@ -553,14 +554,15 @@ static void test_allocation(tc_ctx *t)
     mdl_model *m = load_text(t, "shared.ini", shared);
     if (!m)
         return;
-    alloc_options so = {.prefix = "r_", .envelope = 36, .step = 4, .sim = {.reps = 20, .seed = 2}};
-    rc = alloc_allocate(m, &so, &r, &err);
+    capacity_share_options so = {
+        .prefix = "r_", .envelope = 36, .step = 4, .sim = {.reps = 20, .seed = 2}};
+    rc = capacity_share(m, &so, &r, &err);
     CHECK(t,
           rc == 0 && !r->separable && r->lines[0].allocated + r->lines[1].allocated == 36 &&
               r->lines[0].allocated > 10 && r->lines[1].allocated > 10,
           "resources sharing a queue: allocated one candidate at a time (%ld + %ld places)",
           rc ? 0 : r->lines[0].allocated, rc ? 0 : r->lines[1].allocated);
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     mdl_free(m);
 }
 
@@ -595,12 +597,12 @@ static void test_exact_waits(tc_ctx *t)
         mdl_free(m);
         return;
     }
-    alloc_goal g90, g40;
-    alloc_estimate e90, e40;
-    int rc = alloc_goal_parse(m, "p90(wait.q) <= 90d", &g90, &err) ||
-             alloc_goal_parse(m, "share(wait.q > 40d) <= 10%", &g40, &err) ||
-             alloc_goal_measure(&g90, run.result, 3, 9, &e90, &err) ||
-             alloc_goal_measure(&g40, run.result, 3, 9, &e40, &err);
+    target_expr g90, g40;
+    target_estimate e90, e40;
+    int rc = target_parse(m, "p90(wait.q) <= 90d", &g90, &err) ||
+             target_parse(m, "share(wait.q > 40d) <= 10%", &g40, &err) ||
+             target_measure(&g90, run.result, 3, 9, &e90, &err) ||
+             target_measure(&g40, run.result, 3, 9, &e40, &err);
     CHECK(t, !rc, "goals on waits are measured (%s)", rc ? err.msg : "ok");
     if (!rc) {
         CHECK(t, fabs(e90.value - 57.0) < 2.5, "p90 of uniform(30d, 60d) waits: %.2f vs 57 days",

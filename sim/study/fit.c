@@ -1,8 +1,8 @@
 /* fit — calibration by Nelder-Mead on common random numbers, and the calibrate,
- * size and allocate commands (see fit.h and alloc.h).
+ * size and allocate commands (see fit.h and capacity.h).
  *
- * The commands parse their options, call fit_calibrate, alloc_size or
- * alloc_allocate, and print results on stdout; messages go to stderr as
+ * The commands parse their options, call fit_calibrate, capacity_size or
+ * capacity_share, and print results on stdout; messages go to stderr as
  * "parcours: ...".  Exit status: 0 ok, 1 bad input, 2 usage, 3 internal. */
 #include "fit.h"
 
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "capacity.h"
 #include "core/cfg.h"
 #include "core/fsio.h"
 #include "core/mc.h"
@@ -1142,17 +1142,17 @@ static void print_month(const mdl_model *m, size_t k, char *buf, size_t size)
     snprintf(buf, size, "%04d-%02d", y, mo);
 }
 
-static void print_estimate(const alloc_goal *g, const char *what, long capacity, double weight,
-                           const alloc_estimate *e)
+static void print_estimate(const target_expr *g, const char *what, long capacity, double weight,
+                           const target_estimate *e)
 {
-    double scale = g->stat == ALLOC_SHARE ? 100.0 : 1.0;
-    const char *unit = g->stat == ALLOC_SHARE ? " %" : g->queue[0] ? " days" : "";
+    double scale = g->stat == TARGET_SHARE ? 100.0 : 1.0;
+    const char *unit = g->stat == TARGET_SHARE ? " %" : g->queue[0] ? " days" : "";
     printf("  %-20s %8ld places (%9.2f ETP): %s = %.4g%s (standard error %.2g), %s\n", what,
            capacity, (double)capacity * weight, g->statistic, e->value * scale, unit, e->se * scale,
-           alloc_goal_met(g, e->value) ? "met" : "not met");
+           target_met(g, e->value) ? "met" : "not met");
 }
 
-static void print_costs(const alloc_size_result *r);
+static void print_costs(const capacity_size_result *r);
 
 int fit_size_main(int argc, char **argv)
 {
@@ -1160,7 +1160,7 @@ int fit_size_main(int argc, char **argv)
     common_opts co = {.reps = 20, .seed = 1};
     unsigned long max = 100000;
     mdl_model *m = NULL;
-    alloc_size_result *r = NULL;
+    capacity_size_result *r = NULL;
     pc_err err;
     int rc = PC_OK;
     for (int i = 1; i < argc; i++) {
@@ -1198,19 +1198,18 @@ int fit_size_main(int argc, char **argv)
                            !file       ? "FILE is required"
                            : !resource ? "--resource is required"
                                        : "--target is required");
-    alloc_size_options opt = {.resource = resource,
-                              .max = (long)max,
-                              .sim = {.reps = co.reps,
-                                      .seed = (uint32_t)co.seed,
-                                      .threads = (int)co.threads,
-                                      .progress = !co.quiet}};
+    capacity_size_options opt = {
+        .resource = resource,
+        .max = (long)max,
+        .sim = {.reps = co.reps, .seed = (uint32_t)co.seed, .threads = (int)co.threads},
+        .progress = !co.quiet};
     if (from && !parse_month(from, &opt.from_year, &opt.from_month)) {
         pc_log("%s: --from: expected YYYY-MM, got '%s'", cmd, from);
         return PC_EINPUT;
     }
-    alloc_goal g;
-    if ((rc = mdl_load(file, &m, &err)) || (rc = alloc_goal_parse(m, target, &g, &err)) ||
-        (rc = alloc_size(m, &g, &opt, &r, &err))) {
+    target_expr g;
+    if ((rc = mdl_load(file, &m, &err)) || (rc = target_parse(m, target, &g, &err)) ||
+        (rc = capacity_size(m, &g, &opt, &r, &err))) {
         pc_log("%s", err.msg);
         mdl_free(m);
         return rc;
@@ -1227,7 +1226,7 @@ int fit_size_main(int argc, char **argv)
     if (r->capacity > 0)
         print_estimate(&g, "one place below", r->capacity - 1, r->etp_weight, &r->below);
     print_estimate(&g, "the model's capacity", r->current, r->etp_weight, &r->actual);
-    if (g.stat == ALLOC_QUANTILE || g.stat == ALLOC_SHARE)
+    if (g.stat == TARGET_QUANTILE || g.stat == TARGET_SHARE)
         printf("  (from the distribution of the waits that ended in those months, by day)\n");
     if (isfinite(r->capacity_se))
         printf("  Monte Carlo uncertainty of the capacity: about %.2g places (the standard error "
@@ -1241,12 +1240,12 @@ int fit_size_main(int argc, char **argv)
     else
         print_costs(r);
     rc = fflush(stdout) ? PC_EINTERNAL : PC_OK;
-    alloc_size_result_free(r);
+    capacity_size_result_free(r);
     mdl_free(m);
     return rc;
 }
 
-static void print_costs(const alloc_size_result *r)
+static void print_costs(const capacity_size_result *r)
 {
     printf("\nyearly cost by funder (euros, mean over replications) at %ld places, and the "
            "change from %ld places:\n",
@@ -1298,7 +1297,8 @@ static const char allocate_help[] =
     "  --quiet              no progress lines\n";
 
 /* The allocation table as CSV. */
-static int write_allocation(const char *path, const alloc_result *r, size_t prefix_len, pc_err *err)
+static int write_allocation(const char *path, const capacity_share_result *r, size_t prefix_len,
+                            pc_err *err)
 {
     fsio_file out;
     int rc = fsio_open(&out, path, err);
@@ -1311,7 +1311,7 @@ static int write_allocation(const char *path, const alloc_result *r, size_t pref
           "cost_year_after\n",
           f);
     for (size_t i = 0; i < r->n; i++) {
-        const alloc_line *l = &r->lines[i];
+        const capacity_share_line *l = &r->lines[i];
         fsio_csv_text(f, l->resource, 1);
         fsio_csv_text(f, l->resource + prefix_len, 0);
         fsio_csv_number(f, l->etp_weight, 0);
@@ -1338,7 +1338,7 @@ int fit_allocate_main(int argc, char **argv)
     const char *cmd = "allocate", *file = NULL, *prefix = NULL, *from = NULL, *out = NULL;
     const char *funder = "etat";
     double envelope = -1, min_share = 0, step = 0;
-    alloc_objective objective = ALLOC_WAITING;
+    capacity_objective objective = CAPACITY_WAITING;
     common_opts co = {.reps = 20, .seed = 1};
     for (int i = 1; i < argc; i++) {
         int missing = 0, c;
@@ -1370,7 +1370,7 @@ int fit_allocate_main(int argc, char **argv)
             funder = v;
         } else if ((v = option(argc, argv, &i, "--objective", &missing))) {
             if (!strcmp(v, "waiting") || !strcmp(v, "unserved")) {
-                objective = v[0] == 'u' ? ALLOC_UNSERVED : ALLOC_WAITING;
+                objective = v[0] == 'u' ? CAPACITY_UNSERVED : CAPACITY_WAITING;
             } else {
                 pc_log("%s: --objective: expected waiting or unserved, got '%s'", cmd, v);
                 return PC_EINPUT;
@@ -1394,25 +1394,24 @@ int fit_allocate_main(int argc, char **argv)
                            !file     ? "FILE is required"
                            : !prefix ? "--resource-prefix is required"
                                      : "--envelope is required");
-    alloc_options opt = {.prefix = prefix,
-                         .objective = objective,
-                         .envelope = envelope,
-                         .min_share = min_share,
-                         .step = step,
-                         .funder = funder,
-                         .sim = {.reps = co.reps,
-                                 .seed = (uint32_t)co.seed,
-                                 .threads = (int)co.threads,
-                                 .progress = !co.quiet}};
+    capacity_share_options opt = {
+        .prefix = prefix,
+        .objective = objective,
+        .envelope = envelope,
+        .min_share = min_share,
+        .step = step,
+        .funder = funder,
+        .sim = {.reps = co.reps, .seed = (uint32_t)co.seed, .threads = (int)co.threads},
+        .progress = !co.quiet};
     if (from && !parse_month(from, &opt.from_year, &opt.from_month)) {
         pc_log("%s: --from: expected YYYY-MM, got '%s'", cmd, from);
         return PC_EINPUT;
     }
     mdl_model *m = NULL;
-    alloc_result *r = NULL;
+    capacity_share_result *r = NULL;
     pc_err err;
     int rc;
-    if ((rc = mdl_load(file, &m, &err)) || (rc = alloc_allocate(m, &opt, &r, &err))) {
+    if ((rc = mdl_load(file, &m, &err)) || (rc = capacity_share(m, &opt, &r, &err))) {
         pc_log("%s", err.msg);
         mdl_free(m);
         return rc;
@@ -1424,7 +1423,7 @@ int fit_allocate_main(int argc, char **argv)
     printf("%s: %.2f ETP across %zu resources %s* from %s to minimise the %s (floors: %.0f %% "
            "of the current places)\n",
            m->id, envelope, r->n, prefix, first,
-           objective == ALLOC_UNSERVED ? "requests left unserved" : "person-days waited",
+           objective == CAPACITY_UNSERVED ? "requests left unserved" : "person-days waited",
            100 * min_share);
     printf("waiting measured over %s to %s; %zu replications, seed %lu, the same at every run; "
            "%zu runs; first step %.3g ETP, halved down to one place; %s\n\n",
@@ -1437,7 +1436,7 @@ int fit_allocate_main(int argc, char **argv)
            funder);
     double now = 0, alloc = 0, cost_before = 0, cost_after = 0;
     for (size_t i = 0; i < r->n; i++) {
-        const alloc_line *l = &r->lines[i];
+        const capacity_share_line *l = &r->lines[i];
         double e0 = (double)l->current * l->etp_weight, e1 = (double)l->allocated * l->etp_weight;
         printf("%-18s %10.2f %10.2f %+9.2f %12.1f %12.1f %14.0f %14.0f\n", l->resource + pl, e0, e1,
                e1 - e0, l->wait_before, l->wait_after, l->cost_before, l->cost_after);
@@ -1470,7 +1469,7 @@ int fit_allocate_main(int argc, char **argv)
     }
     if (fflush(stdout) && !rc)
         rc = PC_EINTERNAL;
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     mdl_free(m);
     return rc;
 }

@@ -1,12 +1,10 @@
-/* alloc — capacity sizing and allocation of an ETP envelope (see alloc.h).
+/* capacity — sizing a resource and sharing an ETP envelope (see capacity.h).
  *
  * Everything here is a loop around runs_with: the model with some capacities
- * set, run with the same seed and replications each time,
- * then measured over a period.  Results are deterministic for given options. */
-#include "alloc.h"
+ * set, run with the same seed and replications each time, then measured over a
+ * period.  Results are deterministic for given options. */
+#include "capacity.h"
 
-#include <ctype.h>
-#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,450 +13,6 @@
 
 #include "core/rec.h"
 #include "runs.h"
-
-#define THREE_MONTHS (3.0 * MDL_DAYS_PER_MONTH) /* the engine's threshold of wait.Q.over3m */
-
-/* The options of mc_run for every evaluation. */
-static mc_options mc_options_of(const alloc_sim *sim)
-{
-    return (mc_options){.reps = sim->reps,
-                        .seed = sim->seed,
-                        .threads = sim->threads,
-                        .wait_histogram = sim->wait_histogram,
-                        .wait_from = sim->wait_from,
-                        .wait_to = sim->wait_to};
-}
-
-/* ---- waits ------------------------------------------------------------------------- */
-
-double alloc_wait_survival(double mean, double share3m, double t)
-{
-    const double tau = THREE_MONTHS;
-    if (t <= 0)
-        return 1.0;
-    if (!(mean > 0))
-        return 0.0;
-    if (share3m <= 0) /* nobody waited over 3 months */
-        return t < tau ? exp(-t / mean) : 0.0;
-    if (share3m >= 1) { /* everybody did */
-        if (t <= tau)
-            return 1.0;
-        return mean > tau ? exp(-(t - tau) / (mean - tau)) : 0.0;
-    }
-    double a = -log(share3m) / tau;
-    if (t <= tau)
-        return exp(-a * t);
-    double tail = mean - (1 - share3m) / a; /* the mean's part beyond 3 months: share / b */
-    double b = tail > 0 ? share3m / tail : a;
-    return share3m * exp(-b * (t - tau));
-}
-
-double alloc_wait_quantile(double mean, double share3m, double p)
-{
-    const double tau = THREE_MONTHS;
-    double q = 1 - p; /* the survival to reach */
-    if (!(mean > 0) || q >= 1)
-        return 0.0;
-    if (share3m <= 0)
-        return fmin(-mean * log(q), tau);
-    if (share3m >= 1)
-        return mean > tau ? tau - (mean - tau) * log(q) : tau;
-    double a = -log(share3m) / tau;
-    if (q >= share3m)
-        return -log(q) / a;
-    double tail = mean - (1 - share3m) / a;
-    double b = tail > 0 ? share3m / tail : a;
-    return tau + log(share3m / q) / b;
-}
-
-/* ---- targets ----------------------------------------------------------------------- */
-
-static const char *skip_blank(const char *p)
-{
-    while (*p && isspace((unsigned char)*p))
-        p++;
-    return p;
-}
-
-/* A number with an optional unit: d w m y (to days, *unit = 'd'), % (to a
- * fraction, *unit = '%'), or none (*unit = 0).  Returns the end, or NULL. */
-static const char *read_quantity(const char *p, double *value, char *unit)
-{
-    p = skip_blank(p);
-    char *end;
-    double v = strtod(p, &end);
-    if (end == p || !isfinite(v))
-        return NULL;
-    for (const char *q = p; q < end; q++)
-        if (!(isdigit((unsigned char)*q) || strchr("+-.eE", *q)))
-            return NULL;
-    p = skip_blank(end);
-    *unit = 0;
-    static const char units[] = "dwmy";
-    const char *u = *p ? strchr(units, *p) : NULL;
-    if (u && !isalnum((unsigned char)p[1])) {
-        static const double days[] = {1.0, 7.0, MDL_DAYS_PER_MONTH, MDL_DAYS_PER_YEAR};
-        v *= days[u - units];
-        *unit = 'd';
-        p++;
-    } else if (*p == '%') {
-        v /= 100.0;
-        *unit = '%';
-        p++;
-    }
-    *value = v;
-    return skip_blank(p);
-}
-
-/* The queue state of a wait subject "wait.Q" or "wait.Q.all", or -1. */
-static int wait_queue(const mdl_model *m, const char *subject, int *all, char *queue, size_t size)
-{
-    if (strncmp(subject, "wait.", 5))
-        return -1;
-    snprintf(queue, size, "%s", subject + 5);
-    *all = 0;
-    size_t len = strlen(queue);
-    int s = mdl_state_index(m, queue);
-    if ((s < 0 || !m->states[s].is_queue) && len > 4 && !strcmp(queue + len - 4, ".all")) {
-        queue[len - 4] = '\0';
-        *all = 1;
-        s = mdl_state_index(m, queue);
-    }
-    return s >= 0 && m->states[s].is_queue ? s : -1;
-}
-
-int alloc_goal_parse(const mdl_model *m, const char *text, alloc_goal *g, pc_err *err)
-{
-    memset(g, 0, sizeof *g);
-    snprintf(g->text, sizeof g->text, "%s", text);
-    const char *p = skip_blank(text);
-    const char *open = strchr(p, '('), *close = strrchr(p, ')');
-    if (!open || !close || close < open)
-        return pc_fail(err, PC_EINPUT,
-                       "target '%s': expected STAT(SUBJECT) OP VALUE, e.g. "
-                       "'p90(wait.iae_queue) <= 90d' or 'mean(queue.iae_queue) <= 50'",
-                       text);
-    size_t fl = (size_t)(open - p);
-    while (fl && isspace((unsigned char)p[fl - 1]))
-        fl--;
-    char *end;
-    if (fl == 4 && !strncmp(p, "mean", 4)) {
-        g->stat = ALLOC_MEAN;
-    } else if (fl == 5 && !strncmp(p, "share", 5)) {
-        g->stat = ALLOC_SHARE;
-    } else if (fl > 1 && p[0] == 'p' && (g->level = strtod(p + 1, &end)) > 0 && g->level < 100 &&
-               end == p + fl && isdigit((unsigned char)p[1])) {
-        g->stat = ALLOC_QUANTILE;
-        g->level /= 100.0;
-    } else {
-        return pc_fail(err, PC_EINPUT,
-                       "target '%s': unknown statistic '%.*s' (mean, share, or a percentile "
-                       "such as p90)",
-                       text, (int)fl, p);
-    }
-    /* Inside the parentheses: SUBJECT, or SUBJECT > DURATION for a share. */
-    char inner[sizeof g->subject];
-    size_t il = (size_t)(close - open - 1);
-    if (il >= sizeof inner)
-        return pc_fail(err, PC_EINPUT, "target '%s': subject too long", text);
-    memcpy(inner, open + 1, il);
-    inner[il] = '\0';
-    char *gt = strchr(inner, '>');
-    if (g->stat == ALLOC_SHARE) {
-        char unit;
-        const char *rest = gt ? read_quantity(gt + 1, &g->level, &unit) : NULL;
-        if (!rest || *rest || unit == '%' || g->level < 0)
-            return pc_fail(err, PC_EINPUT,
-                           "target '%s': expected share(wait.QUEUE > DURATION), e.g. "
-                           "share(wait.iae_queue > 3m)",
-                           text);
-        *gt = '\0';
-    } else if (gt) {
-        return pc_fail(err, PC_EINPUT, "target '%s': '>' belongs inside share(...) only", text);
-    }
-    const char *subject = skip_blank(inner);
-    size_t sl = strlen(subject);
-    while (sl && isspace((unsigned char)subject[sl - 1]))
-        sl--;
-    snprintf(g->subject, sizeof g->subject, "%.*s", (int)sl, subject);
-    if (!g->subject[0])
-        return pc_fail(err, PC_EINPUT, "target '%s': no variable named", text);
-    int q = wait_queue(m, g->subject, &g->all_requests, g->queue, sizeof g->queue);
-    if (q < 0) {
-        g->queue[0] = '\0';
-        if (g->stat != ALLOC_MEAN)
-            return pc_fail(err, PC_EINPUT,
-                           "target '%s': percentiles and shares apply to waits: wait.QUEUE or "
-                           "wait.QUEUE.all with QUEUE a queue state of the model",
-                           text);
-        rec_catalog *cat = rec_catalog_alloc(m);
-        if (!cat)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
-        long var = rec_find(cat, g->subject);
-        rec_catalog_free(cat);
-        if (var < 0)
-            return pc_fail(err, PC_EINPUT,
-                           "target '%s': unknown variable '%s' (variables: docs/format.md; "
-                           "waits: wait.QUEUE, wait.QUEUE.all)",
-                           text, g->subject);
-    } else if (g->all_requests) {
-        /* Requests that took a place at once are counted per resource: every state
-         * holding the resources of Q must wait in Q. */
-        for (size_t s = 0; s < m->n_states; s++) {
-            if (m->states[s].queue != q)
-                continue;
-            for (size_t o = 0; o < m->n_states; o++)
-                if (m->states[o].resource == m->states[s].resource && m->states[o].queue != q)
-                    return pc_fail(err, PC_EINPUT,
-                                   "target '%s': %s: the states holding resource %s do not all "
-                                   "wait in %s; use wait.%s",
-                                   text, g->subject, m->resources[m->states[s].resource].name,
-                                   g->queue, g->queue);
-        }
-    }
-    /* The comparison and the bound. */
-    p = skip_blank(close + 1);
-    static const struct {
-        const char *text;
-        alloc_op op;
-    } ops[] = {{"<=", ALLOC_LE}, {">=", ALLOC_GE}, {"<", ALLOC_LT}, {">", ALLOC_GT}};
-    size_t o = 0;
-    while (o < sizeof ops / sizeof ops[0] && strncmp(p, ops[o].text, strlen(ops[o].text)))
-        o++;
-    if (o == sizeof ops / sizeof ops[0])
-        return pc_fail(err, PC_EINPUT, "target '%s': expected <=, <, >= or > after ')'", text);
-    g->op = ops[o].op;
-    p += strlen(ops[o].text);
-    snprintf(g->statistic, sizeof g->statistic, "%.*s", (int)(close + 1 - skip_blank(text)),
-             skip_blank(text));
-    char unit;
-    const char *rest = read_quantity(p, &g->bound, &unit);
-    if (!rest || *rest)
-        return pc_fail(err, PC_EINPUT,
-                       "target '%s': expected a number after the comparison (90d, 3m, 10%%, 50)",
-                       text);
-    int wait = g->queue[0] != '\0';
-    if (g->stat == ALLOC_SHARE && (unit == 'd' || g->bound < 0 || g->bound > 1))
-        return pc_fail(err, PC_EINPUT,
-                       "target '%s': a share is a percentage (10%%) or a fraction from 0 to 1",
-                       text);
-    if (g->stat != ALLOC_SHARE && wait && unit == '%')
-        return pc_fail(err, PC_EINPUT, "target '%s': a wait is a duration (90d, 3m)", text);
-    return PC_OK;
-}
-
-int alloc_goal_met(const alloc_goal *g, double value)
-{
-    switch (g->op) {
-    case ALLOC_LE:
-        return value <= g->bound;
-    case ALLOC_LT:
-        return value < g->bound;
-    case ALLOC_GE:
-        return value >= g->bound;
-    case ALLOC_GT:
-        return value > g->bound;
-    }
-    return 0;
-}
-
-/* Sum of variable var over months first..last of replication rep. */
-static double period_sum(const mc_result *r, size_t rep, size_t var, size_t first, size_t last)
-{
-    const double *x = mc_series(r, rep, var);
-    double s = 0;
-    for (size_t k = first; k <= last; k++)
-        s += x[k];
-    return s;
-}
-
-typedef struct {
-    double count, total, over, direct;
-} wait_sums;
-
-/* Variables that give the waits of queue state q in run r. */
-typedef struct {
-    long count, total, over;
-    size_t n_in, n_admitted;
-    long in[64], admitted[64];
-} wait_vars;
-
-static int wait_vars_of(const mc_result *r, const char *queue, wait_vars *w, pc_err *err)
-{
-    const mdl_model *m = r->model;
-    const rec_catalog *c = r->catalog;
-    char name[300];
-    memset(w, 0, sizeof *w);
-    snprintf(name, sizeof name, "wait.%s.count", queue);
-    w->count = rec_find(c, name);
-    snprintf(name, sizeof name, "wait.%s.total", queue);
-    w->total = rec_find(c, name);
-    snprintf(name, sizeof name, "wait.%s.over3m", queue);
-    w->over = rec_find(c, name);
-    int q = mdl_state_index(m, queue);
-    if (w->count < 0 || w->total < 0 || w->over < 0 || q < 0)
-        return pc_fail(err, PC_EINPUT, "%s is not a queue state of the model", queue);
-    for (size_t s = 0; s < m->n_states; s++) {
-        if (m->states[s].queue != q)
-            continue;
-        if (w->n_in == sizeof w->in / sizeof w->in[0])
-            return pc_fail(err, PC_EINPUT, "more than %zu states wait in %s",
-                           sizeof w->in / sizeof w->in[0], queue);
-        snprintf(name, sizeof name, "in.%s", m->states[s].name);
-        w->in[w->n_in++] = rec_find(c, name);
-        snprintf(name, sizeof name, "admitted.%s", m->resources[m->states[s].resource].name);
-        long a = rec_find(c, name);
-        int seen = 0;
-        for (size_t i = 0; i < w->n_admitted; i++)
-            seen |= w->admitted[i] == a;
-        if (!seen)
-            w->admitted[w->n_admitted++] = a; /* at most as many as the states */
-    }
-    return PC_OK;
-}
-
-static void wait_sums_add(const mc_result *r, size_t rep, const wait_vars *v, size_t first,
-                          size_t last, wait_sums *w)
-{
-    w->count += period_sum(r, rep, (size_t)v->count, first, last);
-    w->total += period_sum(r, rep, (size_t)v->total, first, last);
-    w->over += period_sum(r, rep, (size_t)v->over, first, last);
-    for (size_t i = 0; i < v->n_in; i++)
-        w->direct += period_sum(r, rep, (size_t)v->in[i], first, last);
-    for (size_t i = 0; i < v->n_admitted; i++)
-        w->direct -= period_sum(r, rep, (size_t)v->admitted[i], first, last);
-}
-
-static double wait_stat(const alloc_goal *g, const wait_sums *w)
-{
-    double n = w->count, all = w->count + (g->all_requests ? w->direct : 0.0);
-    if (!(all > 0))
-        return 0.0;
-    double waited = n / all; /* share of the requests that queued */
-    double mean = n > 0 ? w->total / n : 0.0, share3m = n > 0 ? w->over / n : 0.0;
-    switch (g->stat) {
-    case ALLOC_MEAN:
-        return w->total / all;
-    case ALLOC_SHARE:
-        if (g->level == THREE_MONTHS)
-            return w->over / all;
-        return waited * alloc_wait_survival(mean, share3m, g->level);
-    case ALLOC_QUANTILE:
-        if (g->level <= 1 - waited)
-            return 0.0;
-        return alloc_wait_quantile(mean, share3m, (g->level - (1 - waited)) / waited);
-    }
-    return NAN;
-}
-
-/* The goal's statistic from a histogram of waits (REC_WAIT_BINS one-day bins, the last
- * open) plus `zero` requests admitted at once (counted only for wait.Q.all): exact up to
- * the day, waits spread evenly within their day. */
-static double hist_stat(const alloc_goal *g, const double *hist, double zero)
-{
-    double n = 0;
-    for (size_t k = 0; k < REC_WAIT_BINS; k++)
-        n += hist[k];
-    double all = n + (g->all_requests ? zero : 0.0);
-    if (!(all > 0))
-        return 0.0;
-    if (g->stat == ALLOC_SHARE) {
-        double d = g->level, over = 0;
-        for (size_t k = 0; k < REC_WAIT_BINS; k++) {
-            double lo = (double)k, hi = k + 1 < REC_WAIT_BINS ? lo + 1 : INFINITY;
-            if (lo >= d)
-                over += hist[k];
-            else if (hi > d)
-                over += hist[k] * (hi - d) / (hi - lo);
-        }
-        return over / all;
-    }
-    double rank = g->level * all - (all - n); /* among the waits that were not 0 */
-    if (rank <= 0)
-        return 0.0;
-    double cum = 0;
-    for (size_t k = 0; k < REC_WAIT_BINS; k++) {
-        if (hist[k] > 0 && cum + hist[k] >= rank)
-            return k + 1 < REC_WAIT_BINS ? (double)k + (rank - cum) / hist[k] : (double)k;
-        cum += hist[k];
-    }
-    return (double)(REC_WAIT_BINS - 1);
-}
-
-int alloc_goal_measure(const alloc_goal *g, const mc_result *r, size_t first, size_t last,
-                       alloc_estimate *out, pc_err *err)
-{
-    if (last >= r->n_months || first > last)
-        return pc_fail(err, PC_EINTERNAL, "alloc_goal_measure: months %zu..%zu out of range", first,
-                       last);
-    double *per = pc_calloc(r->reps, sizeof *per);
-    if (!per)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    int rc = PC_OK;
-    if (g->queue[0]) {
-        wait_vars v;
-        wait_sums all = {0};
-        if ((rc = wait_vars_of(r, g->queue, &v, err)))
-            goto done;
-        int q = mdl_state_index(r->model, g->queue);
-        int exact = r->wait_hist && q >= 0 && g->stat != ALLOC_MEAN &&
-                    !(g->stat == ALLOC_SHARE && g->level == THREE_MONTHS);
-        double *pooled = exact ? pc_calloc(REC_WAIT_BINS, sizeof *pooled) : NULL;
-        if (exact && !pooled) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
-        for (size_t rep = 0; rep < r->reps; rep++) {
-            wait_sums one = {0};
-            wait_sums_add(r, rep, &v, first, last, &one);
-            wait_sums_add(r, rep, &v, first, last, &all);
-            if (exact) {
-                const double *h =
-                    r->wait_hist + (rep * r->model->n_states + (size_t)q) * REC_WAIT_BINS;
-                for (size_t k = 0; k < REC_WAIT_BINS; k++)
-                    pooled[k] += h[k];
-                per[rep] = hist_stat(g, h, one.direct);
-            } else {
-                per[rep] = wait_stat(g, &one);
-            }
-        }
-        out->value = exact ? hist_stat(g, pooled, all.direct) : wait_stat(g, &all);
-        free(pooled);
-    } else {
-        long var = rec_find(r->catalog, g->subject);
-        if (var < 0) {
-            rc = pc_fail(err, PC_EINPUT, "unknown variable '%s'", g->subject);
-            goto done;
-        }
-        const rec_var *rv = &r->catalog->vars[var];
-        double num = 0, den = 0, sum = 0;
-        for (size_t rep = 0; rep < r->reps; rep++) {
-            if (rv->kind == REC_RATIO) {
-                double a = period_sum(r, rep, rv->num, first, last);
-                double b = period_sum(r, rep, rv->den, first, last);
-                num += a;
-                den += b;
-                per[rep] = b > 0 ? a / b : NAN;
-            } else {
-                per[rep] =
-                    period_sum(r, rep, (size_t)var, first, last) / (double)(last - first + 1);
-                sum += per[rep];
-            }
-        }
-        if (rv->kind == REC_RATIO)
-            out->value = den > 0 ? num / den : NAN;
-        else
-            out->value = sum / (double)r->reps;
-    }
-    size_t used = 0;
-    for (size_t i = 0; i < r->reps; i++)
-        if (!isnan(per[i]))
-            per[used++] = per[i];
-    out->se = used > 1 ? gsl_stats_sd(per, 1, used) / sqrt((double)used) : 0.0;
-done:
-    free(per);
-    return rc;
-}
 
 /* ---- common -------------------------------------------------------------------------- */
 
@@ -498,24 +52,24 @@ static long capacity_at(const mdl_model *m, int r, size_t first)
     return c > 0 ? lround(c) : 0;
 }
 
-static int show_progress(const alloc_sim *sim)
+static int show_progress(int progress)
 {
-    return sim->progress && isatty(STDERR_FILENO);
+    return progress && isatty(STDERR_FILENO);
 }
 
 /* ---- sizing ---------------------------------------------------------------------------- */
 
 typedef struct {
     long capacity;
-    alloc_estimate est;
+    target_estimate est;
     int met;
     double *costs; /* [year][funder] */
 } probe;
 
 typedef struct {
     const mdl_model *m;
-    const alloc_goal *g;
-    const alloc_size_options *opt;
+    const target_expr *g;
+    const capacity_size_options *opt;
     char key[400];
     size_t first, last;
     size_t n_probes, cap_probes;
@@ -592,7 +146,7 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     snprintf(value, sizeof value, "%ld", capacity);
     const char *key = s->key, *val = value;
     runs_variant run;
-    mc_options sim = mc_options_of(&s->opt->sim);
+    mc_options sim = s->opt->sim;
     sim.wait_histogram = s->g->queue[0] != 0;
     sim.wait_from = (double)s->first * MDL_DAYS_PER_MONTH;
     sim.wait_to = (double)(s->last + 1) * MDL_DAYS_PER_MONTH;
@@ -607,7 +161,7 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     if (!p->costs)
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     if (!rc)
-        rc = alloc_goal_measure(s->g, run.result, s->first, s->last, &p->est, err);
+        rc = target_measure(s->g, run.result, s->first, s->last, &p->est, err);
     if (!rc)
         rc = yearly_funders(s, run.result, p->costs, err);
     runs_clear(&run);
@@ -615,9 +169,9 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
         free(p->costs);
         return rc;
     }
-    p->met = alloc_goal_met(s->g, p->est.value);
+    p->met = target_met(s->g, p->est.value);
     s->n_probes++;
-    if (show_progress(&s->opt->sim))
+    if (show_progress(s->opt->progress))
         pc_log("size: capacity %ld: %s = %.4g (%s)", capacity, s->g->subject, p->est.value,
                p->met ? "met" : "not met");
     *out = p;
@@ -645,7 +199,7 @@ static int size_years(sizing *s, pc_err *err)
     return PC_OK;
 }
 
-void alloc_size_result_free(alloc_size_result *r)
+void capacity_size_result_free(capacity_size_result *r)
 {
     if (!r)
         return;
@@ -659,8 +213,8 @@ void alloc_size_result_free(alloc_size_result *r)
     free(r);
 }
 
-int alloc_size(const mdl_model *m, const alloc_goal *g, const alloc_size_options *opt,
-               alloc_size_result **out, pc_err *err)
+int capacity_size(const mdl_model *m, const target_expr *g, const capacity_size_options *opt,
+                  capacity_size_result **out, pc_err *err)
 {
     *out = NULL;
     int r = mdl_resource_index(m, opt->resource);
@@ -670,7 +224,7 @@ int alloc_size(const mdl_model *m, const alloc_goal *g, const alloc_size_options
     if (opt->max < 0)
         return pc_fail(err, PC_EINPUT, "--max: expected a capacity of 0 or more");
     sizing s = {.m = m, .g = g, .opt = opt};
-    alloc_size_result *res = NULL;
+    capacity_size_result *res = NULL;
     int rc = capacity_plan(m, opt->from_year, opt->from_month, &s.first, err);
     if (rc)
         return rc;
@@ -702,7 +256,7 @@ int alloc_size(const mdl_model *m, const alloc_goal *g, const alloc_size_options
         lo = start;
         while (hi < 0) {
             if (lo == opt->max) {
-                int share = g->stat == ALLOC_SHARE;
+                int share = g->stat == TARGET_SHARE;
                 rc = pc_fail(err, PC_EINPUT,
                              "target '%s' is not met with %ld places of %s (--max): %s = %.4g%s; "
                              "raise --max or relax the target",
@@ -786,7 +340,7 @@ int alloc_size(const mdl_model *m, const alloc_goal *g, const alloc_size_options
     return PC_OK;
 fail:
     sizing_clear(&s);
-    alloc_size_result_free(res);
+    capacity_size_result_free(res);
     return rc;
 }
 
@@ -794,7 +348,7 @@ fail:
 
 typedef struct {
     const mdl_model *m;
-    const alloc_options *opt;
+    const capacity_share_options *opt;
     size_t n;
     int *res;        /* resource indices */
     char **keys;     /* capacity keys */
@@ -820,7 +374,7 @@ typedef struct {
 /* The objective of a resource, or of all of them. */
 static double objective_of(const allocator *a, const outcome *o, long i)
 {
-    if (a->opt->objective == ALLOC_UNSERVED)
+    if (a->opt->objective == CAPACITY_UNSERVED)
         return i < 0 ? o->total_unserved : o->unserved[i];
     return i < 0 ? o->total : o->days[i];
 }
@@ -840,7 +394,8 @@ static void allocator_clear(allocator *a)
     free(a->w);
 }
 
-static int allocator_init(allocator *a, const mdl_model *m, const alloc_options *opt, pc_err *err)
+static int allocator_init(allocator *a, const mdl_model *m, const capacity_share_options *opt,
+                          pc_err *err)
 {
     memset(a, 0, sizeof *a);
     a->m = m;
@@ -951,8 +506,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
         values[i] = buf + 32 * i;
     }
     runs_variant run;
-    mc_options sim = mc_options_of(&a->opt->sim);
-    int rc = runs_with(m, a->n, (const char *const *)a->keys, values, &sim, &run, err);
+    int rc = runs_with(m, a->n, (const char *const *)a->keys, values, &a->opt->sim, &run, err);
     free(values);
     free(buf);
     if (rc)
@@ -960,23 +514,23 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
     a->runs++;
     const mc_result *r = run.result;
     double years = (double)(a->last - a->first + 1) / 12.0, reps = (double)r->reps;
-    wait_sums *q = pc_calloc(a->n_queues, sizeof *q);
+    target_waits *q = pc_calloc(a->n_queues, sizeof *q);
     if (!q) {
         runs_clear(&run);
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     }
     o->total = o->total_unserved = 0;
     for (size_t k = 0; k < a->n_queues && !rc; k++) {
-        wait_vars v;
-        if ((rc = wait_vars_of(r, a->queues[k], &v, err)))
+        target_queue v;
+        if ((rc = target_queue_of(r, a->queues[k], &v, err)))
             break;
         for (size_t rep = 0; rep < r->reps; rep++)
-            wait_sums_add(r, rep, &v, a->first, a->last, &q[k]);
+            target_waits_add(r, rep, &v, a->first, a->last, &q[k]);
         o->total += q[k].total / reps / years;
         o->total_unserved += q[k].count / reps / years;
     }
     for (size_t i = 0; i < a->n && !rc; i++) {
-        wait_sums w = {0};
+        target_waits w = {0};
         for (size_t k = 0; k < a->n_queues; k++)
             if (a->queue_of[i * m->n_states + k]) {
                 w.count += q[k].count;
@@ -991,7 +545,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
         long adm = rec_find(r->catalog, name);
         double admitted = 0;
         for (size_t rep = 0; adm >= 0 && rep < r->reps; rep++)
-            admitted += period_sum(r, rep, (size_t)adm, a->first, a->last) / reps / years;
+            admitted += target_period_sum(r, rep, (size_t)adm, a->first, a->last) / reps / years;
         o->unserved[i] = w.count / reps / years - admitted;
         o->total_unserved -= admitted;
         o->cost[i] = 0;
@@ -1003,12 +557,13 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
             snprintf(name, sizeof name, "cost.%s", co->name);
             long var = rec_find(r->catalog, name);
             for (size_t rep = 0; var >= 0 && rep < r->reps; rep++)
-                o->cost[i] += period_sum(r, rep, (size_t)var, a->first, a->last) / reps / years;
+                o->cost[i] +=
+                    target_period_sum(r, rep, (size_t)var, a->first, a->last) / reps / years;
         }
     }
     free(q);
     runs_clear(&run);
-    if (!rc && show_progress(&a->opt->sim))
+    if (!rc && show_progress(a->opt->progress))
         pc_log("allocate: run %zu: %.6g person-days waited a year", a->runs, o->total);
     return rc;
 }
@@ -1030,7 +585,7 @@ static void outcome_free(outcome *o)
     free(o->unserved);
 }
 
-void alloc_result_free(alloc_result *r)
+void capacity_share_result_free(capacity_share_result *r)
 {
     if (!r)
         return;
@@ -1185,7 +740,8 @@ static void search_free(search *s)
     outcome_free(&s->down);
 }
 
-int alloc_allocate(const mdl_model *m, const alloc_options *opt, alloc_result **out, pc_err *err)
+int capacity_share(const mdl_model *m, const capacity_share_options *opt,
+                   capacity_share_result **out, pc_err *err)
 {
     *out = NULL;
     if (!(opt->envelope >= 0) || !isfinite(opt->envelope))
@@ -1197,7 +753,7 @@ int alloc_allocate(const mdl_model *m, const alloc_options *opt, alloc_result **
     allocator a;
     search s = {0};
     outcome before = {0}, after = {0};
-    alloc_result *res = NULL;
+    capacity_share_result *res = NULL;
     long *current = NULL;
     int rc = allocator_init(&a, m, opt, err);
     if (rc)
@@ -1273,7 +829,7 @@ int alloc_allocate(const mdl_model *m, const alloc_options *opt, alloc_result **
     if ((rc = evaluate(&a, current, &before, err)) || (rc = evaluate(&a, s.places, &after, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        alloc_line *l = &res->lines[i];
+        capacity_share_line *l = &res->lines[i];
         if (!(l->resource = pc_strdup(m->resources[a.res[i]].name))) {
             rc = pc_fail(err, PC_EINTERNAL, "out of memory");
             goto fail;
@@ -1301,7 +857,7 @@ int alloc_allocate(const mdl_model *m, const alloc_options *opt, alloc_result **
     *out = res;
     res = NULL;
 fail:
-    alloc_result_free(res);
+    capacity_share_result_free(res);
     free(current);
     search_free(&s);
     outcome_free(&before);
