@@ -30,6 +30,7 @@ LIB_SRC  := $(wildcard sim/core/*.c sim/study/*.c sim/present/*.c) sim/cli/opt.c
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
 CLI_SRC  := $(filter-out sim/cli/opt.c,$(wildcard sim/cli/*.c))
 CLI_OBJ  := $(CLI_SRC:sim/%.c=$(BUILD)/sim/%.o)
+CMD_OBJ  := $(filter-out $(BUILD)/sim/cli/main.o,$(CLI_OBJ)) # the commands, for the unit tests
 TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -55,7 +56,7 @@ $(BIN)/parcours: $(CLI_OBJ) $(BUILD)/libparcours.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BIN)/test_parcours: $(TEST_OBJ) $(BUILD)/libparcours.a
+$(BIN)/test_parcours: $(TEST_OBJ) $(CMD_OBJ) $(BUILD)/libparcours.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 

@@ -33,5 +33,6 @@ void suite_plot(tc_ctx *t);
 void suite_compare(tc_ctx *t);
 void suite_sens(tc_ctx *t);
 void suite_fit(tc_ctx *t);
+void suite_opt(tc_ctx *t);
 
 #endif

@@ -206,7 +206,7 @@ check "run --precision unreachable stops at --max-reps" \
     status_is 0 "$bin" run model.ini --reps 5 --precision 0.001% --max-reps 12 --out p3
 check "and says so" grep -q "not reached" err.txt
 check "p3 has 12 replications" grep -qx "replications = 12" p3/manifest.ini
-check "run --precision 0%: exit 1" status_is 1 "$bin" run model.ini --precision 0% --out x
+check "run --precision 0% (out of range): exit 2" status_is 2 "$bin" run model.ini --precision 0% --out x
 
 # ---- sensitivity ---------------------------------------------------------------------------
 check "sensitivity --help: exit 0" status_is 0 "$bin" sensitivity --help

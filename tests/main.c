@@ -51,7 +51,7 @@ static const struct {
     {"model", suite_model},   {"engine", suite_engine},   {"stats", suite_stats},
     {"output", suite_output}, {"models", suite_models},   {"plot", suite_plot},
     {"fuzz", suite_fuzz},     {"compare", suite_compare}, {"sens", suite_sens},
-    {"fit", suite_fit},
+    {"fit", suite_fit},       {"opt", suite_opt},
 };
 
 int main(int argc, char **argv)
