@@ -227,28 +227,47 @@ static int run_command(tc_ctx *t, int (*command)(int, char **), const char *line
     return rc;
 }
 
-/* Every command refuses the same options the same way, before reading any file. */
+/* Every command refuses the same options the same way, before reading any file: the
+ * same status, the same message, its own usage text. */
 static void test_commands(tc_ctx *t)
 {
     static const struct {
         const char *name;
         int (*command)(int, char **);
-        const char *file;
+        const char *args; /* what it requires */
+        int replications; /* it takes --reps, --seed, --threads and --quiet */
     } commands[] = {
-        {"check", cmd_check, "x.ini"},
-        {"run", cmd_run, "x.ini"},
+        {"check", cmd_check, "x.ini", 0},
+        {"run", cmd_run, "x.ini", 1},
+        {"calibrate", cmd_calibrate, "x.ini --targets t.csv --free a=1:2 --out o.ini", 1},
+        {"size", cmd_size, "x.ini --resource r --target mean(q)<=1", 1},
+        {"allocate", cmd_allocate, "x.ini --resource-prefix r --envelope 10", 1},
     };
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        char line[200], err[8192], usage[40];
-        snprintf(usage, sizeof usage, "usage: parcours %s", commands[i].name);
-        snprintf(line, sizeof line, "%s %s --bogus", commands[i].name, commands[i].file);
-        int rc = run_command(t, commands[i].command, line, err, sizeof err);
-        CHECK(t, rc == PC_EUSAGE && strstr(err, "unknown option --bogus") && strstr(err, usage),
-              "%s --bogus: exit 2 with the usage text", commands[i].name);
-    }
-    static const char *const bad_runs[] = {"--reps 0",       "--reps=abc",   "--seed -1",
-                                           "--threads 2000", "--max-reps 9", "--precision 0%",
-                                           "--out"};
+    static const struct {
+        const char *option, *message;
+        int replications;
+    } wrong[] = {
+        {"--bogus", "unknown option --bogus", 0},
+        {"--reps 0", "--reps: expected 1 to 1000000, got '0'", 1},
+        {"--reps=abc", "--reps: expected 1 to 1000000, got 'abc'", 1},
+        {"--seed -1", "--seed: expected 0 to 4294967295, got '-1'", 1},
+        {"--threads 2000", "--threads: expected 0 to 1024, got '2000'", 1},
+        {"--quiet=1", "--quiet takes no value", 1},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        for (size_t k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+            if (wrong[k].replications && !commands[i].replications)
+                continue;
+            char line[300], err[8192], usage[40];
+            snprintf(usage, sizeof usage, "usage: parcours %s", commands[i].name);
+            snprintf(line, sizeof line, "%s %s %s", commands[i].name, commands[i].args,
+                     wrong[k].option);
+            int rc = run_command(t, commands[i].command, line, err, sizeof err);
+            CHECK(t, rc == PC_EUSAGE && strstr(err, wrong[k].message) && strstr(err, usage),
+                  "%s %s: exit 2, \"%s\" and the usage text", commands[i].name, wrong[k].option,
+                  wrong[k].message);
+        }
+    static const char *const bad_runs[] = {"--max-reps 9", "--precision 0%", "--out"};
     for (size_t i = 0; i < sizeof bad_runs / sizeof bad_runs[0]; i++) {
         char line[200], err[8192];
         snprintf(line, sizeof line, "run x.ini %s", bad_runs[i]);

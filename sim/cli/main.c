@@ -11,7 +11,6 @@
 #include "present/plot.h"
 #include "present/report.h"
 #include "study/cmp.h"
-#include "study/fit.h"
 #include "study/sens.h"
 
 #ifdef PARCOURS_MPI
@@ -40,15 +39,9 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } commands[] = {
-    {"check", cmd_check},
-    {"run", cmd_run},
-    {"plot", plot_main},
-    {"report", report_main},
-    {"compare", cmp_main},
-    {"sensitivity", sens_main},
-    {"calibrate", fit_calibrate_main},
-    {"size", fit_size_main},
-    {"allocate", fit_allocate_main},
+    {"check", cmd_check},         {"run", cmd_run},      {"plot", plot_main},
+    {"report", report_main},      {"compare", cmp_main}, {"sensitivity", sens_main},
+    {"calibrate", cmd_calibrate}, {"size", cmd_size},    {"allocate", cmd_allocate},
 };
 
 static int dispatch(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fsio.h"
 #include "core/rec.h"
 #include "runs.h"
 
@@ -864,4 +865,40 @@ fail:
     outcome_free(&after);
     allocator_clear(&a);
     return rc;
+}
+
+int capacity_share_write(const char *path, const capacity_share_result *r, size_t prefix_len,
+                         pc_err *err)
+{
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
+    fputs("resource,name,etp_weight,places_current,places_floor,places_allocated,etp_current,"
+          "etp_allocated,wait_before_days,wait_after_days,waited_days_year_before,"
+          "waited_days_year_after,unserved_year_before,unserved_year_after,cost_year_before,"
+          "cost_year_after\n",
+          f);
+    for (size_t i = 0; i < r->n; i++) {
+        const capacity_share_line *l = &r->lines[i];
+        fsio_csv_text(f, l->resource, 1);
+        fsio_csv_text(f, l->resource + prefix_len, 0);
+        fsio_csv_number(f, l->etp_weight, 0);
+        fprintf(f, ",%ld,%ld,%ld", l->current, l->floor, l->allocated);
+        const double v[] = {(double)l->current * l->etp_weight,
+                            (double)l->allocated * l->etp_weight,
+                            l->wait_before,
+                            l->wait_after,
+                            l->days_before,
+                            l->days_after,
+                            l->unserved_before,
+                            l->unserved_after,
+                            l->cost_before,
+                            l->cost_after};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            fsio_csv_number(f, v[k], 0);
+        fputc('\n', f);
+    }
+    return fsio_commit(&out, PC_OK, err);
 }

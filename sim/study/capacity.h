@@ -128,4 +128,13 @@ int capacity_share(const mdl_model *m, const capacity_share_options *opt,
 
 void capacity_share_result_free(capacity_share_result *r);
 
+/* Writes the sharing as CSV, one row per resource (name: its name without the first
+ * prefix_len characters):
+ *   resource,name,etp_weight,places_current,places_floor,places_allocated,etp_current,
+ *   etp_allocated,wait_before_days,wait_after_days,waited_days_year_before,
+ *   waited_days_year_after,unserved_year_before,unserved_year_after,cost_year_before,
+ *   cost_year_after */
+int capacity_share_write(const char *path, const capacity_share_result *r, size_t prefix_len,
+                         pc_err *err);
+
 #endif
