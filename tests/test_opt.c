@@ -242,6 +242,7 @@ static void test_commands(tc_ctx *t)
         {"calibrate", cmd_calibrate, "x.ini --targets t.csv --free a=1:2 --out o.ini", 1},
         {"size", cmd_size, "x.ini --resource r --target mean(q)<=1", 1},
         {"allocate", cmd_allocate, "x.ini --resource-prefix r --envelope 10", 1},
+        {"compare", cmd_compare, "x.ini y.ini --reps 2 --out d", 1},
     };
     static const struct {
         const char *option, *message;

@@ -10,7 +10,6 @@
 #include "core/out.h"
 #include "present/plot.h"
 #include "present/report.h"
-#include "study/cmp.h"
 #include "study/sens.h"
 
 #ifdef PARCOURS_MPI
@@ -39,9 +38,9 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } commands[] = {
-    {"check", cmd_check},         {"run", cmd_run},      {"plot", plot_main},
-    {"report", report_main},      {"compare", cmp_main}, {"sensitivity", sens_main},
-    {"calibrate", cmd_calibrate}, {"size", cmd_size},    {"allocate", cmd_allocate},
+    {"check", cmd_check},         {"run", cmd_run},         {"plot", plot_main},
+    {"report", report_main},      {"compare", cmd_compare}, {"sensitivity", sens_main},
+    {"calibrate", cmd_calibrate}, {"size", cmd_size},       {"allocate", cmd_allocate},
 };
 
 static int dispatch(int argc, char **argv);

@@ -112,6 +112,19 @@ int fsio_read_text(const char *path, char **out, pc_err *err)
     return PC_OK;
 }
 
+void fsio_safe_name(const char *text, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < size; p++)
+        out[o++] = (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9'))
+                       ? *p
+                       : '_';
+    out[o] = '\0';
+}
+
 void fsio_csv_text(FILE *f, const char *text, int first)
 {
     if (!first)

@@ -48,6 +48,10 @@ int fsio_mkdirs(const char *dir, pc_err *err);
  * PC_EINTERNAL. */
 int fsio_read_text(const char *path, char **out, pc_err *err);
 
+/* A copy of text fit for a file name (into out, size bytes, cut if longer): letters,
+ * digits, '.', '_' and '-' kept, anything else written '_'. */
+void fsio_safe_name(const char *text, char *out, size_t size);
+
 /* Writes a text field, preceded by a comma unless first, quoted only when it must be. */
 void fsio_csv_text(FILE *f, const char *text, int first);
 

@@ -823,12 +823,8 @@ void plot_list_free(plot_list *l)
 static char *safe_name(const char *prefix, const char *var)
 {
     char *s = pc_strf("%s%s", prefix, var);
-    if (!s)
-        return NULL;
-    for (char *p = s + strlen(prefix); *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '_' || *p == '-'))
-            *p = '_';
+    if (s)
+        fsio_safe_name(var, s + strlen(prefix), strlen(var) + 1);
     return s;
 }
 

@@ -13,9 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cli/opt.h"
 #include "core/fsio.h"
 #include "core/out.h"
 #include "present/plot.h"
@@ -107,6 +105,20 @@ double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key)
         if (years[i] == key->period)
             return values[i];
     return NAN;
+}
+
+double cmp_key_mean(const mc_result *r, size_t reps, const cmp_key *key)
+{
+    double s = 0;
+    size_t used = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        double v = cmp_key_value(r, rep, key);
+        if (!isnan(v)) {
+            s += v;
+            used++;
+        }
+    }
+    return used ? s / (double)used : NAN;
 }
 
 size_t cmp_key_outputs(const mdl_model *m, int with_three_years, cmp_key *keys, size_t max)
@@ -630,20 +642,49 @@ fail:
     return rc;
 }
 
+int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
+{
+    if (!c->reductions)
+        return pc_fail(err, PC_EINTERNAL, "cmp_write_reductions: no reduction measured");
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
+    fputs("scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,"
+          "independent_mean,independent_sd,factor\n",
+          f);
+    static const char kinds[3][8] = {"month", "year", "total"};
+    for (size_t i = 0; i < c->n_alts; i++)
+        for (size_t k = 0; k < c->n_keys; k++) {
+            const cmp_reduction *r = &c->reductions[i * c->n_keys + k];
+            char period[32] = "";
+            if (r->key.kind == CMP_MONTH) {
+                int y, mo;
+                mdl_month_of(c->base->model, r->key.period, &y, &mo);
+                snprintf(period, sizeof period, "%04d-%02d", y, mo);
+            } else if (r->key.kind == CMP_YEAR) {
+                snprintf(period, sizeof period, "%d", r->key.period);
+            }
+            fsio_csv_text(f, c->alts[i]->model->id, 1);
+            fsio_csv_text(f, c->base->model->id, 0);
+            fsio_csv_text(f, r->key.name, 0);
+            fsio_csv_text(f, kinds[r->key.kind], 0);
+            fsio_csv_text(f, period, 0);
+            fprintf(f, ",%zu", r->reps);
+            fsio_csv_number(f, r->base_mean, 0);
+            fsio_csv_number(f, r->paired_mean, 0);
+            fsio_csv_number(f, r->paired_sd, 0);
+            fsio_csv_number(f, r->independent_mean, 0);
+            fsio_csv_number(f, r->independent_sd, 0);
+            fsio_csv_number(f, r->factor, 0);
+            fputc('\n', f);
+        }
+    return fsio_commit(&out, PC_OK, err);
+}
+
 /* ---- charts -------------------------------------------------------------------------------------
  */
-
-/* A file-name-safe copy of text. */
-static void safe_name(const char *text, char *out, size_t size)
-{
-    size_t o = 0;
-    for (const char *p = text; *p && o + 1 < size; p++)
-        out[o++] = (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                    (*p >= '0' && *p <= '9'))
-                       ? *p
-                       : '_';
-    out[o] = '\0';
-}
 
 /* The display name of a charted variable. */
 static const char *variable_label(const mdl_model *m, const char *var, plot_lang lang)
@@ -846,8 +887,8 @@ static int draw_difference_charts(const char *charts, const cmp_comparison *c, c
             if (!wanted || rec_find(alt->catalog, var) < 0)
                 continue;
             char safe_alt[200], safe_var[300], stem[4096], data[4200];
-            safe_name(names[i + 1], safe_alt, sizeof safe_alt);
-            safe_name(var, safe_var, sizeof safe_var);
+            fsio_safe_name(names[i + 1], safe_alt, sizeof safe_alt);
+            fsio_safe_name(var, safe_var, sizeof safe_var);
             if ((size_t)snprintf(stem, sizeof stem, "%s/diff-%s-%s", charts, safe_alt, safe_var) >=
                     sizeof stem ||
                 (size_t)snprintf(data, sizeof data, "%s.csv", stem) >= sizeof data) {
@@ -880,305 +921,5 @@ static int draw_difference_charts(const char *charts, const cmp_comparison *c, c
     if (!rc && drawn)
         rc = plot_gnuplot(text, strlen(text), charts, err);
     free(text);
-    return rc;
-}
-
-/* ---- the command -------------------------------------------------------------------------------
- */
-
-static void cmp_usage(FILE *f)
-{
-    fputs("usage: parcours compare BASE ALT... --reps N --out DIR [--seed S] [--threads T]\n"
-          "                        [--independent] [--precision P% [--max-reps N]]\n"
-          "                        [--no-reduction] [--lang fr|en] [--quiet]\n"
-          "\n"
-          "Runs the reference scenario BASE and each alternative ALT with the same seed,\n"
-          "so that replication r of every scenario meets the same persons with the same\n"
-          "random numbers (common random numbers), and compares them pair by pair.\n"
-          "Writes each run into DIR/<scenario>/ (as parcours run), DIR/differences.csv\n"
-          "(the paired difference ALT - BASE for every variable, month and year: mean,\n"
-          "sd, 95 % interval of the mean, quantiles across replications),\n"
-          "DIR/variance-reduction.csv and the difference charts in DIR/charts/, and\n"
-          "prints the key outputs: each population's stock after three years and at the\n"
-          "end, and the total cost, with the variance-reduction factor (the variance of\n"
-          "the difference of independent runs over that of the paired difference; each\n"
-          "alternative is run a second time, on other random numbers, to measure it).\n"
-          "\n"
-          "  --reps N         replications per scenario (the first batch with --precision)\n"
-          "  --out DIR        the comparison folder (required)\n"
-          "  --seed S         the seed shared by every scenario (default 1)\n"
-          "  --threads T      threads (default: all cores)\n"
-          "  --independent    run the alternatives with seed S+1: no common random numbers\n"
-          "  --precision P%   add replications until the 95 % interval of every paired\n"
-          "                   difference of a key output is within P% of the base mean\n"
-          "  --max-reps N     stop there even if the precision is not reached (default 10000)\n"
-          "  --no-reduction   do not run the alternatives twice; no variance-reduction factor\n"
-          "  --lang L         fr (default) or en: chart labels\n"
-          "  --quiet          no progress bar or log lines on stderr\n",
-          f);
-}
-
-static char *command_line(int argc, char **argv)
-{
-    size_t len = strlen("parcours") + 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "parcours");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-/* The scenario's folder: its identifier, made unique among the earlier ones. */
-static char *folder_name(const mdl_model *m, char *const *taken, size_t n_taken)
-{
-    char base[256], name[300];
-    safe_name(m->id && *m->id ? m->id : "scenario", base, sizeof base);
-    for (int k = 1; k < 1000; k++) {
-        if (k == 1)
-            snprintf(name, sizeof name, "%s", base);
-        else
-            snprintf(name, sizeof name, "%s-%d", base, k);
-        int clash = !strcmp(name, "charts") || name[0] == '.';
-        for (size_t i = 0; i < n_taken && !clash; i++)
-            clash = !strcmp(taken[i], name);
-        if (!clash)
-            return pc_strdup(name);
-    }
-    return NULL;
-}
-
-static int write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
-{
-    fsio_file out;
-    int rc = fsio_open(&out, path, err);
-    if (rc)
-        return rc;
-    FILE *f = out.f;
-    fputs("scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,"
-          "independent_mean,independent_sd,factor\n",
-          f);
-    static const char kinds[3][8] = {"month", "year", "total"};
-    for (size_t i = 0; i < c->n_alts; i++)
-        for (size_t k = 0; k < c->n_keys; k++) {
-            const cmp_reduction *r = &c->reductions[i * c->n_keys + k];
-            char period[32] = "";
-            if (r->key.kind == CMP_MONTH) {
-                int y, mo;
-                mdl_month_of(c->base->model, r->key.period, &y, &mo);
-                snprintf(period, sizeof period, "%04d-%02d", y, mo);
-            } else if (r->key.kind == CMP_YEAR) {
-                snprintf(period, sizeof period, "%d", r->key.period);
-            }
-            fsio_csv_text(f, c->alts[i]->model->id, 1);
-            fsio_csv_text(f, c->base->model->id, 0);
-            fsio_csv_text(f, r->key.name, 0);
-            fsio_csv_text(f, kinds[r->key.kind], 0);
-            fsio_csv_text(f, period, 0);
-            fprintf(f, ",%zu", r->reps);
-            fsio_csv_number(f, r->base_mean, 0);
-            fsio_csv_number(f, r->paired_mean, 0);
-            fsio_csv_number(f, r->paired_sd, 0);
-            fsio_csv_number(f, r->independent_mean, 0);
-            fsio_csv_number(f, r->independent_sd, 0);
-            fsio_csv_number(f, r->factor, 0);
-            fputc('\n', f);
-        }
-    return fsio_commit(&out, PC_OK, err);
-}
-
-/* The key outputs, one line each, on stdout. */
-static void print_table(const cmp_comparison *c, char *const *names, int independent)
-{
-    printf("%zu replications per scenario, %s\n", c->base->reps,
-           independent ? "independent runs (seed + 1 for the alternatives)"
-                       : "common random numbers (one seed)");
-    printf("%-24s %-30s %14s %14s %29s %10s\n", "scenario", "output", "base mean", "difference",
-           "95 % interval", "reduction");
-    double *scratch = malloc(c->base->reps * sizeof *scratch);
-    if (!scratch)
-        return;
-    for (size_t i = 0; i < c->n_alts; i++)
-        for (size_t k = 0; k < c->n_keys; k++) {
-            cmp_stat s;
-            const cmp_key *key = &c->keys[k];
-            for (size_t rep = 0; rep < c->base->reps; rep++)
-                scratch[rep] = cmp_key_value(c->base, rep, key);
-            double base_mean = mean_of(scratch, c->base->reps);
-            cmp_paired(c->base, c->alts[i], c->base->reps, key, CMP_LEVEL, scratch, &s);
-            char interval[64], factor[32] = "";
-            snprintf(interval, sizeof interval, "[%.6g, %.6g]", s.ci_low, s.ci_high);
-            if (c->reductions)
-                snprintf(factor, sizeof factor, "%.3g", c->reductions[i * c->n_keys + k].factor);
-            printf("%-24s %-30s %14.6g %14.6g %29s %10s\n", names[i + 1], key->label, base_mean,
-                   s.mean, interval, factor);
-        }
-    free(scratch);
-}
-
-int cmp_main(int argc, char **argv)
-{
-    const char *out_dir = NULL, *lang = "fr";
-    unsigned long reps = 0, seed = 1, threads = 0, max_reps = 0;
-    int have_reps = 0, independent = 0, quiet = 0, measure = 1;
-    double precision = 0;
-    const char **paths = pc_calloc((size_t)argc, sizeof *paths);
-    mdl_model **models = pc_calloc((size_t)argc, sizeof *models);
-    char **names = pc_calloc((size_t)argc, sizeof *names);
-    char *command = command_line(argc, argv);
-    cmp_comparison *c = NULL;
-    size_t n = 0;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!paths || !models || !names || !command) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            cmp_usage(stdout);
-            goto done;
-        } else if (!strcmp(argv[i], "--independent")) {
-            independent = 1;
-        } else if (!strcmp(argv[i], "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(argv[i], "--no-reduction")) {
-            measure = 0;
-        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
-            if ((rc = opt_bounded(v, 1, 1000000UL, &reps, "compare", "--reps")))
-                goto done;
-            have_reps = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--max-reps", &missing))) {
-            if ((rc = opt_bounded(v, 2, 1000000UL, &max_reps, "compare", "--max-reps")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
-            if ((rc = opt_bounded(v, 0, 4294967295UL, &seed, "compare", "--seed")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
-            if ((rc = opt_bounded(v, 1, 1024, &threads, "compare", "--threads")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--precision", &missing))) {
-            if ((rc = cmp_parse_share(v, &precision, &err))) {
-                pc_log("compare: %s", err.msg);
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("compare: %s %s", argv[i],
-                   missing ? "needs a value" : "is not an option (see parcours compare --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            paths[n++] = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
-        pc_log("compare: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (n < 2 || !have_reps || !out_dir || (max_reps && !(precision > 0))) {
-        pc_log("compare: %s", n < 2        ? "a base scenario and at least one alternative needed"
-                              : !have_reps ? "--reps N is required"
-                              : !out_dir   ? "--out DIR is required"
-                                           : "--max-reps goes with --precision");
-        cmp_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    for (size_t s = 0; s < n; s++) {
-        if ((rc = mdl_load(paths[s], &models[s], &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-        if (!(names[s] = folder_name(models[s], names, s))) {
-            pc_log("out of memory");
-            rc = PC_EINTERNAL;
-            goto done;
-        }
-    }
-    cmp_options opt = {.mc = {.reps = reps,
-                              .seed = (uint32_t)seed,
-                              .threads = (int)threads,
-                              .progress = !quiet && isatty(STDERR_FILENO)},
-                       .independent = independent,
-                       .precision = precision,
-                       .max_reps = max_reps,
-                       .measure = measure,
-                       .quiet = quiet};
-    if ((rc =
-             cmp_compare(models[0], (const mdl_model *const *)models + 1, n - 1, &opt, &c, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    out_info info = {.command = command, .version = PARCOURS_VERSION};
-    for (size_t s = 0; s < n; s++) {
-        char run_dir[4096];
-        if ((size_t)snprintf(run_dir, sizeof run_dir, "%s/%s", out_dir, names[s]) >=
-            sizeof run_dir) {
-            pc_log("%s: folder name too long", out_dir);
-            rc = PC_EUSAGE;
-            goto done;
-        }
-        const mc_result *r = s == 0 ? c->base : c->alts[s - 1];
-        if ((rc = out_write_run(run_dir, r, &info, &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/differences.csv", out_dir);
-    if ((rc = cmp_write_differences(path, c->base, (const mc_result *const *)c->alts, c->n_alts,
-                                    CMP_LEVEL, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/variance-reduction.csv", out_dir);
-    if (c->reductions && (rc = write_reductions(path, c, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    print_table(c, names, independent);
-    char *charts_dir = malloc(strlen(out_dir) + 8);
-    if (!charts_dir) {
-        rc = PC_EINTERNAL;
-        pc_log("out of memory");
-        goto done;
-    }
-    sprintf(charts_dir, "%s/charts", out_dir);
-    rc = draw_difference_charts(charts_dir, c, names, strcmp(lang, "en") ? PLOT_FR : PLOT_EN, NULL,
-                                &err);
-    free(charts_dir);
-    if (rc) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    if (!quiet)
-        pc_log("compare: wrote %s", out_dir);
-done:
-    cmp_comparison_free(c);
-    for (size_t s = 0; s < n; s++) {
-        if (models)
-            mdl_free(models[s]);
-        if (names)
-            free(names[s]);
-    }
-    free(paths);
-    free(models);
-    free(names);
-    free(command);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
     return rc;
 }

@@ -19,8 +19,8 @@
  * Variables are matched between runs by name, so a scenario may add states.
  *
  * Every function returns a status from enum pc_status (err.h) and fills err on
- * failure; nothing here prints except cmp_main and, unless asked to be quiet,
- * the one-line summaries of cmp_run_precision and cmp_compare (pc_log). */
+ * failure; nothing here prints except, unless asked to be quiet, the one-line
+ * summaries of cmp_run_precision and cmp_compare (pc_log). */
 #ifndef PARCOURS_CMP_H
 #define PARCOURS_CMP_H
 
@@ -74,6 +74,10 @@ int cmp_key_set(cmp_key *key, const mdl_model *m, const char *name, cmp_period k
 /* The value of key in replication rep of r; NaN when r has no such variable or
  * year, or a ratio has no observation. */
 double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key);
+
+/* The mean of key over replications [0, reps) of r, NaN values left out (NaN when
+ * every value is). */
+double cmp_key_mean(const mc_result *r, size_t reps, const cmp_key *key);
 
 /* The key outputs of m into keys (at most max): each population's stock at the
  * last month and cost.total over the horizon, and with `with_three_years` also
@@ -184,6 +188,13 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
                 const cmp_options *opt, cmp_comparison **out, pc_err *err);
 void cmp_comparison_free(cmp_comparison *c);
 
+/* Writes path (a CSV file, replaced whole) from a comparison that measured the
+ * reductions, one row per alternative and key output:
+ *   scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,
+ *   independent_mean,independent_sd,factor
+ * PC_OK, PC_EINPUT (path cannot be created) or PC_EINTERNAL. */
+int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err);
+
 /* ---- charts --------------------------------------------------------------------------------- */
 
 /* Draws, into the folder charts (created), the monthly paired difference alts[i] - base
@@ -193,12 +204,5 @@ void cmp_comparison_free(cmp_comparison *c);
 int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
                           size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
                           pc_err *err);
-
-/* ---- the command ------------------------------------------------------------------------------
- */
-
-/* `parcours compare BASE ALT... --reps N --out DIR [--seed S] [--threads T] [--independent]
- * [--precision P% [--max-reps N]] [--lang fr|en] [--quiet]`: returns the exit status. */
-int cmp_main(int argc, char **argv);
 
 #endif
