@@ -243,6 +243,7 @@ static void test_commands(tc_ctx *t)
         {"size", cmd_size, "x.ini --resource r --target mean(q)<=1", 1},
         {"allocate", cmd_allocate, "x.ini --resource-prefix r --envelope 10", 1},
         {"compare", cmd_compare, "x.ini y.ini --reps 2 --out d", 1},
+        {"sensitivity", cmd_sensitivity, "x.ini --output stock.p --sobol 4", 1},
     };
     static const struct {
         const char *option, *message;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd.h"
 #include "study/cmp.h"
 #include "core/mc.h"
 #include "core/mdl.h"
@@ -363,11 +364,11 @@ static void test_refusals(tc_ctx *t)
     const char *unknown[] = {"sensitivity", path,     "--output",
                              "stock.p",     "--vary", "state.zz.x=1:2"};
     const char *no_output[] = {"sensitivity", path, "--vary", "mu=0.1:0.2"};
-    CHECK(t, run_main(sens_main, 6, low_high) == PC_EINPUT,
+    CHECK(t, run_main(cmd_sensitivity, 6, low_high) == PC_EINPUT,
           "parcours sensitivity with LOW >= HIGH: exit 1");
-    CHECK(t, run_main(sens_main, 6, unknown) == PC_EINPUT,
+    CHECK(t, run_main(cmd_sensitivity, 6, unknown) == PC_EINPUT,
           "parcours sensitivity with an unknown key: exit 1");
-    CHECK(t, run_main(sens_main, 4, no_output) == PC_EUSAGE,
+    CHECK(t, run_main(cmd_sensitivity, 4, no_output) == PC_EUSAGE,
           "parcours sensitivity without --output: exit 2");
 }
 

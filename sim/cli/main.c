@@ -10,7 +10,6 @@
 #include "core/out.h"
 #include "present/plot.h"
 #include "present/report.h"
-#include "study/sens.h"
 
 #ifdef PARCOURS_MPI
 #include <mpi.h>
@@ -39,7 +38,7 @@ static const struct {
     int (*run)(int, char **);
 } commands[] = {
     {"check", cmd_check},         {"run", cmd_run},         {"plot", plot_main},
-    {"report", report_main},      {"compare", cmd_compare}, {"sensitivity", sens_main},
+    {"report", report_main},      {"compare", cmd_compare}, {"sensitivity", cmd_sensitivity},
     {"calibrate", cmd_calibrate}, {"size", cmd_size},       {"allocate", cmd_allocate},
 };
 

@@ -17,10 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/eng.h"
-#include "cli/opt.h"
 #include "core/fsio.h"
 #include "core/rec.h"
 #include "core/rng.h"
@@ -161,6 +159,11 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
 {
     *out = NULL;
     size_t reps = opt->reps;
+    if (reps < 2)
+        return pc_fail(err, PC_EINPUT,
+                       "--reps %zu: one at a time needs at least 2 replications (the interval "
+                       "of each effect)",
+                       reps);
     sens_oat_result *r = pc_calloc(1, sizeof *r);
     double *low = malloc((reps ? reps : 1) * sizeof *low);
     double *high = malloc((reps ? reps : 1) * sizeof *high);
@@ -670,215 +673,4 @@ int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_resu
         fprintf(f, ",%zu\n", r->n);
     }
     return fsio_commit(&out, PC_OK, err);
-}
-
-/* ---- the command
- * ---------------------------------------------------------------------------------- */
-
-static void sens_usage(FILE *f)
-{
-    fputs("usage: parcours sensitivity FILE --output VARIABLE[@YEAR] [--vary KEY=LOW:HIGH]...\n"
-          "                            [--reps N] [--seed S] [--threads T] [--sobol N]\n"
-          "                            [--bootstrap B] [--out DIR] [--lang fr|en] [--quiet]\n"
-          "\n"
-          "How much an output moves with the model's inputs.  The output is a variable of\n"
-          "docs/format.md, either in one calendar year (VARIABLE@YEAR, as yearly.csv) or\n"
-          "over the horizon (VARIABLE: flows summed, stocks at the last month).\n"
-          "\n"
-          "With --vary, one at a time: the model with KEY at LOW and at HIGH, every run\n"
-          "with the same seed (common random numbers); KEY is a parameter's name or a key\n"
-          "such as resource.iae_aci.capacity or staff.referents.caseload.  Writes\n"
-          "DIR/tornado.csv (sorted by swing) and the tornado chart DIR/tornado.png/.svg.\n"
-          "\n"
-          "With --sobol N, the first-order and total Sobol indices of the output over the\n"
-          "model's uncertain parameters: Saltelli's design, N x (k + 2) runs of one\n"
-          "replication each (replication 0 of the seed for every point), Jansen's\n"
-          "estimators, 95 % bootstrap intervals.  Writes DIR/sobol.csv.\n"
-          "\n"
-          "  --output V[@Y]   the output (required)\n"
-          "  --vary K=LO:HI   a key and its low and high values, repeatable\n"
-          "  --reps N         replications of each one-at-a-time run (default 50)\n"
-          "  --seed S         the seed (default 1)\n"
-          "  --threads T      threads (default: all cores)\n"
-          "  --sobol N        Sobol indices from a base sample of N (at least 2)\n"
-          "  --bootstrap B    bootstrap resamples of the Sobol intervals (default 500)\n"
-          "  --out DIR        where the files go (default out/NAME-sensitivity)\n"
-          "  --lang L         fr (default) or en: chart labels\n"
-          "  --quiet          no progress bar or log lines on stderr\n",
-          f);
-}
-
-static void print_tornado(const sens_oat_result *r, const cmp_key *output)
-{
-    printf("one at a time: %s, %zu replications per run, seed %u; base mean %.6g\n", output->label,
-           r->reps, (unsigned)r->seed, r->base_mean);
-    printf("%-4s %-40s %12s %12s %14s %14s %14s %29s\n", "rank", "key", "low", "high",
-           "mean at low", "mean at high", "swing", "high - low, 95 % interval");
-    for (size_t i = 0; i < r->n; i++) {
-        const sens_oat_row *row = &r->rows[i];
-        char interval[64];
-        snprintf(interval, sizeof interval, "[%.6g, %.6g]", row->effect_low, row->effect_high);
-        printf("%-4zu %-40s %12s %12s %14.6g %14.6g %14.6g %29s\n", i + 1, row->vary.key,
-               row->vary.low, row->vary.high, row->mean_low, row->mean_high, row->swing, interval);
-    }
-}
-
-static void print_sobol(const mdl_model *m, const sens_sobol_result *r, const cmp_key *output)
-{
-    printf("Sobol indices: %s over %zu uncertain parameters, N = %zu (%zu runs); mean %.6g, "
-           "variance %.6g\n",
-           output->label, r->k, r->n, r->n * (r->k + 2), r->mean, r->variance);
-    printf("%-40s %8s %21s %8s %21s\n", "parameter", "first", "95 % interval", "total",
-           "95 % interval");
-    for (size_t i = 0; i < r->k; i++) {
-        const sens_index *x = &r->indices[i];
-        char fi[48], ti[48];
-        snprintf(fi, sizeof fi, "[%.3f, %.3f]", x->first_low, x->first_high);
-        snprintf(ti, sizeof ti, "[%.3f, %.3f]", x->total_low, x->total_high);
-        printf("%-40s %8.3f %21s %8.3f %21s\n", m->params[r->params[i]].name, x->first, fi,
-               x->total, ti);
-    }
-}
-
-int sens_main(int argc, char **argv)
-{
-    const char *file = NULL, *out_dir = NULL, *output_text = NULL, *lang = "fr";
-    unsigned long reps = 50, seed = 1, threads = 0, sobol = 0, boot = SENS_BOOT;
-    int quiet = 0;
-    sens_vary *vary = pc_calloc((size_t)argc, sizeof *vary);
-    size_t n_vary = 0;
-    mdl_model *m = NULL;
-    sens_oat_result *oat = NULL;
-    sens_sobol_result *sob = NULL;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!vary) {
-        pc_log("out of memory");
-        return PC_EINTERNAL;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            sens_usage(stdout);
-            goto done;
-        } else if (!strcmp(argv[i], "--quiet")) {
-            quiet = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--vary", &missing))) {
-            if ((rc = sens_parse_vary(v, &vary[n_vary++], &err))) {
-                pc_log("sensitivity: %s", err.msg);
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--output", &missing))) {
-            output_text = v;
-        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
-            if ((rc = opt_bounded(v, 2, 1000000UL, &reps, "sensitivity", "--reps")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
-            if ((rc = opt_bounded(v, 0, 4294967295UL, &seed, "sensitivity", "--seed")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
-            if ((rc = opt_bounded(v, 1, 1024, &threads, "sensitivity", "--threads")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--sobol", &missing))) {
-            if ((rc = opt_bounded(v, 2, 10000000UL, &sobol, "sensitivity", "--sobol")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--bootstrap", &missing))) {
-            if ((rc = opt_bounded(v, 10, 100000UL, &boot, "sensitivity", "--bootstrap")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("sensitivity: %s %s", argv[i],
-                   missing ? "needs a value"
-                           : "is not an option (see parcours sensitivity --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else if (file) {
-            pc_log("sensitivity: one FILE only");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            file = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
-        pc_log("sensitivity: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (!file || !output_text || (n_vary == 0 && sobol == 0)) {
-        pc_log("sensitivity: %s", !file          ? "no model or scenario file given"
-                                  : !output_text ? "--output VARIABLE[@YEAR] is required"
-                                                 : "nothing to do: give --vary or --sobol");
-        sens_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if ((rc = mdl_load(file, &m, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    cmp_key output;
-    if ((rc = sens_parse_output(m, output_text, &output, &err))) {
-        pc_log("sensitivity: %s", err.msg);
-        goto done;
-    }
-    char default_out[4096];
-    if (!out_dir) {
-        snprintf(default_out, sizeof default_out, "out/%s-sensitivity", m->id);
-        out_dir = default_out;
-    }
-    if (n_vary > 0) {
-        mc_options opt = {.reps = reps,
-                          .seed = (uint32_t)seed,
-                          .threads = (int)threads,
-                          .progress = !quiet && isatty(STDERR_FILENO)};
-        if (!quiet)
-            pc_log("sensitivity: %zu runs of %lu replications", 2 * n_vary + 1, reps);
-        if ((rc = sens_oat(m, vary, n_vary, &output, &opt, &oat, &err))) {
-            pc_log("sensitivity: %s", err.msg);
-            goto done;
-        }
-        print_tornado(oat, &output);
-        if ((rc = sens_write_tornado(out_dir, oat, &output, 1,
-                                     strcmp(lang, "en") ? PLOT_FR : PLOT_EN, &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    }
-    if (sobol > 0) {
-        sens_sobol_options so = {.n = sobol,
-                                 .seed = (uint32_t)seed,
-                                 .threads = (int)threads,
-                                 .boot = boot,
-                                 .level = CMP_LEVEL};
-        if (!quiet && m->n_uncertain)
-            pc_log("sensitivity: Sobol design of %lu x %zu runs of one replication", sobol,
-                   m->n_uncertain + 2);
-        if ((rc = sens_sobol_model(m, &output, &so, &sob, &err))) {
-            pc_log("sensitivity: %s", err.msg);
-            goto done;
-        }
-        print_sobol(m, sob, &output);
-        char path[4200];
-        snprintf(path, sizeof path, "%s/sobol.csv", out_dir);
-        if ((rc = fsio_mkdirs(out_dir, &err)) ||
-            (rc = sens_write_sobol(path, m, sob, &output, &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    }
-    if (!quiet)
-        pc_log("sensitivity: wrote %s", out_dir);
-done:
-    sens_oat_free(oat);
-    sens_sobol_result_free(sob);
-    mdl_free(m);
-    free(vary);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
 }

@@ -75,7 +75,7 @@ typedef struct {
 /* Runs the model as given and, for each of the n keys, at low and at high, with
  * opt (reps, seed, threads); every key is checked before anything runs, so a
  * bad key fails at once.  PC_OK, PC_EINPUT (a key the model refuses, with
- * the model's message) or PC_EINTERNAL. */
+ * the model's message; fewer than 2 replications) or PC_EINTERNAL. */
 int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
              const mc_options *opt, sens_oat_result **out, pc_err *err);
 void sens_oat_free(sens_oat_result *r);
@@ -144,12 +144,5 @@ void sens_sobol_result_free(sens_sobol_result *r);
  * with the output, its mean and variance in columns output,mean,variance. */
 int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_result *r,
                      const cmp_key *output, pc_err *err);
-
-/* ---- the command ---------------------------------------------------------------------- */
-
-/* `parcours sensitivity FILE --output VARIABLE[@YEAR] [--vary KEY=LOW:HIGH]... [--reps N]
- * [--seed S] [--threads T] [--sobol N] [--bootstrap B] [--out DIR] [--lang fr|en]
- * [--quiet]`: returns the exit status. */
-int sens_main(int argc, char **argv);
 
 #endif
