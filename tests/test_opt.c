@@ -238,6 +238,7 @@ static void test_commands(tc_ctx *t)
         int replications; /* it takes --reps, --seed, --threads and --quiet */
     } commands[] = {
         {"check", cmd_check, "x.ini", 0},
+        {"plot", cmd_plot, "dir", 0},
         {"run", cmd_run, "x.ini", 1},
         {"calibrate", cmd_calibrate, "x.ini --targets t.csv --free a=1:2 --out o.ini", 1},
         {"size", cmd_size, "x.ini --resource r --target mean(q)<=1", 1},

@@ -8,7 +8,6 @@
 
 #include "cmd.h"
 #include "core/out.h"
-#include "present/plot.h"
 #include "present/report.h"
 
 #ifdef PARCOURS_MPI
@@ -37,7 +36,7 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } commands[] = {
-    {"check", cmd_check},         {"run", cmd_run},         {"plot", plot_main},
+    {"check", cmd_check},         {"run", cmd_run},         {"plot", cmd_plot},
     {"report", report_main},      {"compare", cmd_compare}, {"sensitivity", cmd_sensitivity},
     {"calibrate", cmd_calibrate}, {"size", cmd_size},       {"allocate", cmd_allocate},
 };

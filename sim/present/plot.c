@@ -1053,11 +1053,6 @@ static int fill(sbuf *out, const char *tpl, const char *tpl_name, const char *co
     return PC_OK;
 }
 
-static const char *format_ext(unsigned f)
-{
-    return f == PLOT_PNG ? "png" : f == PLOT_SVG ? "svg" : "pdf";
-}
-
 /* Appends the chart to the script once per format and lists it. */
 static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *group)
 {
@@ -1068,9 +1063,9 @@ static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *grou
     for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
         if (!(c->formats & f))
             continue;
-        char *path = pc_strf("%s/%s.%s", c->outdir, s->name, format_ext(f));
+        char *path = pc_strf("%s/%s.%s", c->outdir, s->name, plot_extension(f));
         char *output = path ? plot_quote(path) : NULL;
-        char *format = plot_quote(format_ext(f));
+        char *format = plot_quote(plot_extension(f));
         free(path);
         if (!output || !format) {
             free(output);
@@ -2159,7 +2154,7 @@ static int check_outputs(const draw_ctx *c)
         for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
             if (!(c->formats & f))
                 continue;
-            char *path = pc_strf("%s/%s.%s", c->outdir, c->list->charts[i].name, format_ext(f));
+            char *path = pc_strf("%s/%s.%s", c->outdir, c->list->charts[i].name, plot_extension(f));
             struct stat st;
             int ok = path && stat(path, &st) == 0 && st.st_size > 0;
             int rc = ok ? PC_OK
@@ -2221,166 +2216,5 @@ fail:
     free(c.tpl_fan);
     free(c.tpl_bars);
     free(c.tpl_lines);
-    return rc;
-}
-
-/* ---- the command ---------------------------------------------------------------- */
-
-static void plot_usage(FILE *f)
-{
-    fputs("usage: parcours plot DIR... [--out OUTDIR] [--format png|svg|pdf]... [--lang fr|en]\n"
-          "                     [--var NAME]... [--templates DIR]\n"
-          "\n"
-          "Draws the charts of run folders written by `parcours run` (monthly.csv,\n"
-          "yearly.csv, survival.csv, manifest.ini) with gnuplot: fan charts of each\n"
-          "population and queue, waits over 3 months, IAE ETP, staff ETP, yearly budget\n"
-          "by funder and by cost line, entries and exits, time in the population.\n"
-          "Each chart comes with the CSV file it was drawn from.\n"
-          "\n"
-          "  --out OUTDIR     where the charts go (default DIR/charts; required with\n"
-          "                   several folders, whose runs are overlaid on each chart)\n"
-          "  --format F       png, svg or pdf; repeat or join with commas (default png,svg)\n"
-          "  --lang L         fr (default) or en: labels, numbers and dates\n"
-          "  --var NAME       a monthly variable to draw as a fan chart, repeatable\n"
-          "                   (default: every population stock and every queue)\n"
-          "  --templates DIR  the gnuplot templates (default: $PARCOURS_PLOTS, else the\n"
-          "                   plots/ folder beside the program's bin/)\n",
-          f);
-}
-
-/* The value of option `name` at argv[*i] ("--name VALUE" or "--name=VALUE"), or NULL. */
-static const char *option(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int parse_formats(const char *text, unsigned *formats)
-{
-    char *copy = pc_strdup(text);
-    if (!copy)
-        return PC_EINTERNAL;
-    int rc = PC_OK;
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
-        if (strcmp(tok, "png") == 0)
-            *formats |= PLOT_PNG;
-        else if (strcmp(tok, "svg") == 0)
-            *formats |= PLOT_SVG;
-        else if (strcmp(tok, "pdf") == 0)
-            *formats |= PLOT_PDF;
-        else
-            rc = PC_EUSAGE;
-    }
-    free(copy);
-    return rc;
-}
-
-int plot_main(int argc, char **argv)
-{
-    const char *out_dir = NULL, *lang = "fr";
-    plot_options opt = {0};
-    const char **dirs = pc_calloc((size_t)argc, sizeof *dirs);
-    const char **vars = pc_calloc((size_t)argc, sizeof *vars);
-    size_t n_dirs = 0, n_vars = 0;
-    plot_run **runs = NULL;
-    char *charts_dir = NULL;
-    plot_list *list = NULL;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!dirs || !vars) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            plot_usage(stdout);
-            goto done;
-        } else if ((v = option(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = option(argc, argv, &i, "--format", &missing))) {
-            if (parse_formats(v, &opt.formats)) {
-                pc_log("plot: --format %s: expected png, svg or pdf", v);
-                rc = PC_EUSAGE;
-                goto done;
-            }
-        } else if ((v = option(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if ((v = option(argc, argv, &i, "--var", &missing))) {
-            vars[n_vars++] = v;
-        } else if ((v = option(argc, argv, &i, "--templates", &missing))) {
-            opt.templates = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("plot: %s %s", argv[i],
-                   missing ? "needs a value" : "is not an option (see parcours plot --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            dirs[n_dirs++] = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0) {
-        pc_log("plot: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    opt.lang = strcmp(lang, "en") == 0 ? PLOT_EN : PLOT_FR;
-    opt.vars = vars;
-    opt.n_vars = n_vars;
-    if (n_dirs == 0 || (n_dirs > 1 && !out_dir)) {
-        pc_log(n_dirs == 0 ? "plot: no run folder given"
-                           : "plot: several run folders need --out OUTDIR for their overlays");
-        plot_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (!(runs = pc_calloc(n_dirs, sizeof *runs))) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (size_t i = 0; i < n_dirs; i++)
-        if ((rc = plot_run_load(dirs[i], &runs[i], &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    if (!out_dir && !(out_dir = charts_dir = pc_strf("%s/charts", dirs[0]))) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    if ((rc = plot_draw((const plot_run *const *)runs, n_dirs, out_dir, &opt, &list, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    for (size_t i = 0; i < list->n; i++)
-        for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1)
-            if (list->formats & f)
-                printf("%s/%s.%s\n", out_dir, list->charts[i].name, format_ext(f));
-    if (list->n == 0)
-        pc_log("plot: nothing to draw in %s", dirs[0]);
-done:
-    if (runs)
-        for (size_t i = 0; i < n_dirs; i++)
-            plot_run_free(runs[i]);
-    free(runs);
-    free(dirs);
-    free(vars);
-    free(charts_dir);
-    plot_list_free(list);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
     return rc;
 }

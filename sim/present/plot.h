@@ -118,8 +118,4 @@ void plot_format_number(double v, int decimals, plot_lang lang, char *buf, size_
 /* "janv. 2020" / "Jan 2020". */
 void plot_format_month(int year, int month, plot_lang lang, char *buf, size_t size);
 
-/* `parcours plot DIR... [--out OUTDIR] [--format F]... [--lang fr|en] [--var NAME]...`:
- * returns the exit status. */
-int plot_main(int argc, char **argv);
-
 #endif
