@@ -245,6 +245,7 @@ static void test_commands(tc_ctx *t)
         {"allocate", cmd_allocate, "x.ini --resource-prefix r --envelope 10", 1},
         {"compare", cmd_compare, "x.ini y.ini --reps 2 --out d", 1},
         {"sensitivity", cmd_sensitivity, "x.ini --output stock.p --sobol 4", 1},
+        {"report", cmd_report, "x.ini --reps 2 --out d", 1},
     };
     static const struct {
         const char *option, *message;

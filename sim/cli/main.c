@@ -8,7 +8,6 @@
 
 #include "cmd.h"
 #include "core/out.h"
-#include "present/report.h"
 
 #ifdef PARCOURS_MPI
 #include <mpi.h>
@@ -37,7 +36,7 @@ static const struct {
     int (*run)(int, char **);
 } commands[] = {
     {"check", cmd_check},         {"run", cmd_run},         {"plot", cmd_plot},
-    {"report", report_main},      {"compare", cmd_compare}, {"sensitivity", cmd_sensitivity},
+    {"report", cmd_report},       {"compare", cmd_compare}, {"sensitivity", cmd_sensitivity},
     {"calibrate", cmd_calibrate}, {"size", cmd_size},       {"allocate", cmd_allocate},
 };
 
