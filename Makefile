@@ -26,9 +26,9 @@ PACKAGES := libgsl-dev libcsv-dev libinih-dev librandom123-dev gnuplot-nox pkgco
 # Layers, each using only those before it: core (model, engine, Monte Carlo, files),
 # study (compare, sensitivity, calibration, sizing), present (charts, report),
 # cli (one file per command).  The library is the first three.
-LIB_SRC  := $(wildcard sim/core/*.c sim/study/*.c sim/present/*.c) sim/cli/opt.c
+LIB_SRC  := $(wildcard sim/core/*.c sim/study/*.c sim/present/*.c)
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
-CLI_SRC  := $(filter-out sim/cli/opt.c,$(wildcard sim/cli/*.c))
+CLI_SRC  := $(wildcard sim/cli/*.c)
 CLI_OBJ  := $(CLI_SRC:sim/%.c=$(BUILD)/sim/%.o)
 CMD_OBJ  := $(filter-out $(BUILD)/sim/cli/main.o,$(CLI_OBJ)) # the commands, for the unit tests
 TEST_SRC := $(wildcard tests/*.c)

@@ -304,36 +304,3 @@ char *opt_command_line(int argc, char **argv)
         p += sprintf(p, " %s", argv[i]);
     return line;
 }
-
-/* ---- until every command has moved to sim/cli --------------------------------------- */
-
-int opt_count(const char *text, unsigned long max, unsigned long *out)
-{
-    return opt_whole(text, 0, max, out);
-}
-
-const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-int opt_bounded(const char *text, unsigned long min, unsigned long max, unsigned long *out,
-                const char *command, const char *option)
-{
-    if (opt_whole(text, min, max, out))
-        return 0;
-    fprintf(stderr, "parcours: %s: %s: expected %lu to %lu, got '%s'\n", command, option, min, max,
-            text);
-    return 1; /* PC_EINPUT */
-}

@@ -106,10 +106,4 @@ int opt_whole(const char *text, unsigned long min, unsigned long max, unsigned l
 /* "parcours ARG..." from argv[0..argc-1], a new string (NULL: out of memory). */
 char *opt_command_line(int argc, char **argv);
 
-/* Until every command has moved to sim/cli: the helpers of the old option loops. */
-int opt_count(const char *text, unsigned long max, unsigned long *out);
-int opt_bounded(const char *text, unsigned long min, unsigned long max, unsigned long *out,
-                const char *command, const char *option);
-const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing);
-
 #endif
