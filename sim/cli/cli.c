@@ -31,3 +31,19 @@ int cli_progress_wanted(int quiet)
 {
     return !quiet && isatty(STDERR_FILENO);
 }
+
+void cli_bar(void *ctx, size_t done, size_t total)
+{
+    (void)ctx;
+    int width = 40, filled = (int)(width * done / (total ? total : 1));
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu replications", filled,
+            "########################################", width - filled, "", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+cli_progress_fn *cli_bar_if(int quiet)
+{
+    return cli_progress_wanted(quiet) ? cli_bar : NULL;
+}

@@ -9,6 +9,8 @@
 #ifndef PARCOURS_CLI_H
 #define PARCOURS_CLI_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 /* Prints "parcours: message" and a line break on stderr. */
@@ -22,5 +24,15 @@ int cli_out_of_memory(void);
 
 /* Whether progress is drawn: not quiet, and stderr is a terminal. */
 int cli_progress_wanted(int quiet);
+
+/* A progress callback of mc_options. */
+typedef void cli_progress_fn(void *ctx, size_t done, size_t total);
+
+/* The progress bar of the replications of a run ("[####    ] 40/100 replications"),
+ * an mc_options progress callback; ctx is unused. */
+void cli_bar(void *ctx, size_t done, size_t total);
+
+/* cli_bar when progress is wanted (cli_progress_wanted), else NULL. */
+cli_progress_fn *cli_bar_if(int quiet);
 
 #endif

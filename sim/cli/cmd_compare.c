@@ -187,7 +187,7 @@ static int compare(const compare_args *a, mdl_model **models, char **names, cons
     cmp_options opt = {.mc = {.reps = a->reps,
                               .seed = (uint32_t)a->seed,
                               .threads = (int)a->threads,
-                              .progress = cli_progress_wanted(a->quiet)},
+                              .progress = cli_bar_if(a->quiet)},
                        .independent = a->independent,
                        .precision = a->precision,
                        .max_reps = a->max_reps,

@@ -114,7 +114,7 @@ static int run_scenario(const report_args *a, size_t s, scenario_run *runs, repo
     mc_options opt = {.reps = a->reps,
                       .seed = (uint32_t)a->seed,
                       .threads = (int)a->threads,
-                      .progress = cli_progress_wanted(a->quiet)};
+                      .progress = cli_bar_if(a->quiet)};
     out_info info = {.command = command, .version = PARCOURS_VERSION};
     if (!rc && !a->quiet)
         cli_log("report: %s: %lu replications", m->label ? m->label : a->paths[s], a->reps);

@@ -148,8 +148,10 @@ int cmd_run(int argc, char **argv)
     if ((rc = mdl_load(a.file, &m, &err)) ||
         (rc = take_defaults(m, &a, default_out, sizeof default_out, &err)))
         goto done;
-    mc_options opt = {
-        .reps = a.reps, .seed = (uint32_t)a.seed, .threads = (int)a.threads, .progress = !a.quiet};
+    mc_options opt = {.reps = a.reps,
+                      .seed = (uint32_t)a.seed,
+                      .threads = (int)a.threads,
+                      .progress = cli_bar_if(a.quiet)};
     cmp_precision target = {.share = a.precision, .max_reps = a.max_reps, .quiet = a.quiet};
     if (a.precision > 0)
         rc = cmp_run_precision(m, &opt, &target, &r, NULL, &err);

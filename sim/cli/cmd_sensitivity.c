@@ -125,7 +125,7 @@ static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cm
     mc_options opt = {.reps = a->reps,
                       .seed = (uint32_t)a->seed,
                       .threads = (int)a->threads,
-                      .progress = cli_progress_wanted(a->quiet)};
+                      .progress = cli_bar_if(a->quiet)};
     if (!rc && !a->quiet)
         cli_log("sensitivity: %zu runs of %lu replications", 2 * a->n_vary + 1, a->reps);
     if (!rc && !(rc = sens_oat(m, vary, a->n_vary, output, &opt, &r, err))) {
