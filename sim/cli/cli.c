@@ -34,10 +34,10 @@ int cli_progress_wanted(int quiet)
 
 void cli_bar(void *ctx, size_t done, size_t total)
 {
-    (void)ctx;
+    const char *what = ctx ? ctx : "replications";
     int width = 40, filled = (int)(width * done / (total ? total : 1));
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu replications", filled,
-            "########################################", width - filled, "", done, total);
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu %s", filled, "########################################",
+            width - filled, "", done, total, what);
     if (done == total)
         fputc('\n', stderr);
     fflush(stderr);
@@ -46,4 +46,19 @@ void cli_bar(void *ctx, size_t done, size_t total)
 cli_progress_fn *cli_bar_if(int quiet)
 {
     return cli_progress_wanted(quiet) ? cli_bar : NULL;
+}
+
+void cli_precision(const cmp_precision_report *rep, double share)
+{
+    if (rep->memory_cap)
+        cli_log("precision: at most %zu replications of this model fit in 2 GB", rep->memory_cap);
+    if (rep->met)
+        cli_log("precision: the 95 %% intervals are within %.3g %% of the mean (widest %.3g %%, "
+                "%s) after %zu replications in %zu batch%s",
+                100 * share, 100 * rep->worst, rep->worst_key, rep->reps, rep->batches,
+                rep->batches > 1 ? "es" : "");
+    else
+        cli_log("precision: %.3g %% not reached: widest 95 %% interval %.3g %% of the mean (%s) "
+                "after %zu replications, the limit",
+                100 * share, 100 * rep->worst, rep->worst_key, rep->reps);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "study/cmp.h"
 
 /* Prints "parcours: message" and a line break on stderr. */
 void cli_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -28,11 +29,14 @@ int cli_progress_wanted(int quiet);
 /* A progress callback of mc_options. */
 typedef void cli_progress_fn(void *ctx, size_t done, size_t total);
 
-/* The progress bar of the replications of a run ("[####    ] 40/100 replications"),
- * an mc_options progress callback; ctx is unused. */
+/* A progress bar ("[####    ] 40/100 replications"): the progress callback of
+ * mc_options and of the Sobol design; ctx names what is counted (NULL: replications). */
 void cli_bar(void *ctx, size_t done, size_t total);
 
 /* cli_bar when progress is wanted (cli_progress_wanted), else NULL. */
 cli_progress_fn *cli_bar_if(int quiet);
+
+/* Logs how a precision target ended (share: the target, 0.01 for 1 %). */
+void cli_precision(const cmp_precision_report *report, double share);
 
 #endif

@@ -140,6 +140,12 @@ static void print_totals(const allocate_args *a, const capacity_share_result *r)
         printf("%.2f ETP of the envelope left (less than one place)\n", r->unused);
 }
 
+static void show_step(void *ctx, const capacity_share_step *step)
+{
+    (void)ctx;
+    cli_log("allocate: run %zu: %.6g person-days waited a year", step->runs, step->waiting);
+}
+
 int cmd_allocate(int argc, char **argv)
 {
     allocate_args a = {.funder = "etat", .reps = 20, .seed = 1};
@@ -156,7 +162,7 @@ int cmd_allocate(int argc, char **argv)
         .from_year = a.from[0],
         .from_month = a.from[1],
         .sim = {.reps = a.reps, .seed = (uint32_t)a.seed, .threads = (int)a.threads},
-        .progress = !a.quiet};
+        .progress = cli_progress_wanted(a.quiet) ? show_step : NULL};
     mdl_model *m = NULL;
     capacity_share_result *r = NULL;
     pc_err err;

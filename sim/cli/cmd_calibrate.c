@@ -126,6 +126,13 @@ static void print_report(const calib_problem *p, const calib_result *r, const ca
     print_targets(p, r);
 }
 
+static void show_iteration(void *ctx, const calib_state *state)
+{
+    (void)ctx;
+    cli_log("calibrate: iteration %zu, %zu calls, objective %.4g, simplex size %.3g",
+            state->iterations, state->calls, state->objective, state->size);
+}
+
 /* Reads the problem: the model, its targets and free keys, and checks --out. */
 static int read_problem(const calibrate_args *a, mdl_model **m, calib_problem **p, pc_err *err)
 {
@@ -162,7 +169,7 @@ int cmd_calibrate(int argc, char **argv)
                          .threads = (int)a.threads,
                          .max_iter = a.max_iter,
                          .tol = a.tol,
-                         .progress = !a.quiet};
+                         .progress = cli_progress_wanted(a.quiet) ? show_iteration : NULL};
     if ((rc = read_problem(&a, &m, &p, &err)) || (rc = calib_fit(p, &opt, &r, &err)) ||
         (rc = calib_write_overlay(p, r, a.file, a.out, &err))) {
         cli_fail(&err, rc);

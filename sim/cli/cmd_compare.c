@@ -181,6 +181,17 @@ static int draw_charts(const compare_args *a, const cmp_comparison *c, char *con
     return rc;
 }
 
+static void show_step(void *ctx, const cmp_step *step)
+{
+    (void)ctx;
+    if (step->measuring)
+        cli_log("compare: %s: %zu more replications to measure the variance reduction",
+                step->scenario, step->last - step->first + 1);
+    else
+        cli_log("compare: %zu scenarios, replications %zu to %zu", step->scenarios, step->first,
+                step->last);
+}
+
 /* Runs, writes, prints and draws the comparison of the loaded scenarios. */
 static int compare(const compare_args *a, mdl_model **models, char **names, const char *command)
 {
@@ -192,10 +203,12 @@ static int compare(const compare_args *a, mdl_model **models, char **names, cons
                        .precision = a->precision,
                        .max_reps = a->max_reps,
                        .measure = !a->no_reduction,
-                       .quiet = a->quiet};
+                       .progress = cli_progress_wanted(a->quiet) ? show_step : NULL};
     cmp_comparison *c = NULL;
     pc_err err;
     int rc = cmp_compare(models[0], (const mdl_model *const *)models + 1, a->n - 1, &opt, &c, &err);
+    if (!rc && a->precision > 0 && !a->quiet)
+        cli_precision(&c->precision, a->precision);
     if (!rc)
         rc = write_files(a, c, names, command, &err);
     if (!rc)

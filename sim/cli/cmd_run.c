@@ -152,11 +152,15 @@ int cmd_run(int argc, char **argv)
                       .seed = (uint32_t)a.seed,
                       .threads = (int)a.threads,
                       .progress = cli_bar_if(a.quiet)};
-    cmp_precision target = {.share = a.precision, .max_reps = a.max_reps, .quiet = a.quiet};
-    if (a.precision > 0)
-        rc = cmp_run_precision(m, &opt, &target, &r, NULL, &err);
-    else
+    cmp_precision target = {.share = a.precision, .max_reps = a.max_reps};
+    cmp_precision_report report;
+    if (a.precision > 0) {
+        rc = cmp_run_precision(m, &opt, &target, &r, &report, &err);
+        if (!rc && !a.quiet)
+            cli_precision(&report, a.precision);
+    } else {
         rc = mc_run(m, &opt, &r, &err);
+    }
     if (!rc)
         rc = write_run(&a, r, argc, argv, &err);
 done:

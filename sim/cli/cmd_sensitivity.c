@@ -113,6 +113,16 @@ static void print_sobol(const mdl_model *m, const sens_sobol_result *r, const cm
     }
 }
 
+static void show_run(void *ctx, const sens_oat_step *step)
+{
+    (void)ctx;
+    if (step->key)
+        cli_log("sensitivity: run %zu of %zu: %s = %s", step->run, step->runs, step->key,
+                step->value);
+    else
+        cli_log("sensitivity: run %zu of %zu: the model as given", step->run, step->runs);
+}
+
 /* One at a time: the runs, the table, tornado.csv and the chart. */
 static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cmp_key *output,
                          pc_err *err)
@@ -122,10 +132,11 @@ static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cm
     int rc = vary ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
     for (size_t i = 0; i < a->n_vary && !rc; i++)
         rc = sens_parse_vary(a->varies[i], &vary[i], err);
-    mc_options opt = {.reps = a->reps,
-                      .seed = (uint32_t)a->seed,
-                      .threads = (int)a->threads,
-                      .progress = cli_bar_if(a->quiet)};
+    sens_oat_options opt = {.mc = {.reps = a->reps,
+                                   .seed = (uint32_t)a->seed,
+                                   .threads = (int)a->threads,
+                                   .progress = cli_bar_if(a->quiet)},
+                            .progress = cli_progress_wanted(a->quiet) ? show_run : NULL};
     if (!rc && !a->quiet)
         cli_log("sensitivity: %zu runs of %lu replications", 2 * a->n_vary + 1, a->reps);
     if (!rc && !(rc = sens_oat(m, vary, a->n_vary, output, &opt, &r, err))) {
@@ -140,11 +151,14 @@ static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cm
 /* Sobol indices: the design's runs, the table and sobol.csv. */
 static int sobol(const sensitivity_args *a, const mdl_model *m, const cmp_key *output, pc_err *err)
 {
+    char counted[] = "design points"; /* what the bar counts */
     sens_sobol_options so = {.n = a->sobol,
                              .seed = (uint32_t)a->seed,
                              .threads = (int)a->threads,
                              .boot = a->boot,
-                             .level = CMP_LEVEL};
+                             .level = CMP_LEVEL,
+                             .progress = cli_bar_if(a->quiet),
+                             .progress_ctx = counted};
     sens_sobol_result *r = NULL;
     if (!a->quiet && m->n_uncertain)
         cli_log("sensitivity: Sobol design of %lu x %zu runs of one replication", a->sobol,

@@ -136,22 +136,30 @@ static void print_sizing(const mdl_model *m, const size_args *a, const target_ex
     print_costs(r);
 }
 
+static void show_step(void *ctx, const capacity_size_step *step)
+{
+    const target_expr *g = ctx;
+    cli_log("size: capacity %ld: %s = %.4g (%s)", step->capacity, g->subject, step->estimate.value,
+            step->met ? "met" : "not met");
+}
+
 int cmd_size(int argc, char **argv)
 {
     size_args a = {.max = 100000, .reps = 20, .seed = 1};
     int rc = read_args(&a, argc, argv);
     if (rc)
         return rc == OPT_HELP ? PC_OK : rc;
+    target_expr g;
     capacity_size_options opt = {
         .resource = a.resource,
         .from_year = a.from[0],
         .from_month = a.from[1],
         .max = (long)a.max,
         .sim = {.reps = a.reps, .seed = (uint32_t)a.seed, .threads = (int)a.threads},
-        .progress = !a.quiet};
+        .progress = cli_progress_wanted(a.quiet) ? show_step : NULL,
+        .progress_ctx = &g};
     mdl_model *m = NULL;
     capacity_size_result *r = NULL;
-    target_expr g;
     pc_err err;
     if ((rc = mdl_load(a.file, &m, &err)) || (rc = target_parse(m, a.target, &g, &err)) ||
         (rc = capacity_size(m, &g, &opt, &r, &err))) {

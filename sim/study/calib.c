@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/cfg.h"
 #include "core/fsio.h"
@@ -552,7 +551,6 @@ int calib_fit(const calib_problem *p, const calib_options *opt, calib_result **o
         rc = pc_fail(err, PC_EINTERNAL, "simplex: %s", gsl_strerror(status));
         goto done;
     }
-    int show = opt->progress && isatty(STDERR_FILENO);
     double size = gsl_multimin_fminimizer_size(s);
     while (r->iterations < opt->max_iter) {
         status = gsl_multimin_fminimizer_iterate(s);
@@ -567,9 +565,13 @@ int calib_fit(const calib_problem *p, const calib_options *opt, calib_result **o
             goto done;
         }
         size = gsl_multimin_fminimizer_size(s);
-        if (show)
-            pc_log("calibrate: iteration %zu, %zu calls, objective %.4g, simplex size %.3g",
-                   r->iterations, c.scratch->calls, gsl_multimin_fminimizer_minimum(s), size);
+        if (opt->progress) {
+            calib_state state = {.iterations = r->iterations,
+                                 .calls = c.scratch->calls,
+                                 .objective = gsl_multimin_fminimizer_minimum(s),
+                                 .size = size};
+            opt->progress(opt->progress_ctx, &state);
+        }
         if (gsl_multimin_test_size(size, opt->tol) == GSL_SUCCESS) {
             r->converged = 1;
             break;

@@ -52,13 +52,23 @@ typedef struct {
     calib_key *free_keys;
 } calib_problem;
 
+/* Where the fit stands after a simplex iteration (calib_options.progress). */
+typedef struct {
+    size_t iterations; /* simplex iterations done */
+    size_t calls;      /* simulator calls made */
+    double objective;  /* the best vertex's */
+    double size;       /* the simplex size (logit units) */
+} calib_state;
+
 typedef struct {
     size_t reps;
     uint32_t seed;
     int threads;     /* 0: OpenMP's default */
     size_t max_iter; /* simplex iterations */
     double tol;      /* simplex size (logit units) at which the fit stops */
-    int progress;    /* one line per iteration on stderr when it is a terminal */
+    /* Called after each simplex iteration when not NULL (the fit prints nothing). */
+    void (*progress)(void *ctx, const calib_state *state);
+    void *progress_ctx;
 } calib_options;
 
 typedef struct {

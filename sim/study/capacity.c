@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/fsio.h"
 #include "core/rec.h"
@@ -51,11 +50,6 @@ static long capacity_at(const mdl_model *m, int r, size_t first)
 {
     double c = mdl_schedule_at(&m->resources[r].capacity, (double)first * MDL_DAYS_PER_MONTH);
     return c > 0 ? lround(c) : 0;
-}
-
-static int show_progress(int progress)
-{
-    return progress && isatty(STDERR_FILENO);
 }
 
 /* ---- sizing ---------------------------------------------------------------------------- */
@@ -172,9 +166,11 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     }
     p->met = target_met(s->g, p->est.value);
     s->n_probes++;
-    if (show_progress(s->opt->progress))
-        pc_log("size: capacity %ld: %s = %.4g (%s)", capacity, s->g->subject, p->est.value,
-               p->met ? "met" : "not met");
+    if (s->opt->progress) {
+        capacity_size_step step = {
+            .runs = s->runs, .capacity = capacity, .estimate = p->est, .met = p->met};
+        s->opt->progress(s->opt->progress_ctx, &step);
+    }
     *out = p;
     return PC_OK;
 }
@@ -564,8 +560,11 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
     }
     free(q);
     runs_clear(&run);
-    if (!rc && show_progress(a->opt->progress))
-        pc_log("allocate: run %zu: %.6g person-days waited a year", a->runs, o->total);
+    if (!rc && a->opt->progress) {
+        capacity_share_step step = {
+            .runs = a->runs, .waiting = o->total, .unserved = o->total_unserved};
+        a->opt->progress(a->opt->progress_ctx, &step);
+    }
     return rc;
 }
 

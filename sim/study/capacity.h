@@ -22,12 +22,22 @@
 
 /* ---- sizing ------------------------------------------------------------------------ */
 
+/* A capacity tried (capacity_size_options.progress). */
+typedef struct {
+    size_t runs;              /* model runs made so far */
+    long capacity;            /* the capacity just tried */
+    target_estimate estimate; /* the target's statistic there */
+    int met;                  /* the target holds there */
+} capacity_size_step;
+
 typedef struct {
     const char *resource;
     int from_year, from_month; /* 0, 0: the model's start */
     long max;                  /* largest capacity tried */
     mc_options sim;            /* how every evaluation runs (reps, seed, threads) */
-    int progress;              /* one line per evaluation on stderr when it is a terminal */
+    /* Called after each capacity tried when not NULL (the search prints nothing). */
+    void (*progress)(void *ctx, const capacity_size_step *step);
+    void *progress_ctx;
 } capacity_size_options;
 
 typedef struct {
@@ -62,6 +72,13 @@ void capacity_size_result_free(capacity_size_result *r);
 /* ---- sharing an envelope ----------------------------------------------------------------------
  */
 
+/* A run of the search (capacity_share_options.progress). */
+typedef struct {
+    size_t runs;     /* model runs made so far */
+    double waiting;  /* person-days waited a year in the queues, this run */
+    double unserved; /* requests leaving the queues unserved a year, this run */
+} capacity_share_step;
+
 typedef enum {
     CAPACITY_WAITING,  /* person-days waited in the queues */
     CAPACITY_UNSERVED, /* requests that left the queue without a place (gave up, left) */
@@ -76,7 +93,9 @@ typedef struct {
     const char *funder; /* whose unit-year costs on the resources are reported */
     int from_year, from_month;
     mc_options sim; /* how every evaluation runs (reps, seed, threads) */
-    int progress;   /* one line per evaluation on stderr when it is a terminal */
+    /* Called after each run when not NULL (the search prints nothing). */
+    void (*progress)(void *ctx, const capacity_share_step *step);
+    void *progress_ctx;
 } capacity_share_options;
 
 typedef struct {

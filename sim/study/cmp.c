@@ -423,19 +423,6 @@ static size_t memory_cap(const mc_result *r)
     return cap < 1 ? 1 : (size_t)cap;
 }
 
-static void log_precision(const cmp_precision_report *rep, double share)
-{
-    if (rep->met)
-        pc_log("precision: the 95 %% intervals are within %.3g %% of the mean (widest %.3g %%, "
-               "%s) after %zu replications in %zu batch%s",
-               100 * share, 100 * rep->worst, rep->worst_key, rep->reps, rep->batches,
-               rep->batches > 1 ? "es" : "");
-    else
-        pc_log("precision: %.3g %% not reached: widest 95 %% interval %.3g %% of the mean (%s) "
-               "after %zu replications, the limit",
-               100 * share, 100 * rep->worst, rep->worst_key, rep->reps);
-}
-
 int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_precision *p,
                       mc_result **out, cmp_precision_report *report, pc_err *err)
 {
@@ -460,8 +447,7 @@ int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_preci
         return rc;
     size_t cap = memory_cap(r);
     if (max_reps > cap) {
-        if (!p->quiet)
-            pc_log("precision: at most %zu replications of this model fit in 2 GB", cap);
+        report->memory_cap = cap;
         max_reps = cap > opt->reps ? cap : opt->reps;
     }
     report->batches = 1;
@@ -485,8 +471,6 @@ int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_preci
         report->batches++;
         report->last_batch = more.reps;
     }
-    if (!p->quiet)
-        log_precision(report, p->share);
     *out = r;
     return PC_OK;
 }
@@ -540,9 +524,14 @@ static int measure_reductions(cmp_comparison *c, const mdl_model *const *alts,
         /* The other run of the alternative: with common random numbers when the
          * one compared is independent, else on replications base never used. */
         mc_result *other = NULL;
-        if (!opt->quiet)
-            pc_log("compare: %s: %zu more replications to measure the variance reduction",
-                   alts[i]->id, reps);
+        if (opt->progress) {
+            cmp_step step = {.measuring = 1,
+                             .scenarios = 1,
+                             .first = 0,
+                             .last = reps - 1,
+                             .scenario = alts[i]->id};
+            opt->progress(opt->progress_ctx, &step);
+        }
         if (opt->independent)
             rc = run_more(alts[i], &opt->mc, opt->mc.seed, 0, reps, &other, err);
         else
@@ -601,8 +590,10 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
         goto fail;
     }
     while (1) {
-        if (!opt->quiet)
-            pc_log("compare: %zu scenarios, replications %zu to %zu", n_alts + 1, n, n + batch - 1);
+        if (opt->progress) {
+            cmp_step step = {.scenarios = n_alts + 1, .first = n, .last = n + batch - 1};
+            opt->progress(opt->progress_ctx, &step);
+        }
         if ((rc = run_more(base, &opt->mc, opt->mc.seed, n, batch, &c->base, err)))
             goto fail;
         for (size_t i = 0; i < n_alts; i++)
@@ -620,8 +611,10 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
                 size_t ca = memory_cap(c->alts[i]);
                 cap = ca < cap ? ca : cap;
             }
-            if (max_reps > cap)
+            if (max_reps > cap) {
+                c->precision.memory_cap = cap;
                 max_reps = cap > n ? cap : n;
+            }
         }
         c->precision.worst =
             cmp_worst_paired(c->base, (const mc_result *const *)c->alts, n_alts, n, CMP_LEVEL,
@@ -631,8 +624,6 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
             break;
         batch = next_total(n, c->precision.worst, opt->precision, max_reps) - n;
     }
-    if (opt->precision > 0 && !opt->quiet)
-        log_precision(&c->precision, opt->precision);
     if (opt->measure && (rc = measure_reductions(c, alts, opt, err)))
         goto fail;
     *out = c;

@@ -19,8 +19,8 @@
  * Variables are matched between runs by name, so a scenario may add states.
  *
  * Every function returns a status from enum pc_status (err.h) and fills err on
- * failure; nothing here prints except, unless asked to be quiet, the one-line
- * summaries of cmp_run_precision and cmp_compare (pc_log). */
+ * failure; nothing here prints: the reports of the precision targets say how
+ * they ended, and cmp_compare reports its batches through a callback. */
 #ifndef PARCOURS_CMP_H
 #define PARCOURS_CMP_H
 
@@ -124,7 +124,6 @@ void cmp_reduction_of(const mc_result *base, const mc_result *paired, const mc_r
 typedef struct {
     double share;    /* target: half-width <= share x |mean| (0.01 for "1%") */
     size_t max_reps; /* stop there if the target is not met (0: 10000) */
-    int quiet;       /* no summary line on stderr */
 } cmp_precision;
 
 typedef struct {
@@ -133,6 +132,7 @@ typedef struct {
     double worst;        /* largest half-width / |mean| among the key outputs */
     char worst_key[320]; /* the key output it belongs to */
     size_t last_batch;   /* replications added by the last batch */
+    size_t memory_cap;   /* the replications that fit in 2 GB, when fewer than asked; else 0 */
 } cmp_precision_report;
 
 /* Parses "1%", "0.5 %": the share (0.01, 0.005) in (0, 1).  PC_OK or PC_EINPUT. */
@@ -163,13 +163,24 @@ int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_preci
 
 /* ---- comparing scenarios ------------------------------------------------------------------ */
 
+/* What cmp_compare is about to run (cmp_options.progress). */
+typedef struct {
+    int measuring;        /* 0: a batch of every scenario; 1: an alternative again, on other
+                           * random numbers, to measure the variance reduction */
+    size_t scenarios;     /* scenarios in the batch */
+    size_t first, last;   /* its replications */
+    const char *scenario; /* measuring: the alternative's identifier */
+} cmp_step;
+
 typedef struct {
     mc_options mc;    /* reps (the first batch with a precision target), seed, threads, progress */
     int independent;  /* the alternatives run with seed + 1: no common random numbers */
     double precision; /* 0, or the target share of the paired half-width over the base mean */
     size_t max_reps;  /* with precision (0: 10000) */
     int measure;      /* also run each alternative on other streams and measure the reduction */
-    int quiet;        /* no log lines */
+    /* Called before each batch of runs when not NULL (the comparison prints nothing). */
+    void (*progress)(void *ctx, const cmp_step *step);
+    void *progress_ctx;
 } cmp_options;
 
 typedef struct {

@@ -120,13 +120,18 @@ static int by_swing(const void *a, const void *b)
     return strcmp(x->vary.key, y->vary.key);
 }
 
-/* Runs m with key = value (no key: m as given) and leaves the output's value of each
- * replication in sample. */
-static int run_output(const mdl_model *m, const char *key, const char *value, const mc_options *opt,
-                      const cmp_key *output, double *sample, pc_err *err)
+/* Runs m with key = value (no key: m as given), run `run` of the study, and leaves the
+ * output's value of each replication in sample. */
+static int run_output(const mdl_model *m, const char *key, const char *value, size_t run,
+                      size_t runs, const sens_oat_options *opt, const cmp_key *output,
+                      double *sample, pc_err *err)
 {
+    if (opt->progress) {
+        sens_oat_step step = {.run = run, .runs = runs, .key = key, .value = value};
+        opt->progress(opt->progress_ctx, &step);
+    }
     runs_variant v;
-    int rc = runs_with(m, key ? 1 : 0, &key, &value, opt, &v, err);
+    int rc = runs_with(m, key ? 1 : 0, &key, &value, &opt->mc, &v, err);
     if (rc)
         return rc;
     for (size_t rep = 0; rep < v.result->reps; rep++)
@@ -155,10 +160,10 @@ static double sample_mean(const double *x, size_t n, double *se)
 }
 
 int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
-             const mc_options *opt, sens_oat_result **out, pc_err *err)
+             const sens_oat_options *opt, sens_oat_result **out, pc_err *err)
 {
     *out = NULL;
-    size_t reps = opt->reps;
+    size_t reps = opt->mc.reps, runs = 2 * n + 1;
     if (reps < 2)
         return pc_fail(err, PC_EINPUT,
                        "--reps %zu: one at a time needs at least 2 replications (the interval "
@@ -174,7 +179,7 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
     }
     r->n = n;
     r->reps = reps;
-    r->seed = opt->seed;
+    r->seed = opt->mc.seed;
     /* every key checked before anything runs: a bad one fails at once */
     for (size_t i = 0; i < 2 * n; i++) {
         const char *key = vary[i / 2].key, *value = i % 2 ? vary[i / 2].high : vary[i / 2].low;
@@ -185,12 +190,14 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
             goto fail;
         }
     }
-    if ((rc = run_output(m, NULL, NULL, opt, output, low, err)))
+    if ((rc = run_output(m, NULL, NULL, 1, runs, opt, output, low, err)))
         goto fail;
     r->base_mean = sample_mean(low, reps, NULL);
     for (size_t i = 0; i < n; i++) {
-        if ((rc = run_output(m, vary[i].key, vary[i].low, opt, output, low, err)) ||
-            (rc = run_output(m, vary[i].key, vary[i].high, opt, output, high, err)))
+        if ((rc =
+                 run_output(m, vary[i].key, vary[i].low, 2 * i + 2, runs, opt, output, low, err)) ||
+            (rc =
+                 run_output(m, vary[i].key, vary[i].high, 2 * i + 3, runs, opt, output, high, err)))
             goto fail;
         sens_oat_row *row = &r->rows[i];
         row->vary = vary[i];
@@ -588,6 +595,7 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
             r->params[j++] = (int)i;
     sens_design(n, k, opt->seed, a, b);
     int status = PC_OK;
+    size_t done = 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads)
     {
@@ -614,6 +622,13 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
             for (size_t i = 0; i < k; i++)
                 values[r->params[i]] = mdl_param_quantile(&m->params[r->params[i]], u[i]);
             lrc = run_point(m, own, values, output, opt->seed, raw, series, &y[p], &local);
+            if (!lrc && opt->progress) {
+                size_t now;
+#pragma omp atomic capture
+                now = ++done;
+#pragma omp critical(sens_progress)
+                opt->progress(opt->progress_ctx, now, points);
+            }
         }
         if (lrc) {
 #pragma omp critical(sens_status)

@@ -64,6 +64,20 @@ typedef struct {
     double swing;                   /* |mean_high - mean_low| */
 } sens_oat_row;
 
+/* A run of the one-at-a-time study, about to start (sens_oat_options.progress). */
+typedef struct {
+    size_t run, runs; /* this run, from 1, and how many */
+    const char *key;  /* the key set, or NULL for the model as given */
+    const char *value;
+} sens_oat_step;
+
+typedef struct {
+    mc_options mc; /* every run: reps (at least 2), seed, threads, and its progress */
+    /* Called before each run when not NULL (the study prints nothing). */
+    void (*progress)(void *ctx, const sens_oat_step *step);
+    void *progress_ctx;
+} sens_oat_options;
+
 typedef struct {
     size_t n;
     size_t reps;
@@ -73,11 +87,11 @@ typedef struct {
 } sens_oat_result;
 
 /* Runs the model as given and, for each of the n keys, at low and at high, with
- * opt (reps, seed, threads); every key is checked before anything runs, so a
- * bad key fails at once.  PC_OK, PC_EINPUT (a key the model refuses, with
+ * opt->mc (reps, seed, threads); every key is checked before anything runs, so
+ * a bad key fails at once.  PC_OK, PC_EINPUT (a key the model refuses, with
  * the model's message; fewer than 2 replications) or PC_EINTERNAL. */
 int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
-             const mc_options *opt, sens_oat_result **out, pc_err *err);
+             const sens_oat_options *opt, sens_oat_result **out, pc_err *err);
 void sens_oat_free(sens_oat_result *r);
 
 /* Writes dir/tornado.csv
@@ -125,6 +139,10 @@ typedef struct {
     int threads;   /* 0: OpenMP's default */
     size_t boot;   /* bootstrap resamples (0: 500) */
     double level;  /* interval level (0: 0.95) */
+    /* Called after each design point (one thread at a time) with the points done and
+     * their number, when not NULL (the study prints nothing). */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 } sens_sobol_options;
 
 typedef struct {
