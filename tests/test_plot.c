@@ -610,10 +610,10 @@ static void check_formats(tc_ctx *t)
           "French December: %s", buf);
     plot_format_month(2021, 8, PLOT_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "Aug 2021"), "English month: %s", buf);
-    char *q = plot_quote("it's `x`\n@a \\");
+    char *q = gnuplot_quote("it's `x`\n@a \\");
     CHECK(t, q && !strcmp(q, "'it''s `x` @a \\'"), "gnuplot quoting: %s", q ? q : "(null)");
     free(q);
-    q = plot_quote("bad \xC3 utf8 \xE2\x82\xAC");
+    q = gnuplot_quote("bad \xC3 utf8 \xE2\x82\xAC");
     CHECK(t, q && !strcmp(q, "'bad ? utf8 \xE2\x82\xAC'"), "malformed UTF-8 replaced: %s",
           q ? q : "(null)");
     free(q);
@@ -732,7 +732,7 @@ static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
     cfg_table_free(tab);
 }
 
-static const plot_options svg_only = {.formats = PLOT_SVG};
+static const plot_options svg_only = {.formats = GNUPLOT_SVG};
 
 static void check_every_chart(tc_ctx *t, plot_run *run)
 {
@@ -795,7 +795,7 @@ static void check_overlay_and_english(tc_ctx *t, plot_run *ref, plot_run *alt)
     char dir[512];
     tc_path(t, "overlay", dir, sizeof dir);
     const plot_run *both[2] = {ref, alt};
-    plot_options opt = {.formats = PLOT_SVG, .lang = PLOT_EN};
+    plot_options opt = {.formats = GNUPLOT_SVG, .lang = PLOT_EN};
     pc_err err = {{0}};
     int rc = plot_draw(both, 2, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "two runs overlaid, in English (%s)", rc ? err.msg : "ok");
@@ -818,7 +818,7 @@ static void check_hostile_label(tc_ctx *t, plot_run *run)
     int rc = plot_run_set_label(run, label);
     pc_err err = {{0}};
     plot_options opt = {
-        .formats = PLOT_SVG, .vars = (const char *const[]){"stock.rsa"}, .n_vars = 1};
+        .formats = GNUPLOT_SVG, .vars = (const char *const[]){"stock.rsa"}, .n_vars = 1};
     rc = rc ? rc : plot_draw((const plot_run *const *)&run, 1, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "a hostile label draws (%s)", rc ? err.msg : "ok");
     CHECK(t, access(marker, F_OK) != 0, "no command of the label ran");
@@ -869,7 +869,7 @@ static void check_failures(tc_ctx *t, plot_run *run)
         free(text);
     }
     tc_path(t, "gnuplot-error", dir, sizeof dir);
-    plot_options opt = {.formats = PLOT_SVG, .templates = tpl};
+    plot_options opt = {.formats = GNUPLOT_SVG, .templates = tpl};
     rc = plot_draw((const plot_run *const *)&run, 1, dir, &opt, NULL, &err);
     CHECK(t,
           rc == PC_EINPUT && strstr(err.msg, "gnuplot failed") &&

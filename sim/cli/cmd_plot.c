@@ -42,11 +42,11 @@ static int parse_formats(const char *text, void *dest, pc_err *err)
     for (const char *p = text;;) {
         size_t n = strcspn(p, ",");
         if (n == 3 && !strncmp(p, "png", 3))
-            *formats |= PLOT_PNG;
+            *formats |= GNUPLOT_PNG;
         else if (n == 3 && !strncmp(p, "svg", 3))
-            *formats |= PLOT_SVG;
+            *formats |= GNUPLOT_SVG;
         else if (n == 3 && !strncmp(p, "pdf", 3))
-            *formats |= PLOT_PDF;
+            *formats |= GNUPLOT_PDF;
         else
             return pc_fail(err, PC_EUSAGE, "--format %s: expected png, svg or pdf", text);
         if (!p[n])
@@ -89,9 +89,11 @@ static int draw(const plot_args *a, plot_run **runs, const char *out, pc_err *er
     if (!rc)
         rc = plot_draw((const plot_run *const *)runs, a->n_dirs, out, &opt, &list, err);
     for (size_t i = 0; list && i < list->n; i++)
-        for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1)
+        for (unsigned f = GNUPLOT_PNG; f <= GNUPLOT_PDF; f <<= 1)
             if (list->formats & f)
-                printf("%s/%s.%s\n", out, list->charts[i].name, plot_extension(f));
+                printf("%s/%s.%s\n", out, list->charts[i].name, gnuplot_extension(f));
+    if (list && list->notes)
+        cli_log("gnuplot: %s", list->notes);
     if (list && list->n == 0)
         cli_log("plot: nothing to draw in %s", a->dirs[0]);
     plot_list_free(list);

@@ -152,7 +152,7 @@ static int draw_differences(const report_args *a, const scenario_run *runs, plot
         names[s] = runs[s].name;
     }
     if (!rc) {
-        list->formats = PLOT_PNG | PLOT_SVG; /* what the difference charts write */
+        list->formats = GNUPLOT_PNG | GNUPLOT_SVG; /* what the difference charts write */
         rc = cmp_difference_charts(dir, runs[0].result, alts + 1, a->n - 1, names,
                                    a->lang ? PLOT_EN : PLOT_FR, list, err);
         if (rc != PC_EINTERNAL)

@@ -3,7 +3,7 @@
  * Three layers: reading a run folder into series (libcsv through cfg), building
  * each chart (its data file, its tick labels, its plot command) into one gnuplot
  * script, and piping that script to gnuplot with its stderr kept in a file.
- * Every piece of text that comes from a file goes through sb_quote. */
+ * Every piece of text that comes from a file goes through gnuplot_quote_into. */
 #include "plot.h"
 
 #include <errno.h>
@@ -21,164 +21,12 @@
 
 #include "core/cfg.h"
 #include "core/fsio.h"
+#include "gnuplot.h"
+#include "sbuf.h"
 
 #define N_STYLES     8              /* line types defined by plots/common.gp */
 #define SERIES_STATS 6              /* mean p05 p25 p50 p75 p95: data columns per series */
 #define NNBSP        "\xE2\x80\xAF" /* U+202F narrow no-break space */
-
-/* ---- growing strings ---------------------------------------------------- */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *text, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *bigger = realloc(b->s, cap);
-        if (!bigger) {
-            b->oom = 1;
-            return;
-        }
-        b->s = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, text, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *text)
-{
-    sb_add(b, text, strlen(text));
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        sb_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_add(b, big, (size_t)n);
-    free(big);
-}
-
-/* Hands the text over (an empty string rather than NULL); NULL on out of memory. */
-static char *sb_take(sbuf *b)
-{
-    if (!b->oom && !b->s)
-        sb_add(b, "", 0);
-    if (b->oom) {
-        free(b->s);
-        b->s = NULL;
-    }
-    char *s = b->s;
-    memset(b, 0, sizeof *b);
-    return s;
-}
-
-static void sb_free(sbuf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
-
-/* Length of the well-formed UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0;
-}
-
-/* A gnuplot single-quoted string: gnuplot expands nothing inside one (no
- * backslash escapes, no backquote commands, no macros), and a quote is written
- * twice.  A control character would end the command line, so it becomes a space;
- * malformed UTF-8 would make the SVG unreadable, so it becomes '?'. */
-static void sb_quote(sbuf *b, const char *text)
-{
-    sb_add(b, "'", 1);
-    const unsigned char *p = (const unsigned char *)(text ? text : "");
-    while (*p) {
-        if (*p < 0x20 || *p == 0x7F) {
-            sb_add(b, " ", 1);
-            p++;
-        } else if (*p == '\'') {
-            sb_add(b, "''", 2);
-            p++;
-        } else {
-            size_t n = utf8_len(p);
-            if (n == 0) {
-                sb_add(b, "?", 1);
-                p++;
-            } else {
-                sb_add(b, (const char *)p, n);
-                p += n;
-            }
-        }
-    }
-    sb_add(b, "'", 1);
-}
-
-char *plot_quote(const char *text)
-{
-    sbuf b = {0};
-    sb_quote(&b, text);
-    return sb_take(&b);
-}
-
-/* A number for gnuplot source or a data file: the shortest form that reads back
- * exactly, "NA" for NaN, always with a decimal point whatever the locale. */
-static void fmt_value(double v, char *buf, size_t size)
-{
-    if (isnan(v) || isinf(v)) {
-        snprintf(buf, size, "NA");
-        return;
-    }
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, v);
-        for (char *p = buf; *p; p++)
-            if (*p == ',')
-                *p = '.';
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
 
 /* ---- French and English formats ---------------------------------------- */
 
@@ -206,18 +54,18 @@ void plot_format_number(double v, int decimals, plot_lang lang, char *buf, size_
     const char *point = lang == PLOT_FR ? "," : ".";
     sbuf b = {0};
     if (v < 0 && nonzero)
-        sb_puts(&b, "-");
+        sbuf_puts(&b, "-");
     for (size_t i = 0; i < int_len; i++) {
         if (i > 0 && (int_len - i) % 3 == 0)
-            sb_puts(&b, group);
-        sb_add(&b, digits + i, 1);
+            sbuf_puts(&b, group);
+        sbuf_add(&b, digits + i, 1);
     }
     if (digits[int_len]) {
-        sb_puts(&b, point);
-        sb_puts(&b, digits + int_len + 1);
+        sbuf_puts(&b, point);
+        sbuf_puts(&b, digits + int_len + 1);
     }
     snprintf(buf, size, "%s", b.oom ? "?" : b.s);
-    sb_free(&b);
+    sbuf_clear(&b);
 }
 
 void plot_format_month(int year, int month, plot_lang lang, char *buf, size_t size)
@@ -816,6 +664,7 @@ void plot_list_free(plot_list *l)
         free(l->charts[i].group);
     }
     free(l->charts);
+    free(l->notes);
     free(l);
 }
 
@@ -867,39 +716,32 @@ static void nice_axis(double lo, double hi, int from_zero, axis *a)
     }
 }
 
-static void sb_value(sbuf *b, double v)
-{
-    char num[40];
-    fmt_value(v, num, sizeof num);
-    sb_puts(b, num);
-}
-
 /* A tick of an explicit list; gnuplot reads its label as a format for the tick's
  * value, so a '%' is written twice. */
 static void sb_tick(sbuf *b, int *first, const char *label, double x, int minor)
 {
     if (!*first)
-        sb_puts(b, ", ");
+        sbuf_puts(b, ", ");
     *first = 0;
     sbuf escaped = {0};
     for (const char *p = label; *p; p++) {
         if (*p == '%')
-            sb_add(&escaped, "%", 1);
-        sb_add(&escaped, p, 1);
+            sbuf_add(&escaped, "%", 1);
+        sbuf_add(&escaped, p, 1);
     }
-    sb_quote(b, escaped.oom ? "?" : escaped.s ? escaped.s : "");
-    sb_free(&escaped);
-    sb_puts(b, " ");
-    sb_value(b, x);
+    gnuplot_quote_into(b, escaped.oom ? "?" : escaped.s ? escaped.s : "");
+    sbuf_clear(&escaped);
+    sbuf_puts(b, " ");
+    gnuplot_number_into(b, x);
     if (minor)
-        sb_puts(b, " 1");
+        sbuf_puts(b, " 1");
 }
 
 static char *y_ticks(const axis *a, const char *suffix, plot_lang lang)
 {
     sbuf b = {0};
     int first = 1;
-    sb_puts(&b, "(");
+    sbuf_puts(&b, "(");
     long n = lround((a->max - a->min) / a->step);
     for (long i = 0; i <= n; i++) {
         double v = a->min + (double)i * a->step;
@@ -910,8 +752,8 @@ static char *y_ticks(const axis *a, const char *suffix, plot_lang lang)
         snprintf(label, sizeof label, "%s%s", num, suffix);
         sb_tick(&b, &first, label, v, 0);
     }
-    sb_puts(&b, ")");
-    return sb_take(&b);
+    sbuf_puts(&b, ")");
+    return sbuf_take(&b);
 }
 
 /* Months as x = year + (month - 1) / 12: labels at Januaries (or every 3 or 6
@@ -928,7 +770,7 @@ static char *month_ticks(int first, int last, plot_lang lang)
     int minor = step <= 6 ? 1 : step == 12 ? 3 : 12;
     sbuf b = {0};
     int first_tick = 1;
-    sb_puts(&b, "(");
+    sbuf_puts(&b, "(");
     for (int ym = first; ym <= last; ym++) {
         if (ym % minor != 0 && ym % step != 0)
             continue;
@@ -937,8 +779,8 @@ static char *month_ticks(int first, int last, plot_lang lang)
             plot_format_month(ym / 12, ym % 12 + 1, lang, label, sizeof label);
         sb_tick(&b, &first_tick, label, ym / 12.0, ym % step != 0);
     }
-    sb_puts(&b, ")");
-    return sb_take(&b);
+    sbuf_puts(&b, ")");
+    return sbuf_take(&b);
 }
 
 static char *year_ticks(int first, int last)
@@ -947,7 +789,7 @@ static char *year_ticks(int first, int last)
     int step = span <= 15 ? 1 : span <= 30 ? 2 : span <= 75 ? 5 : 10;
     sbuf b = {0};
     int first_tick = 1;
-    sb_puts(&b, "(");
+    sbuf_puts(&b, "(");
     for (int y = first; y <= last; y++) {
         if (y % step != 0 && step > 1)
             continue;
@@ -955,8 +797,8 @@ static char *year_ticks(int first, int last)
         snprintf(label, sizeof label, "%d", y);
         sb_tick(&b, &first_tick, label, y, 0);
     }
-    sb_puts(&b, ")");
-    return sb_take(&b);
+    sbuf_puts(&b, ")");
+    return sbuf_take(&b);
 }
 
 static char *duration_ticks(int last, plot_lang lang)
@@ -965,7 +807,7 @@ static char *duration_ticks(int last, plot_lang lang)
     int minor = step == 6 ? 1 : step == 12 ? 3 : 12;
     sbuf b = {0};
     int first_tick = 1;
-    sb_puts(&b, "(");
+    sbuf_puts(&b, "(");
     for (int d = 0; d <= last; d++) {
         if (d % minor != 0 && d % step != 0)
             continue;
@@ -983,19 +825,19 @@ static char *duration_ticks(int last, plot_lang lang)
         }
         sb_tick(&b, &first_tick, label, d, d % step != 0);
     }
-    sb_puts(&b, ")");
-    return sb_take(&b);
+    sbuf_puts(&b, ")");
+    return sbuf_take(&b);
 }
 
 static char *range_text(double lo, double hi)
 {
     sbuf b = {0};
-    sb_puts(&b, "[");
-    sb_value(&b, lo);
-    sb_puts(&b, ":");
-    sb_value(&b, hi);
-    sb_puts(&b, "]");
-    return sb_take(&b);
+    sbuf_puts(&b, "[");
+    gnuplot_number_into(&b, lo);
+    sbuf_puts(&b, ":");
+    gnuplot_number_into(&b, hi);
+    sbuf_puts(&b, "]");
+    return sbuf_take(&b);
 }
 
 /* ---- script assembly ------------------------------------------------------ */
@@ -1028,15 +870,15 @@ static int fill(sbuf *out, const char *tpl, const char *tpl_name, const char *co
     while (*p) {
         const char *at = strchr(p, '@');
         if (!at) {
-            sb_puts(out, p);
+            sbuf_puts(out, p);
             break;
         }
-        sb_add(out, p, (size_t)(at - p));
+        sbuf_add(out, p, (size_t)(at - p));
         const char *q = at + 1;
         while ((*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_')
             q++;
         if (*q != '@' || q == at + 1) {
-            sb_add(out, "@", 1);
+            sbuf_add(out, "@", 1);
             p = at + 1;
             continue;
         }
@@ -1047,7 +889,7 @@ static int fill(sbuf *out, const char *tpl, const char *tpl_name, const char *co
         if (k == n)
             return pc_fail(err, PC_EINPUT, "%s: unknown placeholder %.*s", tpl_name, (int)len + 2,
                            at);
-        sb_puts(out, values[k]);
+        sbuf_puts(out, values[k]);
         p = q + 1;
     }
     return PC_OK;
@@ -1060,12 +902,12 @@ static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *grou
     if (!s->title || !s->xlabel || !s->ylabel || !s->xrange || !s->yrange || !s->xtics ||
         !s->ytics || !s->plot)
         return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
+    for (unsigned f = GNUPLOT_PNG; f <= GNUPLOT_PDF; f <<= 1) {
         if (!(c->formats & f))
             continue;
-        char *path = pc_strf("%s/%s.%s", c->outdir, s->name, plot_extension(f));
-        char *output = path ? plot_quote(path) : NULL;
-        char *format = plot_quote(plot_extension(f));
+        char *path = pc_strf("%s/%s.%s", c->outdir, s->name, gnuplot_extension(f));
+        char *output = path ? gnuplot_quote(path) : NULL;
+        char *format = gnuplot_quote(gnuplot_extension(f));
         free(path);
         if (!output || !format) {
             free(output);
@@ -1094,14 +936,14 @@ static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *grou
 static char *title_expr(const char *title, const char *subtitle, const char *note)
 {
     sbuf b = {0};
-    sb_quote(&b, title);
+    gnuplot_quote_into(&b, title);
     const char *more[2] = {subtitle, note};
     for (int i = 0; i < 2; i++)
         if (more[i] && *more[i]) {
-            sb_puts(&b, " . \"\\n\" . ");
-            sb_quote(&b, more[i]);
+            sbuf_puts(&b, " . \"\\n\" . ");
+            gnuplot_quote_into(&b, more[i]);
         }
-    return sb_take(&b);
+    return sbuf_take(&b);
 }
 
 static char *subtitle_of(const draw_ctx *c)
@@ -1232,12 +1074,12 @@ done:
 static void sb_col(sbuf *b, int col, double scale)
 {
     if (scale == 1) {
-        sb_printf(b, "%d", col);
+        sbuf_printf(b, "%d", col);
         return;
     }
-    sb_printf(b, "($%d*", col);
-    sb_value(b, scale);
-    sb_puts(b, ")");
+    sbuf_printf(b, "($%d*", col);
+    gnuplot_number_into(b, scale);
+    sbuf_puts(b, ")");
 }
 
 static int series_has(const series *s, int which)
@@ -1323,8 +1165,8 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
     char *subtitle = subtitle_of(c);
     s.title = title_expr(spec->title, subtitle, note);
     free(subtitle);
-    s.xlabel = plot_quote(spec->xlabel ? spec->xlabel : "");
-    s.ylabel = plot_quote(spec->ylabel);
+    s.xlabel = gnuplot_quote(spec->xlabel ? spec->xlabel : "");
+    s.ylabel = gnuplot_quote(spec->ylabel);
     if (spec->table == PLOT_MONTHLY) {
         s.xrange = first < last ? range_text(first / 12.0, last / 12.0)
                                 : range_text(first / 12.0 - 1 / 24.0, last / 12.0 + 1 / 24.0);
@@ -1340,7 +1182,7 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
     s.ytics = y_ticks(&y, spec->suffix, c->lang);
 
     char *data = pc_strf("%s/%s.csv", c->outdir, spec->name);
-    char *quoted = data ? plot_quote(data) : NULL;
+    char *quoted = data ? gnuplot_quote(data) : NULL;
     free(data);
     sbuf p = {0};
     int any = 0;
@@ -1352,20 +1194,20 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
         if (!it->band)
             continue;
         for (int inner = 0; inner <= it->inner; inner++) {
-            sb_printf(&p, "%s%s skip 1 using 2:", any++ ? ", " : "", quoted);
+            sbuf_printf(&p, "%s%s skip 1 using 2:", any++ ? ", " : "", quoted);
             sb_col(&p, inner ? base + 2 : base + 1, spec->scale);
-            sb_puts(&p, ":");
+            sbuf_puts(&p, ":");
             sb_col(&p, inner ? base + 4 : base + 5, spec->scale);
-            sb_printf(&p, " with filledcurves fc lt %d fs transparent solid %s noborder ", lt,
-                      inner ? "band50" : "band90");
+            sbuf_printf(&p, " with filledcurves fc lt %d fs transparent solid %s noborder ", lt,
+                        inner ? "band50" : "band90");
             if (single) {
                 char title[64];
                 snprintf(title, sizeof title, "%s %s%s%s %%", tr(c->lang, "intervalle", "range"),
                          inner ? "25" : "5", EN_DASH, inner ? "75" : "95");
-                sb_puts(&p, "title ");
-                sb_quote(&p, title);
+                sbuf_puts(&p, "title ");
+                gnuplot_quote_into(&p, title);
             } else {
-                sb_puts(&p, "notitle");
+                sbuf_puts(&p, "notitle");
             }
         }
     }
@@ -1373,29 +1215,29 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
     for (size_t i = 0; i < l->n && quoted; i++) {
         const item *it = &l->items[i];
         int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
-        sb_printf(&p, "%s%s skip 1 using ", any++ ? ", " : "", quoted);
+        sbuf_printf(&p, "%s%s skip 1 using ", any++ ? ", " : "", quoted);
         if (spec->lines) {
-            sb_puts(&p, "($2+");
-            sb_value(&p, ((double)i - (double)(l->n - 1) / 2) * spread);
-            sb_puts(&p, "):");
+            sbuf_puts(&p, "($2+");
+            gnuplot_number_into(&p, ((double)i - (double)(l->n - 1) / 2) * spread);
+            sbuf_puts(&p, "):");
             sb_col(&p, base + 3, spec->scale);
-            sb_puts(&p, ":");
+            sbuf_puts(&p, ":");
             sb_col(&p, base + 1, spec->scale);
-            sb_puts(&p, ":");
+            sbuf_puts(&p, ":");
             sb_col(&p, base + 5, spec->scale);
-            sb_printf(&p, " with yerrorlines lt %d title ", lt);
+            sbuf_printf(&p, " with yerrorlines lt %d title ", lt);
         } else {
-            sb_puts(&p, "2:");
+            sbuf_puts(&p, "2:");
             sb_col(&p, base + 3, spec->scale);
             if (single)
-                sb_printf(&p, " with lines lt %d title ", lt);
+                sbuf_printf(&p, " with lines lt %d title ", lt);
             else
-                sb_printf(&p, " with linespoints lt %d pi %d title ", lt, points);
+                sbuf_printf(&p, " with linespoints lt %d pi %d title ", lt, points);
         }
-        sb_quote(&p, it->title);
+        gnuplot_quote_into(&p, it->title);
     }
-    s.plot = quoted ? sb_take(&p) : NULL;
-    sb_free(&p);
+    s.plot = quoted ? sbuf_take(&p) : NULL;
+    sbuf_clear(&p);
     free(quoted);
     rc = emit(c, &s, spec->title, spec->group);
     chart_src_free(&s);
@@ -1506,7 +1348,7 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     nice_axis(lo * scale, hi * scale, 1, &yaxis);
     s.tpl = c->tpl_bars;
     s.tpl_name = "bars.gp";
-    s.ylabel = plot_quote(tr(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
+    s.ylabel = gnuplot_quote(tr(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
     s.xrange = range_text(years[0] - 0.6, years[n_years - 1] + 0.6);
     s.xtics = year_ticks(years[0], years[n_years - 1]);
     s.yrange = range_text(yaxis.min, yaxis.max);
@@ -1514,31 +1356,31 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     /* which bar is which run, wrapped into lines of about 100 characters */
     char *subtitle = subtitle_of(c);
     sbuf expr = {0}, line = {0};
-    sb_quote(&expr, title);
-    sb_puts(&expr, " . \"\\n\" . ");
-    sb_quote(&expr, subtitle ? subtitle : "");
+    gnuplot_quote_into(&expr, title);
+    sbuf_puts(&expr, " . \"\\n\" . ");
+    gnuplot_quote_into(&expr, subtitle ? subtitle : "");
     for (size_t r = 0; n_runs > 1 && r <= n_runs; r++) {
         char *part = r < n_runs
                          ? pc_strf("%s%zu = %s", r ? ", " : tr(c->lang, "Barres : ", "Bars: "),
                                    r + 1, c->runs[r]->label)
                          : NULL;
         if (line.len > 0 && (r == n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
-            sb_puts(&expr, " . \"\\n\" . ");
-            sb_quote(&expr, line.s);
+            sbuf_puts(&expr, " . \"\\n\" . ");
+            gnuplot_quote_into(&expr, line.s);
             line.len = 0;
         }
         if (part)
-            sb_puts(&line, line.len == 0 && r ? part + 2 : part);
+            sbuf_puts(&line, line.len == 0 && r ? part + 2 : part);
         else if (r < n_runs)
             expr.oom = 1;
         free(part);
     }
-    sb_free(&line);
+    sbuf_clear(&line);
     free(subtitle);
-    s.title = sb_take(&expr);
-    s.xlabel = plot_quote("");
+    s.title = sbuf_take(&expr);
+    s.xlabel = gnuplot_quote("");
 
-    char *quoted = plot_quote(path);
+    char *quoted = gnuplot_quote(path);
     sbuf p = {0};
     double width = 0.8 / (double)n_runs, half = width / 2 * 0.92;
     for (size_t j = 0; j < m && quoted; j++) {
@@ -1546,21 +1388,21 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
         for (size_t r = 0; r < n_runs; r++) {
             int col = 3 + (int)(r * per_run + 3 * j);
             double off = ((double)r - (double)(n_runs - 1) / 2) * width;
-            sb_printf(&p, "%s%s skip 1 using ($2+", j || r ? ", " : "", quoted);
-            sb_value(&p, off);
-            sb_printf(&p, "):(($%d+$%d)/2*1e-6):($2+", col + 1, col + 2);
-            sb_value(&p, off - half);
-            sb_puts(&p, "):($2+");
-            sb_value(&p, off + half);
-            sb_printf(&p,
-                      "):($%d*1e-6):($%d*1e-6) with boxxyerror fc lt %d dt 1 lw 1 fs %s "
-                      "border lc rgb '#333333' ",
-                      col + 1, col + 2, (int)(j % N_STYLES) + 1, fill_style(j));
+            sbuf_printf(&p, "%s%s skip 1 using ($2+", j || r ? ", " : "", quoted);
+            gnuplot_number_into(&p, off);
+            sbuf_printf(&p, "):(($%d+$%d)/2*1e-6):($2+", col + 1, col + 2);
+            gnuplot_number_into(&p, off - half);
+            sbuf_puts(&p, "):($2+");
+            gnuplot_number_into(&p, off + half);
+            sbuf_printf(&p,
+                        "):($%d*1e-6):($%d*1e-6) with boxxyerror fc lt %d dt 1 lw 1 fs %s "
+                        "border lc rgb '#333333' ",
+                        col + 1, col + 2, (int)(j % N_STYLES) + 1, fill_style(j));
             if (r == 0) {
-                sb_puts(&p, "title ");
-                sb_quote(&p, label ? label : parts->items[j]);
+                sbuf_puts(&p, "title ");
+                gnuplot_quote_into(&p, label ? label : parts->items[j]);
             } else {
-                sb_puts(&p, "notitle");
+                sbuf_puts(&p, "notitle");
             }
         }
         free(label);
@@ -1568,33 +1410,33 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     for (size_t r = 0; r < n_runs && quoted; r++) {
         int col = 3 + (int)(r * per_run + 3 * m), top = 3 + (int)(r * per_run + 3 * (m - 1)) + 2;
         double off = ((double)r - (double)(n_runs - 1) / 2) * width;
-        sb_printf(&p, ", %s skip 1 using ($2+", quoted);
-        sb_value(&p, off);
-        sb_printf(&p,
-                  "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
-                  "lw 1.5 pt 0 ",
-                  col, col + 1, col + 2);
+        sbuf_printf(&p, ", %s skip 1 using ($2+", quoted);
+        gnuplot_number_into(&p, off);
+        sbuf_printf(&p,
+                    "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
+                    "lw 1.5 pt 0 ",
+                    col, col + 1, col + 2);
         if (r == 0) {
             char text[128];
             snprintf(
                 text, sizeof text, "%s",
                 tr(c->lang, "intervalle \xC3\xA0 90 % du total", "90 % interval of the total"));
-            sb_puts(&p, "title ");
-            sb_quote(&p, text);
+            sbuf_puts(&p, "title ");
+            gnuplot_quote_into(&p, text);
         } else {
-            sb_puts(&p, "notitle");
+            sbuf_puts(&p, "notitle");
         }
         if (n_runs > 1) {
-            sb_printf(&p, ", %s skip 1 using ($2+", quoted);
-            sb_value(&p, off);
-            sb_printf(&p,
-                      "):((valid(%d) && $%d > $%d ? $%d : $%d)*1e-6):('%zu') with labels "
-                      "offset 0,0.8 font ',10' notitle",
-                      col + 2, col + 2, top, col + 2, top, r + 1);
+            sbuf_printf(&p, ", %s skip 1 using ($2+", quoted);
+            gnuplot_number_into(&p, off);
+            sbuf_printf(&p,
+                        "):((valid(%d) && $%d > $%d ? $%d : $%d)*1e-6):('%zu') with labels "
+                        "offset 0,0.8 font ',10' notitle",
+                        col + 2, col + 2, top, col + 2, top, r + 1);
         }
     }
-    s.plot = quoted ? sb_take(&p) : NULL;
-    sb_free(&p);
+    s.plot = quoted ? sbuf_take(&p) : NULL;
+    sbuf_clear(&p);
     free(quoted);
     rc = emit(c, &s, title, "budget");
 done:
@@ -1952,153 +1794,6 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
     return rc;
 }
 
-/* ---- gnuplot ------------------------------------------------------------------- */
-
-static int on_path(const char *program)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    while (1) {
-        size_t len = strcspn(path, ":");
-        char *candidate =
-            len ? pc_strf("%.*s/%s", (int)len, path, program) : pc_strf("./%s", program);
-        struct stat st;
-        int found = candidate && stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
-                    access(candidate, X_OK) == 0;
-        free(candidate);
-        if (found)
-            return 1;
-        if (!path[len])
-            return 0;
-        path += len + 1;
-    }
-}
-
-/* 'text' for /bin/sh, a quote written '\'' */
-static char *shell_quote(const char *text)
-{
-    sbuf b = {0};
-    sb_puts(&b, "'");
-    for (const char *p = text; *p; p++) {
-        if (*p == '\'')
-            sb_puts(&b, "'\\''");
-        else
-            sb_add(&b, p, 1);
-    }
-    sb_puts(&b, "'");
-    return sb_take(&b);
-}
-
-/* gnuplot's messages without the echoed command lines and their carets. */
-static void keep_messages(const char *text, char *out, size_t size)
-{
-    sbuf b = {0};
-    const char *p = text;
-    while (*p) {
-        size_t len = strcspn(p, "\n");
-        int echo = strncmp(p, "gnuplot>", 8) == 0;
-        int caret = len > 0 && strspn(p, " ^") == len;
-        const char *last = b.s ? strrchr(b.s, '\n') : NULL;
-        last = last ? last + 1 : b.s;
-        int repeated = last && strlen(last) == len && strncmp(last, p, len) == 0;
-        if (!echo && !caret && !repeated && len > 0) {
-            if (b.len)
-                sb_puts(&b, "\n");
-            sb_add(&b, p, len);
-        }
-        p += len + (p[len] == '\n');
-    }
-    const char *msg = b.s ? b.s : "";
-    size_t n = strlen(msg);
-    /* the last messages matter most when they do not all fit */
-    snprintf(out, size, "%s", n >= size ? msg + n - (size - 1) : msg);
-    sb_free(&b);
-}
-
-/* Pipes the script to gnuplot, its stderr into a file read back afterwards. */
-const char *plot_terminal(unsigned format)
-{
-    return format == PLOT_SVG ? "svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced "
-                                "background rgb 'white' linewidth 1.2"
-                              : "pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced "
-                                "background rgb 'white' linewidth 1.4";
-}
-
-const char *plot_extension(unsigned format)
-{
-    return format == PLOT_SVG ? "svg" : format == PLOT_PDF ? "pdf" : "png";
-}
-
-int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err)
-{
-    if (!on_path("gnuplot"))
-        return pc_fail(err, PC_EINPUT,
-                       "gnuplot is not installed (Debian package gnuplot-nox): no chart drawn; "
-                       "the data files are in %s",
-                       outdir);
-    char *log = pc_strf("%s/.gnuplot-XXXXXX", outdir);
-    if (!log)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    int fd = mkstemp(log);
-    if (fd < 0) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot create a file in %s: %s", outdir, strerror(errno));
-        free(log);
-        return rc;
-    }
-    close(fd);
-    char *quoted = shell_quote(log);
-    char *command = quoted ? pc_strf("gnuplot 2>%s", quoted) : NULL;
-    free(quoted);
-    int rc = PC_OK;
-    if (!command) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    /* gnuplot dying early must give a message, not kill us with SIGPIPE */
-    struct sigaction ignore, previous;
-    memset(&ignore, 0, sizeof ignore);
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &previous);
-    fflush(NULL);
-    FILE *pipe = popen(command, "w");
-    if (!pipe) {
-        sigaction(SIGPIPE, &previous, NULL);
-        rc = pc_fail(err, PC_EINTERNAL, "cannot start gnuplot: %s", strerror(errno));
-        goto done;
-    }
-    size_t written = fwrite(script, 1, len, pipe);
-    int status = pclose(pipe);
-    sigaction(SIGPIPE, &previous, NULL);
-    char *messages = NULL;
-    pc_err ignored;
-    if (fsio_read_text(log, &messages, &ignored) != PC_OK)
-        messages = NULL;
-    if (status == -1) {
-        rc = pc_fail(err, PC_EINTERNAL, "gnuplot: %s", strerror(errno));
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || written != len) {
-        char excerpt[PC_ERR_MAX - 128];
-        keep_messages(messages ? messages : "", excerpt, sizeof excerpt);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-            rc = pc_fail(err, PC_EINPUT, "gnuplot could not be started: %s", excerpt);
-        else
-            rc = pc_fail(err, PC_EINPUT, "gnuplot failed drawing the charts in %s:\n%s", outdir,
-                         excerpt);
-    } else if (messages && *messages) {
-        char excerpt[PC_ERR_MAX];
-        keep_messages(messages, excerpt, sizeof excerpt);
-        if (*excerpt)
-            pc_log("gnuplot: %s", excerpt);
-    }
-    free(messages);
-done:
-    unlink(log);
-    free(log);
-    free(command);
-    return rc;
-}
-
 static char *find_templates(const plot_options *opt)
 {
     if (opt->templates)
@@ -2151,10 +1846,11 @@ static int load_templates(draw_ctx *c, const plot_options *opt)
 static int check_outputs(const draw_ctx *c)
 {
     for (size_t i = 0; i < c->list->n; i++)
-        for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
+        for (unsigned f = GNUPLOT_PNG; f <= GNUPLOT_PDF; f <<= 1) {
             if (!(c->formats & f))
                 continue;
-            char *path = pc_strf("%s/%s.%s", c->outdir, c->list->charts[i].name, plot_extension(f));
+            char *path =
+                pc_strf("%s/%s.%s", c->outdir, c->list->charts[i].name, gnuplot_extension(f));
             struct stat st;
             int ok = path && stat(path, &st) == 0 && st.st_size > 0;
             int rc = ok ? PC_OK
@@ -2180,7 +1876,7 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
     draw_ctx c = {.runs = runs,
                   .n_runs = n_runs,
                   .lang = opt->lang,
-                  .formats = opt->formats ? opt->formats : PLOT_PNG | PLOT_SVG,
+                  .formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
                   .outdir = outdir,
                   .err = err};
     int rc = PC_OK;
@@ -2201,7 +1897,8 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
         goto fail;
     }
     if (c.list->n > 0 &&
-        ((rc = plot_gnuplot(c.script.s, c.script.len, outdir, err)) || (rc = check_outputs(&c))))
+        ((rc = gnuplot_run(c.script.s, c.script.len, outdir, &c.list->notes, err)) ||
+         (rc = check_outputs(&c))))
         goto fail;
     if (out)
         *out = c.list;
@@ -2210,7 +1907,7 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
     c.list = NULL;
 fail:
     plot_list_free(c.list);
-    sb_free(&c.script);
+    sbuf_clear(&c.script);
     free(c.tpl_dir);
     free(c.tpl_common);
     free(c.tpl_fan);

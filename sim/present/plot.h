@@ -8,10 +8,8 @@
  * call, which writes <name>.png, <name>.svg and/or <name>.pdf.  Several runs give
  * overlays: every run's median and bands on one chart.
  *
- * Text from scenario files (labels, names) reaches gnuplot only as single-quoted
- * string literals built by plot_quote, in which gnuplot substitutes nothing (no
- * backquotes, no macros); control characters become spaces and malformed UTF-8
- * becomes '?'.  Tick labels (French number and date formats) are computed here,
+ * Text from scenario files (labels, names) reaches gnuplot only as the quoted
+ * literals of gnuplot.h.  Tick labels (French number and date formats) are computed here,
  * never by the machine's locale, and nothing time-dependent is written, so the
  * same inputs give the same SVG bytes.
  *
@@ -24,10 +22,9 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "gnuplot.h"
 
 typedef enum { PLOT_FR = 0, PLOT_EN = 1 } plot_lang;
-
-enum { PLOT_PNG = 1, PLOT_SVG = 2, PLOT_PDF = 4 };
 
 typedef enum { PLOT_MONTHLY = 0, PLOT_YEARLY = 1, PLOT_SURVIVAL = 2 } plot_table;
 
@@ -38,7 +35,7 @@ typedef struct {
 } plot_stat;
 
 typedef struct {
-    unsigned formats;        /* PLOT_PNG | PLOT_SVG | PLOT_PDF; 0 means PNG and SVG */
+    unsigned formats;        /* GNUPLOT_PNG | GNUPLOT_SVG | GNUPLOT_PDF; 0 means PNG and SVG */
     plot_lang lang;          /* labels, numbers and dates */
     const char *templates;   /* folder of the .gp templates; NULL: PARCOURS_PLOTS, else
                                 ../plots beside the program, else ./plots */
@@ -59,6 +56,7 @@ typedef struct {
     size_t n;
     plot_chart *charts;
     unsigned formats; /* formats written */
+    char *notes;      /* what gnuplot said while drawing them successfully, or NULL */
 } plot_list;
 
 /* Reads the run folder dir.  monthly.csv is required; yearly.csv, survival.csv
@@ -97,19 +95,6 @@ char *plot_var_label(const plot_run *r, const char *var, plot_lang lang);
 int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
               const plot_options *opt, plot_list **out, pc_err *err);
 void plot_list_free(plot_list *l);
-
-/* Pipes a gnuplot script (len bytes) to gnuplot, its messages kept in a file of outdir
- * and shown on failure.  PC_OK, PC_EINPUT (gnuplot missing or failing, err says why) or
- * PC_EINTERNAL. */
-int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err);
-
-/* The gnuplot terminal of a format (PLOT_PNG or PLOT_SVG) and its file extension, the
- * same size, font and line width as plots/common.gp gives every chart. */
-const char *plot_terminal(unsigned format);
-const char *plot_extension(unsigned format);
-
-/* The gnuplot single-quoted literal of text ('it''s'); a new string or NULL. */
-char *plot_quote(const char *text);
 
 /* v with `decimals` decimals: "12 345,6" in French (U+202F between thousands,
  * decimal comma), "12,345.6" in English; NaN gives an em dash. */

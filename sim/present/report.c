@@ -488,9 +488,9 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
 {
     for (size_t i = 0; list && i < list->n; i++) {
         const plot_chart *ch = &list->charts[i];
-        const char *ext = list->formats & PLOT_PNG   ? "png"
-                          : list->formats & PLOT_SVG ? "svg"
-                                                     : "pdf";
+        const char *ext = list->formats & GNUPLOT_PNG   ? "png"
+                          : list->formats & GNUPLOT_SVG ? "svg"
+                                                        : "pdf";
         fputs("<section class=\"chart\">\n<h3>", f);
         html(f, ch->title);
         fputs("</h3>\n<figure><img src=\"", f);
@@ -505,18 +505,18 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
         html(f, context);
         fputs(" \xC2\xB7 ", f);
         int first = 1;
-        for (unsigned fmt = PLOT_PNG; fmt <= PLOT_PDF; fmt <<= 1) {
+        for (unsigned fmt = GNUPLOT_PNG; fmt <= GNUPLOT_PDF; fmt <<= 1) {
             if (!(list->formats & fmt))
                 continue;
-            const char *e = fmt == PLOT_PNG ? "png" : fmt == PLOT_SVG ? "svg" : "pdf";
+            const char *e = fmt == GNUPLOT_PNG ? "png" : fmt == GNUPLOT_SVG ? "svg" : "pdf";
             fprintf(f, "%s<a href=\"", first ? "" : " \xC2\xB7 ");
             href(f, folder);
             fputc('/', f);
             href(f, ch->name);
             fprintf(f, ".%s\">%s</a>", e,
-                    fmt == PLOT_PNG   ? "PNG"
-                    : fmt == PLOT_SVG ? "SVG"
-                                      : "PDF");
+                    fmt == GNUPLOT_PNG   ? "PNG"
+                    : fmt == GNUPLOT_SVG ? "SVG"
+                                         : "PDF");
             first = 0;
         }
         fputs(" \xC2\xB7 <a href=\"", f);
@@ -800,7 +800,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
             goto done;
         }
     }
-    plot_options popt = {.formats = opt->formats ? opt->formats : PLOT_PNG | PLOT_SVG,
+    plot_options popt = {.formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
                          .lang = opt->lang,
                          .templates = opt->templates};
     pc_err chart_err = {{0}};

@@ -734,9 +734,9 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
                          const char *subtitle, int euros, double biggest, int first_year,
                          int last_year, plot_lang lang)
 {
-    char *qdata = plot_quote(data);
-    char *qtitle = plot_quote(title);
-    char *qsub = plot_quote(subtitle);
+    char *qdata = gnuplot_quote(data);
+    char *qtitle = gnuplot_quote(title);
+    char *qsub = gnuplot_quote(subtitle);
     if (!qdata || !qtitle || !qsub)
         goto done;
     double scale = biggest >= 1e6 ? 1e-6 : 1;
@@ -747,16 +747,16 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
                            : (en ? " (persons)" : " (personnes)"));
     int span = last_year - first_year + 1;
     int step = span <= 12 ? 1 : span <= 30 ? 2 : span <= 60 ? 5 : 10;
-    for (unsigned t = PLOT_PNG; t <= PLOT_SVG; t <<= 1) {
+    for (unsigned t = GNUPLOT_PNG; t <= GNUPLOT_SVG; t <<= 1) {
         char out[4200];
-        snprintf(out, sizeof out, "%s.%s", stem, plot_extension(t));
-        char *qout = plot_quote(out);
+        snprintf(out, sizeof out, "%s.%s", stem, gnuplot_extension(t));
+        char *qout = gnuplot_quote(out);
         if (!qout)
             break;
         fprintf(script,
                 "reset\nset encoding utf8\nset terminal %s\nset output %s\n"
                 "set datafile separator comma\nset datafile missing 'NA'\n",
-                plot_terminal(t), qout);
+                gnuplot_terminal(t), qout);
         free(qout);
         if (lang == PLOT_FR)
             fputs("set decimalsign ','\n", script);
@@ -910,7 +910,7 @@ static int draw_difference_charts(const char *charts, const cmp_comparison *c, c
     if (fclose(script) != 0 && !rc)
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     if (!rc && drawn)
-        rc = plot_gnuplot(text, strlen(text), charts, err);
+        rc = gnuplot_run(text, strlen(text), charts, NULL, err);
     free(text);
     return rc;
 }

@@ -244,7 +244,7 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
     snprintf(xlabel, sizeof xlabel, "%s%s (%s, %zu %s)", output->name,
              scale < 1 ? " (millions)" : "", en ? "mean of the runs" : "moyenne des simulations",
              r->reps, en ? "runs" : "simulations");
-    char *qtitle = plot_quote(title), *qx = plot_quote(xlabel);
+    char *qtitle = gnuplot_quote(title), *qx = gnuplot_quote(xlabel);
     if (!qtitle || !qx) {
         free(qtitle);
         free(qx);
@@ -267,14 +267,14 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
     }
     if (margin > 70)
         margin = 70;
-    for (unsigned t = PLOT_PNG; t <= PLOT_SVG; t <<= 1) {
+    for (unsigned t = GNUPLOT_PNG; t <= GNUPLOT_SVG; t <<= 1) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/tornado.%s", dir, plot_extension(t));
-        char *qout = plot_quote(path);
+        snprintf(path, sizeof path, "%s/tornado.%s", dir, gnuplot_extension(t));
+        char *qout = gnuplot_quote(path);
         if (!qout)
             break;
-        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n", plot_terminal(t),
-                qout);
+        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n",
+                gnuplot_terminal(t), qout);
         free(qout);
         if (!en)
             fputs("set decimalsign ','\n", s);
@@ -292,7 +292,7 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
             char label[400];
             snprintf(label, sizeof label, "%s (%s %s %s)", row->vary.key, row->vary.low,
                      "\xE2\x80\x93", row->vary.high);
-            char *q = plot_quote(label);
+            char *q = gnuplot_quote(label);
             if (q)
                 fprintf(s, "%s%s %zu", i ? ", " : "", q, r->n - i);
             free(q);
@@ -356,7 +356,7 @@ int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key 
     if (rc)
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
     else
-        rc = plot_gnuplot(text, strlen(text), dir, err);
+        rc = gnuplot_run(text, strlen(text), dir, NULL, err);
     free(text);
     return rc;
 }
