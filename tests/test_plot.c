@@ -591,24 +591,24 @@ static int count_of(const char *text, const char *needle)
 static void check_formats(tc_ctx *t)
 {
     char buf[64];
-    plot_format_number(1234567.891, 2, PLOT_FR, buf, sizeof buf);
+    lang_number(1234567.891, 2, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "1" NBSP "234" NBSP "567,89"), "French number: %s", buf);
-    plot_format_number(1234567.891, 2, PLOT_EN, buf, sizeof buf);
+    lang_number(1234567.891, 2, LANG_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "1,234,567.89"), "English number: %s", buf);
-    plot_format_number(-999.6, 0, PLOT_FR, buf, sizeof buf);
+    lang_number(-999.6, 0, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "-1" NBSP "000"), "rounding carries into a new group: %s", buf);
-    plot_format_number(-0.004, 1, PLOT_FR, buf, sizeof buf);
+    lang_number(-0.004, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "0,0"), "no minus sign on a zero: %s", buf);
-    plot_format_number(NAN, 1, PLOT_FR, buf, sizeof buf);
+    lang_number(NAN, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "\xE2\x80\x94"), "NaN shown as a dash");
-    plot_format_month(2020, 1, PLOT_FR, buf, sizeof buf);
+    lang_month(2020, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "janv. 2020"), "French month: %s", buf);
-    plot_format_month(2021, 12, PLOT_FR, buf, sizeof buf);
+    lang_month(2021, 12, LANG_FR, buf, sizeof buf);
     CHECK(t,
           !strcmp(buf, "d\xC3\xA9"
                        "c. 2021"),
           "French December: %s", buf);
-    plot_format_month(2021, 8, PLOT_EN, buf, sizeof buf);
+    lang_month(2021, 8, LANG_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "Aug 2021"), "English month: %s", buf);
     char *q = gnuplot_quote("it's `x`\n@a \\");
     CHECK(t, q && !strcmp(q, "'it''s `x` @a \\'"), "gnuplot quoting: %s", q ? q : "(null)");
@@ -795,7 +795,7 @@ static void check_overlay_and_english(tc_ctx *t, plot_run *ref, plot_run *alt)
     char dir[512];
     tc_path(t, "overlay", dir, sizeof dir);
     const plot_run *both[2] = {ref, alt};
-    plot_options opt = {.formats = GNUPLOT_SVG, .lang = PLOT_EN};
+    plot_options opt = {.formats = GNUPLOT_SVG, .lang = LANG_EN};
     pc_err err = {{0}};
     int rc = plot_draw(both, 2, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "two runs overlaid, in English (%s)", rc ? err.msg : "ok");

@@ -176,7 +176,7 @@ static int draw_charts(const compare_args *a, const cmp_comparison *c, char *con
     if (!charts)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     int rc = cmp_difference_charts(charts, c->base, (const mc_result *const *)c->alts, c->n_alts,
-                                   names, a->lang ? PLOT_EN : PLOT_FR, NULL, err);
+                                   names, a->lang ? LANG_EN : LANG_FR, NULL, err);
     free(charts);
     return rc;
 }

@@ -81,7 +81,7 @@ static int draw(const plot_args *a, plot_run **runs, const char *out, pc_err *er
     for (size_t i = 0; i < a->n_dirs && !rc; i++)
         rc = plot_run_load(a->dirs[i], &runs[i], err);
     plot_options opt = {.formats = a->formats,
-                        .lang = a->lang ? PLOT_EN : PLOT_FR,
+                        .lang = a->lang ? LANG_EN : LANG_FR,
                         .templates = a->templates,
                         .vars = a->vars,
                         .n_vars = a->n_vars};

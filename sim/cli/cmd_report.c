@@ -154,7 +154,7 @@ static int draw_differences(const report_args *a, const scenario_run *runs, plot
     if (!rc) {
         list->formats = GNUPLOT_PNG | GNUPLOT_SVG; /* what the difference charts write */
         rc = cmp_difference_charts(dir, runs[0].result, alts + 1, a->n - 1, names,
-                                   a->lang ? PLOT_EN : PLOT_FR, list, err);
+                                   a->lang ? LANG_EN : LANG_FR, list, err);
         if (rc != PC_EINTERNAL)
             rc = PC_OK;
     }
@@ -180,7 +180,7 @@ static int report(const report_args *a, scenario_run *runs, report_scenario *pag
     if (!rc && a->n > 1)
         rc = draw_differences(a, runs, &differences, &err);
     report_options ropt = {
-        .lang = a->lang ? PLOT_EN : PLOT_FR, .templates = a->templates, .differences = differences};
+        .lang = a->lang ? LANG_EN : LANG_FR, .templates = a->templates, .differences = differences};
     int built = !rc;
     if (!rc)
         rc = report_build(a->out, page, a->n, &ropt, &err);

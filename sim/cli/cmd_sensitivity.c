@@ -141,7 +141,7 @@ static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cm
         cli_log("sensitivity: %zu runs of %lu replications", 2 * a->n_vary + 1, a->reps);
     if (!rc && !(rc = sens_oat(m, vary, a->n_vary, output, &opt, &r, err))) {
         print_tornado(r, output);
-        rc = sens_write_tornado(a->out, r, output, 1, a->lang ? PLOT_EN : PLOT_FR, err);
+        rc = sens_write_tornado(a->out, r, output, 1, a->lang ? LANG_EN : LANG_FR, err);
     }
     sens_oat_free(r);
     free(vary);

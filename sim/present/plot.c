@@ -22,81 +22,11 @@
 #include "core/cfg.h"
 #include "core/fsio.h"
 #include "gnuplot.h"
+#include "lang.h"
 #include "sbuf.h"
 
-#define N_STYLES     8              /* line types defined by plots/common.gp */
-#define SERIES_STATS 6              /* mean p05 p25 p50 p75 p95: data columns per series */
-#define NNBSP        "\xE2\x80\xAF" /* U+202F narrow no-break space */
-
-/* ---- French and English formats ---------------------------------------- */
-
-void plot_format_number(double v, int decimals, plot_lang lang, char *buf, size_t size)
-{
-    if (size == 0)
-        return;
-    if (isnan(v) || isinf(v)) {
-        snprintf(buf, size, "\xE2\x80\x94");
-        return;
-    }
-    if (decimals < 0)
-        decimals = 0;
-    if (decimals > 9)
-        decimals = 9;
-    char digits[64];
-    if (fabs(v) >= 1e15) {
-        snprintf(buf, size, "%.3g", v);
-        return;
-    }
-    snprintf(digits, sizeof digits, "%.*f", decimals, fabs(v));
-    size_t int_len = strcspn(digits, ".,");
-    int nonzero = strpbrk(digits, "123456789") != NULL;
-    const char *group = lang == PLOT_FR ? NNBSP : ",";
-    const char *point = lang == PLOT_FR ? "," : ".";
-    sbuf b = {0};
-    if (v < 0 && nonzero)
-        sbuf_puts(&b, "-");
-    for (size_t i = 0; i < int_len; i++) {
-        if (i > 0 && (int_len - i) % 3 == 0)
-            sbuf_puts(&b, group);
-        sbuf_add(&b, digits + i, 1);
-    }
-    if (digits[int_len]) {
-        sbuf_puts(&b, point);
-        sbuf_puts(&b, digits + int_len + 1);
-    }
-    snprintf(buf, size, "%s", b.oom ? "?" : b.s);
-    sbuf_clear(&b);
-}
-
-void plot_format_month(int year, int month, plot_lang lang, char *buf, size_t size)
-{
-    /* arrays of chars, not of pointers: they stay read-only in a position-independent build */
-    static const char fr[12][8] = {"janv.",
-                                   "f\xC3\xA9vr.",
-                                   "mars",
-                                   "avr.",
-                                   "mai",
-                                   "juin",
-                                   "juil.",
-                                   "ao\xC3\xBBt",
-                                   "sept.",
-                                   "oct.",
-                                   "nov.",
-                                   "d\xC3\xA9"
-                                   "c."};
-    static const char en[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    if (month < 1 || month > 12) {
-        snprintf(buf, size, "%d-%02d", year, month);
-        return;
-    }
-    snprintf(buf, size, "%s %d", lang == PLOT_FR ? fr[month - 1] : en[month - 1], year);
-}
-
-static const char *tr(plot_lang lang, const char *fr, const char *en)
-{
-    return lang == PLOT_EN ? en : fr;
-}
+#define N_STYLES     8 /* line types defined by plots/common.gp */
+#define SERIES_STATS 6 /* mean p05 p25 p50 p75 p95: data columns per series */
 
 /* ---- a run folder -------------------------------------------------------- */
 
@@ -477,31 +407,7 @@ static const char *section_label(const plot_run *r, const char *kind, const char
     return label && *label ? label : NULL;
 }
 
-static char *funder_label(const char *name, plot_lang lang)
-{
-    static const struct {
-        char name[16], fr[24], en[24];
-    } known[] = {
-        {"departement", "D\xC3\xA9partement", "D\xC3\xA9partement"},
-        {"etat", "\xC3\x89tat", "State"},
-        {"region", "R\xC3\xA9gion", "Region"},
-        {"fse", "FSE", "ESF"},
-        {"caf", "CAF", "CAF"},
-        {"commune", "Communes", "Municipalities"},
-        {"communes", "Communes", "Municipalities"},
-        {"france_travail", "France Travail", "France Travail"},
-        {"pole_emploi", "P\xC3\xB4le emploi", "P\xC3\xB4le emploi"},
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(name, known[i].name) == 0)
-            return pc_strdup(lang == PLOT_EN ? known[i].en : known[i].fr);
-    char *s = pc_strdup(name);
-    if (s && s[0] >= 'a' && s[0] <= 'z')
-        s[0] = (char)(s[0] - 'a' + 'A');
-    return s;
-}
-
-char *plot_var_label(const plot_run *r, const char *var, plot_lang lang)
+char *plot_var_label(const plot_run *r, const char *var, lang_code lang)
 {
     const char *dot = strchr(var, '.');
     if (!dot)
@@ -531,10 +437,10 @@ char *plot_var_label(const plot_run *r, const char *var, plot_lang lang)
         label = section_label(r, "staff", rest);
     } else if (strcmp(prefix, "cost") == 0) {
         if (strcmp(rest, "total") == 0)
-            return pc_strdup(tr(lang, "Co\xC3\xBBt total", "Total cost"));
+            return pc_strdup(lang_pick(lang, "Co\xC3\xBBt total", "Total cost"));
         label = section_label(r, "cost", rest);
     } else if (strcmp(prefix, "funder") == 0) {
-        return funder_label(rest, lang);
+        return lang_funder(rest, lang);
     } else if (strcmp(prefix, "wait") == 0) {
         const char *last = strrchr(rest, '.');
         if (last) {
@@ -588,7 +494,7 @@ static void strlist_free(strlist *l)
 typedef struct {
     const plot_run *const *runs;
     size_t n_runs;
-    plot_lang lang;
+    lang_code lang;
     unsigned formats;
     const char *outdir;
     char *tpl_dir;
@@ -737,7 +643,7 @@ static void sb_tick(sbuf *b, int *first, const char *label, double x, int minor)
         sbuf_puts(b, " 1");
 }
 
-static char *y_ticks(const axis *a, const char *suffix, plot_lang lang)
+static char *y_ticks(const axis *a, const char *suffix, lang_code lang)
 {
     sbuf b = {0};
     int first = 1;
@@ -748,7 +654,7 @@ static char *y_ticks(const axis *a, const char *suffix, plot_lang lang)
         if (fabs(v) < a->step * 1e-9)
             v = 0;
         char num[64], label[80];
-        plot_format_number(v, a->decimals, lang, num, sizeof num);
+        lang_number(v, a->decimals, lang, num, sizeof num);
         snprintf(label, sizeof label, "%s%s", num, suffix);
         sb_tick(&b, &first, label, v, 0);
     }
@@ -758,7 +664,7 @@ static char *y_ticks(const axis *a, const char *suffix, plot_lang lang)
 
 /* Months as x = year + (month - 1) / 12: labels at Januaries (or every 3 or 6
  * months on short runs, every 2, 5 or 10 years on long ones), minor ticks between. */
-static char *month_ticks(int first, int last, plot_lang lang)
+static char *month_ticks(int first, int last, lang_code lang)
 {
     int span = last - first;
     int step = span <= 30    ? 3
@@ -776,7 +682,7 @@ static char *month_ticks(int first, int last, plot_lang lang)
             continue;
         char label[40] = "";
         if (ym % step == 0)
-            plot_format_month(ym / 12, ym % 12 + 1, lang, label, sizeof label);
+            lang_month(ym / 12, ym % 12 + 1, lang, label, sizeof label);
         sb_tick(&b, &first_tick, label, ym / 12.0, ym % step != 0);
     }
     sbuf_puts(&b, ")");
@@ -801,7 +707,7 @@ static char *year_ticks(int first, int last)
     return sbuf_take(&b);
 }
 
-static char *duration_ticks(int last, plot_lang lang)
+static char *duration_ticks(int last, lang_code lang)
 {
     int step = last <= 36 ? 6 : last <= 180 ? 12 : last <= 600 ? 60 : 120;
     int minor = step == 6 ? 1 : step == 12 ? 3 : 12;
@@ -818,10 +724,10 @@ static char *duration_ticks(int last, plot_lang lang)
                 snprintf(label, sizeof label, "0");
             else if (d % 12 == 0)
                 snprintf(label, sizeof label, "%d %s", years,
-                         lang == PLOT_EN ? (years > 1 ? "years" : "year")
+                         lang == LANG_EN ? (years > 1 ? "years" : "year")
                                          : (years > 1 ? "ans" : "an"));
             else
-                snprintf(label, sizeof label, "%d %s", d, tr(lang, "mois", "months"));
+                snprintf(label, sizeof label, "%d %s", d, lang_pick(lang, "mois", "months"));
         }
         sb_tick(&b, &first_tick, label, d, d % step != 0);
     }
@@ -950,7 +856,7 @@ static char *subtitle_of(const draw_ctx *c)
 {
     if (c->n_runs == 1)
         return pc_strdup(c->runs[0]->label);
-    return pc_strf(c->lang == PLOT_EN ? "Comparison of %zu scenarios"
+    return pc_strf(c->lang == LANG_EN ? "Comparison of %zu scenarios"
                                       : "Comparaison de %zu sc\xC3\xA9narios",
                    c->n_runs);
 }
@@ -1153,15 +1059,15 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
         banded += l->items[i].band;
     const char *note = "";
     if (spec->lines)
-        note = tr(c->lang,
-                  "Points : m\xC3\xA9"
-                  "dianes des simulations ; barres : 90 % des simulations",
-                  "Points: medians of the runs; bars: 90 % of the runs");
+        note = lang_pick(c->lang,
+                         "Points : m\xC3\xA9"
+                         "dianes des simulations ; barres : 90 % des simulations",
+                         "Points: medians of the runs; bars: 90 % of the runs");
     else if (banded > 0 && l->n > 1)
-        note = tr(c->lang,
-                  "Traits : m\xC3\xA9"
-                  "dianes des simulations ; bandes : 50 % et 90 % des simulations",
-                  "Lines: medians of the runs; bands: 50 % and 90 % of the runs");
+        note = lang_pick(c->lang,
+                         "Traits : m\xC3\xA9"
+                         "dianes des simulations ; bandes : 50 % et 90 % des simulations",
+                         "Lines: medians of the runs; bands: 50 % and 90 % of the runs");
     char *subtitle = subtitle_of(c);
     s.title = title_expr(spec->title, subtitle, note);
     free(subtitle);
@@ -1202,8 +1108,9 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
                         inner ? "band50" : "band90");
             if (single) {
                 char title[64];
-                snprintf(title, sizeof title, "%s %s%s%s %%", tr(c->lang, "intervalle", "range"),
-                         inner ? "25" : "5", EN_DASH, inner ? "75" : "95");
+                snprintf(title, sizeof title, "%s %s%s%s %%",
+                         lang_pick(c->lang, "intervalle", "range"), inner ? "25" : "5", EN_DASH,
+                         inner ? "75" : "95");
                 sbuf_puts(&p, "title ");
                 gnuplot_quote_into(&p, title);
             } else {
@@ -1348,7 +1255,8 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     nice_axis(lo * scale, hi * scale, 1, &yaxis);
     s.tpl = c->tpl_bars;
     s.tpl_name = "bars.gp";
-    s.ylabel = gnuplot_quote(tr(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
+    s.ylabel =
+        gnuplot_quote(lang_pick(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
     s.xrange = range_text(years[0] - 0.6, years[n_years - 1] + 0.6);
     s.xtics = year_ticks(years[0], years[n_years - 1]);
     s.yrange = range_text(yaxis.min, yaxis.max);
@@ -1360,10 +1268,10 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     sbuf_puts(&expr, " . \"\\n\" . ");
     gnuplot_quote_into(&expr, subtitle ? subtitle : "");
     for (size_t r = 0; n_runs > 1 && r <= n_runs; r++) {
-        char *part = r < n_runs
-                         ? pc_strf("%s%zu = %s", r ? ", " : tr(c->lang, "Barres : ", "Bars: "),
-                                   r + 1, c->runs[r]->label)
-                         : NULL;
+        char *part =
+            r < n_runs ? pc_strf("%s%zu = %s", r ? ", " : lang_pick(c->lang, "Barres : ", "Bars: "),
+                                 r + 1, c->runs[r]->label)
+                       : NULL;
         if (line.len > 0 && (r == n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
             sbuf_puts(&expr, " . \"\\n\" . ");
             gnuplot_quote_into(&expr, line.s);
@@ -1418,9 +1326,9 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
                     col, col + 1, col + 2);
         if (r == 0) {
             char text[128];
-            snprintf(
-                text, sizeof text, "%s",
-                tr(c->lang, "intervalle \xC3\xA0 90 % du total", "90 % interval of the total"));
+            snprintf(text, sizeof text, "%s",
+                     lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
+                               "90 % interval of the total"));
             sbuf_puts(&p, "title ");
             gnuplot_quote_into(&p, text);
         } else {
@@ -1488,21 +1396,22 @@ static int add_runs(const draw_ctx *c, itemlist *l, plot_table table, const char
 
 static int chart_fan(draw_ctx *c, const char *var)
 {
-    const char *median = tr(c->lang,
-                            "m\xC3\xA9"
-                            "diane",
-                            "median");
+    const char *median = lang_pick(c->lang,
+                                   "m\xC3\xA9"
+                                   "diane",
+                                   "median");
     int is_queue = strncmp(var, "queue.", 6) == 0, is_stock = strncmp(var, "stock.", 6) == 0;
     char *label = plot_var_label(c->runs[0], var, c->lang);
     char *name = safe_name("fan-", var);
     char *title = !label     ? NULL
                   : is_queue ? pc_strf("%s%s", label,
-                                       tr(c->lang, " : personnes en attente en fin de mois",
-                                          ": persons waiting at month end"))
-                  : is_stock ? pc_strf("%s%s", label,
-                                       tr(c->lang, " : personnes pr\xC3\xA9sentes en fin de mois",
+                                       lang_pick(c->lang, " : personnes en attente en fin de mois",
+                                                 ": persons waiting at month end"))
+                  : is_stock
+                      ? pc_strf("%s%s", label,
+                                lang_pick(c->lang, " : personnes pr\xC3\xA9sentes en fin de mois",
                                           ": persons present at month end"))
-                             : pc_strdup(label);
+                      : pc_strdup(label);
     itemlist l = {0};
     int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, PLOT_MONTHLY, var, median, 1);
     if (rc) {
@@ -1513,7 +1422,8 @@ static int chart_fan(draw_ctx *c, const char *var)
                                   : is_stock ? "stock"
                                              : "series",
                          .title = title,
-                         .ylabel = is_queue || is_stock ? tr(c->lang, "personnes", "persons") : "",
+                         .ylabel =
+                             is_queue || is_stock ? lang_pick(c->lang, "personnes", "persons") : "",
                          .suffix = "",
                          .table = PLOT_MONTHLY,
                          .scale = 1};
@@ -1543,7 +1453,8 @@ static int chart_family(draw_ctx *c, const family *fam, const char *x)
     char *name = safe_name(fam->name_prefix, x);
     char *label_var = pc_strf("%s%s", fam->label_prefix, x);
     char *label = label_var ? plot_var_label(c->runs[0], label_var, c->lang) : NULL;
-    char *title = label ? pc_strf("%s%s", label, tr(c->lang, fam->title_fr, fam->title_en)) : NULL;
+    char *title =
+        label ? pc_strf("%s%s", label, lang_pick(c->lang, fam->title_fr, fam->title_en)) : NULL;
     itemlist l = {0};
     int rc = name && title ? PC_OK : PC_EINTERNAL;
     for (size_t r = 0; r < c->n_runs && !rc; r++)
@@ -1564,17 +1475,17 @@ static int chart_family(draw_ctx *c, const family *fam, const char *x)
         fan_spec spec = {.name = name,
                          .group = fam->group,
                          .title = title,
-                         .ylabel = tr(c->lang, fam->ylabel_fr, fam->ylabel_en),
+                         .ylabel = lang_pick(c->lang, fam->ylabel_fr, fam->ylabel_en),
                          .suffix = fam->suffix,
                          .table = fam->table,
                          .scale = fam->scale,
                          .lines = fam->lines};
         if (fam->table == PLOT_SURVIVAL) {
-            spec.xlabel = tr(c->lang,
-                             "Dur\xC3\xA9"
-                             "e depuis le d\xC3\xA9"
-                             "but du parcours",
-                             "Time since the spell began");
+            spec.xlabel = lang_pick(c->lang,
+                                    "Dur\xC3\xA9"
+                                    "e depuis le d\xC3\xA9"
+                                    "but du parcours",
+                                    "Time since the spell began");
             spec.key = "top right vertical";
         }
         rc = draw_series(c, &spec, &l);
@@ -1610,21 +1521,21 @@ static int chart_staff(draw_ctx *c)
     if (rc) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
     } else if (l.n > 0) {
-        const char *median = tr(c->lang,
-                                "m\xC3\xA9"
-                                "diane",
-                                "median");
+        const char *median = lang_pick(c->lang,
+                                       "m\xC3\xA9"
+                                       "diane",
+                                       "median");
         if (l.n == 1) {
             free(l.items[0].title);
             l.items[0].title = pc_strdup(median);
         }
         fan_spec spec = {.name = "staff",
                          .group = "staff",
-                         .title = tr(c->lang,
-                                     "ETP de r\xC3\xA9"
-                                     "f\xC3\xA9rents n\xC3\xA9"
-                                     "cessaires",
-                                     "Staff ETP needed"),
+                         .title = lang_pick(c->lang,
+                                            "ETP de r\xC3\xA9"
+                                            "f\xC3\xA9rents n\xC3\xA9"
+                                            "cessaires",
+                                            "Staff ETP needed"),
                          .ylabel = "ETP",
                          .suffix = "",
                          .table = PLOT_MONTHLY,
@@ -1690,10 +1601,10 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
     }
     strlist_free(&names);
 
-    const char *median = tr(c->lang,
-                            "m\xC3\xA9"
-                            "diane",
-                            "median");
+    const char *median = lang_pick(c->lang,
+                                   "m\xC3\xA9"
+                                   "diane",
+                                   "median");
     /* automatic, not static: tables of pointers would be writable data in a PIE */
     const family wait = {.name_prefix = "wait3m-",
                          .group = "wait",
@@ -1703,7 +1614,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                          .ylabel_fr = "part des attentes termin\xC3\xA9"
                                       "es dans le mois",
                          .ylabel_en = "share of the waits ended in the month",
-                         .suffix = c->lang == PLOT_EN ? "%" : NNBSP "%",
+                         .suffix = c->lang == LANG_EN ? "%" : LANG_NNBSP "%",
                          .table = PLOT_MONTHLY,
                          .scale = 100,
                          .n_parts = 1,
@@ -1723,8 +1634,8 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                         .n_parts = 2,
                         .part_prefix = {"funded.", "etp."},
                         .part_suffix = {"", ""},
-                        .part_what = {tr(c->lang, "ETP conventionn\xC3\xA9s", "ETP funded"),
-                                      tr(c->lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
+                        .part_what = {lang_pick(c->lang, "ETP conventionn\xC3\xA9s", "ETP funded"),
+                                      lang_pick(c->lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
     const family flows = {.name_prefix = "flows-",
                           .group = "flows",
                           .label_prefix = "entries.",
@@ -1740,11 +1651,11 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                           .n_parts = 2,
                           .part_prefix = {"entries.", "exits."},
                           .part_suffix = {"", ""},
-                          .part_what = {tr(c->lang,
-                                           "entr\xC3\xA9"
-                                           "es",
-                                           "entries"),
-                                        tr(c->lang, "sorties", "exits")}};
+                          .part_what = {lang_pick(c->lang,
+                                                  "entr\xC3\xA9"
+                                                  "es",
+                                                  "entries"),
+                                        lang_pick(c->lang, "sorties", "exits")}};
     const family survival = {.name_prefix = "survival-",
                              .group = "survival",
                              .label_prefix = "stock.",
@@ -1752,7 +1663,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                              .title_en = ": share of spells still running",
                              .ylabel_fr = "part des parcours",
                              .ylabel_en = "share of spells",
-                             .suffix = c->lang == PLOT_EN ? "%" : NNBSP "%",
+                             .suffix = c->lang == LANG_EN ? "%" : LANG_NNBSP "%",
                              .table = PLOT_SURVIVAL,
                              .scale = 100,
                              .n_parts = 1,
@@ -1772,12 +1683,13 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
     if (!rc)
         rc = chart_staff(c);
     if (!rc)
-        rc = chart_budget(c, "funder.", "budget-funder",
-                          tr(c->lang, "Budget annuel par financeur", "Yearly budget by funder"));
-    if (!rc)
         rc = chart_budget(
-            c, "cost.", "budget-cost",
-            tr(c->lang, "Budget annuel par ligne de co\xC3\xBBt", "Yearly budget by cost line"));
+            c, "funder.", "budget-funder",
+            lang_pick(c->lang, "Budget annuel par financeur", "Yearly budget by funder"));
+    if (!rc)
+        rc = chart_budget(c, "cost.", "budget-cost",
+                          lang_pick(c->lang, "Budget annuel par ligne de co\xC3\xBBt",
+                                    "Yearly budget by cost line"));
     if (!rc)
         rc = collect(c, PLOT_YEARLY, "entries.", "", &names);
     for (size_t i = 0; i < names.n && !rc; i++)

@@ -23,8 +23,7 @@
 
 #include "core/err.h"
 #include "gnuplot.h"
-
-typedef enum { PLOT_FR = 0, PLOT_EN = 1 } plot_lang;
+#include "lang.h"
 
 typedef enum { PLOT_MONTHLY = 0, PLOT_YEARLY = 1, PLOT_SURVIVAL = 2 } plot_table;
 
@@ -36,7 +35,7 @@ typedef struct {
 
 typedef struct {
     unsigned formats;        /* GNUPLOT_PNG | GNUPLOT_SVG | GNUPLOT_PDF; 0 means PNG and SVG */
-    plot_lang lang;          /* labels, numbers and dates */
+    lang_code lang;          /* labels, numbers and dates */
     const char *templates;   /* folder of the .gp templates; NULL: PARCOURS_PLOTS, else
                                 ../plots beside the program, else ./plots */
     const char *const *vars; /* monthly variables drawn as fan charts; */
@@ -87,7 +86,7 @@ int plot_run_stat(const plot_run *r, plot_table table, const char *var, int peri
 
 /* A display name for a variable ("Allocataires du RSA", "État"), from the run's
  * manifest labels.  A new string, or NULL on out of memory. */
-char *plot_var_label(const plot_run *r, const char *var, plot_lang lang);
+char *plot_var_label(const plot_run *r, const char *var, lang_code lang);
 
 /* Draws every chart of runs[0..n_runs-1] into outdir (created if needed).  The
  * data files are written before gnuplot is looked for, so they remain when it is
@@ -95,12 +94,5 @@ char *plot_var_label(const plot_run *r, const char *var, plot_lang lang);
 int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
               const plot_options *opt, plot_list **out, pc_err *err);
 void plot_list_free(plot_list *l);
-
-/* v with `decimals` decimals: "12 345,6" in French (U+202F between thousands,
- * decimal comma), "12,345.6" in English; NaN gives an em dash. */
-void plot_format_number(double v, int decimals, plot_lang lang, char *buf, size_t size);
-
-/* "janv. 2020" / "Jan 2020". */
-void plot_format_month(int year, int month, plot_lang lang, char *buf, size_t size);
 
 #endif

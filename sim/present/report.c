@@ -21,11 +21,6 @@
 
 #define NDASH "\xE2\x80\x93"
 
-static const char *tr(plot_lang lang, const char *fr, const char *en)
-{
-    return lang == PLOT_EN ? en : fr;
-}
-
 /* ---- key figures ---------------------------------------------------------------- */
 
 typedef enum { KEY_MONTHLY, KEY_YEARLY, KEY_CUMULATIVE } key_kind;
@@ -173,7 +168,7 @@ static int replication_interval(const cfg_table *reps, const char *variable, dou
     return n > 0;
 }
 
-static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lang, key_table *t,
+static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lang, key_table *t,
                              pc_err *err)
 {
     t->n_runs = n_runs;
@@ -201,10 +196,10 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
             char *var = pc_strf("stock.%s", names[i]);
             char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
             char when[40];
-            plot_format_month(month / 12, month % 12 + 1, lang, when, sizeof when);
+            lang_month(month / 12, month % 12 + 1, lang, when, sizeof when);
             key_row *row =
                 label ? key_add(t,
-                                pc_strf(lang == PLOT_EN
+                                pc_strf(lang == LANG_EN
                                             ? "%s: persons present, end of %s (+%d years)"
                                             : "%s : personnes pr\xC3\xA9sentes fin %s (+%d ans)",
                                         label, when, horizons[h]),
@@ -228,7 +223,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
             char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
             key_row *row =
                 label ? key_add(t,
-                                pc_strf(lang == PLOT_EN ? "%s: cumulative budget %d" NDASH
+                                pc_strf(lang == LANG_EN ? "%s: cumulative budget %d" NDASH
                                                           "%d (\xE2\x82\xAC million)"
                                                         : "%s : budget cumul\xC3\xA9 %d" NDASH
                                                           "%d (M\xE2\x82\xAC)",
@@ -260,12 +255,12 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lan
                     char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
                     char *text =
                         !label   ? NULL
-                        : k == 0 ? pc_strf(lang == PLOT_EN
+                        : k == 0 ? pc_strf(lang == LANG_EN
                                                ? "%s: ETP occupied, %d average (year %d)"
                                                : "%s : ETP occup\xC3\xA9s, moyenne %d (ann\xC3\xA9"
                                                  "e %d)",
                                            label, year, horizons[h])
-                                 : pc_strf(lang == PLOT_EN
+                                 : pc_strf(lang == LANG_EN
                                                ? "%s: mean wait in %d (days, year %d)"
                                                : "%s : attente moyenne en %d (jours, ann\xC3\xA9"
                                                  "e %d)",
@@ -423,11 +418,11 @@ static const char page_css[] =
     "tr{break-inside:avoid;page-break-inside:avoid}a{color:inherit;text-decoration:none}"
     "img{border:0;max-height:160mm}}\n";
 
-static void write_cell(FILE *f, const key_row *row, size_t r, plot_lang lang)
+static void write_cell(FILE *f, const key_row *row, size_t r, lang_code lang)
 {
     char mean[64], lo[64], hi[64];
     double v = row->mean[r] * row->scale;
-    plot_format_number(v, row->decimals, lang, mean, sizeof mean);
+    lang_number(v, row->decimals, lang, mean, sizeof mean);
     fputs("<td class=\"num\" data-variable=\"", f);
     html(f, row->variable);
     fputs("\" data-period=\"", f);
@@ -437,38 +432,38 @@ static void write_cell(FILE *f, const key_row *row, size_t r, plot_lang lang)
         snprintf(raw, sizeof raw, "%.17g", row->mean[r]);
     fprintf(f, "\" data-mean=\"%s\">%s", raw, mean);
     if (isfinite(row->p05[r]) && isfinite(row->p95[r])) {
-        plot_format_number(row->p05[r] * row->scale, row->decimals, lang, lo, sizeof lo);
-        plot_format_number(row->p95[r] * row->scale, row->decimals, lang, hi, sizeof hi);
+        lang_number(row->p05[r] * row->scale, row->decimals, lang, lo, sizeof lo);
+        lang_number(row->p95[r] * row->scale, row->decimals, lang, hi, sizeof hi);
         fprintf(f, "<span class=\"interval\">[%s " NDASH " %s]</span>", lo, hi);
     }
     if (r > 0 && isfinite(row->mean[r]) && isfinite(row->mean[0])) {
         char delta[64];
         double d = (row->mean[r] - row->mean[0]) * row->scale;
-        plot_format_number(d, row->decimals, lang, delta, sizeof delta);
+        lang_number(d, row->decimals, lang, delta, sizeof delta);
         fprintf(f, "<span class=\"delta\">%s %s%s</span>",
-                tr(lang,
-                   "\xC3\xA9"
-                   "cart :",
-                   "difference:"),
+                lang_pick(lang,
+                          "\xC3\xA9"
+                          "cart :",
+                          "difference:"),
                 d > 0 && strcmp(delta, "0") ? "+" : "", delta);
     }
     fputs("</td>", f);
 }
 
-static void write_key_table(FILE *f, const key_table *t, plot_run *const *runs, plot_lang lang)
+static void write_key_table(FILE *f, const key_table *t, plot_run *const *runs, lang_code lang)
 {
     fputs("<table class=\"key\">\n<thead><tr><th>", f);
-    fputs(tr(lang, "Indicateur", "Indicator"), f);
+    fputs(lang_pick(lang, "Indicateur", "Indicator"), f);
     fputs("</th>", f);
     for (size_t r = 0; r < t->n_runs; r++) {
         fputs("<th>", f);
         html(f, plot_run_label(runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
-                    tr(lang,
-                       "r\xC3\xA9"
-                       "f\xC3\xA9rence",
-                       "reference"));
+                    lang_pick(lang,
+                              "r\xC3\xA9"
+                              "f\xC3\xA9rence",
+                              "reference"));
         fputs("</th>", f);
     }
     fputs("</tr></thead>\n<tbody>\n", f);
@@ -484,7 +479,7 @@ static void write_key_table(FILE *f, const key_table *t, plot_run *const *runs, 
 }
 
 static void write_charts(FILE *f, const plot_list *list, const char *folder, const char *context,
-                         plot_lang lang)
+                         lang_code lang)
 {
     for (size_t i = 0; list && i < list->n; i++) {
         const plot_chart *ch = &list->charts[i];
@@ -524,15 +519,15 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
         fputc('/', f);
         href(f, ch->name);
         fprintf(f, ".csv\">%s</a></figcaption></figure>\n</section>\n",
-                tr(lang,
-                   "donn\xC3\xA9"
-                   "es du graphique (CSV)",
-                   "chart data (CSV)"));
+                lang_pick(lang,
+                          "donn\xC3\xA9"
+                          "es du graphique (CSV)",
+                          "chart data (CSV)"));
     }
 }
 
 /* The dated changes of a scenario: given, or read from its manifest. */
-static void write_changes(FILE *f, const report_scenario *s, const plot_run *run, plot_lang lang)
+static void write_changes(FILE *f, const report_scenario *s, const plot_run *run, lang_code lang)
 {
     cfg_doc *doc = NULL;
     pc_err ignored;
@@ -540,8 +535,9 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
     fprintf(f,
             "<table class=\"changes\"><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
             "<tbody>\n",
-            tr(lang, "\xC3\x80 partir de", "From"), tr(lang, "Param\xC3\xA8tre", "Parameter"),
-            tr(lang, "Nouvelle valeur", "New value"));
+            lang_pick(lang, "\xC3\x80 partir de", "From"),
+            lang_pick(lang, "Param\xC3\xA8tre", "Parameter"),
+            lang_pick(lang, "Nouvelle valeur", "New value"));
     if (s->changes) {
         for (size_t i = 0; i < s->n_changes; i++, shown++) {
             fputs("<tr><td>", f);
@@ -574,8 +570,8 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
     }
     if (shown == 0)
         fprintf(f, "<tr><td colspan=\"3\">%s</td></tr>\n",
-                tr(lang, "Aucun changement dat\xC3\xA9 : le mod\xC3\xA8le tel quel.",
-                   "No dated change: the model as it is."));
+                lang_pick(lang, "Aucun changement dat\xC3\xA9 : le mod\xC3\xA8le tel quel.",
+                          "No dated change: the model as it is."));
     fputs("</tbody></table>\n", f);
     cfg_doc_free(doc);
 }
@@ -583,7 +579,7 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
 static int write_page(const char *dir, const report_scenario *scenarios, size_t n,
                       plot_run *const *runs, plot_list *const *lists, const plot_list *compare,
                       const plot_list *differences, const key_table *keys, const char *chart_error,
-                      plot_lang lang, pc_err *err)
+                      lang_code lang, pc_err *err)
 {
     char *path = pc_strf("%s/index.html", dir);
     if (!path)
@@ -603,31 +599,31 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-            lang == PLOT_EN ? "en" : "fr");
+            lang == LANG_EN ? "en" : "fr");
     html(f, model);
     fprintf(f, " \xE2\x80\x94 %s</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>",
-            tr(lang, "rapport au comit\xC3\xA9", "committee report"), page_css);
+            lang_pick(lang, "rapport au comit\xC3\xA9", "committee report"), page_css);
     html(f, model);
     fprintf(f, "</h1>\n<p class=\"meta\">%zu %s", n,
-            n > 1 ? tr(lang, "sc\xC3\xA9narios", "scenarios")
-                  : tr(lang, "sc\xC3\xA9nario", "scenario"));
+            n > 1 ? lang_pick(lang, "sc\xC3\xA9narios", "scenarios")
+                  : lang_pick(lang, "sc\xC3\xA9nario", "scenario"));
     if (reps) {
         fputs(" \xC2\xB7 ", f);
         html(f, reps);
-        fputs(tr(lang, " simulations par sc\xC3\xA9nario", " runs per scenario"), f);
+        fputs(lang_pick(lang, " simulations par sc\xC3\xA9nario", " runs per scenario"), f);
     }
     if (seed) {
-        fputs(tr(lang, " \xC2\xB7 graine ", " \xC2\xB7 seed "), f);
+        fputs(lang_pick(lang, " \xC2\xB7 graine ", " \xC2\xB7 seed "), f);
         html(f, seed);
         if (n > 1)
-            fputs(tr(lang, " (la m\xC3\xAAme pour tous : mêmes tirages, écarts appariés)",
-                     " (the same for all: common random numbers, paired differences)"),
+            fputs(lang_pick(lang, " (la m\xC3\xAAme pour tous : mêmes tirages, écarts appariés)",
+                            " (the same for all: common random numbers, paired differences)"),
                   f);
     }
     fputs("</p>\n</header>\n", f);
     if (chart_error) {
         fprintf(f, "<p class=\"missing\">%s ",
-                tr(lang, "Graphiques non dessin\xC3\xA9s :", "Charts not drawn:"));
+                lang_pick(lang, "Graphiques non dessin\xC3\xA9s :", "Charts not drawn:"));
         html(f, chart_error);
         fputs("</p>\n", f);
     }
@@ -635,40 +631,41 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     fprintf(f,
             "<nav>\n<h2>%s</h2>\n<ol>\n<li><a href=\"#scenarios\">%s</a></li>\n"
             "<li><a href=\"#key-figures\">%s</a></li>\n",
-            tr(lang, "Sommaire", "Contents"), tr(lang, "Sc\xC3\xA9narios", "Scenarios"),
-            tr(lang, "Chiffres cl\xC3\xA9s", "Key figures"));
+            lang_pick(lang, "Sommaire", "Contents"),
+            lang_pick(lang, "Sc\xC3\xA9narios", "Scenarios"),
+            lang_pick(lang, "Chiffres cl\xC3\xA9s", "Key figures"));
     if (compare && compare->n)
         fprintf(f, "<li><a href=\"#compare\">%s</a></li>\n",
-                tr(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+                lang_pick(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
     if (differences && differences->n)
         fprintf(f, "<li><a href=\"#differences\">%s</a></li>\n",
-                tr(lang,
-                   "\xC3\x89"
-                   "carts avec la r\xC3\xA9"
-                   "f\xC3\xA9rence",
-                   "Differences from the reference"));
+                lang_pick(lang,
+                          "\xC3\x89"
+                          "carts avec la r\xC3\xA9"
+                          "f\xC3\xA9rence",
+                          "Differences from the reference"));
     for (size_t r = 0; r < n; r++) {
         fprintf(f, "<li><a href=\"#scenario-%zu\">", r + 1);
         html(f, plot_run_label(runs[r]));
         fputs("</a></li>\n", f);
     }
     fprintf(f, "<li><a href=\"#files\">%s</a></li>\n</ol>\n</nav>\n",
-            tr(lang, "Fichiers", "Files"));
+            lang_pick(lang, "Fichiers", "Files"));
 
     fprintf(f, "<section id=\"scenarios\">\n<h2>%s</h2>\n",
-            tr(lang, "Sc\xC3\xA9narios", "Scenarios"));
+            lang_pick(lang, "Sc\xC3\xA9narios", "Scenarios"));
     for (size_t r = 0; r < n; r++) {
         fputs("<article>\n<h3>", f);
         html(f, plot_run_label(runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
-                    tr(lang,
-                       "r\xC3\xA9"
-                       "f\xC3\xA9rence",
-                       "reference"));
+                    lang_pick(lang,
+                              "r\xC3\xA9"
+                              "f\xC3\xA9rence",
+                              "reference"));
         fputs("</h3>\n", f);
         if (scenarios[r].source) {
-            fprintf(f, "<p>%s <code>", tr(lang, "Fichier :", "File:"));
+            fprintf(f, "<p>%s <code>", lang_pick(lang, "Fichier :", "File:"));
             html(f, scenarios[r].source);
             fputs("</code></p>\n", f);
         }
@@ -685,50 +682,52 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
 
     fprintf(
         f, "<section id=\"key-figures\">\n<h2>%s</h2>\n<p>%s</p>\n",
-        tr(lang, "Chiffres cl\xC3\xA9s", "Key figures"),
-        tr(lang,
-           "Moyenne des simulations ; entre crochets, l'intervalle \xC3\xA0 90 % (5<sup>e</sup> "
-           "et 95<sup>e</sup> centiles des simulations) ; \xC2\xAB \xC3\xA9"
-           "cart \xC2\xBB : "
-           "diff\xC3\xA9rence avec la r\xC3\xA9"
-           "f\xC3\xA9rence.",
-           "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
-           "runs); difference: against the reference."));
+        lang_pick(lang, "Chiffres cl\xC3\xA9s", "Key figures"),
+        lang_pick(
+            lang,
+            "Moyenne des simulations ; entre crochets, l'intervalle \xC3\xA0 90 % (5<sup>e</sup> "
+            "et 95<sup>e</sup> centiles des simulations) ; \xC2\xAB \xC3\xA9"
+            "cart \xC2\xBB : "
+            "diff\xC3\xA9rence avec la r\xC3\xA9"
+            "f\xC3\xA9rence.",
+            "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
+            "runs); difference: against the reference."));
     write_key_table(f, keys, runs, lang);
     fprintf(f, "<p><a href=\"key-figures.csv\">key-figures.csv</a></p>\n</section>\n");
 
     if (compare && compare->n) {
         fprintf(f, "<section id=\"compare\">\n<h2>%s</h2>\n",
-                tr(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-        write_charts(f, compare, "compare", tr(lang, "tous les sc\xC3\xA9narios", "all scenarios"),
-                     lang);
+                lang_pick(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+        write_charts(f, compare, "compare",
+                     lang_pick(lang, "tous les sc\xC3\xA9narios", "all scenarios"), lang);
         fputs("</section>\n", f);
     }
     if (differences && differences->n) {
         fprintf(
             f, "<section id=\"differences\">\n<h2>%s</h2>\n<p>%s</p>\n",
-            tr(lang,
-               "\xC3\x89"
-               "carts avec la r\xC3\xA9"
-               "f\xC3\xA9rence",
-               "Differences from the reference"),
-            tr(lang,
-               "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
-               "nombres al\xC3\xA9"
-               "atoires que la r\xC3\xA9"
-               "f\xC3\xA9rence (m\xC3\xAAmes "
-               "personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
-               "cart simulation par simulation "
-               "mesure l'effet de la politique, et ses bandes sont bien plus \xC3\xA9troites que "
-               "celles de chaque sc\xC3\xA9nario.",
-               "Every scenario was simulated with the same random numbers as the reference "
-               "(same persons, same draws): the difference run by run measures the policy's "
-               "effect, and its bands are much narrower than each scenario's."));
+            lang_pick(lang,
+                      "\xC3\x89"
+                      "carts avec la r\xC3\xA9"
+                      "f\xC3\xA9rence",
+                      "Differences from the reference"),
+            lang_pick(
+                lang,
+                "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
+                "nombres al\xC3\xA9"
+                "atoires que la r\xC3\xA9"
+                "f\xC3\xA9rence (m\xC3\xAAmes "
+                "personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
+                "cart simulation par simulation "
+                "mesure l'effet de la politique, et ses bandes sont bien plus \xC3\xA9troites que "
+                "celles de chaque sc\xC3\xA9nario.",
+                "Every scenario was simulated with the same random numbers as the reference "
+                "(same persons, same draws): the difference run by run measures the policy's "
+                "effect, and its bands are much narrower than each scenario's."));
         write_charts(f, differences, "differences",
-                     tr(lang,
-                        "\xC3\xA9"
-                        "cart appari\xC3\xA9",
-                        "paired difference"),
+                     lang_pick(lang,
+                               "\xC3\xA9"
+                               "cart appari\xC3\xA9",
+                               "paired difference"),
                      lang);
         fputs("</section>\n", f);
     }
@@ -745,7 +744,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
 
     static const char run_files[5][20] = {"monthly.csv", "yearly.csv", "replications.csv",
                                           "survival.csv", "manifest.ini"};
-    fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n", tr(lang, "Fichiers", "Files"));
+    fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n", lang_pick(lang, "Fichiers", "Files"));
     for (size_t r = 0; r < n; r++) {
         fputs("<li>", f);
         html(f, plot_run_label(runs[r]));

@@ -35,7 +35,7 @@ typedef struct {
 } report_scenario;
 
 typedef struct {
-    plot_lang lang;
+    lang_code lang;
     unsigned formats;             /* chart formats; 0 means PNG and SVG (the page shows PNG) */
     const char *templates;        /* as plot_options.templates */
     const plot_list *differences; /* paired-difference charts in dir/differences/, or NULL */

@@ -678,7 +678,7 @@ int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
  */
 
 /* The display name of a charted variable. */
-static const char *variable_label(const mdl_model *m, const char *var, plot_lang lang)
+static const char *variable_label(const mdl_model *m, const char *var, lang_code lang)
 {
     if (!strncmp(var, "stock.", 6)) {
         int p = mdl_population_index(m, var + 6);
@@ -691,7 +691,7 @@ static const char *variable_label(const mdl_model *m, const char *var, plot_lang
             return m->states[s].label ? m->states[s].label : m->states[s].name;
     }
     if (!strcmp(var, "cost.total"))
-        return lang == PLOT_EN ? "Total cost (euros per month)" : "Coût total (euros par mois)";
+        return lang == LANG_EN ? "Total cost (euros per month)" : "Coût total (euros par mois)";
     return var;
 }
 
@@ -732,7 +732,7 @@ static int write_chart_data(const char *path, const mc_result *base, const mc_re
 /* Appends to script the commands drawing one difference chart in PNG and SVG. */
 static void chart_script(FILE *script, const char *stem, const char *data, const char *title,
                          const char *subtitle, int euros, double biggest, int first_year,
-                         int last_year, plot_lang lang)
+                         int last_year, lang_code lang)
 {
     char *qdata = gnuplot_quote(data);
     char *qtitle = gnuplot_quote(title);
@@ -740,7 +740,7 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
     if (!qdata || !qtitle || !qsub)
         goto done;
     double scale = biggest >= 1e6 ? 1e-6 : 1;
-    int en = lang == PLOT_EN;
+    int en = lang == LANG_EN;
     const char *unit =
         euros ? (scale < 1 ? (en ? " (million euros)" : " (millions d'euros)") : " (euros)")
               : (scale < 1 ? (en ? " (million persons)" : " (millions de personnes)")
@@ -758,7 +758,7 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
                 "set datafile separator comma\nset datafile missing 'NA'\n",
                 gnuplot_terminal(t), qout);
         free(qout);
-        if (lang == PLOT_FR)
+        if (lang == LANG_FR)
             fputs("set decimalsign ','\n", script);
         fprintf(script,
                 "set border 3 lc rgb '#444444'\nset tics nomirror out scale 0.8,0.4\n"
@@ -768,7 +768,7 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
                 "set ylabel \"%s%s\"\nset format y '%s'\n"
                 "set key below center horizontal box lc rgb '#bbbbbb' samplen 3\n",
                 qtitle, qsub, step, first_year, last_year + 1,
-                lang == PLOT_EN ? "difference"
+                lang == LANG_EN ? "difference"
                                 : "\xC3\xA9"
                                   "cart",
                 unit, biggest * scale >= 10 || biggest == 0 ? "%.0f" : "%.2g");
@@ -781,20 +781,20 @@ static void chart_script(FILE *script, const char *stem, const char *data, const
                 "  %s skip 1 using 1:($7*%g) with lines lc rgb '#D55E00' dt 2 lw 2 title '%s', \\\n"
                 "  0 with lines lc rgb '#444444' lw 1 notitle\nunset output\n",
                 qdata, scale, scale,
-                lang == PLOT_EN ? "90 % of the paired differences"
+                lang == LANG_EN ? "90 % of the paired differences"
                                 : "90 % des \xC3\xA9"
                                   "carts",
                 qdata, scale, scale,
-                lang == PLOT_EN ? "50 % of the paired differences"
+                lang == LANG_EN ? "50 % of the paired differences"
                                 : "50 % des \xC3\xA9"
                                   "carts",
                 qdata, scale,
-                lang == PLOT_EN ? "median difference"
+                lang == LANG_EN ? "median difference"
                                 : "\xC3\xA9"
                                   "cart m\xC3\xA9"
                                   "dian",
                 qdata, scale,
-                lang == PLOT_EN ? "mean difference"
+                lang == LANG_EN ? "mean difference"
                                 : "\xC3\xA9"
                                   "cart moyen");
     }
@@ -805,7 +805,7 @@ done:
 }
 
 static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
-                                  plot_lang lang, plot_list *list, pc_err *err);
+                                  lang_code lang, plot_list *list, pc_err *err);
 
 /* Appends a chart to list (NULL: nothing to do). */
 static int list_add(plot_list *list, const char *name, const char *title)
@@ -831,7 +831,7 @@ static int list_add(plot_list *list, const char *name, const char *title)
 }
 
 int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
-                          size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
+                          size_t n_alts, char *const *names, lang_code lang, plot_list *list,
                           pc_err *err)
 {
     cmp_comparison view = {.n_alts = n_alts, .base = (mc_result *)(uintptr_t)base};
@@ -849,7 +849,7 @@ int cmp_difference_charts(const char *charts, const mc_result *base, const mc_re
 /* Draws CHARTS/diff-<alt>-<variable>.{csv,png,svg}: the monthly paired
  * difference of each population's stock, each queue and cost.total; lists them in list. */
 static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
-                                  plot_lang lang, plot_list *list, pc_err *err)
+                                  lang_code lang, plot_list *list, pc_err *err)
 {
     int rc = fsio_mkdirs(charts, err);
     if (rc)
@@ -892,7 +892,7 @@ static int draw_difference_charts(const char *charts, const cmp_comparison *c, c
             char title[600], subtitle[600];
             snprintf(title, sizeof title, "%s", variable_label(bm, var, lang));
             snprintf(subtitle, sizeof subtitle, "%s%s %s %s",
-                     lang == PLOT_EN ? "Paired difference: "
+                     lang == LANG_EN ? "Paired difference: "
                                      : "\xC3\x89"
                                        "cart apparié : ",
                      alt->model->label ? alt->model->label : alt->model->id, "\xE2\x88\x92",

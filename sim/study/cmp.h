@@ -213,7 +213,7 @@ int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
  * diff-<names[i + 1]>-<variable>.{csv,png,svg}; names[0] names the base.  Each chart
  * drawn is appended to list when it is not NULL. */
 int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
-                          size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
+                          size_t n_alts, char *const *names, lang_code lang, plot_list *list,
                           pc_err *err);
 
 #endif

@@ -227,9 +227,9 @@ fail:
 /* The tornado chart's script: one bar from the base mean to the mean at LOW and one to
  * the mean at HIGH per key, the largest swing on top. */
 static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, const cmp_key *output,
-                          plot_lang lang)
+                          lang_code lang)
 {
-    int en = lang == PLOT_EN;
+    int en = lang == LANG_EN;
     double lo = r->base_mean, hi = r->base_mean;
     for (size_t i = 0; i < r->n; i++) {
         const sens_oat_row *row = &r->rows[i];
@@ -312,7 +312,7 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
 }
 
 int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output, int charts,
-                       plot_lang lang, pc_err *err)
+                       lang_code lang, pc_err *err)
 {
     char path[4096];
     int rc = fsio_mkdirs(dir, err);

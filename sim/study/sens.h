@@ -101,7 +101,7 @@ void sens_oat_free(sens_oat_result *r);
  * (labels in lang).  PC_OK, PC_EINPUT (gnuplot missing or failing; the CSV file
  * is written) or PC_EINTERNAL. */
 int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output, int charts,
-                       plot_lang lang, pc_err *err);
+                       lang_code lang, pc_err *err);
 
 /* ---- Sobol indices ------------------------------------------------------------------- */
 
