@@ -15,6 +15,7 @@
 #include "core/mdl.h"
 #include "core/out.h"
 #include "opt.h"
+#include "present/diffplot.h"
 #include "study/cmp.h"
 
 static const char compare_usage[] =
@@ -173,10 +174,14 @@ static int draw_charts(const compare_args *a, const cmp_comparison *c, char *con
                        pc_err *err)
 {
     char *charts = pc_strf("%s/charts", a->out);
-    if (!charts)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    int rc = cmp_difference_charts(charts, c->base, (const mc_result *const *)c->alts, c->n_alts,
-                                   names, a->lang ? LANG_EN : LANG_FR, NULL, err);
+    plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    int rc = charts && list ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc)
+        rc = diffplot_draw(charts, c->base, (const mc_result *const *)c->alts, c->n_alts, names,
+                           a->lang ? LANG_EN : LANG_FR, list, err);
+    if (!rc && list->notes)
+        cli_log("gnuplot: %s", list->notes);
+    plot_list_free(list);
     free(charts);
     return rc;
 }

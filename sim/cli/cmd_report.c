@@ -18,8 +18,8 @@
 #include "core/mdl.h"
 #include "core/out.h"
 #include "opt.h"
+#include "present/diffplot.h"
 #include "present/report.h"
-#include "study/cmp.h"
 
 static const char report_usage[] =
     "usage: parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T]\n"
@@ -145,16 +145,15 @@ static int draw_differences(const report_args *a, const scenario_run *runs, plot
     const mc_result **alts = pc_calloc(a->n, sizeof *alts);
     char **names = pc_calloc(a->n, sizeof *names);
     char *dir = pc_strf("%s/differences", a->out);
-    plot_list *list = pc_calloc(1, sizeof *list);
+    plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG); /* what diffplot writes */
     int rc = alts && names && dir && list ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
     for (size_t s = 0; s < a->n && !rc; s++) {
         alts[s] = runs[s].result;
         names[s] = runs[s].name;
     }
     if (!rc) {
-        list->formats = GNUPLOT_PNG | GNUPLOT_SVG; /* what the difference charts write */
-        rc = cmp_difference_charts(dir, runs[0].result, alts + 1, a->n - 1, names,
-                                   a->lang ? LANG_EN : LANG_FR, list, err);
+        rc = diffplot_draw(dir, runs[0].result, alts + 1, a->n - 1, names,
+                           a->lang ? LANG_EN : LANG_FR, list, err);
         if (rc != PC_EINTERNAL)
             rc = PC_OK;
     }

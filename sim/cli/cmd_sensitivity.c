@@ -12,6 +12,7 @@
 #include "core/fsio.h"
 #include "core/mdl.h"
 #include "opt.h"
+#include "present/sensplot.h"
 #include "study/sens.h"
 
 static const char sensitivity_usage[] =
@@ -123,6 +124,24 @@ static void show_run(void *ctx, const sens_oat_step *step)
         cli_log("sensitivity: run %zu of %zu: the model as given", step->run, step->runs);
 }
 
+/* DIR/tornado.csv and the tornado chart. */
+static int write_tornado(const sensitivity_args *a, const sens_oat_result *r, const cmp_key *output,
+                         pc_err *err)
+{
+    char *path = pc_strf("%s/tornado.csv", a->out);
+    plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    int rc = path && list ? fsio_mkdirs(a->out, err) : pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc)
+        rc = sens_write_tornado(path, r, output, err);
+    if (!rc)
+        rc = sensplot_tornado(a->out, r, output, a->lang ? LANG_EN : LANG_FR, list, err);
+    if (!rc && list->notes)
+        cli_log("gnuplot: %s", list->notes);
+    plot_list_free(list);
+    free(path);
+    return rc;
+}
+
 /* One at a time: the runs, the table, tornado.csv and the chart. */
 static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cmp_key *output,
                          pc_err *err)
@@ -141,7 +160,7 @@ static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cm
         cli_log("sensitivity: %zu runs of %lu replications", 2 * a->n_vary + 1, a->reps);
     if (!rc && !(rc = sens_oat(m, vary, a->n_vary, output, &opt, &r, err))) {
         print_tornado(r, output);
-        rc = sens_write_tornado(a->out, r, output, 1, a->lang ? LANG_EN : LANG_FR, err);
+        rc = write_tornado(a, r, output, err);
     }
     sens_oat_free(r);
     free(vary);

@@ -544,7 +544,15 @@ static void items_free(itemlist *l)
     memset(l, 0, sizeof *l);
 }
 
-static int list_add(plot_list *l, const char *name, const char *title, const char *group)
+plot_list *plot_list_alloc(unsigned formats)
+{
+    plot_list *l = pc_calloc(1, sizeof *l);
+    if (l)
+        l->formats = formats;
+    return l;
+}
+
+int plot_list_add(plot_list *l, const char *name, const char *title, const char *group)
 {
     plot_chart *bigger = realloc(l->charts, (l->n + 1) * sizeof *bigger);
     if (!bigger)
@@ -833,7 +841,7 @@ static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *grou
         if (rc)
             return rc;
     }
-    if (c->script.oom || list_add(c->list, s->name, caption, group))
+    if (c->script.oom || plot_list_add(c->list, s->name, caption, group))
         return pc_fail(c->err, PC_EINTERNAL, "out of memory");
     return PC_OK;
 }
@@ -1792,11 +1800,10 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
                   .outdir = outdir,
                   .err = err};
     int rc = PC_OK;
-    if (!(c.list = pc_calloc(1, sizeof *c.list))) {
+    if (!(c.list = plot_list_alloc(c.formats))) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
     }
-    c.list->formats = c.formats;
     if (strpbrk(outdir, "\n\r")) {
         rc = pc_fail(err, PC_EINPUT, "%s: a folder name with a line break cannot be used", outdir);
         goto fail;

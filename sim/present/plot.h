@@ -95,4 +95,10 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
               const plot_options *opt, plot_list **out, pc_err *err);
 void plot_list_free(plot_list *l);
 
+/* An empty list of charts written in formats; NULL on out of memory. */
+plot_list *plot_list_alloc(unsigned formats);
+
+/* Appends a chart (copies of the strings).  PC_OK or PC_EINTERNAL. */
+int plot_list_add(plot_list *l, const char *name, const char *title, const char *group);
+
 #endif

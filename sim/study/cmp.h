@@ -30,7 +30,6 @@
 #include "core/err.h"
 #include "core/mc.h"
 #include "core/mdl.h"
-#include "present/plot.h"
 
 #define CMP_LEVEL 0.95 /* confidence level of every interval of a mean */
 
@@ -205,15 +204,5 @@ void cmp_comparison_free(cmp_comparison *c);
  *   independent_mean,independent_sd,factor
  * PC_OK, PC_EINPUT (path cannot be created) or PC_EINTERNAL. */
 int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err);
-
-/* ---- charts --------------------------------------------------------------------------------- */
-
-/* Draws, into the folder charts (created), the monthly paired difference alts[i] - base
- * of each population's stock, each queue and cost.total, as fan charts
- * diff-<names[i + 1]>-<variable>.{csv,png,svg}; names[0] names the base.  Each chart
- * drawn is appended to list when it is not NULL. */
-int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
-                          size_t n_alts, char *const *names, lang_code lang, plot_list *list,
-                          pc_err *err);
 
 #endif

@@ -37,7 +37,6 @@
 #include "core/err.h"
 #include "core/mc.h"
 #include "core/mdl.h"
-#include "present/plot.h"
 
 /* ---- one at a time -------------------------------------------------------------- */
 
@@ -94,14 +93,13 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
              const sens_oat_options *opt, sens_oat_result **out, pc_err *err);
 void sens_oat_free(sens_oat_result *r);
 
-/* Writes dir/tornado.csv
+/* Writes path (tornado.csv, replaced whole), one row per key in r's order:
  *   rank,key,low,high,output,base_mean,mean_low,mean_high,effect,effect_ci_low,
  *   effect_ci_high,swing,reps,seed
- * and, with charts, the tornado chart dir/tornado.png and dir/tornado.svg
- * (labels in lang).  PC_OK, PC_EINPUT (gnuplot missing or failing; the CSV file
- * is written) or PC_EINTERNAL. */
-int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output, int charts,
-                       lang_code lang, pc_err *err);
+ * PC_OK, PC_EINPUT (path cannot be created) or PC_EINTERNAL.  The chart is
+ * present/sensplot.h's. */
+int sens_write_tornado(const char *path, const sens_oat_result *r, const cmp_key *output,
+                       pc_err *err);
 
 /* ---- Sobol indices ------------------------------------------------------------------- */
 
