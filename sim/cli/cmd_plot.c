@@ -75,11 +75,12 @@ static int read_args(plot_args *a, int argc, char **argv)
 }
 
 /* Loads the run folders, draws them into out and prints the files drawn. */
-static int draw(const plot_args *a, plot_run **runs, const char *out, pc_err *err)
+static int draw(const plot_args *a, rundir **runs, const char *out, pc_err *err)
 {
     int rc = PC_OK;
     for (size_t i = 0; i < a->n_dirs && !rc; i++)
-        rc = plot_run_load(a->dirs[i], &runs[i], err);
+        if (!(rc = rundir_load(a->dirs[i], &runs[i], err)) && rundir_warning(runs[i]))
+            cli_log("%s", rundir_warning(runs[i]));
     plot_options opt = {.formats = a->formats,
                         .lang = a->lang ? LANG_EN : LANG_FR,
                         .templates = a->templates,
@@ -87,7 +88,7 @@ static int draw(const plot_args *a, plot_run **runs, const char *out, pc_err *er
                         .n_vars = a->n_vars};
     plot_list *list = NULL;
     if (!rc)
-        rc = plot_draw((const plot_run *const *)runs, a->n_dirs, out, &opt, &list, err);
+        rc = plot_draw((const rundir *const *)runs, a->n_dirs, out, &opt, &list, err);
     for (size_t i = 0; list && i < list->n; i++)
         for (unsigned f = GNUPLOT_PNG; f <= GNUPLOT_PDF; f <<= 1)
             if (list->formats & f)
@@ -105,7 +106,7 @@ int cmd_plot(int argc, char **argv)
     plot_args a = {0};
     a.dirs = pc_calloc((size_t)argc, sizeof *a.dirs);
     a.vars = pc_calloc((size_t)argc, sizeof *a.vars);
-    plot_run **runs = pc_calloc((size_t)argc, sizeof *runs);
+    rundir **runs = pc_calloc((size_t)argc, sizeof *runs);
     char *charts = NULL;
     pc_err err;
     int rc = !a.dirs || !a.vars || !runs ? cli_out_of_memory() : read_args(&a, argc, argv);
@@ -116,7 +117,7 @@ int cmd_plot(int argc, char **argv)
     else if (!rc && (rc = draw(&a, runs, a.out ? a.out : charts, &err)))
         cli_fail(&err, rc);
     for (size_t i = 0; runs && i < a.n_dirs; i++)
-        plot_run_free(runs[i]);
+        rundir_free(runs[i]);
     free(runs);
     free(a.dirs);
     free(a.vars);

@@ -178,11 +178,17 @@ static int report(const report_args *a, scenario_run *runs, report_scenario *pag
         rc = run_scenario(a, s, runs, page, command, &err);
     if (!rc && a->n > 1)
         rc = draw_differences(a, runs, &differences, &err);
+    if (!rc && differences && differences->notes)
+        cli_log("gnuplot: %s", differences->notes);
     report_options ropt = {
         .lang = a->lang ? LANG_EN : LANG_FR, .templates = a->templates, .differences = differences};
     int built = !rc;
+    char *notes = NULL;
     if (!rc)
-        rc = report_build(a->out, page, a->n, &ropt, &err);
+        rc = report_build(a->out, page, a->n, &ropt, &notes, &err);
+    if (notes)
+        cli_log("%s", notes);
+    free(notes);
     if (rc)
         cli_fail(&err, rc);
     if (built && (rc == PC_OK || rc == PC_EINPUT)) {

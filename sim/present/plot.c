@@ -23,439 +23,11 @@
 #include "core/fsio.h"
 #include "gnuplot.h"
 #include "lang.h"
+#include "rundir.h"
 #include "sbuf.h"
 
 #define N_STYLES     8 /* line types defined by plots/common.gp */
 #define SERIES_STATS 6 /* mean p05 p25 p50 p75 p95: data columns per series */
-
-/* ---- a run folder -------------------------------------------------------- */
-
-typedef struct {
-    char *name;
-    size_t n, cap;
-    int *period;
-    plot_stat *stat;
-} series;
-
-typedef struct {
-    size_t n, cap;
-    series *items;
-} series_set;
-
-struct plot_run {
-    char *dir;
-    char *label;
-    cfg_doc *manifest;
-    series_set tables[3];
-};
-
-static void set_clear(series_set *set)
-{
-    for (size_t i = 0; i < set->n; i++) {
-        free(set->items[i].name);
-        free(set->items[i].period);
-        free(set->items[i].stat);
-    }
-    free(set->items);
-    memset(set, 0, sizeof *set);
-}
-
-void plot_run_free(plot_run *r)
-{
-    if (!r)
-        return;
-    for (int t = 0; t < 3; t++)
-        set_clear(&r->tables[t]);
-    cfg_doc_free(r->manifest);
-    free(r->dir);
-    free(r->label);
-    free(r);
-}
-
-static long set_index(const series_set *set, const char *name)
-{
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->items[i].name, name) == 0)
-            return (long)i;
-    return -1;
-}
-
-static const series *set_find(const series_set *set, const char *name)
-{
-    long i = set_index(set, name);
-    return i < 0 ? NULL : &set->items[i];
-}
-
-static series *set_add(series_set *set, const char *name)
-{
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 32;
-        series *bigger = realloc(set->items, cap * sizeof *bigger);
-        if (!bigger)
-            return NULL;
-        set->items = bigger;
-        set->cap = cap;
-    }
-    series *s = &set->items[set->n];
-    memset(s, 0, sizeof *s);
-    if (!(s->name = pc_strdup(name)))
-        return NULL;
-    set->n++;
-    return s;
-}
-
-static int series_push(series *s, int period, const plot_stat *st)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        int *p = realloc(s->period, cap * sizeof *p);
-        if (!p)
-            return PC_EINTERNAL;
-        s->period = p;
-        plot_stat *v = realloc(s->stat, cap * sizeof *v);
-        if (!v)
-            return PC_EINTERNAL;
-        s->stat = v;
-        s->cap = cap;
-    }
-    s->period[s->n] = period;
-    s->stat[s->n] = *st;
-    s->n++;
-    return PC_OK;
-}
-
-/* Sorts a series by period (files are written sorted; this only guards). */
-static void series_sort(series *s)
-{
-    for (size_t i = 1; i < s->n; i++) {
-        int p = s->period[i];
-        plot_stat v = s->stat[i];
-        size_t k = i;
-        while (k > 0 && s->period[k - 1] > p) {
-            s->period[k] = s->period[k - 1];
-            s->stat[k] = s->stat[k - 1];
-            k--;
-        }
-        s->period[k] = p;
-        s->stat[k] = v;
-    }
-}
-
-static const plot_stat *series_at(const series *s, int period)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->period[mid] < period)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n && s->period[lo] == period ? &s->stat[lo] : NULL;
-}
-
-static long column_of(const cfg_row *header, const char *name)
-{
-    for (size_t i = 0; i < header->n; i++)
-        if (strcmp(header->fields[i], name) == 0)
-            return (long)i;
-    return -1;
-}
-
-static int parse_value(const char *text, double *out)
-{
-    if (!*text || strcmp(text, "NA") == 0 || strcmp(text, "NaN") == 0 || strcmp(text, "nan") == 0) {
-        *out = NAN;
-        return 1;
-    }
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-static int parse_period(const char *text, plot_table table, int *out)
-{
-    if (table == PLOT_MONTHLY) {
-        int year, month;
-        char extra;
-        if (strlen(text) != 7 || text[4] != '-' ||
-            sscanf(text, "%4d-%2d%c", &year, &month, &extra) != 2 || month < 1 || month > 12)
-            return 0;
-        *out = year * 12 + month - 1;
-        return 1;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < 0 || v > 100000)
-        return 0;
-    *out = (int)v;
-    return 1;
-}
-
-static int load_table(plot_run *r, plot_table table, const char *file, int required, pc_err *err)
-{
-    static const char stat_names[7][5] = {"mean", "sd", "p05", "p25", "p50", "p75", "p95"};
-    char *path = pc_strf("%s/%s", r->dir, file);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    if (!required && access(path, F_OK) != 0) {
-        free(path);
-        return PC_OK;
-    }
-    cfg_table *t = NULL;
-    int rc = cfg_read_csv(path, &t, err);
-    if (rc)
-        goto fail;
-    const cfg_row *header = &t->rows[0];
-    const char *key = table == PLOT_SURVIVAL ? "population" : "variable";
-    const char *when = table == PLOT_YEARLY ? "year" : "month";
-    long key_col = column_of(header, key), when_col = column_of(header, when), cols[7];
-    if (key_col < 0 || when_col < 0) {
-        rc = pc_fail_at(err, path, header->line, "header", "expected columns %s and %s", key, when);
-        goto fail;
-    }
-    for (int k = 0; k < 7; k++) {
-        cols[k] = column_of(header, stat_names[k]);
-        int optional = table == PLOT_SURVIVAL && (k == 1 || k == 3 || k == 5);
-        if (cols[k] < 0 && !optional) {
-            rc = pc_fail_at(err, path, header->line, "header", "expected a column %s",
-                            stat_names[k]);
-            goto fail;
-        }
-    }
-    series_set *set = &r->tables[table];
-    series *current = NULL;
-    for (size_t i = 1; i < t->n_rows; i++) {
-        const cfg_row *row = &t->rows[i];
-        if (row->n < header->n) {
-            rc = pc_fail_at(err, path, row->line, "row", "%zu fields, expected %zu", row->n,
-                            header->n);
-            goto fail;
-        }
-        const char *name = row->fields[key_col];
-        int period;
-        if (!parse_period(row->fields[when_col], table, &period)) {
-            rc = pc_fail_at(err, path, row->line, when, "'%s' is not a %s", row->fields[when_col],
-                            table == PLOT_MONTHLY ? "month (YYYY-MM)" : "whole number");
-            goto fail;
-        }
-        double v[7];
-        for (int k = 0; k < 7; k++) {
-            v[k] = NAN;
-            if (cols[k] >= 0 && !parse_value(row->fields[cols[k]], &v[k])) {
-                rc = pc_fail_at(err, path, row->line, stat_names[k], "'%s' is not a number",
-                                row->fields[cols[k]]);
-                goto fail;
-            }
-        }
-        plot_stat st = {v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
-        if (!current || strcmp(current->name, name) != 0) {
-            long index = set_index(set, name);
-            current = index >= 0 ? &set->items[index] : set_add(set, name);
-            if (!current) {
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-                goto fail;
-            }
-        }
-        if (series_push(current, period, &st)) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < set->n; i++)
-        series_sort(&set->items[i]);
-    cfg_table_free(t);
-    free(path);
-    return PC_OK;
-fail:
-    cfg_table_free(t);
-    free(path);
-    return rc;
-}
-
-int plot_run_load(const char *dir, plot_run **out, pc_err *err)
-{
-    *out = NULL;
-    plot_run *r = pc_calloc(1, sizeof *r);
-    int rc = PC_OK;
-    if (!r || !(r->dir = pc_strdup(dir))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        rc = pc_fail(err, PC_EINPUT, "%s: %s", dir, strerror(errno));
-        goto fail;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        rc = pc_fail(err, PC_EINPUT, "%s: not a folder (a run folder is expected)", dir);
-        goto fail;
-    }
-    if ((rc = load_table(r, PLOT_MONTHLY, "monthly.csv", 1, err)) ||
-        (rc = load_table(r, PLOT_YEARLY, "yearly.csv", 0, err)) ||
-        (rc = load_table(r, PLOT_SURVIVAL, "survival.csv", 0, err)))
-        goto fail;
-    char *manifest = pc_strf("%s/manifest.ini", dir);
-    if (!manifest) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    if (access(manifest, F_OK) == 0) {
-        /* labels are a comfort: an unreadable manifest leaves the plain names */
-        pc_err why;
-        if (cfg_read(manifest, &r->manifest, &why) != PC_OK)
-            pc_log("%s (charts use plain names)", why.msg);
-    }
-    free(manifest);
-    const char *label = plot_run_setting(r, "scenario", "label");
-    if (!label || !*label)
-        label = plot_run_setting(r, "model", "name");
-    if (!label || !*label) {
-        const char *slash = strrchr(dir, '/');
-        label = slash && slash[1] ? slash + 1 : dir;
-    }
-    if (!(r->label = pc_strdup(label))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    *out = r;
-    return PC_OK;
-fail:
-    plot_run_free(r);
-    return rc;
-}
-
-int plot_run_set_label(plot_run *r, const char *label)
-{
-    char *copy = pc_strdup(label);
-    if (!copy)
-        return PC_EINTERNAL;
-    free(r->label);
-    r->label = copy;
-    return PC_OK;
-}
-
-const char *plot_run_label(const plot_run *r)
-{
-    return r->label;
-}
-
-const char *plot_run_dir(const plot_run *r)
-{
-    return r->dir;
-}
-
-const char *plot_run_setting(const plot_run *r, const char *section, const char *key)
-{
-    if (!r->manifest)
-        return NULL;
-    const cfg_section *sec = cfg_find(r->manifest, section);
-    const cfg_entry *e = sec ? cfg_get(sec, key) : NULL;
-    return e ? e->value : NULL;
-}
-
-size_t plot_run_n_vars(const plot_run *r, plot_table table)
-{
-    return r->tables[table].n;
-}
-
-const char *plot_run_var(const plot_run *r, plot_table table, size_t i)
-{
-    return i < r->tables[table].n ? r->tables[table].items[i].name : NULL;
-}
-
-int plot_run_periods(const plot_run *r, plot_table table, int *first, int *last)
-{
-    const series_set *set = &r->tables[table];
-    int any = 0;
-    for (size_t i = 0; i < set->n; i++) {
-        const series *s = &set->items[i];
-        if (s->n == 0)
-            continue;
-        if (!any || s->period[0] < *first)
-            *first = s->period[0];
-        if (!any || s->period[s->n - 1] > *last)
-            *last = s->period[s->n - 1];
-        any = 1;
-    }
-    return any;
-}
-
-int plot_run_stat(const plot_run *r, plot_table table, const char *var, int period, plot_stat *out)
-{
-    const series *s = set_find(&r->tables[table], var);
-    const plot_stat *st = s ? series_at(s, period) : NULL;
-    if (!st)
-        return 0;
-    *out = *st;
-    return 1;
-}
-
-/* ---- display names ------------------------------------------------------- */
-
-static const char *section_label(const plot_run *r, const char *kind, const char *name)
-{
-    char section[300];
-    if ((size_t)snprintf(section, sizeof section, "%s %s", kind, name) >= sizeof section)
-        return NULL;
-    const char *label = plot_run_setting(r, section, "label");
-    return label && *label ? label : NULL;
-}
-
-char *plot_var_label(const plot_run *r, const char *var, lang_code lang)
-{
-    const char *dot = strchr(var, '.');
-    if (!dot)
-        return pc_strdup(var);
-    size_t prefix_len = (size_t)(dot - var);
-    const char *rest = dot + 1;
-    char prefix[32];
-    if (prefix_len >= sizeof prefix)
-        return pc_strdup(var);
-    memcpy(prefix, var, prefix_len);
-    prefix[prefix_len] = '\0';
-    const char *label = NULL;
-    if (strcmp(prefix, "stock") == 0) {
-        label = section_label(r, "population", rest);
-        if (!label)
-            label = section_label(r, "state", rest);
-    } else if (strcmp(prefix, "entries") == 0 || strcmp(prefix, "exits") == 0 ||
-               strcmp(prefix, "arrivals") == 0 || strcmp(prefix, "returns") == 0) {
-        label = section_label(r, "population", rest);
-    } else if (strcmp(prefix, "queue") == 0 || strcmp(prefix, "in") == 0) {
-        label = section_label(r, "state", rest);
-    } else if (strcmp(prefix, "etp") == 0 || strcmp(prefix, "funded") == 0 ||
-               strcmp(prefix, "occupied") == 0 || strcmp(prefix, "capacity") == 0 ||
-               strcmp(prefix, "admitted") == 0) {
-        label = section_label(r, "resource", rest);
-    } else if (strcmp(prefix, "staff") == 0) {
-        label = section_label(r, "staff", rest);
-    } else if (strcmp(prefix, "cost") == 0) {
-        if (strcmp(rest, "total") == 0)
-            return pc_strdup(lang_pick(lang, "Co\xC3\xBBt total", "Total cost"));
-        label = section_label(r, "cost", rest);
-    } else if (strcmp(prefix, "funder") == 0) {
-        return lang_funder(rest, lang);
-    } else if (strcmp(prefix, "wait") == 0) {
-        const char *last = strrchr(rest, '.');
-        if (last) {
-            char state[256];
-            size_t n = (size_t)(last - rest);
-            if (n < sizeof state) {
-                memcpy(state, rest, n);
-                state[n] = '\0';
-                const char *l = section_label(r, "state", state);
-                return pc_strdup(l ? l : state);
-            }
-        }
-    }
-    return pc_strdup(label ? label : rest);
-}
 
 /* ---- drawing context ------------------------------------------------------ */
 
@@ -492,7 +64,7 @@ static void strlist_free(strlist *l)
 }
 
 typedef struct {
-    const plot_run *const *runs;
+    const rundir *const *runs;
     size_t n_runs;
     lang_code lang;
     unsigned formats;
@@ -507,7 +79,7 @@ typedef struct {
 /* One plotted series: a variable of one run. */
 typedef struct {
     size_t run;
-    const series *s;
+    const rundir_series *s;
     char *title; /* legend text, plain */
     int band;    /* draw its 25-75 % and 5-95 % bands */
     int inner;   /* it has p25 and p75 (survival curves do not) */
@@ -518,7 +90,7 @@ typedef struct {
     item *items;
 } itemlist;
 
-static int items_add(itemlist *l, size_t run, const series *s, char *title, int band)
+static int items_add(itemlist *l, size_t run, const rundir_series *s, char *title, int band)
 {
     if (!title)
         return PC_EINTERNAL;
@@ -863,7 +435,7 @@ static char *title_expr(const char *title, const char *subtitle, const char *not
 static char *subtitle_of(const draw_ctx *c)
 {
     if (c->n_runs == 1)
-        return pc_strdup(c->runs[0]->label);
+        return pc_strdup(rundir_label(c->runs[0]));
     return pc_strf(c->lang == LANG_EN ? "Comparison of %zu scenarios"
                                       : "Comparaison de %zu sc\xC3\xA9narios",
                    c->n_runs);
@@ -871,17 +443,17 @@ static char *subtitle_of(const draw_ctx *c)
 
 /* ---- data files ------------------------------------------------------------- */
 
-static void period_label(plot_table table, int period, char *buf, size_t size)
+static void period_label(rundir_table table, int period, char *buf, size_t size)
 {
-    if (table == PLOT_MONTHLY)
+    if (table == RUNDIR_MONTHLY)
         snprintf(buf, size, "%04d-%02d", period / 12, period % 12 + 1);
     else
         snprintf(buf, size, "%d", period);
 }
 
-static double period_x(plot_table table, int period)
+static double period_x(rundir_table table, int period)
 {
-    return table == PLOT_MONTHLY ? period / 12.0 : period;
+    return table == RUNDIR_MONTHLY ? period / 12.0 : period;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -891,7 +463,7 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* The sorted union of the periods of a list of series; NULL on out of memory. */
-static int *union_periods(const series *const *s, size_t n, size_t *count)
+static int *union_periods(const rundir_series *const *s, size_t n, size_t *count)
 {
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
@@ -913,10 +485,10 @@ static int *union_periods(const series *const *s, size_t n, size_t *count)
 }
 
 /* Writes name.csv: period, x, then mean p05 p25 p50 p75 p95 of each item. */
-static int write_series_data(draw_ctx *c, const char *name, plot_table table, const itemlist *l,
+static int write_series_data(draw_ctx *c, const char *name, rundir_table table, const itemlist *l,
                              int *first, int *last)
 {
-    const series **list = pc_calloc(l->n, sizeof *list);
+    const rundir_series **list = pc_calloc(l->n, sizeof *list);
     char *path = pc_strf("%s/%s.csv", c->outdir, name);
     size_t n_periods = 0;
     int *periods = NULL;
@@ -939,9 +511,9 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
     FILE *f = out.f;
     static const char stat_names[SERIES_STATS][5] = {"mean", "p05", "p25", "p50", "p75", "p95"};
     fsio_csv_text(f,
-                  table == PLOT_MONTHLY  ? "month"
-                  : table == PLOT_YEARLY ? "year"
-                                         : "duration",
+                  table == RUNDIR_MONTHLY  ? "month"
+                  : table == RUNDIR_YEARLY ? "year"
+                                           : "duration",
                   1);
     fsio_csv_text(f, "x", 0);
     for (size_t i = 0; i < l->n && !rc; i++)
@@ -961,7 +533,7 @@ static int write_series_data(draw_ctx *c, const char *name, plot_table table, co
         fsio_csv_text(f, label, 1);
         fsio_csv_number(f, period_x(table, periods[p]), 0);
         for (size_t i = 0; i < l->n; i++) {
-            const plot_stat *st = series_at(l->items[i].s, periods[p]);
+            const rundir_stat *st = rundir_series_at(l->items[i].s, periods[p]);
             double v[SERIES_STATS] = {NAN, NAN, NAN, NAN, NAN, NAN};
             if (st) {
                 v[0] = st->mean;
@@ -996,10 +568,10 @@ static void sb_col(sbuf *b, int col, double scale)
     sbuf_puts(b, ")");
 }
 
-static int series_has(const series *s, int which)
+static int series_has(const rundir_series *s, int which)
 {
     for (size_t i = 0; i < s->n; i++) {
-        const plot_stat *st = &s->stat[i];
+        const rundir_stat *st = &s->stat[i];
         double v = which == 2 ? st->p25 : which == 3 ? st->p50 : which == 1 ? st->p05 : st->p95;
         if (isfinite(v))
             return 1;
@@ -1012,7 +584,7 @@ static int series_has(const series *s, int which)
 typedef struct {
     const char *name, *group, *title, *xlabel, *ylabel, *suffix;
     const char *key; /* key placement; NULL: below the chart */
-    plot_table table;
+    rundir_table table;
     double scale;
     int lines; /* yearly medians with error bars instead of bands */
 } fan_spec;
@@ -1042,9 +614,9 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
         return rc;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < l->n; i++) {
-        const series *s = l->items[i].s;
+        const rundir_series *s = l->items[i].s;
         for (size_t k = 0; k < s->n; k++) {
-            const plot_stat *st = &s->stat[k];
+            const rundir_stat *st = &s->stat[k];
             double vals[3] = {st->p50, l->items[i].band || spec->lines ? st->p05 : NAN,
                               l->items[i].band || spec->lines ? st->p95 : NAN};
             for (int j = 0; j < 3; j++)
@@ -1081,11 +653,11 @@ static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
     free(subtitle);
     s.xlabel = gnuplot_quote(spec->xlabel ? spec->xlabel : "");
     s.ylabel = gnuplot_quote(spec->ylabel);
-    if (spec->table == PLOT_MONTHLY) {
+    if (spec->table == RUNDIR_MONTHLY) {
         s.xrange = first < last ? range_text(first / 12.0, last / 12.0)
                                 : range_text(first / 12.0 - 1 / 24.0, last / 12.0 + 1 / 24.0);
         s.xtics = month_ticks(first, last, c->lang);
-    } else if (spec->table == PLOT_YEARLY) {
+    } else if (spec->table == RUNDIR_YEARLY) {
         s.xrange = range_text(first - 0.6, last + 0.6);
         s.xtics = year_ticks(first, last);
     } else {
@@ -1174,7 +746,7 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
                      const char *total_var)
 {
     size_t n_runs = c->n_runs, m = parts->n, per_run = 3 * m + 3;
-    const series **found = pc_calloc(n_runs * (m + 1), sizeof *found);
+    const rundir_series **found = pc_calloc(n_runs * (m + 1), sizeof *found);
     char *path = pc_strf("%s/%s.csv", c->outdir, name);
     int *years = NULL;
     size_t n_years = 0;
@@ -1190,8 +762,8 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     }
     for (size_t r = 0; r < n_runs; r++) {
         for (size_t j = 0; j < m; j++)
-            found[r * (m + 1) + j] = set_find(&c->runs[r]->tables[PLOT_YEARLY], parts->items[j]);
-        found[r * (m + 1) + m] = set_find(&c->runs[r]->tables[PLOT_YEARLY], total_var);
+            found[r * (m + 1) + j] = rundir_find(c->runs[r], RUNDIR_YEARLY, parts->items[j]);
+        found[r * (m + 1) + m] = rundir_find(c->runs[r], RUNDIR_YEARLY, total_var);
     }
     if (!(years = union_periods(found, n_runs * (m + 1), &n_years))) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
@@ -1208,8 +780,8 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
         for (size_t r = 0; r < n_runs; r++) {
             double *cell = cells + (y * n_runs + r) * per_run, base = 0;
             for (size_t j = 0; j < m; j++) {
-                const series *sr = found[r * (m + 1) + j];
-                const plot_stat *st = sr ? series_at(sr, years[y]) : NULL;
+                const rundir_series *sr = found[r * (m + 1) + j];
+                const rundir_stat *st = sr ? rundir_series_at(sr, years[y]) : NULL;
                 double mean = st ? st->mean : NAN;
                 cell[3 * j] = mean;
                 cell[3 * j + 1] = base;
@@ -1217,8 +789,8 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
                 cell[3 * j + 2] = base;
                 lo = fmin(lo, base);
             }
-            const series *tot = found[r * (m + 1) + m];
-            const plot_stat *st = tot ? series_at(tot, years[y]) : NULL;
+            const rundir_series *tot = found[r * (m + 1) + m];
+            const rundir_stat *st = tot ? rundir_series_at(tot, years[y]) : NULL;
             cell[3 * m] = st ? st->mean : base;
             cell[3 * m + 1] = st ? st->p05 : NAN;
             cell[3 * m + 2] = st ? st->p95 : NAN;
@@ -1278,7 +850,7 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     for (size_t r = 0; n_runs > 1 && r <= n_runs; r++) {
         char *part =
             r < n_runs ? pc_strf("%s%zu = %s", r ? ", " : lang_pick(c->lang, "Barres : ", "Bars: "),
-                                 r + 1, c->runs[r]->label)
+                                 r + 1, rundir_label(c->runs[r]))
                        : NULL;
         if (line.len > 0 && (r == n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
             sbuf_puts(&expr, " . \"\\n\" . ");
@@ -1300,7 +872,7 @@ static int draw_bars(draw_ctx *c, const char *name, const char *title, const str
     sbuf p = {0};
     double width = 0.8 / (double)n_runs, half = width / 2 * 0.92;
     for (size_t j = 0; j < m && quoted; j++) {
-        char *label = plot_var_label(c->runs[0], parts->items[j], c->lang);
+        char *label = rundir_var_label(c->runs[0], parts->items[j], c->lang);
         for (size_t r = 0; r < n_runs; r++) {
             int col = 3 + (int)(r * per_run + 3 * j);
             double off = ((double)r - (double)(n_runs - 1) / 2) * width;
@@ -1367,14 +939,13 @@ done:
 /* ---- the chart catalogue -------------------------------------------------------- */
 
 /* Names X of variables PREFIX X SUFFIX in any run's table, in order of appearance. */
-static int collect(const draw_ctx *c, plot_table table, const char *prefix, const char *suffix,
+static int collect(const draw_ctx *c, rundir_table table, const char *prefix, const char *suffix,
                    strlist *out)
 {
     size_t lp = strlen(prefix), ls = strlen(suffix);
     for (size_t r = 0; r < c->n_runs; r++) {
-        const series_set *set = &c->runs[r]->tables[table];
-        for (size_t i = 0; i < set->n; i++) {
-            const char *name = set->items[i].name;
+        for (size_t i = 0; i < rundir_n_vars(c->runs[r], table); i++) {
+            const char *name = rundir_var(c->runs[r], table, i);
             size_t len = strlen(name);
             if (len <= lp + ls || strncmp(name, prefix, lp) != 0 ||
                 strcmp(name + len - ls, suffix) != 0)
@@ -1391,12 +962,13 @@ static int collect(const draw_ctx *c, plot_table table, const char *prefix, cons
 
 /* Adds var of every run that has it: legend `what` for one run, the run's label
  * for several. */
-static int add_runs(const draw_ctx *c, itemlist *l, plot_table table, const char *var,
+static int add_runs(const draw_ctx *c, itemlist *l, rundir_table table, const char *var,
                     const char *what, int band)
 {
     for (size_t r = 0; r < c->n_runs; r++) {
-        const series *s = set_find(&c->runs[r]->tables[table], var);
-        if (s && items_add(l, r, s, pc_strdup(c->n_runs == 1 ? what : c->runs[r]->label), band))
+        const rundir_series *s = rundir_find(c->runs[r], table, var);
+        if (s &&
+            items_add(l, r, s, pc_strdup(c->n_runs == 1 ? what : rundir_label(c->runs[r])), band))
             return PC_EINTERNAL;
     }
     return PC_OK;
@@ -1409,7 +981,7 @@ static int chart_fan(draw_ctx *c, const char *var)
                                    "diane",
                                    "median");
     int is_queue = strncmp(var, "queue.", 6) == 0, is_stock = strncmp(var, "stock.", 6) == 0;
-    char *label = plot_var_label(c->runs[0], var, c->lang);
+    char *label = rundir_var_label(c->runs[0], var, c->lang);
     char *name = safe_name("fan-", var);
     char *title = !label     ? NULL
                   : is_queue ? pc_strf("%s%s", label,
@@ -1421,19 +993,19 @@ static int chart_fan(draw_ctx *c, const char *var)
                                           ": persons present at month end"))
                       : pc_strdup(label);
     itemlist l = {0};
-    int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, PLOT_MONTHLY, var, median, 1);
+    int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, RUNDIR_MONTHLY, var, median, 1);
     if (rc) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
     } else {
         fan_spec spec = {.name = name,
                          .group = is_queue   ? "queue"
                                   : is_stock ? "stock"
-                                             : "series",
+                                             : "rundir_series",
                          .title = title,
                          .ylabel =
                              is_queue || is_stock ? lang_pick(c->lang, "personnes", "persons") : "",
                          .suffix = "",
-                         .table = PLOT_MONTHLY,
+                         .table = RUNDIR_MONTHLY,
                          .scale = 1};
         rc = draw_series(c, &spec, &l);
     }
@@ -1449,7 +1021,7 @@ static int chart_fan(draw_ctx *c, const char *var)
 typedef struct {
     const char *name_prefix, *group, *label_prefix, *title_fr, *title_en, *ylabel_fr, *ylabel_en,
         *suffix;
-    plot_table table;
+    rundir_table table;
     double scale;
     int lines;
     size_t n_parts;
@@ -1460,7 +1032,7 @@ static int chart_family(draw_ctx *c, const family *fam, const char *x)
 {
     char *name = safe_name(fam->name_prefix, x);
     char *label_var = pc_strf("%s%s", fam->label_prefix, x);
-    char *label = label_var ? plot_var_label(c->runs[0], label_var, c->lang) : NULL;
+    char *label = label_var ? rundir_var_label(c->runs[0], label_var, c->lang) : NULL;
     char *title =
         label ? pc_strf("%s%s", label, lang_pick(c->lang, fam->title_fr, fam->title_en)) : NULL;
     itemlist l = {0};
@@ -1468,13 +1040,14 @@ static int chart_family(draw_ctx *c, const family *fam, const char *x)
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < fam->n_parts && !rc; k++) {
             char *var = pc_strf("%s%s%s", fam->part_prefix[k], x, fam->part_suffix[k]);
-            const series *s = var ? set_find(&c->runs[r]->tables[fam->table], var) : NULL;
+            const rundir_series *s = var ? rundir_find(c->runs[r], fam->table, var) : NULL;
             free(var);
             if (!s)
                 continue;
             const char *what = fam->part_what[k];
-            char *t = c->n_runs == 1 ? pc_strdup(what)
-                                     : pc_strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", what);
+            char *t = c->n_runs == 1
+                          ? pc_strdup(what)
+                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", what);
             rc = items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
         }
     if (rc) {
@@ -1488,7 +1061,7 @@ static int chart_family(draw_ctx *c, const family *fam, const char *x)
                          .table = fam->table,
                          .scale = fam->scale,
                          .lines = fam->lines};
-        if (fam->table == PLOT_SURVIVAL) {
+        if (fam->table == RUNDIR_SURVIVAL) {
             spec.xlabel = lang_pick(c->lang,
                                     "Dur\xC3\xA9"
                                     "e depuis le d\xC3\xA9"
@@ -1510,19 +1083,19 @@ static int chart_staff(draw_ctx *c)
 {
     strlist staff = {0};
     itemlist l = {0};
-    int rc = collect(c, PLOT_MONTHLY, "staff.", "", &staff);
+    int rc = collect(c, RUNDIR_MONTHLY, "staff.", "", &staff);
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < staff.n && !rc; k++) {
             char *var = pc_strf("staff.%s", staff.items[k]);
-            const series *s = var ? set_find(&c->runs[r]->tables[PLOT_MONTHLY], var) : NULL;
-            char *label = s ? plot_var_label(c->runs[r], var, c->lang) : NULL;
+            const rundir_series *s = var ? rundir_find(c->runs[r], RUNDIR_MONTHLY, var) : NULL;
+            char *label = s ? rundir_var_label(c->runs[r], var, c->lang) : NULL;
             free(var);
             if (!s)
                 continue;
             char *t = !label ? NULL
                       : c->n_runs == 1
                           ? pc_strdup(label)
-                          : pc_strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", label);
+                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", label);
             free(label);
             rc = items_add(&l, r, s, t, 1);
         }
@@ -1546,7 +1119,7 @@ static int chart_staff(draw_ctx *c)
                                             "Staff ETP needed"),
                          .ylabel = "ETP",
                          .suffix = "",
-                         .table = PLOT_MONTHLY,
+                         .table = RUNDIR_MONTHLY,
                          .scale = 1};
         rc = l.items[0].title ? draw_series(c, &spec, &l)
                               : pc_fail(c->err, PC_EINTERNAL, "out of memory");
@@ -1559,7 +1132,7 @@ static int chart_staff(draw_ctx *c)
 static int chart_budget(draw_ctx *c, const char *prefix, const char *name, const char *title)
 {
     strlist parts = {0}, names = {0};
-    int rc = collect(c, PLOT_YEARLY, prefix, "", &names);
+    int rc = collect(c, RUNDIR_YEARLY, prefix, "", &names);
     for (size_t i = 0; i < names.n && !rc; i++) {
         if (strcmp(prefix, "cost.") == 0 && strcmp(names.items[i], "total") == 0)
             continue;
@@ -1584,15 +1157,15 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
         for (size_t i = 0; i < opt->n_vars && !rc; i++) {
             int found = 0;
             for (size_t r = 0; r < c->n_runs; r++)
-                found |= set_find(&c->runs[r]->tables[PLOT_MONTHLY], opt->vars[i]) != NULL;
+                found |= rundir_find(c->runs[r], RUNDIR_MONTHLY, opt->vars[i]) != NULL;
             if (!found)
-                rc = pc_fail(c->err, PC_EINPUT, "%s/monthly.csv: no variable %s", c->runs[0]->dir,
-                             opt->vars[i]);
+                rc = pc_fail(c->err, PC_EINPUT, "%s/monthly.csv: no variable %s",
+                             rundir_path(c->runs[0]), opt->vars[i]);
             else
                 rc = chart_fan(c, opt->vars[i]);
         }
     } else {
-        rc = collect(c, PLOT_MONTHLY, "entries.", "", &names);
+        rc = collect(c, RUNDIR_MONTHLY, "entries.", "", &names);
         for (size_t i = 0; i < names.n && !rc; i++) {
             char *var = pc_strf("stock.%s", names.items[i]);
             rc = var ? chart_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
@@ -1600,7 +1173,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
         }
         strlist_free(&names);
         if (!rc)
-            rc = collect(c, PLOT_MONTHLY, "queue.", "", &names);
+            rc = collect(c, RUNDIR_MONTHLY, "queue.", "", &names);
         for (size_t i = 0; i < names.n && !rc; i++) {
             char *var = pc_strf("queue.%s", names.items[i]);
             rc = var ? chart_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
@@ -1623,7 +1196,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                                       "es dans le mois",
                          .ylabel_en = "share of the waits ended in the month",
                          .suffix = c->lang == LANG_EN ? "%" : LANG_NNBSP "%",
-                         .table = PLOT_MONTHLY,
+                         .table = RUNDIR_MONTHLY,
                          .scale = 100,
                          .n_parts = 1,
                          .part_prefix = {"wait."},
@@ -1637,7 +1210,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                         .ylabel_fr = "ETP",
                         .ylabel_en = "ETP",
                         .suffix = "",
-                        .table = PLOT_MONTHLY,
+                        .table = RUNDIR_MONTHLY,
                         .scale = 1,
                         .n_parts = 2,
                         .part_prefix = {"funded.", "etp."},
@@ -1653,7 +1226,7 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                           .ylabel_fr = "personnes par an",
                           .ylabel_en = "persons per year",
                           .suffix = "",
-                          .table = PLOT_YEARLY,
+                          .table = RUNDIR_YEARLY,
                           .scale = 1,
                           .lines = 1,
                           .n_parts = 2,
@@ -1672,19 +1245,19 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                              .ylabel_fr = "part des parcours",
                              .ylabel_en = "share of spells",
                              .suffix = c->lang == LANG_EN ? "%" : LANG_NNBSP "%",
-                             .table = PLOT_SURVIVAL,
+                             .table = RUNDIR_SURVIVAL,
                              .scale = 100,
                              .n_parts = 1,
                              .part_prefix = {""},
                              .part_suffix = {""},
                              .part_what = {median}};
     if (!rc)
-        rc = collect(c, PLOT_MONTHLY, "wait.", ".share3m", &names);
+        rc = collect(c, RUNDIR_MONTHLY, "wait.", ".share3m", &names);
     for (size_t i = 0; i < names.n && !rc; i++)
         rc = chart_family(c, &wait, names.items[i]);
     strlist_free(&names);
     if (!rc)
-        rc = collect(c, PLOT_MONTHLY, "etp.", "", &names);
+        rc = collect(c, RUNDIR_MONTHLY, "etp.", "", &names);
     for (size_t i = 0; i < names.n && !rc; i++)
         rc = chart_family(c, &etp, names.items[i]);
     strlist_free(&names);
@@ -1699,13 +1272,13 @@ static int draw_all(draw_ctx *c, const plot_options *opt)
                           lang_pick(c->lang, "Budget annuel par ligne de co\xC3\xBBt",
                                     "Yearly budget by cost line"));
     if (!rc)
-        rc = collect(c, PLOT_YEARLY, "entries.", "", &names);
+        rc = collect(c, RUNDIR_YEARLY, "entries.", "", &names);
     for (size_t i = 0; i < names.n && !rc; i++)
         rc = chart_family(c, &flows, names.items[i]);
     strlist_free(&names);
     for (size_t r = 0; r < c->n_runs && !rc; r++)
-        for (size_t i = 0; i < c->runs[r]->tables[PLOT_SURVIVAL].n && !rc; i++)
-            rc = strlist_add(&names, c->runs[r]->tables[PLOT_SURVIVAL].items[i].name)
+        for (size_t i = 0; i < rundir_n_vars(c->runs[r], RUNDIR_SURVIVAL) && !rc; i++)
+            rc = strlist_add(&names, rundir_var(c->runs[r], RUNDIR_SURVIVAL, i))
                      ? pc_fail(c->err, PC_EINTERNAL, "out of memory")
                      : PC_OK;
     for (size_t i = 0; i < names.n && !rc; i++)
@@ -1783,8 +1356,8 @@ static int check_outputs(const draw_ctx *c)
     return PC_OK;
 }
 
-int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
-              const plot_options *opt, plot_list **out, pc_err *err)
+int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, const plot_options *opt,
+              plot_list **out, pc_err *err)
 {
     if (out)
         *out = NULL;

@@ -18,6 +18,7 @@
 
 #include "core/cfg.h"
 #include "core/fsio.h"
+#include "sbuf.h"
 
 #define NDASH "\xE2\x80\x93"
 
@@ -89,52 +90,6 @@ static key_row *key_add(key_table *t, char *label, const char *variable, key_kin
     return row;
 }
 
-/* Names X of the variables PREFIX X SUFFIX of a table in any run, in order. */
-static int names_of(plot_run *const *runs, size_t n_runs, plot_table table, const char *prefix,
-                    const char *suffix, char ***out, size_t *count)
-{
-    size_t lp = strlen(prefix), ls = strlen(suffix), n = 0, cap = 0;
-    char **names = NULL;
-    for (size_t r = 0; r < n_runs; r++)
-        for (size_t i = 0; i < plot_run_n_vars(runs[r], table); i++) {
-            const char *var = plot_run_var(runs[r], table, i);
-            size_t len = strlen(var);
-            if (len <= lp + ls || strncmp(var, prefix, lp) || strcmp(var + len - ls, suffix))
-                continue;
-            int seen = 0;
-            for (size_t k = 0; k < n && !seen; k++)
-                seen = strlen(names[k]) == len - lp - ls &&
-                       !strncmp(names[k], var + lp, len - lp - ls);
-            if (seen)
-                continue;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 8;
-                char **bigger = realloc(names, cap * sizeof *bigger);
-                if (!bigger)
-                    goto oom;
-                names = bigger;
-            }
-            if (!(names[n] = pc_strf("%.*s", (int)(len - lp - ls), var + lp)))
-                goto oom;
-            n++;
-        }
-    *out = names;
-    *count = n;
-    return PC_OK;
-oom:
-    for (size_t k = 0; k < n; k++)
-        free(names[k]);
-    free(names);
-    return PC_EINTERNAL;
-}
-
-static void names_free(char **names, size_t n)
-{
-    for (size_t k = 0; k < n; k++)
-        free(names[k]);
-    free(names);
-}
-
 /* Totals of one column of replications.csv: mean and type-7 5 % and 95 % quantiles. */
 static int replication_interval(const cfg_table *reps, const char *variable, double *p05,
                                 double *p95)
@@ -168,14 +123,14 @@ static int replication_interval(const cfg_table *reps, const char *variable, dou
     return n > 0;
 }
 
-static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lang, key_table *t,
+static int build_key_figures(rundir *const *runs, size_t n_runs, lang_code lang, key_table *t,
                              pc_err *err)
 {
     t->n_runs = n_runs;
     int first_month = 0, last_month = 0, first_year = 0, last_year = 0;
-    if (!plot_run_periods(runs[0], PLOT_MONTHLY, &first_month, &last_month))
+    if (!rundir_periods(runs[0], RUNDIR_MONTHLY, &first_month, &last_month))
         return PC_OK;
-    int have_years = plot_run_periods(runs[0], PLOT_YEARLY, &first_year, &last_year);
+    int have_years = rundir_periods(runs[0], RUNDIR_YEARLY, &first_year, &last_year);
     const int offsets[2] = {35, 59};
     const int horizons[2] = {3, 5};
     char **names = NULL;
@@ -186,7 +141,8 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
         return pc_fail(err, PC_EINTERNAL, "out of memory");
 
     /* stocks of the populations 3 and 5 years after the start, at month end */
-    if ((rc = names_of(runs, n_runs, PLOT_MONTHLY, "entries.", "", &names, &n_names)))
+    if ((rc = rundir_names((const rundir *const *)runs, n_runs, RUNDIR_MONTHLY, "entries.", "",
+                           &names, &n_names)))
         goto oom;
     for (size_t i = 0; i < n_names; i++)
         for (int h = 0; h < 2; h++) {
@@ -194,7 +150,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
             if (month > last_month)
                 continue;
             char *var = pc_strf("stock.%s", names[i]);
-            char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
+            char *label = var ? rundir_var_label(runs[0], var, lang) : NULL;
             char when[40];
             lang_month(month / 12, month % 12 + 1, lang, when, sizeof when);
             key_row *row =
@@ -210,17 +166,18 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
             if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
                 goto oom;
         }
-    names_free(names, n_names);
+    rundir_names_free(names, n_names);
     names = NULL;
     n_names = 0;
 
     /* budgets per funder over the whole run, then the total */
     if (have_years) {
-        if ((rc = names_of(runs, n_runs, PLOT_YEARLY, "funder.", "", &names, &n_names)))
+        if ((rc = rundir_names((const rundir *const *)runs, n_runs, RUNDIR_YEARLY, "funder.", "",
+                               &names, &n_names)))
             goto oom;
         for (size_t i = 0; i <= n_names; i++) {
             char *var = i < n_names ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
-            char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
+            char *label = var ? rundir_var_label(runs[0], var, lang) : NULL;
             key_row *row =
                 label ? key_add(t,
                                 pc_strf(lang == LANG_EN ? "%s: cumulative budget %d" NDASH
@@ -235,7 +192,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
             if (!row || !(row->period = pc_strf("%d-%d", first_year, last_year)))
                 goto oom;
         }
-        names_free(names, n_names);
+        rundir_names_free(names, n_names);
         names = NULL;
         n_names = 0;
 
@@ -243,8 +200,8 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
         const char *prefixes[2] = {"etp.", "wait."};
         const char *suffixes[2] = {"", ".mean"};
         for (int k = 0; k < 2; k++) {
-            if ((rc = names_of(runs, n_runs, PLOT_YEARLY, prefixes[k], suffixes[k], &names,
-                               &n_names)))
+            if ((rc = rundir_names((const rundir *const *)runs, n_runs, RUNDIR_YEARLY, prefixes[k],
+                                   suffixes[k], &names, &n_names)))
                 goto oom;
             for (size_t i = 0; i < n_names; i++)
                 for (int h = 0; h < 2; h++) {
@@ -252,7 +209,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
                     if (first_month + offsets[h] > last_month || year > last_year)
                         continue;
                     char *var = pc_strf("%s%s%s", prefixes[k], names[i], suffixes[k]);
-                    char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
+                    char *label = var ? rundir_var_label(runs[0], var, lang) : NULL;
                     char *text =
                         !label   ? NULL
                         : k == 0 ? pc_strf(lang == LANG_EN
@@ -272,7 +229,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
                     if (!row || !(row->period = pc_strf("%d", year)))
                         goto oom;
                 }
-            names_free(names, n_names);
+            rundir_names_free(names, n_names);
             names = NULL;
             n_names = 0;
         }
@@ -280,7 +237,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
 
     /* the values of every run */
     for (size_t r = 0; r < n_runs; r++) {
-        char *path = pc_strf("%s/replications.csv", plot_run_dir(runs[r]));
+        char *path = pc_strf("%s/replications.csv", rundir_path(runs[r]));
         if (!path)
             goto oom;
         if (access(path, F_OK) == 0 && (rc = cfg_read_csv(path, &reps[r], err))) {
@@ -290,10 +247,10 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
         free(path);
         for (size_t i = 0; i < t->n; i++) {
             key_row *row = &t->rows[i];
-            plot_stat st;
+            rundir_stat st;
             if (row->kind != KEY_CUMULATIVE) {
-                if (plot_run_stat(runs[r], row->kind == KEY_MONTHLY ? PLOT_MONTHLY : PLOT_YEARLY,
-                                  row->variable, row->period_value, &st)) {
+                if (rundir_value(runs[r], row->kind == KEY_MONTHLY ? RUNDIR_MONTHLY : RUNDIR_YEARLY,
+                                 row->variable, row->period_value, &st)) {
                     row->mean[r] = st.mean;
                     row->p05[r] = st.p05;
                     row->p95[r] = st.p95;
@@ -303,7 +260,7 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
             double sum = 0;
             int any = 0;
             for (int y = first_year; y <= last_year; y++)
-                if (plot_run_stat(runs[r], PLOT_YEARLY, row->variable, y, &st) &&
+                if (rundir_value(runs[r], RUNDIR_YEARLY, row->variable, y, &st) &&
                     isfinite(st.mean)) {
                     sum += st.mean;
                     any = 1;
@@ -318,14 +275,14 @@ static int build_key_figures(plot_run *const *runs, size_t n_runs, lang_code lan
 oom:
     rc = pc_fail(err, PC_EINTERNAL, "out of memory");
 done:
-    names_free(names, n_names);
+    rundir_names_free(names, n_names);
     for (size_t r = 0; r < n_runs; r++)
         cfg_table_free(reps[r]);
     free(reps);
     return rc;
 }
 
-static int write_key_csv(const char *dir, const key_table *t, plot_run *const *runs,
+static int write_key_csv(const char *dir, const key_table *t, rundir *const *runs,
                          const report_scenario *scenarios, pc_err *err)
 {
     char *path = pc_strf("%s/key-figures.csv", dir);
@@ -344,7 +301,7 @@ static int write_key_csv(const char *dir, const key_table *t, plot_run *const *r
             fsio_csv_text(f, t->rows[i].variable, 0);
             fsio_csv_text(f, t->rows[i].period, 0);
             fsio_csv_text(f, scenarios[r].name, 0);
-            fsio_csv_text(f, plot_run_label(runs[r]), 0);
+            fsio_csv_text(f, rundir_label(runs[r]), 0);
             fsio_csv_number(f, t->rows[i].mean[r], 0);
             fsio_csv_number(f, t->rows[i].p05[r], 0);
             fsio_csv_number(f, t->rows[i].p95[r], 0);
@@ -450,14 +407,14 @@ static void write_cell(FILE *f, const key_row *row, size_t r, lang_code lang)
     fputs("</td>", f);
 }
 
-static void write_key_table(FILE *f, const key_table *t, plot_run *const *runs, lang_code lang)
+static void write_key_table(FILE *f, const key_table *t, rundir *const *runs, lang_code lang)
 {
     fputs("<table class=\"key\">\n<thead><tr><th>", f);
     fputs(lang_pick(lang, "Indicateur", "Indicator"), f);
     fputs("</th>", f);
     for (size_t r = 0; r < t->n_runs; r++) {
         fputs("<th>", f);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
                     lang_pick(lang,
@@ -527,7 +484,7 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
 }
 
 /* The dated changes of a scenario: given, or read from its manifest. */
-static void write_changes(FILE *f, const report_scenario *s, const plot_run *run, lang_code lang)
+static void write_changes(FILE *f, const report_scenario *s, const rundir *run, lang_code lang)
 {
     cfg_doc *doc = NULL;
     pc_err ignored;
@@ -549,7 +506,7 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
             fputs("</code></td></tr>\n", f);
         }
     } else {
-        char *path = pc_strf("%s/manifest.ini", plot_run_dir(run));
+        char *path = pc_strf("%s/manifest.ini", rundir_path(run));
         if (path && access(path, F_OK) == 0 && cfg_read(path, &doc, &ignored) != PC_OK)
             doc = NULL;
         free(path);
@@ -577,7 +534,7 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
 }
 
 static int write_page(const char *dir, const report_scenario *scenarios, size_t n,
-                      plot_run *const *runs, plot_list *const *lists, const plot_list *compare,
+                      rundir *const *runs, plot_list *const *lists, const plot_list *compare,
                       const plot_list *differences, const key_table *keys, const char *chart_error,
                       lang_code lang, pc_err *err)
 {
@@ -590,11 +547,11 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     if (rc)
         return rc;
     FILE *f = out.f;
-    const char *model = plot_run_setting(runs[0], "model", "name");
+    const char *model = rundir_setting(runs[0], "model", "name");
     if (!model)
-        model = plot_run_label(runs[0]);
-    const char *reps = plot_run_setting(runs[0], "run", "replications");
-    const char *seed = plot_run_setting(runs[0], "run", "seed");
+        model = rundir_label(runs[0]);
+    const char *reps = rundir_setting(runs[0], "run", "replications");
+    const char *seed = rundir_setting(runs[0], "run", "seed");
 
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -646,7 +603,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
                           "Differences from the reference"));
     for (size_t r = 0; r < n; r++) {
         fprintf(f, "<li><a href=\"#scenario-%zu\">", r + 1);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(runs[r]));
         fputs("</a></li>\n", f);
     }
     fprintf(f, "<li><a href=\"#files\">%s</a></li>\n</ol>\n</nav>\n",
@@ -656,7 +613,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
             lang_pick(lang, "Sc\xC3\xA9narios", "Scenarios"));
     for (size_t r = 0; r < n; r++) {
         fputs("<article>\n<h3>", f);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
                     lang_pick(lang,
@@ -669,7 +626,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
             html(f, scenarios[r].source);
             fputs("</code></p>\n", f);
         }
-        const char *description = plot_run_setting(runs[r], "scenario", "description");
+        const char *description = rundir_setting(runs[r], "scenario", "description");
         if (description) {
             fputs("<p>", f);
             html(f, description);
@@ -733,11 +690,11 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     }
     for (size_t r = 0; r < n; r++) {
         fprintf(f, "<section id=\"scenario-%zu\">\n<h2>", r + 1);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(runs[r]));
         fputs("</h2>\n", f);
         char *folder = pc_strf("%s/charts", scenarios[r].name);
         if (folder)
-            write_charts(f, lists[r], folder, plot_run_label(runs[r]), lang);
+            write_charts(f, lists[r], folder, rundir_label(runs[r]), lang);
         free(folder);
         fputs("</section>\n", f);
     }
@@ -747,7 +704,7 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n", lang_pick(lang, "Fichiers", "Files"));
     for (size_t r = 0; r < n; r++) {
         fputs("<li>", f);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(runs[r]));
         fputs(" :", f);
         for (int k = 0; k < 5; k++) {
             char *file = pc_strf("%s/%s/%s", dir, scenarios[r].name, run_files[k]);
@@ -767,84 +724,96 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     return fsio_commit(&out, PC_OK, err);
 }
 
-int report_build(const char *dir, const report_scenario *scenarios, size_t n,
-                 const report_options *opt, pc_err *err)
+/* Reads the run folder of every scenario, with the scenario's label when it has one. */
+static int load_runs(const char *dir, const report_scenario *scenarios, size_t n, rundir **runs,
+                     sbuf *notes, pc_err *err)
 {
-    report_options defaults = {0};
-    if (!opt)
-        opt = &defaults;
-    plot_run **runs = pc_calloc(n, sizeof *runs);
-    plot_list **lists = pc_calloc(n, sizeof *lists);
-    plot_list *compare = NULL;
-    key_table keys = {0};
-    char *chart_error = NULL;
-    int rc = PC_OK, chart_rc = PC_OK;
-    if (n == 0) {
-        rc = pc_fail(err, PC_EUSAGE, "no scenario");
-        goto done;
-    }
-    if (!runs || !lists) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
     for (size_t r = 0; r < n; r++) {
         char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
-        rc = run_dir ? plot_run_load(run_dir, &runs[r], err)
-                     : pc_fail(err, PC_EINTERNAL, "out of memory");
+        int rc = run_dir ? rundir_load(run_dir, &runs[r], err)
+                         : pc_fail(err, PC_EINTERNAL, "out of memory");
         free(run_dir);
         if (rc)
-            goto done;
-        if (scenarios[r].label && plot_run_set_label(runs[r], scenarios[r].label)) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
+            return rc;
+        if (scenarios[r].label && rundir_set_label(runs[r], scenarios[r].label))
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        if (rundir_warning(runs[r]))
+            sbuf_printf(notes, "%s%s", notes->len ? "\n" : "", rundir_warning(runs[r]));
     }
+    return PC_OK;
+}
+
+/* Draws each run's charts into DIR/<scenario>/charts and, with several runs, their
+ * overlays into DIR/compare.  When a chart cannot be drawn (no gnuplot) the lists are
+ * emptied and *chart_error says why: the page is still written. */
+static int draw_charts(const char *dir, const report_scenario *scenarios, size_t n,
+                       rundir *const *runs, const report_options *opt, plot_list **lists,
+                       plot_list **compare, char **chart_error, sbuf *notes, pc_err *err)
+{
     plot_options popt = {.formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
                          .lang = opt->lang,
                          .templates = opt->templates};
     pc_err chart_err = {{0}};
-    for (size_t r = 0; r <= n && !chart_rc; r++) {
-        if (r == n && n < 2)
-            break;
+    int chart_rc = PC_OK;
+    for (size_t r = 0; r <= n && !chart_rc && !(r == n && n < 2); r++) {
+        plot_list **list = r < n ? &lists[r] : compare;
         char *out =
             r < n ? pc_strf("%s/%s/charts", dir, scenarios[r].name) : pc_strf("%s/compare", dir);
-        if (!out) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
-        chart_rc =
-            r < n
-                ? plot_draw((const plot_run *const *)&runs[r], 1, out, &popt, &lists[r], &chart_err)
-                : plot_draw((const plot_run *const *)runs, n, out, &popt, &compare, &chart_err);
+        if (!out)
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        chart_rc = plot_draw(r < n ? (const rundir *const *)&runs[r] : (const rundir *const *)runs,
+                             r < n ? 1 : n, out, &popt, list, &chart_err);
         free(out);
+        if (!chart_rc && (*list)->notes)
+            sbuf_printf(notes, "%sgnuplot: %s", notes->len ? "\n" : "", (*list)->notes);
     }
-    if (chart_rc == PC_EINTERNAL) {
-        rc = pc_fail(err, PC_EINTERNAL, "%s", chart_err.msg);
-        goto done;
+    if (chart_rc == PC_EINTERNAL)
+        return pc_fail(err, PC_EINTERNAL, "%s", chart_err.msg);
+    if (!chart_rc)
+        return PC_OK;
+    if (!(*chart_error = pc_strdup(chart_err.msg)))
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t r = 0; r < n; r++) {
+        plot_list_free(lists[r]);
+        lists[r] = NULL;
     }
-    if (chart_rc) {
-        /* keep the page, without the charts that could not be drawn */
-        if (!(chart_error = pc_strdup(chart_err.msg))) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
-        for (size_t r = 0; r < n; r++) {
-            plot_list_free(lists[r]);
-            lists[r] = NULL;
-        }
-        plot_list_free(compare);
-        compare = NULL;
-    }
-    if ((rc = build_key_figures(runs, n, opt->lang, &keys, err)) ||
-        (rc = write_key_csv(dir, &keys, runs, scenarios, err)) ||
-        (rc = write_page(dir, scenarios, n, runs, lists, compare, opt->differences, &keys,
-                         chart_error, opt->lang, err)))
-        goto done;
-    if (chart_rc)
-        rc = pc_fail(err, chart_rc, "%s", chart_error);
-done:
+    plot_list_free(*compare);
+    *compare = NULL;
+    return PC_OK;
+}
+
+int report_build(const char *dir, const report_scenario *scenarios, size_t n,
+                 const report_options *opt, char **notes, pc_err *err)
+{
+    report_options defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    if (notes)
+        *notes = NULL;
+    if (n == 0)
+        return pc_fail(err, PC_EUSAGE, "no scenario");
+    rundir **runs = pc_calloc(n, sizeof *runs);
+    plot_list **lists = pc_calloc(n, sizeof *lists);
+    plot_list *compare = NULL;
+    key_table keys = {0};
+    char *chart_error = NULL;
+    sbuf said = {0};
+    int rc = runs && lists ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc)
+        rc = load_runs(dir, scenarios, n, runs, &said, err);
+    if (!rc)
+        rc = draw_charts(dir, scenarios, n, runs, opt, lists, &compare, &chart_error, &said, err);
+    if (!rc && !(rc = build_key_figures(runs, n, opt->lang, &keys, err)) &&
+        !(rc = write_key_csv(dir, &keys, runs, scenarios, err)))
+        rc = write_page(dir, scenarios, n, runs, lists, compare, opt->differences, &keys,
+                        chart_error, opt->lang, err);
+    if (!rc && chart_error)
+        rc = pc_fail(err, PC_EINPUT, "%s", chart_error);
+    if (notes && said.len)
+        *notes = sbuf_take(&said);
+    sbuf_clear(&said);
     for (size_t r = 0; runs && r < n; r++)
-        plot_run_free(runs[r]);
+        rundir_free(runs[r]);
     for (size_t r = 0; lists && r < n; r++)
         plot_list_free(lists[r]);
     free(runs);

@@ -41,9 +41,12 @@ typedef struct {
     const plot_list *differences; /* paired-difference charts in dir/differences/, or NULL */
 } report_options;
 
-/* Writes the report of the run folders dir/<scenarios[i].name>.  PC_OK, PC_EINPUT
- * (a run folder unreadable, charts not drawn: err says why) or PC_EINTERNAL. */
+/* Writes the report of the run folders dir/<scenarios[i].name>.  *notes (when notes
+ * is not NULL) receives what the user should still hear when the report is written:
+ * manifests that could not be read, what gnuplot said (a new string, or NULL).
+ * PC_OK, PC_EINPUT (a run folder unreadable, charts not drawn: err says why) or
+ * PC_EINTERNAL. */
 int report_build(const char *dir, const report_scenario *scenarios, size_t n,
-                 const report_options *opt, pc_err *err);
+                 const report_options *opt, char **notes, pc_err *err);
 
 #endif
