@@ -280,7 +280,7 @@ done:
 }
 
 /* "($7*0.01)" or "7": a data column for a using specification. */
-static void sb_col(sbuf *b, int col, double scale)
+static void add_column(sbuf *b, int col, double scale)
 {
     if (scale == 1) {
         sbuf_printf(b, "%d", col);
@@ -308,7 +308,9 @@ static const char EN_DASH[] = "\xE2\x80\x93";
 
 /* Draws the items as a fan chart (or yearly error lines); items without data are
  * left out, and a chart with none is not drawn. */
-int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
+/* Leaves out (and frees) the items without a median or a 5 % line to draw; marks those
+ * with inner bands.  Returns how many are left. */
+static size_t keep_drawable(chart_items *l)
 {
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -320,127 +322,165 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
         it->inner = series_has(it->s, 2);
         l->items[kept++] = *it;
     }
-    l->n = kept;
-    if (kept == 0)
-        return PC_OK;
-    int first = 0, last = 0;
-    int rc = write_series_data(c, spec->name, spec->table, l, &first, &last);
-    if (rc)
-        return rc;
-    double lo = INFINITY, hi = -INFINITY;
+    return l->n = kept;
+}
+
+/* The smallest and largest values drawn (medians, and the 5-95 % bands when drawn). */
+static void value_range(const chart_items *l, const chart_fan_spec *spec, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
     for (size_t i = 0; i < l->n; i++) {
         const rundir_series *s = l->items[i].s;
+        int outer = l->items[i].band || spec->lines;
         for (size_t k = 0; k < s->n; k++) {
             const rundir_stat *st = &s->stat[k];
-            double vals[3] = {st->p50, l->items[i].band || spec->lines ? st->p05 : NAN,
-                              l->items[i].band || spec->lines ? st->p95 : NAN};
+            double vals[3] = {st->p50, outer ? st->p05 : NAN, outer ? st->p95 : NAN};
             for (int j = 0; j < 3; j++)
                 if (isfinite(vals[j])) {
-                    lo = fmin(lo, vals[j] * spec->scale);
-                    hi = fmax(hi, vals[j] * spec->scale);
+                    *lo = fmin(*lo, vals[j] * spec->scale);
+                    *hi = fmax(*hi, vals[j] * spec->scale);
                 }
         }
     }
-    axis_scale y;
-    axis_nice(lo, hi, 0, &y);
-    chart_src s = {.name = spec->name,
-                   .key = spec->key  ? spec->key
-                          : l->n > 8 ? "outside right top vertical font ',9'"
-                                     : "below center horizontal"};
-    s.tpl = spec->lines ? c->tpl_lines : c->tpl_fan;
-    s.tpl_name = spec->lines ? "lines.gp" : "fan.gp";
+}
+
+/* The line under the title saying what the lines and bands are, when it is needed. */
+static const char *fan_note(const chart_ctx *c, const chart_fan_spec *spec, const chart_items *l)
+{
     int banded = 0;
     for (size_t i = 0; i < l->n; i++)
         banded += l->items[i].band;
-    const char *note = "";
     if (spec->lines)
-        note = lang_pick(c->lang,
+        return lang_pick(c->lang,
                          "Points : m\xC3\xA9"
                          "dianes des simulations ; barres : 90 % des simulations",
                          "Points: medians of the runs; bars: 90 % of the runs");
-    else if (banded > 0 && l->n > 1)
-        note = lang_pick(c->lang,
+    if (banded > 0 && l->n > 1)
+        return lang_pick(c->lang,
                          "Traits : m\xC3\xA9"
                          "dianes des simulations ; bandes : 50 % et 90 % des simulations",
                          "Lines: medians of the runs; bands: 50 % and 90 % of the runs");
-    char *subtitle = subtitle_of(c);
-    s.title = title_expr(spec->title, subtitle, note);
-    free(subtitle);
-    s.xlabel = gnuplot_quote(spec->xlabel ? spec->xlabel : "");
-    s.ylabel = gnuplot_quote(spec->ylabel);
-    if (spec->table == RUNDIR_MONTHLY) {
-        s.xrange = first < last ? axis_range(first / 12.0, last / 12.0)
-                                : axis_range(first / 12.0 - 1 / 24.0, last / 12.0 + 1 / 24.0);
-        s.xtics = axis_month_ticks(first, last, c->lang);
-    } else if (spec->table == RUNDIR_YEARLY) {
-        s.xrange = axis_range(first - 0.6, last + 0.6);
-        s.xtics = axis_year_ticks(first, last);
-    } else {
-        s.xrange = axis_range(0, last > 0 ? last : 1);
-        s.xtics = axis_duration_ticks(last, c->lang);
-    }
-    s.yrange = axis_range(y.min, y.max);
-    s.ytics = axis_value_ticks(&y, spec->suffix, c->lang);
+    return "";
+}
 
-    char *data = pc_strf("%s/%s.csv", c->outdir, spec->name);
-    char *quoted = data ? gnuplot_quote(data) : NULL;
-    free(data);
-    sbuf p = {0};
-    int any = 0;
-    int single = l->n == 1;
-    int points = (int)(last - first) / 8 > 1 ? (last - first) / 8 : 1;
-    for (size_t i = 0; i < l->n && quoted && !spec->lines; i++) {
+/* The ranges and ticks of both axes: periods first..last on x, values lo..hi on y. */
+static void set_axes(const chart_ctx *c, const chart_fan_spec *spec, int first, int last, double lo,
+                     double hi, chart_src *s)
+{
+    if (spec->table == RUNDIR_MONTHLY) {
+        s->xrange = first < last ? axis_range(first / 12.0, last / 12.0)
+                                 : axis_range(first / 12.0 - 1 / 24.0, last / 12.0 + 1 / 24.0);
+        s->xtics = axis_month_ticks(first, last, c->lang);
+    } else if (spec->table == RUNDIR_YEARLY) {
+        s->xrange = axis_range(first - 0.6, last + 0.6);
+        s->xtics = axis_year_ticks(first, last);
+    } else {
+        s->xrange = axis_range(0, last > 0 ? last : 1);
+        s->xtics = axis_duration_ticks(last, c->lang);
+    }
+    axis_scale y;
+    axis_nice(lo, hi, 0, &y);
+    s->yrange = axis_range(y.min, y.max);
+    s->ytics = axis_value_ticks(&y, spec->suffix, c->lang);
+}
+
+/* The plot commands of the 90 % and 50 % bands of the banded items (data: the quoted
+ * data file); *any counts the commands written. */
+static void band_commands(sbuf *p, const char *data, const chart_items *l,
+                          const chart_fan_spec *spec, lang_code lang, int *any)
+{
+    for (size_t i = 0; i < l->n; i++) {
         const chart_item *it = &l->items[i];
         int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
         if (!it->band)
             continue;
         for (int inner = 0; inner <= it->inner; inner++) {
-            sbuf_printf(&p, "%s%s skip 1 using 2:", any++ ? ", " : "", quoted);
-            sb_col(&p, inner ? base + 2 : base + 1, spec->scale);
-            sbuf_puts(&p, ":");
-            sb_col(&p, inner ? base + 4 : base + 5, spec->scale);
-            sbuf_printf(&p, " with filledcurves fc lt %d fs transparent solid %s noborder ", lt,
+            sbuf_printf(p, "%s%s skip 1 using 2:", (*any)++ ? ", " : "", data);
+            add_column(p, inner ? base + 2 : base + 1, spec->scale);
+            sbuf_puts(p, ":");
+            add_column(p, inner ? base + 4 : base + 5, spec->scale);
+            sbuf_printf(p, " with filledcurves fc lt %d fs transparent solid %s noborder ", lt,
                         inner ? "band50" : "band90");
-            if (single) {
-                char title[64];
-                snprintf(title, sizeof title, "%s %s%s%s %%",
-                         lang_pick(c->lang, "intervalle", "range"), inner ? "25" : "5", EN_DASH,
-                         inner ? "75" : "95");
-                sbuf_puts(&p, "title ");
-                gnuplot_quote_into(&p, title);
-            } else {
-                sbuf_puts(&p, "notitle");
+            if (l->n > 1) {
+                sbuf_puts(p, "notitle");
+                continue;
             }
+            char title[64];
+            snprintf(title, sizeof title, "%s %s%s%s %%", lang_pick(lang, "intervalle", "range"),
+                     inner ? "25" : "5", EN_DASH, inner ? "75" : "95");
+            sbuf_puts(p, "title ");
+            gnuplot_quote_into(p, title);
         }
     }
+}
+
+/* The plot commands of each item's median line (or yearly error lines, items spread a
+ * little apart so that their bars do not hide each other). */
+static void line_commands(sbuf *p, const char *data, const chart_items *l,
+                          const chart_fan_spec *spec, int first, int last, int *any)
+{
+    int points = (int)(last - first) / 8 > 1 ? (last - first) / 8 : 1;
     double spread = l->n > 1 ? fmin(0.06, 0.5 / (double)l->n) : 0;
-    for (size_t i = 0; i < l->n && quoted; i++) {
-        const chart_item *it = &l->items[i];
+    for (size_t i = 0; i < l->n; i++) {
         int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
-        sbuf_printf(&p, "%s%s skip 1 using ", any++ ? ", " : "", quoted);
+        sbuf_printf(p, "%s%s skip 1 using ", (*any)++ ? ", " : "", data);
         if (spec->lines) {
-            sbuf_puts(&p, "($2+");
-            gnuplot_number_into(&p, ((double)i - (double)(l->n - 1) / 2) * spread);
-            sbuf_puts(&p, "):");
-            sb_col(&p, base + 3, spec->scale);
-            sbuf_puts(&p, ":");
-            sb_col(&p, base + 1, spec->scale);
-            sbuf_puts(&p, ":");
-            sb_col(&p, base + 5, spec->scale);
-            sbuf_printf(&p, " with yerrorlines lt %d title ", lt);
+            sbuf_puts(p, "($2+");
+            gnuplot_number_into(p, ((double)i - (double)(l->n - 1) / 2) * spread);
+            sbuf_puts(p, "):");
+            add_column(p, base + 3, spec->scale);
+            sbuf_puts(p, ":");
+            add_column(p, base + 1, spec->scale);
+            sbuf_puts(p, ":");
+            add_column(p, base + 5, spec->scale);
+            sbuf_printf(p, " with yerrorlines lt %d title ", lt);
         } else {
-            sbuf_puts(&p, "2:");
-            sb_col(&p, base + 3, spec->scale);
-            if (single)
-                sbuf_printf(&p, " with lines lt %d title ", lt);
+            sbuf_puts(p, "2:");
+            add_column(p, base + 3, spec->scale);
+            if (l->n == 1)
+                sbuf_printf(p, " with lines lt %d title ", lt);
             else
-                sbuf_printf(&p, " with linespoints lt %d pi %d title ", lt, points);
+                sbuf_printf(p, " with linespoints lt %d pi %d title ", lt, points);
         }
-        gnuplot_quote_into(&p, it->title);
+        gnuplot_quote_into(p, l->items[i].title);
     }
-    s.plot = quoted ? sbuf_take(&p) : NULL;
-    sbuf_clear(&p);
-    free(quoted);
+}
+
+int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
+{
+    if (keep_drawable(l) == 0)
+        return PC_OK;
+    int first = 0, last = 0;
+    int rc = write_series_data(c, spec->name, spec->table, l, &first, &last);
+    if (rc)
+        return rc;
+    double lo, hi;
+    value_range(l, spec, &lo, &hi);
+    chart_src s = {.name = spec->name,
+                   .key = spec->key  ? spec->key
+                          : l->n > 8 ? "outside right top vertical font ',9'"
+                                     : "below center horizontal",
+                   .tpl = spec->lines ? c->tpl_lines : c->tpl_fan,
+                   .tpl_name = spec->lines ? "lines.gp" : "fan.gp"};
+    char *subtitle = subtitle_of(c);
+    s.title = title_expr(spec->title, subtitle, fan_note(c, spec, l));
+    free(subtitle);
+    s.xlabel = gnuplot_quote(spec->xlabel ? spec->xlabel : "");
+    s.ylabel = gnuplot_quote(spec->ylabel);
+    set_axes(c, spec, first, last, lo, hi, &s);
+    char *path = pc_strf("%s/%s.csv", c->outdir, spec->name);
+    char *data = path ? gnuplot_quote(path) : NULL;
+    free(path);
+    if (data) {
+        sbuf p = {0};
+        int any = 0;
+        if (!spec->lines)
+            band_commands(&p, data, l, spec, c->lang, &any);
+        line_commands(&p, data, l, spec, first, last, &any);
+        s.plot = sbuf_take(&p);
+    }
+    free(data);
     rc = emit(c, &s, spec->title, spec->group);
     chart_src_free(&s);
     return rc;
@@ -455,77 +495,86 @@ static const char *fill_style(size_t j)
     return fills[(j + j / N_STYLES) % N_STYLES]; /* past 8 parts, a new colour-fill pairing */
 }
 
-/* Yearly amounts of the variables `components` stacked per run (side by side when
- * several runs), with the 5-95 % interval of total_var as an error bar. */
-int chart_bars(chart_ctx *c, const char *name, const char *title, const char *const *parts,
-               size_t n_parts, const char *total_var)
+/* The numbers of a stacked-bar chart: for each year and run, each part's mean with the
+ * bottom and top of its box, then the total's mean, 5 % and 95 %. */
+typedef struct {
+    const char *const *parts;
+    size_t m, n_runs, per_run; /* parts, runs, cells per run: 3 m + 3 */
+    const char *total_var;
+    int *years;
+    size_t n_years;
+    double *cells; /* [year][run][per_run] */
+    double lo, hi; /* the lowest and highest point drawn */
+} bar_table;
+
+/* The cells of one run in one year. */
+static void bar_cells(const bar_table *t, const rundir_series *const *found, int year, double *cell,
+                      double *lo, double *hi)
 {
-    size_t n_runs = c->n_runs, m = n_parts, per_run = 3 * m + 3;
+    double base = 0;
+    for (size_t j = 0; j < t->m; j++) {
+        const rundir_stat *st = found[j] ? rundir_series_at(found[j], year) : NULL;
+        double mean = st ? st->mean : NAN;
+        cell[3 * j] = mean;
+        cell[3 * j + 1] = base;
+        base += isfinite(mean) ? mean : 0;
+        cell[3 * j + 2] = base;
+        *lo = fmin(*lo, base);
+    }
+    const rundir_stat *st = found[t->m] ? rundir_series_at(found[t->m], year) : NULL;
+    cell[3 * t->m] = st ? st->mean : base;
+    cell[3 * t->m + 1] = st ? st->p05 : NAN;
+    cell[3 * t->m + 2] = st ? st->p95 : NAN;
+    *hi = fmax(*hi, base);
+    if (isfinite(cell[3 * t->m + 2]))
+        *hi = fmax(*hi, cell[3 * t->m + 2]);
+}
+
+/* Fills t from the runs' yearly tables; t->n_years is 0 when there is nothing to draw. */
+static int bar_table_fill(const chart_ctx *c, bar_table *t)
+{
+    size_t m = t->m, n_runs = t->n_runs;
     const rundir_series **found = pc_calloc(n_runs * (m + 1), sizeof *found);
-    char *path = pc_strf("%s/%s.csv", c->outdir, name);
-    int *years = NULL;
-    size_t n_years = 0;
-    double *cells = NULL;
-    int rc = PC_OK;
-    /* many parts: the key goes beside the chart rather than eat its height */
-    chart_src s = {.name = name,
-                   .key = n_parts > 7 ? "outside right top vertical font ',9'"
-                                      : "below center horizontal"};
-    if (!found || !path) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
+    if (!found)
+        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
     for (size_t r = 0; r < n_runs; r++) {
-        for (size_t j = 0; j < m; j++)
-            found[r * (m + 1) + j] = rundir_find(c->runs[r], RUNDIR_YEARLY, parts[j]);
-        found[r * (m + 1) + m] = rundir_find(c->runs[r], RUNDIR_YEARLY, total_var);
+        for (size_t j = 0; j <= m; j++)
+            found[r * (m + 1) + j] =
+                rundir_find(c->runs[r], RUNDIR_YEARLY, j < m ? t->parts[j] : t->total_var);
     }
-    if (!(years = union_periods(found, n_runs * (m + 1), &n_years))) {
+    int rc = PC_OK;
+    if (!(t->years = union_periods(found, n_runs * (m + 1), &t->n_years)))
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    if (n_years == 0 || m == 0)
-        goto done;
-    if (!(cells = pc_calloc(n_years * n_runs * per_run, sizeof *cells))) {
+    else if (t->n_years > 0 && m > 0 &&
+             !(t->cells = pc_calloc(t->n_years * n_runs * t->per_run, sizeof *t->cells)))
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    double lo = 0, hi = 0;
-    for (size_t y = 0; y < n_years; y++)
-        for (size_t r = 0; r < n_runs; r++) {
-            double *cell = cells + (y * n_runs + r) * per_run, base = 0;
-            for (size_t j = 0; j < m; j++) {
-                const rundir_series *sr = found[r * (m + 1) + j];
-                const rundir_stat *st = sr ? rundir_series_at(sr, years[y]) : NULL;
-                double mean = st ? st->mean : NAN;
-                cell[3 * j] = mean;
-                cell[3 * j + 1] = base;
-                base += isfinite(mean) ? mean : 0;
-                cell[3 * j + 2] = base;
-                lo = fmin(lo, base);
-            }
-            const rundir_series *tot = found[r * (m + 1) + m];
-            const rundir_stat *st = tot ? rundir_series_at(tot, years[y]) : NULL;
-            cell[3 * m] = st ? st->mean : base;
-            cell[3 * m + 1] = st ? st->p05 : NAN;
-            cell[3 * m + 2] = st ? st->p95 : NAN;
-            hi = fmax(hi, base);
-            if (isfinite(cell[3 * m + 2]))
-                hi = fmax(hi, cell[3 * m + 2]);
-        }
+    for (size_t y = 0; !rc && m > 0 && y < t->n_years; y++)
+        for (size_t r = 0; r < n_runs; r++)
+            bar_cells(t, found + r * (m + 1), t->years[y], t->cells + (y * n_runs + r) * t->per_run,
+                      &t->lo, &t->hi);
+    if (m == 0)
+        t->n_years = 0;
+    free(found);
+    return rc;
+}
+
+/* Writes the table as the chart's data file: year, x, then the cells of every run. */
+static int bar_table_write(const chart_ctx *c, const bar_table *t, const char *path)
+{
     fsio_file out;
-    if ((rc = fsio_open(&out, path, c->err)))
-        goto done;
+    int rc = fsio_open(&out, path, c->err);
+    if (rc)
+        return rc;
     FILE *f = out.f;
     fsio_csv_text(f, "year", 1);
     fsio_csv_text(f, "x", 0);
     static const char part_cols[3][5] = {"mean", "base", "top"};
     static const char total_cols[3][5] = {"mean", "p05", "p95"};
-    for (size_t r = 0; r < n_runs && !rc; r++)
-        for (size_t j = 0; j <= m && !rc; j++)
+    for (size_t r = 0; r < t->n_runs && !rc; r++)
+        for (size_t j = 0; j <= t->m && !rc; j++)
             for (int k = 0; k < 3 && !rc; k++) {
-                char *head = pc_strf("%zu:%s:%s", r + 1, j < m ? parts[j] : total_var,
-                                     j < m ? part_cols[k] : total_cols[k]);
+                char *head = pc_strf("%zu:%s:%s", r + 1, j < t->m ? t->parts[j] : t->total_var,
+                                     j < t->m ? part_cols[k] : total_cols[k]);
                 if (head)
                     fsio_csv_text(f, head, 0);
                 else
@@ -533,121 +582,155 @@ int chart_bars(chart_ctx *c, const char *name, const char *title, const char *co
                 free(head);
             }
     fputc('\n', f);
-    for (size_t y = 0; y < n_years; y++) {
+    for (size_t y = 0; y < t->n_years; y++) {
         char label[16];
-        snprintf(label, sizeof label, "%d", years[y]);
+        snprintf(label, sizeof label, "%d", t->years[y]);
         fsio_csv_text(f, label, 1);
-        fsio_csv_number(f, years[y], 0);
-        for (size_t k = 0; k < n_runs * per_run; k++)
-            fsio_csv_number(f, cells[y * n_runs * per_run + k], 0);
+        fsio_csv_number(f, t->years[y], 0);
+        for (size_t k = 0; k < t->n_runs * t->per_run; k++)
+            fsio_csv_number(f, t->cells[y * t->n_runs * t->per_run + k], 0);
         fputc('\n', f);
     }
-    if ((rc = fsio_commit(&out, rc, c->err)))
-        goto done;
+    return fsio_commit(&out, rc, c->err);
+}
 
-    const double scale = 1e-6;
-    axis_scale yaxis;
-    axis_nice(lo * scale, hi * scale, 1, &yaxis);
-    s.tpl = c->tpl_bars;
-    s.tpl_name = "bars.gp";
-    s.ylabel =
-        gnuplot_quote(lang_pick(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
-    s.xrange = axis_range(years[0] - 0.6, years[n_years - 1] + 0.6);
-    s.xtics = axis_year_ticks(years[0], years[n_years - 1]);
-    s.yrange = axis_range(yaxis.min, yaxis.max);
-    s.ytics = axis_value_ticks(&yaxis, "", c->lang);
-    /* which bar is which run, wrapped into lines of about 100 characters */
+/* The title, the subtitle and, with several runs, which bar is which run, wrapped into
+ * lines of about 100 characters. */
+static char *bars_title(const chart_ctx *c, const char *title)
+{
     char *subtitle = subtitle_of(c);
     sbuf expr = {0}, line = {0};
     gnuplot_quote_into(&expr, title);
     sbuf_puts(&expr, " . \"\\n\" . ");
     gnuplot_quote_into(&expr, subtitle ? subtitle : "");
-    for (size_t r = 0; n_runs > 1 && r <= n_runs; r++) {
-        char *part =
-            r < n_runs ? pc_strf("%s%zu = %s", r ? ", " : lang_pick(c->lang, "Barres : ", "Bars: "),
-                                 r + 1, rundir_label(c->runs[r]))
-                       : NULL;
-        if (line.len > 0 && (r == n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
+    for (size_t r = 0; c->n_runs > 1 && r <= c->n_runs; r++) {
+        char *part = r < c->n_runs ? pc_strf("%s%zu = %s",
+                                             r ? ", " : lang_pick(c->lang, "Barres : ", "Bars: "),
+                                             r + 1, rundir_label(c->runs[r]))
+                                   : NULL;
+        if (line.len > 0 && (r == c->n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
             sbuf_puts(&expr, " . \"\\n\" . ");
             gnuplot_quote_into(&expr, line.s);
             line.len = 0;
         }
         if (part)
             sbuf_puts(&line, line.len == 0 && r ? part + 2 : part);
-        else if (r < n_runs)
+        else if (r < c->n_runs)
             expr.oom = 1;
         free(part);
     }
     sbuf_clear(&line);
     free(subtitle);
-    s.title = sbuf_take(&expr);
-    s.xlabel = gnuplot_quote("");
+    return sbuf_take(&expr);
+}
 
-    char *quoted = gnuplot_quote(path);
-    sbuf p = {0};
-    double width = 0.8 / (double)n_runs, half = width / 2 * 0.92;
-    for (size_t j = 0; j < m && quoted; j++) {
-        char *label = rundir_var_label(c->runs[0], parts[j], c->lang);
-        for (size_t r = 0; r < n_runs; r++) {
-            int col = 3 + (int)(r * per_run + 3 * j);
-            double off = ((double)r - (double)(n_runs - 1) / 2) * width;
-            sbuf_printf(&p, "%s%s skip 1 using ($2+", j || r ? ", " : "", quoted);
-            gnuplot_number_into(&p, off);
-            sbuf_printf(&p, "):(($%d+$%d)/2*1e-6):($2+", col + 1, col + 2);
-            gnuplot_number_into(&p, off - half);
-            sbuf_puts(&p, "):($2+");
-            gnuplot_number_into(&p, off + half);
-            sbuf_printf(&p,
+/* The plot commands of the parts' boxes, run by run side by side (data: the quoted data
+ * file); each part's legend once. */
+static void box_commands(sbuf *p, const char *data, const chart_ctx *c, const bar_table *t)
+{
+    double width = 0.8 / (double)t->n_runs, half = width / 2 * 0.92;
+    for (size_t j = 0; j < t->m; j++) {
+        char *label = rundir_var_label(c->runs[0], t->parts[j], c->lang);
+        for (size_t r = 0; r < t->n_runs; r++) {
+            int col = 3 + (int)(r * t->per_run + 3 * j);
+            double off = ((double)r - (double)(t->n_runs - 1) / 2) * width;
+            sbuf_printf(p, "%s%s skip 1 using ($2+", j || r ? ", " : "", data);
+            gnuplot_number_into(p, off);
+            sbuf_printf(p, "):(($%d+$%d)/2*1e-6):($2+", col + 1, col + 2);
+            gnuplot_number_into(p, off - half);
+            sbuf_puts(p, "):($2+");
+            gnuplot_number_into(p, off + half);
+            sbuf_printf(p,
                         "):($%d*1e-6):($%d*1e-6) with boxxyerror fc lt %d dt 1 lw 1 fs %s "
                         "border lc rgb '#333333' ",
                         col + 1, col + 2, (int)(j % N_STYLES) + 1, fill_style(j));
             if (r == 0) {
-                sbuf_puts(&p, "title ");
-                gnuplot_quote_into(&p, label ? label : parts[j]);
+                sbuf_puts(p, "title ");
+                gnuplot_quote_into(p, label ? label : t->parts[j]);
             } else {
-                sbuf_puts(&p, "notitle");
+                sbuf_puts(p, "notitle");
             }
         }
         free(label);
     }
-    for (size_t r = 0; r < n_runs && quoted; r++) {
-        int col = 3 + (int)(r * per_run + 3 * m), top = 3 + (int)(r * per_run + 3 * (m - 1)) + 2;
-        double off = ((double)r - (double)(n_runs - 1) / 2) * width;
-        sbuf_printf(&p, ", %s skip 1 using ($2+", quoted);
-        gnuplot_number_into(&p, off);
-        sbuf_printf(&p,
+}
+
+/* The plot commands of each run's total: its 90 % interval as an error bar and, with
+ * several runs, the run's number above its bar. */
+static void total_commands(sbuf *p, const char *data, const chart_ctx *c, const bar_table *t)
+{
+    double width = 0.8 / (double)t->n_runs;
+    for (size_t r = 0; r < t->n_runs; r++) {
+        int col = 3 + (int)(r * t->per_run + 3 * t->m);
+        int top = 3 + (int)(r * t->per_run + 3 * (t->m - 1)) + 2;
+        double off = ((double)r - (double)(t->n_runs - 1) / 2) * width;
+        sbuf_printf(p, ", %s skip 1 using ($2+", data);
+        gnuplot_number_into(p, off);
+        sbuf_printf(p,
                     "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
                     "lw 1.5 pt 0 ",
                     col, col + 1, col + 2);
         if (r == 0) {
-            char text[128];
-            snprintf(text, sizeof text, "%s",
-                     lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
-                               "90 % interval of the total"));
-            sbuf_puts(&p, "title ");
-            gnuplot_quote_into(&p, text);
+            sbuf_puts(p, "title ");
+            gnuplot_quote_into(p, lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
+                                            "90 % interval of the total"));
         } else {
-            sbuf_puts(&p, "notitle");
+            sbuf_puts(p, "notitle");
         }
-        if (n_runs > 1) {
-            sbuf_printf(&p, ", %s skip 1 using ($2+", quoted);
-            gnuplot_number_into(&p, off);
-            sbuf_printf(&p,
+        if (t->n_runs > 1) {
+            sbuf_printf(p, ", %s skip 1 using ($2+", data);
+            gnuplot_number_into(p, off);
+            sbuf_printf(p,
                         "):((valid(%d) && $%d > $%d ? $%d : $%d)*1e-6):('%zu') with labels "
                         "offset 0,0.8 font ',10' notitle",
                         col + 2, col + 2, top, col + 2, top, r + 1);
         }
     }
-    s.plot = quoted ? sbuf_take(&p) : NULL;
-    sbuf_clear(&p);
-    free(quoted);
+}
+
+int chart_bars(chart_ctx *c, const char *name, const char *title, const char *const *parts,
+               size_t n_parts, const char *total_var)
+{
+    bar_table t = {.parts = parts,
+                   .m = n_parts,
+                   .n_runs = c->n_runs,
+                   .per_run = 3 * n_parts + 3,
+                   .total_var = total_var};
+    char *path = pc_strf("%s/%s.csv", c->outdir, name);
+    /* many parts: the key goes beside the chart rather than eat its height */
+    chart_src s = {.name = name,
+                   .key = n_parts > 7 ? "outside right top vertical font ',9'"
+                                      : "below center horizontal",
+                   .tpl = c->tpl_bars,
+                   .tpl_name = "bars.gp"};
+    int rc = path ? bar_table_fill(c, &t) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    if (rc || t.n_years == 0 || (rc = bar_table_write(c, &t, path)))
+        goto done;
+    const double scale = 1e-6; /* euros are drawn in millions */
+    axis_scale yaxis;
+    axis_nice(t.lo * scale, t.hi * scale, 1, &yaxis);
+    s.ylabel =
+        gnuplot_quote(lang_pick(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
+    s.xrange = axis_range(t.years[0] - 0.6, t.years[t.n_years - 1] + 0.6);
+    s.xtics = axis_year_ticks(t.years[0], t.years[t.n_years - 1]);
+    s.yrange = axis_range(yaxis.min, yaxis.max);
+    s.ytics = axis_value_ticks(&yaxis, "", c->lang);
+    s.title = bars_title(c, title);
+    s.xlabel = gnuplot_quote("");
+    char *data = gnuplot_quote(path);
+    if (data) {
+        sbuf p = {0};
+        box_commands(&p, data, c, &t);
+        total_commands(&p, data, c, &t);
+        s.plot = sbuf_take(&p);
+    }
+    free(data);
     rc = emit(c, &s, title, "budget");
 done:
     chart_src_free(&s);
-    free(found);
     free(path);
-    free(years);
-    free(cells);
+    free(t.years);
+    free(t.cells);
     return rc;
 }
 

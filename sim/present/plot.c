@@ -18,38 +18,6 @@
 
 /* ---- lists ---------------------------------------------------------------------- */
 
-typedef struct {
-    size_t n, cap;
-    char **items;
-} strlist;
-
-static int strlist_add(strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i], s) == 0)
-            return PC_OK;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **bigger = realloc(l->items, cap * sizeof *bigger);
-        if (!bigger)
-            return PC_EINTERNAL;
-        l->items = bigger;
-        l->cap = cap;
-    }
-    if (!(l->items[l->n] = pc_strdup(s)))
-        return PC_EINTERNAL;
-    l->n++;
-    return PC_OK;
-}
-
-static void strlist_free(strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
 plot_list *plot_list_alloc(unsigned formats)
 {
     plot_list *l = pc_calloc(1, sizeof *l);
@@ -99,26 +67,20 @@ static char *safe_name(const char *prefix, const char *var)
 
 /* ---- the chart catalogue -------------------------------------------------------- */
 
-/* Names X of variables PREFIX X SUFFIX in any run's table, in order of appearance. */
-static int collect(const chart_ctx *c, rundir_table table, const char *prefix, const char *suffix,
-                   strlist *out)
+/* Draws chart `draw` once per name X of the variables PREFIX X SUFFIX of a table of any
+ * run, in order of appearance. */
+static int draw_each(chart_ctx *c, rundir_table table, const char *prefix, const char *suffix,
+                     int (*draw)(chart_ctx *c, const void *what, const char *x), const void *what)
 {
-    size_t lp = strlen(prefix), ls = strlen(suffix);
-    for (size_t r = 0; r < c->n_runs; r++) {
-        for (size_t i = 0; i < rundir_n_vars(c->runs[r], table); i++) {
-            const char *name = rundir_var(c->runs[r], table, i);
-            size_t len = strlen(name);
-            if (len <= lp + ls || strncmp(name, prefix, lp) != 0 ||
-                strcmp(name + len - ls, suffix) != 0)
-                continue;
-            char *middle = pc_strf("%.*s", (int)(len - lp - ls), name + lp);
-            int rc = middle ? strlist_add(out, middle) : PC_EINTERNAL;
-            free(middle);
-            if (rc)
-                return rc;
-        }
-    }
-    return PC_OK;
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(c->runs, c->n_runs, table, prefix, suffix, &names, &n))
+        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    int rc = PC_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = draw(c, what, names[i]);
+    rundir_names_free(names, n);
+    return rc;
 }
 
 /* Adds var of every run that has it: legend `what` for one run, the run's label
@@ -162,7 +124,7 @@ static int draw_fan(chart_ctx *c, const char *var)
             .name = name,
             .group = is_queue   ? "queue"
                      : is_stock ? "stock"
-                                : "rundir_series",
+                                : "series",
             .title = title,
             .ylabel = is_queue || is_stock ? lang_pick(c->lang, "personnes", "persons") : "",
             .suffix = "",
@@ -174,6 +136,15 @@ static int draw_fan(chart_ctx *c, const char *var)
     free(label);
     free(name);
     free(title);
+    return rc;
+}
+
+/* The fan chart of PREFIX X (what: the prefix, "stock." or "queue."). */
+static int draw_fan_of(chart_ctx *c, const void *what, const char *x)
+{
+    char *var = pc_strf("%s%s", (const char *)what, x);
+    int rc = var ? draw_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    free(var);
     return rc;
 }
 
@@ -189,8 +160,9 @@ typedef struct {
     const char *part_prefix[2], *part_suffix[2], *part_what[2];
 } family;
 
-static int draw_family(chart_ctx *c, const family *fam, const char *x)
+static int draw_family(chart_ctx *c, const void *what, const char *x)
 {
+    const family *fam = what;
     char *name = safe_name(fam->name_prefix, x);
     char *label_var = pc_strf("%s%s", fam->label_prefix, x);
     char *label = label_var ? rundir_var_label(c->runs[0], label_var, c->lang) : NULL;
@@ -205,10 +177,10 @@ static int draw_family(chart_ctx *c, const family *fam, const char *x)
             free(var);
             if (!s)
                 continue;
-            const char *what = fam->part_what[k];
+            const char *part = fam->part_what[k];
             char *t = c->n_runs == 1
-                          ? pc_strdup(what)
-                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", what);
+                          ? pc_strdup(part)
+                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", part);
             rc = chart_items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
         }
     if (rc) {
@@ -242,12 +214,13 @@ static int draw_family(chart_ctx *c, const family *fam, const char *x)
 
 static int draw_staff(chart_ctx *c)
 {
-    strlist staff = {0};
+    char **staff = NULL;
+    size_t n_staff = 0;
     chart_items l = {0};
-    int rc = collect(c, RUNDIR_MONTHLY, "staff.", "", &staff);
+    int rc = rundir_names(c->runs, c->n_runs, RUNDIR_MONTHLY, "staff.", "", &staff, &n_staff);
     for (size_t r = 0; r < c->n_runs && !rc; r++)
-        for (size_t k = 0; k < staff.n && !rc; k++) {
-            char *var = pc_strf("staff.%s", staff.items[k]);
+        for (size_t k = 0; k < n_staff && !rc; k++) {
+            char *var = pc_strf("staff.%s", staff[k]);
             const rundir_series *s = var ? rundir_find(c->runs[r], RUNDIR_MONTHLY, var) : NULL;
             char *label = s ? rundir_var_label(c->runs[r], var, c->lang) : NULL;
             free(var);
@@ -286,142 +259,158 @@ static int draw_staff(chart_ctx *c)
                               : pc_fail(c->err, PC_EINTERNAL, "out of memory");
     }
     chart_items_free(&l);
-    strlist_free(&staff);
+    rundir_names_free(staff, n_staff);
     return rc;
 }
 
+/* The yearly budget by PREFIX X (funders or cost lines, cost.total left out), stacked. */
 static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title)
 {
-    strlist parts = {0}, names = {0};
-    int rc = collect(c, RUNDIR_YEARLY, prefix, "", &names);
-    for (size_t i = 0; i < names.n && !rc; i++) {
-        if (strcmp(prefix, "cost.") == 0 && strcmp(names.items[i], "total") == 0)
+    char **names = NULL;
+    size_t n = 0, n_parts = 0;
+    int rc = rundir_names(c->runs, c->n_runs, RUNDIR_YEARLY, prefix, "", &names, &n);
+    char **parts = rc ? NULL : pc_calloc(n, sizeof *parts);
+    if (!rc && !parts)
+        rc = PC_EINTERNAL;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (strcmp(prefix, "cost.") == 0 && strcmp(names[i], "total") == 0)
             continue;
-        char *var = pc_strf("%s%s", prefix, names.items[i]);
-        rc = var ? strlist_add(&parts, var) : PC_EINTERNAL;
-        free(var);
+        if (!(parts[n_parts++] = pc_strf("%s%s", prefix, names[i])))
+            rc = PC_EINTERNAL;
     }
     if (rc)
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    else if (parts.n > 0)
-        rc = chart_bars(c, name, title, (const char *const *)parts.items, parts.n, "cost.total");
-    strlist_free(&parts);
-    strlist_free(&names);
+    else if (n_parts > 0)
+        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts, "cost.total");
+    rundir_names_free(parts, n_parts);
+    rundir_names_free(names, n);
     return rc;
 }
 
+/* The fan charts asked for, or each population's stock and each queue. */
+static int draw_fans(chart_ctx *c, const plot_options *opt)
+{
+    int rc = PC_OK;
+    for (size_t i = 0; i < opt->n_vars && !rc; i++) {
+        int found = 0;
+        for (size_t r = 0; r < c->n_runs; r++)
+            found |= rundir_find(c->runs[r], RUNDIR_MONTHLY, opt->vars[i]) != NULL;
+        if (!found)
+            rc = pc_fail(c->err, PC_EINPUT, "%s/monthly.csv: no variable %s",
+                         rundir_path(c->runs[0]), opt->vars[i]);
+        else
+            rc = draw_fan(c, opt->vars[i]);
+    }
+    if (opt->n_vars > 0)
+        return rc;
+    /* the populations are the names X of entries.X */
+    rc = draw_each(c, RUNDIR_MONTHLY, "entries.", "", draw_fan_of, "stock.");
+    if (!rc)
+        rc = draw_each(c, RUNDIR_MONTHLY, "queue.", "", draw_fan_of, "queue.");
+    return rc;
+}
+
+/* The waits over 3 months of queue X. */
+static family wait_family(lang_code lang)
+{
+    return (family){.name_prefix = "wait3m-",
+                    .group = "wait",
+                    .label_prefix = "queue.",
+                    .title_fr = " : part des attentes de plus de 3 mois",
+                    .title_en = ": share of waits longer than 3 months",
+                    .ylabel_fr = "part des attentes termin\xC3\xA9"
+                                 "es dans le mois",
+                    .ylabel_en = "share of the waits ended in the month",
+                    .suffix = lang == LANG_EN ? "%" : LANG_NNBSP "%",
+                    .table = RUNDIR_MONTHLY,
+                    .scale = 100,
+                    .n_parts = 1,
+                    .part_prefix = {"wait."},
+                    .part_suffix = {".share3m"},
+                    .part_what = {lang_pick(lang,
+                                            "m\xC3\xA9"
+                                            "diane",
+                                            "median")}};
+}
+
+/* The ETP funded and occupied of resource X. */
+static family etp_family(lang_code lang)
+{
+    return (family){.name_prefix = "etp-",
+                    .group = "etp",
+                    .label_prefix = "etp.",
+                    .title_fr = " : ETP conventionn\xC3\xA9s et occup\xC3\xA9s",
+                    .title_en = ": ETP funded and occupied",
+                    .ylabel_fr = "ETP",
+                    .ylabel_en = "ETP",
+                    .suffix = "",
+                    .table = RUNDIR_MONTHLY,
+                    .scale = 1,
+                    .n_parts = 2,
+                    .part_prefix = {"funded.", "etp."},
+                    .part_suffix = {"", ""},
+                    .part_what = {lang_pick(lang, "ETP conventionn\xC3\xA9s", "ETP funded"),
+                                  lang_pick(lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
+}
+
+/* The yearly entries and exits of population X. */
+static family flows_family(lang_code lang)
+{
+    return (family){.name_prefix = "flows-",
+                    .group = "flows",
+                    .label_prefix = "entries.",
+                    .title_fr = " : entr\xC3\xA9"
+                                "es et sorties par an",
+                    .title_en = ": entries and exits per year",
+                    .ylabel_fr = "personnes par an",
+                    .ylabel_en = "persons per year",
+                    .suffix = "",
+                    .table = RUNDIR_YEARLY,
+                    .scale = 1,
+                    .lines = 1,
+                    .n_parts = 2,
+                    .part_prefix = {"entries.", "exits."},
+                    .part_suffix = {"", ""},
+                    .part_what = {lang_pick(lang,
+                                            "entr\xC3\xA9"
+                                            "es",
+                                            "entries"),
+                                  lang_pick(lang, "sorties", "exits")}};
+}
+
+/* The share of the spells of population X still running, by duration. */
+static family survival_family(lang_code lang)
+{
+    return (family){.name_prefix = "survival-",
+                    .group = "survival",
+                    .label_prefix = "stock.",
+                    .title_fr = " : part des parcours encore en cours",
+                    .title_en = ": share of spells still running",
+                    .ylabel_fr = "part des parcours",
+                    .ylabel_en = "share of spells",
+                    .suffix = lang == LANG_EN ? "%" : LANG_NNBSP "%",
+                    .table = RUNDIR_SURVIVAL,
+                    .scale = 100,
+                    .n_parts = 1,
+                    .part_prefix = {""},
+                    .part_suffix = {""},
+                    .part_what = {lang_pick(lang,
+                                            "m\xC3\xA9"
+                                            "diane",
+                                            "median")}};
+}
+
+/* Every chart, in reading order. */
 static int draw_all(chart_ctx *c, const plot_options *opt)
 {
-    strlist names = {0};
-    int rc = PC_OK;
-    if (opt->n_vars > 0) {
-        for (size_t i = 0; i < opt->n_vars && !rc; i++) {
-            int found = 0;
-            for (size_t r = 0; r < c->n_runs; r++)
-                found |= rundir_find(c->runs[r], RUNDIR_MONTHLY, opt->vars[i]) != NULL;
-            if (!found)
-                rc = pc_fail(c->err, PC_EINPUT, "%s/monthly.csv: no variable %s",
-                             rundir_path(c->runs[0]), opt->vars[i]);
-            else
-                rc = draw_fan(c, opt->vars[i]);
-        }
-    } else {
-        rc = collect(c, RUNDIR_MONTHLY, "entries.", "", &names);
-        for (size_t i = 0; i < names.n && !rc; i++) {
-            char *var = pc_strf("stock.%s", names.items[i]);
-            rc = var ? draw_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
-            free(var);
-        }
-        strlist_free(&names);
-        if (!rc)
-            rc = collect(c, RUNDIR_MONTHLY, "queue.", "", &names);
-        for (size_t i = 0; i < names.n && !rc; i++) {
-            char *var = pc_strf("queue.%s", names.items[i]);
-            rc = var ? draw_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
-            free(var);
-        }
-    }
-    strlist_free(&names);
-
-    const char *median = lang_pick(c->lang,
-                                   "m\xC3\xA9"
-                                   "diane",
-                                   "median");
     /* automatic, not static: tables of pointers would be writable data in a PIE */
-    const family wait = {.name_prefix = "wait3m-",
-                         .group = "wait",
-                         .label_prefix = "queue.",
-                         .title_fr = " : part des attentes de plus de 3 mois",
-                         .title_en = ": share of waits longer than 3 months",
-                         .ylabel_fr = "part des attentes termin\xC3\xA9"
-                                      "es dans le mois",
-                         .ylabel_en = "share of the waits ended in the month",
-                         .suffix = c->lang == LANG_EN ? "%" : LANG_NNBSP "%",
-                         .table = RUNDIR_MONTHLY,
-                         .scale = 100,
-                         .n_parts = 1,
-                         .part_prefix = {"wait."},
-                         .part_suffix = {".share3m"},
-                         .part_what = {median}};
-    const family etp = {.name_prefix = "etp-",
-                        .group = "etp",
-                        .label_prefix = "etp.",
-                        .title_fr = " : ETP conventionn\xC3\xA9s et occup\xC3\xA9s",
-                        .title_en = ": ETP funded and occupied",
-                        .ylabel_fr = "ETP",
-                        .ylabel_en = "ETP",
-                        .suffix = "",
-                        .table = RUNDIR_MONTHLY,
-                        .scale = 1,
-                        .n_parts = 2,
-                        .part_prefix = {"funded.", "etp."},
-                        .part_suffix = {"", ""},
-                        .part_what = {lang_pick(c->lang, "ETP conventionn\xC3\xA9s", "ETP funded"),
-                                      lang_pick(c->lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
-    const family flows = {.name_prefix = "flows-",
-                          .group = "flows",
-                          .label_prefix = "entries.",
-                          .title_fr = " : entr\xC3\xA9"
-                                      "es et sorties par an",
-                          .title_en = ": entries and exits per year",
-                          .ylabel_fr = "personnes par an",
-                          .ylabel_en = "persons per year",
-                          .suffix = "",
-                          .table = RUNDIR_YEARLY,
-                          .scale = 1,
-                          .lines = 1,
-                          .n_parts = 2,
-                          .part_prefix = {"entries.", "exits."},
-                          .part_suffix = {"", ""},
-                          .part_what = {lang_pick(c->lang,
-                                                  "entr\xC3\xA9"
-                                                  "es",
-                                                  "entries"),
-                                        lang_pick(c->lang, "sorties", "exits")}};
-    const family survival = {.name_prefix = "survival-",
-                             .group = "survival",
-                             .label_prefix = "stock.",
-                             .title_fr = " : part des parcours encore en cours",
-                             .title_en = ": share of spells still running",
-                             .ylabel_fr = "part des parcours",
-                             .ylabel_en = "share of spells",
-                             .suffix = c->lang == LANG_EN ? "%" : LANG_NNBSP "%",
-                             .table = RUNDIR_SURVIVAL,
-                             .scale = 100,
-                             .n_parts = 1,
-                             .part_prefix = {""},
-                             .part_suffix = {""},
-                             .part_what = {median}};
+    const family wait = wait_family(c->lang), etp = etp_family(c->lang);
+    const family flows = flows_family(c->lang), survival = survival_family(c->lang);
+    int rc = draw_fans(c, opt);
     if (!rc)
-        rc = collect(c, RUNDIR_MONTHLY, "wait.", ".share3m", &names);
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = draw_family(c, &wait, names.items[i]);
-    strlist_free(&names);
+        rc = draw_each(c, RUNDIR_MONTHLY, "wait.", ".share3m", draw_family, &wait);
     if (!rc)
-        rc = collect(c, RUNDIR_MONTHLY, "etp.", "", &names);
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = draw_family(c, &etp, names.items[i]);
-    strlist_free(&names);
+        rc = draw_each(c, RUNDIR_MONTHLY, "etp.", "", draw_family, &etp);
     if (!rc)
         rc = draw_staff(c);
     if (!rc)
@@ -433,18 +422,9 @@ static int draw_all(chart_ctx *c, const plot_options *opt)
                          lang_pick(c->lang, "Budget annuel par ligne de co\xC3\xBBt",
                                    "Yearly budget by cost line"));
     if (!rc)
-        rc = collect(c, RUNDIR_YEARLY, "entries.", "", &names);
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = draw_family(c, &flows, names.items[i]);
-    strlist_free(&names);
-    for (size_t r = 0; r < c->n_runs && !rc; r++)
-        for (size_t i = 0; i < rundir_n_vars(c->runs[r], RUNDIR_SURVIVAL) && !rc; i++)
-            rc = strlist_add(&names, rundir_var(c->runs[r], RUNDIR_SURVIVAL, i))
-                     ? pc_fail(c->err, PC_EINTERNAL, "out of memory")
-                     : PC_OK;
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = draw_family(c, &survival, names.items[i]);
-    strlist_free(&names);
+        rc = draw_each(c, RUNDIR_YEARLY, "entries.", "", draw_family, &flows);
+    if (!rc)
+        rc = draw_each(c, RUNDIR_SURVIVAL, "", "", draw_family, &survival);
     return rc;
 }
 
