@@ -1,9 +1,8 @@
 /* report — the committee page from run folders: charts, key figures, index.html (see report.h).
  *
  * The page is built from the run folders only (their CSV files and manifests),
- * so what it shows is what the files say; key figures are copied from
- * monthly.csv and yearly.csv, and cumulative budgets take their intervals from
- * the per-replication totals of replications.csv. */
+ * so what it shows is what the files say (the key figures: keyfig.h).  It is
+ * written section by section into one file renamed into place when complete. */
 #include "report.h"
 
 #include <errno.h>
@@ -18,297 +17,10 @@
 
 #include "core/cfg.h"
 #include "core/fsio.h"
+#include "keyfig.h"
 #include "sbuf.h"
 
 #define NDASH "\xE2\x80\x93"
-
-/* ---- key figures ---------------------------------------------------------------- */
-
-typedef enum { KEY_MONTHLY, KEY_YEARLY, KEY_CUMULATIVE } key_kind;
-
-typedef struct {
-    char *label;    /* row heading, plain text */
-    char *variable; /* as in the run files */
-    char *period;   /* YYYY-MM, YYYY, or YYYY-YYYY for a cumulative total */
-    key_kind kind;
-    int period_value; /* month index or year */
-    double scale;     /* shown = value x scale */
-    int decimals;
-    double *mean, *p05, *p95; /* one per scenario, NaN where missing */
-} key_row;
-
-typedef struct {
-    size_t n, cap, n_runs;
-    key_row *rows;
-} key_table;
-
-static void key_table_clear(key_table *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        free(t->rows[i].label);
-        free(t->rows[i].variable);
-        free(t->rows[i].period);
-        free(t->rows[i].mean);
-        free(t->rows[i].p05);
-        free(t->rows[i].p95);
-    }
-    free(t->rows);
-    memset(t, 0, sizeof *t);
-}
-
-/* Adds a row (taking label); NULL on out of memory. */
-static key_row *key_add(key_table *t, char *label, const char *variable, key_kind kind,
-                        int period_value, double scale, int decimals)
-{
-    if (!label)
-        return NULL;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        key_row *bigger = realloc(t->rows, cap * sizeof *bigger);
-        if (!bigger) {
-            free(label);
-            return NULL;
-        }
-        t->rows = bigger;
-        t->cap = cap;
-    }
-    key_row *row = &t->rows[t->n++];
-    memset(row, 0, sizeof *row);
-    row->label = label;
-    row->kind = kind;
-    row->period_value = period_value;
-    row->scale = scale;
-    row->decimals = decimals;
-    row->variable = pc_strdup(variable);
-    row->mean = pc_calloc(t->n_runs, sizeof *row->mean);
-    row->p05 = pc_calloc(t->n_runs, sizeof *row->p05);
-    row->p95 = pc_calloc(t->n_runs, sizeof *row->p95);
-    if (!row->variable || !row->mean || !row->p05 || !row->p95)
-        return NULL;
-    for (size_t r = 0; r < t->n_runs; r++)
-        row->mean[r] = row->p05[r] = row->p95[r] = NAN;
-    return row;
-}
-
-/* Totals of one column of replications.csv: mean and type-7 5 % and 95 % quantiles. */
-static int replication_interval(const cfg_table *reps, const char *variable, double *p05,
-                                double *p95)
-{
-    if (!reps || reps->n_rows < 2)
-        return 0;
-    long col = -1;
-    for (size_t i = 0; i < reps->rows[0].n && col < 0; i++)
-        if (strcmp(reps->rows[0].fields[i], variable) == 0)
-            col = (long)i;
-    if (col < 0)
-        return 0;
-    double *values = pc_calloc(reps->n_rows, sizeof *values);
-    if (!values)
-        return -1;
-    size_t n = 0;
-    for (size_t i = 1; i < reps->n_rows; i++) {
-        if ((size_t)col >= reps->rows[i].n)
-            continue;
-        char *end;
-        double v = strtod(reps->rows[i].fields[col], &end);
-        if (end != reps->rows[i].fields[col] && !*end && isfinite(v))
-            values[n++] = v;
-    }
-    if (n > 0) {
-        gsl_sort(values, 1, n);
-        *p05 = gsl_stats_quantile_from_sorted_data(values, 1, n, 0.05);
-        *p95 = gsl_stats_quantile_from_sorted_data(values, 1, n, 0.95);
-    }
-    free(values);
-    return n > 0;
-}
-
-static int build_key_figures(rundir *const *runs, size_t n_runs, lang_code lang, key_table *t,
-                             pc_err *err)
-{
-    t->n_runs = n_runs;
-    int first_month = 0, last_month = 0, first_year = 0, last_year = 0;
-    if (!rundir_periods(runs[0], RUNDIR_MONTHLY, &first_month, &last_month))
-        return PC_OK;
-    int have_years = rundir_periods(runs[0], RUNDIR_YEARLY, &first_year, &last_year);
-    const int offsets[2] = {35, 59};
-    const int horizons[2] = {3, 5};
-    char **names = NULL;
-    size_t n_names = 0;
-    int rc = PC_OK;
-    cfg_table **reps = pc_calloc(n_runs, sizeof *reps);
-    if (!reps)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-
-    /* stocks of the populations 3 and 5 years after the start, at month end */
-    if ((rc = rundir_names((const rundir *const *)runs, n_runs, RUNDIR_MONTHLY, "entries.", "",
-                           &names, &n_names)))
-        goto oom;
-    for (size_t i = 0; i < n_names; i++)
-        for (int h = 0; h < 2; h++) {
-            int month = first_month + offsets[h];
-            if (month > last_month)
-                continue;
-            char *var = pc_strf("stock.%s", names[i]);
-            char *label = var ? rundir_var_label(runs[0], var, lang) : NULL;
-            char when[40];
-            lang_month(month / 12, month % 12 + 1, lang, when, sizeof when);
-            key_row *row =
-                label ? key_add(t,
-                                pc_strf(lang == LANG_EN
-                                            ? "%s: persons present, end of %s (+%d years)"
-                                            : "%s : personnes pr\xC3\xA9sentes fin %s (+%d ans)",
-                                        label, when, horizons[h]),
-                                var, KEY_MONTHLY, month, 1, 0)
-                      : NULL;
-            free(label);
-            free(var);
-            if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
-                goto oom;
-        }
-    rundir_names_free(names, n_names);
-    names = NULL;
-    n_names = 0;
-
-    /* budgets per funder over the whole run, then the total */
-    if (have_years) {
-        if ((rc = rundir_names((const rundir *const *)runs, n_runs, RUNDIR_YEARLY, "funder.", "",
-                               &names, &n_names)))
-            goto oom;
-        for (size_t i = 0; i <= n_names; i++) {
-            char *var = i < n_names ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
-            char *label = var ? rundir_var_label(runs[0], var, lang) : NULL;
-            key_row *row =
-                label ? key_add(t,
-                                pc_strf(lang == LANG_EN ? "%s: cumulative budget %d" NDASH
-                                                          "%d (\xE2\x82\xAC million)"
-                                                        : "%s : budget cumul\xC3\xA9 %d" NDASH
-                                                          "%d (M\xE2\x82\xAC)",
-                                        label, first_year, last_year),
-                                var, KEY_CUMULATIVE, 0, 1e-6, 1)
-                      : NULL;
-            free(label);
-            free(var);
-            if (!row || !(row->period = pc_strf("%d-%d", first_year, last_year)))
-                goto oom;
-        }
-        rundir_names_free(names, n_names);
-        names = NULL;
-        n_names = 0;
-
-        /* IAE ETP occupied and mean waits, years 3 and 5 */
-        const char *prefixes[2] = {"etp.", "wait."};
-        const char *suffixes[2] = {"", ".mean"};
-        for (int k = 0; k < 2; k++) {
-            if ((rc = rundir_names((const rundir *const *)runs, n_runs, RUNDIR_YEARLY, prefixes[k],
-                                   suffixes[k], &names, &n_names)))
-                goto oom;
-            for (size_t i = 0; i < n_names; i++)
-                for (int h = 0; h < 2; h++) {
-                    int year = (first_month + offsets[h]) / 12;
-                    if (first_month + offsets[h] > last_month || year > last_year)
-                        continue;
-                    char *var = pc_strf("%s%s%s", prefixes[k], names[i], suffixes[k]);
-                    char *label = var ? rundir_var_label(runs[0], var, lang) : NULL;
-                    char *text =
-                        !label   ? NULL
-                        : k == 0 ? pc_strf(lang == LANG_EN
-                                               ? "%s: ETP occupied, %d average (year %d)"
-                                               : "%s : ETP occup\xC3\xA9s, moyenne %d (ann\xC3\xA9"
-                                                 "e %d)",
-                                           label, year, horizons[h])
-                                 : pc_strf(lang == LANG_EN
-                                               ? "%s: mean wait in %d (days, year %d)"
-                                               : "%s : attente moyenne en %d (jours, ann\xC3\xA9"
-                                                 "e %d)",
-                                           label, year, horizons[h]);
-                    key_row *row =
-                        text ? key_add(t, text, var, KEY_YEARLY, year, 1, k == 0 ? 1 : 0) : NULL;
-                    free(label);
-                    free(var);
-                    if (!row || !(row->period = pc_strf("%d", year)))
-                        goto oom;
-                }
-            rundir_names_free(names, n_names);
-            names = NULL;
-            n_names = 0;
-        }
-    }
-
-    /* the values of every run */
-    for (size_t r = 0; r < n_runs; r++) {
-        char *path = pc_strf("%s/replications.csv", rundir_path(runs[r]));
-        if (!path)
-            goto oom;
-        if (access(path, F_OK) == 0 && (rc = cfg_read_csv(path, &reps[r], err))) {
-            free(path);
-            goto done;
-        }
-        free(path);
-        for (size_t i = 0; i < t->n; i++) {
-            key_row *row = &t->rows[i];
-            rundir_stat st;
-            if (row->kind != KEY_CUMULATIVE) {
-                if (rundir_value(runs[r], row->kind == KEY_MONTHLY ? RUNDIR_MONTHLY : RUNDIR_YEARLY,
-                                 row->variable, row->period_value, &st)) {
-                    row->mean[r] = st.mean;
-                    row->p05[r] = st.p05;
-                    row->p95[r] = st.p95;
-                }
-                continue;
-            }
-            double sum = 0;
-            int any = 0;
-            for (int y = first_year; y <= last_year; y++)
-                if (rundir_value(runs[r], RUNDIR_YEARLY, row->variable, y, &st) &&
-                    isfinite(st.mean)) {
-                    sum += st.mean;
-                    any = 1;
-                }
-            if (any)
-                row->mean[r] = sum;
-            if (replication_interval(reps[r], row->variable, &row->p05[r], &row->p95[r]) < 0)
-                goto oom;
-        }
-    }
-    goto done;
-oom:
-    rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-done:
-    rundir_names_free(names, n_names);
-    for (size_t r = 0; r < n_runs; r++)
-        cfg_table_free(reps[r]);
-    free(reps);
-    return rc;
-}
-
-static int write_key_csv(const char *dir, const key_table *t, rundir *const *runs,
-                         const report_scenario *scenarios, pc_err *err)
-{
-    char *path = pc_strf("%s/key-figures.csv", dir);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    fsio_file out;
-    int rc = fsio_open(&out, path, err);
-    free(path);
-    if (rc)
-        return rc;
-    FILE *f = out.f;
-    fputs("indicator,variable,period,scenario,label,mean,p05,p95\n", f);
-    for (size_t i = 0; i < t->n; i++)
-        for (size_t r = 0; r < t->n_runs; r++) {
-            fsio_csv_text(f, t->rows[i].label, 1);
-            fsio_csv_text(f, t->rows[i].variable, 0);
-            fsio_csv_text(f, t->rows[i].period, 0);
-            fsio_csv_text(f, scenarios[r].name, 0);
-            fsio_csv_text(f, rundir_label(runs[r]), 0);
-            fsio_csv_number(f, t->rows[i].mean[r], 0);
-            fsio_csv_number(f, t->rows[i].p05[r], 0);
-            fsio_csv_number(f, t->rows[i].p95[r], 0);
-            fputc('\n', f);
-        }
-    return fsio_commit(&out, PC_OK, err);
-}
 
 /* ---- the page --------------------------------------------------------------------- */
 
@@ -375,7 +87,7 @@ static const char page_css[] =
     "tr{break-inside:avoid;page-break-inside:avoid}a{color:inherit;text-decoration:none}"
     "img{border:0;max-height:160mm}}\n";
 
-static void write_cell(FILE *f, const key_row *row, size_t r, lang_code lang)
+static void write_cell(FILE *f, const keyfig_row *row, size_t r, lang_code lang)
 {
     char mean[64], lo[64], hi[64];
     double v = row->mean[r] * row->scale;
@@ -407,7 +119,7 @@ static void write_cell(FILE *f, const key_row *row, size_t r, lang_code lang)
     fputs("</td>", f);
 }
 
-static void write_key_table(FILE *f, const key_table *t, rundir *const *runs, lang_code lang)
+static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs, lang_code lang)
 {
     fputs("<table class=\"key\">\n<thead><tr><th>", f);
     fputs(lang_pick(lang, "Indicateur", "Indicator"), f);
@@ -533,115 +245,135 @@ static void write_changes(FILE *f, const report_scenario *s, const rundir *run, 
     cfg_doc_free(doc);
 }
 
-static int write_page(const char *dir, const report_scenario *scenarios, size_t n,
-                      rundir *const *runs, plot_list *const *lists, const plot_list *compare,
-                      const plot_list *differences, const key_table *keys, const char *chart_error,
-                      lang_code lang, pc_err *err)
-{
-    char *path = pc_strf("%s/index.html", dir);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    fsio_file out;
-    int rc = fsio_open(&out, path, err);
-    free(path);
-    if (rc)
-        return rc;
-    FILE *f = out.f;
-    const char *model = rundir_setting(runs[0], "model", "name");
-    if (!model)
-        model = rundir_label(runs[0]);
-    const char *reps = rundir_setting(runs[0], "run", "replications");
-    const char *seed = rundir_setting(runs[0], "run", "seed");
+/* What the page is made of. */
+typedef struct {
+    FILE *f;
+    const char *dir;
+    const report_scenario *scenarios;
+    size_t n;
+    rundir *const *runs;
+    plot_list *const *lists;
+    const plot_list *compare, *differences;
+    const keyfig_table *keys;
+    const char *chart_error;
+    lang_code lang;
+} page;
 
+/* The head, the title, what was run and, when charts are missing, why. */
+static void page_header(const page *pg)
+{
+    FILE *f = pg->f;
+    size_t n = pg->n;
+    const char *model = rundir_setting(pg->runs[0], "model", "name");
+    if (!model)
+        model = rundir_label(pg->runs[0]);
+    const char *reps = rundir_setting(pg->runs[0], "run", "replications");
+    const char *seed = rundir_setting(pg->runs[0], "run", "seed");
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-            lang == LANG_EN ? "en" : "fr");
+            pg->lang == LANG_EN ? "en" : "fr");
     html(f, model);
     fprintf(f, " \xE2\x80\x94 %s</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>",
-            lang_pick(lang, "rapport au comit\xC3\xA9", "committee report"), page_css);
+            lang_pick(pg->lang, "rapport au comit\xC3\xA9", "committee report"), page_css);
     html(f, model);
     fprintf(f, "</h1>\n<p class=\"meta\">%zu %s", n,
-            n > 1 ? lang_pick(lang, "sc\xC3\xA9narios", "scenarios")
-                  : lang_pick(lang, "sc\xC3\xA9nario", "scenario"));
+            n > 1 ? lang_pick(pg->lang, "sc\xC3\xA9narios", "scenarios")
+                  : lang_pick(pg->lang, "sc\xC3\xA9nario", "scenario"));
     if (reps) {
         fputs(" \xC2\xB7 ", f);
         html(f, reps);
-        fputs(lang_pick(lang, " simulations par sc\xC3\xA9nario", " runs per scenario"), f);
+        fputs(lang_pick(pg->lang, " simulations par sc\xC3\xA9nario", " runs per scenario"), f);
     }
     if (seed) {
-        fputs(lang_pick(lang, " \xC2\xB7 graine ", " \xC2\xB7 seed "), f);
+        fputs(lang_pick(pg->lang, " \xC2\xB7 graine ", " \xC2\xB7 seed "), f);
         html(f, seed);
         if (n > 1)
-            fputs(lang_pick(lang, " (la m\xC3\xAAme pour tous : mêmes tirages, écarts appariés)",
+            fputs(lang_pick(pg->lang,
+                            " (la m\xC3\xAAme pour tous : mêmes tirages, écarts appariés)",
                             " (the same for all: common random numbers, paired differences)"),
                   f);
     }
     fputs("</p>\n</header>\n", f);
-    if (chart_error) {
+    if (pg->chart_error) {
         fprintf(f, "<p class=\"missing\">%s ",
-                lang_pick(lang, "Graphiques non dessin\xC3\xA9s :", "Charts not drawn:"));
-        html(f, chart_error);
+                lang_pick(pg->lang, "Graphiques non dessin\xC3\xA9s :", "Charts not drawn:"));
+        html(f, pg->chart_error);
         fputs("</p>\n", f);
     }
+}
 
+/* The table of contents. */
+static void page_nav(const page *pg)
+{
+    FILE *f = pg->f;
     fprintf(f,
             "<nav>\n<h2>%s</h2>\n<ol>\n<li><a href=\"#scenarios\">%s</a></li>\n"
             "<li><a href=\"#key-figures\">%s</a></li>\n",
-            lang_pick(lang, "Sommaire", "Contents"),
-            lang_pick(lang, "Sc\xC3\xA9narios", "Scenarios"),
-            lang_pick(lang, "Chiffres cl\xC3\xA9s", "Key figures"));
-    if (compare && compare->n)
+            lang_pick(pg->lang, "Sommaire", "Contents"),
+            lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"),
+            lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"));
+    if (pg->compare && pg->compare->n)
         fprintf(f, "<li><a href=\"#compare\">%s</a></li>\n",
-                lang_pick(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-    if (differences && differences->n)
+                lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+    if (pg->differences && pg->differences->n)
         fprintf(f, "<li><a href=\"#differences\">%s</a></li>\n",
-                lang_pick(lang,
+                lang_pick(pg->lang,
                           "\xC3\x89"
                           "carts avec la r\xC3\xA9"
                           "f\xC3\xA9rence",
                           "Differences from the reference"));
-    for (size_t r = 0; r < n; r++) {
+    for (size_t r = 0; r < pg->n; r++) {
         fprintf(f, "<li><a href=\"#scenario-%zu\">", r + 1);
-        html(f, rundir_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         fputs("</a></li>\n", f);
     }
     fprintf(f, "<li><a href=\"#files\">%s</a></li>\n</ol>\n</nav>\n",
-            lang_pick(lang, "Fichiers", "Files"));
+            lang_pick(pg->lang, "Fichiers", "Files"));
+}
 
+/* Each scenario: its label, file, description and dated changes. */
+static void page_scenarios(const page *pg)
+{
+    FILE *f = pg->f;
     fprintf(f, "<section id=\"scenarios\">\n<h2>%s</h2>\n",
-            lang_pick(lang, "Sc\xC3\xA9narios", "Scenarios"));
-    for (size_t r = 0; r < n; r++) {
+            lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"));
+    for (size_t r = 0; r < pg->n; r++) {
         fputs("<article>\n<h3>", f);
-        html(f, rundir_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
-                    lang_pick(lang,
+                    lang_pick(pg->lang,
                               "r\xC3\xA9"
                               "f\xC3\xA9rence",
                               "reference"));
         fputs("</h3>\n", f);
-        if (scenarios[r].source) {
-            fprintf(f, "<p>%s <code>", lang_pick(lang, "Fichier :", "File:"));
-            html(f, scenarios[r].source);
+        if (pg->scenarios[r].source) {
+            fprintf(f, "<p>%s <code>", lang_pick(pg->lang, "Fichier :", "File:"));
+            html(f, pg->scenarios[r].source);
             fputs("</code></p>\n", f);
         }
-        const char *description = rundir_setting(runs[r], "scenario", "description");
+        const char *description = rundir_setting(pg->runs[r], "scenario", "description");
         if (description) {
             fputs("<p>", f);
             html(f, description);
             fputs("</p>\n", f);
         }
-        write_changes(f, &scenarios[r], runs[r], lang);
+        write_changes(f, &pg->scenarios[r], pg->runs[r], pg->lang);
         fputs("</article>\n", f);
     }
     fputs("</section>\n", f);
+}
 
+/* The key figures and their CSV file. */
+static void page_key_figures(const page *pg)
+{
+    FILE *f = pg->f;
     fprintf(
         f, "<section id=\"key-figures\">\n<h2>%s</h2>\n<p>%s</p>\n",
-        lang_pick(lang, "Chiffres cl\xC3\xA9s", "Key figures"),
+        lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"),
         lang_pick(
-            lang,
+            pg->lang,
             "Moyenne des simulations ; entre crochets, l'intervalle \xC3\xA0 90 % (5<sup>e</sup> "
             "et 95<sup>e</sup> centiles des simulations) ; \xC2\xAB \xC3\xA9"
             "cart \xC2\xBB : "
@@ -649,26 +381,31 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
             "f\xC3\xA9rence.",
             "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
             "runs); difference: against the reference."));
-    write_key_table(f, keys, runs, lang);
+    write_key_table(f, pg->keys, pg->runs, pg->lang);
     fprintf(f, "<p><a href=\"key-figures.csv\">key-figures.csv</a></p>\n</section>\n");
+}
 
-    if (compare && compare->n) {
+/* The overlays of all scenarios and the paired differences with the reference. */
+static void page_comparisons(const page *pg)
+{
+    FILE *f = pg->f;
+    if (pg->compare && pg->compare->n) {
         fprintf(f, "<section id=\"compare\">\n<h2>%s</h2>\n",
-                lang_pick(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-        write_charts(f, compare, "compare",
-                     lang_pick(lang, "tous les sc\xC3\xA9narios", "all scenarios"), lang);
+                lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+        write_charts(f, pg->compare, "compare",
+                     lang_pick(pg->lang, "tous les sc\xC3\xA9narios", "all scenarios"), pg->lang);
         fputs("</section>\n", f);
     }
-    if (differences && differences->n) {
+    if (pg->differences && pg->differences->n) {
         fprintf(
             f, "<section id=\"differences\">\n<h2>%s</h2>\n<p>%s</p>\n",
-            lang_pick(lang,
+            lang_pick(pg->lang,
                       "\xC3\x89"
                       "carts avec la r\xC3\xA9"
                       "f\xC3\xA9rence",
                       "Differences from the reference"),
             lang_pick(
-                lang,
+                pg->lang,
                 "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
                 "nombres al\xC3\xA9"
                 "atoires que la r\xC3\xA9"
@@ -680,40 +417,52 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
                 "Every scenario was simulated with the same random numbers as the reference "
                 "(same persons, same draws): the difference run by run measures the policy's "
                 "effect, and its bands are much narrower than each scenario's."));
-        write_charts(f, differences, "differences",
-                     lang_pick(lang,
+        write_charts(f, pg->differences, "differences",
+                     lang_pick(pg->lang,
                                "\xC3\xA9"
                                "cart appari\xC3\xA9",
                                "paired difference"),
-                     lang);
+                     pg->lang);
         fputs("</section>\n", f);
     }
-    for (size_t r = 0; r < n; r++) {
+}
+
+/* Each scenario's own charts. */
+static void page_runs(const page *pg)
+{
+    FILE *f = pg->f;
+    for (size_t r = 0; r < pg->n; r++) {
         fprintf(f, "<section id=\"scenario-%zu\">\n<h2>", r + 1);
-        html(f, rundir_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         fputs("</h2>\n", f);
-        char *folder = pc_strf("%s/charts", scenarios[r].name);
+        char *folder = pc_strf("%s/charts", pg->scenarios[r].name);
         if (folder)
-            write_charts(f, lists[r], folder, rundir_label(runs[r]), lang);
+            write_charts(f, pg->lists[r], folder, rundir_label(pg->runs[r]), pg->lang);
         free(folder);
         fputs("</section>\n", f);
     }
+}
 
+/* Links to every run file that exists, and to the key figures. */
+static void page_files(const page *pg)
+{
+    FILE *f = pg->f;
     static const char run_files[5][20] = {"monthly.csv", "yearly.csv", "replications.csv",
                                           "survival.csv", "manifest.ini"};
-    fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n", lang_pick(lang, "Fichiers", "Files"));
-    for (size_t r = 0; r < n; r++) {
+    fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n",
+            lang_pick(pg->lang, "Fichiers", "Files"));
+    for (size_t r = 0; r < pg->n; r++) {
         fputs("<li>", f);
-        html(f, rundir_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         fputs(" :", f);
         for (int k = 0; k < 5; k++) {
-            char *file = pc_strf("%s/%s/%s", dir, scenarios[r].name, run_files[k]);
+            char *file = pc_strf("%s/%s/%s", pg->dir, pg->scenarios[r].name, run_files[k]);
             int exists = file && access(file, F_OK) == 0;
             free(file);
             if (!exists)
                 continue;
             fputs(" <a href=\"", f);
-            href(f, scenarios[r].name);
+            href(f, pg->scenarios[r].name);
             fprintf(f, "/%s\">%s</a>", run_files[k], run_files[k]);
         }
         fputs("</li>\n", f);
@@ -721,7 +470,44 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     fputs("<li><a href=\"key-figures.csv\">key-figures.csv</a></li>\n</ul>\n</section>\n"
           "</body>\n</html>\n",
           f);
+}
+
+/* Writes dir/index.html, whole or not at all. */
+static int write_page(page *pg, pc_err *err)
+{
+    char *path = pc_strf("%s/index.html", pg->dir);
+    if (!path)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    free(path);
+    if (rc)
+        return rc;
+    pg->f = out.f;
+    page_header(pg);
+    page_nav(pg);
+    page_scenarios(pg);
+    page_key_figures(pg);
+    page_comparisons(pg);
+    page_runs(pg);
+    page_files(pg);
     return fsio_commit(&out, PC_OK, err);
+}
+
+/* DIR/key-figures.csv. */
+static int write_key_figures(const char *dir, const keyfig_table *keys, rundir *const *runs,
+                             const report_scenario *scenarios, size_t n, pc_err *err)
+{
+    char *path = pc_strf("%s/key-figures.csv", dir);
+    const char **names = pc_calloc(n, sizeof *names);
+    int rc = path && names ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t r = 0; r < n && !rc; r++)
+        names[r] = scenarios[r].name;
+    if (!rc)
+        rc = keyfig_write(path, keys, (const rundir *const *)runs, names, err);
+    free(path);
+    free(names);
+    return rc;
 }
 
 /* Reads the run folder of every scenario, with the scenario's label when it has one. */
@@ -795,7 +581,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     rundir **runs = pc_calloc(n, sizeof *runs);
     plot_list **lists = pc_calloc(n, sizeof *lists);
     plot_list *compare = NULL;
-    key_table keys = {0};
+    keyfig_table keys = {0};
     char *chart_error = NULL;
     sbuf said = {0};
     int rc = runs && lists ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
@@ -803,10 +589,22 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
         rc = load_runs(dir, scenarios, n, runs, &said, err);
     if (!rc)
         rc = draw_charts(dir, scenarios, n, runs, opt, lists, &compare, &chart_error, &said, err);
-    if (!rc && !(rc = build_key_figures(runs, n, opt->lang, &keys, err)) &&
-        !(rc = write_key_csv(dir, &keys, runs, scenarios, err)))
-        rc = write_page(dir, scenarios, n, runs, lists, compare, opt->differences, &keys,
-                        chart_error, opt->lang, err);
+    if (!rc)
+        rc = keyfig_build((const rundir *const *)runs, n, opt->lang, &keys, err);
+    if (!rc)
+        rc = write_key_figures(dir, &keys, runs, scenarios, n, err);
+    page pg = {.dir = dir,
+               .scenarios = scenarios,
+               .n = n,
+               .runs = runs,
+               .lists = lists,
+               .compare = compare,
+               .differences = opt->differences,
+               .keys = &keys,
+               .chart_error = chart_error,
+               .lang = opt->lang};
+    if (!rc)
+        rc = write_page(&pg, err);
     if (!rc && chart_error)
         rc = pc_fail(err, PC_EINPUT, "%s", chart_error);
     if (notes && said.len)
@@ -819,7 +617,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     free(runs);
     free(lists);
     plot_list_free(compare);
-    key_table_clear(&keys);
+    keyfig_clear(&keys);
     free(chart_error);
     return rc;
 }
