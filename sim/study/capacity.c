@@ -210,6 +210,111 @@ void capacity_size_result_free(capacity_size_result *r)
     free(r);
 }
 
+/* Gallops from start (the current capacity, or --max) until the target fails at *lo and
+ * holds at *hi (*lo is -1 when it holds down to 0); PC_EINPUT when it fails at --max. */
+static int bracket(sizing *s, long start, long *lo, long *hi, pc_err *err)
+{
+    const capacity_size_options *opt = s->opt;
+    probe *p;
+    int rc = size_eval(s, start, &p, err);
+    if (rc)
+        return rc;
+    *lo = *hi = -1;
+    long step = start / 16 > 1 ? start / 16 : 1;
+    if (p->met) {
+        for (*hi = start; *hi > 0; step *= 2) {
+            long c = *hi - step > 0 ? *hi - step : 0;
+            if ((rc = size_eval(s, c, &p, err)))
+                return rc;
+            if (!p->met) {
+                *lo = c;
+                break;
+            }
+            *hi = c;
+        }
+        return PC_OK;
+    }
+    for (*lo = start; *hi < 0; step *= 2) {
+        if (*lo == opt->max) {
+            int share = s->g->stat == TARGET_SHARE;
+            return pc_fail(err, PC_EINPUT,
+                           "target '%s' is not met with %ld places of %s (--max): %s = %.4g%s; "
+                           "raise --max or relax the target",
+                           s->g->text, opt->max, opt->resource, s->g->statistic,
+                           share ? 100 * p->est.value : p->est.value, share ? " %" : "");
+        }
+        long c = opt->max - *lo > step ? *lo + step : opt->max;
+        if ((rc = size_eval(s, c, &p, err)))
+            return rc;
+        if (p->met)
+            *hi = c;
+        else
+            *lo = c;
+    }
+    return PC_OK;
+}
+
+/* Halves [lo, hi] until they are one place apart. */
+static int bisect(sizing *s, long *lo, long *hi, pc_err *err)
+{
+    while (*lo >= 0 && *hi - *lo > 1) {
+        long mid = *lo + (*hi - *lo) / 2;
+        probe *p;
+        int rc = size_eval(s, mid, &p, err);
+        if (rc)
+            return rc;
+        if (p->met)
+            *hi = mid;
+        else
+            *lo = mid;
+    }
+    return PC_OK;
+}
+
+/* The estimates at the answer, one place below and at the current capacity, the
+ * Monte Carlo uncertainty of the answer, and whether the search met a non-monotone
+ * target. */
+static void size_estimates(const sizing *s, long hi, long current, capacity_size_result *res)
+{
+    res->at = find_probe(s, hi)->est;
+    res->actual = find_probe(s, current)->est;
+    res->capacity_se = NAN;
+    if (hi > 0) {
+        res->below = find_probe(s, hi - 1)->est;
+        double slope = fabs(res->below.value - res->at.value);
+        if (slope > 0)
+            res->capacity_se = fmax(res->at.se, res->below.se) / slope;
+    } else {
+        res->below.value = res->below.se = NAN;
+    }
+    for (size_t i = 0; i < s->n_probes; i++)
+        if ((s->probes[i].capacity > hi && !s->probes[i].met) ||
+            (s->probes[i].capacity < hi && s->probes[i].met))
+            res->non_monotone = 1;
+}
+
+/* The yearly costs by funder at the answer and at the current capacity. */
+static int size_costs(const sizing *s, long hi, long current, capacity_size_result *res,
+                      pc_err *err)
+{
+    res->n_years = s->n_years;
+    res->n_funders = s->n_funders;
+    res->years = pc_calloc(s->n_years, sizeof *res->years);
+    res->funders = pc_calloc(s->n_funders, sizeof *res->funders);
+    res->cost_at = pc_calloc(s->n_years * s->n_funders, sizeof *res->cost_at);
+    res->cost_actual = pc_calloc(s->n_years * s->n_funders, sizeof *res->cost_actual);
+    if (!res->years || !res->funders || !res->cost_at || !res->cost_actual)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    size_t cells = s->n_years * s->n_funders;
+    memcpy(res->years, s->years, s->n_years * sizeof *res->years);
+    memcpy(res->cost_at, find_probe(s, hi)->costs, cells * sizeof *res->cost_at);
+    memcpy(res->cost_actual, find_probe(s, current)->costs, cells * sizeof *res->cost_actual);
+    for (size_t f = 0; f < s->n_funders; f++)
+        if (!(res->funders[f] = pc_strdup(s->m->funders[f])))
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+    return PC_OK;
+}
+
 int capacity_size(const mdl_model *m, const target_expr *g, const capacity_size_options *opt,
                   capacity_size_result **out, pc_err *err)
 {
@@ -227,111 +332,31 @@ int capacity_size(const mdl_model *m, const target_expr *g, const capacity_size_
         return rc;
     s.last = (size_t)m->horizon - 1;
     capacity_key(m, opt->resource, s.first, s.key, sizeof s.key);
-    if ((rc = size_years(&s, err)))
+    long current = capacity_at(m, r, s.first), lo, hi;
+    if ((rc = size_years(&s, err)) ||
+        (rc = bracket(&s, current < opt->max ? current : opt->max, &lo, &hi, err)) ||
+        (rc = bisect(&s, &lo, &hi, err)))
         goto fail;
-    long current = capacity_at(m, r, s.first);
-    long start = current < opt->max ? current : opt->max;
-    probe *p;
-    if ((rc = size_eval(&s, start, &p, err)))
-        goto fail;
-    long lo = -1, hi = -1; /* the goal fails at lo and holds at hi */
-    long step = start / 16 > 1 ? start / 16 : 1;
-    if (p->met) {
-        hi = start;
-        while (hi > 0) {
-            long c = hi - step > 0 ? hi - step : 0;
-            if ((rc = size_eval(&s, c, &p, err)))
-                goto fail;
-            if (!p->met) {
-                lo = c;
-                break;
-            }
-            hi = c;
-            step *= 2;
-        }
-    } else {
-        lo = start;
-        while (hi < 0) {
-            if (lo == opt->max) {
-                int share = g->stat == TARGET_SHARE;
-                rc = pc_fail(err, PC_EINPUT,
-                             "target '%s' is not met with %ld places of %s (--max): %s = %.4g%s; "
-                             "raise --max or relax the target",
-                             g->text, opt->max, opt->resource, g->statistic,
-                             share ? 100 * p->est.value : p->est.value, share ? " %" : "");
-                goto fail;
-            }
-            long c = opt->max - lo > step ? lo + step : opt->max;
-            if ((rc = size_eval(&s, c, &p, err)))
-                goto fail;
-            if (p->met)
-                hi = c;
-            else
-                lo = c;
-            step *= 2;
-        }
-    }
-    while (lo >= 0 && hi - lo > 1) {
-        long mid = lo + (hi - lo) / 2;
-        if ((rc = size_eval(&s, mid, &p, err)))
-            goto fail;
-        if (p->met)
-            hi = mid;
-        else
-            lo = mid;
-    }
-    res = pc_calloc(1, sizeof *res);
-    if (!res) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    res->capacity = hi;
-    res->current = current;
-    res->etp_weight = m->resources[r].etp_weight;
-    res->first = s.first;
-    res->last = s.last;
     /* The answer, one place below and the model's capacity: tried already, except the
-     * model's capacity when it is above --max.  Then their probes (which runs move). */
+     * model's capacity when it is above --max. */
     long wanted[3] = {hi, current, hi > 0 ? hi - 1 : hi};
+    probe *p;
     for (int k = 0; k < 3; k++)
         if ((rc = size_eval(&s, wanted[k], &p, err)))
             goto fail;
-    const probe *at = find_probe(&s, hi);
-    res->at = at->est;
-    res->actual = find_probe(&s, current)->est;
-    res->capacity_se = NAN;
-    if (hi > 0) {
-        res->below = find_probe(&s, hi - 1)->est;
-        double slope = fabs(res->below.value - res->at.value);
-        if (slope > 0)
-            res->capacity_se = fmax(res->at.se, res->below.se) / slope;
-    } else {
-        res->below.value = res->below.se = NAN;
-    }
-    for (size_t i = 0; i < s.n_probes; i++)
-        if ((s.probes[i].capacity > hi && !s.probes[i].met) ||
-            (s.probes[i].capacity < hi && s.probes[i].met))
-            res->non_monotone = 1;
-    res->runs = s.runs;
-    res->n_years = s.n_years;
-    res->n_funders = s.n_funders;
-    res->years = pc_calloc(s.n_years, sizeof *res->years);
-    res->funders = pc_calloc(s.n_funders, sizeof *res->funders);
-    res->cost_at = pc_calloc(s.n_years * s.n_funders, sizeof *res->cost_at);
-    res->cost_actual = pc_calloc(s.n_years * s.n_funders, sizeof *res->cost_actual);
-    if (!res->years || !res->funders || !res->cost_at || !res->cost_actual) {
+    if (!(res = pc_calloc(1, sizeof *res))) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
     }
-    memcpy(res->years, s.years, s.n_years * sizeof *res->years);
-    memcpy(res->cost_at, at->costs, s.n_years * s.n_funders * sizeof *res->cost_at);
-    memcpy(res->cost_actual, find_probe(&s, current)->costs,
-           s.n_years * s.n_funders * sizeof *res->cost_actual);
-    for (size_t f = 0; f < s.n_funders; f++)
-        if (!(res->funders[f] = pc_strdup(m->funders[f]))) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto fail;
-        }
+    *res = (capacity_size_result){.capacity = hi,
+                                  .current = current,
+                                  .etp_weight = m->resources[r].etp_weight,
+                                  .first = s.first,
+                                  .last = s.last,
+                                  .runs = s.runs};
+    size_estimates(&s, hi, current, res);
+    if ((rc = size_costs(&s, hi, current, res, err)))
+        goto fail;
     sizing_clear(&s);
     *out = res;
     return PC_OK;
@@ -740,6 +765,100 @@ static void search_free(search *s)
     outcome_free(&s->down);
 }
 
+/* The search's arrays for n resources.  PC_OK or -1 (out of memory). */
+static int search_alloc(search *s, size_t n)
+{
+    s->places = pc_calloc(n, sizeof *s->places);
+    s->floor = pc_calloc(n, sizeof *s->floor);
+    s->step = pc_calloc(n, sizeof *s->step);
+    s->trial = pc_calloc(n, sizeof *s->trial);
+    s->f = pc_calloc(n, sizeof *s->f);
+    if (!s->places || !s->floor || !s->step || !s->trial || !s->f || outcome_alloc(&s->up, n) ||
+        outcome_alloc(&s->down, n))
+        return -1;
+    return PC_OK;
+}
+
+/* Each resource's current places and floor; the ETP left above the floors.  PC_EINPUT
+ * when the floors exceed the envelope. */
+static int set_floors(const allocator *a, search *s, long *current, pc_err *err)
+{
+    const capacity_share_options *opt = a->opt;
+    double floors = 0, now = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        current[i] = capacity_at(a->m, a->res[i], a->first);
+        s->floor[i] = (long)ceil(opt->min_share * (double)current[i] - ETP_SLACK);
+        s->places[i] = s->floor[i];
+        floors += (double)s->floor[i] * a->w[i];
+        now += (double)current[i] * a->w[i];
+    }
+    if (floors > opt->envelope + ETP_SLACK)
+        return pc_fail(err, PC_EINPUT,
+                       "--envelope %.6g ETP is smaller than the floors: %.6g ETP (--min-share "
+                       "%.6g of the current %.6g ETP)",
+                       opt->envelope, floors, opt->min_share, now);
+    s->left = opt->envelope - floors;
+    return PC_OK;
+}
+
+/* Greedy steps (and exchanges when separable) of h ETP, h halving down to one place.
+ * *idle: at the finest step, ETP were left that lowered no waiting. */
+static int refine(allocator *a, search *s, int sep, double h, int *idle, pc_err *err)
+{
+    for (;;) {
+        int finest = 1;
+        for (size_t i = 0; i < a->n; i++) {
+            long p = lround(h / a->w[i]);
+            s->step[i] = p > 1 ? p : 1;
+            finest &= s->step[i] == 1;
+        }
+        int g = greedy(a, s, sep, err);
+        if (g >= 0 && sep) {
+            /* an exchange between resources of different weights may free a step */
+            int rc = exchange(a, s, err);
+            if (rc)
+                return rc;
+            g = greedy(a, s, sep, err);
+        }
+        if (g < 0)
+            return -g;
+        if (finest) {
+            *idle = g == 1;
+            return PC_OK;
+        }
+        h /= 2;
+    }
+}
+
+/* The result's lines: each resource before (its current places) and after. */
+static int share_lines(const allocator *a, const search *s, const long *current,
+                       const outcome *before, const outcome *after, capacity_share_result *res,
+                       pc_err *err)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        capacity_share_line *l = &res->lines[i];
+        if (!(l->resource = pc_strdup(a->m->resources[a->res[i]].name)))
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        l->etp_weight = a->w[i];
+        l->current = current[i];
+        l->floor = s->floor[i];
+        l->allocated = s->places[i];
+        l->wait_before = before->wait[i];
+        l->wait_after = after->wait[i];
+        l->days_before = before->days[i];
+        l->days_after = after->days[i];
+        l->unserved_before = before->unserved[i];
+        l->unserved_after = after->unserved[i];
+        l->cost_before = before->cost[i];
+        l->cost_after = after->cost[i];
+    }
+    res->total_before = before->total;
+    res->total_after = after->total;
+    res->unserved_before = before->total_unserved;
+    res->unserved_after = after->total_unserved;
+    return PC_OK;
+}
+
 int capacity_share(const mdl_model *m, const capacity_share_options *opt,
                    capacity_share_result **out, pc_err *err)
 {
@@ -755,40 +874,20 @@ int capacity_share(const mdl_model *m, const capacity_share_options *opt,
     outcome before = {0}, after = {0};
     capacity_share_result *res = NULL;
     long *current = NULL;
-    int rc = allocator_init(&a, m, opt, err);
+    int rc = allocator_init(&a, m, opt, err), idle = 0;
     if (rc)
         goto fail;
     size_t n = a.n;
     current = pc_calloc(n, sizeof *current);
-    s.places = pc_calloc(n, sizeof *s.places);
-    s.floor = pc_calloc(n, sizeof *s.floor);
-    s.step = pc_calloc(n, sizeof *s.step);
-    s.trial = pc_calloc(n, sizeof *s.trial);
-    s.f = pc_calloc(n, sizeof *s.f);
     res = pc_calloc(1, sizeof *res);
-    if (!current || !s.places || !s.floor || !s.step || !s.trial || !s.f || !res ||
-        outcome_alloc(&s.up, n) || outcome_alloc(&s.down, n) || outcome_alloc(&before, n) ||
+    if (!current || !res || search_alloc(&s, n) || outcome_alloc(&before, n) ||
         outcome_alloc(&after, n) || !(res->lines = pc_calloc(n, sizeof *res->lines))) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
     }
     res->n = n;
-    double floors = 0, now = 0;
-    for (size_t i = 0; i < n; i++) {
-        current[i] = capacity_at(m, a.res[i], a.first);
-        s.floor[i] = (long)ceil(opt->min_share * (double)current[i] - ETP_SLACK);
-        s.places[i] = s.floor[i];
-        floors += (double)s.floor[i] * a.w[i];
-        now += (double)current[i] * a.w[i];
-    }
-    if (floors > opt->envelope + ETP_SLACK) {
-        rc = pc_fail(err, PC_EINPUT,
-                     "--envelope %.6g ETP is smaller than the floors: %.6g ETP (--min-share "
-                     "%.6g of the current %.6g ETP)",
-                     opt->envelope, floors, opt->min_share, now);
+    if ((rc = set_floors(&a, &s, current, err)))
         goto fail;
-    }
-    s.left = opt->envelope - floors;
     int sep = separable(&a);
     res->separable = sep;
     /* The waiting at the floors. */
@@ -796,61 +895,15 @@ int capacity_share(const mdl_model *m, const capacity_share_options *opt,
         goto fail;
     for (size_t i = 0; i < (sep ? n : 1); i++)
         s.f[i] = objective_of(&a, &s.up, sep ? (long)i : -1);
-    double h = opt->step > 0 ? opt->step : s.left / 32;
-    res->first_step = h;
-    int idle = 0;
-    for (;;) {
-        int finest = 1;
-        for (size_t i = 0; i < n; i++) {
-            long p = lround(h / a.w[i]);
-            s.step[i] = p > 1 ? p : 1;
-            finest &= s.step[i] == 1;
-        }
-        int g = greedy(&a, &s, sep, err);
-        if (g >= 0 && sep) {
-            /* an exchange between resources of different weights may free a step */
-            if ((rc = exchange(&a, &s, err)))
-                goto fail;
-            g = greedy(&a, &s, sep, err);
-        }
-        if (g < 0) {
-            rc = -g;
-            goto fail;
-        }
-        if (finest) {
-            idle = g == 1;
-            break;
-        }
-        h /= 2;
-    }
+    res->first_step = opt->step > 0 ? opt->step : s.left / 32;
+    if ((rc = refine(&a, &s, sep, res->first_step, &idle, err)))
+        goto fail;
     if (idle)
         res->idle = spread(&a, &s, current);
     res->unused = s.left > 0 ? s.left : 0;
-    if ((rc = evaluate(&a, current, &before, err)) || (rc = evaluate(&a, s.places, &after, err)))
+    if ((rc = evaluate(&a, current, &before, err)) || (rc = evaluate(&a, s.places, &after, err)) ||
+        (rc = share_lines(&a, &s, current, &before, &after, res, err)))
         goto fail;
-    for (size_t i = 0; i < n; i++) {
-        capacity_share_line *l = &res->lines[i];
-        if (!(l->resource = pc_strdup(m->resources[a.res[i]].name))) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto fail;
-        }
-        l->etp_weight = a.w[i];
-        l->current = current[i];
-        l->floor = s.floor[i];
-        l->allocated = s.places[i];
-        l->wait_before = before.wait[i];
-        l->wait_after = after.wait[i];
-        l->days_before = before.days[i];
-        l->days_after = after.days[i];
-        l->unserved_before = before.unserved[i];
-        l->unserved_after = after.unserved[i];
-        l->cost_before = before.cost[i];
-        l->cost_after = after.cost[i];
-    }
-    res->total_before = before.total;
-    res->total_after = after.total;
-    res->unserved_before = before.total_unserved;
-    res->unserved_after = after.total_unserved;
     res->runs = a.runs;
     res->first = a.first;
     res->last = a.last;

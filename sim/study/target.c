@@ -110,20 +110,9 @@ static int wait_queue(const mdl_model *m, const char *subject, int *all, char *q
     return s >= 0 && m->states[s].is_queue ? s : -1;
 }
 
-int target_parse(const mdl_model *m, const char *text, target_expr *g, pc_err *err)
+/* The statistic: the fl characters at p ("mean", "share", "p90"). */
+static int parse_stat(target_expr *g, const char *p, size_t fl, const char *text, pc_err *err)
 {
-    memset(g, 0, sizeof *g);
-    snprintf(g->text, sizeof g->text, "%s", text);
-    const char *p = skip_blank(text);
-    const char *open = strchr(p, '('), *close = strrchr(p, ')');
-    if (!open || !close || close < open)
-        return pc_fail(err, PC_EINPUT,
-                       "target '%s': expected STAT(SUBJECT) OP VALUE, e.g. "
-                       "'p90(wait.iae_queue) <= 90d' or 'mean(queue.iae_queue) <= 50'",
-                       text);
-    size_t fl = (size_t)(open - p);
-    while (fl && isspace((unsigned char)p[fl - 1]))
-        fl--;
     char *end;
     if (fl == 4 && !strncmp(p, "mean", 4)) {
         g->stat = TARGET_MEAN;
@@ -139,12 +128,58 @@ int target_parse(const mdl_model *m, const char *text, target_expr *g, pc_err *e
                        "such as p90)",
                        text, (int)fl, p);
     }
-    /* Inside the parentheses: SUBJECT, or SUBJECT > DURATION for a share. */
+    return PC_OK;
+}
+
+/* That the subject is a variable of m, or a wait of a queue state (for wait.Q.all,
+ * one whose resources' states all wait in it). */
+static int check_subject(const mdl_model *m, target_expr *g, const char *text, pc_err *err)
+{
+    int q = wait_queue(m, g->subject, &g->all_requests, g->queue, sizeof g->queue);
+    if (q < 0) {
+        g->queue[0] = '\0';
+        if (g->stat != TARGET_MEAN)
+            return pc_fail(err, PC_EINPUT,
+                           "target '%s': percentiles and shares apply to waits: wait.QUEUE or "
+                           "wait.QUEUE.all with QUEUE a queue state of the model",
+                           text);
+        rec_catalog *cat = rec_catalog_alloc(m);
+        if (!cat)
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        long var = rec_find(cat, g->subject);
+        rec_catalog_free(cat);
+        if (var < 0)
+            return pc_fail(err, PC_EINPUT,
+                           "target '%s': unknown variable '%s' (variables: docs/format.md; "
+                           "waits: wait.QUEUE, wait.QUEUE.all)",
+                           text, g->subject);
+        return PC_OK;
+    }
+    /* Requests that took a place at once are counted per resource: every state
+     * holding the resources of Q must wait in Q. */
+    for (size_t s = 0; g->all_requests && s < m->n_states; s++) {
+        if (m->states[s].queue != q)
+            continue;
+        for (size_t o = 0; o < m->n_states; o++)
+            if (m->states[o].resource == m->states[s].resource && m->states[o].queue != q)
+                return pc_fail(err, PC_EINPUT,
+                               "target '%s': %s: the states holding resource %s do not all "
+                               "wait in %s; use wait.%s",
+                               text, g->subject, m->resources[m->states[s].resource].name, g->queue,
+                               g->queue);
+    }
+    return PC_OK;
+}
+
+/* Inside the parentheses (il characters at inside): SUBJECT, or SUBJECT > DURATION for a
+ * share. */
+static int parse_subject(const mdl_model *m, target_expr *g, const char *inside, size_t il,
+                         const char *text, pc_err *err)
+{
     char inner[sizeof g->subject];
-    size_t il = (size_t)(close - open - 1);
     if (il >= sizeof inner)
         return pc_fail(err, PC_EINPUT, "target '%s': subject too long", text);
-    memcpy(inner, open + 1, il);
+    memcpy(inner, inside, il);
     inner[il] = '\0';
     char *gt = strchr(inner, '>');
     if (g->stat == TARGET_SHARE) {
@@ -166,56 +201,26 @@ int target_parse(const mdl_model *m, const char *text, target_expr *g, pc_err *e
     snprintf(g->subject, sizeof g->subject, "%.*s", (int)sl, subject);
     if (!g->subject[0])
         return pc_fail(err, PC_EINPUT, "target '%s': no variable named", text);
-    int q = wait_queue(m, g->subject, &g->all_requests, g->queue, sizeof g->queue);
-    if (q < 0) {
-        g->queue[0] = '\0';
-        if (g->stat != TARGET_MEAN)
-            return pc_fail(err, PC_EINPUT,
-                           "target '%s': percentiles and shares apply to waits: wait.QUEUE or "
-                           "wait.QUEUE.all with QUEUE a queue state of the model",
-                           text);
-        rec_catalog *cat = rec_catalog_alloc(m);
-        if (!cat)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
-        long var = rec_find(cat, g->subject);
-        rec_catalog_free(cat);
-        if (var < 0)
-            return pc_fail(err, PC_EINPUT,
-                           "target '%s': unknown variable '%s' (variables: docs/format.md; "
-                           "waits: wait.QUEUE, wait.QUEUE.all)",
-                           text, g->subject);
-    } else if (g->all_requests) {
-        /* Requests that took a place at once are counted per resource: every state
-         * holding the resources of Q must wait in Q. */
-        for (size_t s = 0; s < m->n_states; s++) {
-            if (m->states[s].queue != q)
-                continue;
-            for (size_t o = 0; o < m->n_states; o++)
-                if (m->states[o].resource == m->states[s].resource && m->states[o].queue != q)
-                    return pc_fail(err, PC_EINPUT,
-                                   "target '%s': %s: the states holding resource %s do not all "
-                                   "wait in %s; use wait.%s",
-                                   text, g->subject, m->resources[m->states[s].resource].name,
-                                   g->queue, g->queue);
-        }
-    }
-    /* The comparison and the bound. */
-    p = skip_blank(close + 1);
+    return check_subject(m, g, text, err);
+}
+
+/* After the parentheses (at p): the comparison and the bound, in the units the statistic
+ * takes. */
+static int parse_bound(target_expr *g, const char *p, const char *text, pc_err *err)
+{
     static const struct {
         const char *text;
         target_op op;
     } ops[] = {{"<=", TARGET_LE}, {">=", TARGET_GE}, {"<", TARGET_LT}, {">", TARGET_GT}};
+    p = skip_blank(p);
     size_t o = 0;
     while (o < sizeof ops / sizeof ops[0] && strncmp(p, ops[o].text, strlen(ops[o].text)))
         o++;
     if (o == sizeof ops / sizeof ops[0])
         return pc_fail(err, PC_EINPUT, "target '%s': expected <=, <, >= or > after ')'", text);
     g->op = ops[o].op;
-    p += strlen(ops[o].text);
-    snprintf(g->statistic, sizeof g->statistic, "%.*s", (int)(close + 1 - skip_blank(text)),
-             skip_blank(text));
     char unit;
-    const char *rest = read_quantity(p, &g->bound, &unit);
+    const char *rest = read_quantity(p + strlen(ops[o].text), &g->bound, &unit);
     if (!rest || *rest)
         return pc_fail(err, PC_EINPUT,
                        "target '%s': expected a number after the comparison (90d, 3m, 10%%, 50)",
@@ -228,6 +233,29 @@ int target_parse(const mdl_model *m, const char *text, target_expr *g, pc_err *e
     if (g->stat != TARGET_SHARE && wait && unit == '%')
         return pc_fail(err, PC_EINPUT, "target '%s': a wait is a duration (90d, 3m)", text);
     return PC_OK;
+}
+
+int target_parse(const mdl_model *m, const char *text, target_expr *g, pc_err *err)
+{
+    memset(g, 0, sizeof *g);
+    snprintf(g->text, sizeof g->text, "%s", text);
+    const char *p = skip_blank(text);
+    const char *open = strchr(p, '('), *close = strrchr(p, ')');
+    if (!open || !close || close < open)
+        return pc_fail(err, PC_EINPUT,
+                       "target '%s': expected STAT(SUBJECT) OP VALUE, e.g. "
+                       "'p90(wait.iae_queue) <= 90d' or 'mean(queue.iae_queue) <= 50'",
+                       text);
+    size_t fl = (size_t)(open - p);
+    while (fl && isspace((unsigned char)p[fl - 1]))
+        fl--;
+    int rc = parse_stat(g, p, fl, text, err);
+    if (!rc)
+        rc = parse_subject(m, g, open + 1, (size_t)(close - open - 1), text, err);
+    if (rc)
+        return rc;
+    snprintf(g->statistic, sizeof g->statistic, "%.*s", (int)(close + 1 - p), p);
+    return parse_bound(g, close + 1, text, err);
 }
 
 int target_met(const target_expr *g, double value)
