@@ -1,16 +1,18 @@
 /* plot — charts of run folders: fan charts, scenario overlays, budgets, ETP, waits, survival.
  *
- * A run folder is read into a rundir (rundir.h).  plot_draw takes one or more runs and
- * draws every chart into an output folder: for each chart it writes the data it
- * plots as a CSV file (<name>.csv, raw values copied from the run's files), fills
- * a gnuplot template of plots/ and pipes the script to one gnuplot process per
- * call, which writes <name>.png, <name>.svg and/or <name>.pdf.  Several runs give
- * overlays: every run's median and bands on one chart.
+ * plot_draw takes one or more run folders (rundir.h) and draws every chart they
+ * call for into an output folder: for each chart the data it plots as a CSV
+ * file (<name>.csv, values copied from the run's files) and the filled gnuplot
+ * templates of plots/ (chart.h), the whole script piped to one gnuplot process,
+ * which writes <name>.png, <name>.svg and/or <name>.pdf.  Several runs give
+ * overlays: every run's median and bands on one chart.  A plot_list names the
+ * charts drawn, for a page to show them (report.h); diffplot.h and sensplot.h
+ * append theirs to one too.
  *
- * Text from scenario files (labels, names) reaches gnuplot only as the quoted
- * literals of gnuplot.h.  Tick labels (French number and date formats) are computed here,
- * never by the machine's locale, and nothing time-dependent is written, so the
- * same inputs give the same SVG bytes.
+ * Text from scenario files reaches gnuplot only as the quoted literals of
+ * gnuplot.h, numbers and dates are written by lang.h and axis.h, never by the
+ * machine's locale, and nothing time-dependent is written, so the same inputs
+ * give the same SVG bytes.
  *
  * Errors: PC_EINPUT for a missing template, a missing gnuplot or a gnuplot error
  * (its message in err); PC_EINTERNAL for out of memory or a failed system call. */

@@ -1,11 +1,11 @@
-/* sens — one-at-a-time sensitivity, tornado charts, Sobol indices (see sens.h).
+/* sens — one-at-a-time sensitivity, its table, Sobol indices (see sens.h).
  *
  * Model runs go through runs_with (one-at-a-time: whole Monte Carlo runs that
  * share their seed) or, for Sobol designs, through the engine directly: a
  * design point is an instance of the model with explicit parameter values
  * (mdl_instance) run for one replication, and points are spread over OpenMP
- * threads, each with its own workspace.  Bootstrap draws come from a Philox
- * stream (rng.h) keyed by the seed. */
+ * threads, each with its own workspace (run_point is the one place that does
+ * it).  Bootstrap draws come from a Philox stream (rng.h) keyed by the seed. */
 #include "sens.h"
 
 #include <errno.h>
