@@ -2,7 +2,7 @@
 #
 #   make            build bin/parcours
 #   make demo       install missing packages (as root), run the shipped scenarios, write the report
-#   make check      unit, statistical-validation and end-to-end tests
+#   make check      unit, statistical-validation and end-to-end tests, layers, headers, globals
 #   make check-sanitize   the same tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make bench      benchmarks (figures printed, never asserted)
 #   make deps       install (as root) or name the Debian packages the project needs
@@ -26,16 +26,17 @@ PACKAGES := libgsl-dev libcsv-dev libinih-dev librandom123-dev gnuplot-nox pkgco
 # Layers, each using only those before it: core (model, engine, Monte Carlo, files),
 # study (compare, sensitivity, calibration, sizing), present (charts, report),
 # cli (one file per command).  The library is the first three.
-LIB_SRC  := $(wildcard sim/core/*.c sim/study/*.c sim/present/*.c) sim/cli/opt.c
+LIB_SRC  := $(wildcard sim/core/*.c sim/study/*.c sim/present/*.c)
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
-CLI_SRC  := $(filter-out sim/cli/opt.c,$(wildcard sim/cli/*.c))
+CLI_SRC  := $(wildcard sim/cli/*.c)
 CLI_OBJ  := $(CLI_SRC:sim/%.c=$(BUILD)/sim/%.o)
+CMD_OBJ  := $(filter-out $(BUILD)/sim/cli/main.o,$(CLI_OBJ)) # the commands, for the unit tests
 TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .PHONY: all demo check check-unit check-e2e check-sanitize check-headers check-globals \
-        check-format check-mpi bench clean deps fuzz mpi
+        check-layers check-format check-mpi bench clean deps fuzz mpi
 
 all: $(BIN)/parcours
 
@@ -55,7 +56,7 @@ $(BIN)/parcours: $(CLI_OBJ) $(BUILD)/libparcours.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BIN)/test_parcours: $(TEST_OBJ) $(BUILD)/libparcours.a
+$(BIN)/test_parcours: $(TEST_OBJ) $(CMD_OBJ) $(BUILD)/libparcours.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -67,7 +68,8 @@ deps:
 	@sh tests/deps.sh $(PACKAGES)
 
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-e2e check-headers check-globals check-mpi
+	@$(MAKE) --no-print-directory check-unit check-e2e check-headers check-globals check-layers \
+	    check-mpi
 
 check-unit: $(BIN)/test_parcours
 	$(BIN)/test_parcours
@@ -88,6 +90,12 @@ check-headers:
 	    printf '#include "%s"\n' "$${h#sim/}" | $(CC) $(STD) $(WARN) $(GSL_CFLAGS) -Isim -x c -fsyntax-only - \
 	    || { echo "header $$h does not compile on its own"; exit 1; }; \
 	done; echo "headers: each compiles on its own"
+
+# Each layer includes only the layers before it (core, study, present, cli), and the
+# library does not print; the second script shows the first catches violations.
+check-layers:
+	@sh tests/layers.sh sim
+	@sh tests/layers_test.sh
 
 # Writable data (.data, .bss, thread-local) in the library is mutable global state;
 # read-only data after relocation (.data.rel.ro) is not.

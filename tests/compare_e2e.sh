@@ -135,7 +135,7 @@ sed -e 's/sd=0.01)/sd=0)/' uncertain.ini > badlaw.ini
 check "compare --help: exit 0" status_is 0 "$bin" compare --help
 check "compare without --out: exit 2" status_is 2 "$bin" compare model.ini same.ini --reps 4
 check "compare with one scenario: exit 2" status_is 2 "$bin" compare model.ini --reps 4 --out x
-check "compare --reps 0: exit 1" status_is 1 "$bin" compare model.ini same.ini --reps 0 --out x
+check "compare --reps 0 (out of range): exit 2" status_is 2 "$bin" compare model.ini same.ini --reps 0 --out x
 
 check "compare an identical scenario" \
     status_is 0 "$bin" compare model.ini same.ini --reps 8 --seed 4 --out same --quiet
@@ -179,8 +179,8 @@ reps=$(sed -n 's/^replications = //p' prec/model/manifest.ini)
 check "compare --precision: more than the first batch, $reps replications in both runs" \
     sh -c "test $reps -gt 4 && grep -qx 'replications = $reps' prec/faster/manifest.ini"
 check "--no-reduction: no variance-reduction.csv" test ! -e prec/variance-reduction.csv
-check "compare --precision abc: exit 1" \
-    status_is 1 "$bin" compare model.ini faster.ini --reps 4 --precision abc --out x
+check "compare --precision abc (malformed): exit 2" \
+    status_is 2 "$bin" compare model.ini faster.ini --reps 4 --precision abc --out x
 check "the message says what --precision expects" grep -q "percentage" err.txt
 check "compare --max-reps without --precision: exit 2" \
     status_is 2 "$bin" compare model.ini faster.ini --reps 4 --max-reps 9 --out x
@@ -206,7 +206,7 @@ check "run --precision unreachable stops at --max-reps" \
     status_is 0 "$bin" run model.ini --reps 5 --precision 0.001% --max-reps 12 --out p3
 check "and says so" grep -q "not reached" err.txt
 check "p3 has 12 replications" grep -qx "replications = 12" p3/manifest.ini
-check "run --precision 0%: exit 1" status_is 1 "$bin" run model.ini --precision 0% --out x
+check "run --precision 0% (out of range): exit 2" status_is 2 "$bin" run model.ini --precision 0% --out x
 
 # ---- sensitivity ---------------------------------------------------------------------------
 check "sensitivity --help: exit 0" status_is 0 "$bin" sensitivity --help

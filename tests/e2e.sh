@@ -99,9 +99,10 @@ check "the message names file:line: key and the expectation" \
 check "run of a bad model: exit 1" status_is 1 "$bin" run bad.ini --out badrun --quiet
 check "no output folder after a failed run" test ! -e badrun
 check "missing file: exit 1" status_is 1 "$bin" run nothere.ini --quiet
-check "--reps 0: exit 1" status_is 1 "$bin" run model.ini --reps 0 --out r0 --quiet
-check "--reps abc: exit 1" status_is 1 "$bin" run model.ini --reps abc --out r0 --quiet
-check "--seed -1: exit 1" status_is 1 "$bin" run model.ini --seed -1 --out r0 --quiet
+check "--reps 0 (out of range): exit 2" status_is 2 "$bin" run model.ini --reps 0 --out r0 --quiet
+check "--reps abc: exit 2" status_is 2 "$bin" run model.ini --reps abc --out r0 --quiet
+check "--seed -1: exit 2" status_is 2 "$bin" run model.ini --seed -1 --out r0 --quiet
+check "a usage error shows the usage text" grep -q "^usage: parcours run FILE" err.txt
 check "unknown option: exit 2" status_is 2 "$bin" run model.ini --bogus
 check "nothing written by refused runs" test ! -e r0
 
@@ -115,6 +116,10 @@ for f in monthly.csv yearly.csv replications.csv survival.csv; do
     check "$f reproduced bitwise from the manifest" cmp t1/$f t3/$f
 done
 check "the manifest carries its tables" test -f t1/tables/1-sen.csv
+check "--reps=N --seed=S --threads=0 (all cores)" \
+    status_is 0 "$bin" run model.ini --reps=4 --seed=5 --threads=0 --out=eq --quiet
+check "--name=VALUE runs as --name VALUE" sh -c '"$0" run model.ini --reps 4 --seed 5 --out sp --quiet &&
+    cmp eq/monthly.csv sp/monthly.csv' "$bin"
 check "default output folder out/NAME" status_is 0 "$bin" run model.ini --reps 2 --quiet
 check "out/model written" test -f out/model/monthly.csv
 

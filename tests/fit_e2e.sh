@@ -43,7 +43,7 @@ check "calibrate --help: exit 0" status_is 0 "$bin" calibrate --help
 check "calibrate without --targets: exit 2" status_is 2 "$bin" calibrate "$drome" \
     --free population.rsa.inflow.rate=2000/y:8000/y --out o.ini
 check "calibrate with an unknown option: exit 2" status_is 2 "$bin" calibrate "$drome" --bogus
-check "calibrate --reps 0: exit 1" status_is 1 "$bin" calibrate "$drome" \
+check "calibrate --reps 0 (out of range): exit 2" status_is 2 "$bin" calibrate "$drome" \
     --targets "$root/models/drome/targets.csv" --free population.rsa.inflow.rate=2000/y:8000/y \
     --out o.ini --reps 0
 check "LOW >= HIGH: exit 1" status_is 1 "$bin" calibrate "$drome" \

@@ -191,7 +191,7 @@ static void test_identical(tc_ctx *t)
         mdl_free(alt);
         return;
     }
-    cmp_options opt = {.mc = {.reps = reps, .seed = 3}, .measure = 1, .quiet = 1};
+    cmp_options opt = {.mc = {.reps = reps, .seed = 3}, .measure = 1};
     cmp_comparison *c = NULL;
     pc_err err = {{0}};
     const mdl_model *alts[1] = {alt};
@@ -252,7 +252,7 @@ static void test_frame(tc_ctx *t)
     memcpy(h, "horizon = 30", 12);
     mdl_model *alt = load_text(t, "cmp-frame-b.ini", other);
     if (base && alt) {
-        cmp_options opt = {.mc = {.reps = 2, .seed = 1}, .quiet = 1};
+        cmp_options opt = {.mc = {.reps = 2, .seed = 1}};
         cmp_comparison *c = NULL;
         pc_err err = {{0}};
         const mdl_model *alts[1] = {alt};
@@ -445,7 +445,7 @@ static void test_precision_run(tc_ctx *t)
         return;
     const double share = 0.02;
     mc_options opt = {.reps = 4, .seed = 21};
-    cmp_precision p = {.share = share, .quiet = 1};
+    cmp_precision p = {.share = share};
     cmp_precision_report rep;
     mc_result *r = NULL;
     pc_err err = {{0}};
@@ -473,7 +473,7 @@ static void test_precision_run(tc_ctx *t)
     mc_result_free(r);
     r = NULL;
     /* an unreachable target stops at --max-reps */
-    cmp_precision tight = {.share = 0.00001, .max_reps = 30, .quiet = 1};
+    cmp_precision tight = {.share = 0.00001, .max_reps = 30};
     rc = cmp_run_precision(m, &opt, &tight, &r, &rep, &err);
     CHECK(t, rc == PC_OK && !rep.met && r && r->reps == 30,
           "an unreachable target stops at --max-reps (%zu replications, met %d)", r ? r->reps : 0,
@@ -506,7 +506,7 @@ static void test_precision_compare(tc_ctx *t)
         return;
     }
     const double share = 0.002;
-    cmp_options opt = {.mc = {.reps = 4, .seed = 2}, .precision = share, .quiet = 1};
+    cmp_options opt = {.mc = {.reps = 4, .seed = 2}, .precision = share};
     cmp_comparison *c = NULL;
     pc_err err = {{0}};
     const mdl_model *alts[1] = {alt};

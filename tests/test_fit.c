@@ -1,4 +1,4 @@
-/* test_fit — calibration, capacity sizing and allocation (sim/fit.c, sim/alloc.c).
+/* test_fit — calibration, capacity sizing and allocation (study/calib.c, capacity.c, target.c).
  *
  * Known-answer tests: a calibration recovers the parameters that generated its
  * targets (another seed) within the Monte Carlo uncertainty of the fit, computed
@@ -15,12 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "study/alloc.h"
 #include "check.h"
-#include "study/fit.h"
+#include "study/capacity.h"
+#include "study/calib.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 #include "core/rec.h"
+#include "study/runs.h"
 
 #define DPM MDL_DAYS_PER_MONTH
 
@@ -64,23 +65,23 @@ static void test_goals(tc_ctx *t)
     mdl_model *m = load_text(t, "goal.ini", mmc_text);
     if (!m)
         return;
-    alloc_goal g;
+    target_expr g;
     pc_err err;
-    int rc = alloc_goal_parse(m, "p90(wait.waiting) <= 90d", &g, &err);
+    int rc = target_parse(m, "p90(wait.waiting) <= 90d", &g, &err);
     CHECK(t,
-          rc == 0 && g.stat == ALLOC_QUANTILE && fabs(g.level - 0.9) < 1e-12 && g.op == ALLOC_LE &&
-              g.bound == 90 && !strcmp(g.queue, "waiting") && !g.all_requests,
+          rc == 0 && g.stat == TARGET_QUANTILE && fabs(g.level - 0.9) < 1e-12 &&
+              g.op == TARGET_LE && g.bound == 90 && !strcmp(g.queue, "waiting") && !g.all_requests,
           "p90(wait.Q) <= 90d parses as a percentile of waits in days");
-    rc = alloc_goal_parse(m, "share(wait.waiting > 3m) <= 10%", &g, &err);
-    CHECK(t, rc == 0 && g.stat == ALLOC_SHARE && g.level == 3 * DPM && g.bound == 0.10,
+    rc = target_parse(m, "share(wait.waiting > 3m) <= 10%", &g, &err);
+    CHECK(t, rc == 0 && g.stat == TARGET_SHARE && g.level == 3 * DPM && g.bound == 0.10,
           "share(wait.Q > 3m) <= 10%% parses (3 months, a fraction)");
-    rc = alloc_goal_parse(m, "mean(queue.waiting) < 50", &g, &err);
+    rc = target_parse(m, "mean(queue.waiting) < 50", &g, &err);
     CHECK(t,
-          rc == 0 && g.stat == ALLOC_MEAN && g.op == ALLOC_LT && !g.queue[0] &&
+          rc == 0 && g.stat == TARGET_MEAN && g.op == TARGET_LT && !g.queue[0] &&
               !strcmp(g.statistic, "mean(queue.waiting)"),
           "mean(VARIABLE) < 50 parses");
-    rc = alloc_goal_parse(m, "share(wait.waiting.all > 0) >= 0.25", &g, &err);
-    CHECK(t, rc == 0 && g.all_requests && g.level == 0 && g.op == ALLOC_GE && g.bound == 0.25,
+    rc = target_parse(m, "share(wait.waiting.all > 0) >= 0.25", &g, &err);
+    CHECK(t, rc == 0 && g.all_requests && g.level == 0 && g.op == TARGET_GE && g.bound == 0.25,
           "share(wait.Q.all > 0) >= 0.25 parses (every request)");
     static const struct {
         const char *text, *says;
@@ -95,7 +96,7 @@ static void test_goals(tc_ctx *t)
         {"share(wait.waiting) <= 10%", "share(wait.QUEUE > DURATION)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rc = alloc_goal_parse(m, bad[i].text, &g, &err);
+        rc = target_parse(m, bad[i].text, &g, &err);
         CHECK(t, rc == PC_EINPUT && strstr(err.msg, bad[i].says), "target '%s' refused: %s",
               bad[i].text, rc ? err.msg : "accepted");
     }
@@ -104,19 +105,19 @@ static void test_goals(tc_ctx *t)
     /* The fitted survival: exact at 3 months, exponential when the data are. */
     double tau = 3 * DPM;
     CHECK(t,
-          alloc_wait_survival(40, 0.17, tau) == 0.17 && alloc_wait_survival(200, 0.9, tau) == 0.9,
+          target_wait_survival(40, 0.17, tau) == 0.17 && target_wait_survival(200, 0.9, tau) == 0.9,
           "the wait survival is the observed share at 3 months exactly");
     double mu = 30, s = exp(-tau / mu);
     int exponential = 1;
     for (double x = 5; x < 400; x += 37)
-        exponential &= fabs(alloc_wait_survival(mu, s, x) - exp(-x / mu)) < 1e-12;
-    CHECK(t, exponential && fabs(alloc_wait_quantile(mu, s, 0.9) - mu * log(10.0)) < 1e-9,
+        exponential &= fabs(target_wait_survival(mu, s, x) - exp(-x / mu)) < 1e-12;
+    CHECK(t, exponential && fabs(target_wait_quantile(mu, s, 0.9) - mu * log(10.0)) < 1e-9,
           "exponential waits are fitted exactly (p90 = mean x ln 10 = %.3f d)",
-          alloc_wait_quantile(mu, s, 0.9));
+          target_wait_quantile(mu, s, 0.9));
     int inverse = 1;
     for (double p = 0.05; p < 1; p += 0.1)
         inverse &=
-            fabs(alloc_wait_survival(70, 0.3, alloc_wait_quantile(70, 0.3, p)) - (1 - p)) < 1e-9;
+            fabs(target_wait_survival(70, 0.3, target_wait_quantile(70, 0.3, p)) - (1 - p)) < 1e-9;
     CHECK(t, inverse, "the percentile inverts the survival");
 }
 
@@ -155,24 +156,25 @@ static void test_recovery(tc_ctx *t)
     const char *vars[] = {"entries.p", "entries.p", "entries.p", "stock.p", "stock.p", "stock.p"};
     const char *when[] = {"2020", "2021", "2022", "2020-12", "2021-12", "2022-12"};
     const double months[] = {0, 0, 0, 12, 24, 36};
-    fit_problem *truth = fit_problem_alloc(m), *p = fit_problem_alloc(m);
-    fit_result *gen = NULL, *r = NULL;
+    calib_problem *truth = calib_problem_alloc(m), *p = calib_problem_alloc(m);
+    calib_result *gen = NULL, *r = NULL;
     pc_err err;
     int ok = truth && p;
     for (size_t i = 0; i < 6 && ok; i++)
-        ok = !fit_add_target(truth, vars[i], when[i], 1, 1, NULL, &err);
-    fit_options gen_opt = {.reps = reps_targets, .seed = 77};
-    ok = ok && (gen = fit_result_alloc(truth)) && !fit_evaluate(truth, NULL, &gen_opt, gen, &err);
+        ok = !calib_add_target(truth, vars[i], when[i], 1, 1, NULL, &err);
+    calib_options gen_opt = {.reps = reps_targets, .seed = 77};
+    ok = ok && (gen = calib_result_alloc(truth)) &&
+         !calib_evaluate(truth, NULL, &gen_opt, gen, &err);
     CHECK(t, ok, "targets generated by the model (seed 77, %zu replications)%s%s", reps_targets,
           ok ? "" : ": ", ok ? "" : err.msg);
     for (size_t i = 0; i < 6 && ok; i++)
-        ok = !fit_add_target(p, vars[i], when[i], gen->mean[i], 1, NULL, &err);
-    ok = ok && !fit_add_free(p, "population.p.inflow.rate=300/y:6000/y:4500/y", &err) &&
-         !fit_add_free(p, "exit_rate=0.005:0.3:0.2", &err);
+        ok = !calib_add_target(p, vars[i], when[i], gen->mean[i], 1, NULL, &err);
+    ok = ok && !calib_add_key(p, "population.p.inflow.rate=300/y:6000/y:4500/y", &err) &&
+         !calib_add_key(p, "exit_rate=0.005:0.3:0.2", &err);
     CHECK(t, ok, "recovery problem set up from a distant start (4500/y, 0.2)%s%s", ok ? "" : ": ",
           ok ? "" : err.msg);
-    fit_options opt = {.reps = reps_fit, .seed = 1, .max_iter = 300, .tol = 1e-4};
-    int rc = ok ? fit_calibrate(p, &opt, &r, &err) : -1;
+    calib_options opt = {.reps = reps_fit, .seed = 1, .max_iter = 300, .tol = 1e-4};
+    int rc = ok ? calib_fit(p, &opt, &r, &err) : -1;
     CHECK(t, rc == 0, "calibration runs: %s", rc ? err.msg : "ok");
     if (rc == 0) {
         double lambda = r->values[0], h = r->values[1];
@@ -213,7 +215,7 @@ static void test_recovery(tc_ctx *t)
         char overlay[512], model_path[512];
         tc_path(t, "recovery-fit.ini", overlay, sizeof overlay);
         tc_path(t, "recovery.ini", model_path, sizeof model_path);
-        rc = fit_write_overlay(p, r, model_path, overlay, &err);
+        rc = calib_write_overlay(p, r, model_path, overlay, &err);
         mdl_model *fitted = NULL;
         rc = rc ? rc : mdl_load(overlay, &fitted, &err);
         CHECK(t,
@@ -225,15 +227,15 @@ static void test_recovery(tc_ctx *t)
               rc ? err.msg : "ok");
         mdl_free(fitted);
     }
-    fit_result_free(gen);
-    fit_result_free(r);
-    fit_problem_free(truth);
-    fit_problem_free(p);
+    calib_result_free(gen);
+    calib_result_free(r);
+    calib_problem_free(truth);
+    calib_problem_free(p);
     mdl_free(m);
 }
 
 /* Mean over replications of a target's value in a full run. */
-static double target_mean(const mc_result *r, const fit_target *tg)
+static double target_mean(const mc_result *r, const calib_target *tg)
 {
     long var = rec_find(r->catalog, tg->variable);
     double sum = 0, yearly[200];
@@ -258,17 +260,17 @@ static void test_drome(tc_ctx *t)
         CHECK(t, 0, "%s loads: %s", base, err.msg);
         return;
     }
-    fit_problem *p = fit_problem_alloc(m);
-    int rc = p ? fit_read_targets(p, "models/drome/targets.csv", &err) : PC_EINTERNAL;
-    rc = rc ? rc : fit_add_free(p, "population.rsa.inflow.rate=2000/y:8000/y:3000/y", &err);
-    rc = rc ? rc : fit_add_free(p, "population.rsa.initial.count=15000:30000:25000", &err);
+    calib_problem *p = calib_problem_alloc(m);
+    int rc = p ? calib_read_targets(p, "models/drome/targets.csv", &err) : PC_EINTERNAL;
+    rc = rc ? rc : calib_add_key(p, "population.rsa.inflow.rate=2000/y:8000/y:3000/y", &err);
+    rc = rc ? rc : calib_add_key(p, "population.rsa.initial.count=15000:30000:25000", &err);
     CHECK(t, rc == 0 && p->n_targets == 3 && p->free_keys[1].integer,
           "Drôme problem: models/drome/targets.csv, inflow and initial count free: %s",
           rc ? err.msg : "ok");
-    fit_options opt = {.reps = t->quick ? 4 : 12, .seed = 1, .max_iter = 200, .tol = 1e-3};
-    fit_result *r = NULL;
+    calib_options opt = {.reps = t->quick ? 4 : 12, .seed = 1, .max_iter = 200, .tol = 1e-3};
+    calib_result *r = NULL;
     if (!rc)
-        rc = fit_calibrate(p, &opt, &r, &err);
+        rc = calib_fit(p, &opt, &r, &err);
     CHECK(t, rc == 0, "Drôme calibration runs: %s", rc ? err.msg : "ok");
     if (rc == 0) {
         double worst = 0;
@@ -283,8 +285,8 @@ static void test_drome(tc_ctx *t)
         char overlay[512], csv[512];
         tc_path(t, "drome-fit.ini", overlay, sizeof overlay);
         tc_path(t, "drome-fit.csv", csv, sizeof csv);
-        rc = fit_write_overlay(p, r, base, overlay, &err);
-        rc = rc ? rc : fit_write_report_csv(p, r, csv, &err);
+        rc = calib_write_overlay(p, r, base, overlay, &err);
+        rc = rc ? rc : calib_write_report(p, r, csv, &err);
         mdl_model *fitted = NULL;
         mc_result *run = NULL;
         mc_options mo = {.reps = opt.reps, .seed = opt.seed};
@@ -304,8 +306,8 @@ static void test_drome(tc_ctx *t)
         mc_result_free(run);
         mdl_free(fitted);
     }
-    fit_result_free(r);
-    fit_problem_free(p);
+    calib_result_free(r);
+    calib_problem_free(p);
     mdl_free(m);
 }
 
@@ -314,30 +316,30 @@ static void test_fit_errors(tc_ctx *t)
     mdl_model *m = load_text(t, "errors.ini", recovery_text);
     if (!m)
         return;
-    fit_problem *p = fit_problem_alloc(m);
+    calib_problem *p = calib_problem_alloc(m);
     if (!p) {
         mdl_free(m);
         return;
     }
     pc_err err;
-    int rc = fit_add_target(p, "stock.nowhere", "2020-03", 10, 1, "t.csv:2", &err);
+    int rc = calib_add_target(p, "stock.nowhere", "2020-03", 10, 1, "t.csv:2", &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "t.csv:2") && strstr(err.msg, "unknown variable"),
           "a target on an unknown variable is refused: %s", err.msg);
-    rc = fit_add_target(p, "stock.p", "2031-01", 10, 1, NULL, &err);
+    rc = calib_add_target(p, "stock.p", "2031-01", 10, 1, NULL, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "outside"), "a date outside the horizon: %s",
           err.msg);
-    rc = fit_add_target(p, "stock.p", "2020-1", 10, 1, NULL, &err);
+    rc = calib_add_target(p, "stock.p", "2020-1", 10, 1, NULL, &err);
     CHECK(t, rc == PC_EINPUT, "a malformed date: %s", err.msg);
-    rc = fit_add_target(p, "stock.p", "2020-03", 0, 1, NULL, &err);
+    rc = calib_add_target(p, "stock.p", "2020-03", 0, 1, NULL, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "other than 0"), "a zero target: %s", err.msg);
-    rc = fit_add_target(p, "stock.p", "2020-03", 10, -1, NULL, &err);
+    rc = calib_add_target(p, "stock.p", "2020-03", 10, -1, NULL, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "weight"), "a negative weight: %s", err.msg);
     char path[512];
     snprintf(path, sizeof path, "%s",
              tc_write(t, "bad-targets.csv",
                       "variable,date_or_year,value,weight\nstock.p,2020-06,2000,1\n"
                       "entries.p,2020,lots,1\n"));
-    rc = fit_read_targets(p, path, &err);
+    rc = calib_read_targets(p, path, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, ":3: value"),
           "a targets file names the line of a bad value: %s", err.msg);
     static const struct {
@@ -353,15 +355,15 @@ static void test_fit_errors(tc_ctx *t)
         {"exit_rate", "expected KEY=LOW:HIGH"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rc = fit_add_free(p, bad[i].spec, &err);
+        rc = calib_add_key(p, bad[i].spec, &err);
         CHECK(t, rc == PC_EINPUT && strstr(err.msg, bad[i].says), "--free %s refused: %s",
               bad[i].spec, rc ? err.msg : "accepted");
     }
-    fit_options opt = {.reps = 2, .seed = 1, .max_iter = 5, .tol = 1e-3};
-    fit_result *r = NULL;
-    rc = fit_calibrate(p, &opt, &r, &err);
+    calib_options opt = {.reps = 2, .seed = 1, .max_iter = 5, .tol = 1e-3};
+    calib_result *r = NULL;
+    rc = calib_fit(p, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && !r, "calibration without a free key is refused: %s", err.msg);
-    fit_problem_free(p);
+    calib_problem_free(p);
     mdl_free(m);
 }
 
@@ -382,12 +384,13 @@ static double erlang_c(int c, double a)
 static void check_sizing(tc_ctx *t, const mdl_model *m, const char *text, size_t reps, int expected,
                          double exact_at, double exact_below)
 {
-    alloc_goal g;
+    target_expr g;
     pc_err err;
-    alloc_size_result *r = NULL;
-    alloc_size_options opt = {.resource = "servers", .max = 1000, .sim = {.reps = reps, .seed = 3}};
-    int rc = alloc_goal_parse(m, text, &g, &err);
-    rc = rc ? rc : alloc_size(m, &g, &opt, &r, &err);
+    capacity_size_result *r = NULL;
+    capacity_size_options opt = {
+        .resource = "servers", .max = 1000, .sim = {.reps = reps, .seed = 3}};
+    int rc = target_parse(m, text, &g, &err);
+    rc = rc ? rc : capacity_size(m, &g, &opt, &r, &err);
     CHECK(t, rc == 0 && r->capacity == expected,
           "size '%s': %ld servers, Erlang C says %d (%zu runs)", text, rc ? -1 : r->capacity,
           expected, rc ? 0 : r->runs);
@@ -408,7 +411,7 @@ static void check_sizing(tc_ctx *t, const mdl_model *m, const char *text, size_t
     } else {
         CHECK(t, 0, "sizing failed: %s", err.msg);
     }
-    alloc_size_result_free(r);
+    capacity_size_result_free(r);
 }
 
 static void test_sizing(tc_ctx *t)
@@ -431,24 +434,24 @@ static void test_sizing(tc_ctx *t)
     check_sizing(t, m, text, reps, 26, w26, w25);
 
     /* Unreachable within --max, and an unknown resource. */
-    alloc_goal g;
+    target_expr g;
     pc_err err;
-    alloc_size_result *r = NULL;
-    alloc_size_options opt = {.resource = "servers", .max = 30, .sim = {.reps = 10, .seed = 3}};
-    int rc = alloc_goal_parse(m, "share(wait.waiting.all > 0) <= 0.01%", &g, &err);
-    rc = rc ? rc : alloc_size(m, &g, &opt, &r, &err);
+    capacity_size_result *r = NULL;
+    capacity_size_options opt = {.resource = "servers", .max = 30, .sim = {.reps = 10, .seed = 3}};
+    int rc = target_parse(m, "share(wait.waiting.all > 0) <= 0.01%", &g, &err);
+    rc = rc ? rc : capacity_size(m, &g, &opt, &r, &err);
     CHECK(t,
           rc == PC_EINPUT && !r && strstr(err.msg, "not met with 30 places") &&
               strstr(err.msg, "--max"),
           "an unreachable target within --max says so: %s", err.msg);
     opt.resource = "nothing";
-    rc = alloc_size(m, &g, &opt, &r, &err);
+    rc = capacity_size(m, &g, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "no such resource"), "an unknown resource: %s",
           err.msg);
     opt.resource = "servers";
     opt.from_year = 2031;
     opt.from_month = 1;
-    rc = alloc_size(m, &g, &opt, &r, &err);
+    rc = capacity_size(m, &g, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "--from"), "a date outside the model: %s", err.msg);
     mdl_free(m);
 }
@@ -489,13 +492,13 @@ static void test_allocation(tc_ctx *t)
         return;
     }
     pc_err err;
-    alloc_result *r = NULL;
+    capacity_share_result *r = NULL;
     /* 60 Erlangs each; 70 ETP = 140 places, utilisation 0.86: waiting is convex there. */
-    alloc_options opt = {.prefix = "iae_",
-                         .envelope = 70,
-                         .funder = "etat",
-                         .sim = {.reps = t->quick ? 100 : 200, .seed = 1}};
-    int rc = alloc_allocate(even, &opt, &r, &err);
+    capacity_share_options opt = {.prefix = "iae_",
+                                  .envelope = 70,
+                                  .funder = "etat",
+                                  .sim = {.reps = t->quick ? 100 : 200, .seed = 1}};
+    int rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == 0, "allocation runs: %s", rc ? err.msg : "ok");
     if (rc == 0) {
         long pa = r->lines[0].allocated, pb = r->lines[1].allocated;
@@ -508,30 +511,30 @@ static void test_allocation(tc_ctx *t)
               "waiting falls (%.0f -> %.0f person-days a year); FIE cost = ETP x 10,000 EUR",
               r->total_before, r->total_after);
     }
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     r = NULL;
     /* 60 and 120 Erlangs; 105 ETP = 210 places. */
     opt.envelope = 105;
-    rc = alloc_allocate(loaded, &opt, &r, &err);
+    rc = capacity_share(loaded, &opt, &r, &err);
     CHECK(t, rc == 0 && r->lines[1].allocated > r->lines[0].allocated + 30,
           "the département twice as loaded gets more: %ld against %ld places",
           rc ? 0 : r->lines[1].allocated, rc ? 0 : r->lines[0].allocated);
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     r = NULL;
     /* Floors above the envelope; no resource with the prefix; an unknown funder. */
     opt.envelope = 40;
     opt.min_share = 0.9;
-    rc = alloc_allocate(even, &opt, &r, &err);
+    rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && !r && strstr(err.msg, "smaller than the floors"),
           "an envelope smaller than the floors is refused: %s", err.msg);
     opt.min_share = 0;
     opt.prefix = "e2c_";
-    rc = alloc_allocate(even, &opt, &r, &err);
+    rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "no resource"), "a prefix matching nothing: %s",
           err.msg);
     opt.prefix = "iae_";
     opt.funder = "region";
-    rc = alloc_allocate(even, &opt, &r, &err);
+    rc = capacity_share(even, &opt, &r, &err);
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "--funder"), "an unknown funder: %s", err.msg);
     mdl_free(even);
     mdl_free(loaded);
@@ -552,14 +555,15 @@ static void test_allocation(tc_ctx *t)
     mdl_model *m = load_text(t, "shared.ini", shared);
     if (!m)
         return;
-    alloc_options so = {.prefix = "r_", .envelope = 36, .step = 4, .sim = {.reps = 20, .seed = 2}};
-    rc = alloc_allocate(m, &so, &r, &err);
+    capacity_share_options so = {
+        .prefix = "r_", .envelope = 36, .step = 4, .sim = {.reps = 20, .seed = 2}};
+    rc = capacity_share(m, &so, &r, &err);
     CHECK(t,
           rc == 0 && !r->separable && r->lines[0].allocated + r->lines[1].allocated == 36 &&
               r->lines[0].allocated > 10 && r->lines[1].allocated > 10,
           "resources sharing a queue: allocated one candidate at a time (%ld + %ld places)",
           rc ? 0 : r->lines[0].allocated, rc ? 0 : r->lines[1].allocated);
-    alloc_result_free(r);
+    capacity_share_result_free(r);
     mdl_free(m);
 }
 
@@ -583,23 +587,23 @@ static void test_exact_waits(tc_ctx *t)
         CHECK(t, 0, "waits model loads: %s", err.msg);
         return;
     }
-    alloc_sim sim = {.reps = 10,
-                     .seed = 3,
-                     .wait_histogram = 1,
-                     .wait_from = 3 * MDL_DAYS_PER_MONTH,
-                     .wait_to = 10 * MDL_DAYS_PER_MONTH};
-    alloc_run run;
-    if (alloc_run_with(m, 0, NULL, NULL, &sim, &run, &err)) {
+    mc_options sim = {.reps = 10,
+                      .seed = 3,
+                      .wait_histogram = 1,
+                      .wait_from = 3 * MDL_DAYS_PER_MONTH,
+                      .wait_to = 10 * MDL_DAYS_PER_MONTH};
+    runs_variant run;
+    if (runs_with(m, 0, NULL, NULL, &sim, &run, &err)) {
         CHECK(t, 0, "waits model runs: %s", err.msg);
         mdl_free(m);
         return;
     }
-    alloc_goal g90, g40;
-    alloc_estimate e90, e40;
-    int rc = alloc_goal_parse(m, "p90(wait.q) <= 90d", &g90, &err) ||
-             alloc_goal_parse(m, "share(wait.q > 40d) <= 10%", &g40, &err) ||
-             alloc_goal_measure(&g90, run.result, 3, 9, &e90, &err) ||
-             alloc_goal_measure(&g40, run.result, 3, 9, &e40, &err);
+    target_expr g90, g40;
+    target_estimate e90, e40;
+    int rc = target_parse(m, "p90(wait.q) <= 90d", &g90, &err) ||
+             target_parse(m, "share(wait.q > 40d) <= 10%", &g40, &err) ||
+             target_measure(&g90, run.result, 3, 9, &e90, &err) ||
+             target_measure(&g40, run.result, 3, 9, &e40, &err);
     CHECK(t, !rc, "goals on waits are measured (%s)", rc ? err.msg : "ok");
     if (!rc) {
         CHECK(t, fabs(e90.value - 57.0) < 2.5, "p90 of uniform(30d, 60d) waits: %.2f vs 57 days",
@@ -607,7 +611,7 @@ static void test_exact_waits(tc_ctx *t)
         CHECK(t, fabs(e40.value - 2.0 / 3.0) < 0.05, "share of waits over 40 days: %.4f vs 2/3",
               e40.value);
     }
-    alloc_run_clear(&run);
+    runs_clear(&run);
     mdl_free(m);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/fsio.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 #include "core/out.h"
@@ -113,8 +114,57 @@ static void check_yearly(tc_ctx *t, const char *dir)
           "yearly entries 2020 = sum of the monthly means (%.6f vs %.6f)", yearly, monthly_sum);
 }
 
+/* fsio: a file appears whole or not at all; one CSV rule for text and numbers. */
+static void check_fsio(tc_ctx *t)
+{
+    char path[700], nested[500], listing[900];
+    tc_path(t, "fsio/a/b", nested, sizeof nested);
+    pc_err err;
+    CHECK(t, fsio_mkdirs(nested, &err) == PC_OK && fsio_mkdirs(nested, &err) == PC_OK,
+          "fsio_mkdirs makes a folder and its parents, twice over");
+    snprintf(path, sizeof path, "%s/x.csv", nested);
+    fsio_file file;
+    int rc = fsio_open(&file, path, &err);
+    if (!rc) {
+        fsio_csv_text(file.f, "plain", 1);
+        fsio_csv_text(file.f, "a,b", 0);
+        fsio_csv_text(file.f, "say \"hi\"", 0);
+        fsio_csv_number(file.f, 1.0 / 3.0, 0);
+        fsio_csv_number(file.f, NAN, 0);
+        fsio_csv_exact(file.f, 0.1, 0);
+        fsio_csv_number(file.f, 16018, 0);
+        fputc('\n', file.f);
+        rc = fsio_commit(&file, PC_OK, &err);
+    }
+    size_t len = 0;
+    char *text = rc ? NULL : slurp(path, &len);
+    const char *want = "plain,\"a,b\",\"say \"\"hi\"\"\",0.3333333333,NA,"
+                       "0.10000000000000001,16018\n";
+    int same = text && !strcmp(text, want);
+    CHECK(t, same, "CSV: quoted only when needed, %%.10g, NA, exact values at 17 digits%s%s",
+          same ? "" : ": got ",
+          same   ? ""
+          : text ? text
+                 : err.msg);
+    free(text);
+    rc = fsio_open(&file, path, &err);
+    if (!rc) {
+        fputs("half a file", file.f);
+        rc = fsio_commit(&file, PC_EINPUT, &err);
+    }
+    text = slurp(path, &len);
+    snprintf(listing, sizeof listing, "ls -a '%s' | grep -c tmp- > /dev/null", nested);
+    CHECK(t, rc == PC_EINPUT && text && !strcmp(text, want) && system(listing) != 0,
+          "a write that fails leaves the earlier file and no temporary");
+    free(text);
+    snprintf(path, sizeof path, "%s/no/such/folder/x.csv", nested);
+    CHECK(t, fsio_open(&file, path, &err) == PC_EINPUT && strstr(err.msg, "cannot create"),
+          "a file where no folder is: input error naming it (%s)", err.msg);
+}
+
 void suite_output(tc_ctx *t)
 {
+    check_fsio(t);
     char model[512], d1[512], d2[512], d3[512], p1[900], p2[900];
     tc_write(t, "sen.csv", "upper,weight\n6m,1\n24m,1\n");
     snprintf(model, sizeof model, "%s", tc_write(t, "out-model.ini", model_text));

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cmd.h"
 #include "core/cfg.h"
 #include "present/plot.h"
 #include "present/report.h"
@@ -590,29 +591,29 @@ static int count_of(const char *text, const char *needle)
 static void check_formats(tc_ctx *t)
 {
     char buf[64];
-    plot_format_number(1234567.891, 2, PLOT_FR, buf, sizeof buf);
+    lang_number(1234567.891, 2, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "1" NBSP "234" NBSP "567,89"), "French number: %s", buf);
-    plot_format_number(1234567.891, 2, PLOT_EN, buf, sizeof buf);
+    lang_number(1234567.891, 2, LANG_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "1,234,567.89"), "English number: %s", buf);
-    plot_format_number(-999.6, 0, PLOT_FR, buf, sizeof buf);
+    lang_number(-999.6, 0, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "-1" NBSP "000"), "rounding carries into a new group: %s", buf);
-    plot_format_number(-0.004, 1, PLOT_FR, buf, sizeof buf);
+    lang_number(-0.004, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "0,0"), "no minus sign on a zero: %s", buf);
-    plot_format_number(NAN, 1, PLOT_FR, buf, sizeof buf);
+    lang_number(NAN, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "\xE2\x80\x94"), "NaN shown as a dash");
-    plot_format_month(2020, 1, PLOT_FR, buf, sizeof buf);
+    lang_month(2020, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "janv. 2020"), "French month: %s", buf);
-    plot_format_month(2021, 12, PLOT_FR, buf, sizeof buf);
+    lang_month(2021, 12, LANG_FR, buf, sizeof buf);
     CHECK(t,
           !strcmp(buf, "d\xC3\xA9"
                        "c. 2021"),
           "French December: %s", buf);
-    plot_format_month(2021, 8, PLOT_EN, buf, sizeof buf);
+    lang_month(2021, 8, LANG_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "Aug 2021"), "English month: %s", buf);
-    char *q = plot_quote("it's `x`\n@a \\");
+    char *q = gnuplot_quote("it's `x`\n@a \\");
     CHECK(t, q && !strcmp(q, "'it''s `x` @a \\'"), "gnuplot quoting: %s", q ? q : "(null)");
     free(q);
-    q = plot_quote("bad \xC3 utf8 \xE2\x82\xAC");
+    q = gnuplot_quote("bad \xC3 utf8 \xE2\x82\xAC");
     CHECK(t, q && !strcmp(q, "'bad ? utf8 \xE2\x82\xAC'"), "malformed UTF-8 replaced: %s",
           q ? q : "(null)");
     free(q);
@@ -672,7 +673,7 @@ static int same(double a, double b)
     return (isnan(a) && isnan(b)) || fabs(a - b) <= 1e-9 * fmax(1, fabs(b));
 }
 
-static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
+static void check_data_files(tc_ctx *t, const char *dir, const rundir *run)
 {
     char path[700];
     pc_err err;
@@ -681,11 +682,11 @@ static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
     int ok = cfg_read_csv(path, &tab, &err) == PC_OK && tab->n_rows == MONTHS + 1;
     int matches = 0;
     for (int k = 0; ok && k < MONTHS; k++) {
-        plot_stat st;
+        rundir_stat st;
         char month[16];
         double p05, p50, p95;
         snprintf(month, sizeof month, "%04d-%02d", 2020 + k / 12, k % 12 + 1);
-        matches += plot_run_stat(run, PLOT_MONTHLY, "stock.rsa", 2020 * 12 + k, &st) &&
+        matches += rundir_value(run, RUNDIR_MONTHLY, "stock.rsa", 2020 * 12 + k, &st) &&
                    data_cell(tab, month, "1:stock.rsa:p05", &p05) && same(p05, st.p05) &&
                    data_cell(tab, month, "1:stock.rsa:p50", &p50) && same(p50, st.p50) &&
                    data_cell(tab, month, "1:stock.rsa:p95", &p95) && same(p95, st.p95);
@@ -711,11 +712,11 @@ static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
     for (int y = 2020; ok && y < 2025; y++) {
         char year[16];
         snprintf(year, sizeof year, "%d", y);
-        plot_stat dep, etat, total;
+        rundir_stat dep, etat, total;
         double m1, m2, top1, top2, p05, p95;
-        good += plot_run_stat(run, PLOT_YEARLY, "funder.departement", y, &dep) &&
-                plot_run_stat(run, PLOT_YEARLY, "funder.etat", y, &etat) &&
-                plot_run_stat(run, PLOT_YEARLY, "cost.total", y, &total) &&
+        good += rundir_value(run, RUNDIR_YEARLY, "funder.departement", y, &dep) &&
+                rundir_value(run, RUNDIR_YEARLY, "funder.etat", y, &etat) &&
+                rundir_value(run, RUNDIR_YEARLY, "cost.total", y, &total) &&
                 data_cell(tab, year, "1:funder.departement:mean", &m1) && same(m1, dep.mean) &&
                 data_cell(tab, year, "1:funder.etat:mean", &m2) && same(m2, etat.mean) &&
                 data_cell(tab, year, "1:funder.departement:top", &top1) && same(top1, dep.mean) &&
@@ -731,15 +732,15 @@ static void check_data_files(tc_ctx *t, const char *dir, const plot_run *run)
     cfg_table_free(tab);
 }
 
-static const plot_options svg_only = {.formats = PLOT_SVG};
+static const plot_options svg_only = {.formats = GNUPLOT_SVG};
 
-static void check_every_chart(tc_ctx *t, plot_run *run)
+static void check_every_chart(tc_ctx *t, rundir *run)
 {
     char dir[512];
     tc_path(t, "ref/charts", dir, sizeof dir);
     plot_list *list = NULL;
     pc_err err = {{0}};
-    int rc = plot_draw((const plot_run *const *)&run, 1, dir, NULL, &list, &err);
+    int rc = plot_draw((const rundir *const *)&run, 1, dir, NULL, &list, &err);
     CHECK(t, rc == PC_OK, "one run folder: every chart drawn (%s)", rc ? err.msg : "ok");
     if (rc)
         return;
@@ -778,7 +779,7 @@ static void check_every_chart(tc_ctx *t, plot_run *run)
     /* the same inputs give the same bytes */
     char again[512], a[700], b[700];
     tc_path(t, "ref/again", again, sizeof again);
-    rc = plot_draw((const plot_run *const *)&run, 1, again, &svg_only, NULL, &err);
+    rc = plot_draw((const rundir *const *)&run, 1, again, &svg_only, NULL, &err);
     snprintf(a, sizeof a, "%s/fan-stock.rsa.svg", dir);
     snprintf(b, sizeof b, "%s/fan-stock.rsa.svg", again);
     size_t la = 0, lb = 0;
@@ -789,12 +790,12 @@ static void check_every_chart(tc_ctx *t, plot_run *run)
     free(db);
 }
 
-static void check_overlay_and_english(tc_ctx *t, plot_run *ref, plot_run *alt)
+static void check_overlay_and_english(tc_ctx *t, rundir *ref, rundir *alt)
 {
     char dir[512];
     tc_path(t, "overlay", dir, sizeof dir);
-    const plot_run *both[2] = {ref, alt};
-    plot_options opt = {.formats = PLOT_SVG, .lang = PLOT_EN};
+    const rundir *both[2] = {ref, alt};
+    plot_options opt = {.formats = GNUPLOT_SVG, .lang = LANG_EN};
     pc_err err = {{0}};
     int rc = plot_draw(both, 2, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "two runs overlaid, in English (%s)", rc ? err.msg : "ok");
@@ -805,7 +806,7 @@ static void check_overlay_and_english(tc_ctx *t, plot_run *ref, plot_run *alt)
 }
 
 /* A label that would run commands if pasted into gnuplot or a shell unquoted. */
-static void check_hostile_label(tc_ctx *t, plot_run *run)
+static void check_hostile_label(tc_ctx *t, rundir *run)
 {
     char marker[512], dir[512];
     tc_path(t, "pwned", marker, sizeof marker);
@@ -814,11 +815,11 @@ static void check_hostile_label(tc_ctx *t, plot_run *run)
     snprintf(label, sizeof label,
              "O'Neil \"x\" `touch %s` system(\"touch %s\")\n!touch %s\nset output '%s'; @m", marker,
              marker, marker, marker);
-    int rc = plot_run_set_label(run, label);
+    int rc = rundir_set_label(run, label);
     pc_err err = {{0}};
     plot_options opt = {
-        .formats = PLOT_SVG, .vars = (const char *const[]){"stock.rsa"}, .n_vars = 1};
-    rc = rc ? rc : plot_draw((const plot_run *const *)&run, 1, dir, &opt, NULL, &err);
+        .formats = GNUPLOT_SVG, .vars = (const char *const[]){"stock.rsa"}, .n_vars = 1};
+    rc = rc ? rc : plot_draw((const rundir *const *)&run, 1, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "a hostile label draws (%s)", rc ? err.msg : "ok");
     CHECK(t, access(marker, F_OK) != 0, "no command of the label ran");
     char expected[2048];
@@ -827,7 +828,7 @@ static void check_hostile_label(tc_ctx *t, plot_run *run)
     check_svg(t, dir, "fan-stock.rsa", 3, texts, 2);
 }
 
-static void check_failures(tc_ctx *t, plot_run *run)
+static void check_failures(tc_ctx *t, rundir *run)
 {
     char dir[512], empty[512];
     pc_err err = {{0}};
@@ -837,7 +838,7 @@ static void check_failures(tc_ctx *t, plot_run *run)
     mkdir(empty, 0777);
     char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
     setenv("PATH", empty, 1);
-    int rc = plot_draw((const plot_run *const *)&run, 1, dir, &svg_only, NULL, &err);
+    int rc = plot_draw((const rundir *const *)&run, 1, dir, &svg_only, NULL, &err);
     if (saved)
         setenv("PATH", saved, 1);
     free(saved);
@@ -868,24 +869,24 @@ static void check_failures(tc_ctx *t, plot_run *run)
         free(text);
     }
     tc_path(t, "gnuplot-error", dir, sizeof dir);
-    plot_options opt = {.formats = PLOT_SVG, .templates = tpl};
-    rc = plot_draw((const plot_run *const *)&run, 1, dir, &opt, NULL, &err);
+    plot_options opt = {.formats = GNUPLOT_SVG, .templates = tpl};
+    rc = plot_draw((const rundir *const *)&run, 1, dir, &opt, NULL, &err);
     CHECK(t,
           rc == PC_EINPUT && strstr(err.msg, "gnuplot failed") &&
               strstr(err.msg, "invalid command"),
           "a gnuplot error: its message shown (%s)", err.msg);
 
     /* a folder that is not a run */
-    plot_run *none = NULL;
+    rundir *none = NULL;
     tc_path(t, "no-such-run", dir, sizeof dir);
-    rc = plot_run_load(dir, &none, &err);
+    rc = rundir_load(dir, &none, &err);
     CHECK(t, rc == PC_EINPUT && none == NULL && strstr(err.msg, "no-such-run"),
           "a missing run folder: input error naming it");
     char command[] = "plot";
     char *argv_none[] = {command};
     char *argv_bad[] = {command, dir};
-    CHECK(t, plot_main(1, argv_none) == PC_EUSAGE, "plot without a folder exits 2");
-    CHECK(t, plot_main(2, argv_bad) == PC_EINPUT, "plot of a missing folder exits 1");
+    CHECK(t, cmd_plot(1, argv_none) == PC_EUSAGE, "plot without a folder exits 2");
+    CHECK(t, cmd_plot(2, argv_bad) == PC_EINPUT, "plot of a missing folder exits 1");
 }
 
 /* Every src and href of the page names a file of the report folder. */
@@ -958,7 +959,7 @@ static void check_report(tc_ctx *t)
     report_scenario scenarios[2] = {{.name = "reference", .source = "scenarios/x/ref.ini"},
                                     {.name = "variant", .changes = &change, .n_changes = 1}};
     pc_err err = {{0}};
-    int rc = report_build(dir, scenarios, 2, NULL, &err);
+    int rc = report_build(dir, scenarios, 2, NULL, NULL, &err);
     CHECK(t, rc == PC_OK, "report of two runs built (%s)", rc ? err.msg : "ok");
     char path[700];
     snprintf(path, sizeof path, "%s/index.html", dir);
@@ -977,32 +978,31 @@ static void check_report(tc_ctx *t)
           "every chart in its own printable section (%d)",
           count_of(page, "<section class=\"chart\">"));
 
-    plot_run *runs[2] = {NULL, NULL};
+    rundir *runs[2] = {NULL, NULL};
     snprintf(path, sizeof path, "%s/reference", dir);
-    plot_run_load(path, &runs[0], &err);
+    rundir_load(path, &runs[0], &err);
     snprintf(path, sizeof path, "%s/variant", dir);
-    plot_run_load(path, &runs[1], &err);
+    rundir_load(path, &runs[1], &err);
     int good = 0, cells = 0;
     for (int r = 0; r < 2 && runs[0] && runs[1]; r++) {
-        plot_stat st;
+        rundir_stat st;
         const struct {
             const char *var, *period;
-            plot_table table;
+            rundir_table table;
             int when;
-        } figures[] = {{"stock.rsa", "2022-12", PLOT_MONTHLY, 2022 * 12 + 11},
-                       {"stock.rsa", "2024-12", PLOT_MONTHLY, 2024 * 12 + 11},
-                       {"etp.iae_places", "2022", PLOT_YEARLY, 2022},
-                       {"etp.iae_places", "2024", PLOT_YEARLY, 2024},
-                       {"wait.iae_queue.mean", "2022", PLOT_YEARLY, 2022}};
+        } figures[] = {{"stock.rsa", "2022-12", RUNDIR_MONTHLY, 2022 * 12 + 11},
+                       {"stock.rsa", "2024-12", RUNDIR_MONTHLY, 2024 * 12 + 11},
+                       {"etp.iae_places", "2022", RUNDIR_YEARLY, 2022},
+                       {"etp.iae_places", "2024", RUNDIR_YEARLY, 2024},
+                       {"wait.iae_queue.mean", "2022", RUNDIR_YEARLY, 2022}};
         for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++, cells++)
-            good +=
-                plot_run_stat(runs[r], figures[i].table, figures[i].var, figures[i].when, &st) &&
-                same(page_figure(page, figures[i].var, figures[i].period, r), st.mean);
+            good += rundir_value(runs[r], figures[i].table, figures[i].var, figures[i].when, &st) &&
+                    same(page_figure(page, figures[i].var, figures[i].period, r), st.mean);
         const char *funders[] = {"funder.departement", "funder.etat", "cost.total"};
         for (int i = 0; i < 3; i++, cells++) {
             double sum = 0;
             for (int y = 2020; y < 2025; y++)
-                if (plot_run_stat(runs[r], PLOT_YEARLY, funders[i], y, &st))
+                if (rundir_value(runs[r], RUNDIR_YEARLY, funders[i], y, &st))
                     sum += st.mean;
             good += same(page_figure(page, funders[i], "2020-2024", r), sum);
         }
@@ -1019,8 +1019,8 @@ static void check_report(tc_ctx *t)
     CHECK(t, rc == PC_OK && tab->n_rows == 1 + 2 * 9,
           "key-figures.csv: one row per indicator and scenario");
     cfg_table_free(tab);
-    plot_run_free(runs[0]);
-    plot_run_free(runs[1]);
+    rundir_free(runs[0]);
+    rundir_free(runs[1]);
     free(page);
 }
 
@@ -1028,28 +1028,28 @@ void suite_plot(tc_ctx *t)
 {
     char buf[512];
     check_formats(t);
-    plot_run *ref = NULL, *alt = NULL;
+    rundir *ref = NULL, *alt = NULL;
     pc_err err = {{0}};
-    int rc = plot_run_load(make_run(t, "ref",
-                                    "R\xC3\xA9"
-                                    "f\xC3\xA9rence",
-                                    0, buf, sizeof buf),
-                           &ref, &err);
+    int rc = rundir_load(make_run(t, "ref",
+                                  "R\xC3\xA9"
+                                  "f\xC3\xA9rence",
+                                  0, buf, sizeof buf),
+                         &ref, &err);
     CHECK(t, rc == PC_OK, "synthetic run folder read (%s)", rc ? err.msg : "ok");
-    rc = rc ? rc : plot_run_load(make_run(t, "alt", "Variante B", 1, buf, sizeof buf), &alt, &err);
+    rc = rc ? rc : rundir_load(make_run(t, "alt", "Variante B", 1, buf, sizeof buf), &alt, &err);
     if (rc) {
-        plot_run_free(ref);
+        rundir_free(ref);
         return;
     }
     CHECK(t,
-          !strcmp(plot_run_label(ref), "R\xC3\xA9"
-                                       "f\xC3\xA9rence"),
+          !strcmp(rundir_label(ref), "R\xC3\xA9"
+                                     "f\xC3\xA9rence"),
           "the title comes from [scenario] label");
     check_every_chart(t, ref);
     check_overlay_and_english(t, ref, alt);
     check_failures(t, ref);
     check_hostile_label(t, ref);
     check_report(t);
-    plot_run_free(ref);
-    plot_run_free(alt);
+    rundir_free(ref);
+    rundir_free(alt);
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd.h"
 #include "study/cmp.h"
 #include "core/mc.h"
 #include "core/mdl.h"
@@ -245,12 +246,12 @@ static void test_tornado(tc_ctx *t)
                     tornado_analytic(100, 0.125, 0), tornado_analytic(120, 0.1, 0)};
     cmp_key out;
     int rc = sens_parse_output(m, "stock.p@2019", &out, &err);
-    mc_options opt = {.reps = t->quick ? 12 : 40, .seed = 8};
+    sens_oat_options opt = {.mc = {.reps = t->quick ? 12 : 40, .seed = 8}};
     sens_oat_result *r = NULL;
     if (!rc)
         rc = sens_oat(m, vary, 4, &out, &opt, &r, &err);
     CHECK(t, rc == PC_OK && r->n == 4, "one at a time over 4 keys, %zu replications per run (%s)",
-          opt.reps, rc ? err.msg : "");
+          opt.mc.reps, rc ? err.msg : "");
     if (rc) {
         mdl_free(m);
         return;
@@ -343,7 +344,7 @@ static void test_refusals(tc_ctx *t)
     const char *keys[] = {"resource.nowhere.capacity=1:2", "state.a.nothing=1:2"};
     for (size_t i = 0; i < 2; i++) {
         sens_parse_vary(keys[i], &v, &err);
-        mc_options opt = {.reps = 2, .seed = 1};
+        sens_oat_options opt = {.mc = {.reps = 2, .seed = 1}};
         sens_oat_result *r = NULL;
         rc = sens_oat(m, &v, 1, &out, &opt, &r, &err);
         CHECK(t, rc == PC_EINPUT && strstr(err.msg, v.key) && strstr(err.msg, "unknown key"),
@@ -363,11 +364,11 @@ static void test_refusals(tc_ctx *t)
     const char *unknown[] = {"sensitivity", path,     "--output",
                              "stock.p",     "--vary", "state.zz.x=1:2"};
     const char *no_output[] = {"sensitivity", path, "--vary", "mu=0.1:0.2"};
-    CHECK(t, run_main(sens_main, 6, low_high) == PC_EINPUT,
+    CHECK(t, run_main(cmd_sensitivity, 6, low_high) == PC_EINPUT,
           "parcours sensitivity with LOW >= HIGH: exit 1");
-    CHECK(t, run_main(sens_main, 6, unknown) == PC_EINPUT,
+    CHECK(t, run_main(cmd_sensitivity, 6, unknown) == PC_EINPUT,
           "parcours sensitivity with an unknown key: exit 1");
-    CHECK(t, run_main(sens_main, 4, no_output) == PC_EUSAGE,
+    CHECK(t, run_main(cmd_sensitivity, 4, no_output) == PC_EUSAGE,
           "parcours sensitivity without --output: exit 2");
 }
 

@@ -1,4 +1,4 @@
-/* err — status codes, error messages, logging (see err.h). */
+/* err — status codes, error messages, allocation helpers (see err.h). */
 #include "err.h"
 
 #include <stdarg.h>
@@ -33,16 +33,6 @@ int pc_fail_at(pc_err *err, const char *file, int line, const char *key, const c
                      key ? key : "?", what);
     }
     return PC_EINPUT;
-}
-
-void pc_log(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("parcours: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
 }
 
 void *pc_calloc(size_t n, size_t size)

@@ -1,9 +1,10 @@
-/* err — status codes, the error message buffer and the one logging function.
+/* err — status codes, the error message buffer, allocation helpers.
  *
  * Every fallible function of parcours returns an int status from enum pc_status
  * and, on failure, fills a pc_err with one line "file:line: key: what was
  * expected".  The status doubles as the process exit code (0 ok, 1 bad input,
- * 2 usage, 3 internal).  Diagnostics go to stderr through pc_log only. */
+ * 2 usage, 3 internal).  The library never prints: the message travels back
+ * with the status, and the command line shows it (sim/cli/cli.h). */
 #ifndef PARCOURS_ERR_H
 #define PARCOURS_ERR_H
 
@@ -28,9 +29,6 @@ int pc_fail(pc_err *err, int status, const char *fmt, ...) __attribute__((format
 /* An input error at file:line for key: "file:line: key: message". */
 int pc_fail_at(pc_err *err, const char *file, int line, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-
-/* Prints "parcours: message" to stderr. */
-void pc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Allocation helpers that never return NULL silently: NULL means out of memory. */
 void *pc_calloc(size_t n, size_t size);

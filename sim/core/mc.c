@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include "eng.h"
 #include "rng.h"
@@ -121,16 +120,6 @@ static double now_seconds(void)
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
 }
 
-static void progress(size_t done, size_t total)
-{
-    int width = 40, filled = (int)(width * done / (total ? total : 1));
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu replications", filled,
-            "########################################", width - filled, "", done, total);
-    if (done == total)
-        fputc('\n', stderr);
-    fflush(stderr);
-}
-
 int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
 {
     *out = NULL;
@@ -193,7 +182,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
 #endif
     size_t owned = (r->reps + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks;
     double events = 0;
-    int show = opt->progress && isatty(STDERR_FILENO) && rank == 0;
+    int show = opt->progress && rank == 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
     int bind = m->n_uncertain > 0 || opt->n_set > 0;
     for (size_t i = 0; i < opt->n_set; i++)
@@ -244,7 +233,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             now = ++done;
             if (show) {
 #pragma omp critical(mc_progress)
-                progress(now, owned);
+                opt->progress(opt->progress_ctx, now, owned);
             }
         }
         if (rc) {

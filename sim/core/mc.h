@@ -6,7 +6,8 @@
  * monthly series of every variable.  With uncertain parameters, each thread
  * keeps an instance of the model (mdl_instance_alloc) into which every
  * replication binds its draws (mdl_bind): no text, file or allocation per
- * replication.  A draw depends only on (seed, replication, parameter name). */
+ * replication.  A draw depends only on (seed, replication, parameter name).
+ * Progress is reported through a callback; nothing here prints. */
 #ifndef PARCOURS_MC_H
 #define PARCOURS_MC_H
 
@@ -21,8 +22,11 @@ typedef struct {
     size_t reps;
     size_t first; /* number of the first replication (batches continue a run) */
     uint32_t seed;
-    int threads;               /* 0: OpenMP's default */
-    int progress;              /* draw a progress bar on stderr */
+    int threads; /* 0: OpenMP's default */
+    /* Called after each replication (one thread at a time, MPI rank 0 only) with the
+     * replications done and to do, when not NULL; it must not call mc_run. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
     int wait_histogram;        /* keep each replication's histogram of waits (rec.h) */
     double wait_from, wait_to; /* ... of the waits ending in [from, to), days */
     size_t n_set;              /* parameters given one value in every replication ... */

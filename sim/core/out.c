@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "fsio.h"
 
 /* ---- small file helpers ------------------------------------------------------ */
 
@@ -48,48 +49,6 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int mkdir_parents(const char *dir)
-{
-    char buf[4096];
-    if (strlen(dir) >= sizeof buf)
-        return -1;
-    strcpy(buf, dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return 0;
-}
-
-void out_csv_text(FILE *f, const char *s, int first)
-{
-    if (!first)
-        fputc(',', f);
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-void out_csv_number(FILE *f, double v)
-{
-    if (isnan(v))
-        fputs(",NA", f);
-    else
-        fprintf(f, ",%.10g", v);
-}
-
 static FILE *open_in(const char *dir, const char *name, char *path, size_t size)
 {
     if (fmt(path, size, "%s/%s", dir, name))
@@ -111,13 +70,13 @@ static void put_summary(FILE *f, double *sample, size_t n)
 {
     mc_summary s;
     mc_summarise(sample, n, &s);
-    out_csv_number(f, s.mean);
-    out_csv_number(f, s.sd);
-    out_csv_number(f, s.p05);
-    out_csv_number(f, s.p25);
-    out_csv_number(f, s.p50);
-    out_csv_number(f, s.p75);
-    out_csv_number(f, s.p95);
+    fsio_csv_number(f, s.mean, 0);
+    fsio_csv_number(f, s.sd, 0);
+    fsio_csv_number(f, s.p05, 0);
+    fsio_csv_number(f, s.p25, 0);
+    fsio_csv_number(f, s.p50, 0);
+    fsio_csv_number(f, s.p75, 0);
+    fsio_csv_number(f, s.p95, 0);
     fputc('\n', f);
 }
 
@@ -134,9 +93,8 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
             mdl_month_of(r->model, (int)k, &y, &mo);
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = mc_series(r, rep, v)[k];
-            out_csv_text(f, r->model->id, 1);
-            fputc(',', f);
-            out_csv_text(f, r->catalog->vars[v].name, 1);
+            fsio_csv_text(f, r->model->id, 1);
+            fsio_csv_text(f, r->catalog->vars[v].name, 0);
             fprintf(f, ",%04d-%02d", y, mo);
             put_summary(f, sample, r->reps);
         }
@@ -168,9 +126,8 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = by_rep[rep * max_years + y];
-            out_csv_text(f, r->model->id, 1);
-            fputc(',', f);
-            out_csv_text(f, r->catalog->vars[v].name, 1);
+            fsio_csv_text(f, r->model->id, 1);
+            fsio_csv_text(f, r->catalog->vars[v].name, 0);
             fprintf(f, ",%d", years[y]);
             put_summary(f, sample, r->reps);
         }
@@ -189,19 +146,18 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
     fputs("replication,seed", f);
     for (size_t i = 0; i < r->n_params; i++) {
         fputs(",param.", f);
-        out_csv_text(f, r->model->params[i].name, 1);
+        fsio_csv_text(f, r->model->params[i].name, 1);
     }
     for (size_t v = 0; v < r->n_vars; v++) {
-        fputc(',', f);
-        out_csv_text(f, r->catalog->vars[v].name, 1);
+        fsio_csv_text(f, r->catalog->vars[v].name, 0);
     }
     fputc('\n', f);
     for (size_t rep = 0; rep < r->reps; rep++) {
         fprintf(f, "%zu,%u", rep, (unsigned)r->seed);
         for (size_t i = 0; i < r->n_params; i++)
-            fprintf(f, ",%.17g", r->param_values[rep * r->n_params + i]);
+            fsio_csv_exact(f, r->param_values[rep * r->n_params + i], 0);
         for (size_t v = 0; v < r->n_vars; v++)
-            out_csv_number(f, mc_total(r, rep, v));
+            fsio_csv_number(f, mc_total(r, rep, v), 0);
         fputc('\n', f);
     }
     return close_checked(f, path, err);
@@ -244,14 +200,13 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
                 sample[rep] = surv[rep * (width + 1) + n];
             mc_summary s;
             mc_summarise(sample, r->reps, &s);
-            out_csv_text(f, r->model->id, 1);
-            fputc(',', f);
-            out_csv_text(f, r->model->populations[p].name, 1);
+            fsio_csv_text(f, r->model->id, 1);
+            fsio_csv_text(f, r->model->populations[p].name, 0);
             fprintf(f, ",%zu", n);
-            out_csv_number(f, s.mean);
-            out_csv_number(f, s.p05);
-            out_csv_number(f, s.p50);
-            out_csv_number(f, s.p95);
+            fsio_csv_number(f, s.mean, 0);
+            fsio_csv_number(f, s.p05, 0);
+            fsio_csv_number(f, s.p50, 0);
+            fsio_csv_number(f, s.p95, 0);
             fputc('\n', f);
         }
     }
@@ -425,9 +380,14 @@ int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_
                            target);
         exists = 0;
     }
-    if (mkdir_parents(target) != 0)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create parent folders: %s", target,
-                       strerror(errno));
+    char *slash = strrchr(target, '/');
+    if (slash && slash != target) {
+        *slash = '\0';
+        int rc = fsio_mkdirs(target, err);
+        *slash = '/';
+        if (rc)
+            return rc;
+    }
     sigset_t block, saved;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);

@@ -2,11 +2,10 @@
  * survival.csv, manifest.ini and the tables the manifest uses.
  *
  * The folder is written into a temporary sibling and renamed into place only
- * when every file is complete, so a failed or interrupted run leaves nothing. */
+ * when every file is complete, so a failed or interrupted run leaves nothing.
+ * Its CSV files follow the CSV rules of fsio.h. */
 #ifndef PARCOURS_OUT_H
 #define PARCOURS_OUT_H
-
-#include <stdio.h>
 
 #include "err.h"
 #include "mc.h"
@@ -17,12 +16,6 @@ typedef struct {
     const char *command; /* the command line, recorded in the manifest */
     const char *version;
 } out_info;
-
-/* Writes a CSV field, preceded by a comma unless first, quoted only when it must be. */
-void out_csv_text(FILE *f, const char *s, int first);
-
-/* Writes ",NUMBER" (%.10g), or ",NA" for NaN. */
-void out_csv_number(FILE *f, double v);
 
 /* Writes the run folder dir (replacing an earlier run folder there). */
 int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_err *err);

@@ -1,796 +1,32 @@
-/* plot — charts of run folders through gnuplot (see plot.h).
+/* plot — which charts a set of run folders gets, drawn in one gnuplot call (see plot.h).
  *
- * Three layers: reading a run folder into series (libcsv through cfg), building
- * each chart (its data file, its tick labels, its plot command) into one gnuplot
- * script, and piping that script to gnuplot with its stderr kept in a file.
- * Every piece of text that comes from a file goes through sb_quote. */
+ * The catalogue: every population's stock and every queue as fan charts, the
+ * waits over 3 months, the ETP funded and occupied, the staff, the budgets by
+ * funder and by cost line, the entries and exits, the time in the population.
+ * Each chart is built by chart.h into one script, piped to gnuplot once. */
 #include "plot.h"
 
-#include <csv.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "core/cfg.h"
+#include "chart.h"
+#include "core/fsio.h"
+#include "gnuplot.h"
+#include "lang.h"
+#include "rundir.h"
 
-#define N_STYLES     8              /* line types defined by plots/common.gp */
-#define SERIES_STATS 6              /* mean p05 p25 p50 p75 p95: data columns per series */
-#define NNBSP        "\xE2\x80\xAF" /* U+202F narrow no-break space */
+/* ---- lists ---------------------------------------------------------------------- */
 
-/* ---- growing strings ---------------------------------------------------- */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *text, size_t n)
+plot_list *plot_list_alloc(unsigned formats)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *bigger = realloc(b->s, cap);
-        if (!bigger) {
-            b->oom = 1;
-            return;
-        }
-        b->s = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, text, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    plot_list *l = pc_calloc(1, sizeof *l);
+    if (l)
+        l->formats = formats;
+    return l;
 }
 
-static void sb_puts(sbuf *b, const char *text)
-{
-    sb_add(b, text, strlen(text));
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        sb_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_add(b, big, (size_t)n);
-    free(big);
-}
-
-/* Hands the text over (an empty string rather than NULL); NULL on out of memory. */
-static char *sb_take(sbuf *b)
-{
-    if (!b->oom && !b->s)
-        sb_add(b, "", 0);
-    if (b->oom) {
-        free(b->s);
-        b->s = NULL;
-    }
-    char *s = b->s;
-    memset(b, 0, sizeof *b);
-    return s;
-}
-
-static void sb_free(sbuf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
-
-/* Length of the well-formed UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0;
-}
-
-/* A gnuplot single-quoted string: gnuplot expands nothing inside one (no
- * backslash escapes, no backquote commands, no macros), and a quote is written
- * twice.  A control character would end the command line, so it becomes a space;
- * malformed UTF-8 would make the SVG unreadable, so it becomes '?'. */
-static void sb_quote(sbuf *b, const char *text)
-{
-    sb_add(b, "'", 1);
-    const unsigned char *p = (const unsigned char *)(text ? text : "");
-    while (*p) {
-        if (*p < 0x20 || *p == 0x7F) {
-            sb_add(b, " ", 1);
-            p++;
-        } else if (*p == '\'') {
-            sb_add(b, "''", 2);
-            p++;
-        } else {
-            size_t n = utf8_len(p);
-            if (n == 0) {
-                sb_add(b, "?", 1);
-                p++;
-            } else {
-                sb_add(b, (const char *)p, n);
-                p += n;
-            }
-        }
-    }
-    sb_add(b, "'", 1);
-}
-
-char *plot_quote(const char *text)
-{
-    sbuf b = {0};
-    sb_quote(&b, text);
-    return sb_take(&b);
-}
-
-/* A number for gnuplot source or a data file: the shortest form that reads back
- * exactly, "NA" for NaN, always with a decimal point whatever the locale. */
-static void fmt_value(double v, char *buf, size_t size)
-{
-    if (isnan(v) || isinf(v)) {
-        snprintf(buf, size, "NA");
-        return;
-    }
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, v);
-        for (char *p = buf; *p; p++)
-            if (*p == ',')
-                *p = '.';
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-/* ---- French and English formats ---------------------------------------- */
-
-void plot_format_number(double v, int decimals, plot_lang lang, char *buf, size_t size)
-{
-    if (size == 0)
-        return;
-    if (isnan(v) || isinf(v)) {
-        snprintf(buf, size, "\xE2\x80\x94");
-        return;
-    }
-    if (decimals < 0)
-        decimals = 0;
-    if (decimals > 9)
-        decimals = 9;
-    char digits[64];
-    if (fabs(v) >= 1e15) {
-        snprintf(buf, size, "%.3g", v);
-        return;
-    }
-    snprintf(digits, sizeof digits, "%.*f", decimals, fabs(v));
-    size_t int_len = strcspn(digits, ".,");
-    int nonzero = strpbrk(digits, "123456789") != NULL;
-    const char *group = lang == PLOT_FR ? NNBSP : ",";
-    const char *point = lang == PLOT_FR ? "," : ".";
-    sbuf b = {0};
-    if (v < 0 && nonzero)
-        sb_puts(&b, "-");
-    for (size_t i = 0; i < int_len; i++) {
-        if (i > 0 && (int_len - i) % 3 == 0)
-            sb_puts(&b, group);
-        sb_add(&b, digits + i, 1);
-    }
-    if (digits[int_len]) {
-        sb_puts(&b, point);
-        sb_puts(&b, digits + int_len + 1);
-    }
-    snprintf(buf, size, "%s", b.oom ? "?" : b.s);
-    sb_free(&b);
-}
-
-void plot_format_month(int year, int month, plot_lang lang, char *buf, size_t size)
-{
-    /* arrays of chars, not of pointers: they stay read-only in a position-independent build */
-    static const char fr[12][8] = {"janv.",
-                                   "f\xC3\xA9vr.",
-                                   "mars",
-                                   "avr.",
-                                   "mai",
-                                   "juin",
-                                   "juil.",
-                                   "ao\xC3\xBBt",
-                                   "sept.",
-                                   "oct.",
-                                   "nov.",
-                                   "d\xC3\xA9"
-                                   "c."};
-    static const char en[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    if (month < 1 || month > 12) {
-        snprintf(buf, size, "%d-%02d", year, month);
-        return;
-    }
-    snprintf(buf, size, "%s %d", lang == PLOT_FR ? fr[month - 1] : en[month - 1], year);
-}
-
-static const char *tr(plot_lang lang, const char *fr, const char *en)
-{
-    return lang == PLOT_EN ? en : fr;
-}
-
-/* ---- a run folder -------------------------------------------------------- */
-
-typedef struct {
-    char *name;
-    size_t n, cap;
-    int *period;
-    plot_stat *stat;
-} series;
-
-typedef struct {
-    size_t n, cap;
-    series *items;
-} series_set;
-
-struct plot_run {
-    char *dir;
-    char *label;
-    cfg_doc *manifest;
-    series_set tables[3];
-};
-
-static void set_clear(series_set *set)
-{
-    for (size_t i = 0; i < set->n; i++) {
-        free(set->items[i].name);
-        free(set->items[i].period);
-        free(set->items[i].stat);
-    }
-    free(set->items);
-    memset(set, 0, sizeof *set);
-}
-
-void plot_run_free(plot_run *r)
-{
-    if (!r)
-        return;
-    for (int t = 0; t < 3; t++)
-        set_clear(&r->tables[t]);
-    cfg_doc_free(r->manifest);
-    free(r->dir);
-    free(r->label);
-    free(r);
-}
-
-static long set_index(const series_set *set, const char *name)
-{
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->items[i].name, name) == 0)
-            return (long)i;
-    return -1;
-}
-
-static const series *set_find(const series_set *set, const char *name)
-{
-    long i = set_index(set, name);
-    return i < 0 ? NULL : &set->items[i];
-}
-
-static series *set_add(series_set *set, const char *name)
-{
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 32;
-        series *bigger = realloc(set->items, cap * sizeof *bigger);
-        if (!bigger)
-            return NULL;
-        set->items = bigger;
-        set->cap = cap;
-    }
-    series *s = &set->items[set->n];
-    memset(s, 0, sizeof *s);
-    if (!(s->name = pc_strdup(name)))
-        return NULL;
-    set->n++;
-    return s;
-}
-
-static int series_push(series *s, int period, const plot_stat *st)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        int *p = realloc(s->period, cap * sizeof *p);
-        if (!p)
-            return PC_EINTERNAL;
-        s->period = p;
-        plot_stat *v = realloc(s->stat, cap * sizeof *v);
-        if (!v)
-            return PC_EINTERNAL;
-        s->stat = v;
-        s->cap = cap;
-    }
-    s->period[s->n] = period;
-    s->stat[s->n] = *st;
-    s->n++;
-    return PC_OK;
-}
-
-/* Sorts a series by period (files are written sorted; this only guards). */
-static void series_sort(series *s)
-{
-    for (size_t i = 1; i < s->n; i++) {
-        int p = s->period[i];
-        plot_stat v = s->stat[i];
-        size_t k = i;
-        while (k > 0 && s->period[k - 1] > p) {
-            s->period[k] = s->period[k - 1];
-            s->stat[k] = s->stat[k - 1];
-            k--;
-        }
-        s->period[k] = p;
-        s->stat[k] = v;
-    }
-}
-
-static const plot_stat *series_at(const series *s, int period)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->period[mid] < period)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n && s->period[lo] == period ? &s->stat[lo] : NULL;
-}
-
-static long column_of(const cfg_row *header, const char *name)
-{
-    for (size_t i = 0; i < header->n; i++)
-        if (strcmp(header->fields[i], name) == 0)
-            return (long)i;
-    return -1;
-}
-
-static int parse_value(const char *text, double *out)
-{
-    if (!*text || strcmp(text, "NA") == 0 || strcmp(text, "NaN") == 0 || strcmp(text, "nan") == 0) {
-        *out = NAN;
-        return 1;
-    }
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-static int parse_period(const char *text, plot_table table, int *out)
-{
-    if (table == PLOT_MONTHLY) {
-        int year, month;
-        char extra;
-        if (strlen(text) != 7 || text[4] != '-' ||
-            sscanf(text, "%4d-%2d%c", &year, &month, &extra) != 2 || month < 1 || month > 12)
-            return 0;
-        *out = year * 12 + month - 1;
-        return 1;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < 0 || v > 100000)
-        return 0;
-    *out = (int)v;
-    return 1;
-}
-
-static int load_table(plot_run *r, plot_table table, const char *file, int required, pc_err *err)
-{
-    static const char stat_names[7][5] = {"mean", "sd", "p05", "p25", "p50", "p75", "p95"};
-    char *path = pc_strf("%s/%s", r->dir, file);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    if (!required && access(path, F_OK) != 0) {
-        free(path);
-        return PC_OK;
-    }
-    cfg_table *t = NULL;
-    int rc = cfg_read_csv(path, &t, err);
-    if (rc)
-        goto fail;
-    const cfg_row *header = &t->rows[0];
-    const char *key = table == PLOT_SURVIVAL ? "population" : "variable";
-    const char *when = table == PLOT_YEARLY ? "year" : "month";
-    long key_col = column_of(header, key), when_col = column_of(header, when), cols[7];
-    if (key_col < 0 || when_col < 0) {
-        rc = pc_fail_at(err, path, header->line, "header", "expected columns %s and %s", key, when);
-        goto fail;
-    }
-    for (int k = 0; k < 7; k++) {
-        cols[k] = column_of(header, stat_names[k]);
-        int optional = table == PLOT_SURVIVAL && (k == 1 || k == 3 || k == 5);
-        if (cols[k] < 0 && !optional) {
-            rc = pc_fail_at(err, path, header->line, "header", "expected a column %s",
-                            stat_names[k]);
-            goto fail;
-        }
-    }
-    series_set *set = &r->tables[table];
-    series *current = NULL;
-    for (size_t i = 1; i < t->n_rows; i++) {
-        const cfg_row *row = &t->rows[i];
-        if (row->n < header->n) {
-            rc = pc_fail_at(err, path, row->line, "row", "%zu fields, expected %zu", row->n,
-                            header->n);
-            goto fail;
-        }
-        const char *name = row->fields[key_col];
-        int period;
-        if (!parse_period(row->fields[when_col], table, &period)) {
-            rc = pc_fail_at(err, path, row->line, when, "'%s' is not a %s", row->fields[when_col],
-                            table == PLOT_MONTHLY ? "month (YYYY-MM)" : "whole number");
-            goto fail;
-        }
-        double v[7];
-        for (int k = 0; k < 7; k++) {
-            v[k] = NAN;
-            if (cols[k] >= 0 && !parse_value(row->fields[cols[k]], &v[k])) {
-                rc = pc_fail_at(err, path, row->line, stat_names[k], "'%s' is not a number",
-                                row->fields[cols[k]]);
-                goto fail;
-            }
-        }
-        plot_stat st = {v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
-        if (!current || strcmp(current->name, name) != 0) {
-            long index = set_index(set, name);
-            current = index >= 0 ? &set->items[index] : set_add(set, name);
-            if (!current) {
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-                goto fail;
-            }
-        }
-        if (series_push(current, period, &st)) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < set->n; i++)
-        series_sort(&set->items[i]);
-    cfg_table_free(t);
-    free(path);
-    return PC_OK;
-fail:
-    cfg_table_free(t);
-    free(path);
-    return rc;
-}
-
-int plot_run_load(const char *dir, plot_run **out, pc_err *err)
-{
-    *out = NULL;
-    plot_run *r = pc_calloc(1, sizeof *r);
-    int rc = PC_OK;
-    if (!r || !(r->dir = pc_strdup(dir))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        rc = pc_fail(err, PC_EINPUT, "%s: %s", dir, strerror(errno));
-        goto fail;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        rc = pc_fail(err, PC_EINPUT, "%s: not a folder (a run folder is expected)", dir);
-        goto fail;
-    }
-    if ((rc = load_table(r, PLOT_MONTHLY, "monthly.csv", 1, err)) ||
-        (rc = load_table(r, PLOT_YEARLY, "yearly.csv", 0, err)) ||
-        (rc = load_table(r, PLOT_SURVIVAL, "survival.csv", 0, err)))
-        goto fail;
-    char *manifest = pc_strf("%s/manifest.ini", dir);
-    if (!manifest) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    if (access(manifest, F_OK) == 0) {
-        /* labels are a comfort: an unreadable manifest leaves the plain names */
-        pc_err why;
-        if (cfg_read(manifest, &r->manifest, &why) != PC_OK)
-            pc_log("%s (charts use plain names)", why.msg);
-    }
-    free(manifest);
-    const char *label = plot_run_setting(r, "scenario", "label");
-    if (!label || !*label)
-        label = plot_run_setting(r, "model", "name");
-    if (!label || !*label) {
-        const char *slash = strrchr(dir, '/');
-        label = slash && slash[1] ? slash + 1 : dir;
-    }
-    if (!(r->label = pc_strdup(label))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto fail;
-    }
-    *out = r;
-    return PC_OK;
-fail:
-    plot_run_free(r);
-    return rc;
-}
-
-int plot_run_set_label(plot_run *r, const char *label)
-{
-    char *copy = pc_strdup(label);
-    if (!copy)
-        return PC_EINTERNAL;
-    free(r->label);
-    r->label = copy;
-    return PC_OK;
-}
-
-const char *plot_run_label(const plot_run *r)
-{
-    return r->label;
-}
-
-const char *plot_run_dir(const plot_run *r)
-{
-    return r->dir;
-}
-
-const char *plot_run_setting(const plot_run *r, const char *section, const char *key)
-{
-    if (!r->manifest)
-        return NULL;
-    const cfg_section *sec = cfg_find(r->manifest, section);
-    const cfg_entry *e = sec ? cfg_get(sec, key) : NULL;
-    return e ? e->value : NULL;
-}
-
-size_t plot_run_n_vars(const plot_run *r, plot_table table)
-{
-    return r->tables[table].n;
-}
-
-const char *plot_run_var(const plot_run *r, plot_table table, size_t i)
-{
-    return i < r->tables[table].n ? r->tables[table].items[i].name : NULL;
-}
-
-int plot_run_periods(const plot_run *r, plot_table table, int *first, int *last)
-{
-    const series_set *set = &r->tables[table];
-    int any = 0;
-    for (size_t i = 0; i < set->n; i++) {
-        const series *s = &set->items[i];
-        if (s->n == 0)
-            continue;
-        if (!any || s->period[0] < *first)
-            *first = s->period[0];
-        if (!any || s->period[s->n - 1] > *last)
-            *last = s->period[s->n - 1];
-        any = 1;
-    }
-    return any;
-}
-
-int plot_run_stat(const plot_run *r, plot_table table, const char *var, int period, plot_stat *out)
-{
-    const series *s = set_find(&r->tables[table], var);
-    const plot_stat *st = s ? series_at(s, period) : NULL;
-    if (!st)
-        return 0;
-    *out = *st;
-    return 1;
-}
-
-/* ---- display names ------------------------------------------------------- */
-
-static const char *section_label(const plot_run *r, const char *kind, const char *name)
-{
-    char section[300];
-    if ((size_t)snprintf(section, sizeof section, "%s %s", kind, name) >= sizeof section)
-        return NULL;
-    const char *label = plot_run_setting(r, section, "label");
-    return label && *label ? label : NULL;
-}
-
-static char *funder_label(const char *name, plot_lang lang)
-{
-    static const struct {
-        char name[16], fr[24], en[24];
-    } known[] = {
-        {"departement", "D\xC3\xA9partement", "D\xC3\xA9partement"},
-        {"etat", "\xC3\x89tat", "State"},
-        {"region", "R\xC3\xA9gion", "Region"},
-        {"fse", "FSE", "ESF"},
-        {"caf", "CAF", "CAF"},
-        {"commune", "Communes", "Municipalities"},
-        {"communes", "Communes", "Municipalities"},
-        {"france_travail", "France Travail", "France Travail"},
-        {"pole_emploi", "P\xC3\xB4le emploi", "P\xC3\xB4le emploi"},
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(name, known[i].name) == 0)
-            return pc_strdup(lang == PLOT_EN ? known[i].en : known[i].fr);
-    char *s = pc_strdup(name);
-    if (s && s[0] >= 'a' && s[0] <= 'z')
-        s[0] = (char)(s[0] - 'a' + 'A');
-    return s;
-}
-
-char *plot_var_label(const plot_run *r, const char *var, plot_lang lang)
-{
-    const char *dot = strchr(var, '.');
-    if (!dot)
-        return pc_strdup(var);
-    size_t prefix_len = (size_t)(dot - var);
-    const char *rest = dot + 1;
-    char prefix[32];
-    if (prefix_len >= sizeof prefix)
-        return pc_strdup(var);
-    memcpy(prefix, var, prefix_len);
-    prefix[prefix_len] = '\0';
-    const char *label = NULL;
-    if (strcmp(prefix, "stock") == 0) {
-        label = section_label(r, "population", rest);
-        if (!label)
-            label = section_label(r, "state", rest);
-    } else if (strcmp(prefix, "entries") == 0 || strcmp(prefix, "exits") == 0 ||
-               strcmp(prefix, "arrivals") == 0 || strcmp(prefix, "returns") == 0) {
-        label = section_label(r, "population", rest);
-    } else if (strcmp(prefix, "queue") == 0 || strcmp(prefix, "in") == 0) {
-        label = section_label(r, "state", rest);
-    } else if (strcmp(prefix, "etp") == 0 || strcmp(prefix, "funded") == 0 ||
-               strcmp(prefix, "occupied") == 0 || strcmp(prefix, "capacity") == 0 ||
-               strcmp(prefix, "admitted") == 0) {
-        label = section_label(r, "resource", rest);
-    } else if (strcmp(prefix, "staff") == 0) {
-        label = section_label(r, "staff", rest);
-    } else if (strcmp(prefix, "cost") == 0) {
-        if (strcmp(rest, "total") == 0)
-            return pc_strdup(tr(lang, "Co\xC3\xBBt total", "Total cost"));
-        label = section_label(r, "cost", rest);
-    } else if (strcmp(prefix, "funder") == 0) {
-        return funder_label(rest, lang);
-    } else if (strcmp(prefix, "wait") == 0) {
-        const char *last = strrchr(rest, '.');
-        if (last) {
-            char state[256];
-            size_t n = (size_t)(last - rest);
-            if (n < sizeof state) {
-                memcpy(state, rest, n);
-                state[n] = '\0';
-                const char *l = section_label(r, "state", state);
-                return pc_strdup(l ? l : state);
-            }
-        }
-    }
-    return pc_strdup(label ? label : rest);
-}
-
-/* ---- drawing context ------------------------------------------------------ */
-
-typedef struct {
-    size_t n, cap;
-    char **items;
-} strlist;
-
-static int strlist_add(strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i], s) == 0)
-            return PC_OK;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **bigger = realloc(l->items, cap * sizeof *bigger);
-        if (!bigger)
-            return PC_EINTERNAL;
-        l->items = bigger;
-        l->cap = cap;
-    }
-    if (!(l->items[l->n] = pc_strdup(s)))
-        return PC_EINTERNAL;
-    l->n++;
-    return PC_OK;
-}
-
-static void strlist_free(strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
-typedef struct {
-    const plot_run *const *runs;
-    size_t n_runs;
-    plot_lang lang;
-    unsigned formats;
-    const char *outdir;
-    char *tpl_dir;
-    char *tpl_common, *tpl_fan, *tpl_bars, *tpl_lines;
-    sbuf script;
-    plot_list *list;
-    pc_err *err;
-} draw_ctx;
-
-/* One plotted series: a variable of one run. */
-typedef struct {
-    size_t run;
-    const series *s;
-    char *title; /* legend text, plain */
-    int band;    /* draw its 25-75 % and 5-95 % bands */
-    int inner;   /* it has p25 and p75 (survival curves do not) */
-} item;
-
-typedef struct {
-    size_t n, cap;
-    item *items;
-} itemlist;
-
-static int items_add(itemlist *l, size_t run, const series *s, char *title, int band)
-{
-    if (!title)
-        return PC_EINTERNAL;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        item *bigger = realloc(l->items, cap * sizeof *bigger);
-        if (!bigger) {
-            free(title);
-            return PC_EINTERNAL;
-        }
-        l->items = bigger;
-        l->cap = cap;
-    }
-    l->items[l->n++] = (item){.run = run, .s = s, .title = title, .band = band};
-    return PC_OK;
-}
-
-static void items_free(itemlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i].title);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
-static int list_add(plot_list *l, const char *name, const char *title, const char *group)
+int plot_list_add(plot_list *l, const char *name, const char *title, const char *group)
 {
     plot_chart *bigger = realloc(l->charts, (l->n + 1) * sizeof *bigger);
     if (!bigger)
@@ -816,6 +52,7 @@ void plot_list_free(plot_list *l)
         free(l->charts[i].group);
     }
     free(l->charts);
+    free(l->notes);
     free(l);
 }
 
@@ -823,938 +60,91 @@ void plot_list_free(plot_list *l)
 static char *safe_name(const char *prefix, const char *var)
 {
     char *s = pc_strf("%s%s", prefix, var);
-    if (!s)
-        return NULL;
-    for (char *p = s + strlen(prefix); *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '_' || *p == '-'))
-            *p = '_';
+    if (s)
+        fsio_safe_name(var, s + strlen(prefix), strlen(var) + 1);
     return s;
-}
-
-static int read_text(const char *path, char **out, pc_err *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
-    sbuf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_add(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        sb_free(&b);
-        return pc_fail(err, PC_EINPUT, "%s: read error", path);
-    }
-    if (!(*out = sb_take(&b)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    return PC_OK;
-}
-
-int plot_mkdirs(const char *dir, pc_err *err)
-{
-    char *path = pc_strdup(dir);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char keep = *p;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            int rc = pc_fail(err, PC_EINPUT, "cannot create %s: %s", path, strerror(errno));
-            free(path);
-            return rc;
-        }
-        *p = keep;
-        if (!keep)
-            break;
-    }
-    struct stat st;
-    int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-    free(path);
-    return ok ? PC_OK : pc_fail(err, PC_EINPUT, "%s is not a folder", dir);
-}
-
-/* ---- axes ------------------------------------------------------------------- */
-
-typedef struct {
-    double min, max, step;
-    int decimals;
-} axis;
-
-/* Round bounds and a step of 1, 2, 2.5 or 5 times a power of ten giving about
- * five intervals. */
-static void nice_axis(double lo, double hi, int from_zero, axis *a)
-{
-    if (!isfinite(lo) || !isfinite(hi)) {
-        lo = 0;
-        hi = 1;
-    }
-    /* bars start at zero; lines too unless their data keep far from it, where a
-     * zero would flatten the bands into one line */
-    if (lo > 0 && (from_zero || lo < 0.4 * hi))
-        lo = 0;
-    else if (lo > 0)
-        lo -= 0.05 * (hi - lo);
-    if (hi <= lo)
-        hi = lo + (fabs(lo) > 0 ? fabs(lo) * 0.1 : 1);
-    double raw = (hi - lo) / 5;
-    double mag = pow(10, floor(log10(raw)));
-    double f = raw / mag;
-    double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
-    a->step = step;
-    a->min = floor(lo / step + 1e-9) * step;
-    a->max = ceil(hi / step - 1e-9) * step;
-    a->decimals = 0;
-    while (a->decimals < 6) {
-        double scaled = step * pow(10, a->decimals);
-        if (fabs(scaled - round(scaled)) < 1e-6 * scaled)
-            break;
-        a->decimals++;
-    }
-}
-
-static void sb_value(sbuf *b, double v)
-{
-    char num[40];
-    fmt_value(v, num, sizeof num);
-    sb_puts(b, num);
-}
-
-/* A tick of an explicit list; gnuplot reads its label as a format for the tick's
- * value, so a '%' is written twice. */
-static void sb_tick(sbuf *b, int *first, const char *label, double x, int minor)
-{
-    if (!*first)
-        sb_puts(b, ", ");
-    *first = 0;
-    sbuf escaped = {0};
-    for (const char *p = label; *p; p++) {
-        if (*p == '%')
-            sb_add(&escaped, "%", 1);
-        sb_add(&escaped, p, 1);
-    }
-    sb_quote(b, escaped.oom ? "?" : escaped.s ? escaped.s : "");
-    sb_free(&escaped);
-    sb_puts(b, " ");
-    sb_value(b, x);
-    if (minor)
-        sb_puts(b, " 1");
-}
-
-static char *y_ticks(const axis *a, const char *suffix, plot_lang lang)
-{
-    sbuf b = {0};
-    int first = 1;
-    sb_puts(&b, "(");
-    long n = lround((a->max - a->min) / a->step);
-    for (long i = 0; i <= n; i++) {
-        double v = a->min + (double)i * a->step;
-        if (fabs(v) < a->step * 1e-9)
-            v = 0;
-        char num[64], label[80];
-        plot_format_number(v, a->decimals, lang, num, sizeof num);
-        snprintf(label, sizeof label, "%s%s", num, suffix);
-        sb_tick(&b, &first, label, v, 0);
-    }
-    sb_puts(&b, ")");
-    return sb_take(&b);
-}
-
-/* Months as x = year + (month - 1) / 12: labels at Januaries (or every 3 or 6
- * months on short runs, every 2, 5 or 10 years on long ones), minor ticks between. */
-static char *month_ticks(int first, int last, plot_lang lang)
-{
-    int span = last - first;
-    int step = span <= 30    ? 3
-               : span <= 60  ? 6
-               : span <= 180 ? 12
-               : span <= 360 ? 24
-               : span <= 900 ? 60
-                             : 120;
-    int minor = step <= 6 ? 1 : step == 12 ? 3 : 12;
-    sbuf b = {0};
-    int first_tick = 1;
-    sb_puts(&b, "(");
-    for (int ym = first; ym <= last; ym++) {
-        if (ym % minor != 0 && ym % step != 0)
-            continue;
-        char label[40] = "";
-        if (ym % step == 0)
-            plot_format_month(ym / 12, ym % 12 + 1, lang, label, sizeof label);
-        sb_tick(&b, &first_tick, label, ym / 12.0, ym % step != 0);
-    }
-    sb_puts(&b, ")");
-    return sb_take(&b);
-}
-
-static char *year_ticks(int first, int last)
-{
-    int span = last - first;
-    int step = span <= 15 ? 1 : span <= 30 ? 2 : span <= 75 ? 5 : 10;
-    sbuf b = {0};
-    int first_tick = 1;
-    sb_puts(&b, "(");
-    for (int y = first; y <= last; y++) {
-        if (y % step != 0 && step > 1)
-            continue;
-        char label[16];
-        snprintf(label, sizeof label, "%d", y);
-        sb_tick(&b, &first_tick, label, y, 0);
-    }
-    sb_puts(&b, ")");
-    return sb_take(&b);
-}
-
-static char *duration_ticks(int last, plot_lang lang)
-{
-    int step = last <= 36 ? 6 : last <= 180 ? 12 : last <= 600 ? 60 : 120;
-    int minor = step == 6 ? 1 : step == 12 ? 3 : 12;
-    sbuf b = {0};
-    int first_tick = 1;
-    sb_puts(&b, "(");
-    for (int d = 0; d <= last; d++) {
-        if (d % minor != 0 && d % step != 0)
-            continue;
-        char label[40] = "";
-        if (d % step == 0) {
-            int years = d / 12;
-            if (d == 0)
-                snprintf(label, sizeof label, "0");
-            else if (d % 12 == 0)
-                snprintf(label, sizeof label, "%d %s", years,
-                         lang == PLOT_EN ? (years > 1 ? "years" : "year")
-                                         : (years > 1 ? "ans" : "an"));
-            else
-                snprintf(label, sizeof label, "%d %s", d, tr(lang, "mois", "months"));
-        }
-        sb_tick(&b, &first_tick, label, d, d % step != 0);
-    }
-    sb_puts(&b, ")");
-    return sb_take(&b);
-}
-
-static char *range_text(double lo, double hi)
-{
-    sbuf b = {0};
-    sb_puts(&b, "[");
-    sb_value(&b, lo);
-    sb_puts(&b, ":");
-    sb_value(&b, hi);
-    sb_puts(&b, "]");
-    return sb_take(&b);
-}
-
-/* ---- script assembly ------------------------------------------------------ */
-
-typedef struct {
-    const char *tpl;      /* the chart's own template text */
-    const char *tpl_name; /* its file name, for messages */
-    const char *name;     /* output base name */
-    char *title, *xlabel, *ylabel, *xrange, *yrange, *xtics, *ytics, *plot;
-    const char *key;
-} chart_src;
-
-static void chart_src_free(chart_src *s)
-{
-    free(s->title);
-    free(s->xlabel);
-    free(s->ylabel);
-    free(s->xrange);
-    free(s->yrange);
-    free(s->xtics);
-    free(s->ytics);
-    free(s->plot);
-}
-
-/* Copies tpl into out with each placeholder (@NAME@) replaced by its value. */
-static int fill(sbuf *out, const char *tpl, const char *tpl_name, const char *const *keys,
-                const char *const *values, size_t n, pc_err *err)
-{
-    const char *p = tpl;
-    while (*p) {
-        const char *at = strchr(p, '@');
-        if (!at) {
-            sb_puts(out, p);
-            break;
-        }
-        sb_add(out, p, (size_t)(at - p));
-        const char *q = at + 1;
-        while ((*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_')
-            q++;
-        if (*q != '@' || q == at + 1) {
-            sb_add(out, "@", 1);
-            p = at + 1;
-            continue;
-        }
-        size_t len = (size_t)(q - at - 1);
-        size_t k = 0;
-        while (k < n && !(strlen(keys[k]) == len && strncmp(keys[k], at + 1, len) == 0))
-            k++;
-        if (k == n)
-            return pc_fail(err, PC_EINPUT, "%s: unknown placeholder %.*s", tpl_name, (int)len + 2,
-                           at);
-        sb_puts(out, values[k]);
-        p = q + 1;
-    }
-    return PC_OK;
-}
-
-static const char *format_ext(unsigned f)
-{
-    return f == PLOT_PNG ? "png" : f == PLOT_SVG ? "svg" : "pdf";
-}
-
-/* Appends the chart to the script once per format and lists it. */
-static int emit(draw_ctx *c, chart_src *s, const char *caption, const char *group)
-{
-    int rc = PC_OK;
-    if (!s->title || !s->xlabel || !s->ylabel || !s->xrange || !s->yrange || !s->xtics ||
-        !s->ytics || !s->plot)
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
-        if (!(c->formats & f))
-            continue;
-        char *path = pc_strf("%s/%s.%s", c->outdir, s->name, format_ext(f));
-        char *output = path ? plot_quote(path) : NULL;
-        char *format = plot_quote(format_ext(f));
-        free(path);
-        if (!output || !format) {
-            free(output);
-            free(format);
-            return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        }
-        const char *keys[] = {"FORMAT", "OUTPUT", "TITLE", "XLABEL", "YLABEL", "XRANGE",
-                              "YRANGE", "XTICS",  "YTICS", "KEY",    "PLOT"};
-        const char *values[] = {format,    output,   s->title, s->xlabel, s->ylabel, s->xrange,
-                                s->yrange, s->xtics, s->ytics, s->key,    s->plot};
-        size_t n = sizeof keys / sizeof keys[0];
-        rc = fill(&c->script, c->tpl_common, "common.gp", keys, values, n, c->err);
-        if (!rc)
-            rc = fill(&c->script, s->tpl, s->tpl_name, keys, values, n, c->err);
-        free(output);
-        free(format);
-        if (rc)
-            return rc;
-    }
-    if (c->script.oom || list_add(c->list, s->name, caption, group))
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    return PC_OK;
-}
-
-/* The title as a gnuplot string expression: one line per non-empty part. */
-static char *title_expr(const char *title, const char *subtitle, const char *note)
-{
-    sbuf b = {0};
-    sb_quote(&b, title);
-    const char *more[2] = {subtitle, note};
-    for (int i = 0; i < 2; i++)
-        if (more[i] && *more[i]) {
-            sb_puts(&b, " . \"\\n\" . ");
-            sb_quote(&b, more[i]);
-        }
-    return sb_take(&b);
-}
-
-static char *subtitle_of(const draw_ctx *c)
-{
-    if (c->n_runs == 1)
-        return pc_strdup(c->runs[0]->label);
-    return pc_strf(c->lang == PLOT_EN ? "Comparison of %zu scenarios"
-                                      : "Comparaison de %zu sc\xC3\xA9narios",
-                   c->n_runs);
-}
-
-/* ---- data files ------------------------------------------------------------- */
-
-static int write_field(FILE *f, const char *text, int first)
-{
-    if (!first && fputc(',', f) == EOF)
-        return -1;
-    return csv_fwrite(f, text, strlen(text));
-}
-
-static int write_number(FILE *f, double v)
-{
-    char num[40];
-    fmt_value(v, num, sizeof num);
-    return fprintf(f, ",%s", num) < 0 ? -1 : 0;
-}
-
-static int close_data(FILE *f, const char *path, int bad, pc_err *err)
-{
-    if (fclose(f) != 0 || bad)
-        return pc_fail(err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-    return PC_OK;
-}
-
-static void period_label(plot_table table, int period, char *buf, size_t size)
-{
-    if (table == PLOT_MONTHLY)
-        snprintf(buf, size, "%04d-%02d", period / 12, period % 12 + 1);
-    else
-        snprintf(buf, size, "%d", period);
-}
-
-static double period_x(plot_table table, int period)
-{
-    return table == PLOT_MONTHLY ? period / 12.0 : period;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
-/* The sorted union of the periods of a list of series; NULL on out of memory. */
-static int *union_periods(const series *const *s, size_t n, size_t *count)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += s[i] ? s[i]->n : 0;
-    int *all = pc_calloc(total, sizeof *all);
-    if (!all)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; s[i] && j < s[i]->n; j++)
-            all[k++] = s[i]->period[j];
-    qsort(all, k, sizeof *all, cmp_int);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || all[u - 1] != all[i])
-            all[u++] = all[i];
-    *count = u;
-    return all;
-}
-
-/* Writes name.csv: period, x, then mean p05 p25 p50 p75 p95 of each item. */
-static int write_series_data(draw_ctx *c, const char *name, plot_table table, const itemlist *l,
-                             int *first, int *last)
-{
-    const series **list = pc_calloc(l->n, sizeof *list);
-    char *path = pc_strf("%s/%s.csv", c->outdir, name);
-    size_t n_periods = 0;
-    int *periods = NULL;
-    FILE *f = NULL;
-    int rc = PC_OK;
-    if (!list || !path) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < l->n; i++)
-        list[i] = l->items[i].s;
-    if (!(periods = union_periods(list, l->n, &n_periods))) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    *first = n_periods ? periods[0] : 0;
-    *last = n_periods ? periods[n_periods - 1] : 0;
-    if (!(f = fopen(path, "w"))) {
-        rc = pc_fail(c->err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-        goto done;
-    }
-    static const char stat_names[SERIES_STATS][5] = {"mean", "p05", "p25", "p50", "p75", "p95"};
-    int bad = write_field(f,
-                          table == PLOT_MONTHLY  ? "month"
-                          : table == PLOT_YEARLY ? "year"
-                                                 : "duration",
-                          1);
-    bad |= write_field(f, "x", 0);
-    for (size_t i = 0; i < l->n; i++)
-        for (int k = 0; k < SERIES_STATS; k++) {
-            char *head =
-                pc_strf("%zu:%s:%s", l->items[i].run + 1, l->items[i].s->name, stat_names[k]);
-            bad |= !head || write_field(f, head, 0);
-            free(head);
-        }
-    bad |= fputc('\n', f) == EOF;
-    for (size_t p = 0; p < n_periods && !bad; p++) {
-        char label[32];
-        period_label(table, periods[p], label, sizeof label);
-        bad |= write_field(f, label, 1);
-        bad |= write_number(f, period_x(table, periods[p]));
-        for (size_t i = 0; i < l->n; i++) {
-            const plot_stat *st = series_at(l->items[i].s, periods[p]);
-            double v[SERIES_STATS] = {NAN, NAN, NAN, NAN, NAN, NAN};
-            if (st) {
-                v[0] = st->mean;
-                v[1] = st->p05;
-                v[2] = st->p25;
-                v[3] = st->p50;
-                v[4] = st->p75;
-                v[5] = st->p95;
-            }
-            for (int k = 0; k < SERIES_STATS; k++)
-                bad |= write_number(f, v[k]);
-        }
-        bad |= fputc('\n', f) == EOF;
-    }
-    rc = close_data(f, path, bad, c->err);
-done:
-    free(list);
-    free(path);
-    free(periods);
-    return rc;
-}
-
-/* "($7*0.01)" or "7": a data column for a using specification. */
-static void sb_col(sbuf *b, int col, double scale)
-{
-    if (scale == 1) {
-        sb_printf(b, "%d", col);
-        return;
-    }
-    sb_printf(b, "($%d*", col);
-    sb_value(b, scale);
-    sb_puts(b, ")");
-}
-
-static int series_has(const series *s, int which)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        const plot_stat *st = &s->stat[i];
-        double v = which == 2 ? st->p25 : which == 3 ? st->p50 : which == 1 ? st->p05 : st->p95;
-        if (isfinite(v))
-            return 1;
-    }
-    return 0;
-}
-
-/* ---- fan charts and yearly lines ---------------------------------------------- */
-
-typedef struct {
-    const char *name, *group, *title, *xlabel, *ylabel, *suffix;
-    const char *key; /* key placement; NULL: below the chart */
-    plot_table table;
-    double scale;
-    int lines; /* yearly medians with error bars instead of bands */
-} fan_spec;
-
-static const char EN_DASH[] = "\xE2\x80\x93";
-
-/* Draws the items as a fan chart (or yearly error lines); items without data are
- * left out, and a chart with none is not drawn. */
-static int draw_series(draw_ctx *c, const fan_spec *spec, itemlist *l)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        item *it = &l->items[i];
-        if (!series_has(it->s, 3) && !series_has(it->s, 1)) {
-            free(it->title);
-            continue;
-        }
-        it->inner = series_has(it->s, 2);
-        l->items[kept++] = *it;
-    }
-    l->n = kept;
-    if (kept == 0)
-        return PC_OK;
-    int first = 0, last = 0;
-    int rc = write_series_data(c, spec->name, spec->table, l, &first, &last);
-    if (rc)
-        return rc;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < l->n; i++) {
-        const series *s = l->items[i].s;
-        for (size_t k = 0; k < s->n; k++) {
-            const plot_stat *st = &s->stat[k];
-            double vals[3] = {st->p50, l->items[i].band || spec->lines ? st->p05 : NAN,
-                              l->items[i].band || spec->lines ? st->p95 : NAN};
-            for (int j = 0; j < 3; j++)
-                if (isfinite(vals[j])) {
-                    lo = fmin(lo, vals[j] * spec->scale);
-                    hi = fmax(hi, vals[j] * spec->scale);
-                }
-        }
-    }
-    axis y;
-    nice_axis(lo, hi, 0, &y);
-    chart_src s = {.name = spec->name,
-                   .key = spec->key  ? spec->key
-                          : l->n > 8 ? "outside right top vertical font ',9'"
-                                     : "below center horizontal"};
-    s.tpl = spec->lines ? c->tpl_lines : c->tpl_fan;
-    s.tpl_name = spec->lines ? "lines.gp" : "fan.gp";
-    int banded = 0;
-    for (size_t i = 0; i < l->n; i++)
-        banded += l->items[i].band;
-    const char *note = "";
-    if (spec->lines)
-        note = tr(c->lang,
-                  "Points : m\xC3\xA9"
-                  "dianes des simulations ; barres : 90 % des simulations",
-                  "Points: medians of the runs; bars: 90 % of the runs");
-    else if (banded > 0 && l->n > 1)
-        note = tr(c->lang,
-                  "Traits : m\xC3\xA9"
-                  "dianes des simulations ; bandes : 50 % et 90 % des simulations",
-                  "Lines: medians of the runs; bands: 50 % and 90 % of the runs");
-    char *subtitle = subtitle_of(c);
-    s.title = title_expr(spec->title, subtitle, note);
-    free(subtitle);
-    s.xlabel = plot_quote(spec->xlabel ? spec->xlabel : "");
-    s.ylabel = plot_quote(spec->ylabel);
-    if (spec->table == PLOT_MONTHLY) {
-        s.xrange = first < last ? range_text(first / 12.0, last / 12.0)
-                                : range_text(first / 12.0 - 1 / 24.0, last / 12.0 + 1 / 24.0);
-        s.xtics = month_ticks(first, last, c->lang);
-    } else if (spec->table == PLOT_YEARLY) {
-        s.xrange = range_text(first - 0.6, last + 0.6);
-        s.xtics = year_ticks(first, last);
-    } else {
-        s.xrange = range_text(0, last > 0 ? last : 1);
-        s.xtics = duration_ticks(last, c->lang);
-    }
-    s.yrange = range_text(y.min, y.max);
-    s.ytics = y_ticks(&y, spec->suffix, c->lang);
-
-    char *data = pc_strf("%s/%s.csv", c->outdir, spec->name);
-    char *quoted = data ? plot_quote(data) : NULL;
-    free(data);
-    sbuf p = {0};
-    int any = 0;
-    int single = l->n == 1;
-    int points = (int)(last - first) / 8 > 1 ? (last - first) / 8 : 1;
-    for (size_t i = 0; i < l->n && quoted && !spec->lines; i++) {
-        const item *it = &l->items[i];
-        int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
-        if (!it->band)
-            continue;
-        for (int inner = 0; inner <= it->inner; inner++) {
-            sb_printf(&p, "%s%s skip 1 using 2:", any++ ? ", " : "", quoted);
-            sb_col(&p, inner ? base + 2 : base + 1, spec->scale);
-            sb_puts(&p, ":");
-            sb_col(&p, inner ? base + 4 : base + 5, spec->scale);
-            sb_printf(&p, " with filledcurves fc lt %d fs transparent solid %s noborder ", lt,
-                      inner ? "band50" : "band90");
-            if (single) {
-                char title[64];
-                snprintf(title, sizeof title, "%s %s%s%s %%", tr(c->lang, "intervalle", "range"),
-                         inner ? "25" : "5", EN_DASH, inner ? "75" : "95");
-                sb_puts(&p, "title ");
-                sb_quote(&p, title);
-            } else {
-                sb_puts(&p, "notitle");
-            }
-        }
-    }
-    double spread = l->n > 1 ? fmin(0.06, 0.5 / (double)l->n) : 0;
-    for (size_t i = 0; i < l->n && quoted; i++) {
-        const item *it = &l->items[i];
-        int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
-        sb_printf(&p, "%s%s skip 1 using ", any++ ? ", " : "", quoted);
-        if (spec->lines) {
-            sb_puts(&p, "($2+");
-            sb_value(&p, ((double)i - (double)(l->n - 1) / 2) * spread);
-            sb_puts(&p, "):");
-            sb_col(&p, base + 3, spec->scale);
-            sb_puts(&p, ":");
-            sb_col(&p, base + 1, spec->scale);
-            sb_puts(&p, ":");
-            sb_col(&p, base + 5, spec->scale);
-            sb_printf(&p, " with yerrorlines lt %d title ", lt);
-        } else {
-            sb_puts(&p, "2:");
-            sb_col(&p, base + 3, spec->scale);
-            if (single)
-                sb_printf(&p, " with lines lt %d title ", lt);
-            else
-                sb_printf(&p, " with linespoints lt %d pi %d title ", lt, points);
-        }
-        sb_quote(&p, it->title);
-    }
-    s.plot = quoted ? sb_take(&p) : NULL;
-    sb_free(&p);
-    free(quoted);
-    rc = emit(c, &s, spec->title, spec->group);
-    chart_src_free(&s);
-    return rc;
-}
-
-/* ---- stacked yearly bars ---------------------------------------------------------- */
-
-static const char *fill_style(size_t j)
-{
-    static const char fills[N_STYLES][12] = {"solid 0.85", "pattern 4", "solid 0.45", "pattern 5",
-                                             "pattern 1",  "solid 0.2", "pattern 6",  "pattern 7"};
-    return fills[(j + j / N_STYLES) % N_STYLES]; /* past 8 parts, a new colour-fill pairing */
-}
-
-/* Yearly amounts of the variables `components` stacked per run (side by side when
- * several runs), with the 5-95 % interval of total_var as an error bar. */
-static int draw_bars(draw_ctx *c, const char *name, const char *title, const strlist *parts,
-                     const char *total_var)
-{
-    size_t n_runs = c->n_runs, m = parts->n, per_run = 3 * m + 3;
-    const series **found = pc_calloc(n_runs * (m + 1), sizeof *found);
-    char *path = pc_strf("%s/%s.csv", c->outdir, name);
-    int *years = NULL;
-    size_t n_years = 0;
-    double *cells = NULL;
-    FILE *f = NULL;
-    int rc = PC_OK;
-    /* many parts: the key goes beside the chart rather than eat its height */
-    chart_src s = {.name = name,
-                   .key = parts->n > 7 ? "outside right top vertical font ',9'"
-                                       : "below center horizontal"};
-    if (!found || !path) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    for (size_t r = 0; r < n_runs; r++) {
-        for (size_t j = 0; j < m; j++)
-            found[r * (m + 1) + j] = set_find(&c->runs[r]->tables[PLOT_YEARLY], parts->items[j]);
-        found[r * (m + 1) + m] = set_find(&c->runs[r]->tables[PLOT_YEARLY], total_var);
-    }
-    if (!(years = union_periods(found, n_runs * (m + 1), &n_years))) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    if (n_years == 0 || m == 0)
-        goto done;
-    if (!(cells = pc_calloc(n_years * n_runs * per_run, sizeof *cells))) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    double lo = 0, hi = 0;
-    for (size_t y = 0; y < n_years; y++)
-        for (size_t r = 0; r < n_runs; r++) {
-            double *cell = cells + (y * n_runs + r) * per_run, base = 0;
-            for (size_t j = 0; j < m; j++) {
-                const series *sr = found[r * (m + 1) + j];
-                const plot_stat *st = sr ? series_at(sr, years[y]) : NULL;
-                double mean = st ? st->mean : NAN;
-                cell[3 * j] = mean;
-                cell[3 * j + 1] = base;
-                base += isfinite(mean) ? mean : 0;
-                cell[3 * j + 2] = base;
-                lo = fmin(lo, base);
-            }
-            const series *tot = found[r * (m + 1) + m];
-            const plot_stat *st = tot ? series_at(tot, years[y]) : NULL;
-            cell[3 * m] = st ? st->mean : base;
-            cell[3 * m + 1] = st ? st->p05 : NAN;
-            cell[3 * m + 2] = st ? st->p95 : NAN;
-            hi = fmax(hi, base);
-            if (isfinite(cell[3 * m + 2]))
-                hi = fmax(hi, cell[3 * m + 2]);
-        }
-    if (!(f = fopen(path, "w"))) {
-        rc = pc_fail(c->err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-        goto done;
-    }
-    int bad = write_field(f, "year", 1) | write_field(f, "x", 0);
-    static const char part_cols[3][5] = {"mean", "base", "top"};
-    static const char total_cols[3][5] = {"mean", "p05", "p95"};
-    for (size_t r = 0; r < n_runs; r++) {
-        for (size_t j = 0; j <= m; j++)
-            for (int k = 0; k < 3; k++) {
-                char *head = pc_strf("%zu:%s:%s", r + 1, j < m ? parts->items[j] : total_var,
-                                     j < m ? part_cols[k] : total_cols[k]);
-                bad |= !head || write_field(f, head, 0);
-                free(head);
-            }
-    }
-    bad |= fputc('\n', f) == EOF;
-    for (size_t y = 0; y < n_years && !bad; y++) {
-        char label[16];
-        snprintf(label, sizeof label, "%d", years[y]);
-        bad |= write_field(f, label, 1) | write_number(f, years[y]);
-        for (size_t k = 0; k < n_runs * per_run; k++)
-            bad |= write_number(f, cells[y * n_runs * per_run + k]);
-        bad |= fputc('\n', f) == EOF;
-    }
-    rc = close_data(f, path, bad, c->err);
-    f = NULL;
-    if (rc)
-        goto done;
-
-    const double scale = 1e-6;
-    axis yaxis;
-    nice_axis(lo * scale, hi * scale, 1, &yaxis);
-    s.tpl = c->tpl_bars;
-    s.tpl_name = "bars.gp";
-    s.ylabel = plot_quote(tr(c->lang, "M\xE2\x82\xAC par an", "\xE2\x82\xAC million per year"));
-    s.xrange = range_text(years[0] - 0.6, years[n_years - 1] + 0.6);
-    s.xtics = year_ticks(years[0], years[n_years - 1]);
-    s.yrange = range_text(yaxis.min, yaxis.max);
-    s.ytics = y_ticks(&yaxis, "", c->lang);
-    /* which bar is which run, wrapped into lines of about 100 characters */
-    char *subtitle = subtitle_of(c);
-    sbuf expr = {0}, line = {0};
-    sb_quote(&expr, title);
-    sb_puts(&expr, " . \"\\n\" . ");
-    sb_quote(&expr, subtitle ? subtitle : "");
-    for (size_t r = 0; n_runs > 1 && r <= n_runs; r++) {
-        char *part = r < n_runs
-                         ? pc_strf("%s%zu = %s", r ? ", " : tr(c->lang, "Barres : ", "Bars: "),
-                                   r + 1, c->runs[r]->label)
-                         : NULL;
-        if (line.len > 0 && (r == n_runs || line.len + (part ? strlen(part) : 0) > 100)) {
-            sb_puts(&expr, " . \"\\n\" . ");
-            sb_quote(&expr, line.s);
-            line.len = 0;
-        }
-        if (part)
-            sb_puts(&line, line.len == 0 && r ? part + 2 : part);
-        else if (r < n_runs)
-            expr.oom = 1;
-        free(part);
-    }
-    sb_free(&line);
-    free(subtitle);
-    s.title = sb_take(&expr);
-    s.xlabel = plot_quote("");
-
-    char *quoted = plot_quote(path);
-    sbuf p = {0};
-    double width = 0.8 / (double)n_runs, half = width / 2 * 0.92;
-    for (size_t j = 0; j < m && quoted; j++) {
-        char *label = plot_var_label(c->runs[0], parts->items[j], c->lang);
-        for (size_t r = 0; r < n_runs; r++) {
-            int col = 3 + (int)(r * per_run + 3 * j);
-            double off = ((double)r - (double)(n_runs - 1) / 2) * width;
-            sb_printf(&p, "%s%s skip 1 using ($2+", j || r ? ", " : "", quoted);
-            sb_value(&p, off);
-            sb_printf(&p, "):(($%d+$%d)/2*1e-6):($2+", col + 1, col + 2);
-            sb_value(&p, off - half);
-            sb_puts(&p, "):($2+");
-            sb_value(&p, off + half);
-            sb_printf(&p,
-                      "):($%d*1e-6):($%d*1e-6) with boxxyerror fc lt %d dt 1 lw 1 fs %s "
-                      "border lc rgb '#333333' ",
-                      col + 1, col + 2, (int)(j % N_STYLES) + 1, fill_style(j));
-            if (r == 0) {
-                sb_puts(&p, "title ");
-                sb_quote(&p, label ? label : parts->items[j]);
-            } else {
-                sb_puts(&p, "notitle");
-            }
-        }
-        free(label);
-    }
-    for (size_t r = 0; r < n_runs && quoted; r++) {
-        int col = 3 + (int)(r * per_run + 3 * m), top = 3 + (int)(r * per_run + 3 * (m - 1)) + 2;
-        double off = ((double)r - (double)(n_runs - 1) / 2) * width;
-        sb_printf(&p, ", %s skip 1 using ($2+", quoted);
-        sb_value(&p, off);
-        sb_printf(&p,
-                  "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
-                  "lw 1.5 pt 0 ",
-                  col, col + 1, col + 2);
-        if (r == 0) {
-            char text[128];
-            snprintf(
-                text, sizeof text, "%s",
-                tr(c->lang, "intervalle \xC3\xA0 90 % du total", "90 % interval of the total"));
-            sb_puts(&p, "title ");
-            sb_quote(&p, text);
-        } else {
-            sb_puts(&p, "notitle");
-        }
-        if (n_runs > 1) {
-            sb_printf(&p, ", %s skip 1 using ($2+", quoted);
-            sb_value(&p, off);
-            sb_printf(&p,
-                      "):((valid(%d) && $%d > $%d ? $%d : $%d)*1e-6):('%zu') with labels "
-                      "offset 0,0.8 font ',10' notitle",
-                      col + 2, col + 2, top, col + 2, top, r + 1);
-        }
-    }
-    s.plot = quoted ? sb_take(&p) : NULL;
-    sb_free(&p);
-    free(quoted);
-    rc = emit(c, &s, title, "budget");
-done:
-    chart_src_free(&s);
-    free(found);
-    free(path);
-    free(years);
-    free(cells);
-    return rc;
 }
 
 /* ---- the chart catalogue -------------------------------------------------------- */
 
-/* Names X of variables PREFIX X SUFFIX in any run's table, in order of appearance. */
-static int collect(const draw_ctx *c, plot_table table, const char *prefix, const char *suffix,
-                   strlist *out)
+/* Draws chart `draw` once per name X of the variables PREFIX X SUFFIX of a table of any
+ * run, in order of appearance. */
+static int draw_each(chart_ctx *c, rundir_table table, const char *prefix, const char *suffix,
+                     int (*draw)(chart_ctx *c, const void *what, const char *x), const void *what)
 {
-    size_t lp = strlen(prefix), ls = strlen(suffix);
-    for (size_t r = 0; r < c->n_runs; r++) {
-        const series_set *set = &c->runs[r]->tables[table];
-        for (size_t i = 0; i < set->n; i++) {
-            const char *name = set->items[i].name;
-            size_t len = strlen(name);
-            if (len <= lp + ls || strncmp(name, prefix, lp) != 0 ||
-                strcmp(name + len - ls, suffix) != 0)
-                continue;
-            char *middle = pc_strf("%.*s", (int)(len - lp - ls), name + lp);
-            int rc = middle ? strlist_add(out, middle) : PC_EINTERNAL;
-            free(middle);
-            if (rc)
-                return rc;
-        }
-    }
-    return PC_OK;
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(c->runs, c->n_runs, table, prefix, suffix, &names, &n))
+        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    int rc = PC_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = draw(c, what, names[i]);
+    rundir_names_free(names, n);
+    return rc;
 }
 
 /* Adds var of every run that has it: legend `what` for one run, the run's label
  * for several. */
-static int add_runs(const draw_ctx *c, itemlist *l, plot_table table, const char *var,
+static int add_runs(const chart_ctx *c, chart_items *l, rundir_table table, const char *var,
                     const char *what, int band)
 {
     for (size_t r = 0; r < c->n_runs; r++) {
-        const series *s = set_find(&c->runs[r]->tables[table], var);
-        if (s && items_add(l, r, s, pc_strdup(c->n_runs == 1 ? what : c->runs[r]->label), band))
+        const rundir_series *s = rundir_find(c->runs[r], table, var);
+        if (s && chart_items_add(l, r, s,
+                                 pc_strdup(c->n_runs == 1 ? what : rundir_label(c->runs[r])), band))
             return PC_EINTERNAL;
     }
     return PC_OK;
 }
 
-static int chart_fan(draw_ctx *c, const char *var)
+static int draw_fan(chart_ctx *c, const char *var)
 {
-    const char *median = tr(c->lang,
-                            "m\xC3\xA9"
-                            "diane",
-                            "median");
+    const char *median = lang_pick(c->lang,
+                                   "m\xC3\xA9"
+                                   "diane",
+                                   "median");
     int is_queue = strncmp(var, "queue.", 6) == 0, is_stock = strncmp(var, "stock.", 6) == 0;
-    char *label = plot_var_label(c->runs[0], var, c->lang);
+    char *label = rundir_var_label(c->runs[0], var, c->lang);
     char *name = safe_name("fan-", var);
     char *title = !label     ? NULL
                   : is_queue ? pc_strf("%s%s", label,
-                                       tr(c->lang, " : personnes en attente en fin de mois",
-                                          ": persons waiting at month end"))
-                  : is_stock ? pc_strf("%s%s", label,
-                                       tr(c->lang, " : personnes pr\xC3\xA9sentes en fin de mois",
+                                       lang_pick(c->lang, " : personnes en attente en fin de mois",
+                                                 ": persons waiting at month end"))
+                  : is_stock
+                      ? pc_strf("%s%s", label,
+                                lang_pick(c->lang, " : personnes pr\xC3\xA9sentes en fin de mois",
                                           ": persons present at month end"))
-                             : pc_strdup(label);
-    itemlist l = {0};
-    int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, PLOT_MONTHLY, var, median, 1);
+                      : pc_strdup(label);
+    chart_items l = {0};
+    int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, RUNDIR_MONTHLY, var, median, 1);
     if (rc) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
     } else {
-        fan_spec spec = {.name = name,
-                         .group = is_queue   ? "queue"
-                                  : is_stock ? "stock"
-                                             : "series",
-                         .title = title,
-                         .ylabel = is_queue || is_stock ? tr(c->lang, "personnes", "persons") : "",
-                         .suffix = "",
-                         .table = PLOT_MONTHLY,
-                         .scale = 1};
-        rc = draw_series(c, &spec, &l);
+        chart_fan_spec spec = {
+            .name = name,
+            .group = is_queue   ? "queue"
+                     : is_stock ? "stock"
+                                : "series",
+            .title = title,
+            .ylabel = is_queue || is_stock ? lang_pick(c->lang, "personnes", "persons") : "",
+            .suffix = "",
+            .table = RUNDIR_MONTHLY,
+            .scale = 1};
+        rc = chart_fan(c, &spec, &l);
     }
-    items_free(&l);
+    chart_items_free(&l);
     free(label);
     free(name);
     free(title);
+    return rc;
+}
+
+/* The fan chart of PREFIX X (what: the prefix, "stock." or "queue."). */
+static int draw_fan_of(chart_ctx *c, const void *what, const char *x)
+{
+    char *var = pc_strf("%s%s", (const char *)what, x);
+    int rc = var ? draw_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    free(var);
     return rc;
 }
 
@@ -1763,55 +153,58 @@ static int chart_fan(draw_ctx *c, const char *var)
 typedef struct {
     const char *name_prefix, *group, *label_prefix, *title_fr, *title_en, *ylabel_fr, *ylabel_en,
         *suffix;
-    plot_table table;
+    rundir_table table;
     double scale;
     int lines;
     size_t n_parts;
     const char *part_prefix[2], *part_suffix[2], *part_what[2];
 } family;
 
-static int chart_family(draw_ctx *c, const family *fam, const char *x)
+static int draw_family(chart_ctx *c, const void *what, const char *x)
 {
+    const family *fam = what;
     char *name = safe_name(fam->name_prefix, x);
     char *label_var = pc_strf("%s%s", fam->label_prefix, x);
-    char *label = label_var ? plot_var_label(c->runs[0], label_var, c->lang) : NULL;
-    char *title = label ? pc_strf("%s%s", label, tr(c->lang, fam->title_fr, fam->title_en)) : NULL;
-    itemlist l = {0};
+    char *label = label_var ? rundir_var_label(c->runs[0], label_var, c->lang) : NULL;
+    char *title =
+        label ? pc_strf("%s%s", label, lang_pick(c->lang, fam->title_fr, fam->title_en)) : NULL;
+    chart_items l = {0};
     int rc = name && title ? PC_OK : PC_EINTERNAL;
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < fam->n_parts && !rc; k++) {
             char *var = pc_strf("%s%s%s", fam->part_prefix[k], x, fam->part_suffix[k]);
-            const series *s = var ? set_find(&c->runs[r]->tables[fam->table], var) : NULL;
+            const rundir_series *s = var ? rundir_find(c->runs[r], fam->table, var) : NULL;
             free(var);
             if (!s)
                 continue;
-            const char *what = fam->part_what[k];
-            char *t = c->n_runs == 1 ? pc_strdup(what)
-                                     : pc_strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", what);
-            rc = items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
+            const char *part = fam->part_what[k];
+            char *t = c->n_runs == 1
+                          ? pc_strdup(part)
+                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", part);
+            rc = chart_items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
         }
     if (rc) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
     } else {
-        fan_spec spec = {.name = name,
-                         .group = fam->group,
-                         .title = title,
-                         .ylabel = tr(c->lang, fam->ylabel_fr, fam->ylabel_en),
-                         .suffix = fam->suffix,
-                         .table = fam->table,
-                         .scale = fam->scale,
-                         .lines = fam->lines};
-        if (fam->table == PLOT_SURVIVAL) {
-            spec.xlabel = tr(c->lang,
-                             "Dur\xC3\xA9"
-                             "e depuis le d\xC3\xA9"
-                             "but du parcours",
-                             "Time since the spell began");
+        chart_fan_spec spec = {.name = name,
+                               .group = fam->group,
+                               .title = title,
+                               .ylabel = lang_pick(c->lang, fam->ylabel_fr, fam->ylabel_en),
+                               .suffix = fam->suffix,
+                               .table = fam->table,
+                               .scale = fam->scale,
+                               .lines = fam->lines};
+        if (fam->table == RUNDIR_SURVIVAL) {
+            spec.xlabel = lang_pick(c->lang,
+                                    "Dur\xC3\xA9"
+                                    "e depuis le d\xC3\xA9"
+                                    "but du parcours",
+                                    "Time since the spell began");
             spec.key = "top right vertical";
         }
-        rc = draw_series(c, &spec, &l);
+        rc = chart_fan(c, &spec, &l);
     }
-    items_free(&l);
+    chart_items_free(&l);
     free(name);
     free(label_var);
     free(label);
@@ -1819,430 +212,224 @@ static int chart_family(draw_ctx *c, const family *fam, const char *x)
     return rc;
 }
 
-static int chart_staff(draw_ctx *c)
+static int draw_staff(chart_ctx *c)
 {
-    strlist staff = {0};
-    itemlist l = {0};
-    int rc = collect(c, PLOT_MONTHLY, "staff.", "", &staff);
+    char **staff = NULL;
+    size_t n_staff = 0;
+    chart_items l = {0};
+    int rc = rundir_names(c->runs, c->n_runs, RUNDIR_MONTHLY, "staff.", "", &staff, &n_staff);
     for (size_t r = 0; r < c->n_runs && !rc; r++)
-        for (size_t k = 0; k < staff.n && !rc; k++) {
-            char *var = pc_strf("staff.%s", staff.items[k]);
-            const series *s = var ? set_find(&c->runs[r]->tables[PLOT_MONTHLY], var) : NULL;
-            char *label = s ? plot_var_label(c->runs[r], var, c->lang) : NULL;
+        for (size_t k = 0; k < n_staff && !rc; k++) {
+            char *var = pc_strf("staff.%s", staff[k]);
+            const rundir_series *s = var ? rundir_find(c->runs[r], RUNDIR_MONTHLY, var) : NULL;
+            char *label = s ? rundir_var_label(c->runs[r], var, c->lang) : NULL;
             free(var);
             if (!s)
                 continue;
             char *t = !label ? NULL
                       : c->n_runs == 1
                           ? pc_strdup(label)
-                          : pc_strf("%s %s %s", c->runs[r]->label, "\xE2\x80\x94", label);
+                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", label);
             free(label);
-            rc = items_add(&l, r, s, t, 1);
+            rc = chart_items_add(&l, r, s, t, 1);
         }
     if (rc) {
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
     } else if (l.n > 0) {
-        const char *median = tr(c->lang,
-                                "m\xC3\xA9"
-                                "diane",
-                                "median");
+        const char *median = lang_pick(c->lang,
+                                       "m\xC3\xA9"
+                                       "diane",
+                                       "median");
         if (l.n == 1) {
             free(l.items[0].title);
             l.items[0].title = pc_strdup(median);
         }
-        fan_spec spec = {.name = "staff",
-                         .group = "staff",
-                         .title = tr(c->lang,
-                                     "ETP de r\xC3\xA9"
-                                     "f\xC3\xA9rents n\xC3\xA9"
-                                     "cessaires",
-                                     "Staff ETP needed"),
-                         .ylabel = "ETP",
-                         .suffix = "",
-                         .table = PLOT_MONTHLY,
-                         .scale = 1};
-        rc = l.items[0].title ? draw_series(c, &spec, &l)
+        chart_fan_spec spec = {.name = "staff",
+                               .group = "staff",
+                               .title = lang_pick(c->lang,
+                                                  "ETP de r\xC3\xA9"
+                                                  "f\xC3\xA9rents n\xC3\xA9"
+                                                  "cessaires",
+                                                  "Staff ETP needed"),
+                               .ylabel = "ETP",
+                               .suffix = "",
+                               .table = RUNDIR_MONTHLY,
+                               .scale = 1};
+        rc = l.items[0].title ? chart_fan(c, &spec, &l)
                               : pc_fail(c->err, PC_EINTERNAL, "out of memory");
     }
-    items_free(&l);
-    strlist_free(&staff);
+    chart_items_free(&l);
+    rundir_names_free(staff, n_staff);
     return rc;
 }
 
-static int chart_budget(draw_ctx *c, const char *prefix, const char *name, const char *title)
+/* The yearly budget by PREFIX X (funders or cost lines, cost.total left out), stacked. */
+static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title)
 {
-    strlist parts = {0}, names = {0};
-    int rc = collect(c, PLOT_YEARLY, prefix, "", &names);
-    for (size_t i = 0; i < names.n && !rc; i++) {
-        if (strcmp(prefix, "cost.") == 0 && strcmp(names.items[i], "total") == 0)
+    char **names = NULL;
+    size_t n = 0, n_parts = 0;
+    int rc = rundir_names(c->runs, c->n_runs, RUNDIR_YEARLY, prefix, "", &names, &n);
+    char **parts = rc ? NULL : pc_calloc(n, sizeof *parts);
+    if (!rc && !parts)
+        rc = PC_EINTERNAL;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (strcmp(prefix, "cost.") == 0 && strcmp(names[i], "total") == 0)
             continue;
-        char *var = pc_strf("%s%s", prefix, names.items[i]);
-        rc = var ? strlist_add(&parts, var) : PC_EINTERNAL;
-        free(var);
+        if (!(parts[n_parts++] = pc_strf("%s%s", prefix, names[i])))
+            rc = PC_EINTERNAL;
     }
     if (rc)
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    else if (parts.n > 0)
-        rc = draw_bars(c, name, title, &parts, "cost.total");
-    strlist_free(&parts);
-    strlist_free(&names);
+    else if (n_parts > 0)
+        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts, "cost.total");
+    rundir_names_free(parts, n_parts);
+    rundir_names_free(names, n);
     return rc;
 }
 
-static int draw_all(draw_ctx *c, const plot_options *opt)
+/* The fan charts asked for, or each population's stock and each queue. */
+static int draw_fans(chart_ctx *c, const plot_options *opt)
 {
-    strlist names = {0};
     int rc = PC_OK;
-    if (opt->n_vars > 0) {
-        for (size_t i = 0; i < opt->n_vars && !rc; i++) {
-            int found = 0;
-            for (size_t r = 0; r < c->n_runs; r++)
-                found |= set_find(&c->runs[r]->tables[PLOT_MONTHLY], opt->vars[i]) != NULL;
-            if (!found)
-                rc = pc_fail(c->err, PC_EINPUT, "%s/monthly.csv: no variable %s", c->runs[0]->dir,
-                             opt->vars[i]);
-            else
-                rc = chart_fan(c, opt->vars[i]);
-        }
-    } else {
-        rc = collect(c, PLOT_MONTHLY, "entries.", "", &names);
-        for (size_t i = 0; i < names.n && !rc; i++) {
-            char *var = pc_strf("stock.%s", names.items[i]);
-            rc = var ? chart_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
-            free(var);
-        }
-        strlist_free(&names);
-        if (!rc)
-            rc = collect(c, PLOT_MONTHLY, "queue.", "", &names);
-        for (size_t i = 0; i < names.n && !rc; i++) {
-            char *var = pc_strf("queue.%s", names.items[i]);
-            rc = var ? chart_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
-            free(var);
-        }
-    }
-    strlist_free(&names);
-
-    const char *median = tr(c->lang,
-                            "m\xC3\xA9"
-                            "diane",
-                            "median");
-    /* automatic, not static: tables of pointers would be writable data in a PIE */
-    const family wait = {.name_prefix = "wait3m-",
-                         .group = "wait",
-                         .label_prefix = "queue.",
-                         .title_fr = " : part des attentes de plus de 3 mois",
-                         .title_en = ": share of waits longer than 3 months",
-                         .ylabel_fr = "part des attentes termin\xC3\xA9"
-                                      "es dans le mois",
-                         .ylabel_en = "share of the waits ended in the month",
-                         .suffix = c->lang == PLOT_EN ? "%" : NNBSP "%",
-                         .table = PLOT_MONTHLY,
-                         .scale = 100,
-                         .n_parts = 1,
-                         .part_prefix = {"wait."},
-                         .part_suffix = {".share3m"},
-                         .part_what = {median}};
-    const family etp = {.name_prefix = "etp-",
-                        .group = "etp",
-                        .label_prefix = "etp.",
-                        .title_fr = " : ETP conventionn\xC3\xA9s et occup\xC3\xA9s",
-                        .title_en = ": ETP funded and occupied",
-                        .ylabel_fr = "ETP",
-                        .ylabel_en = "ETP",
-                        .suffix = "",
-                        .table = PLOT_MONTHLY,
-                        .scale = 1,
-                        .n_parts = 2,
-                        .part_prefix = {"funded.", "etp."},
-                        .part_suffix = {"", ""},
-                        .part_what = {tr(c->lang, "ETP conventionn\xC3\xA9s", "ETP funded"),
-                                      tr(c->lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
-    const family flows = {.name_prefix = "flows-",
-                          .group = "flows",
-                          .label_prefix = "entries.",
-                          .title_fr = " : entr\xC3\xA9"
-                                      "es et sorties par an",
-                          .title_en = ": entries and exits per year",
-                          .ylabel_fr = "personnes par an",
-                          .ylabel_en = "persons per year",
-                          .suffix = "",
-                          .table = PLOT_YEARLY,
-                          .scale = 1,
-                          .lines = 1,
-                          .n_parts = 2,
-                          .part_prefix = {"entries.", "exits."},
-                          .part_suffix = {"", ""},
-                          .part_what = {tr(c->lang,
-                                           "entr\xC3\xA9"
-                                           "es",
-                                           "entries"),
-                                        tr(c->lang, "sorties", "exits")}};
-    const family survival = {.name_prefix = "survival-",
-                             .group = "survival",
-                             .label_prefix = "stock.",
-                             .title_fr = " : part des parcours encore en cours",
-                             .title_en = ": share of spells still running",
-                             .ylabel_fr = "part des parcours",
-                             .ylabel_en = "share of spells",
-                             .suffix = c->lang == PLOT_EN ? "%" : NNBSP "%",
-                             .table = PLOT_SURVIVAL,
-                             .scale = 100,
-                             .n_parts = 1,
-                             .part_prefix = {""},
-                             .part_suffix = {""},
-                             .part_what = {median}};
-    if (!rc)
-        rc = collect(c, PLOT_MONTHLY, "wait.", ".share3m", &names);
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = chart_family(c, &wait, names.items[i]);
-    strlist_free(&names);
-    if (!rc)
-        rc = collect(c, PLOT_MONTHLY, "etp.", "", &names);
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = chart_family(c, &etp, names.items[i]);
-    strlist_free(&names);
-    if (!rc)
-        rc = chart_staff(c);
-    if (!rc)
-        rc = chart_budget(c, "funder.", "budget-funder",
-                          tr(c->lang, "Budget annuel par financeur", "Yearly budget by funder"));
-    if (!rc)
-        rc = chart_budget(
-            c, "cost.", "budget-cost",
-            tr(c->lang, "Budget annuel par ligne de co\xC3\xBBt", "Yearly budget by cost line"));
-    if (!rc)
-        rc = collect(c, PLOT_YEARLY, "entries.", "", &names);
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = chart_family(c, &flows, names.items[i]);
-    strlist_free(&names);
-    for (size_t r = 0; r < c->n_runs && !rc; r++)
-        for (size_t i = 0; i < c->runs[r]->tables[PLOT_SURVIVAL].n && !rc; i++)
-            rc = strlist_add(&names, c->runs[r]->tables[PLOT_SURVIVAL].items[i].name)
-                     ? pc_fail(c->err, PC_EINTERNAL, "out of memory")
-                     : PC_OK;
-    for (size_t i = 0; i < names.n && !rc; i++)
-        rc = chart_family(c, &survival, names.items[i]);
-    strlist_free(&names);
-    return rc;
-}
-
-/* ---- gnuplot ------------------------------------------------------------------- */
-
-static int on_path(const char *program)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    while (1) {
-        size_t len = strcspn(path, ":");
-        char *candidate =
-            len ? pc_strf("%.*s/%s", (int)len, path, program) : pc_strf("./%s", program);
-        struct stat st;
-        int found = candidate && stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
-                    access(candidate, X_OK) == 0;
-        free(candidate);
-        if (found)
-            return 1;
-        if (!path[len])
-            return 0;
-        path += len + 1;
-    }
-}
-
-/* 'text' for /bin/sh, a quote written '\'' */
-static char *shell_quote(const char *text)
-{
-    sbuf b = {0};
-    sb_puts(&b, "'");
-    for (const char *p = text; *p; p++) {
-        if (*p == '\'')
-            sb_puts(&b, "'\\''");
+    for (size_t i = 0; i < opt->n_vars && !rc; i++) {
+        int found = 0;
+        for (size_t r = 0; r < c->n_runs; r++)
+            found |= rundir_find(c->runs[r], RUNDIR_MONTHLY, opt->vars[i]) != NULL;
+        if (!found)
+            rc = pc_fail(c->err, PC_EINPUT, "%s/monthly.csv: no variable %s",
+                         rundir_path(c->runs[0]), opt->vars[i]);
         else
-            sb_add(&b, p, 1);
+            rc = draw_fan(c, opt->vars[i]);
     }
-    sb_puts(&b, "'");
-    return sb_take(&b);
-}
-
-/* gnuplot's messages without the echoed command lines and their carets. */
-static void keep_messages(const char *text, char *out, size_t size)
-{
-    sbuf b = {0};
-    const char *p = text;
-    while (*p) {
-        size_t len = strcspn(p, "\n");
-        int echo = strncmp(p, "gnuplot>", 8) == 0;
-        int caret = len > 0 && strspn(p, " ^") == len;
-        const char *last = b.s ? strrchr(b.s, '\n') : NULL;
-        last = last ? last + 1 : b.s;
-        int repeated = last && strlen(last) == len && strncmp(last, p, len) == 0;
-        if (!echo && !caret && !repeated && len > 0) {
-            if (b.len)
-                sb_puts(&b, "\n");
-            sb_add(&b, p, len);
-        }
-        p += len + (p[len] == '\n');
-    }
-    const char *msg = b.s ? b.s : "";
-    size_t n = strlen(msg);
-    /* the last messages matter most when they do not all fit */
-    snprintf(out, size, "%s", n >= size ? msg + n - (size - 1) : msg);
-    sb_free(&b);
-}
-
-/* Pipes the script to gnuplot, its stderr into a file read back afterwards. */
-const char *plot_terminal(unsigned format)
-{
-    return format == PLOT_SVG ? "svg size 1000,600 fixed font 'DejaVu Sans,11' noenhanced "
-                                "background rgb 'white' linewidth 1.2"
-                              : "pngcairo size 1200,720 font 'DejaVu Sans,12' noenhanced "
-                                "background rgb 'white' linewidth 1.4";
-}
-
-const char *plot_extension(unsigned format)
-{
-    return format == PLOT_SVG ? "svg" : format == PLOT_PDF ? "pdf" : "png";
-}
-
-int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err)
-{
-    if (!on_path("gnuplot"))
-        return pc_fail(err, PC_EINPUT,
-                       "gnuplot is not installed (Debian package gnuplot-nox): no chart drawn; "
-                       "the data files are in %s",
-                       outdir);
-    char *log = pc_strf("%s/.gnuplot-XXXXXX", outdir);
-    if (!log)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    int fd = mkstemp(log);
-    if (fd < 0) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot create a file in %s: %s", outdir, strerror(errno));
-        free(log);
+    if (opt->n_vars > 0)
         return rc;
-    }
-    close(fd);
-    char *quoted = shell_quote(log);
-    char *command = quoted ? pc_strf("gnuplot 2>%s", quoted) : NULL;
-    free(quoted);
-    int rc = PC_OK;
-    if (!command) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    /* gnuplot dying early must give a message, not kill us with SIGPIPE */
-    struct sigaction ignore, previous;
-    memset(&ignore, 0, sizeof ignore);
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &previous);
-    fflush(NULL);
-    FILE *pipe = popen(command, "w");
-    if (!pipe) {
-        sigaction(SIGPIPE, &previous, NULL);
-        rc = pc_fail(err, PC_EINTERNAL, "cannot start gnuplot: %s", strerror(errno));
-        goto done;
-    }
-    size_t written = fwrite(script, 1, len, pipe);
-    int status = pclose(pipe);
-    sigaction(SIGPIPE, &previous, NULL);
-    char *messages = NULL;
-    pc_err ignored;
-    if (read_text(log, &messages, &ignored) != PC_OK)
-        messages = NULL;
-    if (status == -1) {
-        rc = pc_fail(err, PC_EINTERNAL, "gnuplot: %s", strerror(errno));
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || written != len) {
-        char excerpt[PC_ERR_MAX - 128];
-        keep_messages(messages ? messages : "", excerpt, sizeof excerpt);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-            rc = pc_fail(err, PC_EINPUT, "gnuplot could not be started: %s", excerpt);
-        else
-            rc = pc_fail(err, PC_EINPUT, "gnuplot failed drawing the charts in %s:\n%s", outdir,
-                         excerpt);
-    } else if (messages && *messages) {
-        char excerpt[PC_ERR_MAX];
-        keep_messages(messages, excerpt, sizeof excerpt);
-        if (*excerpt)
-            pc_log("gnuplot: %s", excerpt);
-    }
-    free(messages);
-done:
-    unlink(log);
-    free(log);
-    free(command);
+    /* the populations are the names X of entries.X */
+    rc = draw_each(c, RUNDIR_MONTHLY, "entries.", "", draw_fan_of, "stock.");
+    if (!rc)
+        rc = draw_each(c, RUNDIR_MONTHLY, "queue.", "", draw_fan_of, "queue.");
     return rc;
 }
 
-static char *find_templates(const plot_options *opt)
+/* The waits over 3 months of queue X. */
+static family wait_family(lang_code lang)
 {
-    if (opt->templates)
-        return pc_strdup(opt->templates);
-    const char *env = getenv("PARCOURS_PLOTS");
-    if (env && *env)
-        return pc_strdup(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char *dir = pc_strf("%s/../plots", exe);
-            char *probe = dir ? pc_strf("%s/common.gp", dir) : NULL;
-            int found = probe && access(probe, R_OK) == 0;
-            free(probe);
-            if (found)
-                return dir;
-            free(dir);
-        }
-    }
-    return pc_strdup("plots");
+    return (family){.name_prefix = "wait3m-",
+                    .group = "wait",
+                    .label_prefix = "queue.",
+                    .title_fr = " : part des attentes de plus de 3 mois",
+                    .title_en = ": share of waits longer than 3 months",
+                    .ylabel_fr = "part des attentes termin\xC3\xA9"
+                                 "es dans le mois",
+                    .ylabel_en = "share of the waits ended in the month",
+                    .suffix = lang == LANG_EN ? "%" : LANG_NNBSP "%",
+                    .table = RUNDIR_MONTHLY,
+                    .scale = 100,
+                    .n_parts = 1,
+                    .part_prefix = {"wait."},
+                    .part_suffix = {".share3m"},
+                    .part_what = {lang_pick(lang,
+                                            "m\xC3\xA9"
+                                            "diane",
+                                            "median")}};
 }
 
-static int load_templates(draw_ctx *c, const plot_options *opt)
+/* The ETP funded and occupied of resource X. */
+static family etp_family(lang_code lang)
 {
-    if (!(c->tpl_dir = find_templates(opt)))
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    char **slots[] = {&c->tpl_common, &c->tpl_fan, &c->tpl_bars, &c->tpl_lines};
-    const char *names[] = {"common.gp", "fan.gp", "bars.gp", "lines.gp"};
-    for (size_t i = 0; i < 4; i++) {
-        char *path = pc_strf("%s/%s", c->tpl_dir, names[i]);
-        if (!path)
-            return pc_fail(c->err, PC_EINTERNAL, "out of memory");
-        int rc = read_text(path, slots[i], c->err);
-        if (rc == PC_EINPUT)
-            pc_fail(c->err, PC_EINPUT,
-                    "cannot read the chart template %s (set PARCOURS_PLOTS to the plots/ folder "
-                    "of parcours)",
-                    path);
-        free(path);
-        if (rc)
-            return rc;
-    }
-    return PC_OK;
+    return (family){.name_prefix = "etp-",
+                    .group = "etp",
+                    .label_prefix = "etp.",
+                    .title_fr = " : ETP conventionn\xC3\xA9s et occup\xC3\xA9s",
+                    .title_en = ": ETP funded and occupied",
+                    .ylabel_fr = "ETP",
+                    .ylabel_en = "ETP",
+                    .suffix = "",
+                    .table = RUNDIR_MONTHLY,
+                    .scale = 1,
+                    .n_parts = 2,
+                    .part_prefix = {"funded.", "etp."},
+                    .part_suffix = {"", ""},
+                    .part_what = {lang_pick(lang, "ETP conventionn\xC3\xA9s", "ETP funded"),
+                                  lang_pick(lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
 }
 
-static int check_outputs(const draw_ctx *c)
+/* The yearly entries and exits of population X. */
+static family flows_family(lang_code lang)
 {
-    for (size_t i = 0; i < c->list->n; i++)
-        for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1) {
-            if (!(c->formats & f))
-                continue;
-            char *path = pc_strf("%s/%s.%s", c->outdir, c->list->charts[i].name, format_ext(f));
-            struct stat st;
-            int ok = path && stat(path, &st) == 0 && st.st_size > 0;
-            int rc = ok ? PC_OK
-                        : pc_fail(c->err, PC_EINPUT, "gnuplot wrote no %s",
-                                  path ? path : c->list->charts[i].name);
-            free(path);
-            if (rc)
-                return rc;
-        }
-    return PC_OK;
+    return (family){.name_prefix = "flows-",
+                    .group = "flows",
+                    .label_prefix = "entries.",
+                    .title_fr = " : entr\xC3\xA9"
+                                "es et sorties par an",
+                    .title_en = ": entries and exits per year",
+                    .ylabel_fr = "personnes par an",
+                    .ylabel_en = "persons per year",
+                    .suffix = "",
+                    .table = RUNDIR_YEARLY,
+                    .scale = 1,
+                    .lines = 1,
+                    .n_parts = 2,
+                    .part_prefix = {"entries.", "exits."},
+                    .part_suffix = {"", ""},
+                    .part_what = {lang_pick(lang,
+                                            "entr\xC3\xA9"
+                                            "es",
+                                            "entries"),
+                                  lang_pick(lang, "sorties", "exits")}};
 }
 
-int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
-              const plot_options *opt, plot_list **out, pc_err *err)
+/* The share of the spells of population X still running, by duration. */
+static family survival_family(lang_code lang)
+{
+    return (family){.name_prefix = "survival-",
+                    .group = "survival",
+                    .label_prefix = "stock.",
+                    .title_fr = " : part des parcours encore en cours",
+                    .title_en = ": share of spells still running",
+                    .ylabel_fr = "part des parcours",
+                    .ylabel_en = "share of spells",
+                    .suffix = lang == LANG_EN ? "%" : LANG_NNBSP "%",
+                    .table = RUNDIR_SURVIVAL,
+                    .scale = 100,
+                    .n_parts = 1,
+                    .part_prefix = {""},
+                    .part_suffix = {""},
+                    .part_what = {lang_pick(lang,
+                                            "m\xC3\xA9"
+                                            "diane",
+                                            "median")}};
+}
+
+/* Every chart, in reading order. */
+static int draw_all(chart_ctx *c, const plot_options *opt)
+{
+    /* automatic, not static: tables of pointers would be writable data in a PIE */
+    const family wait = wait_family(c->lang), etp = etp_family(c->lang);
+    const family flows = flows_family(c->lang), survival = survival_family(c->lang);
+    int rc = draw_fans(c, opt);
+    if (!rc)
+        rc = draw_each(c, RUNDIR_MONTHLY, "wait.", ".share3m", draw_family, &wait);
+    if (!rc)
+        rc = draw_each(c, RUNDIR_MONTHLY, "etp.", "", draw_family, &etp);
+    if (!rc)
+        rc = draw_staff(c);
+    if (!rc)
+        rc = draw_budget(
+            c, "funder.", "budget-funder",
+            lang_pick(c->lang, "Budget annuel par financeur", "Yearly budget by funder"));
+    if (!rc)
+        rc = draw_budget(c, "cost.", "budget-cost",
+                         lang_pick(c->lang, "Budget annuel par ligne de co\xC3\xBBt",
+                                   "Yearly budget by cost line"));
+    if (!rc)
+        rc = draw_each(c, RUNDIR_YEARLY, "entries.", "", draw_family, &flows);
+    if (!rc)
+        rc = draw_each(c, RUNDIR_SURVIVAL, "", "", draw_family, &survival);
+    return rc;
+}
+
+int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, const plot_options *opt,
+              plot_list **out, pc_err *err)
 {
     if (out)
         *out = NULL;
@@ -2251,23 +438,22 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
     plot_options defaults = {0};
     if (!opt)
         opt = &defaults;
-    draw_ctx c = {.runs = runs,
-                  .n_runs = n_runs,
-                  .lang = opt->lang,
-                  .formats = opt->formats ? opt->formats : PLOT_PNG | PLOT_SVG,
-                  .outdir = outdir,
-                  .err = err};
+    chart_ctx c = {.runs = runs,
+                   .n_runs = n_runs,
+                   .lang = opt->lang,
+                   .formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
+                   .outdir = outdir,
+                   .err = err};
     int rc = PC_OK;
-    if (!(c.list = pc_calloc(1, sizeof *c.list))) {
+    if (!(c.list = plot_list_alloc(c.formats))) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
     }
-    c.list->formats = c.formats;
     if (strpbrk(outdir, "\n\r")) {
         rc = pc_fail(err, PC_EINPUT, "%s: a folder name with a line break cannot be used", outdir);
         goto fail;
     }
-    if ((rc = load_templates(&c, opt)) || (rc = plot_mkdirs(outdir, err)) ||
+    if ((rc = chart_load_templates(&c, opt->templates)) || (rc = fsio_mkdirs(outdir, err)) ||
         (rc = draw_all(&c, opt)))
         goto fail;
     if (c.script.oom) {
@@ -2275,7 +461,8 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
         goto fail;
     }
     if (c.list->n > 0 &&
-        ((rc = plot_gnuplot(c.script.s, c.script.len, outdir, err)) || (rc = check_outputs(&c))))
+        ((rc = gnuplot_run(c.script.s, c.script.len, outdir, &c.list->notes, err)) ||
+         (rc = chart_check_outputs(&c))))
         goto fail;
     if (out)
         *out = c.list;
@@ -2284,172 +471,6 @@ int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
     c.list = NULL;
 fail:
     plot_list_free(c.list);
-    sb_free(&c.script);
-    free(c.tpl_dir);
-    free(c.tpl_common);
-    free(c.tpl_fan);
-    free(c.tpl_bars);
-    free(c.tpl_lines);
-    return rc;
-}
-
-/* ---- the command ---------------------------------------------------------------- */
-
-static void plot_usage(FILE *f)
-{
-    fputs("usage: parcours plot DIR... [--out OUTDIR] [--format png|svg|pdf]... [--lang fr|en]\n"
-          "                     [--var NAME]... [--templates DIR]\n"
-          "\n"
-          "Draws the charts of run folders written by `parcours run` (monthly.csv,\n"
-          "yearly.csv, survival.csv, manifest.ini) with gnuplot: fan charts of each\n"
-          "population and queue, waits over 3 months, IAE ETP, staff ETP, yearly budget\n"
-          "by funder and by cost line, entries and exits, time in the population.\n"
-          "Each chart comes with the CSV file it was drawn from.\n"
-          "\n"
-          "  --out OUTDIR     where the charts go (default DIR/charts; required with\n"
-          "                   several folders, whose runs are overlaid on each chart)\n"
-          "  --format F       png, svg or pdf; repeat or join with commas (default png,svg)\n"
-          "  --lang L         fr (default) or en: labels, numbers and dates\n"
-          "  --var NAME       a monthly variable to draw as a fan chart, repeatable\n"
-          "                   (default: every population stock and every queue)\n"
-          "  --templates DIR  the gnuplot templates (default: $PARCOURS_PLOTS, else the\n"
-          "                   plots/ folder beside the program's bin/)\n",
-          f);
-}
-
-/* The value of option `name` at argv[*i] ("--name VALUE" or "--name=VALUE"), or NULL. */
-static const char *option(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int parse_formats(const char *text, unsigned *formats)
-{
-    char *copy = pc_strdup(text);
-    if (!copy)
-        return PC_EINTERNAL;
-    int rc = PC_OK;
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
-        if (strcmp(tok, "png") == 0)
-            *formats |= PLOT_PNG;
-        else if (strcmp(tok, "svg") == 0)
-            *formats |= PLOT_SVG;
-        else if (strcmp(tok, "pdf") == 0)
-            *formats |= PLOT_PDF;
-        else
-            rc = PC_EUSAGE;
-    }
-    free(copy);
-    return rc;
-}
-
-int plot_main(int argc, char **argv)
-{
-    const char *out_dir = NULL, *lang = "fr";
-    plot_options opt = {0};
-    const char **dirs = pc_calloc((size_t)argc, sizeof *dirs);
-    const char **vars = pc_calloc((size_t)argc, sizeof *vars);
-    size_t n_dirs = 0, n_vars = 0;
-    plot_run **runs = NULL;
-    char *charts_dir = NULL;
-    plot_list *list = NULL;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!dirs || !vars) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            plot_usage(stdout);
-            goto done;
-        } else if ((v = option(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = option(argc, argv, &i, "--format", &missing))) {
-            if (parse_formats(v, &opt.formats)) {
-                pc_log("plot: --format %s: expected png, svg or pdf", v);
-                rc = PC_EUSAGE;
-                goto done;
-            }
-        } else if ((v = option(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if ((v = option(argc, argv, &i, "--var", &missing))) {
-            vars[n_vars++] = v;
-        } else if ((v = option(argc, argv, &i, "--templates", &missing))) {
-            opt.templates = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("plot: %s %s", argv[i],
-                   missing ? "needs a value" : "is not an option (see parcours plot --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            dirs[n_dirs++] = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0) {
-        pc_log("plot: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    opt.lang = strcmp(lang, "en") == 0 ? PLOT_EN : PLOT_FR;
-    opt.vars = vars;
-    opt.n_vars = n_vars;
-    if (n_dirs == 0 || (n_dirs > 1 && !out_dir)) {
-        pc_log(n_dirs == 0 ? "plot: no run folder given"
-                           : "plot: several run folders need --out OUTDIR for their overlays");
-        plot_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (!(runs = pc_calloc(n_dirs, sizeof *runs))) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (size_t i = 0; i < n_dirs; i++)
-        if ((rc = plot_run_load(dirs[i], &runs[i], &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    if (!out_dir && !(out_dir = charts_dir = pc_strf("%s/charts", dirs[0]))) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    if ((rc = plot_draw((const plot_run *const *)runs, n_dirs, out_dir, &opt, &list, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    for (size_t i = 0; i < list->n; i++)
-        for (unsigned f = PLOT_PNG; f <= PLOT_PDF; f <<= 1)
-            if (list->formats & f)
-                printf("%s/%s.%s\n", out_dir, list->charts[i].name, format_ext(f));
-    if (list->n == 0)
-        pc_log("plot: nothing to draw in %s", dirs[0]);
-done:
-    if (runs)
-        for (size_t i = 0; i < n_dirs; i++)
-            plot_run_free(runs[i]);
-    free(runs);
-    free(dirs);
-    free(vars);
-    free(charts_dir);
-    plot_list_free(list);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
+    chart_ctx_clear(&c);
     return rc;
 }

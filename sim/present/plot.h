@@ -1,52 +1,39 @@
 /* plot — charts of run folders: fan charts, scenario overlays, budgets, ETP, waits, survival.
  *
- * A run folder (monthly.csv, yearly.csv, survival.csv, manifest.ini, written by
- * `parcours run`) is read into a plot_run.  plot_draw takes one or more runs and
- * draws every chart into an output folder: for each chart it writes the data it
- * plots as a CSV file (<name>.csv, raw values copied from the run's files), fills
- * a gnuplot template of plots/ and pipes the script to one gnuplot process per
- * call, which writes <name>.png, <name>.svg and/or <name>.pdf.  Several runs give
- * overlays: every run's median and bands on one chart.
+ * plot_draw takes one or more run folders (rundir.h) and draws every chart they
+ * call for into an output folder: for each chart the data it plots as a CSV
+ * file (<name>.csv, values copied from the run's files) and the filled gnuplot
+ * templates of plots/ (chart.h), the whole script piped to one gnuplot process,
+ * which writes <name>.png, <name>.svg and/or <name>.pdf.  Several runs give
+ * overlays: every run's median and bands on one chart.  A plot_list names the
+ * charts drawn, for a page to show them (report.h); diffplot.h and sensplot.h
+ * append theirs to one too.
  *
- * Text from scenario files (labels, names) reaches gnuplot only as single-quoted
- * string literals built by plot_quote, in which gnuplot substitutes nothing (no
- * backquotes, no macros); control characters become spaces and malformed UTF-8
- * becomes '?'.  Tick labels (French number and date formats) are computed here,
- * never by the machine's locale, and nothing time-dependent is written, so the
- * same inputs give the same SVG bytes.
+ * Text from scenario files reaches gnuplot only as the quoted literals of
+ * gnuplot.h, numbers and dates are written by lang.h and axis.h, never by the
+ * machine's locale, and nothing time-dependent is written, so the same inputs
+ * give the same SVG bytes.
  *
- * Errors: PC_EINPUT for an unreadable or malformed run folder, a missing gnuplot
- * or a gnuplot error (its message in err); PC_EINTERNAL for out of memory or a
- * failed system call. */
+ * Errors: PC_EINPUT for a missing template, a missing gnuplot or a gnuplot error
+ * (its message in err); PC_EINTERNAL for out of memory or a failed system call. */
 #ifndef PARCOURS_PLOT_H
 #define PARCOURS_PLOT_H
 
 #include <stddef.h>
 
 #include "core/err.h"
-
-typedef enum { PLOT_FR = 0, PLOT_EN = 1 } plot_lang;
-
-enum { PLOT_PNG = 1, PLOT_SVG = 2, PLOT_PDF = 4 };
-
-typedef enum { PLOT_MONTHLY = 0, PLOT_YEARLY = 1, PLOT_SURVIVAL = 2 } plot_table;
-
-/* One row of monthly.csv, yearly.csv or survival.csv; NaN where the file says NA
- * (and for the columns survival.csv does not have: sd, p25, p75). */
-typedef struct {
-    double mean, sd, p05, p25, p50, p75, p95;
-} plot_stat;
+#include "gnuplot.h"
+#include "lang.h"
+#include "rundir.h"
 
 typedef struct {
-    unsigned formats;        /* PLOT_PNG | PLOT_SVG | PLOT_PDF; 0 means PNG and SVG */
-    plot_lang lang;          /* labels, numbers and dates */
+    unsigned formats;        /* GNUPLOT_PNG | GNUPLOT_SVG | GNUPLOT_PDF; 0 means PNG and SVG */
+    lang_code lang;          /* labels, numbers and dates */
     const char *templates;   /* folder of the .gp templates; NULL: PARCOURS_PLOTS, else
                                 ../plots beside the program, else ./plots */
     const char *const *vars; /* monthly variables drawn as fan charts; */
     size_t n_vars;           /* 0: every population stock and every queue */
 } plot_options;
-
-typedef struct plot_run plot_run;
 
 /* One chart drawn: files <name>.csv and <name>.<format> in the output folder. */
 typedef struct {
@@ -59,70 +46,20 @@ typedef struct {
     size_t n;
     plot_chart *charts;
     unsigned formats; /* formats written */
+    char *notes;      /* what gnuplot said while drawing them successfully, or NULL */
 } plot_list;
-
-/* Reads the run folder dir.  monthly.csv is required; yearly.csv, survival.csv
- * and manifest.ini are read when present.  PC_EINPUT names the file and line. */
-int plot_run_load(const char *dir, plot_run **out, pc_err *err);
-void plot_run_free(plot_run *r);
-
-/* Replaces the run's title (normally [scenario] label, else [model] name, else
- * the folder name).  PC_OK or PC_EINTERNAL. */
-int plot_run_set_label(plot_run *r, const char *label);
-
-const char *plot_run_label(const plot_run *r);
-const char *plot_run_dir(const plot_run *r);
-
-/* A value of the run's manifest.ini ("[section] key"), or NULL. */
-const char *plot_run_setting(const plot_run *r, const char *section, const char *key);
-
-/* Variables (or, for PLOT_SURVIVAL, populations) of one table, in file order. */
-size_t plot_run_n_vars(const plot_run *r, plot_table table);
-const char *plot_run_var(const plot_run *r, plot_table table, size_t i);
-
-/* First and last period of the table: a month as year * 12 + month - 1, a year,
- * or a spell duration in months.  Returns 0 when the table is empty. */
-int plot_run_periods(const plot_run *r, plot_table table, int *first, int *last);
-
-/* The row of var at period; returns 1, or 0 when there is none. */
-int plot_run_stat(const plot_run *r, plot_table table, const char *var, int period, plot_stat *out);
-
-/* A display name for a variable ("Allocataires du RSA", "État"), from the run's
- * manifest labels.  A new string, or NULL on out of memory. */
-char *plot_var_label(const plot_run *r, const char *var, plot_lang lang);
 
 /* Draws every chart of runs[0..n_runs-1] into outdir (created if needed).  The
  * data files are written before gnuplot is looked for, so they remain when it is
  * missing.  On success *out (if not NULL) lists the charts, in reading order. */
-int plot_draw(const plot_run *const *runs, size_t n_runs, const char *outdir,
-              const plot_options *opt, plot_list **out, pc_err *err);
+int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, const plot_options *opt,
+              plot_list **out, pc_err *err);
 void plot_list_free(plot_list *l);
 
-/* Pipes a gnuplot script (len bytes) to gnuplot, its messages kept in a file of outdir
- * and shown on failure.  PC_OK, PC_EINPUT (gnuplot missing or failing, err says why) or
- * PC_EINTERNAL. */
-int plot_gnuplot(const char *script, size_t len, const char *outdir, pc_err *err);
+/* An empty list of charts written in formats; NULL on out of memory. */
+plot_list *plot_list_alloc(unsigned formats);
 
-/* The gnuplot terminal of a format (PLOT_PNG or PLOT_SVG) and its file extension, the
- * same size, font and line width as plots/common.gp gives every chart. */
-const char *plot_terminal(unsigned format);
-const char *plot_extension(unsigned format);
-
-/* The gnuplot single-quoted literal of text ('it''s'); a new string or NULL. */
-char *plot_quote(const char *text);
-
-/* v with `decimals` decimals: "12 345,6" in French (U+202F between thousands,
- * decimal comma), "12,345.6" in English; NaN gives an em dash. */
-void plot_format_number(double v, int decimals, plot_lang lang, char *buf, size_t size);
-
-/* "janv. 2020" / "Jan 2020". */
-void plot_format_month(int year, int month, plot_lang lang, char *buf, size_t size);
-
-/* Makes dir and its missing parents.  PC_OK or PC_EINPUT. */
-int plot_mkdirs(const char *dir, pc_err *err);
-
-/* `parcours plot DIR... [--out OUTDIR] [--format F]... [--lang fr|en] [--var NAME]...`:
- * returns the exit status. */
-int plot_main(int argc, char **argv);
+/* Appends a chart (copies of the strings).  PC_OK or PC_EINTERNAL. */
+int plot_list_add(plot_list *l, const char *name, const char *title, const char *group);
 
 #endif

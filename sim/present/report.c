@@ -1,9 +1,8 @@
-/* report — runs scenarios, draws their charts and writes the committee page (see report.h).
+/* report — the committee page from run folders: charts, key figures, index.html (see report.h).
  *
  * The page is built from the run folders only (their CSV files and manifests),
- * so what it shows is what the files say; key figures are copied from
- * monthly.csv and yearly.csv, and cumulative budgets take their intervals from
- * the per-replication totals of replications.csv. */
+ * so what it shows is what the files say (the key figures: keyfig.h).  It is
+ * written section by section into one file renamed into place when complete. */
 #include "report.h"
 
 #include <errno.h>
@@ -17,385 +16,11 @@
 #include <unistd.h>
 
 #include "core/cfg.h"
-#include "study/cmp.h"
-#include "core/mc.h"
-#include "core/mdl.h"
-#include "cli/opt.h"
-#include "core/out.h"
+#include "core/fsio.h"
+#include "keyfig.h"
+#include "sbuf.h"
 
 #define NDASH "\xE2\x80\x93"
-
-static const char *tr(plot_lang lang, const char *fr, const char *en)
-{
-    return lang == PLOT_EN ? en : fr;
-}
-
-/* ---- key figures ---------------------------------------------------------------- */
-
-typedef enum { KEY_MONTHLY, KEY_YEARLY, KEY_CUMULATIVE } key_kind;
-
-typedef struct {
-    char *label;    /* row heading, plain text */
-    char *variable; /* as in the run files */
-    char *period;   /* YYYY-MM, YYYY, or YYYY-YYYY for a cumulative total */
-    key_kind kind;
-    int period_value; /* month index or year */
-    double scale;     /* shown = value x scale */
-    int decimals;
-    double *mean, *p05, *p95; /* one per scenario, NaN where missing */
-} key_row;
-
-typedef struct {
-    size_t n, cap, n_runs;
-    key_row *rows;
-} key_table;
-
-static void key_table_clear(key_table *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        free(t->rows[i].label);
-        free(t->rows[i].variable);
-        free(t->rows[i].period);
-        free(t->rows[i].mean);
-        free(t->rows[i].p05);
-        free(t->rows[i].p95);
-    }
-    free(t->rows);
-    memset(t, 0, sizeof *t);
-}
-
-/* Adds a row (taking label); NULL on out of memory. */
-static key_row *key_add(key_table *t, char *label, const char *variable, key_kind kind,
-                        int period_value, double scale, int decimals)
-{
-    if (!label)
-        return NULL;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        key_row *bigger = realloc(t->rows, cap * sizeof *bigger);
-        if (!bigger) {
-            free(label);
-            return NULL;
-        }
-        t->rows = bigger;
-        t->cap = cap;
-    }
-    key_row *row = &t->rows[t->n++];
-    memset(row, 0, sizeof *row);
-    row->label = label;
-    row->kind = kind;
-    row->period_value = period_value;
-    row->scale = scale;
-    row->decimals = decimals;
-    row->variable = pc_strdup(variable);
-    row->mean = pc_calloc(t->n_runs, sizeof *row->mean);
-    row->p05 = pc_calloc(t->n_runs, sizeof *row->p05);
-    row->p95 = pc_calloc(t->n_runs, sizeof *row->p95);
-    if (!row->variable || !row->mean || !row->p05 || !row->p95)
-        return NULL;
-    for (size_t r = 0; r < t->n_runs; r++)
-        row->mean[r] = row->p05[r] = row->p95[r] = NAN;
-    return row;
-}
-
-/* Names X of the variables PREFIX X SUFFIX of a table in any run, in order. */
-static int names_of(plot_run *const *runs, size_t n_runs, plot_table table, const char *prefix,
-                    const char *suffix, char ***out, size_t *count)
-{
-    size_t lp = strlen(prefix), ls = strlen(suffix), n = 0, cap = 0;
-    char **names = NULL;
-    for (size_t r = 0; r < n_runs; r++)
-        for (size_t i = 0; i < plot_run_n_vars(runs[r], table); i++) {
-            const char *var = plot_run_var(runs[r], table, i);
-            size_t len = strlen(var);
-            if (len <= lp + ls || strncmp(var, prefix, lp) || strcmp(var + len - ls, suffix))
-                continue;
-            int seen = 0;
-            for (size_t k = 0; k < n && !seen; k++)
-                seen = strlen(names[k]) == len - lp - ls &&
-                       !strncmp(names[k], var + lp, len - lp - ls);
-            if (seen)
-                continue;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 8;
-                char **bigger = realloc(names, cap * sizeof *bigger);
-                if (!bigger)
-                    goto oom;
-                names = bigger;
-            }
-            if (!(names[n] = pc_strf("%.*s", (int)(len - lp - ls), var + lp)))
-                goto oom;
-            n++;
-        }
-    *out = names;
-    *count = n;
-    return PC_OK;
-oom:
-    for (size_t k = 0; k < n; k++)
-        free(names[k]);
-    free(names);
-    return PC_EINTERNAL;
-}
-
-static void names_free(char **names, size_t n)
-{
-    for (size_t k = 0; k < n; k++)
-        free(names[k]);
-    free(names);
-}
-
-/* Totals of one column of replications.csv: mean and type-7 5 % and 95 % quantiles. */
-static int replication_interval(const cfg_table *reps, const char *variable, double *p05,
-                                double *p95)
-{
-    if (!reps || reps->n_rows < 2)
-        return 0;
-    long col = -1;
-    for (size_t i = 0; i < reps->rows[0].n && col < 0; i++)
-        if (strcmp(reps->rows[0].fields[i], variable) == 0)
-            col = (long)i;
-    if (col < 0)
-        return 0;
-    double *values = pc_calloc(reps->n_rows, sizeof *values);
-    if (!values)
-        return -1;
-    size_t n = 0;
-    for (size_t i = 1; i < reps->n_rows; i++) {
-        if ((size_t)col >= reps->rows[i].n)
-            continue;
-        char *end;
-        double v = strtod(reps->rows[i].fields[col], &end);
-        if (end != reps->rows[i].fields[col] && !*end && isfinite(v))
-            values[n++] = v;
-    }
-    if (n > 0) {
-        gsl_sort(values, 1, n);
-        *p05 = gsl_stats_quantile_from_sorted_data(values, 1, n, 0.05);
-        *p95 = gsl_stats_quantile_from_sorted_data(values, 1, n, 0.95);
-    }
-    free(values);
-    return n > 0;
-}
-
-static int build_key_figures(plot_run *const *runs, size_t n_runs, plot_lang lang, key_table *t,
-                             pc_err *err)
-{
-    t->n_runs = n_runs;
-    int first_month = 0, last_month = 0, first_year = 0, last_year = 0;
-    if (!plot_run_periods(runs[0], PLOT_MONTHLY, &first_month, &last_month))
-        return PC_OK;
-    int have_years = plot_run_periods(runs[0], PLOT_YEARLY, &first_year, &last_year);
-    const int offsets[2] = {35, 59};
-    const int horizons[2] = {3, 5};
-    char **names = NULL;
-    size_t n_names = 0;
-    int rc = PC_OK;
-    cfg_table **reps = pc_calloc(n_runs, sizeof *reps);
-    if (!reps)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-
-    /* stocks of the populations 3 and 5 years after the start, at month end */
-    if ((rc = names_of(runs, n_runs, PLOT_MONTHLY, "entries.", "", &names, &n_names)))
-        goto oom;
-    for (size_t i = 0; i < n_names; i++)
-        for (int h = 0; h < 2; h++) {
-            int month = first_month + offsets[h];
-            if (month > last_month)
-                continue;
-            char *var = pc_strf("stock.%s", names[i]);
-            char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
-            char when[40];
-            plot_format_month(month / 12, month % 12 + 1, lang, when, sizeof when);
-            key_row *row =
-                label ? key_add(t,
-                                pc_strf(lang == PLOT_EN
-                                            ? "%s: persons present, end of %s (+%d years)"
-                                            : "%s : personnes pr\xC3\xA9sentes fin %s (+%d ans)",
-                                        label, when, horizons[h]),
-                                var, KEY_MONTHLY, month, 1, 0)
-                      : NULL;
-            free(label);
-            free(var);
-            if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
-                goto oom;
-        }
-    names_free(names, n_names);
-    names = NULL;
-    n_names = 0;
-
-    /* budgets per funder over the whole run, then the total */
-    if (have_years) {
-        if ((rc = names_of(runs, n_runs, PLOT_YEARLY, "funder.", "", &names, &n_names)))
-            goto oom;
-        for (size_t i = 0; i <= n_names; i++) {
-            char *var = i < n_names ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
-            char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
-            key_row *row =
-                label ? key_add(t,
-                                pc_strf(lang == PLOT_EN ? "%s: cumulative budget %d" NDASH
-                                                          "%d (\xE2\x82\xAC million)"
-                                                        : "%s : budget cumul\xC3\xA9 %d" NDASH
-                                                          "%d (M\xE2\x82\xAC)",
-                                        label, first_year, last_year),
-                                var, KEY_CUMULATIVE, 0, 1e-6, 1)
-                      : NULL;
-            free(label);
-            free(var);
-            if (!row || !(row->period = pc_strf("%d-%d", first_year, last_year)))
-                goto oom;
-        }
-        names_free(names, n_names);
-        names = NULL;
-        n_names = 0;
-
-        /* IAE ETP occupied and mean waits, years 3 and 5 */
-        const char *prefixes[2] = {"etp.", "wait."};
-        const char *suffixes[2] = {"", ".mean"};
-        for (int k = 0; k < 2; k++) {
-            if ((rc = names_of(runs, n_runs, PLOT_YEARLY, prefixes[k], suffixes[k], &names,
-                               &n_names)))
-                goto oom;
-            for (size_t i = 0; i < n_names; i++)
-                for (int h = 0; h < 2; h++) {
-                    int year = (first_month + offsets[h]) / 12;
-                    if (first_month + offsets[h] > last_month || year > last_year)
-                        continue;
-                    char *var = pc_strf("%s%s%s", prefixes[k], names[i], suffixes[k]);
-                    char *label = var ? plot_var_label(runs[0], var, lang) : NULL;
-                    char *text =
-                        !label   ? NULL
-                        : k == 0 ? pc_strf(lang == PLOT_EN
-                                               ? "%s: ETP occupied, %d average (year %d)"
-                                               : "%s : ETP occup\xC3\xA9s, moyenne %d (ann\xC3\xA9"
-                                                 "e %d)",
-                                           label, year, horizons[h])
-                                 : pc_strf(lang == PLOT_EN
-                                               ? "%s: mean wait in %d (days, year %d)"
-                                               : "%s : attente moyenne en %d (jours, ann\xC3\xA9"
-                                                 "e %d)",
-                                           label, year, horizons[h]);
-                    key_row *row =
-                        text ? key_add(t, text, var, KEY_YEARLY, year, 1, k == 0 ? 1 : 0) : NULL;
-                    free(label);
-                    free(var);
-                    if (!row || !(row->period = pc_strf("%d", year)))
-                        goto oom;
-                }
-            names_free(names, n_names);
-            names = NULL;
-            n_names = 0;
-        }
-    }
-
-    /* the values of every run */
-    for (size_t r = 0; r < n_runs; r++) {
-        char *path = pc_strf("%s/replications.csv", plot_run_dir(runs[r]));
-        if (!path)
-            goto oom;
-        if (access(path, F_OK) == 0 && (rc = cfg_read_csv(path, &reps[r], err))) {
-            free(path);
-            goto done;
-        }
-        free(path);
-        for (size_t i = 0; i < t->n; i++) {
-            key_row *row = &t->rows[i];
-            plot_stat st;
-            if (row->kind != KEY_CUMULATIVE) {
-                if (plot_run_stat(runs[r], row->kind == KEY_MONTHLY ? PLOT_MONTHLY : PLOT_YEARLY,
-                                  row->variable, row->period_value, &st)) {
-                    row->mean[r] = st.mean;
-                    row->p05[r] = st.p05;
-                    row->p95[r] = st.p95;
-                }
-                continue;
-            }
-            double sum = 0;
-            int any = 0;
-            for (int y = first_year; y <= last_year; y++)
-                if (plot_run_stat(runs[r], PLOT_YEARLY, row->variable, y, &st) &&
-                    isfinite(st.mean)) {
-                    sum += st.mean;
-                    any = 1;
-                }
-            if (any)
-                row->mean[r] = sum;
-            if (replication_interval(reps[r], row->variable, &row->p05[r], &row->p95[r]) < 0)
-                goto oom;
-        }
-    }
-    goto done;
-oom:
-    rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-done:
-    names_free(names, n_names);
-    for (size_t r = 0; r < n_runs; r++)
-        cfg_table_free(reps[r]);
-    free(reps);
-    return rc;
-}
-
-static void csv_number(FILE *f, double v)
-{
-    if (!isfinite(v)) {
-        fputs(",NA", f);
-        return;
-    }
-    char buf[40];
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    fprintf(f, ",%s", buf);
-}
-
-static void csv_text(FILE *f, const char *text, int first)
-{
-    if (!first)
-        fputc(',', f);
-    fputc('"', f);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static int write_key_csv(const char *dir, const key_table *t, plot_run *const *runs,
-                         const report_scenario *scenarios, pc_err *err)
-{
-    char *path = pc_strf("%s/key-figures.csv", dir);
-    if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-        free(path);
-        return rc;
-    }
-    fputs("indicator,variable,period,scenario,label,mean,p05,p95\n", f);
-    for (size_t i = 0; i < t->n; i++)
-        for (size_t r = 0; r < t->n_runs; r++) {
-            csv_text(f, t->rows[i].label, 1);
-            csv_text(f, t->rows[i].variable, 0);
-            csv_text(f, t->rows[i].period, 0);
-            csv_text(f, scenarios[r].name, 0);
-            csv_text(f, plot_run_label(runs[r]), 0);
-            csv_number(f, t->rows[i].mean[r]);
-            csv_number(f, t->rows[i].p05[r]);
-            csv_number(f, t->rows[i].p95[r]);
-            fputc('\n', f);
-        }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot write %s", path);
-        free(path);
-        return rc;
-    }
-    free(path);
-    return PC_OK;
-}
 
 /* ---- the page --------------------------------------------------------------------- */
 
@@ -462,11 +87,11 @@ static const char page_css[] =
     "tr{break-inside:avoid;page-break-inside:avoid}a{color:inherit;text-decoration:none}"
     "img{border:0;max-height:160mm}}\n";
 
-static void write_cell(FILE *f, const key_row *row, size_t r, plot_lang lang)
+static void write_cell(FILE *f, const keyfig_row *row, size_t r, lang_code lang)
 {
     char mean[64], lo[64], hi[64];
     double v = row->mean[r] * row->scale;
-    plot_format_number(v, row->decimals, lang, mean, sizeof mean);
+    lang_number(v, row->decimals, lang, mean, sizeof mean);
     fputs("<td class=\"num\" data-variable=\"", f);
     html(f, row->variable);
     fputs("\" data-period=\"", f);
@@ -476,38 +101,38 @@ static void write_cell(FILE *f, const key_row *row, size_t r, plot_lang lang)
         snprintf(raw, sizeof raw, "%.17g", row->mean[r]);
     fprintf(f, "\" data-mean=\"%s\">%s", raw, mean);
     if (isfinite(row->p05[r]) && isfinite(row->p95[r])) {
-        plot_format_number(row->p05[r] * row->scale, row->decimals, lang, lo, sizeof lo);
-        plot_format_number(row->p95[r] * row->scale, row->decimals, lang, hi, sizeof hi);
+        lang_number(row->p05[r] * row->scale, row->decimals, lang, lo, sizeof lo);
+        lang_number(row->p95[r] * row->scale, row->decimals, lang, hi, sizeof hi);
         fprintf(f, "<span class=\"interval\">[%s " NDASH " %s]</span>", lo, hi);
     }
     if (r > 0 && isfinite(row->mean[r]) && isfinite(row->mean[0])) {
         char delta[64];
         double d = (row->mean[r] - row->mean[0]) * row->scale;
-        plot_format_number(d, row->decimals, lang, delta, sizeof delta);
+        lang_number(d, row->decimals, lang, delta, sizeof delta);
         fprintf(f, "<span class=\"delta\">%s %s%s</span>",
-                tr(lang,
-                   "\xC3\xA9"
-                   "cart :",
-                   "difference:"),
+                lang_pick(lang,
+                          "\xC3\xA9"
+                          "cart :",
+                          "difference:"),
                 d > 0 && strcmp(delta, "0") ? "+" : "", delta);
     }
     fputs("</td>", f);
 }
 
-static void write_key_table(FILE *f, const key_table *t, plot_run *const *runs, plot_lang lang)
+static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs, lang_code lang)
 {
     fputs("<table class=\"key\">\n<thead><tr><th>", f);
-    fputs(tr(lang, "Indicateur", "Indicator"), f);
+    fputs(lang_pick(lang, "Indicateur", "Indicator"), f);
     fputs("</th>", f);
     for (size_t r = 0; r < t->n_runs; r++) {
         fputs("<th>", f);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
-                    tr(lang,
-                       "r\xC3\xA9"
-                       "f\xC3\xA9rence",
-                       "reference"));
+                    lang_pick(lang,
+                              "r\xC3\xA9"
+                              "f\xC3\xA9rence",
+                              "reference"));
         fputs("</th>", f);
     }
     fputs("</tr></thead>\n<tbody>\n", f);
@@ -523,13 +148,13 @@ static void write_key_table(FILE *f, const key_table *t, plot_run *const *runs, 
 }
 
 static void write_charts(FILE *f, const plot_list *list, const char *folder, const char *context,
-                         plot_lang lang)
+                         lang_code lang)
 {
     for (size_t i = 0; list && i < list->n; i++) {
         const plot_chart *ch = &list->charts[i];
-        const char *ext = list->formats & PLOT_PNG   ? "png"
-                          : list->formats & PLOT_SVG ? "svg"
-                                                     : "pdf";
+        const char *ext = list->formats & GNUPLOT_PNG   ? "png"
+                          : list->formats & GNUPLOT_SVG ? "svg"
+                                                        : "pdf";
         fputs("<section class=\"chart\">\n<h3>", f);
         html(f, ch->title);
         fputs("</h3>\n<figure><img src=\"", f);
@@ -544,18 +169,18 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
         html(f, context);
         fputs(" \xC2\xB7 ", f);
         int first = 1;
-        for (unsigned fmt = PLOT_PNG; fmt <= PLOT_PDF; fmt <<= 1) {
+        for (unsigned fmt = GNUPLOT_PNG; fmt <= GNUPLOT_PDF; fmt <<= 1) {
             if (!(list->formats & fmt))
                 continue;
-            const char *e = fmt == PLOT_PNG ? "png" : fmt == PLOT_SVG ? "svg" : "pdf";
+            const char *e = fmt == GNUPLOT_PNG ? "png" : fmt == GNUPLOT_SVG ? "svg" : "pdf";
             fprintf(f, "%s<a href=\"", first ? "" : " \xC2\xB7 ");
             href(f, folder);
             fputc('/', f);
             href(f, ch->name);
             fprintf(f, ".%s\">%s</a>", e,
-                    fmt == PLOT_PNG   ? "PNG"
-                    : fmt == PLOT_SVG ? "SVG"
-                                      : "PDF");
+                    fmt == GNUPLOT_PNG   ? "PNG"
+                    : fmt == GNUPLOT_SVG ? "SVG"
+                                         : "PDF");
             first = 0;
         }
         fputs(" \xC2\xB7 <a href=\"", f);
@@ -563,15 +188,15 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
         fputc('/', f);
         href(f, ch->name);
         fprintf(f, ".csv\">%s</a></figcaption></figure>\n</section>\n",
-                tr(lang,
-                   "donn\xC3\xA9"
-                   "es du graphique (CSV)",
-                   "chart data (CSV)"));
+                lang_pick(lang,
+                          "donn\xC3\xA9"
+                          "es du graphique (CSV)",
+                          "chart data (CSV)"));
     }
 }
 
 /* The dated changes of a scenario: given, or read from its manifest. */
-static void write_changes(FILE *f, const report_scenario *s, const plot_run *run, plot_lang lang)
+static void write_changes(FILE *f, const report_scenario *s, const rundir *run, lang_code lang)
 {
     cfg_doc *doc = NULL;
     pc_err ignored;
@@ -579,8 +204,9 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
     fprintf(f,
             "<table class=\"changes\"><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
             "<tbody>\n",
-            tr(lang, "\xC3\x80 partir de", "From"), tr(lang, "Param\xC3\xA8tre", "Parameter"),
-            tr(lang, "Nouvelle valeur", "New value"));
+            lang_pick(lang, "\xC3\x80 partir de", "From"),
+            lang_pick(lang, "Param\xC3\xA8tre", "Parameter"),
+            lang_pick(lang, "Nouvelle valeur", "New value"));
     if (s->changes) {
         for (size_t i = 0; i < s->n_changes; i++, shown++) {
             fputs("<tr><td>", f);
@@ -592,7 +218,7 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
             fputs("</code></td></tr>\n", f);
         }
     } else {
-        char *path = pc_strf("%s/manifest.ini", plot_run_dir(run));
+        char *path = pc_strf("%s/manifest.ini", rundir_path(run));
         if (path && access(path, F_OK) == 0 && cfg_read(path, &doc, &ignored) != PC_OK)
             doc = NULL;
         free(path);
@@ -613,194 +239,230 @@ static void write_changes(FILE *f, const report_scenario *s, const plot_run *run
     }
     if (shown == 0)
         fprintf(f, "<tr><td colspan=\"3\">%s</td></tr>\n",
-                tr(lang, "Aucun changement dat\xC3\xA9 : le mod\xC3\xA8le tel quel.",
-                   "No dated change: the model as it is."));
+                lang_pick(lang, "Aucun changement dat\xC3\xA9 : le mod\xC3\xA8le tel quel.",
+                          "No dated change: the model as it is."));
     fputs("</tbody></table>\n", f);
     cfg_doc_free(doc);
 }
 
-static int write_page(const char *dir, const report_scenario *scenarios, size_t n,
-                      plot_run *const *runs, plot_list *const *lists, const plot_list *compare,
-                      const plot_list *differences, const key_table *keys, const char *chart_error,
-                      plot_lang lang, pc_err *err)
-{
-    char *path = pc_strf("%s/index.html", dir), *tmp = pc_strf("%s/.index.html.tmp", dir);
-    if (!path || !tmp) {
-        free(path);
-        free(tmp);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot write %s: %s", tmp, strerror(errno));
-        free(path);
-        free(tmp);
-        return rc;
-    }
-    const char *model = plot_run_setting(runs[0], "model", "name");
-    if (!model)
-        model = plot_run_label(runs[0]);
-    const char *reps = plot_run_setting(runs[0], "run", "replications");
-    const char *seed = plot_run_setting(runs[0], "run", "seed");
+/* What the page is made of. */
+typedef struct {
+    FILE *f;
+    const char *dir;
+    const report_scenario *scenarios;
+    size_t n;
+    rundir *const *runs;
+    plot_list *const *lists;
+    const plot_list *compare, *differences;
+    const keyfig_table *keys;
+    const char *chart_error;
+    lang_code lang;
+} page;
 
+/* The head, the title, what was run and, when charts are missing, why. */
+static void page_header(const page *pg)
+{
+    FILE *f = pg->f;
+    size_t n = pg->n;
+    const char *model = rundir_setting(pg->runs[0], "model", "name");
+    if (!model)
+        model = rundir_label(pg->runs[0]);
+    const char *reps = rundir_setting(pg->runs[0], "run", "replications");
+    const char *seed = rundir_setting(pg->runs[0], "run", "seed");
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-            lang == PLOT_EN ? "en" : "fr");
+            pg->lang == LANG_EN ? "en" : "fr");
     html(f, model);
     fprintf(f, " \xE2\x80\x94 %s</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>",
-            tr(lang, "rapport au comit\xC3\xA9", "committee report"), page_css);
+            lang_pick(pg->lang, "rapport au comit\xC3\xA9", "committee report"), page_css);
     html(f, model);
     fprintf(f, "</h1>\n<p class=\"meta\">%zu %s", n,
-            n > 1 ? tr(lang, "sc\xC3\xA9narios", "scenarios")
-                  : tr(lang, "sc\xC3\xA9nario", "scenario"));
+            n > 1 ? lang_pick(pg->lang, "sc\xC3\xA9narios", "scenarios")
+                  : lang_pick(pg->lang, "sc\xC3\xA9nario", "scenario"));
     if (reps) {
         fputs(" \xC2\xB7 ", f);
         html(f, reps);
-        fputs(tr(lang, " simulations par sc\xC3\xA9nario", " runs per scenario"), f);
+        fputs(lang_pick(pg->lang, " simulations par sc\xC3\xA9nario", " runs per scenario"), f);
     }
     if (seed) {
-        fputs(tr(lang, " \xC2\xB7 graine ", " \xC2\xB7 seed "), f);
+        fputs(lang_pick(pg->lang, " \xC2\xB7 graine ", " \xC2\xB7 seed "), f);
         html(f, seed);
         if (n > 1)
-            fputs(tr(lang, " (la m\xC3\xAAme pour tous : mêmes tirages, écarts appariés)",
-                     " (the same for all: common random numbers, paired differences)"),
+            fputs(lang_pick(pg->lang,
+                            " (la m\xC3\xAAme pour tous : mêmes tirages, écarts appariés)",
+                            " (the same for all: common random numbers, paired differences)"),
                   f);
     }
     fputs("</p>\n</header>\n", f);
-    if (chart_error) {
+    if (pg->chart_error) {
         fprintf(f, "<p class=\"missing\">%s ",
-                tr(lang, "Graphiques non dessin\xC3\xA9s :", "Charts not drawn:"));
-        html(f, chart_error);
+                lang_pick(pg->lang, "Graphiques non dessin\xC3\xA9s :", "Charts not drawn:"));
+        html(f, pg->chart_error);
         fputs("</p>\n", f);
     }
+}
 
+/* The table of contents. */
+static void page_nav(const page *pg)
+{
+    FILE *f = pg->f;
     fprintf(f,
             "<nav>\n<h2>%s</h2>\n<ol>\n<li><a href=\"#scenarios\">%s</a></li>\n"
             "<li><a href=\"#key-figures\">%s</a></li>\n",
-            tr(lang, "Sommaire", "Contents"), tr(lang, "Sc\xC3\xA9narios", "Scenarios"),
-            tr(lang, "Chiffres cl\xC3\xA9s", "Key figures"));
-    if (compare && compare->n)
+            lang_pick(pg->lang, "Sommaire", "Contents"),
+            lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"),
+            lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"));
+    if (pg->compare && pg->compare->n)
         fprintf(f, "<li><a href=\"#compare\">%s</a></li>\n",
-                tr(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-    if (differences && differences->n)
+                lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+    if (pg->differences && pg->differences->n)
         fprintf(f, "<li><a href=\"#differences\">%s</a></li>\n",
-                tr(lang,
-                   "\xC3\x89"
-                   "carts avec la r\xC3\xA9"
-                   "f\xC3\xA9rence",
-                   "Differences from the reference"));
-    for (size_t r = 0; r < n; r++) {
+                lang_pick(pg->lang,
+                          "\xC3\x89"
+                          "carts avec la r\xC3\xA9"
+                          "f\xC3\xA9rence",
+                          "Differences from the reference"));
+    for (size_t r = 0; r < pg->n; r++) {
         fprintf(f, "<li><a href=\"#scenario-%zu\">", r + 1);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         fputs("</a></li>\n", f);
     }
     fprintf(f, "<li><a href=\"#files\">%s</a></li>\n</ol>\n</nav>\n",
-            tr(lang, "Fichiers", "Files"));
+            lang_pick(pg->lang, "Fichiers", "Files"));
+}
 
+/* Each scenario: its label, file, description and dated changes. */
+static void page_scenarios(const page *pg)
+{
+    FILE *f = pg->f;
     fprintf(f, "<section id=\"scenarios\">\n<h2>%s</h2>\n",
-            tr(lang, "Sc\xC3\xA9narios", "Scenarios"));
-    for (size_t r = 0; r < n; r++) {
+            lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"));
+    for (size_t r = 0; r < pg->n; r++) {
         fputs("<article>\n<h3>", f);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         if (r == 0)
             fprintf(f, " <small>(%s)</small>",
-                    tr(lang,
-                       "r\xC3\xA9"
-                       "f\xC3\xA9rence",
-                       "reference"));
+                    lang_pick(pg->lang,
+                              "r\xC3\xA9"
+                              "f\xC3\xA9rence",
+                              "reference"));
         fputs("</h3>\n", f);
-        if (scenarios[r].source) {
-            fprintf(f, "<p>%s <code>", tr(lang, "Fichier :", "File:"));
-            html(f, scenarios[r].source);
+        if (pg->scenarios[r].source) {
+            fprintf(f, "<p>%s <code>", lang_pick(pg->lang, "Fichier :", "File:"));
+            html(f, pg->scenarios[r].source);
             fputs("</code></p>\n", f);
         }
-        const char *description = plot_run_setting(runs[r], "scenario", "description");
+        const char *description = rundir_setting(pg->runs[r], "scenario", "description");
         if (description) {
             fputs("<p>", f);
             html(f, description);
             fputs("</p>\n", f);
         }
-        write_changes(f, &scenarios[r], runs[r], lang);
+        write_changes(f, &pg->scenarios[r], pg->runs[r], pg->lang);
         fputs("</article>\n", f);
     }
     fputs("</section>\n", f);
+}
 
+/* The key figures and their CSV file. */
+static void page_key_figures(const page *pg)
+{
+    FILE *f = pg->f;
     fprintf(
         f, "<section id=\"key-figures\">\n<h2>%s</h2>\n<p>%s</p>\n",
-        tr(lang, "Chiffres cl\xC3\xA9s", "Key figures"),
-        tr(lang,
-           "Moyenne des simulations ; entre crochets, l'intervalle \xC3\xA0 90 % (5<sup>e</sup> "
-           "et 95<sup>e</sup> centiles des simulations) ; \xC2\xAB \xC3\xA9"
-           "cart \xC2\xBB : "
-           "diff\xC3\xA9rence avec la r\xC3\xA9"
-           "f\xC3\xA9rence.",
-           "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
-           "runs); difference: against the reference."));
-    write_key_table(f, keys, runs, lang);
+        lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"),
+        lang_pick(
+            pg->lang,
+            "Moyenne des simulations ; entre crochets, l'intervalle \xC3\xA0 90 % (5<sup>e</sup> "
+            "et 95<sup>e</sup> centiles des simulations) ; \xC2\xAB \xC3\xA9"
+            "cart \xC2\xBB : "
+            "diff\xC3\xA9rence avec la r\xC3\xA9"
+            "f\xC3\xA9rence.",
+            "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
+            "runs); difference: against the reference."));
+    write_key_table(f, pg->keys, pg->runs, pg->lang);
     fprintf(f, "<p><a href=\"key-figures.csv\">key-figures.csv</a></p>\n</section>\n");
+}
 
-    if (compare && compare->n) {
+/* The overlays of all scenarios and the paired differences with the reference. */
+static void page_comparisons(const page *pg)
+{
+    FILE *f = pg->f;
+    if (pg->compare && pg->compare->n) {
         fprintf(f, "<section id=\"compare\">\n<h2>%s</h2>\n",
-                tr(lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-        write_charts(f, compare, "compare", tr(lang, "tous les sc\xC3\xA9narios", "all scenarios"),
-                     lang);
+                lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
+        write_charts(f, pg->compare, "compare",
+                     lang_pick(pg->lang, "tous les sc\xC3\xA9narios", "all scenarios"), pg->lang);
         fputs("</section>\n", f);
     }
-    if (differences && differences->n) {
+    if (pg->differences && pg->differences->n) {
         fprintf(
             f, "<section id=\"differences\">\n<h2>%s</h2>\n<p>%s</p>\n",
-            tr(lang,
-               "\xC3\x89"
-               "carts avec la r\xC3\xA9"
-               "f\xC3\xA9rence",
-               "Differences from the reference"),
-            tr(lang,
-               "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
-               "nombres al\xC3\xA9"
-               "atoires que la r\xC3\xA9"
-               "f\xC3\xA9rence (m\xC3\xAAmes "
-               "personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
-               "cart simulation par simulation "
-               "mesure l'effet de la politique, et ses bandes sont bien plus \xC3\xA9troites que "
-               "celles de chaque sc\xC3\xA9nario.",
-               "Every scenario was simulated with the same random numbers as the reference "
-               "(same persons, same draws): the difference run by run measures the policy's "
-               "effect, and its bands are much narrower than each scenario's."));
-        write_charts(f, differences, "differences",
-                     tr(lang,
-                        "\xC3\xA9"
-                        "cart appari\xC3\xA9",
-                        "paired difference"),
-                     lang);
+            lang_pick(pg->lang,
+                      "\xC3\x89"
+                      "carts avec la r\xC3\xA9"
+                      "f\xC3\xA9rence",
+                      "Differences from the reference"),
+            lang_pick(
+                pg->lang,
+                "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
+                "nombres al\xC3\xA9"
+                "atoires que la r\xC3\xA9"
+                "f\xC3\xA9rence (m\xC3\xAAmes "
+                "personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
+                "cart simulation par simulation "
+                "mesure l'effet de la politique, et ses bandes sont bien plus \xC3\xA9troites que "
+                "celles de chaque sc\xC3\xA9nario.",
+                "Every scenario was simulated with the same random numbers as the reference "
+                "(same persons, same draws): the difference run by run measures the policy's "
+                "effect, and its bands are much narrower than each scenario's."));
+        write_charts(f, pg->differences, "differences",
+                     lang_pick(pg->lang,
+                               "\xC3\xA9"
+                               "cart appari\xC3\xA9",
+                               "paired difference"),
+                     pg->lang);
         fputs("</section>\n", f);
     }
-    for (size_t r = 0; r < n; r++) {
+}
+
+/* Each scenario's own charts. */
+static void page_runs(const page *pg)
+{
+    FILE *f = pg->f;
+    for (size_t r = 0; r < pg->n; r++) {
         fprintf(f, "<section id=\"scenario-%zu\">\n<h2>", r + 1);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         fputs("</h2>\n", f);
-        char *folder = pc_strf("%s/charts", scenarios[r].name);
+        char *folder = pc_strf("%s/charts", pg->scenarios[r].name);
         if (folder)
-            write_charts(f, lists[r], folder, plot_run_label(runs[r]), lang);
+            write_charts(f, pg->lists[r], folder, rundir_label(pg->runs[r]), pg->lang);
         free(folder);
         fputs("</section>\n", f);
     }
+}
 
+/* Links to every run file that exists, and to the key figures. */
+static void page_files(const page *pg)
+{
+    FILE *f = pg->f;
     static const char run_files[5][20] = {"monthly.csv", "yearly.csv", "replications.csv",
                                           "survival.csv", "manifest.ini"};
-    fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n", tr(lang, "Fichiers", "Files"));
-    for (size_t r = 0; r < n; r++) {
+    fprintf(f, "<section id=\"files\">\n<h2>%s</h2>\n<ul>\n",
+            lang_pick(pg->lang, "Fichiers", "Files"));
+    for (size_t r = 0; r < pg->n; r++) {
         fputs("<li>", f);
-        html(f, plot_run_label(runs[r]));
+        html(f, rundir_label(pg->runs[r]));
         fputs(" :", f);
         for (int k = 0; k < 5; k++) {
-            char *file = pc_strf("%s/%s/%s", dir, scenarios[r].name, run_files[k]);
+            char *file = pc_strf("%s/%s/%s", pg->dir, pg->scenarios[r].name, run_files[k]);
             int exists = file && access(file, F_OK) == 0;
             free(file);
             if (!exists)
                 continue;
             fputs(" <a href=\"", f);
-            href(f, scenarios[r].name);
+            href(f, pg->scenarios[r].name);
             fprintf(f, "/%s\">%s</a>", run_files[k], run_files[k]);
         }
         fputs("</li>\n", f);
@@ -808,341 +470,154 @@ static int write_page(const char *dir, const report_scenario *scenarios, size_t 
     fputs("<li><a href=\"key-figures.csv\">key-figures.csv</a></li>\n</ul>\n</section>\n"
           "</body>\n</html>\n",
           f);
-    int bad = ferror(f);
-    int rc = PC_OK;
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        rc = pc_fail(err, PC_EINPUT, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
+}
+
+/* Writes dir/index.html, whole or not at all. */
+static int write_page(page *pg, pc_err *err)
+{
+    char *path = pc_strf("%s/index.html", pg->dir);
+    if (!path)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
     free(path);
-    free(tmp);
+    if (rc)
+        return rc;
+    pg->f = out.f;
+    page_header(pg);
+    page_nav(pg);
+    page_scenarios(pg);
+    page_key_figures(pg);
+    page_comparisons(pg);
+    page_runs(pg);
+    page_files(pg);
+    return fsio_commit(&out, PC_OK, err);
+}
+
+/* DIR/key-figures.csv. */
+static int write_key_figures(const char *dir, const keyfig_table *keys, rundir *const *runs,
+                             const report_scenario *scenarios, size_t n, pc_err *err)
+{
+    char *path = pc_strf("%s/key-figures.csv", dir);
+    const char **names = pc_calloc(n, sizeof *names);
+    int rc = path && names ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t r = 0; r < n && !rc; r++)
+        names[r] = scenarios[r].name;
+    if (!rc)
+        rc = keyfig_write(path, keys, (const rundir *const *)runs, names, err);
+    free(path);
+    free(names);
     return rc;
 }
 
+/* Reads the run folder of every scenario, with the scenario's label when it has one. */
+static int load_runs(const char *dir, const report_scenario *scenarios, size_t n, rundir **runs,
+                     sbuf *notes, pc_err *err)
+{
+    for (size_t r = 0; r < n; r++) {
+        char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
+        int rc = run_dir ? rundir_load(run_dir, &runs[r], err)
+                         : pc_fail(err, PC_EINTERNAL, "out of memory");
+        free(run_dir);
+        if (rc)
+            return rc;
+        if (scenarios[r].label && rundir_set_label(runs[r], scenarios[r].label))
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        if (rundir_warning(runs[r]))
+            sbuf_printf(notes, "%s%s", notes->len ? "\n" : "", rundir_warning(runs[r]));
+    }
+    return PC_OK;
+}
+
+/* Draws each run's charts into DIR/<scenario>/charts and, with several runs, their
+ * overlays into DIR/compare.  When a chart cannot be drawn (no gnuplot) the lists are
+ * emptied and *chart_error says why: the page is still written. */
+static int draw_charts(const char *dir, const report_scenario *scenarios, size_t n,
+                       rundir *const *runs, const report_options *opt, plot_list **lists,
+                       plot_list **compare, char **chart_error, sbuf *notes, pc_err *err)
+{
+    plot_options popt = {.formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
+                         .lang = opt->lang,
+                         .templates = opt->templates};
+    pc_err chart_err = {{0}};
+    int chart_rc = PC_OK;
+    for (size_t r = 0; r <= n && !chart_rc && !(r == n && n < 2); r++) {
+        plot_list **list = r < n ? &lists[r] : compare;
+        char *out =
+            r < n ? pc_strf("%s/%s/charts", dir, scenarios[r].name) : pc_strf("%s/compare", dir);
+        if (!out)
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        chart_rc = plot_draw(r < n ? (const rundir *const *)&runs[r] : (const rundir *const *)runs,
+                             r < n ? 1 : n, out, &popt, list, &chart_err);
+        free(out);
+        if (!chart_rc && (*list)->notes)
+            sbuf_printf(notes, "%sgnuplot: %s", notes->len ? "\n" : "", (*list)->notes);
+    }
+    if (chart_rc == PC_EINTERNAL)
+        return pc_fail(err, PC_EINTERNAL, "%s", chart_err.msg);
+    if (!chart_rc)
+        return PC_OK;
+    if (!(*chart_error = pc_strdup(chart_err.msg)))
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t r = 0; r < n; r++) {
+        plot_list_free(lists[r]);
+        lists[r] = NULL;
+    }
+    plot_list_free(*compare);
+    *compare = NULL;
+    return PC_OK;
+}
+
 int report_build(const char *dir, const report_scenario *scenarios, size_t n,
-                 const report_options *opt, pc_err *err)
+                 const report_options *opt, char **notes, pc_err *err)
 {
     report_options defaults = {0};
     if (!opt)
         opt = &defaults;
-    plot_run **runs = pc_calloc(n, sizeof *runs);
+    if (notes)
+        *notes = NULL;
+    if (n == 0)
+        return pc_fail(err, PC_EUSAGE, "no scenario");
+    rundir **runs = pc_calloc(n, sizeof *runs);
     plot_list **lists = pc_calloc(n, sizeof *lists);
     plot_list *compare = NULL;
-    key_table keys = {0};
+    keyfig_table keys = {0};
     char *chart_error = NULL;
-    int rc = PC_OK, chart_rc = PC_OK;
-    if (n == 0) {
-        rc = pc_fail(err, PC_EUSAGE, "no scenario");
-        goto done;
-    }
-    if (!runs || !lists) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        goto done;
-    }
-    for (size_t r = 0; r < n; r++) {
-        char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
-        rc = run_dir ? plot_run_load(run_dir, &runs[r], err)
-                     : pc_fail(err, PC_EINTERNAL, "out of memory");
-        free(run_dir);
-        if (rc)
-            goto done;
-        if (scenarios[r].label && plot_run_set_label(runs[r], scenarios[r].label)) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
-    }
-    plot_options popt = {.formats = opt->formats ? opt->formats : PLOT_PNG | PLOT_SVG,
-                         .lang = opt->lang,
-                         .templates = opt->templates};
-    pc_err chart_err = {{0}};
-    for (size_t r = 0; r <= n && !chart_rc; r++) {
-        if (r == n && n < 2)
-            break;
-        char *out =
-            r < n ? pc_strf("%s/%s/charts", dir, scenarios[r].name) : pc_strf("%s/compare", dir);
-        if (!out) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
-        chart_rc =
-            r < n
-                ? plot_draw((const plot_run *const *)&runs[r], 1, out, &popt, &lists[r], &chart_err)
-                : plot_draw((const plot_run *const *)runs, n, out, &popt, &compare, &chart_err);
-        free(out);
-    }
-    if (chart_rc == PC_EINTERNAL) {
-        rc = pc_fail(err, PC_EINTERNAL, "%s", chart_err.msg);
-        goto done;
-    }
-    if (chart_rc) {
-        /* keep the page, without the charts that could not be drawn */
-        if (!(chart_error = pc_strdup(chart_err.msg))) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto done;
-        }
-        for (size_t r = 0; r < n; r++) {
-            plot_list_free(lists[r]);
-            lists[r] = NULL;
-        }
-        plot_list_free(compare);
-        compare = NULL;
-    }
-    if ((rc = build_key_figures(runs, n, opt->lang, &keys, err)) ||
-        (rc = write_key_csv(dir, &keys, runs, scenarios, err)) ||
-        (rc = write_page(dir, scenarios, n, runs, lists, compare, opt->differences, &keys,
-                         chart_error, opt->lang, err)))
-        goto done;
-    if (chart_rc)
-        rc = pc_fail(err, chart_rc, "%s", chart_error);
-done:
+    sbuf said = {0};
+    int rc = runs && lists ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc)
+        rc = load_runs(dir, scenarios, n, runs, &said, err);
+    if (!rc)
+        rc = draw_charts(dir, scenarios, n, runs, opt, lists, &compare, &chart_error, &said, err);
+    if (!rc)
+        rc = keyfig_build((const rundir *const *)runs, n, opt->lang, &keys, err);
+    if (!rc)
+        rc = write_key_figures(dir, &keys, runs, scenarios, n, err);
+    page pg = {.dir = dir,
+               .scenarios = scenarios,
+               .n = n,
+               .runs = runs,
+               .lists = lists,
+               .compare = compare,
+               .differences = opt->differences,
+               .keys = &keys,
+               .chart_error = chart_error,
+               .lang = opt->lang};
+    if (!rc)
+        rc = write_page(&pg, err);
+    if (!rc && chart_error)
+        rc = pc_fail(err, PC_EINPUT, "%s", chart_error);
+    if (notes && said.len)
+        *notes = sbuf_take(&said);
+    sbuf_clear(&said);
     for (size_t r = 0; runs && r < n; r++)
-        plot_run_free(runs[r]);
+        rundir_free(runs[r]);
     for (size_t r = 0; lists && r < n; r++)
         plot_list_free(lists[r]);
     free(runs);
     free(lists);
     plot_list_free(compare);
-    key_table_clear(&keys);
+    keyfig_clear(&keys);
     free(chart_error);
-    return rc;
-}
-
-/* ---- the command ---------------------------------------------------------------- */
-
-static void report_usage(FILE *f)
-{
-    fputs("usage: parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T]\n"
-          "                       [--lang fr|en] [--templates DIR]\n"
-          "\n"
-          "Runs each scenario (the first is the reference) with the same seed, so that\n"
-          "they share their random numbers, writes each run into DIR/<scenario>/, draws\n"
-          "its charts and the comparison charts, and writes DIR/index.html: scenarios and\n"
-          "their changes, key figures with 90 % intervals, every chart and its data.\n"
-          "The page opens offline in any browser and prints one chart per page.\n"
-          "\n"
-          "  --reps N         replications per scenario (required)\n"
-          "  --out DIR        the report folder (required)\n"
-          "  --seed S         the seed shared by every scenario (default 1)\n"
-          "  --threads T      threads (default: all cores)\n"
-          "  --lang L         fr (default) or en\n"
-          "  --templates DIR  the gnuplot templates (as for parcours plot)\n",
-          f);
-}
-
-/* The folder name of a scenario: its file name without ".ini", made unique. */
-static char *scenario_folder(const char *path, char *const *taken, size_t n_taken)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t len = strlen(base);
-    if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
-        len -= 4;
-    if (len == 0 || (len <= 2 && base[0] == '.'))
-        base = "scenario", len = 8;
-    for (int k = 1; k < 1000; k++) {
-        char *name =
-            k == 1 ? pc_strf("%.*s", (int)len, base) : pc_strf("%.*s-%d", (int)len, base, k);
-        if (!name)
-            return NULL;
-        int clash = !strcmp(name, "compare");
-        for (size_t i = 0; i < n_taken && !clash; i++)
-            clash = !strcmp(taken[i], name);
-        if (!clash)
-            return name;
-        free(name);
-    }
-    return NULL;
-}
-
-static char *command_line(int argc, char **argv)
-{
-    size_t len = strlen("parcours") + 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "parcours");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-int report_main(int argc, char **argv)
-{
-    const char *out_dir = NULL, *lang = "fr", *templates = NULL;
-    unsigned long reps = 0, seed = 1, threads = 0;
-    int have_reps = 0;
-    const char **paths = pc_calloc((size_t)argc, sizeof *paths);
-    char **names = pc_calloc((size_t)argc, sizeof *names);
-    report_scenario *scenarios = pc_calloc((size_t)argc, sizeof *scenarios);
-    mdl_model **models = pc_calloc((size_t)argc, sizeof *models);
-    report_change **changes = pc_calloc((size_t)argc, sizeof *changes);
-    mc_result **results = pc_calloc((size_t)argc, sizeof *results);
-    plot_list *differences = NULL;
-    char *command = command_line(argc, argv);
-    size_t n = 0;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!paths || !names || !scenarios || !models || !changes || !results || !command) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            report_usage(stdout);
-            goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
-            if (!opt_count(v, 100000000UL, &reps) || reps == 0) {
-                pc_log("report: --reps %s: expected a whole number from 1", v);
-                rc = PC_EUSAGE;
-                goto done;
-            }
-            have_reps = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
-            if (!opt_count(v, 4294967295UL, &seed)) {
-                pc_log("report: --seed %s: expected a whole number from 0 to 4294967295", v);
-                rc = PC_EUSAGE;
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
-            if (!opt_count(v, 4096, &threads)) {
-                pc_log("report: --threads %s: expected a whole number (0: all cores)", v);
-                rc = PC_EUSAGE;
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if ((v = opt_value(argc, argv, &i, "--templates", &missing))) {
-            templates = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("report: %s %s", argv[i],
-                   missing ? "needs a value" : "is not an option (see parcours report --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            paths[n++] = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
-        pc_log("report: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (n == 0 || !have_reps || !out_dir) {
-        pc_log("report: %s", n == 0       ? "no scenario file given"
-                             : !have_reps ? "--reps N is required"
-                                          : "--out DIR is required");
-        report_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if ((rc = plot_mkdirs(out_dir, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    out_info info = {.command = command, .version = PARCOURS_VERSION};
-    mc_options mopt = {.reps = reps,
-                       .seed = (uint32_t)seed,
-                       .threads = (int)threads,
-                       .progress = isatty(STDERR_FILENO)};
-    for (size_t s = 0; s < n; s++) {
-        mc_result *result = NULL;
-        char *run_dir = NULL;
-        if (!(names[s] = scenario_folder(paths[s], names, s)) ||
-            !(run_dir = pc_strf("%s/%s", out_dir, names[s]))) {
-            pc_log("out of memory");
-            rc = PC_EINTERNAL;
-            goto done;
-        }
-        if ((rc = mdl_load(paths[s], &models[s], &err))) {
-            pc_log("%s", err.msg);
-            free(run_dir);
-            goto done;
-        }
-        const mdl_model *model = models[s];
-        pc_log("report: %s: %lu replications", model->label ? model->label : paths[s], reps);
-        if ((rc = mc_run(model, &mopt, &result, &err)) ||
-            (rc = out_write_run(run_dir, result, &info, &err)))
-            pc_log("%s", err.msg);
-        results[s] = result;
-        free(run_dir);
-        if (rc)
-            goto done;
-        /* the page shows the changes as the model resolved them; it borrows the strings */
-        if (!(changes[s] = pc_calloc(model->n_changes, sizeof *changes[s]))) {
-            pc_log("out of memory");
-            rc = PC_EINTERNAL;
-            goto done;
-        }
-        for (size_t k = 0; k < model->n_changes; k++)
-            changes[s][k] = (report_change){.date = model->changes[k].date,
-                                            .key = model->changes[k].key,
-                                            .value = model->changes[k].value};
-        scenarios[s] = (report_scenario){.name = names[s],
-                                         .label = model->label,
-                                         .source = paths[s],
-                                         .changes = changes[s],
-                                         .n_changes = model->n_changes};
-    }
-    report_options ropt = {.lang = strcmp(lang, "en") == 0 ? PLOT_EN : PLOT_FR,
-                           .templates = templates};
-    /* With a reference and alternatives run on one seed, the paired differences. */
-    if (n > 1) {
-        char *diff_dir = pc_strf("%s/differences", out_dir);
-        if (!diff_dir || !(differences = pc_calloc(1, sizeof *differences))) {
-            free(diff_dir);
-            pc_log("out of memory");
-            rc = PC_EINTERNAL;
-            goto done;
-        }
-        differences->formats = PLOT_PNG | PLOT_SVG; /* what the difference charts write */
-        rc = cmp_difference_charts(diff_dir, results[0], (const mc_result *const *)results + 1,
-                                   n - 1, names, ropt.lang, differences, &err);
-        free(diff_dir);
-        if (rc == PC_EINTERNAL) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-        rc = PC_OK; /* without gnuplot, report_build says so for every chart */
-        ropt.differences = differences;
-    }
-    rc = report_build(out_dir, scenarios, n, &ropt, &err);
-    if (rc)
-        pc_log("%s", err.msg);
-    if (rc == PC_OK || rc == PC_EINPUT) {
-        char *index = pc_strf("%s/index.html", out_dir);
-        if (index && access(index, F_OK) == 0)
-            printf("%s\n", index);
-        free(index);
-    }
-done:
-    plot_list_free(differences);
-    for (size_t s = 0; s < n; s++) {
-        if (results)
-            mc_result_free(results[s]);
-        if (models)
-            mdl_free(models[s]);
-        if (changes)
-            free(changes[s]);
-        if (names)
-            free(names[s]);
-    }
-    free(paths);
-    free(names);
-    free(scenarios);
-    free(models);
-    free(results);
-    free(changes);
-    free(command);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
     return rc;
 }

@@ -1,10 +1,11 @@
-/* report — the committee report: scenarios run side by side, their charts and key figures.
+/* report — the committee report: scenarios side by side, their charts and key figures.
  *
- * report_main runs each scenario with the same seed (common random numbers)
- * through the engine (mdl_load, mc_run, out_write_run) into DIR/<scenario>/,
- * then report_build draws every chart of each run (DIR/<scenario>/charts/) and
- * the overlays of all of them (DIR/compare/), and writes DIR/key-figures.csv and
- * DIR/index.html: one self-contained page (inline CSS, no script, no external
+ * report_build takes run folders DIR/<scenario>/ already written (`parcours
+ * report` runs the scenarios with one seed, so that they share their random
+ * numbers, and draws their paired differences first), draws every chart of
+ * each run (DIR/<scenario>/charts/) and the overlays of all of them
+ * (DIR/compare/), and writes DIR/key-figures.csv and DIR/index.html: one
+ * self-contained page (inline CSS, no script, no external
  * address, relative links only) with each scenario's label and dated changes, a
  * table of key figures with their 90 % intervals, every chart with links to its
  * SVG and to the CSV it was drawn from, and the run files.  The first scenario
@@ -34,19 +35,18 @@ typedef struct {
 } report_scenario;
 
 typedef struct {
-    plot_lang lang;
+    lang_code lang;
     unsigned formats;             /* chart formats; 0 means PNG and SVG (the page shows PNG) */
     const char *templates;        /* as plot_options.templates */
     const plot_list *differences; /* paired-difference charts in dir/differences/, or NULL */
 } report_options;
 
-/* Writes the report of the run folders dir/<scenarios[i].name>.  PC_OK, PC_EINPUT
- * (a run folder unreadable, charts not drawn: err says why) or PC_EINTERNAL. */
+/* Writes the report of the run folders dir/<scenarios[i].name>.  *notes (when notes
+ * is not NULL) receives what the user should still hear when the report is written:
+ * manifests that could not be read, what gnuplot said (a new string, or NULL).
+ * PC_OK, PC_EINPUT (a run folder unreadable, charts not drawn: err says why) or
+ * PC_EINTERNAL. */
 int report_build(const char *dir, const report_scenario *scenarios, size_t n,
-                 const report_options *opt, pc_err *err);
-
-/* `parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T] [--lang fr|en]`:
- * returns the exit status. */
-int report_main(int argc, char **argv);
+                 const report_options *opt, char **notes, pc_err *err);
 
 #endif

@@ -1,25 +1,20 @@
 /* cmp — paired differences, variance reduction and precision targets (see cmp.h).
  *
  * The statistics are GSL's (t quantiles, sample moments, type-7 quantiles
- * through mc_summarise); CSV text fields that need quoting go through libcsv;
- * charts are gnuplot scripts piped to one gnuplot process per command.  Runs
- * are kept whole (mc_result) so that any replication of one scenario can be
- * paired with the same replication of another. */
+ * through mc_summarise); CSV files follow fsio.h.  Runs are kept whole
+ * (mc_result) so that any replication of one scenario can be paired with the
+ * same replication of another.  The charts of a comparison are
+ * present/diffplot.h's. */
 #include "cmp.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "cli/opt.h"
-#include "core/out.h"
-#include "present/plot.h"
+#include "core/fsio.h"
 #include "core/rec.h"
 
 #define CMP_MAX_CELLS   (250u * 1000u * 1000u) /* 2 GB of doubles per run, as mc_run allows */
@@ -110,6 +105,20 @@ double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key)
     return NAN;
 }
 
+double cmp_key_mean(const mc_result *r, size_t reps, const cmp_key *key)
+{
+    double s = 0;
+    size_t used = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        double v = cmp_key_value(r, rep, key);
+        if (!isnan(v)) {
+            s += v;
+            used++;
+        }
+    }
+    return used ? s / (double)used : NAN;
+}
+
 size_t cmp_key_outputs(const mdl_model *m, int with_three_years, cmp_key *keys, size_t max)
 {
     size_t n = 0;
@@ -169,23 +178,23 @@ static void put_difference(FILE *f, const char *scenario, const char *base, cons
         }
     cmp_stat s;
     cmp_summarise(scratch, reps, level, &s);
-    out_csv_text(f, scenario, 1);
-    out_csv_text(f, base, 0);
-    out_csv_text(f, variable, 0);
-    out_csv_text(f, kind, 0);
-    out_csv_text(f, period, 0);
+    fsio_csv_text(f, scenario, 1);
+    fsio_csv_text(f, base, 0);
+    fsio_csv_text(f, variable, 0);
+    fsio_csv_text(f, kind, 0);
+    fsio_csv_text(f, period, 0);
     fprintf(f, ",%zu", s.n);
-    out_csv_number(f, used ? sb / (double)used : NAN);
-    out_csv_number(f, used ? sa / (double)used : NAN);
-    out_csv_number(f, s.mean);
-    out_csv_number(f, s.sd);
-    out_csv_number(f, s.ci_low);
-    out_csv_number(f, s.ci_high);
-    out_csv_number(f, s.p05);
-    out_csv_number(f, s.p25);
-    out_csv_number(f, s.p50);
-    out_csv_number(f, s.p75);
-    out_csv_number(f, s.p95);
+    fsio_csv_number(f, used ? sb / (double)used : NAN, 0);
+    fsio_csv_number(f, used ? sa / (double)used : NAN, 0);
+    fsio_csv_number(f, s.mean, 0);
+    fsio_csv_number(f, s.sd, 0);
+    fsio_csv_number(f, s.ci_low, 0);
+    fsio_csv_number(f, s.ci_high, 0);
+    fsio_csv_number(f, s.p05, 0);
+    fsio_csv_number(f, s.p25, 0);
+    fsio_csv_number(f, s.p50, 0);
+    fsio_csv_number(f, s.p75, 0);
+    fsio_csv_number(f, s.p95, 0);
     fputc('\n', f);
 }
 
@@ -264,39 +273,6 @@ done:
     return rc;
 }
 
-/* Opens a temporary sibling of path; *tmp receives its name. */
-static FILE *open_temporary(const char *path, char *tmp, size_t size)
-{
-    if ((size_t)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size)
-        return NULL;
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-    }
-    return f;
-}
-
-/* Closes f and renames tmp to path, or removes tmp. */
-static int commit_temporary(FILE *f, const char *tmp, const char *path, int rc, pc_err *err)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0)
-        bad = 1;
-    if (!rc && bad)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    else
-        chmod(path, 0644);
-    return rc;
-}
-
 int cmp_write_differences(const char *path, const mc_result *base, const mc_result *const *alts,
                           size_t n_alts, double level, pc_err *err)
 {
@@ -304,17 +280,17 @@ int cmp_write_differences(const char *path, const mc_result *base, const mc_resu
     for (size_t i = 0; i < n_alts; i++)
         if ((rc = same_frame(base, alts[i], err)))
             return rc;
-    char tmp[4096];
-    FILE *f = open_temporary(path, tmp, sizeof tmp);
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fsio_file out;
+    if ((rc = fsio_open(&out, path, err)))
+        return rc;
+    FILE *f = out.f;
     fputs("scenario,base,variable,period_kind,period,n,base_mean,alt_mean,mean,sd,ci_low,ci_high,"
           "p05,p25,p50,p75,p95\n",
           f);
     rc = PC_OK;
     for (size_t i = 0; i < n_alts && !rc; i++)
         rc = write_alt_differences(f, base, alts[i], level, err);
-    return commit_temporary(f, tmp, path, rc, err);
+    return fsio_commit(&out, rc, err);
 }
 
 /* ---- variance reduction ------------------------------------------------------------------- */
@@ -445,19 +421,6 @@ static size_t memory_cap(const mc_result *r)
     return cap < 1 ? 1 : (size_t)cap;
 }
 
-static void log_precision(const cmp_precision_report *rep, double share)
-{
-    if (rep->met)
-        pc_log("precision: the 95 %% intervals are within %.3g %% of the mean (widest %.3g %%, "
-               "%s) after %zu replications in %zu batch%s",
-               100 * share, 100 * rep->worst, rep->worst_key, rep->reps, rep->batches,
-               rep->batches > 1 ? "es" : "");
-    else
-        pc_log("precision: %.3g %% not reached: widest 95 %% interval %.3g %% of the mean (%s) "
-               "after %zu replications, the limit",
-               100 * share, 100 * rep->worst, rep->worst_key, rep->reps);
-}
-
 int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_precision *p,
                       mc_result **out, cmp_precision_report *report, pc_err *err)
 {
@@ -482,8 +445,7 @@ int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_preci
         return rc;
     size_t cap = memory_cap(r);
     if (max_reps > cap) {
-        if (!p->quiet)
-            pc_log("precision: at most %zu replications of this model fit in 2 GB", cap);
+        report->memory_cap = cap;
         max_reps = cap > opt->reps ? cap : opt->reps;
     }
     report->batches = 1;
@@ -507,8 +469,6 @@ int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_preci
         report->batches++;
         report->last_batch = more.reps;
     }
-    if (!p->quiet)
-        log_precision(report, p->share);
     *out = r;
     return PC_OK;
 }
@@ -562,9 +522,14 @@ static int measure_reductions(cmp_comparison *c, const mdl_model *const *alts,
         /* The other run of the alternative: with common random numbers when the
          * one compared is independent, else on replications base never used. */
         mc_result *other = NULL;
-        if (!opt->quiet)
-            pc_log("compare: %s: %zu more replications to measure the variance reduction",
-                   alts[i]->id, reps);
+        if (opt->progress) {
+            cmp_step step = {.measuring = 1,
+                             .scenarios = 1,
+                             .first = 0,
+                             .last = reps - 1,
+                             .scenario = alts[i]->id};
+            opt->progress(opt->progress_ctx, &step);
+        }
         if (opt->independent)
             rc = run_more(alts[i], &opt->mc, opt->mc.seed, 0, reps, &other, err);
         else
@@ -623,8 +588,10 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
         goto fail;
     }
     while (1) {
-        if (!opt->quiet)
-            pc_log("compare: %zu scenarios, replications %zu to %zu", n_alts + 1, n, n + batch - 1);
+        if (opt->progress) {
+            cmp_step step = {.scenarios = n_alts + 1, .first = n, .last = n + batch - 1};
+            opt->progress(opt->progress_ctx, &step);
+        }
         if ((rc = run_more(base, &opt->mc, opt->mc.seed, n, batch, &c->base, err)))
             goto fail;
         for (size_t i = 0; i < n_alts; i++)
@@ -642,8 +609,10 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
                 size_t ca = memory_cap(c->alts[i]);
                 cap = ca < cap ? ca : cap;
             }
-            if (max_reps > cap)
+            if (max_reps > cap) {
+                c->precision.memory_cap = cap;
                 max_reps = cap > n ? cap : n;
+            }
         }
         c->precision.worst =
             cmp_worst_paired(c->base, (const mc_result *const *)c->alts, n_alts, n, CMP_LEVEL,
@@ -653,8 +622,6 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
             break;
         batch = next_total(n, c->precision.worst, opt->precision, max_reps) - n;
     }
-    if (opt->precision > 0 && !opt->quiet)
-        log_precision(&c->precision, opt->precision);
     if (opt->measure && (rc = measure_reductions(c, alts, opt, err)))
         goto fail;
     *out = c;
@@ -664,339 +631,15 @@ fail:
     return rc;
 }
 
-/* ---- charts -------------------------------------------------------------------------------------
- */
-
-/* A file-name-safe copy of text. */
-static void safe_name(const char *text, char *out, size_t size)
+int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
 {
-    size_t o = 0;
-    for (const char *p = text; *p && o + 1 < size; p++)
-        out[o++] = (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                    (*p >= '0' && *p <= '9'))
-                       ? *p
-                       : '_';
-    out[o] = '\0';
-}
-
-/* The display name of a charted variable. */
-static const char *variable_label(const mdl_model *m, const char *var, plot_lang lang)
-{
-    if (!strncmp(var, "stock.", 6)) {
-        int p = mdl_population_index(m, var + 6);
-        if (p >= 0)
-            return m->populations[p].label ? m->populations[p].label : m->populations[p].name;
-    }
-    if (!strncmp(var, "queue.", 6)) {
-        int s = mdl_state_index(m, var + 6);
-        if (s >= 0)
-            return m->states[s].label ? m->states[s].label : m->states[s].name;
-    }
-    if (!strcmp(var, "cost.total"))
-        return lang == PLOT_EN ? "Total cost (euros per month)" : "Coût total (euros par mois)";
-    return var;
-}
-
-/* Writes the data of one difference chart: x (decimal year), p05, p25, p50, p75, p95,
- * mean, ci_low, ci_high by month.  Returns the largest magnitude plotted, or -1. */
-static double write_chart_data(const char *path, const mc_result *base, const mc_result *alt,
-                               const char *var, double *scratch)
-{
-    long bv = rec_find(base->catalog, var), av = rec_find(alt->catalog, var);
-    FILE *f = fopen(path, "w");
-    if (!f || bv < 0 || av < 0) {
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    double biggest = 0;
-    fputs("x,p05,p25,p50,p75,p95,mean,ci_low,ci_high\n", f);
-    for (size_t k = 0; k < base->n_months; k++) {
-        for (size_t rep = 0; rep < base->reps; rep++)
-            scratch[rep] = mc_series(alt, rep, (size_t)av)[k] - mc_series(base, rep, (size_t)bv)[k];
-        cmp_stat s;
-        cmp_summarise(scratch, base->reps, CMP_LEVEL, &s);
-        int y, mo;
-        mdl_month_of(base->model, (int)k, &y, &mo);
-        fprintf(f, "%.6f", y + (mo - 1) / 12.0);
-        const double v[8] = {s.p05, s.p25, s.p50, s.p75, s.p95, s.mean, s.ci_low, s.ci_high};
-        for (int i = 0; i < 8; i++) {
-            out_csv_number(f, v[i]);
-            if (isfinite(v[i]) && fabs(v[i]) > biggest)
-                biggest = fabs(v[i]);
-        }
-        fputc('\n', f);
-    }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return -1;
-    return biggest;
-}
-
-/* Appends to script the commands drawing one difference chart in PNG and SVG. */
-static void chart_script(FILE *script, const char *stem, const char *data, const char *title,
-                         const char *subtitle, int euros, double biggest, int first_year,
-                         int last_year, plot_lang lang)
-{
-    char *qdata = plot_quote(data);
-    char *qtitle = plot_quote(title);
-    char *qsub = plot_quote(subtitle);
-    if (!qdata || !qtitle || !qsub)
-        goto done;
-    double scale = biggest >= 1e6 ? 1e-6 : 1;
-    int en = lang == PLOT_EN;
-    const char *unit =
-        euros ? (scale < 1 ? (en ? " (million euros)" : " (millions d'euros)") : " (euros)")
-              : (scale < 1 ? (en ? " (million persons)" : " (millions de personnes)")
-                           : (en ? " (persons)" : " (personnes)"));
-    int span = last_year - first_year + 1;
-    int step = span <= 12 ? 1 : span <= 30 ? 2 : span <= 60 ? 5 : 10;
-    for (unsigned t = PLOT_PNG; t <= PLOT_SVG; t <<= 1) {
-        char out[4200];
-        snprintf(out, sizeof out, "%s.%s", stem, plot_extension(t));
-        char *qout = plot_quote(out);
-        if (!qout)
-            break;
-        fprintf(script,
-                "reset\nset encoding utf8\nset terminal %s\nset output %s\n"
-                "set datafile separator comma\nset datafile missing 'NA'\n",
-                plot_terminal(t), qout);
-        free(qout);
-        if (lang == PLOT_FR)
-            fputs("set decimalsign ','\n", script);
-        fprintf(script,
-                "set border 3 lc rgb '#444444'\nset tics nomirror out scale 0.8,0.4\n"
-                "set grid ytics lc rgb '#dddddd' lw 1 dt 1\n"
-                "set title %s.\"\\n\".%s font ',14'\n"
-                "set xtics %d format '%%.0f'\nset xrange [%d:%d]\n"
-                "set ylabel \"%s%s\"\nset format y '%s'\n"
-                "set key below center horizontal box lc rgb '#bbbbbb' samplen 3\n",
-                qtitle, qsub, step, first_year, last_year + 1,
-                lang == PLOT_EN ? "difference"
-                                : "\xC3\xA9"
-                                  "cart",
-                unit, biggest * scale >= 10 || biggest == 0 ? "%.0f" : "%.2g");
-        fprintf(script,
-                "plot %s skip 1 using 1:($2*%g):($6*%g) with filledcurves fc rgb '#0072B2' "
-                "fs transparent solid 0.14 noborder title '%s', \\\n"
-                "  %s skip 1 using 1:($3*%g):($5*%g) with filledcurves fc rgb '#0072B2' "
-                "fs transparent solid 0.28 noborder title '%s', \\\n"
-                "  %s skip 1 using 1:($4*%g) with lines lc rgb '#0072B2' lw 2 title '%s', \\\n"
-                "  %s skip 1 using 1:($7*%g) with lines lc rgb '#D55E00' dt 2 lw 2 title '%s', \\\n"
-                "  0 with lines lc rgb '#444444' lw 1 notitle\nunset output\n",
-                qdata, scale, scale,
-                lang == PLOT_EN ? "90 % of the paired differences"
-                                : "90 % des \xC3\xA9"
-                                  "carts",
-                qdata, scale, scale,
-                lang == PLOT_EN ? "50 % of the paired differences"
-                                : "50 % des \xC3\xA9"
-                                  "carts",
-                qdata, scale,
-                lang == PLOT_EN ? "median difference"
-                                : "\xC3\xA9"
-                                  "cart m\xC3\xA9"
-                                  "dian",
-                qdata, scale,
-                lang == PLOT_EN ? "mean difference"
-                                : "\xC3\xA9"
-                                  "cart moyen");
-    }
-done:
-    free(qdata);
-    free(qtitle);
-    free(qsub);
-}
-
-static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
-                                  plot_lang lang, plot_list *list, pc_err *err);
-
-/* Appends a chart to list (NULL: nothing to do). */
-static int list_add(plot_list *list, const char *name, const char *title)
-{
-    if (!list)
-        return PC_OK;
-    plot_chart *bigger = realloc(list->charts, (list->n + 1) * sizeof *bigger);
-    if (!bigger)
-        return PC_EINTERNAL;
-    list->charts = bigger;
-    plot_chart *ch = &list->charts[list->n];
-    ch->name = pc_strdup(name);
-    ch->title = pc_strdup(title);
-    ch->group = pc_strdup("difference");
-    if (!ch->name || !ch->title || !ch->group) {
-        free(ch->name);
-        free(ch->title);
-        free(ch->group);
-        return PC_EINTERNAL;
-    }
-    list->n++;
-    return PC_OK;
-}
-
-int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
-                          size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
-                          pc_err *err)
-{
-    cmp_comparison view = {.n_alts = n_alts, .base = (mc_result *)(uintptr_t)base};
-    mc_result **alt_list = malloc((n_alts ? n_alts : 1) * sizeof *alt_list);
-    if (!alt_list)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    for (size_t i = 0; i < n_alts; i++)
-        alt_list[i] = (mc_result *)(uintptr_t)alts[i];
-    view.alts = alt_list;
-    int rc = draw_difference_charts(charts, &view, names, lang, list, err);
-    free(alt_list);
-    return rc;
-}
-
-/* Draws CHARTS/diff-<alt>-<variable>.{csv,png,svg}: the monthly paired
- * difference of each population's stock, each queue and cost.total; lists them in list. */
-static int draw_difference_charts(const char *charts, const cmp_comparison *c, char *const *names,
-                                  plot_lang lang, plot_list *list, pc_err *err)
-{
-    int rc = plot_mkdirs(charts, err);
+    if (!c->reductions)
+        return pc_fail(err, PC_EINTERNAL, "cmp_write_reductions: no reduction measured");
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
     if (rc)
         return rc;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *script = open_memstream(&text, &len);
-    double *scratch = malloc(c->base->reps * sizeof *scratch);
-    if (!script || !scratch) {
-        if (script)
-            fclose(script);
-        free(text);
-        free(scratch);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    }
-    const mdl_model *bm = c->base->model;
-    int first_year = bm->start_year, last_year, last_month;
-    mdl_month_of(bm, bm->horizon - 1, &last_year, &last_month);
-    size_t drawn = 0;
-    for (size_t i = 0; i < c->n_alts && !rc; i++) {
-        const mc_result *alt = c->alts[i];
-        for (size_t v = 0; v < c->base->n_vars && !rc; v++) {
-            const char *var = c->base->catalog->vars[v].name;
-            int wanted = !strcmp(var, "cost.total") || !strncmp(var, "queue.", 6) ||
-                         (!strncmp(var, "stock.", 6) && mdl_population_index(bm, var + 6) >= 0);
-            if (!wanted || rec_find(alt->catalog, var) < 0)
-                continue;
-            char safe_alt[200], safe_var[300], stem[4096], data[4200];
-            safe_name(names[i + 1], safe_alt, sizeof safe_alt);
-            safe_name(var, safe_var, sizeof safe_var);
-            if ((size_t)snprintf(stem, sizeof stem, "%s/diff-%s-%s", charts, safe_alt, safe_var) >=
-                    sizeof stem ||
-                (size_t)snprintf(data, sizeof data, "%s.csv", stem) >= sizeof data) {
-                rc = pc_fail(err, PC_EINPUT, "%s: folder name too long", charts);
-                break;
-            }
-            double biggest = write_chart_data(data, c->base, alt, var, scratch);
-            if (biggest < 0) {
-                rc = pc_fail(err, PC_EINTERNAL, "%s: cannot write: %s", data, strerror(errno));
-                break;
-            }
-            char title[600], subtitle[600];
-            snprintf(title, sizeof title, "%s", variable_label(bm, var, lang));
-            snprintf(subtitle, sizeof subtitle, "%s%s %s %s",
-                     lang == PLOT_EN ? "Paired difference: "
-                                     : "\xC3\x89"
-                                       "cart apparié : ",
-                     alt->model->label ? alt->model->label : alt->model->id, "\xE2\x88\x92",
-                     bm->label ? bm->label : bm->id);
-            chart_script(script, stem, data, title, subtitle, !strncmp(var, "cost.", 5), biggest,
-                         first_year, last_year, lang);
-            drawn++;
-            char caption[1300];
-            snprintf(caption, sizeof caption, "%s \xE2\x80\x94 %s", title, subtitle);
-            if (list_add(list, stem + strlen(charts) + 1, caption))
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-        }
-    }
-    free(scratch);
-    if (fclose(script) != 0 && !rc)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-    if (!rc && drawn)
-        rc = plot_gnuplot(text, strlen(text), charts, err);
-    free(text);
-    return rc;
-}
-
-/* ---- the command -------------------------------------------------------------------------------
- */
-
-static void cmp_usage(FILE *f)
-{
-    fputs("usage: parcours compare BASE ALT... --reps N --out DIR [--seed S] [--threads T]\n"
-          "                        [--independent] [--precision P% [--max-reps N]]\n"
-          "                        [--no-reduction] [--lang fr|en] [--quiet]\n"
-          "\n"
-          "Runs the reference scenario BASE and each alternative ALT with the same seed,\n"
-          "so that replication r of every scenario meets the same persons with the same\n"
-          "random numbers (common random numbers), and compares them pair by pair.\n"
-          "Writes each run into DIR/<scenario>/ (as parcours run), DIR/differences.csv\n"
-          "(the paired difference ALT - BASE for every variable, month and year: mean,\n"
-          "sd, 95 % interval of the mean, quantiles across replications),\n"
-          "DIR/variance-reduction.csv and the difference charts in DIR/charts/, and\n"
-          "prints the key outputs: each population's stock after three years and at the\n"
-          "end, and the total cost, with the variance-reduction factor (the variance of\n"
-          "the difference of independent runs over that of the paired difference; each\n"
-          "alternative is run a second time, on other random numbers, to measure it).\n"
-          "\n"
-          "  --reps N         replications per scenario (the first batch with --precision)\n"
-          "  --out DIR        the comparison folder (required)\n"
-          "  --seed S         the seed shared by every scenario (default 1)\n"
-          "  --threads T      threads (default: all cores)\n"
-          "  --independent    run the alternatives with seed S+1: no common random numbers\n"
-          "  --precision P%   add replications until the 95 % interval of every paired\n"
-          "                   difference of a key output is within P% of the base mean\n"
-          "  --max-reps N     stop there even if the precision is not reached (default 10000)\n"
-          "  --no-reduction   do not run the alternatives twice; no variance-reduction factor\n"
-          "  --lang L         fr (default) or en: chart labels\n"
-          "  --quiet          no progress bar or log lines on stderr\n",
-          f);
-}
-
-static char *command_line(int argc, char **argv)
-{
-    size_t len = strlen("parcours") + 1;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "parcours");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-/* The scenario's folder: its identifier, made unique among the earlier ones. */
-static char *folder_name(const mdl_model *m, char *const *taken, size_t n_taken)
-{
-    char base[256], name[300];
-    safe_name(m->id && *m->id ? m->id : "scenario", base, sizeof base);
-    for (int k = 1; k < 1000; k++) {
-        if (k == 1)
-            snprintf(name, sizeof name, "%s", base);
-        else
-            snprintf(name, sizeof name, "%s-%d", base, k);
-        int clash = !strcmp(name, "charts") || name[0] == '.';
-        for (size_t i = 0; i < n_taken && !clash; i++)
-            clash = !strcmp(taken[i], name);
-        if (!clash)
-            return pc_strdup(name);
-    }
-    return NULL;
-}
-
-static int write_reductions(const char *path, const cmp_comparison *c, pc_err *err)
-{
-    char tmp[4096];
-    FILE *f = open_temporary(path, tmp, sizeof tmp);
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    FILE *f = out.f;
     fputs("scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,"
           "independent_mean,independent_sd,factor\n",
           f);
@@ -1012,210 +655,19 @@ static int write_reductions(const char *path, const cmp_comparison *c, pc_err *e
             } else if (r->key.kind == CMP_YEAR) {
                 snprintf(period, sizeof period, "%d", r->key.period);
             }
-            out_csv_text(f, c->alts[i]->model->id, 1);
-            out_csv_text(f, c->base->model->id, 0);
-            out_csv_text(f, r->key.name, 0);
-            out_csv_text(f, kinds[r->key.kind], 0);
-            out_csv_text(f, period, 0);
+            fsio_csv_text(f, c->alts[i]->model->id, 1);
+            fsio_csv_text(f, c->base->model->id, 0);
+            fsio_csv_text(f, r->key.name, 0);
+            fsio_csv_text(f, kinds[r->key.kind], 0);
+            fsio_csv_text(f, period, 0);
             fprintf(f, ",%zu", r->reps);
-            out_csv_number(f, r->base_mean);
-            out_csv_number(f, r->paired_mean);
-            out_csv_number(f, r->paired_sd);
-            out_csv_number(f, r->independent_mean);
-            out_csv_number(f, r->independent_sd);
-            out_csv_number(f, r->factor);
+            fsio_csv_number(f, r->base_mean, 0);
+            fsio_csv_number(f, r->paired_mean, 0);
+            fsio_csv_number(f, r->paired_sd, 0);
+            fsio_csv_number(f, r->independent_mean, 0);
+            fsio_csv_number(f, r->independent_sd, 0);
+            fsio_csv_number(f, r->factor, 0);
             fputc('\n', f);
         }
-    return commit_temporary(f, tmp, path, PC_OK, err);
-}
-
-/* The key outputs, one line each, on stdout. */
-static void print_table(const cmp_comparison *c, char *const *names, int independent)
-{
-    printf("%zu replications per scenario, %s\n", c->base->reps,
-           independent ? "independent runs (seed + 1 for the alternatives)"
-                       : "common random numbers (one seed)");
-    printf("%-24s %-30s %14s %14s %29s %10s\n", "scenario", "output", "base mean", "difference",
-           "95 % interval", "reduction");
-    double *scratch = malloc(c->base->reps * sizeof *scratch);
-    if (!scratch)
-        return;
-    for (size_t i = 0; i < c->n_alts; i++)
-        for (size_t k = 0; k < c->n_keys; k++) {
-            cmp_stat s;
-            const cmp_key *key = &c->keys[k];
-            for (size_t rep = 0; rep < c->base->reps; rep++)
-                scratch[rep] = cmp_key_value(c->base, rep, key);
-            double base_mean = mean_of(scratch, c->base->reps);
-            cmp_paired(c->base, c->alts[i], c->base->reps, key, CMP_LEVEL, scratch, &s);
-            char interval[64], factor[32] = "";
-            snprintf(interval, sizeof interval, "[%.6g, %.6g]", s.ci_low, s.ci_high);
-            if (c->reductions)
-                snprintf(factor, sizeof factor, "%.3g", c->reductions[i * c->n_keys + k].factor);
-            printf("%-24s %-30s %14.6g %14.6g %29s %10s\n", names[i + 1], key->label, base_mean,
-                   s.mean, interval, factor);
-        }
-    free(scratch);
-}
-
-int cmp_main(int argc, char **argv)
-{
-    const char *out_dir = NULL, *lang = "fr";
-    unsigned long reps = 0, seed = 1, threads = 0, max_reps = 0;
-    int have_reps = 0, independent = 0, quiet = 0, measure = 1;
-    double precision = 0;
-    const char **paths = pc_calloc((size_t)argc, sizeof *paths);
-    mdl_model **models = pc_calloc((size_t)argc, sizeof *models);
-    char **names = pc_calloc((size_t)argc, sizeof *names);
-    char *command = command_line(argc, argv);
-    cmp_comparison *c = NULL;
-    size_t n = 0;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!paths || !models || !names || !command) {
-        pc_log("out of memory");
-        rc = PC_EINTERNAL;
-        goto done;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            cmp_usage(stdout);
-            goto done;
-        } else if (!strcmp(argv[i], "--independent")) {
-            independent = 1;
-        } else if (!strcmp(argv[i], "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(argv[i], "--no-reduction")) {
-            measure = 0;
-        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
-            if ((rc = opt_bounded(v, 1, 1000000UL, &reps, "compare", "--reps")))
-                goto done;
-            have_reps = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--max-reps", &missing))) {
-            if ((rc = opt_bounded(v, 2, 1000000UL, &max_reps, "compare", "--max-reps")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
-            if ((rc = opt_bounded(v, 0, 4294967295UL, &seed, "compare", "--seed")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
-            if ((rc = opt_bounded(v, 1, 1024, &threads, "compare", "--threads")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--precision", &missing))) {
-            if ((rc = cmp_parse_share(v, &precision, &err))) {
-                pc_log("compare: %s", err.msg);
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("compare: %s %s", argv[i],
-                   missing ? "needs a value" : "is not an option (see parcours compare --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            paths[n++] = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
-        pc_log("compare: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (n < 2 || !have_reps || !out_dir || (max_reps && !(precision > 0))) {
-        pc_log("compare: %s", n < 2        ? "a base scenario and at least one alternative needed"
-                              : !have_reps ? "--reps N is required"
-                              : !out_dir   ? "--out DIR is required"
-                                           : "--max-reps goes with --precision");
-        cmp_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    for (size_t s = 0; s < n; s++) {
-        if ((rc = mdl_load(paths[s], &models[s], &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-        if (!(names[s] = folder_name(models[s], names, s))) {
-            pc_log("out of memory");
-            rc = PC_EINTERNAL;
-            goto done;
-        }
-    }
-    cmp_options opt = {.mc = {.reps = reps,
-                              .seed = (uint32_t)seed,
-                              .threads = (int)threads,
-                              .progress = !quiet && isatty(STDERR_FILENO)},
-                       .independent = independent,
-                       .precision = precision,
-                       .max_reps = max_reps,
-                       .measure = measure,
-                       .quiet = quiet};
-    if ((rc =
-             cmp_compare(models[0], (const mdl_model *const *)models + 1, n - 1, &opt, &c, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    out_info info = {.command = command, .version = PARCOURS_VERSION};
-    for (size_t s = 0; s < n; s++) {
-        char run_dir[4096];
-        if ((size_t)snprintf(run_dir, sizeof run_dir, "%s/%s", out_dir, names[s]) >=
-            sizeof run_dir) {
-            pc_log("%s: folder name too long", out_dir);
-            rc = PC_EUSAGE;
-            goto done;
-        }
-        const mc_result *r = s == 0 ? c->base : c->alts[s - 1];
-        if ((rc = out_write_run(run_dir, r, &info, &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/differences.csv", out_dir);
-    if ((rc = cmp_write_differences(path, c->base, (const mc_result *const *)c->alts, c->n_alts,
-                                    CMP_LEVEL, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/variance-reduction.csv", out_dir);
-    if (c->reductions && (rc = write_reductions(path, c, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    print_table(c, names, independent);
-    char *charts_dir = malloc(strlen(out_dir) + 8);
-    if (!charts_dir) {
-        rc = PC_EINTERNAL;
-        pc_log("out of memory");
-        goto done;
-    }
-    sprintf(charts_dir, "%s/charts", out_dir);
-    rc = draw_difference_charts(charts_dir, c, names, strcmp(lang, "en") ? PLOT_FR : PLOT_EN, NULL,
-                                &err);
-    free(charts_dir);
-    if (rc) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    if (!quiet)
-        pc_log("compare: wrote %s", out_dir);
-done:
-    cmp_comparison_free(c);
-    for (size_t s = 0; s < n; s++) {
-        if (models)
-            mdl_free(models[s]);
-        if (names)
-            free(names[s]);
-    }
-    free(paths);
-    free(models);
-    free(names);
-    free(command);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
+    return fsio_commit(&out, PC_OK, err);
 }

@@ -19,8 +19,8 @@
  * Variables are matched between runs by name, so a scenario may add states.
  *
  * Every function returns a status from enum pc_status (err.h) and fills err on
- * failure; nothing here prints except cmp_main and, unless asked to be quiet,
- * the one-line summaries of cmp_run_precision and cmp_compare (pc_log). */
+ * failure; nothing here prints: the reports of the precision targets say how
+ * they ended, and cmp_compare reports its batches through a callback. */
 #ifndef PARCOURS_CMP_H
 #define PARCOURS_CMP_H
 
@@ -30,7 +30,6 @@
 #include "core/err.h"
 #include "core/mc.h"
 #include "core/mdl.h"
-#include "present/plot.h"
 
 #define CMP_LEVEL 0.95 /* confidence level of every interval of a mean */
 
@@ -74,6 +73,10 @@ int cmp_key_set(cmp_key *key, const mdl_model *m, const char *name, cmp_period k
 /* The value of key in replication rep of r; NaN when r has no such variable or
  * year, or a ratio has no observation. */
 double cmp_key_value(const mc_result *r, size_t rep, const cmp_key *key);
+
+/* The mean of key over replications [0, reps) of r, NaN values left out (NaN when
+ * every value is). */
+double cmp_key_mean(const mc_result *r, size_t reps, const cmp_key *key);
 
 /* The key outputs of m into keys (at most max): each population's stock at the
  * last month and cost.total over the horizon, and with `with_three_years` also
@@ -120,7 +123,6 @@ void cmp_reduction_of(const mc_result *base, const mc_result *paired, const mc_r
 typedef struct {
     double share;    /* target: half-width <= share x |mean| (0.01 for "1%") */
     size_t max_reps; /* stop there if the target is not met (0: 10000) */
-    int quiet;       /* no summary line on stderr */
 } cmp_precision;
 
 typedef struct {
@@ -129,6 +131,7 @@ typedef struct {
     double worst;        /* largest half-width / |mean| among the key outputs */
     char worst_key[320]; /* the key output it belongs to */
     size_t last_batch;   /* replications added by the last batch */
+    size_t memory_cap;   /* the replications that fit in 2 GB, when fewer than asked; else 0 */
 } cmp_precision_report;
 
 /* Parses "1%", "0.5 %": the share (0.01, 0.005) in (0, 1).  PC_OK or PC_EINPUT. */
@@ -159,13 +162,24 @@ int cmp_run_precision(const mdl_model *m, const mc_options *opt, const cmp_preci
 
 /* ---- comparing scenarios ------------------------------------------------------------------ */
 
+/* What cmp_compare is about to run (cmp_options.progress). */
+typedef struct {
+    int measuring;        /* 0: a batch of every scenario; 1: an alternative again, on other
+                           * random numbers, to measure the variance reduction */
+    size_t scenarios;     /* scenarios in the batch */
+    size_t first, last;   /* its replications */
+    const char *scenario; /* measuring: the alternative's identifier */
+} cmp_step;
+
 typedef struct {
     mc_options mc;    /* reps (the first batch with a precision target), seed, threads, progress */
     int independent;  /* the alternatives run with seed + 1: no common random numbers */
     double precision; /* 0, or the target share of the paired half-width over the base mean */
     size_t max_reps;  /* with precision (0: 10000) */
     int measure;      /* also run each alternative on other streams and measure the reduction */
-    int quiet;        /* no log lines */
+    /* Called before each batch of runs when not NULL (the comparison prints nothing). */
+    void (*progress)(void *ctx, const cmp_step *step);
+    void *progress_ctx;
 } cmp_options;
 
 typedef struct {
@@ -184,21 +198,11 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
                 const cmp_options *opt, cmp_comparison **out, pc_err *err);
 void cmp_comparison_free(cmp_comparison *c);
 
-/* ---- charts --------------------------------------------------------------------------------- */
-
-/* Draws, into the folder charts (created), the monthly paired difference alts[i] - base
- * of each population's stock, each queue and cost.total, as fan charts
- * diff-<names[i + 1]>-<variable>.{csv,png,svg}; names[0] names the base.  Each chart
- * drawn is appended to list when it is not NULL. */
-int cmp_difference_charts(const char *charts, const mc_result *base, const mc_result *const *alts,
-                          size_t n_alts, char *const *names, plot_lang lang, plot_list *list,
-                          pc_err *err);
-
-/* ---- the command ------------------------------------------------------------------------------
- */
-
-/* `parcours compare BASE ALT... --reps N --out DIR [--seed S] [--threads T] [--independent]
- * [--precision P% [--max-reps N]] [--lang fr|en] [--quiet]`: returns the exit status. */
-int cmp_main(int argc, char **argv);
+/* Writes path (a CSV file, replaced whole) from a comparison that measured the
+ * reductions, one row per alternative and key output:
+ *   scenario,base,variable,period_kind,period,reps,base_mean,paired_mean,paired_sd,
+ *   independent_mean,independent_sd,factor
+ * PC_OK, PC_EINPUT (path cannot be created) or PC_EINTERNAL. */
+int cmp_write_reductions(const char *path, const cmp_comparison *c, pc_err *err);
 
 #endif

@@ -1,14 +1,13 @@
-/* sens — one-at-a-time sensitivity, tornado charts, Sobol indices (see sens.h).
+/* sens — one-at-a-time sensitivity, its table, Sobol indices (see sens.h).
  *
- * Model runs go through mc_run (one-at-a-time: whole Monte Carlo runs that
+ * Model runs go through runs_with (one-at-a-time: whole Monte Carlo runs that
  * share their seed) or, for Sobol designs, through the engine directly: a
  * design point is an instance of the model with explicit parameter values
  * (mdl_instance) run for one replication, and points are spread over OpenMP
- * threads, each with its own workspace.  Bootstrap draws come from a Philox
- * stream (rng.h) keyed by the seed. */
+ * threads, each with its own workspace (run_point is the one place that does
+ * it).  Bootstrap draws come from a Philox stream (rng.h) keyed by the seed. */
 #include "sens.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
@@ -18,13 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/eng.h"
-#include "cli/opt.h"
-#include "core/out.h"
+#include "core/fsio.h"
 #include "core/rec.h"
 #include "core/rng.h"
+#include "runs.h"
 
 #define SENS_STREAM     0x53454e53u /* key part of the design and bootstrap streams */
 #define SENS_BOOT       500
@@ -122,17 +120,23 @@ static int by_swing(const void *a, const void *b)
     return strcmp(x->vary.key, y->vary.key);
 }
 
-/* Runs m and leaves the output's values of each replication in sample. */
-static int run_output(const mdl_model *m, const mc_options *opt, const cmp_key *output,
+/* Runs m with key = value (no key: m as given), run `run` of the study, and leaves the
+ * output's value of each replication in sample. */
+static int run_output(const mdl_model *m, const char *key, const char *value, size_t run,
+                      size_t runs, const sens_oat_options *opt, const cmp_key *output,
                       double *sample, pc_err *err)
 {
-    mc_result *r = NULL;
-    int rc = mc_run(m, opt, &r, err);
+    if (opt->progress) {
+        sens_oat_step step = {.run = run, .runs = runs, .key = key, .value = value};
+        opt->progress(opt->progress_ctx, &step);
+    }
+    runs_variant v;
+    int rc = runs_with(m, key ? 1 : 0, &key, &value, &opt->mc, &v, err);
     if (rc)
         return rc;
-    for (size_t rep = 0; rep < r->reps; rep++)
-        sample[rep] = cmp_key_value(r, rep, output);
-    mc_result_free(r);
+    for (size_t rep = 0; rep < v.result->reps; rep++)
+        sample[rep] = cmp_key_value(v.result, rep, output);
+    runs_clear(&v);
     return PC_OK;
 }
 
@@ -156,41 +160,44 @@ static double sample_mean(const double *x, size_t n, double *se)
 }
 
 int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
-             const mc_options *opt, sens_oat_result **out, pc_err *err)
+             const sens_oat_options *opt, sens_oat_result **out, pc_err *err)
 {
     *out = NULL;
-    size_t reps = opt->reps;
+    size_t reps = opt->mc.reps, runs = 2 * n + 1;
+    if (reps < 2)
+        return pc_fail(err, PC_EINPUT,
+                       "--reps %zu: one at a time needs at least 2 replications (the interval "
+                       "of each effect)",
+                       reps);
     sens_oat_result *r = pc_calloc(1, sizeof *r);
-    mdl_model **variants = pc_calloc(2 * n + 1, sizeof *variants);
     double *low = malloc((reps ? reps : 1) * sizeof *low);
     double *high = malloc((reps ? reps : 1) * sizeof *high);
     int rc = PC_OK;
-    if (!r || !variants || !low || !high || !(r->rows = pc_calloc(n ? n : 1, sizeof *r->rows))) {
+    if (!r || !low || !high || !(r->rows = pc_calloc(n ? n : 1, sizeof *r->rows))) {
         rc = pc_fail(err, PC_EINTERNAL, "out of memory");
         goto fail;
     }
     r->n = n;
     r->reps = reps;
-    r->seed = opt->seed;
-    for (size_t i = 0; i < n; i++) {
-        for (int side = 0; side < 2; side++) {
-            const char *key = vary[i].key;
-            const char *value = side ? vary[i].high : vary[i].low;
-            pc_err why;
-            rc = mdl_override(m, 1, &key, &value, &variants[2 * i + (size_t)side], &why);
-            if (rc) {
-                pc_fail(err, rc, "--vary %s=%s:%s: %s", vary[i].key, vary[i].low, vary[i].high,
-                        why.msg);
-                goto fail;
-            }
+    r->seed = opt->mc.seed;
+    /* every key checked before anything runs: a bad one fails at once */
+    for (size_t i = 0; i < 2 * n; i++) {
+        const char *key = vary[i / 2].key, *value = i % 2 ? vary[i / 2].high : vary[i / 2].low;
+        pc_err why;
+        if ((rc = runs_check(m, 1, &key, &value, &why))) {
+            pc_fail(err, rc, "--vary %s=%s:%s: %s", key, vary[i / 2].low, vary[i / 2].high,
+                    why.msg);
+            goto fail;
         }
     }
-    if ((rc = run_output(m, opt, output, low, err)))
+    if ((rc = run_output(m, NULL, NULL, 1, runs, opt, output, low, err)))
         goto fail;
     r->base_mean = sample_mean(low, reps, NULL);
     for (size_t i = 0; i < n; i++) {
-        if ((rc = run_output(variants[2 * i], opt, output, low, err)) ||
-            (rc = run_output(variants[2 * i + 1], opt, output, high, err)))
+        if ((rc =
+                 run_output(m, vary[i].key, vary[i].low, 2 * i + 2, runs, opt, output, low, err)) ||
+            (rc =
+                 run_output(m, vary[i].key, vary[i].high, 2 * i + 3, runs, opt, output, high, err)))
             goto fail;
         sens_oat_row *row = &r->rows[i];
         row->vary = vary[i];
@@ -209,159 +216,43 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
     *out = r;
     r = NULL;
 fail:
-    for (size_t i = 0; variants && i < 2 * n; i++)
-        mdl_free(variants[i]);
-    free(variants);
     free(low);
     free(high);
     sens_oat_free(r);
     return rc;
 }
 
-/* ---- tornado --------------------------------------------------------------------------------- */
+/* ---- the tornado table
+ * --------------------------------------------------------------------------------- */
 
-static int close_checked(FILE *f, const char *path, pc_err *err)
+int sens_write_tornado(const char *path, const sens_oat_result *r, const cmp_key *output,
+                       pc_err *err)
 {
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
-    return PC_OK;
-}
-
-/* The tornado chart's script: one bar from the base mean to the mean at LOW and one to
- * the mean at HIGH per key, the largest swing on top. */
-static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, const cmp_key *output,
-                          plot_lang lang)
-{
-    int en = lang == PLOT_EN;
-    double lo = r->base_mean, hi = r->base_mean;
-    for (size_t i = 0; i < r->n; i++) {
-        const sens_oat_row *row = &r->rows[i];
-        lo = fmin(lo, fmin(row->mean_low, row->mean_high));
-        hi = fmax(hi, fmax(row->mean_low, row->mean_high));
-    }
-    double pad = (hi - lo) > 0 ? 0.08 * (hi - lo) : fabs(hi) * 0.01 + 1;
-    double scale = fmax(fabs(lo), fabs(hi)) >= 1e6 ? 1e-6 : 1;
-    char title[600], xlabel[400];
-    snprintf(title, sizeof title, "%s %s", en ? "Sensitivity of" : "Sensibilit\xC3\xA9 de",
-             output->label);
-    snprintf(xlabel, sizeof xlabel, "%s%s (%s, %zu %s)", output->name,
-             scale < 1 ? " (millions)" : "", en ? "mean of the runs" : "moyenne des simulations",
-             r->reps, en ? "runs" : "simulations");
-    char *qtitle = plot_quote(title), *qx = plot_quote(xlabel);
-    if (!qtitle || !qx) {
-        free(qtitle);
-        free(qx);
-        return PC_EINTERNAL;
-    }
-    fputs("$bars << EOD\n", s);
-    for (size_t i = 0; i < r->n; i++) {
-        const sens_oat_row *row = &r->rows[i];
-        fprintf(s, "%zu %.17g %.17g %.17g\n", r->n - i, r->base_mean * scale, row->mean_low * scale,
-                row->mean_high * scale);
-    }
-    fputs("EOD\n", s);
-    /* room for the longest tick label, in characters */
-    int margin = 10;
-    for (size_t i = 0; i < r->n; i++) {
-        int len = (int)(strlen(r->rows[i].vary.key) + strlen(r->rows[i].vary.low) +
-                        strlen(r->rows[i].vary.high)) +
-                  8;
-        margin = len > margin ? len : margin;
-    }
-    if (margin > 70)
-        margin = 70;
-    for (unsigned t = PLOT_PNG; t <= PLOT_SVG; t <<= 1) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/tornado.%s", dir, plot_extension(t));
-        char *qout = plot_quote(path);
-        if (!qout)
-            break;
-        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n", plot_terminal(t),
-                qout);
-        free(qout);
-        if (!en)
-            fputs("set decimalsign ','\n", s);
-        fprintf(s,
-                "set title %s font ',14'\nset xlabel %s\nset border 3 lc rgb '#444444'\n"
-                "set tics nomirror out scale 0.8,0.4\nset grid xtics lc rgb '#dddddd'\n"
-                "set xrange [%.17g:%.17g]\nset yrange [0.4:%zu.6]\nset format x '%s'\n"
-                "set style fill solid 0.85 border lc rgb '#333333'\n"
-                "set bmargin 6\nset key at screen 0.5, screen 0.02 center bottom horizontal "
-                "box lc rgb '#bbbbbb'\nset lmargin %d\nset ytics (",
-                qtitle, qx, (lo - pad) * scale, (hi + pad) * scale, r->n,
-                (hi - lo) * scale >= 10 ? "%.0f" : "%.3g", margin);
-        for (size_t i = 0; i < r->n; i++) {
-            const sens_oat_row *row = &r->rows[i];
-            char label[400];
-            snprintf(label, sizeof label, "%s (%s %s %s)", row->vary.key, row->vary.low,
-                     "\xE2\x80\x93", row->vary.high);
-            char *q = plot_quote(label);
-            if (q)
-                fprintf(s, "%s%s %zu", i ? ", " : "", q, r->n - i);
-            free(q);
-        }
-        fprintf(s, ")\nset arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#444444'\n",
-                r->base_mean * scale, r->base_mean * scale);
-        fprintf(s,
-                "plot $bars using (($2+$3)/2):1:(($2<$3)?$2:$3):(($2<$3)?$3:$2):($1-0.35):($1) "
-                "with boxxyerror fc rgb '#0072B2' title '%s', \\\n"
-                "  $bars using (($2+$4)/2):1:(($2<$4)?$2:$4):(($2<$4)?$4:$2):($1):($1+0.35) "
-                "with boxxyerror fc rgb '#D55E00' title '%s'\nunset output\n",
-                en ? "low value" : "valeur basse", en ? "high value" : "valeur haute");
-    }
-    free(qtitle);
-    free(qx);
-    return PC_OK;
-}
-
-int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output, int charts,
-                       plot_lang lang, pc_err *err)
-{
-    char path[4096];
-    int rc = plot_mkdirs(dir, err);
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
     if (rc)
         return rc;
-    if ((size_t)snprintf(path, sizeof path, "%s/tornado.csv", dir) >= sizeof path)
-        return pc_fail(err, PC_EINPUT, "%s: folder name too long", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    FILE *f = out.f;
     fputs("rank,key,low,high,output,base_mean,mean_low,mean_high,effect,effect_ci_low,"
           "effect_ci_high,swing,reps,seed\n",
           f);
     for (size_t i = 0; i < r->n; i++) {
         const sens_oat_row *row = &r->rows[i];
         fprintf(f, "%zu", i + 1);
-        out_csv_text(f, row->vary.key, 0);
-        out_csv_text(f, row->vary.low, 0);
-        out_csv_text(f, row->vary.high, 0);
-        out_csv_text(f, output->label, 0);
-        out_csv_number(f, r->base_mean);
-        out_csv_number(f, row->mean_low);
-        out_csv_number(f, row->mean_high);
-        out_csv_number(f, row->effect);
-        out_csv_number(f, row->effect_low);
-        out_csv_number(f, row->effect_high);
-        out_csv_number(f, row->swing);
+        fsio_csv_text(f, row->vary.key, 0);
+        fsio_csv_text(f, row->vary.low, 0);
+        fsio_csv_text(f, row->vary.high, 0);
+        fsio_csv_text(f, output->label, 0);
+        fsio_csv_number(f, r->base_mean, 0);
+        fsio_csv_number(f, row->mean_low, 0);
+        fsio_csv_number(f, row->mean_high, 0);
+        fsio_csv_number(f, row->effect, 0);
+        fsio_csv_number(f, row->effect_low, 0);
+        fsio_csv_number(f, row->effect_high, 0);
+        fsio_csv_number(f, row->swing, 0);
         fprintf(f, ",%zu,%u\n", r->reps, (unsigned)r->seed);
     }
-    if ((rc = close_checked(f, path, err)) || !charts || r->n == 0)
-        return rc;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *script = open_memstream(&text, &len);
-    if (!script)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    rc = tornado_script(script, dir, r, output, lang);
-    if (fclose(script) != 0 && !rc)
-        rc = PC_EINTERNAL;
-    if (rc)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-    else
-        rc = plot_gnuplot(text, strlen(text), dir, err);
-    free(text);
-    return rc;
+    return fsio_commit(&out, PC_OK, err);
 }
 
 /* ---- Sobol indices ------------------------------------------------------------------------------
@@ -598,6 +489,7 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
             r->params[j++] = (int)i;
     sens_design(n, k, opt->seed, a, b);
     int status = PC_OK;
+    size_t done = 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads)
     {
@@ -624,6 +516,13 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
             for (size_t i = 0; i < k; i++)
                 values[r->params[i]] = mdl_param_quantile(&m->params[r->params[i]], u[i]);
             lrc = run_point(m, own, values, output, opt->seed, raw, series, &y[p], &local);
+            if (!lrc && opt->progress) {
+                size_t now;
+#pragma omp atomic capture
+                now = ++done;
+#pragma omp critical(sens_progress)
+                opt->progress(opt->progress_ctx, now, points);
+            }
         }
         if (lrc) {
 #pragma omp critical(sens_status)
@@ -658,238 +557,29 @@ fail:
 int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_result *r,
                      const cmp_key *output, pc_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
     fputs("parameter,law,output,mean,variance,first,first_low,first_high,total,total_low,"
           "total_high,n\n",
           f);
     for (size_t i = 0; i < r->k; i++) {
         const mdl_param *p = &m->params[r->params[i]];
         const sens_index *x = &r->indices[i];
-        out_csv_text(f, p->name, 1);
-        out_csv_text(f, p->text, 0);
-        out_csv_text(f, output->label, 0);
-        out_csv_number(f, r->mean);
-        out_csv_number(f, r->variance);
-        out_csv_number(f, x->first);
-        out_csv_number(f, x->first_low);
-        out_csv_number(f, x->first_high);
-        out_csv_number(f, x->total);
-        out_csv_number(f, x->total_low);
-        out_csv_number(f, x->total_high);
+        fsio_csv_text(f, p->name, 1);
+        fsio_csv_text(f, p->text, 0);
+        fsio_csv_text(f, output->label, 0);
+        fsio_csv_number(f, r->mean, 0);
+        fsio_csv_number(f, r->variance, 0);
+        fsio_csv_number(f, x->first, 0);
+        fsio_csv_number(f, x->first_low, 0);
+        fsio_csv_number(f, x->first_high, 0);
+        fsio_csv_number(f, x->total, 0);
+        fsio_csv_number(f, x->total_low, 0);
+        fsio_csv_number(f, x->total_high, 0);
         fprintf(f, ",%zu\n", r->n);
     }
-    return close_checked(f, path, err);
-}
-
-/* ---- the command
- * ---------------------------------------------------------------------------------- */
-
-static void sens_usage(FILE *f)
-{
-    fputs("usage: parcours sensitivity FILE --output VARIABLE[@YEAR] [--vary KEY=LOW:HIGH]...\n"
-          "                            [--reps N] [--seed S] [--threads T] [--sobol N]\n"
-          "                            [--bootstrap B] [--out DIR] [--lang fr|en] [--quiet]\n"
-          "\n"
-          "How much an output moves with the model's inputs.  The output is a variable of\n"
-          "docs/format.md, either in one calendar year (VARIABLE@YEAR, as yearly.csv) or\n"
-          "over the horizon (VARIABLE: flows summed, stocks at the last month).\n"
-          "\n"
-          "With --vary, one at a time: the model with KEY at LOW and at HIGH, every run\n"
-          "with the same seed (common random numbers); KEY is a parameter's name or a key\n"
-          "such as resource.iae_aci.capacity or staff.referents.caseload.  Writes\n"
-          "DIR/tornado.csv (sorted by swing) and the tornado chart DIR/tornado.png/.svg.\n"
-          "\n"
-          "With --sobol N, the first-order and total Sobol indices of the output over the\n"
-          "model's uncertain parameters: Saltelli's design, N x (k + 2) runs of one\n"
-          "replication each (replication 0 of the seed for every point), Jansen's\n"
-          "estimators, 95 % bootstrap intervals.  Writes DIR/sobol.csv.\n"
-          "\n"
-          "  --output V[@Y]   the output (required)\n"
-          "  --vary K=LO:HI   a key and its low and high values, repeatable\n"
-          "  --reps N         replications of each one-at-a-time run (default 50)\n"
-          "  --seed S         the seed (default 1)\n"
-          "  --threads T      threads (default: all cores)\n"
-          "  --sobol N        Sobol indices from a base sample of N (at least 2)\n"
-          "  --bootstrap B    bootstrap resamples of the Sobol intervals (default 500)\n"
-          "  --out DIR        where the files go (default out/NAME-sensitivity)\n"
-          "  --lang L         fr (default) or en: chart labels\n"
-          "  --quiet          no progress bar or log lines on stderr\n",
-          f);
-}
-
-static void print_tornado(const sens_oat_result *r, const cmp_key *output)
-{
-    printf("one at a time: %s, %zu replications per run, seed %u; base mean %.6g\n", output->label,
-           r->reps, (unsigned)r->seed, r->base_mean);
-    printf("%-4s %-40s %12s %12s %14s %14s %14s %29s\n", "rank", "key", "low", "high",
-           "mean at low", "mean at high", "swing", "high - low, 95 % interval");
-    for (size_t i = 0; i < r->n; i++) {
-        const sens_oat_row *row = &r->rows[i];
-        char interval[64];
-        snprintf(interval, sizeof interval, "[%.6g, %.6g]", row->effect_low, row->effect_high);
-        printf("%-4zu %-40s %12s %12s %14.6g %14.6g %14.6g %29s\n", i + 1, row->vary.key,
-               row->vary.low, row->vary.high, row->mean_low, row->mean_high, row->swing, interval);
-    }
-}
-
-static void print_sobol(const mdl_model *m, const sens_sobol_result *r, const cmp_key *output)
-{
-    printf("Sobol indices: %s over %zu uncertain parameters, N = %zu (%zu runs); mean %.6g, "
-           "variance %.6g\n",
-           output->label, r->k, r->n, r->n * (r->k + 2), r->mean, r->variance);
-    printf("%-40s %8s %21s %8s %21s\n", "parameter", "first", "95 % interval", "total",
-           "95 % interval");
-    for (size_t i = 0; i < r->k; i++) {
-        const sens_index *x = &r->indices[i];
-        char fi[48], ti[48];
-        snprintf(fi, sizeof fi, "[%.3f, %.3f]", x->first_low, x->first_high);
-        snprintf(ti, sizeof ti, "[%.3f, %.3f]", x->total_low, x->total_high);
-        printf("%-40s %8.3f %21s %8.3f %21s\n", m->params[r->params[i]].name, x->first, fi,
-               x->total, ti);
-    }
-}
-
-int sens_main(int argc, char **argv)
-{
-    const char *file = NULL, *out_dir = NULL, *output_text = NULL, *lang = "fr";
-    unsigned long reps = 50, seed = 1, threads = 0, sobol = 0, boot = SENS_BOOT;
-    int quiet = 0;
-    sens_vary *vary = pc_calloc((size_t)argc, sizeof *vary);
-    size_t n_vary = 0;
-    mdl_model *m = NULL;
-    sens_oat_result *oat = NULL;
-    sens_sobol_result *sob = NULL;
-    pc_err err = {{0}};
-    int rc = PC_OK;
-    if (!vary) {
-        pc_log("out of memory");
-        return PC_EINTERNAL;
-    }
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            sens_usage(stdout);
-            goto done;
-        } else if (!strcmp(argv[i], "--quiet")) {
-            quiet = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--vary", &missing))) {
-            if ((rc = sens_parse_vary(v, &vary[n_vary++], &err))) {
-                pc_log("sensitivity: %s", err.msg);
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--output", &missing))) {
-            output_text = v;
-        } else if ((v = opt_value(argc, argv, &i, "--reps", &missing))) {
-            if ((rc = opt_bounded(v, 2, 1000000UL, &reps, "sensitivity", "--reps")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing))) {
-            if ((rc = opt_bounded(v, 0, 4294967295UL, &seed, "sensitivity", "--seed")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--threads", &missing))) {
-            if ((rc = opt_bounded(v, 1, 1024, &threads, "sensitivity", "--threads")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--sobol", &missing))) {
-            if ((rc = opt_bounded(v, 2, 10000000UL, &sobol, "sensitivity", "--sobol")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--bootstrap", &missing))) {
-            if ((rc = opt_bounded(v, 10, 100000UL, &boot, "sensitivity", "--bootstrap")))
-                goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--out", &missing))) {
-            out_dir = v;
-        } else if ((v = opt_value(argc, argv, &i, "--lang", &missing))) {
-            lang = v;
-        } else if (missing || argv[i][0] == '-') {
-            pc_log("sensitivity: %s %s", argv[i],
-                   missing ? "needs a value"
-                           : "is not an option (see parcours sensitivity --help)");
-            rc = PC_EUSAGE;
-            goto done;
-        } else if (file) {
-            pc_log("sensitivity: one FILE only");
-            rc = PC_EUSAGE;
-            goto done;
-        } else {
-            file = argv[i];
-        }
-    }
-    if (strcmp(lang, "fr") && strcmp(lang, "en")) {
-        pc_log("sensitivity: --lang %s: expected fr or en", lang);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if (!file || !output_text || (n_vary == 0 && sobol == 0)) {
-        pc_log("sensitivity: %s", !file          ? "no model or scenario file given"
-                                  : !output_text ? "--output VARIABLE[@YEAR] is required"
-                                                 : "nothing to do: give --vary or --sobol");
-        sens_usage(stderr);
-        rc = PC_EUSAGE;
-        goto done;
-    }
-    if ((rc = mdl_load(file, &m, &err))) {
-        pc_log("%s", err.msg);
-        goto done;
-    }
-    cmp_key output;
-    if ((rc = sens_parse_output(m, output_text, &output, &err))) {
-        pc_log("sensitivity: %s", err.msg);
-        goto done;
-    }
-    char default_out[4096];
-    if (!out_dir) {
-        snprintf(default_out, sizeof default_out, "out/%s-sensitivity", m->id);
-        out_dir = default_out;
-    }
-    if (n_vary > 0) {
-        mc_options opt = {.reps = reps,
-                          .seed = (uint32_t)seed,
-                          .threads = (int)threads,
-                          .progress = !quiet && isatty(STDERR_FILENO)};
-        if (!quiet)
-            pc_log("sensitivity: %zu runs of %lu replications", 2 * n_vary + 1, reps);
-        if ((rc = sens_oat(m, vary, n_vary, &output, &opt, &oat, &err))) {
-            pc_log("sensitivity: %s", err.msg);
-            goto done;
-        }
-        print_tornado(oat, &output);
-        if ((rc = sens_write_tornado(out_dir, oat, &output, 1,
-                                     strcmp(lang, "en") ? PLOT_FR : PLOT_EN, &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    }
-    if (sobol > 0) {
-        sens_sobol_options so = {.n = sobol,
-                                 .seed = (uint32_t)seed,
-                                 .threads = (int)threads,
-                                 .boot = boot,
-                                 .level = CMP_LEVEL};
-        if (!quiet && m->n_uncertain)
-            pc_log("sensitivity: Sobol design of %lu x %zu runs of one replication", sobol,
-                   m->n_uncertain + 2);
-        if ((rc = sens_sobol_model(m, &output, &so, &sob, &err))) {
-            pc_log("sensitivity: %s", err.msg);
-            goto done;
-        }
-        print_sobol(m, sob, &output);
-        char path[4200];
-        snprintf(path, sizeof path, "%s/sobol.csv", out_dir);
-        if ((rc = plot_mkdirs(out_dir, &err)) ||
-            (rc = sens_write_sobol(path, m, sob, &output, &err))) {
-            pc_log("%s", err.msg);
-            goto done;
-        }
-    }
-    if (!quiet)
-        pc_log("sensitivity: wrote %s", out_dir);
-done:
-    sens_oat_free(oat);
-    sens_sobol_result_free(sob);
-    mdl_free(m);
-    free(vary);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
+    return fsio_commit(&out, PC_OK, err);
 }

@@ -1,7 +1,7 @@
 /* sens — sensitivity of an output: one-at-a-time variations (tornado) and Sobol indices.
  *
  * One-at-a-time (sens_oat): for each key, the model with that key set to its
- * low and to its high value (mdl_override: a parameter's name, or a key such as
+ * low and to its high value (runs_with: a parameter's name, or a key such as
  * resource.iae_aci.capacity), each run with the same seed and replications as
  * the model itself, so that the paired difference high - low is free of most
  * of the Monte Carlo noise (common random numbers).  The rows come back sorted
@@ -37,12 +37,11 @@
 #include "core/err.h"
 #include "core/mc.h"
 #include "core/mdl.h"
-#include "present/plot.h"
 
 /* ---- one at a time -------------------------------------------------------------- */
 
 typedef struct {
-    char key[256];                  /* a parameter's name or an override key (mdl_override) */
+    char key[256];                  /* a parameter's name or a key (runs.h) */
     char low[64], high[64];         /* the values as written, e.g. "150", "60d", "4000/y" */
     double low_number, high_number; /* their numbers (units, if any, alike and left out) */
 } sens_vary;
@@ -64,6 +63,20 @@ typedef struct {
     double swing;                   /* |mean_high - mean_low| */
 } sens_oat_row;
 
+/* A run of the one-at-a-time study, about to start (sens_oat_options.progress). */
+typedef struct {
+    size_t run, runs; /* this run, from 1, and how many */
+    const char *key;  /* the key set, or NULL for the model as given */
+    const char *value;
+} sens_oat_step;
+
+typedef struct {
+    mc_options mc; /* every run: reps (at least 2), seed, threads, and its progress */
+    /* Called before each run when not NULL (the study prints nothing). */
+    void (*progress)(void *ctx, const sens_oat_step *step);
+    void *progress_ctx;
+} sens_oat_options;
+
 typedef struct {
     size_t n;
     size_t reps;
@@ -73,21 +86,20 @@ typedef struct {
 } sens_oat_result;
 
 /* Runs the model as given and, for each of the n keys, at low and at high, with
- * opt (reps, seed, threads); every override is built before anything runs, so
+ * opt->mc (reps, seed, threads); every key is checked before anything runs, so
  * a bad key fails at once.  PC_OK, PC_EINPUT (a key the model refuses, with
- * the model's message) or PC_EINTERNAL. */
+ * the model's message; fewer than 2 replications) or PC_EINTERNAL. */
 int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key *output,
-             const mc_options *opt, sens_oat_result **out, pc_err *err);
+             const sens_oat_options *opt, sens_oat_result **out, pc_err *err);
 void sens_oat_free(sens_oat_result *r);
 
-/* Writes dir/tornado.csv
+/* Writes path (tornado.csv, replaced whole), one row per key in r's order:
  *   rank,key,low,high,output,base_mean,mean_low,mean_high,effect,effect_ci_low,
  *   effect_ci_high,swing,reps,seed
- * and, with charts, the tornado chart dir/tornado.png and dir/tornado.svg
- * (labels in lang).  PC_OK, PC_EINPUT (gnuplot missing or failing; the CSV file
- * is written) or PC_EINTERNAL. */
-int sens_write_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output, int charts,
-                       plot_lang lang, pc_err *err);
+ * PC_OK, PC_EINPUT (path cannot be created) or PC_EINTERNAL.  The chart is
+ * present/sensplot.h's. */
+int sens_write_tornado(const char *path, const sens_oat_result *r, const cmp_key *output,
+                       pc_err *err);
 
 /* ---- Sobol indices ------------------------------------------------------------------- */
 
@@ -125,6 +137,10 @@ typedef struct {
     int threads;   /* 0: OpenMP's default */
     size_t boot;   /* bootstrap resamples (0: 500) */
     double level;  /* interval level (0: 0.95) */
+    /* Called after each design point (one thread at a time) with the points done and
+     * their number, when not NULL (the study prints nothing). */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 } sens_sobol_options;
 
 typedef struct {
@@ -144,12 +160,5 @@ void sens_sobol_result_free(sens_sobol_result *r);
  * with the output, its mean and variance in columns output,mean,variance. */
 int sens_write_sobol(const char *path, const mdl_model *m, const sens_sobol_result *r,
                      const cmp_key *output, pc_err *err);
-
-/* ---- the command ---------------------------------------------------------------------- */
-
-/* `parcours sensitivity FILE --output VARIABLE[@YEAR] [--vary KEY=LOW:HIGH]... [--reps N]
- * [--seed S] [--threads T] [--sobol N] [--bootstrap B] [--out DIR] [--lang fr|en]
- * [--quiet]`: returns the exit status. */
-int sens_main(int argc, char **argv);
 
 #endif

@@ -1,12 +1,11 @@
-/* fit — calibration of a model to observed figures, and the `calibrate`, `size`
- * and `allocate` commands.
+/* calib — calibration: the free keys of a model fitted to observed figures.
  *
  * A calibration problem borrows a resolved model and holds targets (a variable,
  * a month YYYY-MM for its monthly value or a year YYYY for its yearly aggregate
  * as in yearly.csv, an observed value, a weight) and free keys, each with a range
- * [LOW, HIGH] (keys as mdl_override takes them: `population.rsa.inflow.rate`, a
+ * [LOW, HIGH] (keys as runs_with takes them: `population.rsa.inflow.rate`, a
  * `[parameter NAME]`'s name, ...; values keep the unit written after the number,
- * `7500/y`).  fit_calibrate minimises the weighted mean of squared relative errors
+ * `7500/y`).  calib_fit minimises the weighted mean of squared relative errors
  * of the simulated means with GSL's Nelder-Mead simplex (nmsimplex2) on logit-
  * transformed values, so every trial stays inside its range.  Every evaluation
  * runs the same seed and replications (common random numbers), which makes the
@@ -15,16 +14,15 @@
  * months the targets need are simulated during the fit (the months kept are the
  * same, bitwise, as in a run over the whole horizon).
  *
- * fit_write_overlay writes the fitted values as a scenario overlaying the model
+ * calib_write_overlay writes the fitted values as a scenario overlaying the model
  * file: `extends =` (or `model =`) with a path relative to the overlay, and each
  * changed section in full with its key replaced (a section of a scenario
  * replaces its base's whole; table paths are rewritten relative to the overlay). */
-#ifndef PARCOURS_FIT_H
-#define PARCOURS_FIT_H
+#ifndef PARCOURS_CALIB_H
+#define PARCOURS_CALIB_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "core/err.h"
 #include "core/mdl.h"
@@ -36,7 +34,7 @@ typedef struct {
     int month;    /* 1-12, or 0 for the year's aggregate */
     size_t index; /* month index, or position of the year among the horizon's years */
     double value, weight;
-} fit_target;
+} calib_target;
 
 typedef struct {
     char key[300];
@@ -45,14 +43,22 @@ typedef struct {
     char suffix[32];   /* the unit written after the number ("/y"), or "" */
     int integer;       /* a capacity or a count: written rounded */
     double low, high, start;
-} fit_free;
+} calib_key;
 
 typedef struct {
     const mdl_model *model; /* borrowed */
     size_t n_targets, cap_targets, n_free;
-    fit_target *targets;
-    fit_free *free_keys;
-} fit_problem;
+    calib_target *targets;
+    calib_key *free_keys;
+} calib_problem;
+
+/* Where the fit stands after a simplex iteration (calib_options.progress). */
+typedef struct {
+    size_t iterations; /* simplex iterations done */
+    size_t calls;      /* simulator calls made */
+    double objective;  /* the best vertex's */
+    double size;       /* the simplex size (logit units) */
+} calib_state;
 
 typedef struct {
     size_t reps;
@@ -60,8 +66,10 @@ typedef struct {
     int threads;     /* 0: OpenMP's default */
     size_t max_iter; /* simplex iterations */
     double tol;      /* simplex size (logit units) at which the fit stops */
-    int progress;    /* one line per iteration on stderr when it is a terminal */
-} fit_options;
+    /* Called after each simplex iteration when not NULL (the fit prints nothing). */
+    void (*progress)(void *ctx, const calib_state *state);
+    void *progress_ctx;
+} calib_options;
 
 typedef struct {
     size_t n_free, n_targets;
@@ -73,50 +81,51 @@ typedef struct {
     int converged;     /* 1: the simplex shrank below tol; 0: max_iter reached */
     double size;       /* the final simplex size */
     int horizon;       /* months simulated per run */
-} fit_result;
+} calib_result;
 
-fit_problem *fit_problem_alloc(const mdl_model *m);
-void fit_problem_free(fit_problem *p);
+calib_problem *calib_problem_alloc(const mdl_model *m);
+void calib_problem_free(calib_problem *p);
 
 /* Adds a target; where ("file:line", or NULL) prefixes messages.  PC_EINPUT for
  * an unknown variable, a date outside the horizon, a zero value or a weight <= 0. */
-int fit_add_target(fit_problem *p, const char *variable, const char *when, double value,
-                   double weight, const char *where, pc_err *err);
+int calib_add_target(calib_problem *p, const char *variable, const char *when, double value,
+                     double weight, const char *where, pc_err *err);
 
 /* Reads `variable,date_or_year,value,weight` (a header line, then one target a
  * line; weight may be left out and is then 1). */
-int fit_read_targets(fit_problem *p, const char *path, pc_err *err);
+int calib_read_targets(calib_problem *p, const char *path, pc_err *err);
 
 /* Adds a free key from "KEY=LOW:HIGH" or "KEY=LOW:HIGH:START".  The start is by
  * default the model's value when it is a number in the range, else the middle.
  * PC_EINPUT for an unknown key, LOW >= HIGH, mismatched units, a start outside. */
-int fit_add_free(fit_problem *p, const char *spec, pc_err *err);
+int calib_add_key(calib_problem *p, const char *spec, pc_err *err);
 
 /* A value written as the overlay writes it ("4612.5/y"): rounded for integer keys. */
-void fit_format_value(const fit_free *f, double value, char *buf, size_t size);
+void calib_format_value(const calib_key *f, double value, char *buf, size_t size);
 
 /* Runs the model at values (one per free key) and fills r's means and intervals
- * and objective; r must come from fit_result_alloc.  One simulator call. */
-int fit_evaluate(const fit_problem *p, const double *values, const fit_options *opt, fit_result *r,
-                 pc_err *err);
+ * and objective; r must come from calib_result_alloc.  One simulator call. */
+int calib_evaluate(const calib_problem *p, const double *values, const calib_options *opt,
+                   calib_result *r, pc_err *err);
 
-fit_result *fit_result_alloc(const fit_problem *p);
-void fit_result_free(fit_result *r);
+calib_result *calib_result_alloc(const calib_problem *p);
+void calib_result_free(calib_result *r);
 
 /* Fits the free keys.  PC_EINPUT without targets or free keys. */
-int fit_calibrate(const fit_problem *p, const fit_options *opt, fit_result **out, pc_err *err);
+int calib_fit(const calib_problem *p, const calib_options *opt, calib_result **out, pc_err *err);
+
+/* Whether overlay_path can receive the overlay of m: its folder exists and it is
+ * none of the files m was read from (writing over one would lose it).  PC_OK or
+ * PC_EINPUT. */
+int calib_check_overlay(const mdl_model *m, const char *overlay_path, pc_err *err);
 
 /* Writes the overlay scenario (atomically) for the model file base_path. */
-int fit_write_overlay(const fit_problem *p, const fit_result *r, const char *base_path,
-                      const char *overlay_path, pc_err *err);
+int calib_write_overlay(const calib_problem *p, const calib_result *r, const char *base_path,
+                        const char *overlay_path, pc_err *err);
 
-/* The fit report: one row per target (CSV written atomically, or text). */
-int fit_write_report_csv(const fit_problem *p, const fit_result *r, const char *path, pc_err *err);
-void fit_print_report(FILE *f, const fit_problem *p, const fit_result *r, const fit_options *opt);
-
-/* The commands; argv[0] is the command name.  Each returns the exit status. */
-int fit_calibrate_main(int argc, char **argv);
-int fit_size_main(int argc, char **argv);
-int fit_allocate_main(int argc, char **argv);
+/* The fit report, one row per target:
+ *   variable,date_or_year,target,weight,fitted,sd,p05,p95,relative_error */
+int calib_write_report(const calib_problem *p, const calib_result *r, const char *path,
+                       pc_err *err);
 
 #endif

@@ -1,0 +1,152 @@
+/* fsio — atomic file writes, folders with parents, CSV fields (see fsio.h). */
+#include "fsio.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fsio_open(fsio_file *file, const char *path, pc_err *err)
+{
+    memset(file, 0, sizeof *file);
+    file->path = pc_strdup(path);
+    file->tmp = pc_strf("%s.tmp-XXXXXX", path);
+    if (!file->path || !file->tmp) {
+        free(file->path);
+        free(file->tmp);
+        memset(file, 0, sizeof *file);
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    int fd = mkstemp(file->tmp);
+    if (fd >= 0 && !(file->f = fdopen(fd, "w"))) {
+        close(fd);
+        unlink(file->tmp);
+    }
+    if (!file->f) {
+        int rc = pc_fail(err, PC_EINPUT, "%s: cannot create: %s", path, strerror(errno));
+        free(file->path);
+        free(file->tmp);
+        memset(file, 0, sizeof *file);
+        return rc;
+    }
+    return PC_OK;
+}
+
+int fsio_commit(fsio_file *file, int status, pc_err *err)
+{
+    if (!file->f)
+        return status;
+    int bad = ferror(file->f);
+    if (fclose(file->f) != 0)
+        bad = 1;
+    if (!status && bad)
+        status = pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", file->path, strerror(errno));
+    /* mkstemp's 0600 would hide the file from the readers a report is made for */
+    if (!status && (chmod(file->tmp, 0644) != 0 || rename(file->tmp, file->path) != 0))
+        status = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", file->path, strerror(errno));
+    if (status)
+        unlink(file->tmp);
+    free(file->path);
+    free(file->tmp);
+    memset(file, 0, sizeof *file);
+    return status;
+}
+
+int fsio_mkdirs(const char *dir, pc_err *err)
+{
+    char *path = pc_strdup(dir);
+    if (!path)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char keep = *p;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            int rc = pc_fail(err, PC_EINPUT, "cannot create %s: %s", path, strerror(errno));
+            free(path);
+            return rc;
+        }
+        *p = keep;
+        if (!keep)
+            break;
+    }
+    struct stat st;
+    int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    free(path);
+    return ok ? PC_OK : pc_fail(err, PC_EINPUT, "%s is not a folder", dir);
+}
+
+int fsio_read_text(const char *path, char **out, pc_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
+    size_t len = 0, cap = 4096;
+    char *text = malloc(cap);
+    size_t n = 0;
+    while (text && (n = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 > 0)
+            continue;
+        char *bigger = realloc(text, 2 * cap);
+        if (!bigger)
+            free(text);
+        text = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!text)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (bad) {
+        free(text);
+        return pc_fail(err, PC_EINPUT, "%s: read error", path);
+    }
+    text[len] = '\0';
+    *out = text;
+    return PC_OK;
+}
+
+void fsio_safe_name(const char *text, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < size; p++)
+        out[o++] = (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9'))
+                       ? *p
+                       : '_';
+    out[o] = '\0';
+}
+
+void fsio_csv_text(FILE *f, const char *text, int first)
+{
+    if (!first)
+        fputc(',', f);
+    if (strpbrk(text, ",\"\r\n") == NULL)
+        fputs(text, f);
+    else
+        csv_fwrite(f, text, strlen(text)); /* quoted, its quotes doubled */
+}
+
+void fsio_csv_number(FILE *f, double v, int first)
+{
+    if (isnan(v))
+        fputs(first ? "NA" : ",NA", f);
+    else
+        fprintf(f, first ? "%.10g" : ",%.10g", v);
+}
+
+void fsio_csv_exact(FILE *f, double v, int first)
+{
+    if (isnan(v))
+        fputs(first ? "NA" : ",NA", f);
+    else
+        fprintf(f, first ? "%.17g" : ",%.17g", v);
+}

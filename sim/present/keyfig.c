@@ -1,0 +1,296 @@
+/* keyfig — the key figures of a report, read from run folders (see keyfig.h). */
+#include "keyfig.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cfg.h"
+#include "core/fsio.h"
+
+#define NDASH "\xE2\x80\x93"
+
+/* The horizons of the rows: the month-ends 3 and 5 years after the start. */
+static const int offsets[2] = {35, 59}, horizons[2] = {3, 5};
+
+void keyfig_clear(keyfig_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->rows[i].label);
+        free(t->rows[i].variable);
+        free(t->rows[i].period);
+        free(t->rows[i].mean);
+        free(t->rows[i].p05);
+        free(t->rows[i].p95);
+    }
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+/* Adds a row (taking label); NULL on out of memory. */
+static keyfig_row *add_row(keyfig_table *t, char *label, const char *variable, keyfig_kind kind,
+                           int period_value, double scale, int decimals)
+{
+    if (!label)
+        return NULL;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        keyfig_row *bigger = realloc(t->rows, cap * sizeof *bigger);
+        if (!bigger) {
+            free(label);
+            return NULL;
+        }
+        t->rows = bigger;
+        t->cap = cap;
+    }
+    keyfig_row *row = &t->rows[t->n++];
+    memset(row, 0, sizeof *row);
+    row->label = label;
+    row->kind = kind;
+    row->period_value = period_value;
+    row->scale = scale;
+    row->decimals = decimals;
+    row->variable = pc_strdup(variable);
+    row->mean = pc_calloc(t->n_runs, sizeof *row->mean);
+    row->p05 = pc_calloc(t->n_runs, sizeof *row->p05);
+    row->p95 = pc_calloc(t->n_runs, sizeof *row->p95);
+    if (!row->variable || !row->mean || !row->p05 || !row->p95)
+        return NULL;
+    for (size_t r = 0; r < t->n_runs; r++)
+        row->mean[r] = row->p05[r] = row->p95[r] = NAN;
+    return row;
+}
+
+/* Totals of one column of replications.csv: mean and type-7 5 % and 95 % quantiles. */
+static int replication_interval(const cfg_table *reps, const char *variable, double *p05,
+                                double *p95)
+{
+    if (!reps || reps->n_rows < 2)
+        return 0;
+    long col = -1;
+    for (size_t i = 0; i < reps->rows[0].n && col < 0; i++)
+        if (strcmp(reps->rows[0].fields[i], variable) == 0)
+            col = (long)i;
+    if (col < 0)
+        return 0;
+    double *values = pc_calloc(reps->n_rows, sizeof *values);
+    if (!values)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 1; i < reps->n_rows; i++) {
+        if ((size_t)col >= reps->rows[i].n)
+            continue;
+        char *end;
+        double v = strtod(reps->rows[i].fields[col], &end);
+        if (end != reps->rows[i].fields[col] && !*end && isfinite(v))
+            values[n++] = v;
+    }
+    if (n > 0) {
+        gsl_sort(values, 1, n);
+        *p05 = gsl_stats_quantile_from_sorted_data(values, 1, n, 0.05);
+        *p95 = gsl_stats_quantile_from_sorted_data(values, 1, n, 0.95);
+    }
+    free(values);
+    return n > 0;
+}
+
+/* What building the rows shares. */
+typedef struct {
+    const rundir *const *runs;
+    size_t n_runs;
+    lang_code lang;
+    int first_month, last_month, first_year, last_year;
+    keyfig_table *t;
+} builder;
+
+/* Each population's stock 3 and 5 years after the start, at month end. */
+static int add_stocks(const builder *b)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(b->runs, b->n_runs, RUNDIR_MONTHLY, "entries.", "", &names, &n))
+        return PC_EINTERNAL;
+    int rc = PC_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        for (int h = 0; h < 2 && !rc; h++) {
+            int month = b->first_month + offsets[h];
+            if (month > b->last_month)
+                continue;
+            char *var = pc_strf("stock.%s", names[i]);
+            char *label = var ? rundir_var_label(b->runs[0], var, b->lang) : NULL;
+            char when[40];
+            lang_month(month / 12, month % 12 + 1, b->lang, when, sizeof when);
+            keyfig_row *row =
+                label ? add_row(b->t,
+                                pc_strf(b->lang == LANG_EN
+                                            ? "%s: persons present, end of %s (+%d years)"
+                                            : "%s : personnes pr\xC3\xA9sentes fin %s (+%d ans)",
+                                        label, when, horizons[h]),
+                                var, KEYFIG_MONTHLY, month, 1, 0)
+                      : NULL;
+            free(label);
+            free(var);
+            if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
+                rc = PC_EINTERNAL;
+        }
+    rundir_names_free(names, n);
+    return rc;
+}
+
+/* Each funder's budget over the whole run, then the total cost. */
+static int add_budgets(const builder *b)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(b->runs, b->n_runs, RUNDIR_YEARLY, "funder.", "", &names, &n))
+        return PC_EINTERNAL;
+    int rc = PC_OK;
+    for (size_t i = 0; i <= n && !rc; i++) {
+        char *var = i < n ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
+        char *label = var ? rundir_var_label(b->runs[0], var, b->lang) : NULL;
+        keyfig_row *row =
+            label
+                ? add_row(b->t,
+                          pc_strf(b->lang == LANG_EN
+                                      ? "%s: cumulative budget %d" NDASH "%d (\xE2\x82\xAC million)"
+                                      : "%s : budget cumul\xC3\xA9 %d" NDASH "%d (M\xE2\x82\xAC)",
+                                  label, b->first_year, b->last_year),
+                          var, KEYFIG_CUMULATIVE, 0, 1e-6, 1)
+                : NULL;
+        free(label);
+        free(var);
+        if (!row || !(row->period = pc_strf("%d-%d", b->first_year, b->last_year)))
+            rc = PC_EINTERNAL;
+    }
+    rundir_names_free(names, n);
+    return rc;
+}
+
+/* The row heading of a yearly figure: ETP occupied (etp) or mean wait. */
+static char *yearly_label(const builder *b, int etp, const char *label, int year, int horizon)
+{
+    if (etp)
+        return pc_strf(b->lang == LANG_EN ? "%s: ETP occupied, %d average (year %d)"
+                                          : "%s : ETP occup\xC3\xA9s, moyenne %d (ann\xC3\xA9"
+                                            "e %d)",
+                       label, year, horizon);
+    return pc_strf(b->lang == LANG_EN ? "%s: mean wait in %d (days, year %d)"
+                                      : "%s : attente moyenne en %d (jours, ann\xC3\xA9"
+                                        "e %d)",
+                   label, year, horizon);
+}
+
+/* Each resource's ETP occupied (etp) or each queue's mean wait, years 3 and 5. */
+static int add_yearly(const builder *b, int etp)
+{
+    const char *prefix = etp ? "etp." : "wait.", *suffix = etp ? "" : ".mean";
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(b->runs, b->n_runs, RUNDIR_YEARLY, prefix, suffix, &names, &n))
+        return PC_EINTERNAL;
+    int rc = PC_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        for (int h = 0; h < 2 && !rc; h++) {
+            int year = (b->first_month + offsets[h]) / 12;
+            if (b->first_month + offsets[h] > b->last_month || year > b->last_year)
+                continue;
+            char *var = pc_strf("%s%s%s", prefix, names[i], suffix);
+            char *label = var ? rundir_var_label(b->runs[0], var, b->lang) : NULL;
+            char *text = label ? yearly_label(b, etp, label, year, horizons[h]) : NULL;
+            keyfig_row *row =
+                text ? add_row(b->t, text, var, KEYFIG_YEARLY, year, 1, etp ? 1 : 0) : NULL;
+            free(label);
+            free(var);
+            if (!row || !(row->period = pc_strf("%d", year)))
+                rc = PC_EINTERNAL;
+        }
+    rundir_names_free(names, n);
+    return rc;
+}
+
+/* The values of run r in every row: copied from its tables, cumulative budgets summed
+ * over the years with their interval from replications.csv. */
+static int fill_run(const builder *b, size_t r, pc_err *err)
+{
+    cfg_table *reps = NULL;
+    char *path = pc_strf("%s/replications.csv", rundir_path(b->runs[r]));
+    if (!path)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = access(path, F_OK) == 0 ? cfg_read_csv(path, &reps, err) : PC_OK;
+    free(path);
+    for (size_t i = 0; i < b->t->n && !rc; i++) {
+        keyfig_row *row = &b->t->rows[i];
+        rundir_stat st;
+        if (row->kind != KEYFIG_CUMULATIVE) {
+            if (rundir_value(b->runs[r],
+                             row->kind == KEYFIG_MONTHLY ? RUNDIR_MONTHLY : RUNDIR_YEARLY,
+                             row->variable, row->period_value, &st)) {
+                row->mean[r] = st.mean;
+                row->p05[r] = st.p05;
+                row->p95[r] = st.p95;
+            }
+            continue;
+        }
+        double sum = 0;
+        int any = 0;
+        for (int y = b->first_year; y <= b->last_year; y++)
+            if (rundir_value(b->runs[r], RUNDIR_YEARLY, row->variable, y, &st) &&
+                isfinite(st.mean)) {
+                sum += st.mean;
+                any = 1;
+            }
+        if (any)
+            row->mean[r] = sum;
+        if (replication_interval(reps, row->variable, &row->p05[r], &row->p95[r]) < 0)
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    cfg_table_free(reps);
+    return rc;
+}
+
+int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfig_table *t,
+                 pc_err *err)
+{
+    memset(t, 0, sizeof *t);
+    t->n_runs = n_runs;
+    builder b = {.runs = runs, .n_runs = n_runs, .lang = lang, .t = t};
+    if (!rundir_periods(runs[0], RUNDIR_MONTHLY, &b.first_month, &b.last_month))
+        return PC_OK;
+    int have_years = rundir_periods(runs[0], RUNDIR_YEARLY, &b.first_year, &b.last_year);
+    int rc = add_stocks(&b);
+    if (!rc && have_years && !(rc = add_budgets(&b)) && !(rc = add_yearly(&b, 1)))
+        rc = add_yearly(&b, 0);
+    if (rc)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t r = 0; r < n_runs && !rc; r++)
+        rc = fill_run(&b, r, err);
+    return rc;
+}
+
+int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *runs,
+                 const char *const *names, pc_err *err)
+{
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    FILE *f = out.f;
+    fputs("indicator,variable,period,scenario,label,mean,p05,p95\n", f);
+    for (size_t i = 0; i < t->n; i++)
+        for (size_t r = 0; r < t->n_runs; r++) {
+            fsio_csv_text(f, t->rows[i].label, 1);
+            fsio_csv_text(f, t->rows[i].variable, 0);
+            fsio_csv_text(f, t->rows[i].period, 0);
+            fsio_csv_text(f, names[r], 0);
+            fsio_csv_text(f, rundir_label(runs[r]), 0);
+            fsio_csv_number(f, t->rows[i].mean[r], 0);
+            fsio_csv_number(f, t->rows[i].p05[r], 0);
+            fsio_csv_number(f, t->rows[i].p95[r], 0);
+            fputc('\n', f);
+        }
+    return fsio_commit(&out, PC_OK, err);
+}

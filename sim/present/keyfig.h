@@ -1,0 +1,51 @@
+/* keyfig — the key figures of a report: a few indicators per scenario, with their intervals.
+ *
+ * The rows, in this order: each population's stock at the month-ends 3 and 5
+ * years after the start; each funder's budget summed over the run's calendar
+ * years, then the total cost (in millions of euros); each resource's ETP
+ * occupied and each queue's mean wait in the calendar years of those two
+ * month-ends.  A value is a run's mean copied from monthly.csv or yearly.csv
+ * with its 5 % and 95 % quantiles; a cumulative budget sums the yearly means,
+ * and its interval comes from the per-replication totals of replications.csv
+ * (type-7 quantiles).  Rows are labelled in French or English; a scenario
+ * without a figure has NaN there. */
+#ifndef PARCOURS_KEYFIG_H
+#define PARCOURS_KEYFIG_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "lang.h"
+#include "rundir.h"
+
+typedef enum { KEYFIG_MONTHLY, KEYFIG_YEARLY, KEYFIG_CUMULATIVE } keyfig_kind;
+
+typedef struct {
+    char *label;    /* row heading, plain text */
+    char *variable; /* as in the run files */
+    char *period;   /* YYYY-MM, YYYY, or YYYY-YYYY for a cumulative total */
+    keyfig_kind kind;
+    int period_value;         /* month index or year */
+    double scale;             /* shown = value x scale */
+    int decimals;             /* shown with that many decimals */
+    double *mean, *p05, *p95; /* one per scenario, NaN where missing */
+} keyfig_row;
+
+typedef struct {
+    size_t n, cap, n_runs;
+    keyfig_row *rows;
+} keyfig_table;
+
+/* Builds the table of runs[0..n_runs-1] (runs[0] gives the rows and periods) into *t,
+ * which keyfig_clear empties whatever the status.  PC_OK, PC_EINPUT (a malformed
+ * replications.csv) or PC_EINTERNAL. */
+int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfig_table *t,
+                 pc_err *err);
+void keyfig_clear(keyfig_table *t);
+
+/* Writes path, one row per figure and scenario (names[r] names run r):
+ *   indicator,variable,period,scenario,label,mean,p05,p95 */
+int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *runs,
+                 const char *const *names, pc_err *err);
+
+#endif
