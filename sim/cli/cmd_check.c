@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "core/mdl.h"
+#include "core/rec.h"
 #include "opt.h"
 
 static const char check_usage[] =
@@ -11,8 +12,9 @@ static const char check_usage[] =
     "\n"
     "Reads a model, scenario or run manifest, validates every key, and prints the\n"
     "resolved model: populations, states with their transitions and destinations,\n"
-    "resources, staff, costs and dated changes.  Exit 1 with file:line: key: message\n"
-    "on the first error.\n";
+    "resources, staff, costs, indicators, drivers and dated changes.  Warnings (a\n"
+    "state no cost counts while others of its population are) go to stderr.  Exit 1\n"
+    "with file:line: key: message on the first error.\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -32,6 +34,19 @@ int cmd_check(int argc, char **argv)
     pc_err err;
     if ((rc = mdl_load(file, &m, &err)))
         return cli_fail(&err, rc);
+    /* the output variables the observations name exist */
+    rec_catalog *cat = rec_catalog_alloc(m);
+    if (!cat)
+        rc = pc_fail(&err, PC_EINTERNAL, "out of memory");
+    else
+        rc = rec_check_observations(m, cat, &err);
+    rec_catalog_free(cat);
+    if (rc) {
+        mdl_free(m);
+        return cli_fail(&err, rc);
+    }
+    for (size_t i = 0; i < m->n_warnings; i++)
+        cli_log("warning: %s", m->warnings[i]);
     mdl_print(stdout, m);
     mdl_free(m);
     return fflush(stdout) == 0 ? PC_OK : PC_EINTERNAL;

@@ -47,6 +47,8 @@ void calib_problem_free(calib_problem *p)
         return;
     free(p->targets);
     free(p->free_keys);
+    runs_plan_free(p->plan);
+    mdl_free(p->cut);
     free(p);
 }
 
@@ -406,7 +408,7 @@ static double objective_of(const calib_problem *p, const calib_result *r)
     return sum / weights;
 }
 
-int calib_evaluate(const calib_problem *p, const double *values, const calib_options *opt,
+int calib_evaluate(calib_problem *p, const double *values, const calib_options *opt,
                    calib_result *r, pc_err *err)
 {
     size_t n = p->n_free + 1;
@@ -439,7 +441,28 @@ int calib_evaluate(const calib_problem *p, const double *values, const calib_opt
         horizon = p->model->horizon;
     }
     mc_options sim = {.reps = opt->reps, .seed = opt->seed, .threads = opt->threads};
-    if ((rc = runs_with(p->model, n, keys, vals, &sim, &run, err)))
+    if (!p->plan) {
+        /* once per problem: the model cut at the horizon the targets need, the free keys as
+         * parameters; later evaluations only bind values */
+        const mdl_model *base = p->model;
+        if (horizon < p->model->horizon &&
+            (rc = mdl_override(p->model, 1, keys + p->n_free, vals + p->n_free, &p->cut, err)))
+            goto done;
+        if (p->cut)
+            base = p->cut;
+        if ((rc = runs_plan_alloc(base, p->n_free, keys, vals, &p->plan, err)))
+            goto done;
+    }
+    double *numbers = pc_calloc(p->n_free + 1, sizeof *numbers);
+    if (!numbers) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < p->n_free; i++)
+        numbers[i] = strtod(vals[i], NULL); /* the value as the overlay will write it */
+    rc = runs_plan_run(p->plan, numbers, &sim, &run, err);
+    free(numbers);
+    if (rc)
         goto done;
     const mc_result *res = run.result;
     for (size_t i = 0; i < p->n_targets; i++) {
@@ -481,7 +504,7 @@ done:
 /* ---- the fit ------------------------------------------------------------------------------ */
 
 typedef struct {
-    const calib_problem *p;
+    calib_problem *p;
     const calib_options *opt;
     calib_result *scratch;
     double *values;
@@ -516,7 +539,7 @@ static double objective(const gsl_vector *x, void *params)
     return c->rc ? GSL_NAN : c->scratch->objective;
 }
 
-int calib_fit(const calib_problem *p, const calib_options *opt, calib_result **out, pc_err *err)
+int calib_fit(calib_problem *p, const calib_options *opt, calib_result **out, pc_err *err)
 {
     *out = NULL;
     if (p->n_targets == 0 || p->n_free == 0)

@@ -50,6 +50,10 @@ typedef struct {
     size_t n_targets, cap_targets, n_free;
     calib_target *targets;
     calib_key *free_keys;
+    /* Made at the first evaluation, reused by the others: the model cut to the months the
+     * targets need, and the plan with the free keys as parameters (runs.h). */
+    mdl_model *cut;
+    struct runs_plan *plan;
 } calib_problem;
 
 /* Where the fit stands after a simplex iteration (calib_options.progress). */
@@ -105,14 +109,14 @@ void calib_format_value(const calib_key *f, double value, char *buf, size_t size
 
 /* Runs the model at values (one per free key) and fills r's means and intervals
  * and objective; r must come from calib_result_alloc.  One simulator call. */
-int calib_evaluate(const calib_problem *p, const double *values, const calib_options *opt,
+int calib_evaluate(calib_problem *p, const double *values, const calib_options *opt,
                    calib_result *r, pc_err *err);
 
 calib_result *calib_result_alloc(const calib_problem *p);
 void calib_result_free(calib_result *r);
 
 /* Fits the free keys.  PC_EINPUT without targets or free keys. */
-int calib_fit(const calib_problem *p, const calib_options *opt, calib_result **out, pc_err *err);
+int calib_fit(calib_problem *p, const calib_options *opt, calib_result **out, pc_err *err);
 
 /* Whether overlay_path can receive the overlay of m: its folder exists and it is
  * none of the files m was read from (writing over one would lose it).  PC_OK or

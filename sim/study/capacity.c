@@ -73,6 +73,7 @@ typedef struct {
     size_t n_years, n_funders;
     int *years;
     size_t *year_index; /* position of each reported year in mc_yearly's output */
+    runs_plan *plan;    /* the model with the capacity as a parameter: resolved once */
 } sizing;
 
 static void sizing_clear(sizing *s)
@@ -82,6 +83,7 @@ static void sizing_clear(sizing *s)
     free(s->probes);
     free(s->years);
     free(s->year_index);
+    runs_plan_free(s->plan);
 }
 
 /* Yearly funder costs of a run, years from the period's first month on. */
@@ -145,7 +147,10 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     sim.wait_histogram = s->g->queue[0] != 0;
     sim.wait_from = (double)s->first * MDL_DAYS_PER_MONTH;
     sim.wait_to = (double)(s->last + 1) * MDL_DAYS_PER_MONTH;
-    int rc = runs_with(s->m, 1, &key, &val, &sim, &run, err);
+    int rc = s->plan ? PC_OK : runs_plan_alloc(s->m, 1, &key, &val, &s->plan, err);
+    double places = (double)capacity;
+    if (!rc)
+        rc = runs_plan_run(s->plan, &places, &sim, &run, err);
     if (rc)
         return rc;
     s->runs++;
@@ -381,6 +386,7 @@ typedef struct {
     int funder;      /* -1: none reported */
     size_t first, last;
     size_t runs;
+    runs_plan *plan; /* the model with the capacities as parameters: resolved once */
 } allocator;
 
 /* What one run says about each resource (and the total over the distinct queues). */
@@ -414,6 +420,7 @@ static void allocator_clear(allocator *a)
     free(a->queue_of);
     free(a->res);
     free(a->w);
+    runs_plan_free(a->plan);
 }
 
 static int allocator_init(allocator *a, const mdl_model *m, const capacity_share_options *opt,
@@ -528,7 +535,17 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
         values[i] = buf + 32 * i;
     }
     runs_variant run;
-    int rc = runs_with(m, a->n, (const char *const *)a->keys, values, &a->opt->sim, &run, err);
+    int rc = a->plan
+                 ? PC_OK
+                 : runs_plan_alloc(m, a->n, (const char *const *)a->keys, values, &a->plan, err);
+    double *numbers = pc_calloc(a->n, sizeof *numbers);
+    if (!rc && !numbers)
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    for (size_t i = 0; !rc && i < a->n; i++)
+        numbers[i] = (double)places[i];
+    if (!rc)
+        rc = runs_plan_run(a->plan, numbers, &a->opt->sim, &run, err);
+    free(numbers);
     free(values);
     free(buf);
     if (rc)

@@ -1,11 +1,11 @@
 /* sens — one-at-a-time sensitivity, its table, Sobol indices (see sens.h).
  *
- * Model runs go through runs_with (one-at-a-time: whole Monte Carlo runs that
- * share their seed) or, for Sobol designs, through the engine directly: a
- * design point is an instance of the model with explicit parameter values
- * (mdl_instance) run for one replication, and points are spread over OpenMP
- * threads, each with its own workspace (run_point is the one place that does
- * it).  Bootstrap draws come from a Philox stream (rng.h) keyed by the seed. */
+ * One-at-a-time runs go through runs.h (each varied key a parameter of a model
+ * resolved once, its low and high values bound; whole Monte Carlo runs sharing
+ * their seed).  A Sobol design point is one replication at explicit parameter
+ * values: each OpenMP thread keeps an mc_worker that binds the point's values
+ * into its instance of the model (run_point is the one place that does it).
+ * Bootstrap draws come from a Philox stream (rng.h) keyed by the seed. */
 #include "sens.h"
 
 #include <errno.h>
@@ -140,6 +140,46 @@ static int run_output(const mdl_model *m, const char *key, const char *value, si
     return PC_OK;
 }
 
+/* Runs m with a key at its low and its high value (runs `run` and `run + 1` of the
+ * study): one model with the key as a parameter when both values have one unit
+ * (resolved once), else the model changed twice. */
+static int run_pair(const mdl_model *m, const sens_vary *vary, size_t run, size_t runs,
+                    const sens_oat_options *opt, const cmp_key *output, double *low, double *high,
+                    pc_err *err)
+{
+    double lo, hi;
+    char unit_lo[32], unit_hi[32];
+    pc_err ignore;
+    if (runs_split_value(vary->low, &lo, unit_lo, sizeof unit_lo, &ignore) ||
+        runs_split_value(vary->high, &hi, unit_hi, sizeof unit_hi, &ignore) ||
+        strcmp(unit_lo, unit_hi)) {
+        int rc = run_output(m, vary->key, vary->low, run, runs, opt, output, low, err);
+        return rc ? rc
+                  : run_output(m, vary->key, vary->high, run + 1, runs, opt, output, high, err);
+    }
+    runs_plan *plan = NULL;
+    const char *key = vary->key, *text = vary->low;
+    int rc = runs_plan_alloc(m, 1, &key, &text, &plan, err);
+    for (int side = 0; !rc && side < 2; side++) {
+        if (opt->progress) {
+            sens_oat_step step = {.run = run + (size_t)side,
+                                  .runs = runs,
+                                  .key = key,
+                                  .value = side ? vary->high : vary->low};
+            opt->progress(opt->progress_ctx, &step);
+        }
+        runs_variant v;
+        double value = side ? hi : lo, *sample = side ? high : low;
+        if ((rc = runs_plan_run(plan, &value, &opt->mc, &v, err)))
+            break;
+        for (size_t rep = 0; rep < v.result->reps; rep++)
+            sample[rep] = cmp_key_value(v.result, rep, output);
+        runs_clear(&v);
+    }
+    runs_plan_free(plan);
+    return rc;
+}
+
 /* Mean of the non-NaN values of x, and its standard error in *se (may be NULL). */
 static double sample_mean(const double *x, size_t n, double *se)
 {
@@ -194,10 +234,7 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
         goto fail;
     r->base_mean = sample_mean(low, reps, NULL);
     for (size_t i = 0; i < n; i++) {
-        if ((rc =
-                 run_output(m, vary[i].key, vary[i].low, 2 * i + 2, runs, opt, output, low, err)) ||
-            (rc =
-                 run_output(m, vary[i].key, vary[i].high, 2 * i + 3, runs, opt, output, high, err)))
+        if ((rc = run_pair(m, &vary[i], 2 * i + 2, runs, opt, output, low, high, err)))
             goto fail;
         sens_oat_row *row = &r->rows[i];
         row->vary = vary[i];
@@ -425,34 +462,23 @@ void sens_sobol_result_free(sens_sobol_result *r)
     free(r);
 }
 
-/* Runs design point values (every parameter's value) for one replication; *y the output. */
-static int run_point(const mdl_model *m, rec_catalog *cat, const double *values,
-                     const cmp_key *output, uint32_t seed, rec_raw *raw, double *series, double *y,
-                     pc_err *err)
+/* Runs design point values (every parameter's value) for one replication on the
+ * thread's worker (the model bound to the values, mc_worker_run); *y the output. */
+static int run_point(const mdl_model *m, mc_worker *worker, rec_catalog *cat, const double *values,
+                     const cmp_key *output, uint32_t seed, double *series, double *y, pc_err *err)
 {
-    mdl_model *instance = NULL;
-    int rc = mdl_instance(m, values, &instance, err);
-    if (rc)
-        return rc;
-    eng_workspace *w = eng_alloc(instance);
-    if (!w)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-    if (!rc)
-        rc = eng_run(w, seed, 0, raw, err);
+    int rc = mc_worker_run(worker, seed, 0, values, series, err);
     if (!rc) {
-        rec_derive(instance, cat, raw, series);
         /* a run of one replication, to read the output as every command does */
-        mc_result one = {.model = instance,
+        mc_result one = {.model = m,
                          .catalog = cat,
                          .reps = 1,
                          .n_vars = cat->n,
-                         .n_months = (size_t)instance->horizon,
+                         .n_months = (size_t)m->horizon,
                          .seed = seed,
                          .values = series};
         *y = cmp_key_value(&one, 0, output);
     }
-    eng_free(w);
-    mdl_free(instance);
     return rc;
 }
 
@@ -494,13 +520,13 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
 #pragma omp parallel num_threads(threads)
     {
         /* each thread reads the output through a catalog of its own */
-        rec_raw *raw = rec_raw_alloc(m);
         rec_catalog *own = rec_catalog_alloc(m);
+        mc_worker *worker = own ? mc_worker_alloc(m, own, 1) : NULL;
         double *series = malloc(cat->n * (size_t)m->horizon * sizeof *series);
         double *values = malloc((m->n_params ? m->n_params : 1) * sizeof *values);
         double *u = malloc(k * sizeof *u);
         pc_err local;
-        int lrc = raw && own && series && values && u
+        int lrc = worker && own && series && values && u
                       ? PC_OK
                       : pc_fail(&local, PC_EINTERNAL, "out of memory");
 #pragma omp for schedule(dynamic, 1)
@@ -515,7 +541,7 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
                 values[i] = m->params[i].value;
             for (size_t i = 0; i < k; i++)
                 values[r->params[i]] = mdl_param_quantile(&m->params[r->params[i]], u[i]);
-            lrc = run_point(m, own, values, output, opt->seed, raw, series, &y[p], &local);
+            lrc = run_point(m, worker, own, values, output, opt->seed, series, &y[p], &local);
             if (!lrc && opt->progress) {
                 size_t now;
 #pragma omp atomic capture
@@ -532,7 +558,7 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
                     *err = local;
             }
         }
-        rec_raw_free(raw);
+        mc_worker_free(worker);
         rec_catalog_free(own);
         free(series);
         free(values);

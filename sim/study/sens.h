@@ -20,7 +20,7 @@
  * on every machine and thread count.  For a model, the inputs are its uncertain
  * parameters (in file order), mapped from uniforms by their quantile functions
  * (mdl_param_quantile), and each point is one replication (number 0 of the
- * seed) of mdl_instance with those values: every point meets the same random
+ * seed) of the model bound to those values: every point meets the same random
  * numbers, so the simulation noise is common to all points rather than added
  * independently to each (docs/compare.md says what remains of it).
  *
