@@ -65,6 +65,7 @@ static const struct {
     {"observed", suite_observed},
     {"attributes", suite_attributes},
     {"opt", suite_opt},
+    {"exact", suite_exact},
 };
 
 int main(int argc, char **argv)

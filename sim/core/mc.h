@@ -41,7 +41,7 @@ typedef struct {
     uint32_t seed;
     double *values; /* [rep][var][month] */
     size_t n_populations;
-    double *spell_end, *spell_cens; /* [rep][population][n_months + 1] */
+    double *survival; /* [rep][population][n_months + 1]: rec_survival of each replication */
     size_t n_params;
     double *param_values; /* [rep][parameter]: the values each replication ran with */
     double *wait_hist;    /* [rep][state][REC_WAIT_BINS] if asked for (mc_options), else NULL */

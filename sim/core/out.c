@@ -66,18 +66,37 @@ static int close_checked(FILE *f, const char *path, pc_err *err)
 
 /* ---- CSV files ------------------------------------------------------------------ */
 
-static void put_summary(FILE *f, double *sample, size_t n)
+/* The summary of one variable in one period across replications.  For a ratio, the
+ * mean is the ratio of the sums over replications (pooled), not the mean of each
+ * replication's ratio, which would weigh a replication with one observation like
+ * one with a hundred and drop those with none; sd and quantiles stay those of the
+ * replications' own ratios, n says how many had one. */
+static void put_summary(FILE *f, double *sample, size_t n, const double *pooled)
 {
     mc_summary s;
     mc_summarise(sample, n, &s);
-    fsio_csv_number(f, s.mean, 0);
+    fsio_csv_number(f, pooled ? *pooled : s.mean, 0);
     fsio_csv_number(f, s.sd, 0);
     fsio_csv_number(f, s.p05, 0);
     fsio_csv_number(f, s.p25, 0);
     fsio_csv_number(f, s.p50, 0);
     fsio_csv_number(f, s.p75, 0);
     fsio_csv_number(f, s.p95, 0);
-    fputc('\n', f);
+    fprintf(f, ",%zu\n", s.n);
+}
+
+/* The sum of a flow series over the months of one calendar year. */
+static double year_sum(const mc_result *r, size_t rep, size_t var, int year)
+{
+    const double *x = mc_series(r, rep, var);
+    double s = 0;
+    for (size_t k = 0; k < r->n_months; k++) {
+        int y, mo;
+        mdl_month_of(r->model, (int)k, &y, &mo);
+        if (y == year)
+            s += x[k];
+    }
+    return s;
 }
 
 static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
@@ -86,18 +105,27 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
     FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
     if (!f)
         return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95\n", f);
-    for (size_t v = 0; v < r->n_vars; v++)
+    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
+    for (size_t v = 0; v < r->n_vars; v++) {
+        const rec_var *var = &r->catalog->vars[v];
         for (size_t k = 0; k < r->n_months; k++) {
             int y, mo;
             mdl_month_of(r->model, (int)k, &y, &mo);
-            for (size_t rep = 0; rep < r->reps; rep++)
+            double num = 0, den = 0;
+            for (size_t rep = 0; rep < r->reps; rep++) {
                 sample[rep] = mc_series(r, rep, v)[k];
+                if (var->kind == REC_RATIO) {
+                    num += mc_series(r, rep, var->num)[k];
+                    den += mc_series(r, rep, var->den)[k];
+                }
+            }
             fsio_csv_text(f, r->model->id, 1);
-            fsio_csv_text(f, r->catalog->vars[v].name, 0);
+            fsio_csv_text(f, var->name, 0);
             fprintf(f, ",%04d-%02d", y, mo);
-            put_summary(f, sample, r->reps);
+            double pooled = den > 0 ? num / den : NAN;
+            put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
+    }
     return close_checked(f, path, err);
 }
 
@@ -118,18 +146,28 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
         free(years);
         return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
     }
-    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95\n", f);
+    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95,n\n", f);
     for (size_t v = 0; v < r->n_vars; v++) {
+        const rec_var *var = &r->catalog->vars[v];
         size_t ny = 0;
         for (size_t rep = 0; rep < r->reps; rep++)
             ny = mc_yearly(r, rep, v, by_rep + rep * max_years, years);
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = by_rep[rep * max_years + y];
+            double pooled = NAN;
+            if (var->kind == REC_RATIO) {
+                double num = 0, den = 0;
+                for (size_t rep = 0; rep < r->reps; rep++) {
+                    num += year_sum(r, rep, var->num, years[y]);
+                    den += year_sum(r, rep, var->den, years[y]);
+                }
+                pooled = den > 0 ? num / den : NAN;
+            }
             fsio_csv_text(f, r->model->id, 1);
-            fsio_csv_text(f, r->catalog->vars[v].name, 0);
+            fsio_csv_text(f, var->name, 0);
             fprintf(f, ",%d", years[y]);
-            put_summary(f, sample, r->reps);
+            put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
     }
     free(by_rep);
@@ -167,37 +205,14 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
 {
     char path[4096];
     size_t h = r->n_months, width = h + 1;
-    double *surv = malloc(r->reps * (width + 1) * sizeof(double));
-    if (!surv)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
     FILE *f = open_in(dir, "survival.csv", path, sizeof path);
-    if (!f) {
-        free(surv);
+    if (!f)
         return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    }
     fputs("scenario,population,month,mean,p05,p50,p95\n", f);
     for (size_t p = 0; p < r->n_populations; p++) {
-        /* Kaplan-Meier by whole months, per replication. */
-        for (size_t rep = 0; rep < r->reps; rep++) {
-            const double *end = r->spell_end + (rep * r->n_populations + p) * width;
-            const double *cens = r->spell_cens + (rep * r->n_populations + p) * width;
-            double at_risk = 0, s = 1;
-            for (size_t j = 0; j < width; j++)
-                at_risk += end[j] + cens[j];
-            double *out = surv + rep * (width + 1);
-            out[0] = at_risk > 0 ? 1.0 : NAN;
-            for (size_t n = 0; n < width; n++) {
-                if (at_risk > 0)
-                    s *= 1.0 - end[n] / at_risk;
-                else
-                    s = NAN;
-                out[n + 1] = s;
-                at_risk -= end[n] + cens[n];
-            }
-        }
         for (size_t n = 0; n <= h; n++) {
             for (size_t rep = 0; rep < r->reps; rep++)
-                sample[rep] = surv[rep * (width + 1) + n];
+                sample[rep] = r->survival[(rep * r->n_populations + p) * width + n];
             mc_summary s;
             mc_summarise(sample, r->reps, &s);
             fsio_csv_text(f, r->model->id, 1);
@@ -210,7 +225,6 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
             fputc('\n', f);
         }
     }
-    free(surv);
     return close_checked(f, path, err);
 }
 
@@ -340,11 +354,18 @@ static int write_manifest(const char *dir, const mc_result *r, const out_info *i
     fprintf(f, "\n[run]\nscenario = %s\nseed = %u\nreplications = %zu\nversion = %s\n",
             r->model->id, (unsigned)r->seed, r->reps, info && info->version ? info->version : "");
     if (info && info->command) {
-        /* one line, no inline-comment marker: the command is informative only */
-        fputs("command = ", f);
-        for (const char *c = info->command; *c; c++)
-            fputc(*c == '\n' || *c == ';' ? ' ' : *c, f);
-        fputc('\n', f);
+        /* no line break, no inline-comment marker (the command is informative only),
+         * continued on indented lines when long, as every value */
+        char *command = pc_strdup(info->command);
+        if (!command) {
+            fclose(f);
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        }
+        for (char *c = command; *c; c++)
+            if (*c == '\n' || *c == '\r' || *c == ';')
+                *c = ' ';
+        cfg_write_entry(f, "command", command);
+        free(command);
     }
     int crc = close_checked(f, path, err);
     return rc ? rc : crc;
