@@ -38,5 +38,6 @@ void suite_guards(tc_ctx *t);
 void suite_indicators(tc_ctx *t);
 void suite_drivers(tc_ctx *t);
 void suite_observed(tc_ctx *t);
+void suite_calibration(tc_ctx *t);
 
 #endif

@@ -63,6 +63,7 @@ static const struct {
     {"indicators", suite_indicators},
     {"drivers", suite_drivers},
     {"observed", suite_observed},
+    {"calibration", suite_calibration},
 };
 
 int main(int argc, char **argv)
