@@ -41,5 +41,6 @@ void suite_observed(tc_ctx *t);
 void suite_attributes(tc_ctx *t);
 void suite_opt(tc_ctx *t);
 void suite_exact(tc_ctx *t);
+void suite_calibration(tc_ctx *t);
 
 #endif

@@ -66,6 +66,7 @@ static const struct {
     {"attributes", suite_attributes},
     {"opt", suite_opt},
     {"exact", suite_exact},
+    {"calibration", suite_calibration},
 };
 
 int main(int argc, char **argv)
