@@ -39,5 +39,6 @@ void suite_indicators(tc_ctx *t);
 void suite_drivers(tc_ctx *t);
 void suite_observed(tc_ctx *t);
 void suite_attributes(tc_ctx *t);
+void suite_france(tc_ctx *t);
 
 #endif

@@ -64,6 +64,7 @@ static const struct {
     {"drivers", suite_drivers},
     {"observed", suite_observed},
     {"attributes", suite_attributes},
+    {"france", suite_france},
 };
 
 int main(int argc, char **argv)
