@@ -30,7 +30,7 @@ import drees_lib as lib  # noqa: E402
 MODEL_DIR = os.path.join(lib.ROOT, "models", "france")
 TEST_DEPARTEMENTS = ["05", "26", "69"]
 
-# ---- The départements: INSEE codes --------------------------------------------------------------
+# ---- The départements: INSEE codes -------------------------------------------------------------
 
 DEPARTEMENTS = (["%02d" % i for i in range(1, 20)] + ["2A", "2B"] +
                 ["%02d" % i for i in range(21, 96)] + ["971", "972", "973", "974", "976"])
@@ -44,7 +44,7 @@ EXTRA_CODES = {
                               "978": "Saint-Martin"},
 }
 
-# ---- Parameters shared by every département (sources in docs/france.md) --------------------------
+# ---- Parameters shared by every département (sources in docs/france.md) -------------------------
 
 DPM = 365.25 / 12.0                         # days in a month, as the engine counts them
 START, HORIZON = (2016, 12), 133            # 2016-12 .. 2027-12
@@ -85,7 +85,7 @@ class InputError(Exception):
     """Bad input data: the message names the file and the line."""
 
 
-# ---- Reading the DREES files, with file:line errors ---------------------------------------------
+# ---- Reading the DREES files, with file:line errors --------------------------------------------
 
 def read_table(path, columns):
     """Rows of a CSV file as (line number, dict); checks the header holds `columns`."""
@@ -240,7 +240,7 @@ def growth_stat(g, territory, name):
     return value
 
 
-# ---- What each département brings from the data ---------------------------------------------------
+# ---- What each département brings from the data -------------------------------------------------
 
 def index_at(year, month):
     """The montant forfaitaire in force in a month, relative to the one at the start (2016-12)."""
@@ -374,7 +374,7 @@ def amount_text(amount):
     return "2016-12:%.2f, 2018-01:%.2f" % (amount[2017], amount[2018])
 
 
-# ---- The fluid model: expected stocks of the same model ---------------------------------------------
+# ---- The fluid model: expected stocks of the same model -----------------------------------------
 
 def sig(x, digits=5):
     """x rounded to `digits` significant digits (what the model file holds)."""
@@ -786,7 +786,7 @@ def b2_model(nat, orient):
     return num / den
 
 
-# ---- Drivers -----------------------------------------------------------------------------------
+# ---- Drivers ----------------------------------------------------------------------------------
 
 ALL_GROWTH_YEARS = list(range(2010, 2019))
 DROPPED = ALL_GROWTH_YEARS.index(lib.BREAK_YEAR)
@@ -884,7 +884,7 @@ def local_sigma(drv, size):
     return math.sqrt(max(var, 0.0)) / drv["local_panel_sd_per_sigma"]
 
 
-# ---- Writing the model -------------------------------------------------------------------------------
+# ---- Writing the model --------------------------------------------------------------------------
 
 def pop(code):
     return "d" + code.lower()
@@ -1056,8 +1056,8 @@ def model_text(title, codes, rows, nat, drv, observations):
     out.append("")
     out.append("[driver cycle]")
     out.append("label = Cycle national")
-    out.append("; docs/data.md §4.2 (T = %g years): persistence %.2f; sd giving this model's stock "
-               "a yearly" % (drv["T"], drv["cycle_phi"]))
+    out.append("; docs/data.md §4.2 (T = %g years): persistence %.2f; sd giving this model's "
+               "stock a yearly" % (drv["T"], drv["cycle_phi"]))
     out.append("; growth sd of %.2f %% (docs/france.md)" % (100 * drv["cycle_growth_sd"]))
     out.append("process = log-ar1")
     out.append("sd = %.4f" % drv["cycle_sigma"])
@@ -1178,17 +1178,19 @@ def write_model(out_dir, d, rows, nat, drv, profile, national_pro):
 
 
 DEPT_HEADER = ["code", "population", "name", "foyers_2016", "foyers_2017", "foyers_2018",
-               "adults_per_foyer_2018", "initial_foyers", "pending_returns", "inflow_2017_per_month",
-               "inflow_2018_per_month", "delay_days", "delay_source", "pro_share", "pro_source",
-               "b2_observed_pct", "b2_model_pct", "allocation_2017", "allocation_2018",
-               "allocation_source", "local_driver_sd", "fluid_2016", "fluid_2017", "fluid_2018"]
+               "adults_per_foyer_2018", "initial_foyers", "pending_returns",
+               "inflow_2017_per_month", "inflow_2018_per_month", "oriented_delay_days",
+               "delay_source", "lognormal_mean_days", "pro_share", "pro_source", "b2_observed_pct",
+               "b2_model_pct", "allocation_2017", "allocation_2018", "allocation_source",
+               "local_driver_sd", "fluid_2016", "fluid_2017", "fluid_2018"]
 
 
 def dept_row(row):
     return [row["code"], pop(row["code"]), row["name"], "%.0f" % row["f"][2016],
             "%.0f" % row["f"][2017], "%.0f" % row["f"][2018], "%.4f" % row["adults_per_foyer"],
             row["initial"], row["pending"], fmt_rate(row["inflow"][0]),
-            fmt_rate(row["inflow"][1]), "%.1f" % row["orient"].mean_days, row["delay_source"],
+            fmt_rate(row["inflow"][1]), "%.1f" % row["delay"], row["delay_source"],
+            "%.1f" % row["orient"].mean_days,
             "%.4f" % row["orient"].pro, row["pro_source"],
             "%.1f" % (sum(row["b2"]) / len(row["b2"])) if row["b2"] else "",
             "%.1f" % (100 * row["b2_model"]), "%.2f" % row["amount"][2017],
@@ -1197,7 +1199,7 @@ def dept_row(row):
             "%.0f" % row["fluid"][24]]
 
 
-# ---- The calibration table of a run ------------------------------------------------------------------
+# ---- The calibration table of a run -------------------------------------------------------------
 
 def read_manifest(run_dir):
     """The population labels (in order) and the observation table of a run's manifest.ini."""
@@ -1288,7 +1290,7 @@ def report(run_dir, out):
     out.write("\n".join(lines) + "\n")
 
 
-# ---- Main -----------------------------------------------------------------------------------------
+# ---- Main ---------------------------------------------------------------------------------------
 
 def build(data_dir):
     d = load(data_dir)
