@@ -93,7 +93,7 @@ static void test_calibration(tc_ctx *t)
         return;
     }
     int n_tol = 0, n_stock = 0, bad = 0, bad_se = 0;
-    double worst = 0, worst_z = 0;
+    double worst = 0, worst_z = -INFINITY;
     const char *worst_at = "", *worst_z_at = "";
     for (size_t i = 0; i < m->n_observations; i++) {
         const mdl_observation *o = &m->observations[i];
