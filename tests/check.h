@@ -42,5 +42,6 @@ void suite_attributes(tc_ctx *t);
 void suite_opt(tc_ctx *t);
 void suite_exact(tc_ctx *t);
 void suite_calibration(tc_ctx *t);
+void suite_france(tc_ctx *t);
 
 #endif

@@ -67,6 +67,7 @@ static const struct {
     {"opt", suite_opt},
     {"exact", suite_exact},
     {"calibration", suite_calibration},
+    {"france", suite_france},
 };
 
 int main(int argc, char **argv)

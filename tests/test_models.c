@@ -55,9 +55,10 @@ static run_entry *run_file(run_cache *c, const char *path)
         e->model = NULL;
         return NULL;
     }
-    /* The ARA RSA model (160,000 foyers, its observations checked in test_calibration.c) is only
-     * loaded and run here: 1 replication. */
-    size_t reps = strstr(path, "ara/rsa") ? 1 : c->reps;
+    /* The ARA RSA model (160,000 foyers, its observations checked in test_calibration.c) and
+     * the national model (1.9 million foyers, checked in test_france.c) are only loaded and
+     * run here: 1 replication. */
+    size_t reps = strstr(path, "ara/rsa") || strstr(path, "france/") ? 1 : c->reps;
     mc_options opt = {.reps = reps, .seed = SEED, .threads = 2};
     if (mc_run(e->model, &opt, &e->result, &err)) {
         CHECK(c->t, 0, "%s runs: %s", path, err.msg);
