@@ -4,8 +4,9 @@ Python 3 standard library only.  For each of the 12 départements:
 models/ara/rsa.ini has the RSA foyers (orientation, allocation and insertion spending: the blocks
 of scripts/rsa_block.py, with the inflows and orientation parameters that
 scripts/calibrate_rsa.py fitted, models/ara/calage_rsa.csv), and models/ara/iae.ini the IAE
-posts of the 2019 programme of 002_d1e1ab45c9fe1d67.txt, the demand for them, the queue, the
-aide au poste and the co-financing.  The files are generated: edit this script (or the tables it
+posts of the 2019 programme of 002_d1e1ab45c9fe1d67.txt by structure type (resources
+iae_<type>_<d>), the demand for them, the queues, the aide au poste (tables models/ara/aide_poste/)
+and the co-financing.  The files are generated: edit this script (or the tables it
 reads), not them.
 
     python3 scripts/ara_model.py            # write the files, print the IAE table
