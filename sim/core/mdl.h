@@ -235,16 +235,16 @@ typedef struct {
 } mdl_event;
 
 typedef enum {
-    MDL_TERM_IN,       /* in.STATE */
-    MDL_TERM_STOCK,    /* stock.STATE (month end) */
-    MDL_TERM_FLOW,     /* flow.STATE.TRANSITION: index = flow index */
-    MDL_TERM_ENTRIES,  /* entries.POP */
-    MDL_TERM_ARRIVALS, /* arrivals.POP */
-    MDL_TERM_RETURNS,  /* returns.POP */
-    MDL_TERM_EXITS,    /* exits.POP */
-    MDL_TERM_COST,     /* cost.COST */
-    MDL_TERM_FUNDER,   /* funder.FUNDER */
-    MDL_TERM_TOTAL,    /* cost.total */
+    MDL_TERM_IN,        /* in.STATE */
+    MDL_TERM_STOCK,     /* stock.STATE (month end) */
+    MDL_TERM_FLOW,      /* flow.STATE.TRANSITION: index = flow index */
+    MDL_TERM_ENTRIES,   /* entries.POP */
+    MDL_TERM_ARRIVALS,  /* arrivals.POP */
+    MDL_TERM_RETURNS,   /* returns.POP */
+    MDL_TERM_EXITS,     /* exits.POP */
+    MDL_TERM_COST,      /* cost.COST */
+    MDL_TERM_FUNDER,    /* funder.FUNDER */
+    MDL_TERM_TOTAL,     /* cost.total */
     MDL_TERM_POP_STOCK, /* stock.POP (month end, states not outside) */
 } mdl_term_kind;
 

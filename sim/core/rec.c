@@ -471,8 +471,8 @@ static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
         const mdl_indicator *ind = &m->indicators[i];
         const char *name = ind->name;
         if (ind->kind == MDL_IND_COUNT) {
-            if ((o = var(w, mdl_terms_are_stocks(ind) ? REC_STOCK : REC_FLOW, 0, 0,
-                         "indicator.%s", name)))
+            if ((o = var(w, mdl_terms_are_stocks(ind) ? REC_STOCK : REC_FLOW, 0, 0, "indicator.%s",
+                         name)))
                 for (size_t k = 0; k < h; k++) {
                     double s = 0;
                     for (size_t j = 0; j < ind->n_num; j++)
