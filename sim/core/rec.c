@@ -451,6 +451,13 @@ static double term_at(const mdl_model *m, const rec_raw *raw, const walk *w, con
         return w->values[(w->funder_first + i) * w->h + k];
     case MDL_TERM_TOTAL:
         return w->values[w->total * w->h + k];
+    case MDL_TERM_POP_STOCK: {
+        double s = 0;
+        for (size_t j = 0; j < ns; j++)
+            if (m->states[j].population == t->index && !m->states[j].outside)
+                s += raw->stock[k * ns + j];
+        return s;
+    }
     }
     return NAN;
 }
@@ -464,7 +471,8 @@ static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
         const mdl_indicator *ind = &m->indicators[i];
         const char *name = ind->name;
         if (ind->kind == MDL_IND_COUNT) {
-            if ((o = var(w, REC_FLOW, 0, 0, "indicator.%s", name)))
+            if ((o = var(w, mdl_terms_are_stocks(ind) ? REC_STOCK : REC_FLOW, 0, 0, "indicator.%s",
+                         name)))
                 for (size_t k = 0; k < h; k++) {
                     double s = 0;
                     for (size_t j = 0; j < ind->n_num; j++)
