@@ -11,6 +11,7 @@
  * and, when Chromium is installed, by Chromium itself from a page of three
  * print pages, whose count is known. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cli/cmd.h"
 #include "present/pdf.h"
 #include "present/sbuf.h"
 #include "present/xlsx.h"
@@ -392,9 +394,121 @@ static void test_pdf(tc_ctx *t)
           counted);
 }
 
+/* A model with a population, a queue for a resource in ETP, two funders and a staff line. */
+static const char real_model[] =
+    "[model]\nname = Territoire d'essai\nstart = 2020-01\nhorizon = 48\n\n"
+    "[population rsa]\nlabel = Allocataires du RSA\nentry = orientation\ninflow.rate = 600/y\n"
+    "initial.count = 800\ninitial.state = orientation:0.1, suivi:0.9\n\n"
+    "[state orientation]\nlabel = En attente d'orientation\n"
+    "on.oriented = after lognormal(mean=90d, sd=40d) -> suivi\non.left = hazard 0.01/m -> out\n\n"
+    "[state suivi]\nlabel = Accompagn\xC3\xA9\non.job = hazard 0.02/m -> out\n"
+    "on.iae = hazard 0.01/m -> iae\n\n"
+    "[state iae_queue]\nlabel = En attente d'un poste IAE\non.left = hazard 0.02/m -> out\n"
+    "on.give_up = after fixed(6m) -> suivi\n\n"
+    "[state iae]\nlabel = Salari\xC3\xA9 en IAE\nresource = iae_places\nqueue = iae_queue\n"
+    "on.end = after gamma(shape=4, mean=10m) -> out:0.4, suivi:0.6\n\n"
+    "[resource iae_places]\nlabel = Postes IAE\ncapacity = 40\netp.weight = 0.7\n\n"
+    "[cost allocation]\nlabel = Allocation RSA\nfunder = departement\nper = person-month\n"
+    "states = orientation, suivi, iae_queue\namount = 500\n\n"
+    "[cost aide_poste]\nlabel = Aide au poste\nfunder = etat\nper = unit-year\n"
+    "resource = iae_places\namount = 20000\n\n"
+    "[staff referents]\nlabel = R\xC3\xA9"
+    "f\xC3\xA9rents\nstates = suivi\ncaseload = 100\n";
+
+/* Runs cmd_report with stdout and stderr sent to /dev/null (it prints where the page is). */
+static int quiet_report(int argc, char **argv)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+    FILE *null = fopen("/dev/null", "w");
+    if (saved_out < 0 || saved_err < 0 || !null)
+        return -1;
+    dup2(fileno(null), STDOUT_FILENO);
+    dup2(fileno(null), STDERR_FILENO);
+    int rc = cmd_report(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, STDOUT_FILENO);
+    dup2(saved_err, STDERR_FILENO);
+    close(saved_out);
+    close(saved_err);
+    fclose(null);
+    return rc;
+}
+
+/* A report written by `parcours report`, then its workbook and its PDF. */
+static void test_real_report(tc_ctx *t)
+{
+    char model[600], base[600], alt[600], out[600], xlsx[700];
+    tc_path(t, "real-model.ini", model, sizeof model);
+    write_file(model, real_model);
+    tc_path(t, "real-base.ini", base, sizeof base);
+    write_file(base, "[scenario]\nlabel = Essai \xE2\x80\x94 r\xC3\xA9"
+                     "f\xC3\xA9rence\n"
+                     "model = real-model.ini\n");
+    tc_path(t, "real-more.ini", alt, sizeof alt);
+    write_file(alt,
+               "[scenario]\nlabel = Essai \xE2\x80\x94 plus de postes IAE\n"
+               "extends = real-base.ini\n\n[set 2021-01]\nresource.iae_places.capacity = 60\n");
+    tc_path(t, "real-report", out, sizeof out);
+    char *argv[] = {(char *)(uintptr_t) "report",
+                    base,
+                    alt,
+                    (char *)(uintptr_t) "--reps",
+                    (char *)(uintptr_t) "6",
+                    (char *)(uintptr_t) "--threads",
+                    (char *)(uintptr_t) "1",
+                    (char *)(uintptr_t) "--out",
+                    out,
+                    (char *)(uintptr_t) "--quiet",
+                    NULL};
+    int rc = quiet_report(10, argv);
+    /* without gnuplot the report exits 1 but writes its run files, key figures and page */
+    CHECK(t, (rc == 0 || rc == 1) && exists(out, "key-figures.csv") && exists(out, "index.html"),
+          "parcours report writes a report folder (exit %d)", rc);
+    pc_err err = {{0}};
+    rc = xlsx_write_report(out, &err);
+    snprintf(xlsx, sizeof xlsx, "%s/parcours.xlsx", out);
+    char *book = unzip_member(xlsx, "xl/workbook.xml");
+    /* the words both labels begin with are left out of the sheet names */
+    CHECK(t,
+          rc == PC_OK &&
+              strstr(book, "name=\"r\xC3\xA9"
+                           "f\xC3\xA9rence\"") &&
+              strstr(book, "name=\"plus de postes IAE\""),
+          "its workbook: one sheet per scenario, named without their shared words (%s)",
+          rc ? err.msg : "ok");
+    free(book);
+    if (system("command -v python3 >/dev/null 2>&1") == 0) {
+        char command[1200];
+        snprintf(command, sizeof command,
+                 "python3 -c 'import sys, zipfile, xml.etree.ElementTree as E\n"
+                 "z = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n"
+                 "[E.fromstring(z.read(n)) for n in z.namelist() if n.endswith((\".xml\", "
+                 "\".rels\"))]\nassert len([n for n in z.namelist() if "
+                 "n.startswith(\"xl/worksheets/\")]) == 3' '%s'",
+                 xlsx);
+        CHECK(t, system(command) == 0,
+              "Python's zipfile opens it and every XML part parses (3 sheets)");
+    } else {
+        printf("SKIP %s: python3 not on PATH: the workbook's XML not parsed\n", t->suite);
+    }
+    if (system("command -v chromium >/dev/null 2>&1") != 0) {
+        printf("SKIP %s: chromium not on PATH: the report not printed\n", t->suite);
+        return;
+    }
+    int pages = 0;
+    rc = pdf_print(out, 300, &pages, &err);
+    /* the page and key figures, then one print page per chart: 30-odd for this model */
+    CHECK(t, rc == PC_OK && pages >= 15 && pages <= 80, "its PDF: %d pages, between 15 and 80 (%s)",
+          pages, rc ? err.msg : "ok");
+}
+
 void suite_xlsx(tc_ctx *t)
 {
     test_workbook(t);
     test_workbook_errors(t);
     test_pdf(t);
+    test_real_report(t);
 }

@@ -519,6 +519,32 @@ static void free_report(report *rp)
     cfg_table_free(rp->keys);
 }
 
+/* The length of the words all scenario labels begin with ("Drôme — "), ending at a
+ * separator (" — ", " - ", ": "), so that sheet names keep what tells them apart;
+ * 0 with a single scenario or no such words. */
+static size_t shared_prefix(const report *rp)
+{
+    if (rp->n < 2)
+        return 0;
+    const char *first = rundir_label(rp->runs[0]);
+    size_t len = strlen(first);
+    for (size_t s = 1; s < rp->n; s++) {
+        const char *other = rundir_label(rp->runs[s]);
+        size_t k = 0;
+        while (k < len && first[k] == other[k])
+            k++;
+        len = k;
+    }
+    static const char *const separators[] = {" \xE2\x80\x94 ", " - ", ": "};
+    size_t best = 0;
+    for (size_t k = 0; k < sizeof separators / sizeof separators[0]; k++)
+        for (size_t at = 0; at + strlen(separators[k]) <= len; at++)
+            if (!strncmp(first + at, separators[k], strlen(separators[k])) &&
+                at + strlen(separators[k]) > best)
+                best = at + strlen(separators[k]);
+    return best;
+}
+
 /* The scenario named id (its folder, or the manifest's [run] scenario), or -1. */
 static long scenario_index(const report *rp, const char *id)
 {
@@ -636,7 +662,7 @@ static int sheet_key_figures(book *bk, const report *rp, pc_err *err)
 static int sheet_scenario(book *bk, const report *rp, size_t s, pc_err *err)
 {
     const rundir *r = rp->runs[s];
-    lxw_worksheet *ws = add_sheet(bk, rundir_label(r), rp->names[s]);
+    lxw_worksheet *ws = add_sheet(bk, rundir_label(r) + shared_prefix(rp), rp->names[s]);
     if (!ws)
         return PC_OK;
     int first = 0, last = -1;
