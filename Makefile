@@ -16,12 +16,13 @@ STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OMP     ?= -fopenmp
 GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
 GSL_LIBS   := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas -lm)
+XLSX_LIBS  := $(shell pkg-config --libs xlsxwriter 2>/dev/null || echo -lxlsxwriter -lz)
 ALL_CFLAGS  = $(STD) $(WARN) $(OMP) $(GSL_CFLAGS) -Isim -MMD -MP $(CFLAGS)
-LDLIBS_ALL  = $(OMP) -lcsv -linih $(GSL_LIBS) -lm $(LDLIBS)
+LDLIBS_ALL  = $(OMP) -lcsv -linih $(GSL_LIBS) $(XLSX_LIBS) -lm $(LDLIBS)
 
 BUILD   ?= build
 BIN     ?= bin
-PACKAGES := libgsl-dev libcsv-dev libinih-dev librandom123-dev gnuplot-nox pkgconf
+PACKAGES := libgsl-dev libcsv-dev libinih-dev librandom123-dev libxlsxwriter-dev gnuplot-nox pkgconf
 
 # Layers, each using only those before it: core (model, engine, Monte Carlo, files),
 # study (compare, sensitivity, calibration, sizing), present (charts, report),
