@@ -21,6 +21,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,11 @@ struct eng_workspace {
     int32_t *state_hooks, *pop_hooks;    /* indicator index * 2 + role (0 from, 1 to) */
     size_t *status_at;                   /* CSR offsets per population: status indicators */
     int32_t *status_list;
+    /* Per population, its delay and status indicators (CSR): the only watches a person of
+     * the population can have open.  A record's other watches are NAN (cleared when the
+     * record is first used, closed when the person leaves the population). */
+    size_t *pop_watch_at;
+    int32_t *pop_watch;
     /* Drivers: this replication's monthly log values, months k0 .. horizon - 1, and for
      * each modulation its multipliers and their integral in days from k0 (see mdl.h). */
     size_t path_len;  /* room per path: the longest warm-up and the horizon */
@@ -162,6 +168,8 @@ void eng_free(eng_workspace *w)
     free(w->pop_hooks);
     free(w->status_at);
     free(w->status_list);
+    free(w->pop_watch_at);
+    free(w->pop_watch);
     free(w->driver_x);
     free(w->mod_m);
     free(w->mod_c);
@@ -262,18 +270,28 @@ static int build_hooks(eng_workspace *w)
         if (!w->state_hooks || !w->pop_hooks)
             goto done;
     }
-    size_t n_status = 0;
-    for (size_t i = 0; i < m->n_indicators; i++)
+    size_t n_status = 0, n_watch = 0;
+    for (size_t i = 0; i < m->n_indicators; i++) {
         n_status += m->indicators[i].kind == MDL_IND_STATUS;
+        n_watch += m->indicators[i].kind == MDL_IND_STATUS || m->indicators[i].kind == MDL_IND_DELAY;
+    }
     w->status_list = pc_calloc(n_status + 1, sizeof *w->status_list);
-    if (!w->status_list)
+    w->pop_watch_at = pc_calloc(np + 1, sizeof *w->pop_watch_at);
+    w->pop_watch = pc_calloc(n_watch + 1, sizeof *w->pop_watch);
+    if (!w->status_list || !w->pop_watch_at || !w->pop_watch)
         goto done;
     for (size_t p = 0; p < np; p++) {
         w->status_at[p + 1] = w->status_at[p];
-        for (size_t i = 0; i < m->n_indicators; i++)
-            if (m->indicators[i].kind == MDL_IND_STATUS &&
-                m->indicators[i].from.population == (int)p)
+        w->pop_watch_at[p + 1] = w->pop_watch_at[p];
+        for (size_t i = 0; i < m->n_indicators; i++) {
+            const mdl_indicator *ind = &m->indicators[i];
+            if (ind->from.population != (int)p)
+                continue;
+            if (ind->kind == MDL_IND_STATUS)
                 w->status_list[w->status_at[p + 1]++] = (int32_t)i;
+            if (ind->kind == MDL_IND_STATUS || ind->kind == MDL_IND_DELAY)
+                w->pop_watch[w->pop_watch_at[p + 1]++] = (int32_t)i;
+        }
     }
     rc = 0;
 done:
@@ -528,6 +546,8 @@ static int32_t person_new(eng_workspace *w)
         w->cap = cap;
     }
     w->persons[w->used].gen = 0;
+    for (size_t i = 0; i < w->n_watched; i++) /* a fresh record: no watch open */
+        w->watch[w->used * w->n_watched + i] = NAN;
     return (int32_t)w->used++;
 }
 
@@ -672,7 +692,10 @@ static void watch_start(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
         else
             *since = NAN; /* a status watch restarted: the earlier one is not counted */
     }
-    if (t >= 0)
+    /* A delay started during a warm-up counts, with its true length, when its `to` event
+     * happens in a recorded month (its cohort, before the start, is not recorded); a
+     * status read before the start is never recorded: it is not started. */
+    if (t >= 0 || ind->kind == MDL_IND_DELAY)
         *since = t;
 }
 
@@ -683,9 +706,11 @@ static void watch_reach(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
         return;
     double delay = t - since;
     int k = month_at(w, t);
-    size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
-    w->raw->ind_days[at] += delay;
-    w->raw->ind_count[at] += 1;
+    if (k >= 0) { /* reached in a recorded month (not during a warm-up) */
+        size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
+        w->raw->ind_days[at] += delay;
+        w->raw->ind_count[at] += 1;
+    }
     watch_close(w, pi, ind, delay <= ind->window + ENG_TIME_EPS);
 }
 
@@ -731,24 +756,42 @@ static void status_due(eng_workspace *w, int32_t pi, double t)
     }
 }
 
-/* Person pi stays in state s for good (NONE: leaves the model): every open watch ends. */
+/* Person pi stays in state s for good (NONE: leaves the model or its population): every
+ * open watch of its population ends. */
 static void watch_final(eng_workspace *w, int32_t pi, int s)
 {
     const mdl_model *m = w->m;
     const person *p = &w->persons[pi];
-    for (size_t i = 0; w->n_watched && i < m->n_indicators; i++) {
-        const mdl_indicator *ind = &m->indicators[i];
-        if (ind->kind == MDL_IND_RATIO || ind->kind == MDL_IND_COUNT ||
-            ind->from.population != p->pop || isnan(*watch_of(w, pi, ind)))
-            continue;
-        watch_close(w, pi, ind, ind->kind == MDL_IND_STATUS && has_status(m, &ind->to, s));
+    for (size_t i = w->pop_watch_at[p->pop]; i < w->pop_watch_at[p->pop + 1]; i++) {
+        const mdl_indicator *ind = &m->indicators[w->pop_watch[i]];
+        if (!isnan(*watch_of(w, pi, ind)))
+            watch_close(w, pi, ind, ind->kind == MDL_IND_STATUS && has_status(m, &ind->to, s));
     }
 }
 
+/* Person pi (new in its population) has no open watch. */
 static void watch_clear(eng_workspace *w, int32_t pi)
 {
-    for (size_t i = 0; i < w->n_watched; i++)
-        w->watch[(size_t)pi * w->n_watched + i] = NAN;
+    const person *p = &w->persons[pi];
+    for (size_t i = w->pop_watch_at[p->pop]; i < w->pop_watch_at[p->pop + 1]; i++)
+        *watch_of(w, pi, &w->m->indicators[w->pop_watch[i]]) = NAN;
+}
+
+/* Person pi of the initial stock of population pop entered it at day entry_time (minus
+ * its seniority): the delay indicators from `entry POP` start then, so that those who
+ * reach their `to` event in a recorded month count with their true delay.  The watch
+ * starts before day 0 even when the seniority is 0, so that the initial stock joins no
+ * cohort (a cohort is the `from` events of a recorded month; the stock entered before). */
+static void watch_initial(eng_workspace *w, int32_t pi, int pop, double entry_time)
+{
+    size_t at = (size_t)pop * EV_KINDS + (size_t)pop_event_slot(MDL_EV_ENTRY);
+    double t = entry_time < 0 ? entry_time : -DBL_MIN;
+    for (size_t i = w->pop_hook_at[at]; i < w->pop_hook_at[at + 1]; i++) {
+        int32_t code = w->pop_hooks[i];
+        const mdl_indicator *ind = &w->m->indicators[code >> 1];
+        if (!(code & 1) && ind->kind == MDL_IND_DELAY)
+            *watch_of(w, pi, ind) = t;
+    }
 }
 
 /* ---- schedules ------------------------------------------------------------------- */
@@ -1477,6 +1520,8 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         watch_clear(w, pi);
         if (counts)
             raise_pop(w, pi, pop, MDL_EV_ARRIVAL, t);
+        else
+            watch_initial(w, pi, pop, entry_time);
     }
     if (w->m->states[state].resource >= 0) {
         if (counts) {
