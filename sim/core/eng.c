@@ -273,7 +273,8 @@ static int build_hooks(eng_workspace *w)
     size_t n_status = 0, n_watch = 0;
     for (size_t i = 0; i < m->n_indicators; i++) {
         n_status += m->indicators[i].kind == MDL_IND_STATUS;
-        n_watch += m->indicators[i].kind == MDL_IND_STATUS || m->indicators[i].kind == MDL_IND_DELAY;
+        n_watch +=
+            m->indicators[i].kind == MDL_IND_STATUS || m->indicators[i].kind == MDL_IND_DELAY;
     }
     w->status_list = pc_calloc(n_status + 1, sizeof *w->status_list);
     w->pop_watch_at = pc_calloc(np + 1, sizeof *w->pop_watch_at);
@@ -833,19 +834,25 @@ static void draw_drivers(eng_workspace *w, int k0)
             s = dr->sd / sqrt(12.0);
             step = dr->drift / 12;
         }
-        double value = 0;
+        /* var: the variance of x in the month (centred drivers subtract half of it) */
+        double value = 0, var = 0;
+        double stat_var = dr->process == MDL_DRIVER_AR1
+                              ? dr->sd * dr->sd / (1 - dr->persistence * dr->persistence)
+                              : 0;
         for (size_t i = 0; i < w->path_n; i++) {
             int k = k0 + (int)i;
             if (k < from) {
                 value = 0;
             } else if (k == from) {
-                value = dr->stationary ? dr->sd / sqrt(1 - dr->persistence * dr->persistence) *
-                                             gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng))
-                                       : dr->start;
+                value = dr->stationary
+                            ? sqrt(stat_var) * gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng))
+                            : dr->start;
+                var = dr->stationary ? stat_var : 0;
             } else {
                 value = a * value + step + s * gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng));
+                var = a * a * var + s * s;
             }
-            x[i] = value;
+            x[i] = dr->centred ? value - var / 2 : value;
         }
     }
     for (size_t j = 0; j < m->n_modulations; j++) {
