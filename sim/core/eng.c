@@ -88,6 +88,13 @@ struct eng_workspace {
     size_t n_changes, next_change;
     uint32_t *pop_key; /* per population: the order of its persons' simultaneous events */
     int *pop_order;    /* populations by pop_key: the order they are placed at the start */
+    /* Territories: the populations linked by a transition from one to the other or by a
+     * resource their states share, transitively.  Each is run on its own, one after the
+     * other, with its own heap and person records (see eng_run). */
+    size_t n_territories;
+    size_t *terr_at; /* CSR offsets: n_territories + 1 */
+    int *terr_pops;  /* each territory's populations, in pop_order */
+    int *res_terr;   /* per resource: its territory (0 for a resource no state uses) */
     /* Stocks and person-days from intervals: for each column (a state, or a state and a
      * tracked group) a difference array of month-end counts and one of full months. */
     double *stock_diff, *full_diff;   /* [month + 1][state] */
@@ -157,6 +164,9 @@ void eng_free(eng_workspace *w)
     free(w->changes);
     free(w->pop_key);
     free(w->pop_order);
+    free(w->terr_at);
+    free(w->terr_pops);
+    free(w->res_terr);
     free(w->stock_diff);
     free(w->full_diff);
     free(w->gstock_diff);
@@ -367,6 +377,93 @@ static int alloc_attributes(eng_workspace *w)
     return 0;
 }
 
+static int find_root(int *parent, int i)
+{
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+static void join(int *parent, int a, int b)
+{
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a != b)
+        parent[a > b ? a : b] = a < b ? a : b;
+}
+
+/* The territories (see the workspace), numbered in the order of their first population
+ * in pop_order. */
+static int build_territories(eng_workspace *w)
+{
+    const mdl_model *m = w->m;
+    size_t np = m->n_populations, nr = m->n_resources;
+    int *parent = malloc((np + 1) * sizeof *parent);
+    int *res_pop = malloc((nr + 1) * sizeof *res_pop);
+    int *terr_of = malloc((np + 1) * sizeof *terr_of);
+    w->terr_at = pc_calloc(np + 1, sizeof *w->terr_at);
+    w->terr_pops = pc_calloc(np + 1, sizeof *w->terr_pops);
+    w->res_terr = pc_calloc(nr + 1, sizeof *w->res_terr);
+    int rc = -1;
+    if (!parent || !res_pop || !terr_of || !w->terr_at || !w->terr_pops || !w->res_terr)
+        goto done;
+    for (size_t p = 0; p < np; p++)
+        parent[p] = (int)p;
+    for (size_t r = 0; r < nr; r++)
+        res_pop[r] = -1;
+    for (size_t s = 0; s < m->n_states; s++) {
+        const mdl_state *st = &m->states[s];
+        int pop = st->population;
+        int links[2] = {st->resource, st->queue >= 0 ? m->states[st->queue].resource : -1};
+        for (int k = 0; k < 2; k++) {
+            int r = links[k];
+            if (r < 0)
+                continue;
+            if (res_pop[r] < 0)
+                res_pop[r] = pop;
+            join(parent, res_pop[r], pop);
+        }
+        if (st->queue >= 0)
+            join(parent, pop, m->states[st->queue].population);
+        for (size_t t = 0; t < st->n_transitions; t++)
+            for (size_t v = 0; v < st->transitions[t].n_versions; v++) {
+                const mdl_dest *d = &st->transitions[t].versions[v].dest;
+                for (size_t i = 0; i < d->n; i++)
+                    if (d->state[i] >= 0)
+                        join(parent, pop, m->states[d->state[i]].population);
+            }
+    }
+    for (size_t p = 0; p < np; p++)
+        terr_of[p] = -1;
+    size_t n = 0;
+    for (size_t i = 0; i < np; i++) { /* number the roots in pop_order */
+        int root = find_root(parent, w->pop_order[i]);
+        if (terr_of[root] < 0)
+            terr_of[root] = (int)n++;
+    }
+    w->n_territories = n;
+    size_t *fill = pc_calloc(n + 1, sizeof *fill);
+    if (!fill)
+        goto done;
+    for (size_t p = 0; p < np; p++)
+        w->terr_at[terr_of[find_root(parent, (int)p)] + 1]++;
+    for (size_t k = 0; k < n; k++)
+        w->terr_at[k + 1] += w->terr_at[k];
+    for (size_t i = 0; i < np; i++) {
+        int p = w->pop_order[i], k = terr_of[find_root(parent, p)];
+        w->terr_pops[w->terr_at[k] + fill[k]++] = p;
+    }
+    free(fill);
+    for (size_t r = 0; r < nr; r++)
+        w->res_terr[r] = res_pop[r] < 0 ? 0 : terr_of[find_root(parent, res_pop[r])];
+    rc = 0;
+done:
+    free(parent);
+    free(res_pop);
+    free(terr_of);
+    return rc;
+}
+
 eng_workspace *eng_alloc(const mdl_model *m)
 {
     eng_workspace *w = pc_calloc(1, sizeof *w);
@@ -419,7 +516,7 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->persons = malloc(w->cap * sizeof *w->persons);
     w->heap_cap = w->cap;
     w->heap = malloc(w->heap_cap * sizeof *w->heap);
-    if (!w->persons || !w->heap || build_hooks(w))
+    if (!w->persons || !w->heap || build_hooks(w) || build_territories(w))
         goto fail;
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
         goto fail;
@@ -1620,12 +1717,15 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
 
 /* ---- the run --------------------------------------------------------------------- */
 
-/* Heap events and capacity changes in time order, to the horizon. */
-static int serve(eng_workspace *w, pc_err *err)
+/* Heap events and capacity changes of territory k in time order, to the horizon. */
+static int serve(eng_workspace *w, size_t k, pc_err *err)
 {
     while (!w->status) {
         if (w->out_of_memory)
             return pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
+        while (w->next_change < w->n_changes &&
+               w->res_terr[w->changes[w->next_change].resource] != (int)k)
+            w->next_change++; /* another territory's resource */
         double te = w->heap_n ? w->heap[0].t : INFINITY;
         double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
         if (!(fmin(te, tc) < w->horizon_time))
@@ -1675,9 +1775,6 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     w->status = PC_OK;
     w->out_of_memory = 0;
     w->events = 0;
-    w->used = 0;
-    w->free_head = NONE;
-    w->heap_n = 0;
     w->horizon_time = m->horizon * MDL_DAYS_PER_MONTH;
     memset(w->stock_diff, 0, (h + 1) * ns * sizeof *w->stock_diff);
     memset(w->full_diff, 0, (h + 1) * ns * sizeof *w->full_diff);
@@ -1697,9 +1794,9 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
         if (-w->warm_months[p] < k0)
             k0 = -w->warm_months[p];
     }
-    w->next_change = 0;
-    while (w->next_change < w->n_changes && w->changes[w->next_change].t <= k0 * MDL_DAYS_PER_MONTH)
-        w->next_change++;
+    size_t first_change = 0;
+    while (first_change < w->n_changes && w->changes[first_change].t <= k0 * MDL_DAYS_PER_MONTH)
+        first_change++;
     if (m->n_drivers) {
         draw_drivers(w, k0);
         for (size_t d = 0; d < m->n_drivers; d++)
@@ -1707,24 +1804,32 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
                 raw->driver[(size_t)k * m->n_drivers + d] =
                     exp(w->driver_x[d * w->path_len + (size_t)(k - k0)]);
     }
-    /* Every person is drawn on its own until it needs a unit (its request waits in the
-     * heap); then the heap serves units in time order. */
-    int rc = PC_OK;
-    for (size_t i = 0; !rc && i < m->n_populations; i++) {
-        int p = w->pop_order[i];
-        if (w->warm_months[p] == 0)
-            rc = place_initial(w, p, err);
-        for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
-            rc = arrive(w, p, k, err);
+    /* Territory by territory (they share no person and no resource, and each writes its
+     * own columns of the records, in the order a single queue for all would): every
+     * person is drawn on its own until it needs a unit (its request waits in the heap);
+     * then the heap serves units in time order; the person records are reused. */
+    for (size_t terr = 0; terr < w->n_territories; terr++) {
+        w->used = 0;
+        w->free_head = NONE;
+        w->heap_n = 0;
+        w->next_change = first_change;
+        int rc = PC_OK;
+        for (size_t i = w->terr_at[terr]; !rc && i < w->terr_at[terr + 1]; i++) {
+            int p = w->terr_pops[i];
+            if (w->warm_months[p] == 0)
+                rc = place_initial(w, p, err);
+            for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
+                rc = arrive(w, p, k, err);
+        }
+        if (!rc)
+            rc = w->status ? w->status : serve(w, terr, err);
+        if (rc)
+            return rc;
+        /* Those still waiting for a unit at the horizon. */
+        for (size_t i = 0; i < w->used; i++)
+            if (w->persons[i].state != NONE)
+                finish_alive(w, (int32_t)i);
     }
-    if (!rc)
-        rc = w->status ? w->status : serve(w, err);
-    if (rc)
-        return rc;
-    /* Those still waiting for a unit at the horizon. */
-    for (size_t i = 0; i < w->used; i++)
-        if (w->persons[i].state != NONE)
-            finish_alive(w, (int32_t)i);
     sum_stays(raw->stock, raw->days, w->stock_diff, w->full_diff, h, ns);
     if (nt)
         sum_stays(raw->gstock, raw->gdays, w->gstock_diff, w->gfull_diff, h, ns * nt);

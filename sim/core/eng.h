@@ -20,8 +20,10 @@
  * A place released at the instant another person asks for one is free for
  * that person; persons asking at one instant queue in the order above.  At
  * the start, populations place their initial persons in the same population
- * order.  Initial persons are placed, not entered: they count in the stocks,
- * not in the entries (in.S) nor in costs per entry.  A warm-up runs the model
+ * order.  Populations that share no resource and no transition (territories) are
+ * run one after the other, each with its own heap: the order above holds within
+ * each, and results are those of one heap for all.  Initial persons are placed, not entered: they
+ * count in the stocks, not in the entries (in.S) nor in costs per entry.  A warm-up runs the model
  * as in force at the start date (transitions and schedules alike).
  *
  * Random streams: every draw comes from a Philox stream keyed by (seed,
