@@ -302,6 +302,51 @@ static void test_initial_delays(tc_ctx *t)
     }
 }
 
+/* Series kept in a temporary file (mc_options spill_above) are the series kept in
+ * memory, bit for bit, at 1 and 2 threads, and so are batches appended to a spilled
+ * run (mc_append, as --precision does): what the file holds is read back exactly. */
+static void test_spill(tc_ctx *t)
+{
+    const char *path = tc_write(t, "spill.ini",
+                                "[model]\nname = s\nstart = 2020-01\nhorizon = 24\n"
+                                "[population p]\nentry = a\ninflow.rate = 40/m\n"
+                                "initial.count = 100\n"
+                                "[state a]\non.go = after exponential(mean=3m) -> b\n"
+                                "[state b]\non.x = hazard 0.1/m -> out\n");
+    mdl_model *m;
+    pc_err err;
+    if (mdl_load(path, &m, &err)) {
+        CHECK(t, 0, "spill.ini loads: %s", err.msg);
+        return;
+    }
+    mc_options mem = {.reps = 9, .seed = 3, .threads = 1};
+    mc_result *a = NULL, *b = NULL, *c = NULL, *more = NULL;
+    int rc = mc_run(m, &mem, &a, &err);
+    for (int threads = 1; !rc && threads <= 2; threads++) {
+        mc_options file = {.reps = 9, .seed = 3, .threads = threads, .spill_above = 1};
+        if ((rc = mc_run(m, &file, &b, &err)))
+            break;
+        CHECK(t, b->spill != NULL, "a run above spill_above keeps its series in a file");
+        CHECK(t, !memcmp(a->values, b->values, a->reps * a->n_vars * a->n_months * sizeof(double)),
+              "series through a temporary file equal those in memory (%d thread(s))", threads);
+        mc_result_free(b);
+        b = NULL;
+    }
+    mc_options first = {.reps = 4, .seed = 3, .threads = 2, .spill_above = 1};
+    mc_options rest = {.reps = 5, .first = 4, .seed = 3, .threads = 2};
+    if (!rc && !(rc = mc_run(m, &first, &c, &err)) && !(rc = mc_run(m, &rest, &more, &err))) {
+        rc = mc_append(c, more, &err);
+        CHECK(t,
+              !rc && c->reps == 9 && c->spill &&
+                  !memcmp(a->values, c->values, a->reps * a->n_vars * a->n_months * sizeof(double)),
+              "a batch appended to spilled series gives the series of one run");
+    }
+    CHECK(t, !rc, "the spilled runs run: %s", rc ? err.msg : "");
+    mc_result_free(a);
+    mc_result_free(c);
+    mdl_free(m);
+}
+
 void suite_engine(tc_ctx *t)
 {
     test_fixed_and_absorbing(t);
@@ -311,4 +356,5 @@ void suite_engine(tc_ctx *t)
     test_costs(t);
     test_warmup(t);
     test_initial_delays(t);
+    test_spill(t);
 }
