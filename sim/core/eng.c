@@ -92,9 +92,10 @@ struct eng_workspace {
      * resource their states share, transitively.  Each is run on its own, one after the
      * other, with its own heap and person records (see eng_run). */
     size_t n_territories;
-    size_t *terr_at; /* CSR offsets: n_territories + 1 */
-    int *terr_pops;  /* each territory's populations, in pop_order */
-    int *res_terr;   /* per resource: its territory (0 for a resource no state uses) */
+    size_t part, parts; /* the territories drawn: t % parts == part (eng_share) */
+    size_t *terr_at;    /* CSR offsets: n_territories + 1 */
+    int *terr_pops;     /* each territory's populations, in pop_order */
+    int *res_terr;      /* per resource: its territory (0 for a resource no state uses) */
     /* Stocks and person-days from intervals: for each column (a state, or a state and a
      * tracked group) a difference array of month-end counts and one of full months. */
     double *stock_diff, *full_diff;   /* [month + 1][state] */
@@ -518,6 +519,7 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->heap = malloc(w->heap_cap * sizeof *w->heap);
     if (!w->persons || !w->heap || build_hooks(w) || build_territories(w))
         goto fail;
+    w->parts = 1;
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
         goto fail;
     w->path_len = (size_t)(100 * 12 + m->horizon + 1); /* a warm-up is at most 100 years */
@@ -887,7 +889,7 @@ static void watch_initial(eng_workspace *w, int32_t pi, int pop, double entry_ti
     for (size_t i = w->pop_hook_at[at]; i < w->pop_hook_at[at + 1]; i++) {
         int32_t code = w->pop_hooks[i];
         const mdl_indicator *ind = &w->m->indicators[code >> 1];
-        if (!(code & 1) && ind->kind == MDL_IND_DELAY)
+        if (!(code & 1) && ind->kind == MDL_IND_DELAY && !ind->no_initial)
             *watch_of(w, pi, ind) = t;
     }
 }
@@ -1748,6 +1750,17 @@ static int serve(eng_workspace *w, size_t k, pc_err *err)
     return w->status;
 }
 
+size_t eng_territories(const eng_workspace *w)
+{
+    return w->n_territories;
+}
+
+void eng_share(eng_workspace *w, size_t part, size_t parts)
+{
+    w->parts = parts ? parts : 1;
+    w->part = part % w->parts;
+}
+
 /* The month-end counts and full months of the difference arrays, into the raw counts. */
 static void sum_stays(double *stock, double *days, const double *stock_diff,
                       const double *full_diff, size_t months, size_t width)
@@ -1799,7 +1812,7 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
         first_change++;
     if (m->n_drivers) {
         draw_drivers(w, k0);
-        for (size_t d = 0; d < m->n_drivers; d++)
+        for (size_t d = 0; w->part == 0 && d < m->n_drivers; d++)
             for (int k = 0; k < m->horizon; k++)
                 raw->driver[(size_t)k * m->n_drivers + d] =
                     exp(w->driver_x[d * w->path_len + (size_t)(k - k0)]);
@@ -1808,7 +1821,7 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
      * own columns of the records, in the order a single queue for all would): every
      * person is drawn on its own until it needs a unit (its request waits in the heap);
      * then the heap serves units in time order; the person records are reused. */
-    for (size_t terr = 0; terr < w->n_territories; terr++) {
+    for (size_t terr = w->part; terr < w->n_territories; terr += w->parts) {
         w->used = 0;
         w->free_head = NONE;
         w->heap_n = 0;

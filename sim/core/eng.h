@@ -55,4 +55,13 @@ void eng_free(eng_workspace *w);
  * PC_EINTERNAL on out of memory. */
 int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err);
 
+/* The model's territories (populations sharing no resource and no transition). */
+size_t eng_territories(const eng_workspace *w);
+
+/* Later runs draw only the territories t with t % parts == part (0 of 1: all), so that
+ * several processes can share a replication: the raw counts of the other territories
+ * stay 0 and the drivers are recorded by part 0 only, so the sum of the parts' raw
+ * counts is, bit for bit, the raw counts of a whole run. */
+void eng_share(eng_workspace *w, size_t part, size_t parts);
+
 #endif

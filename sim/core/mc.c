@@ -263,11 +263,29 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     if (!r->spill) /* a new file reads as zeros already */
         memset(r->values, 0, (size_t)cells * sizeof(double));
 #endif
-    size_t owned = (r->reps + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks;
+    int bind = m->n_uncertain > 0 || opt->n_set > 0;
+    /* Replications from split on are shared by territories: every rank draws its share
+     * of the territories of each, and their raw counts are summed (see eng_share). */
+    size_t split = r->reps;
+#ifdef PARCOURS_MPI
+    mc_worker *shared = NULL;
+    if (ranks > 1 && r->reps % (size_t)ranks) {
+        if (!(shared = mc_worker_alloc(m, r->catalog, bind))) {
+            mc_result_free(r);
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        }
+        if (eng_territories(shared->engine) > 1) {
+            split = r->reps - r->reps % (size_t)ranks;
+        } else {
+            mc_worker_free(shared);
+            shared = NULL;
+        }
+    }
+#endif
+    size_t owned = (split + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks + (r->reps - split);
     double events = 0;
     int show = opt->progress && rank == 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    int bind = m->n_uncertain > 0 || opt->n_set > 0;
     for (size_t i = 0; i < opt->n_set; i++)
         if (opt->set_index[i] >= m->n_params) {
             mc_result_free(r);
@@ -293,7 +311,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             int failed;
 #pragma omp atomic read
             failed = status;
-            if (rc || failed || (int)(rep % (size_t)ranks) != rank)
+            if (rc || failed || rep >= split || (int)(rep % (size_t)ranks) != rank)
                 continue;
             double *drawn = r->param_values + rep * m->n_params;
             size_t number = opt->first + rep; /* the replication's identity: its streams */
@@ -329,6 +347,61 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         mc_worker_free(w);
     }
 #ifdef PARCOURS_MPI
+    if (shared) {
+        int worst = status;
+        MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        double *scratch = malloc((m->n_params ? m->n_params : 1) * sizeof *scratch);
+        eng_share(shared->engine, (size_t)rank, (size_t)ranks);
+        if (opt->wait_histogram) {
+            shared->raw->wait_from = opt->wait_from;
+            shared->raw->wait_to = opt->wait_to;
+        }
+        size_t done_before = done;
+        for (size_t rep = split; !worst && rep < r->reps; rep++) {
+            pc_err local;
+            int rc = scratch ? PC_OK : pc_fail(&local, PC_EINTERNAL, "out of memory");
+            size_t number = opt->first + rep;
+            double *drawn = rank == 0 ? r->param_values + rep * m->n_params : scratch;
+            if (!rc) {
+                mc_draw_params(m, opt->seed, number, drawn);
+                for (size_t i = 0; i < opt->n_set; i++)
+                    drawn[opt->set_index[i]] = opt->set_value[i];
+                rc = mc_worker_run(shared, opt->seed, number, bind ? drawn : NULL, NULL, &local);
+            }
+            MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+            if (worst) {
+                if (rc && err)
+                    *err = local;
+                else
+                    pc_fail(err, worst, "replications failed on another MPI rank");
+                break;
+            }
+            double *part[REC_RAW_PARTS];
+            size_t len[REC_RAW_PARTS], n = rec_raw_parts(shared->raw, part, len);
+            for (size_t i = 0; i < n; i++)
+                for (size_t at = 0; at < len[i]; at += 1u << 26) {
+                    size_t k = len[i] - at < (1u << 26) ? len[i] - at : 1u << 26;
+                    MPI_Allreduce(MPI_IN_PLACE, part[i] + at, (int)k, MPI_DOUBLE, MPI_SUM,
+                                  MPI_COMM_WORLD);
+                }
+            if (rank == 0) { /* the others keep zeros: the sums below leave these alone */
+                rec_derive(shared->instance ? shared->instance : m, r->catalog, shared->raw,
+                           r->values + rep * r->n_vars * r->n_months);
+                spill_touch(r, r->n_vars * r->n_months * sizeof(double));
+                rec_survival(shared->raw, r->survival + rep * surv_width);
+                if (r->wait_hist)
+                    memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, shared->raw->wait_hist,
+                           m->n_states * REC_WAIT_BINS * sizeof(double));
+                events += shared->raw->events;
+            }
+            if (show)
+                opt->progress(opt->progress_ctx, done_before + rep - split + 1, owned);
+        }
+        if (worst && !status)
+            status = worst;
+        free(scratch);
+        mc_worker_free(shared);
+    }
     if (ranks > 1) {
         /* Every replication was run by exactly one rank: a sum gathers them, exactly. */
         int worst = status;

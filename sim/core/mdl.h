@@ -269,6 +269,7 @@ typedef struct {
     double target;       /* in the value's unit (a share as a fraction, days) */
     char *target_text;   /* as written */
     int watch;           /* delay and status: its index among those the engine watches */
+    int no_initial;      /* delay: `initial = no`, the initial stock's delays are not counted */
 } mdl_indicator;
 
 /* ---- attributes ([attribute NAME], mdl_attribute.c) --------------------------------
