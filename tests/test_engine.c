@@ -418,6 +418,25 @@ static void test_territory_parts(tc_ctx *t)
     rec_raw_free(part);
     rec_raw_free(sum);
     eng_free(w);
+    /* mc_run shares a replication among threads by territories when the replications do
+     * not divide among them (1 on 2 or 3 threads, the third of 3 on 2): the same series. */
+    mc_result *one = NULL, *res = NULL;
+    mc_options o1 = {.reps = 3, .seed = 5, .threads = 1};
+    int rc = mc_run(m, &o1, &one, &err);
+    size_t cells = one ? one->n_vars * one->n_months : 0;
+    const size_t reps[] = {1, 1, 3}, threads[] = {2, 3, 2};
+    for (size_t k = 0; !rc && k < 3; k++) {
+        mc_options o = {.reps = reps[k], .seed = 5, .threads = (int)threads[k]};
+        if ((rc = mc_run(m, &o, &res, &err)))
+            break;
+        CHECK(t, !memcmp(one->values, res->values, reps[k] * cells * sizeof(double)),
+              "%zu replication(s) on %zu threads, shared by territories: the series of 1 thread",
+              reps[k], threads[k]);
+        mc_result_free(res);
+        res = NULL;
+    }
+    CHECK(t, !rc, "the shared runs run: %s", rc ? err.msg : "");
+    mc_result_free(one);
     mdl_free(m);
 }
 

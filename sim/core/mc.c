@@ -199,6 +199,109 @@ static double now_seconds(void)
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
 }
 
+/* Replications split .. reps - 1 of r, each shared by territories among the ranks and
+ * the threads (eng_share): every thread of every rank draws its part, the parts' raw
+ * counts are summed (exactly: each count comes from one territory), and rank 0 derives
+ * the series.  *status and err take the first failure; returns -1 on a failure. */
+static int share_territories(const mdl_model *m, const mc_options *opt, mc_result *r, size_t split,
+                             int rank, int ranks, int threads, int bind, int *status,
+                             double *events, pc_err *err)
+{
+    size_t nt = (size_t)threads, np = m->n_params ? m->n_params : 1;
+    size_t surv_width = m->n_populations * (r->n_months + 1);
+    mc_worker **ws = pc_calloc(nt, sizeof *ws);
+    int *rcs = pc_calloc(nt, sizeof *rcs);
+    pc_err *errs = pc_calloc(nt, sizeof *errs);
+    double *drawn = pc_calloc(nt * np, sizeof *drawn);
+    int ok = ws && rcs && errs && drawn;
+    for (size_t i = 0; ok && i < nt; i++) {
+        if (!(ws[i] = mc_worker_alloc(m, r->catalog, bind))) {
+            ok = 0;
+            break;
+        }
+        eng_share(ws[i]->engine, (size_t)rank * nt + i, (size_t)ranks * nt);
+        if (opt->wait_histogram) {
+            ws[i]->raw->wait_from = opt->wait_from;
+            ws[i]->raw->wait_to = opt->wait_to;
+        }
+    }
+    int worst = *status;
+#ifdef PARCOURS_MPI
+    if (ranks > 1)
+        MPI_Allreduce(status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    for (size_t rep = split; !worst && rep < r->reps; rep++) {
+        size_t number = opt->first + rep;
+        if (ok) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+            for (size_t i = 0; i < nt; i++) {
+                double *d = drawn + i * np;
+                mc_draw_params(m, opt->seed, number, d);
+                for (size_t j = 0; j < opt->n_set; j++)
+                    d[opt->set_index[j]] = opt->set_value[j];
+                rcs[i] = mc_worker_run(ws[i], opt->seed, number, bind ? d : NULL, NULL, &errs[i]);
+            }
+        }
+        pc_err local;
+        int rc = ok ? PC_OK : pc_fail(&local, PC_EINTERNAL, "out of memory");
+        for (size_t i = 0; ok && !rc && i < nt; i++)
+            if ((rc = rcs[i]))
+                local = errs[i];
+        worst = rc;
+#ifdef PARCOURS_MPI
+        if (ranks > 1)
+            MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+        if (worst) {
+            *status = worst;
+            if (rc && err)
+                *err = local;
+            else
+                pc_fail(err, worst, "replications failed on another MPI rank");
+            break;
+        }
+        double *a[REC_RAW_PARTS], *b[REC_RAW_PARTS];
+        size_t la[REC_RAW_PARTS], lb[REC_RAW_PARTS], n = rec_raw_parts(ws[0]->raw, a, la);
+        for (size_t i = 1; i < nt; i++) {
+            rec_raw_parts(ws[i]->raw, b, lb);
+            for (size_t k = 0; k < n; k++)
+                for (size_t j = 0; j < la[k]; j++)
+                    a[k][j] += b[k][j];
+        }
+#ifdef PARCOURS_MPI
+        for (size_t k = 0; ranks > 1 && k < n; k++)
+            for (size_t at = 0; at < la[k]; at += 1u << 26) {
+                size_t len = la[k] - at < (1u << 26) ? la[k] - at : 1u << 26;
+                MPI_Allreduce(MPI_IN_PLACE, a[k] + at, (int)len, MPI_DOUBLE, MPI_SUM,
+                              MPI_COMM_WORLD);
+            }
+#endif
+        if (rank == 0) { /* other ranks keep zeros, which the sums across ranks leave alone */
+            const rec_raw *raw = ws[0]->raw;
+            if (m->n_params)
+                memcpy(r->param_values + rep * m->n_params, drawn, m->n_params * sizeof *drawn);
+            rec_derive(ws[0]->instance ? ws[0]->instance : m, r->catalog, raw,
+                       r->values + rep * r->n_vars * r->n_months);
+            spill_touch(r, r->n_vars * r->n_months * sizeof(double));
+            rec_survival(raw, r->survival + rep * surv_width);
+            if (r->wait_hist)
+                memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, raw->wait_hist,
+                       m->n_states * REC_WAIT_BINS * sizeof(double));
+            *events += raw->events;
+            if (opt->progress)
+                opt->progress(opt->progress_ctx, split / (size_t)ranks + rep - split + 1,
+                              split / (size_t)ranks + r->reps - split);
+        }
+    }
+    for (size_t i = 0; ws && i < nt; i++)
+        mc_worker_free(ws[i]);
+    free(ws);
+    free(rcs);
+    free(errs);
+    free(drawn);
+    return worst ? -1 : 0;
+}
+
 int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
 {
     *out = NULL;
@@ -264,28 +367,25 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         memset(r->values, 0, (size_t)cells * sizeof(double));
 #endif
     int bind = m->n_uncertain > 0 || opt->n_set > 0;
-    /* Replications from split on are shared by territories: every rank draws its share
-     * of the territories of each, and their raw counts are summed (see eng_share). */
-    size_t split = r->reps;
-#ifdef PARCOURS_MPI
-    mc_worker *shared = NULL;
-    if (ranks > 1 && r->reps % (size_t)ranks) {
-        if (!(shared = mc_worker_alloc(m, r->catalog, bind))) {
+    int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    /* Replications from split on (those left when they do not divide among the ranks, or
+     * without MPI among the threads) are shared by territories: each rank and thread
+     * draws its part of the territories of each, and their raw counts are summed, bit
+     * for bit those of a whole run (see eng_share). */
+    size_t split = r->reps, unit = ranks > 1 ? (size_t)ranks : (size_t)threads;
+    if (unit > 1 && r->reps % unit) {
+        eng_workspace *probe = eng_alloc(m);
+        if (!probe) {
             mc_result_free(r);
             return pc_fail(err, PC_EINTERNAL, "out of memory");
         }
-        if (eng_territories(shared->engine) > 1) {
-            split = r->reps - r->reps % (size_t)ranks;
-        } else {
-            mc_worker_free(shared);
-            shared = NULL;
-        }
+        if (eng_territories(probe) > 1)
+            split = r->reps - r->reps % unit;
+        eng_free(probe);
     }
-#endif
     size_t owned = (split + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks + (r->reps - split);
     double events = 0;
     int show = opt->progress && rank == 0;
-    int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
     for (size_t i = 0; i < opt->n_set; i++)
         if (opt->set_index[i] >= m->n_params) {
             mc_result_free(r);
@@ -346,62 +446,10 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         }
         mc_worker_free(w);
     }
+    if (split < r->reps &&
+        share_territories(m, opt, r, split, rank, ranks, threads, bind, &status, &events, err))
+        status = status ? status : PC_EINTERNAL;
 #ifdef PARCOURS_MPI
-    if (shared) {
-        int worst = status;
-        MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        double *scratch = malloc((m->n_params ? m->n_params : 1) * sizeof *scratch);
-        eng_share(shared->engine, (size_t)rank, (size_t)ranks);
-        if (opt->wait_histogram) {
-            shared->raw->wait_from = opt->wait_from;
-            shared->raw->wait_to = opt->wait_to;
-        }
-        size_t done_before = done;
-        for (size_t rep = split; !worst && rep < r->reps; rep++) {
-            pc_err local;
-            int rc = scratch ? PC_OK : pc_fail(&local, PC_EINTERNAL, "out of memory");
-            size_t number = opt->first + rep;
-            double *drawn = rank == 0 ? r->param_values + rep * m->n_params : scratch;
-            if (!rc) {
-                mc_draw_params(m, opt->seed, number, drawn);
-                for (size_t i = 0; i < opt->n_set; i++)
-                    drawn[opt->set_index[i]] = opt->set_value[i];
-                rc = mc_worker_run(shared, opt->seed, number, bind ? drawn : NULL, NULL, &local);
-            }
-            MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-            if (worst) {
-                if (rc && err)
-                    *err = local;
-                else
-                    pc_fail(err, worst, "replications failed on another MPI rank");
-                break;
-            }
-            double *part[REC_RAW_PARTS];
-            size_t len[REC_RAW_PARTS], n = rec_raw_parts(shared->raw, part, len);
-            for (size_t i = 0; i < n; i++)
-                for (size_t at = 0; at < len[i]; at += 1u << 26) {
-                    size_t k = len[i] - at < (1u << 26) ? len[i] - at : 1u << 26;
-                    MPI_Allreduce(MPI_IN_PLACE, part[i] + at, (int)k, MPI_DOUBLE, MPI_SUM,
-                                  MPI_COMM_WORLD);
-                }
-            if (rank == 0) { /* the others keep zeros: the sums below leave these alone */
-                rec_derive(shared->instance ? shared->instance : m, r->catalog, shared->raw,
-                           r->values + rep * r->n_vars * r->n_months);
-                spill_touch(r, r->n_vars * r->n_months * sizeof(double));
-                rec_survival(shared->raw, r->survival + rep * surv_width);
-                if (r->wait_hist)
-                    memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, shared->raw->wait_hist,
-                           m->n_states * REC_WAIT_BINS * sizeof(double));
-                events += shared->raw->events;
-            }
-            if (show)
-                opt->progress(opt->progress_ctx, done_before + rep - split + 1, owned);
-        }
-        if (worst && !status)
-            status = worst;
-        free(scratch);
-        mc_worker_free(shared);
-    }
     if (ranks > 1) {
         /* Every replication was run by exactly one rank: a sum gathers them, exactly. */
         int worst = status;
