@@ -638,6 +638,26 @@ size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *y
     return n;
 }
 
+/* Σ numerator / Σ denominator over the replications, in the observation's month or
+ * calendar year; NaN when the denominators sum to 0. */
+static double pooled_ratio(const mc_result *r, const rec_var *v, const mdl_observation *o)
+{
+    const mdl_model *m = r->model;
+    double num = 0, den = 0;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        const double *x = mc_series(r, rep, v->num), *y = mc_series(r, rep, v->den);
+        for (size_t k = 0; k < r->n_months; k++) {
+            int year, month;
+            mdl_month_of(m, (int)k, &year, &month);
+            if (year == o->year && (!o->month || month == o->month)) {
+                num += x[k];
+                den += y[k];
+            }
+        }
+    }
+    return den > 0 ? num / den : NAN;
+}
+
 int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
 {
     const mdl_model *m = r->model;
@@ -676,6 +696,10 @@ int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
         mc_summary s;
         mc_summarise(sample, r->reps, &s);
         c->mean = s.mean;
+        /* a ratio's mean is pooled (sums of numerators over sums of denominators), as
+         * monthly.csv and yearly.csv give it */
+        if (var >= 0 && r->catalog->vars[var].kind == REC_RATIO)
+            c->mean = pooled_ratio(r, &r->catalog->vars[var], o);
         c->p05 = s.p05;
         c->p50 = s.p50;
         c->p95 = s.p95;

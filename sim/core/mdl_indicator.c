@@ -162,18 +162,19 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
         }
         if (t->index < 0)
             return FAIL(c, "'%s': no such %s in the model", text,
-                        t->kind == MDL_TERM_STOCK ? "state or population"
-                        : t->kind == MDL_TERM_IN  ? "state"
-                        : t->kind == MDL_TERM_FLOW ? "transition"
-                        : t->kind == MDL_TERM_COST ? "cost"
+                        t->kind == MDL_TERM_STOCK    ? "state or population"
+                        : t->kind == MDL_TERM_IN     ? "state"
+                        : t->kind == MDL_TERM_FLOW   ? "transition"
+                        : t->kind == MDL_TERM_COST   ? "cost"
                         : t->kind == MDL_TERM_FUNDER ? "funder"
                                                      : "population");
         return PC_OK;
     }
-    return FAIL(c,
-                "'%s': expected in.STATE, stock.STATE, stock.POP, flow.STATE.TRANSITION, entries.POP, "
-                "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
-                text);
+    return FAIL(
+        c,
+        "'%s': expected in.STATE, stock.STATE, stock.POP, flow.STATE.TRANSITION, entries.POP, "
+        "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
+        text);
 }
 
 static int is_stock(const mdl_term *t)
