@@ -115,8 +115,12 @@ check-format-if-present:
 	    $(MAKE) --no-print-directory check-format && echo "format: clang-format clean"; \
 	else echo "format: clang-format not installed (Debian package clang-format), not checked"; fi
 
+# The Drôme-sized model on 1 and 2 threads, then the national model (2 replications,
+# 1 thread): figures printed, never asserted.
 bench: deps $(BIN)/bench_parcours $(BIN)/parcours
-	$(BIN)/bench_parcours
+	$(BIN)/bench_parcours --reps 400 --threads 1
+	$(BIN)/bench_parcours --reps 400 --threads 2
+	$(BIN)/bench_parcours --model models/france/rsa.ini --reps 2 --threads 1
 
 demo: deps $(BIN)/parcours
 	sh tests/demo.sh $(BIN)/parcours

@@ -256,7 +256,7 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
 {
     static const char *const keys[] = {"label",  "kind",   "from",      "to",          "in",
                                        "within", "at",     "numerator", "denominator", "of",
-                                       "unit",   "target", NULL};
+                                       "unit",   "target", "initial",   NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *kind = mdl_need_key(err, sec, "kind", &rc);
     if (rc)
@@ -279,7 +279,7 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
     for (size_t i = 0; i < sec->n; i++) {
         const char *key = sec->entries[i].key;
         int ok = !strcmp(key, "label") || !strcmp(key, "kind") || !strcmp(key, "unit") ||
-                 !strcmp(key, "target");
+                 !strcmp(key, "target") || (k == MDL_IND_DELAY && !strcmp(key, "initial"));
         for (size_t j = 0; !ok && wanted[k][j]; j++)
             ok = !strcmp(key, wanted[k][j]);
         if (!ok)
@@ -323,6 +323,14 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
             ind->window > m->horizon * MDL_DAYS_PER_MONTH)
             return FAIL(&c, "expected a duration > 0 within the horizon (e.g. 2m, 12m)");
         ind->watch = (int)m->n_watched++;
+    }
+    const cfg_entry *initial = cfg_get(sec, "initial");
+    if (initial) {
+        int yes;
+        c.e = initial;
+        if (!mdl_is_yes(initial->value, &yes))
+            return FAIL(&c, "expected yes or no");
+        ind->no_initial = !yes;
     }
     const cfg_entry *unit = cfg_get(sec, "unit");
     if (unit) {
