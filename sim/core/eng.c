@@ -1459,7 +1459,7 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
 {
     int32_t pi = person_new(w);
     if (pi == NONE)
-        return pc_fail(err, PC_EINTERNAL, "out of memory (persons)");
+        return pc_fail(err, PC_EENV, "out of memory (persons)");
     person *p = &w->persons[pi];
     uint32_t gen = p->gen + 1; /* slots of the record's former holder become stale */
     memset(p, 0, sizeof *p);
@@ -1528,7 +1528,7 @@ static int arrive(eng_workspace *w, int pop, int k, pc_err *err)
         size_t cap = (size_t)n * 2;
         double *a = realloc(w->arrivals, cap * sizeof *a);
         if (!a)
-            return pc_fail(err, PC_EINTERNAL, "out of memory (arrivals)");
+            return pc_fail(err, PC_EENV, "out of memory (arrivals)");
         w->arrivals = a;
         w->arr_cap = cap;
     }
@@ -1576,7 +1576,7 @@ static int serve(eng_workspace *w, pc_err *err)
 {
     while (!w->status) {
         if (w->out_of_memory)
-            return pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
+            return pc_fail(err, PC_EENV, "out of memory (event heap)");
         double te = w->heap_n ? w->heap[0].t : INFINITY;
         double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
         if (!(fmin(te, tc) < w->horizon_time))
