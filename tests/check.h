@@ -40,5 +40,8 @@ void suite_drivers(tc_ctx *t);
 void suite_observed(tc_ctx *t);
 void suite_attributes(tc_ctx *t);
 void suite_opt(tc_ctx *t);
+void suite_exact(tc_ctx *t);
+void suite_calibration(tc_ctx *t);
+void suite_france(tc_ctx *t);
 
 #endif

@@ -136,7 +136,7 @@ check "size: an unknown resource: exit 1" status_is 1 "$bin" size mmc.ini \
     --resource nothing --target "mean(queue.waiting) <= 5" --quiet
 check "size on the Drôme: ACI places for a mean IAE queue of 100 from 2020-01" status_is 0 "$bin" size "$drome" \
     --resource iae_aci --target "mean(queue.iae_queue) <= 100" --from 2020-01 --reps 4 --quiet
-check "the period measured is printed" grep -q "measured over 2020-01 to 2027-12" out.txt
+check "the period measured is printed" grep -q "measured over 2020-01 to 2026-12" out.txt
 
 # ---- allocate ----------------------------------------------------------------------------
 check "allocate --help: exit 0" status_is 0 "$bin" allocate --help

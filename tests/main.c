@@ -65,6 +65,9 @@ static const struct {
     {"observed", suite_observed},
     {"attributes", suite_attributes},
     {"opt", suite_opt},
+    {"exact", suite_exact},
+    {"calibration", suite_calibration},
+    {"france", suite_france},
 };
 
 int main(int argc, char **argv)

@@ -231,7 +231,12 @@ static void test_bad_input(tc_ctx *t)
                  "within the horizon");
     expect_error(t, "an unknown ratio term",
                  "[indicator i]\nkind = ratio\nnumerator = in.nowhere\ndenominator = exits.p\n",
-                 "'in.nowhere': no such in in the model");
+                 "'in.nowhere': no such state in the model");
+    expect_error(t, "a count of stocks and flows",
+                 "[indicator i]\nkind = count\nof = stock.p, in.b\n",
+                 ":19: of: a count sums stocks (stock.S, stock.P) or flows, not both");
+    expect_error(t, "an unknown stock", "[indicator i]\nkind = count\nof = stock.nowhere\n",
+                 "'stock.nowhere': no such state or population in the model");
     expect_error(t, "a malformed ratio term",
                  "[indicator i]\nkind = ratio\nnumerator = in.b\ndenominator = leaving.p\n",
                  "'leaving.p': expected in.STATE");
@@ -247,8 +252,64 @@ static void test_bad_input(tc_ctx *t)
                  "expected delay, status, ratio or count");
 }
 
+/* A count of 300 population stocks (more terms than any fixed list would hold):
+ * month by month the sum of the populations' stocks, exactly; a stock in
+ * yearly terms (mdl_terms_are_stocks), a count of flows a flow. */
+static void test_count(tc_ctx *t)
+{
+    enum { NP = 300 };
+    size_t size = 200 + NP * 160;
+    char *text = malloc(size), *of = malloc(NP * 12);
+    if (!text || !of) {
+        free(text);
+        free(of);
+        CHECK(t, 0, "memory for the count model");
+        return;
+    }
+    size_t len = (size_t)snprintf(text, size, "[model]\nname = c\nstart = 2020-01\nhorizon = 6\n");
+    size_t ol = 0;
+    for (int i = 0; i < NP; i++) {
+        len += (size_t)snprintf(text + len, size - len,
+                                "[population p%d]\nentry = s%d\ninflow.rate = 2/m\n"
+                                "[state s%d]\npopulation = p%d\non.x = hazard 0.3/m -> out\n",
+                                i, i, i, i);
+        ol += (size_t)snprintf(of + ol, NP * 12 - ol, "%sstock.p%d", i ? ", " : "", i);
+    }
+    snprintf(text + len, size - len,
+             "[indicator total]\nkind = count\nof = %s\n"
+             "[indicator entrees]\nkind = count\nof = in.s0, in.s1, in.s2\n",
+             of);
+    mdl_model *m;
+    mc_result *r = run(t, "count.ini", text, 3, &m);
+    free(text);
+    free(of);
+    if (!r)
+        return;
+    long v = rec_find(r->catalog, "indicator.total");
+    int exact = v >= 0;
+    for (size_t rep = 0; exact && rep < r->reps; rep++)
+        for (size_t k = 0; exact && k < r->n_months; k++) {
+            double s = 0;
+            char name[32];
+            for (int i = 0; i < NP; i++) {
+                snprintf(name, sizeof name, "stock.p%d", i);
+                s += mc_series(r, rep, (size_t)rec_find(r->catalog, name))[k];
+            }
+            exact = mc_series(r, rep, (size_t)v)[k] == s;
+        }
+    CHECK(t, exact, "count: indicator.total is the sum of 300 population stocks, every month");
+    long e = rec_find(r->catalog, "indicator.entrees");
+    CHECK(t,
+          v >= 0 && e >= 0 && r->catalog->vars[v].kind == REC_STOCK &&
+              r->catalog->vars[e].kind == REC_FLOW,
+          "count: a sum of stocks is a stock, a sum of flows a flow");
+    mc_result_free(r);
+    mdl_free(m);
+}
+
 void suite_indicators(tc_ctx *t)
 {
+    test_count(t);
     test_delay(t);
     test_status(t);
     test_returns(t);

@@ -96,6 +96,36 @@ static void expect_replaced_error(tc_ctx *t, const char *label, const char *from
     free(text);
 }
 
+/* Lines longer than inih's buffer are read whole: a long label, its indented
+ * continuation, a long value with an inline comment, the next entry as usual. */
+static void long_lines(tc_ctx *t)
+{
+    char word[301], text[2000];
+    memset(word, 'x', 300);
+    word[300] = '\0';
+    snprintf(text, sizeof text,
+             "[model]\nname = L\nstart = 2018-01\nhorizon = 2\n"
+             "[population p]\nentry = a\ninflow.rate = 2/m\n"
+             "[state a]\nlabel = %s\n    and more ; a comment\n"
+             "on.exit = hazard 0.1/m -> b   ; %s\n"
+             "[state b]\nlabel: %s ; its comment\non.exit = hazard 0.1/m -> out\n",
+             word, word, word);
+    const char *path = tc_write(t, "long.ini", text);
+    mdl_model *m = NULL;
+    pc_err err = {{0}};
+    int rc = mdl_load(path, &m, &err);
+    CHECK(t, rc == PC_OK, "lines of 300 characters and more are read (%s)", rc ? err.msg : "ok");
+    if (m) {
+        char want[400];
+        snprintf(want, sizeof want, "%s and more", word);
+        CHECK(t, strcmp(m->states[0].label, want) == 0 && strcmp(m->states[1].label, word) == 0,
+              "a long label is read whole, its continuation joined, comments dropped");
+        CHECK(t, m->n_states == 2 && m->states[0].n_transitions == 1,
+              "the entry after a long line is read as usual");
+    }
+    mdl_free(m);
+}
+
 static void test_valid(tc_ctx *t)
 {
     const char *path = tc_write(t, "good.ini", base_model);
@@ -331,10 +361,21 @@ static void test_errors(tc_ctx *t)
         memcpy(longline, "label = ", 8);
         longline[sizeof longline - 2] = '\n';
         longline[sizeof longline - 1] = '\0';
+        /* a long line without '=' is malformed, not cut in two */
+        longline[6] = '_';
         char *text = replaced("outside = yes\n", longline);
-        expect_error(t, "line too long", text, 31, "line too long");
+        expect_error(t, "long line without =", text, 31, "line too long");
+        free(text);
+        /* a long section header is refused too */
+        char header[300];
+        memset(header, 'h', sizeof header);
+        header[0] = '[';
+        memcpy(header + sizeof header - 3, "]\n", 3);
+        text = replaced("[resource places]\n", header);
+        expect_error(t, "long section header", text, 34, "line too long");
         free(text);
     }
+    long_lines(t);
     tc_write(t, "badhdr.csv", "when,weight\n1m,1\n");
     expect_replaced_error(t, "CSV header", "initial.count = 100\n",
                           "initial.count = 100\ninitial.seniority = table(badhdr.csv)\n", 10,

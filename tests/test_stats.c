@@ -843,8 +843,7 @@ static int same_values(const mc_result *a, const mc_result *b)
     size_t ns = a->reps * a->n_populations * (a->n_months + 1);
     return a->reps == b->reps && a->n_vars == b->n_vars && a->n_months == b->n_months &&
            memcmp(a->values, b->values, n * sizeof(double)) == 0 &&
-           memcmp(a->spell_end, b->spell_end, ns * sizeof(double)) == 0 &&
-           memcmp(a->spell_cens, b->spell_cens, ns * sizeof(double)) == 0;
+           memcmp(a->survival, b->survival, ns * sizeof(double)) == 0;
 }
 
 /* A model using every source of randomness (inflow with over-dispersion,

@@ -4,8 +4,10 @@
  * text is fed through ini_parse_stream with a reader that counts lines; the
  * handler is called for a line right after the reader served it.  The reader
  * also notes whether a line is an indented continuation, so that a long value
- * split over several lines is joined back, and refuses lines longer than inih
- * can hold (instead of letting inih cut them in two). */
+ * split over several lines is joined back.  A line longer than inih can hold is
+ * not cut in two: the reader reads a `key = value` line or a continuation itself
+ * (as inih would) and serves inih a blank line in its place; a long section
+ * header or malformed long line is refused. */
 #include "cfg.h"
 
 #include <csv.h>
@@ -253,7 +255,8 @@ typedef struct {
     int line;         /* line last served */
     int continuation; /* that line is an indented continuation */
     int header_line;  /* line of the last [section] header served */
-    int long_line;    /* first line too long for inih, or 0 */
+    int long_line;    /* first long line the reader could not read itself, or 0 */
+    int own_last;     /* the reader itself read the last entry (a long line) */
     int err_line;     /* line of our first error */
     const char *name; /* file name for messages */
     cfg_doc *doc;
@@ -295,6 +298,65 @@ static void header(ini_ctx *c, const char *text, size_t len)
     c->last = NULL;
 }
 
+static int handle_entry(ini_ctx *c, const char *section, const char *name, const char *value);
+static size_t value_length(const char *value);
+
+/* A line too long for inih, read as inih would: a comment, an entry `key = value`
+ * (or `key: value`) or the indented continuation of the entry before.  0 if it is
+ * none of them (a long section header, a line without '='). */
+static int long_entry(ini_ctx *c, const char *start, size_t linelen)
+{
+    size_t end = linelen, i = 0;
+    while (end > 0 && (start[end - 1] == '\n' || start[end - 1] == '\r'))
+        end--;
+    while (i < end && (start[i] == ' ' || start[i] == '\t'))
+        i++;
+    if (i == end || start[i] == ';' || start[i] == '#')
+        return 1;
+    if (start[i] == '[')
+        return 0;
+    const char *name = NULL;
+    size_t name_len = 0, from = i;
+    if (i > 0 && c->last) {
+        name = c->last->key;
+        name_len = strlen(name);
+    } else {
+        size_t d = i;
+        while (d < end && start[d] != '=' && start[d] != ':')
+            d++;
+        if (d == end)
+            return 0;
+        name_len = d;
+        while (name_len > i && (start[name_len - 1] == ' ' || start[name_len - 1] == '\t'))
+            name_len--;
+        name = start + i;
+        name_len -= i;
+        from = d + 1;
+        while (from < end && (start[from] == ' ' || start[from] == '\t'))
+            from++;
+    }
+    char *key = malloc(name_len + 1), *raw = malloc(end - from + 1);
+    if (!key || !raw) {
+        free(key);
+        free(raw);
+        c->status = pc_fail(c->err, PC_EENV, "out of memory");
+        return 1;
+    }
+    memcpy(key, name, name_len);
+    key[name_len] = '\0';
+    memcpy(raw, start + from, end - from);
+    raw[end - from] = '\0';
+    raw[value_length(raw)] = '\0';
+    c->continuation = i > 0;
+    if (!c->status && !handle_entry(c, c->current ? c->current->name : "", key, raw) &&
+        !c->err_line)
+        c->err_line = c->line;
+    c->own_last = 1;
+    free(key);
+    free(raw);
+    return 1;
+}
+
 static char *line_reader(char *str, int num, void *stream)
 {
     ini_ctx *c = stream;
@@ -305,15 +367,18 @@ static char *line_reader(char *str, int num, void *stream)
     size_t linelen = nl ? (size_t)(nl - start) + 1 : c->len - c->pos;
     c->pos += linelen;
     c->line++;
-    /* inih needs room for "\r\n\0" beyond the text. */
-    if ((long)linelen > (long)num - 3) {
-        if (!c->long_line)
+    /* inih needs room for "\r\n\0" beyond the text; the continuation of a value
+     * the reader read itself is read by the reader too. */
+    int indented = linelen > 0 && (start[0] == ' ' || start[0] == '\t');
+    if ((long)linelen > (long)num - 3 || (c->own_last && indented)) {
+        if (!long_entry(c, start, linelen) && !c->long_line)
             c->long_line = c->line;
         str[0] = '\n';
         str[1] = '\0';
         c->continuation = 0;
         return str;
     }
+    c->own_last = 0;
     memcpy(str, start, linelen);
     str[linelen] = '\0';
     c->continuation = 0;
@@ -334,8 +399,6 @@ static char *line_reader(char *str, int num, void *stream)
     }
     return str;
 }
-
-static int handle_entry(ini_ctx *c, const char *section, const char *name, const char *value);
 
 /* Collapses runs of blanks to one space and trims. */
 static void normalise_name(const char *in, char *out, size_t size)
@@ -468,7 +531,7 @@ int cfg_read_string(const char *text, const char *name, cfg_doc **out, pc_err *e
     if (c.long_line && (!c.status || c.long_line < c.line)) {
         cfg_doc_free(doc);
         return pc_fail_at(err, name, c.long_line, "line",
-                          "line too long; continue a long value on an indented next line");
+                          "line too long for a section header, or not 'key = value'");
     }
     if (c.status && !(rc > 0 && rc < c.err_line)) {
         cfg_doc_free(doc);

@@ -597,13 +597,10 @@ static void leave(eng_workspace *w, int32_t pi, double t);
 
 static void spell_record(eng_workspace *w, double *hist, int pop, double length)
 {
-    size_t width = w->raw->n_months + 1;
-    long k = (long)floor(length / MDL_DAYS_PER_MONTH);
-    if (k < 0)
-        k = 0;
-    if ((size_t)k > w->raw->n_months)
-        k = (long)w->raw->n_months;
-    hist[(size_t)pop * width + (size_t)k] += 1;
+    size_t width = rec_spell_width(w->raw);
+    double bin = floor(length * (REC_SPELL_BINS / MDL_DAYS_PER_MONTH));
+    size_t k = bin > 0 ? (bin < (double)(width - 1) ? (size_t)bin : width - 1) : 0;
+    hist[(size_t)pop * width + k] += 1;
 }
 
 /* ---- indicators: per-person watches ------------------------------------------------ */

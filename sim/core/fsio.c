@@ -145,10 +145,19 @@ void fsio_csv_text(FILE *f, const char *text, int first)
 
 void fsio_csv_number(FILE *f, double v, int first)
 {
-    if (isnan(v))
+    if (isnan(v)) {
         fputs(first ? "NA" : ",NA", f);
-    else
-        fprintf(f, first ? "%.10g" : ",%.10g", v);
+        return;
+    }
+    /* ten significant digits, and never less than the hundredth: euros keep their cents */
+    int digits = 10;
+    double a = fabs(v);
+    if (a >= 1e8 && isfinite(a)) {
+        digits = (int)floor(log10(a)) + 3;
+        if (digits > 17)
+            digits = 17;
+    }
+    fprintf(f, first ? "%.*g" : ",%.*g", digits, v);
 }
 
 void fsio_csv_exact(FILE *f, double v, int first)

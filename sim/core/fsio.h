@@ -61,7 +61,8 @@ void fsio_safe_name(const char *text, char *out, size_t size);
 /* Writes a text field, preceded by a comma unless first, quoted only when it must be. */
 void fsio_csv_text(FILE *f, const char *text, int first);
 
-/* Writes a measured value (%.10g, NA for NaN), preceded by a comma unless first. */
+/* Writes a measured value (ten significant digits, and at least to the hundredth so that
+ * euros keep their cents; NA for NaN), preceded by a comma unless first. */
 void fsio_csv_number(FILE *f, double v, int first);
 
 /* Writes a value that must read back exactly (%.17g, NA for NaN), preceded by a comma

@@ -25,8 +25,7 @@ void mc_result_free(mc_result *r)
         return;
     rec_catalog_free(r->catalog);
     free(r->values);
-    free(r->spell_end);
-    free(r->spell_cens);
+    free(r->survival);
     free(r->param_values);
     free(r->wait_hist);
     free(r);
@@ -153,16 +152,14 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
                        "months need more than 2 GB; use fewer replications",
                        opt->reps, n_vars, m->horizon);
     }
-    size_t spell_width = m->n_populations * (r->n_months + 1);
+    size_t surv_width = m->n_populations * (r->n_months + 1);
     r->values = malloc((size_t)cells * sizeof(double));
-    r->spell_end = pc_calloc(r->reps * spell_width, sizeof(double));
-    r->spell_cens = pc_calloc(r->reps * spell_width, sizeof(double));
+    r->survival = pc_calloc(r->reps * surv_width, sizeof(double));
     r->n_params = m->n_params;
     r->param_values = pc_calloc(r->reps * (m->n_params ? m->n_params : 1), sizeof(double));
     if (opt->wait_histogram)
         r->wait_hist = pc_calloc(r->reps * m->n_states * REC_WAIT_BINS, sizeof(double));
-    if (!r->values || !r->spell_end || !r->spell_cens || !r->param_values ||
-        (opt->wait_histogram && !r->wait_hist)) {
+    if (!r->values || !r->survival || !r->param_values || (opt->wait_histogram && !r->wait_hist)) {
         mc_result_free(r);
         return pc_fail(err, PC_EENV, "out of memory");
     }
@@ -221,9 +218,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
                                r->values + rep * r->n_vars * r->n_months, &local);
             if (rc)
                 continue;
-            memcpy(r->spell_end + rep * spell_width, raw->spell_end, spell_width * sizeof(double));
-            memcpy(r->spell_cens + rep * spell_width, raw->spell_cens,
-                   spell_width * sizeof(double));
+            rec_survival(raw, r->survival + rep * surv_width);
             if (r->wait_hist)
                 memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, raw->wait_hist,
                        m->n_states * REC_WAIT_BINS * sizeof(double));
@@ -257,9 +252,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         }
         if (!status) {
             MPI_Allreduce(MPI_IN_PLACE, r->values, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-            MPI_Allreduce(MPI_IN_PLACE, r->spell_end, (int)(r->reps * spell_width), MPI_DOUBLE,
-                          MPI_SUM, MPI_COMM_WORLD);
-            MPI_Allreduce(MPI_IN_PLACE, r->spell_cens, (int)(r->reps * spell_width), MPI_DOUBLE,
+            MPI_Allreduce(MPI_IN_PLACE, r->survival, (int)(r->reps * surv_width), MPI_DOUBLE,
                           MPI_SUM, MPI_COMM_WORLD);
             MPI_Allreduce(MPI_IN_PLACE, r->param_values,
                           (int)(r->reps * (m->n_params ? m->n_params : 1)), MPI_DOUBLE, MPI_SUM,
@@ -302,8 +295,7 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
         return pc_fail(err, PC_EINTERNAL, "mc_append: results of different models");
     }
     int bad = grow(&into->values, into->reps * series, more->reps * series, more->values) ||
-              grow(&into->spell_end, into->reps * spells, more->reps * spells, more->spell_end) ||
-              grow(&into->spell_cens, into->reps * spells, more->reps * spells, more->spell_cens) ||
+              grow(&into->survival, into->reps * spells, more->reps * spells, more->survival) ||
               grow(&into->param_values, into->reps * np, more->reps * np, more->param_values);
     if (!bad && (into->wait_hist != NULL) != (more->wait_hist != NULL))
         bad = 1;
@@ -403,6 +395,26 @@ size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *y
     return n;
 }
 
+/* Σ numerator / Σ denominator over the replications, in the observation's month or
+ * calendar year; NaN when the denominators sum to 0. */
+static double pooled_ratio(const mc_result *r, const rec_var *v, const mdl_observation *o)
+{
+    const mdl_model *m = r->model;
+    double num = 0, den = 0;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        const double *x = mc_series(r, rep, v->num), *y = mc_series(r, rep, v->den);
+        for (size_t k = 0; k < r->n_months; k++) {
+            int year, month;
+            mdl_month_of(m, (int)k, &year, &month);
+            if (year == o->year && (!o->month || month == o->month)) {
+                num += x[k];
+                den += y[k];
+            }
+        }
+    }
+    return den > 0 ? num / den : NAN;
+}
+
 int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
 {
     const mdl_model *m = r->model;
@@ -441,6 +453,10 @@ int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
         mc_summary s;
         mc_summarise(sample, r->reps, &s);
         c->mean = s.mean;
+        /* a ratio's mean is pooled (sums of numerators over sums of denominators), as
+         * monthly.csv and yearly.csv give it */
+        if (var >= 0 && r->catalog->vars[var].kind == REC_RATIO)
+            c->mean = pooled_ratio(r, &r->catalog->vars[var], o);
         c->p05 = s.p05;
         c->p50 = s.p50;
         c->p95 = s.p95;

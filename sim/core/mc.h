@@ -41,7 +41,7 @@ typedef struct {
     uint32_t seed;
     double *values; /* [rep][var][month] */
     size_t n_populations;
-    double *spell_end, *spell_cens; /* [rep][population][n_months + 1] */
+    double *survival; /* [rep][population][n_months + 1]: rec_survival of each replication */
     size_t n_params;
     double *param_values; /* [rep][parameter]: the values each replication ran with */
     double *wait_hist;    /* [rep][state][REC_WAIT_BINS] if asked for (mc_options), else NULL */
@@ -102,7 +102,8 @@ void mc_summarise(double *sample, size_t n, mc_summary *s);
 /* The model against its observations ([observations]): for each, the variable's
  * value in the period across replications (a month's value, or the year as
  * yearly.csv aggregates it), its relative error and whether the observation lies
- * in the 90 % band (p05 to p95) and within its stated tolerance. */
+ * in the 90 % band (p05 to p95) and within its stated tolerance.  The mean is the
+ * one monthly.csv and yearly.csv print: for a ratio, the pooled ratio. */
 typedef struct {
     const mdl_observation *obs;
     double mean, p05, p50, p95;

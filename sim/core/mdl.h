@@ -236,16 +236,17 @@ typedef struct {
 } mdl_event;
 
 typedef enum {
-    MDL_TERM_IN,       /* in.STATE */
-    MDL_TERM_STOCK,    /* stock.STATE (month end) */
-    MDL_TERM_FLOW,     /* flow.STATE.TRANSITION: index = flow index */
-    MDL_TERM_ENTRIES,  /* entries.POP */
-    MDL_TERM_ARRIVALS, /* arrivals.POP */
-    MDL_TERM_RETURNS,  /* returns.POP */
-    MDL_TERM_EXITS,    /* exits.POP */
-    MDL_TERM_COST,     /* cost.COST */
-    MDL_TERM_FUNDER,   /* funder.FUNDER */
-    MDL_TERM_TOTAL,    /* cost.total */
+    MDL_TERM_IN,        /* in.STATE */
+    MDL_TERM_STOCK,     /* stock.STATE (month end) */
+    MDL_TERM_FLOW,      /* flow.STATE.TRANSITION: index = flow index */
+    MDL_TERM_ENTRIES,   /* entries.POP */
+    MDL_TERM_ARRIVALS,  /* arrivals.POP */
+    MDL_TERM_RETURNS,   /* returns.POP */
+    MDL_TERM_EXITS,     /* exits.POP */
+    MDL_TERM_COST,      /* cost.COST */
+    MDL_TERM_FUNDER,    /* funder.FUNDER */
+    MDL_TERM_TOTAL,     /* cost.total */
+    MDL_TERM_POP_STOCK, /* stock.POP (month end, states not outside) */
 } mdl_term_kind;
 
 typedef struct {
@@ -482,6 +483,10 @@ void mdl_print(FILE *f, const mdl_model *m);
 int mdl_state_index(const mdl_model *m, const char *name);
 int mdl_resource_index(const mdl_model *m, const char *name);
 int mdl_population_index(const mdl_model *m, const char *name);
+
+/* A count indicator whose terms are all stocks (stock.S, stock.P) is itself a stock:
+ * its year is the mean of its months, not their sum. */
+int mdl_terms_are_stocks(const mdl_indicator *ind);
 
 /* Value of a schedule at day t. */
 double mdl_schedule_at(const mdl_schedule *s, double t);

@@ -5,8 +5,8 @@
  * sense) so that the engine and the recorder only follow indices.  Event specs:
  *   entry POP | arrival POP | return POP | exit POP | state S1, S2 | S1, S2
  *   (status only) outside POP | inside POP
- * Ratio terms: in.S, stock.S, flow.S.T, entries.P, arrivals.P, returns.P,
- * exits.P, cost.C, funder.F, cost.total, separated by commas (summed). */
+ * Ratio and count terms: in.S, stock.S, stock.P, flow.S.T, entries.P, arrivals.P,
+ * returns.P, exits.P, cost.C, funder.F, cost.total, separated by commas (summed). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,14 +15,20 @@
 
 #include "mdl_impl.h"
 
-/* Splits a copy of text at commas into parts (trimmed); NULL on out of memory. */
+/* Splits a copy of text at commas into parts (trimmed), as many as there are;
+ * NULL on out of memory. */
 static char **split_copy(mdl_model *m, const char *text, int *n)
 {
+    size_t commas = 0;
+    for (const char *p = text; *p; p++)
+        commas += *p == ',';
+    if (commas >= INT32_MAX)
+        return NULL;
     char *copy = mdl_arena_strdup(m, text);
-    char **parts = copy ? mdl_arena_alloc(m, MAX_PARTS, sizeof *parts) : NULL;
+    char **parts = copy ? mdl_arena_alloc(m, commas + 1, sizeof *parts) : NULL;
     if (!parts)
         return NULL;
-    *n = mdl_split_list(copy, parts, MAX_PARTS);
+    *n = mdl_split_list(copy, parts, (int)commas + 1);
     return parts;
 }
 
@@ -122,8 +128,12 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
         t->index = -1;
         switch (t->kind) {
         case MDL_TERM_IN:
+            t->index = mdl_state_index(m, name);
+            break;
         case MDL_TERM_STOCK:
             t->index = mdl_state_index(m, name);
+            if (t->index < 0 && (t->index = mdl_population_index(m, name)) >= 0)
+                t->kind = MDL_TERM_POP_STOCK;
             break;
         case MDL_TERM_FLOW: {
             const char *dot = strchr(name, '.');
@@ -151,13 +161,30 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
             break;
         }
         if (t->index < 0)
-            return FAIL(c, "'%s': no such %.*s in the model", text, (int)l - 1, kinds[i].prefix);
+            return FAIL(c, "'%s': no such %s in the model", text,
+                        t->kind == MDL_TERM_STOCK    ? "state or population"
+                        : t->kind == MDL_TERM_IN     ? "state"
+                        : t->kind == MDL_TERM_FLOW   ? "transition"
+                        : t->kind == MDL_TERM_COST   ? "cost"
+                        : t->kind == MDL_TERM_FUNDER ? "funder"
+                                                     : "population");
         return PC_OK;
     }
-    return FAIL(c,
-                "'%s': expected in.STATE, stock.STATE, flow.STATE.TRANSITION, entries.POP, "
-                "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
-                text);
+    return FAIL(
+        c,
+        "'%s': expected in.STATE, stock.STATE, stock.POP, flow.STATE.TRANSITION, entries.POP, "
+        "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
+        text);
+}
+
+static int is_stock(const mdl_term *t)
+{
+    return t->kind == MDL_TERM_STOCK || t->kind == MDL_TERM_POP_STOCK;
+}
+
+int mdl_terms_are_stocks(const mdl_indicator *ind)
+{
+    return ind->kind == MDL_IND_COUNT && ind->n_num > 0 && is_stock(&ind->num[0]);
 }
 
 static int parse_terms(pctx *c, const char *text, size_t *n_out, mdl_term **out)
@@ -269,6 +296,9 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
         c.e = e[0];
         if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))
             return rc;
+        for (size_t j = 1; j < ind->n_num; j++)
+            if (is_stock(&ind->num[j]) != is_stock(&ind->num[0]))
+                return FAIL(&c, "a count sums stocks (stock.S, stock.P) or flows, not both");
     } else if (ind->kind == MDL_IND_RATIO) {
         c.e = e[0];
         if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))

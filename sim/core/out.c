@@ -48,18 +48,37 @@ static int close_checked(FILE *f, const char *path, pc_err *err)
 
 /* ---- CSV files ------------------------------------------------------------------ */
 
-static void put_summary(FILE *f, double *sample, size_t n)
+/* The summary of one variable in one period across replications.  For a ratio, the
+ * mean is the ratio of the sums over replications (pooled), not the mean of each
+ * replication's ratio, which would weigh a replication with one observation like
+ * one with a hundred and drop those with none; sd and quantiles stay those of the
+ * replications' own ratios, n says how many had one. */
+static void put_summary(FILE *f, double *sample, size_t n, const double *pooled)
 {
     mc_summary s;
     mc_summarise(sample, n, &s);
-    fsio_csv_number(f, s.mean, 0);
+    fsio_csv_number(f, pooled ? *pooled : s.mean, 0);
     fsio_csv_number(f, s.sd, 0);
     fsio_csv_number(f, s.p05, 0);
     fsio_csv_number(f, s.p25, 0);
     fsio_csv_number(f, s.p50, 0);
     fsio_csv_number(f, s.p75, 0);
     fsio_csv_number(f, s.p95, 0);
-    fputc('\n', f);
+    fprintf(f, ",%zu\n", s.n);
+}
+
+/* The sum of a flow series over the months of one calendar year. */
+static double year_sum(const mc_result *r, size_t rep, size_t var, int year)
+{
+    const double *x = mc_series(r, rep, var);
+    double s = 0;
+    for (size_t k = 0; k < r->n_months; k++) {
+        int y, mo;
+        mdl_month_of(r->model, (int)k, &y, &mo);
+        if (y == year)
+            s += x[k];
+    }
+    return s;
 }
 
 static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
@@ -67,19 +86,28 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
     char path[4096];
     FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
     if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95\n", f);
-    for (size_t v = 0; v < r->n_vars; v++)
+        return pc_fail_errno(err, errno, path, "cannot create");
+    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
+    for (size_t v = 0; v < r->n_vars; v++) {
+        const rec_var *var = &r->catalog->vars[v];
         for (size_t k = 0; k < r->n_months; k++) {
             int y, mo;
             mdl_month_of(r->model, (int)k, &y, &mo);
-            for (size_t rep = 0; rep < r->reps; rep++)
+            double num = 0, den = 0;
+            for (size_t rep = 0; rep < r->reps; rep++) {
                 sample[rep] = mc_series(r, rep, v)[k];
+                if (var->kind == REC_RATIO) {
+                    num += mc_series(r, rep, var->num)[k];
+                    den += mc_series(r, rep, var->den)[k];
+                }
+            }
             fsio_csv_text(f, r->model->id, 1);
-            fsio_csv_text(f, r->catalog->vars[v].name, 0);
+            fsio_csv_text(f, var->name, 0);
             fprintf(f, ",%04d-%02d", y, mo);
-            put_summary(f, sample, r->reps);
+            double pooled = den > 0 ? num / den : NAN;
+            put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
+    }
     return close_checked(f, path, err);
 }
 
@@ -92,26 +120,36 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
     if (!by_rep || !years) {
         free(by_rep);
         free(years);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     FILE *f = open_in(dir, "yearly.csv", path, sizeof path);
     if (!f) {
         free(by_rep);
         free(years);
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     }
-    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95\n", f);
+    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95,n\n", f);
     for (size_t v = 0; v < r->n_vars; v++) {
+        const rec_var *var = &r->catalog->vars[v];
         size_t ny = 0;
         for (size_t rep = 0; rep < r->reps; rep++)
             ny = mc_yearly(r, rep, v, by_rep + rep * max_years, years);
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = by_rep[rep * max_years + y];
+            double pooled = NAN;
+            if (var->kind == REC_RATIO) {
+                double num = 0, den = 0;
+                for (size_t rep = 0; rep < r->reps; rep++) {
+                    num += year_sum(r, rep, var->num, years[y]);
+                    den += year_sum(r, rep, var->den, years[y]);
+                }
+                pooled = den > 0 ? num / den : NAN;
+            }
             fsio_csv_text(f, r->model->id, 1);
-            fsio_csv_text(f, r->catalog->vars[v].name, 0);
+            fsio_csv_text(f, var->name, 0);
             fprintf(f, ",%d", years[y]);
-            put_summary(f, sample, r->reps);
+            put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
     }
     free(by_rep);
@@ -124,7 +162,7 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
     char path[4096];
     FILE *f = open_in(dir, "replications.csv", path, sizeof path);
     if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     fputs("replication,seed", f);
     for (size_t i = 0; i < r->n_params; i++) {
         fputs(",param.", f);
@@ -149,37 +187,14 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
 {
     char path[4096];
     size_t h = r->n_months, width = h + 1;
-    double *surv = malloc(r->reps * (width + 1) * sizeof(double));
-    if (!surv)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
     FILE *f = open_in(dir, "survival.csv", path, sizeof path);
-    if (!f) {
-        free(surv);
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    }
+    if (!f)
+        return pc_fail_errno(err, errno, path, "cannot create");
     fputs("scenario,population,month,mean,p05,p50,p95\n", f);
     for (size_t p = 0; p < r->n_populations; p++) {
-        /* Kaplan-Meier by whole months, per replication. */
-        for (size_t rep = 0; rep < r->reps; rep++) {
-            const double *end = r->spell_end + (rep * r->n_populations + p) * width;
-            const double *cens = r->spell_cens + (rep * r->n_populations + p) * width;
-            double at_risk = 0, s = 1;
-            for (size_t j = 0; j < width; j++)
-                at_risk += end[j] + cens[j];
-            double *out = surv + rep * (width + 1);
-            out[0] = at_risk > 0 ? 1.0 : NAN;
-            for (size_t n = 0; n < width; n++) {
-                if (at_risk > 0)
-                    s *= 1.0 - end[n] / at_risk;
-                else
-                    s = NAN;
-                out[n + 1] = s;
-                at_risk -= end[n] + cens[n];
-            }
-        }
         for (size_t n = 0; n <= h; n++) {
             for (size_t rep = 0; rep < r->reps; rep++)
-                sample[rep] = surv[rep * (width + 1) + n];
+                sample[rep] = r->survival[(rep * r->n_populations + p) * width + n];
             mc_summary s;
             mc_summarise(sample, r->reps, &s);
             fsio_csv_text(f, r->model->id, 1);
@@ -192,7 +207,53 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
             fputc('\n', f);
         }
     }
-    free(surv);
+    return close_checked(f, path, err);
+}
+
+/* The model against its observations, one row per observation of [observations]:
+ * written only when the model has some. */
+static int write_validation(const char *dir, const mc_result *r, pc_err *err)
+{
+    if (!r->model->n_observations)
+        return PC_OK;
+    mc_check *rows = NULL;
+    int rc = mc_checks(r, &rows, err);
+    if (rc)
+        return rc;
+    char path[4096];
+    FILE *f = open_in(dir, "validation.csv", path, sizeof path);
+    if (!f) {
+        free(rows);
+        return pc_fail_errno(err, errno, path, "cannot create");
+    }
+    fputs("scenario,variable,period,observed,tolerance,mean,p05,p50,p95,relative_error,"
+          "inside,within,n,source\n",
+          f);
+    for (size_t i = 0; i < r->model->n_observations; i++) {
+        const mc_check *c = &rows[i];
+        const mdl_observation *o = c->obs;
+        fsio_csv_text(f, r->model->id, 1);
+        fsio_csv_text(f, o->variable, 0);
+        if (o->month)
+            fprintf(f, ",%04d-%02d", o->year, o->month);
+        else
+            fprintf(f, ",%04d", o->year);
+        fsio_csv_number(f, o->value, 0);
+        fsio_csv_number(f, o->tolerance, 0);
+        fsio_csv_number(f, c->mean, 0);
+        fsio_csv_number(f, c->p05, 0);
+        fsio_csv_number(f, c->p50, 0);
+        fsio_csv_number(f, c->p95, 0);
+        fsio_csv_number(f, c->relative_error, 0);
+        fprintf(f, ",%s,%s,%zu", c->n ? (c->inside ? "yes" : "no") : "NA",
+                c->within < 0 ? "NA"
+                : c->within   ? "yes"
+                              : "no",
+                c->n);
+        fsio_csv_text(f, o->source ? o->source : "", 0);
+        fputc('\n', f);
+    }
+    free(rows);
     return close_checked(f, path, err);
 }
 
@@ -200,7 +261,7 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
 {
     double *sample = malloc(r->reps * sizeof(double));
     if (!sample)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = write_monthly(dir, r, sample, err);
     if (!rc)
         rc = write_yearly(dir, r, sample, err);
@@ -208,6 +269,8 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
         rc = write_replications(dir, r, err);
     if (!rc)
         rc = write_survival(dir, r, sample, err);
+    if (!rc)
+        rc = write_validation(dir, r, err);
     free(sample);
     return rc;
 }
@@ -374,11 +437,19 @@ static int write_manifest(const char *dir, const mc_result *r, const out_info *i
     fprintf(f, "\n[run]\nscenario = %s\nseed = %u\nreplications = %zu\nversion = %s\n",
             r->model->id, (unsigned)r->seed, r->reps, info && info->version ? info->version : "");
     if (info && info->command) {
-        /* one line, no inline-comment marker: the command is informative only */
-        fputs("command = ", f);
-        for (const char *p = info->command; *p; p++)
-            fputc(*p == '\n' || *p == ';' ? ' ' : *p, f);
-        fputc('\n', f);
+        /* no line break, no inline-comment marker (the command is informative only),
+         * continued on indented lines when long, as every value */
+        char *command = pc_strdup(info->command);
+        if (!command) {
+            fclose(f);
+            free(c.paths);
+            return pc_fail(err, PC_EENV, "out of memory");
+        }
+        for (char *p = command; *p; p++)
+            if (*p == '\n' || *p == '\r' || *p == ';')
+                *p = ' ';
+        cfg_write_entry(f, "command", command);
+        free(command);
     }
     if (!rc)
         rc = put_files(f, dir, &c, err);

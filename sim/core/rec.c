@@ -48,8 +48,8 @@ rec_raw *rec_raw_alloc(const mdl_model *m)
     r->wait_count = pc_calloc(h * ns, sizeof(double));
     r->wait_total = pc_calloc(h * ns, sizeof(double));
     r->wait_over = pc_calloc(h * ns, sizeof(double));
-    r->spell_end = pc_calloc(np * (h + 1), sizeof(double));
-    r->spell_cens = pc_calloc(np * (h + 1), sizeof(double));
+    r->spell_end = pc_calloc(np * (h * REC_SPELL_BINS + 1), sizeof(double));
+    r->spell_cens = pc_calloc(np * (h * REC_SPELL_BINS + 1), sizeof(double));
     r->wait_hist = pc_calloc(ns * REC_WAIT_BINS, sizeof(double));
     r->wait_from = -INFINITY;
     r->wait_to = INFINITY;
@@ -95,6 +95,35 @@ void rec_raw_free(rec_raw *r)
     free(r);
 }
 
+size_t rec_spell_width(const rec_raw *r)
+{
+    return r->n_months * REC_SPELL_BINS + 1;
+}
+
+void rec_survival(const rec_raw *r, double *out)
+{
+    size_t width = rec_spell_width(r), h = r->n_months;
+    for (size_t p = 0; p < r->n_populations; p++) {
+        const double *end = r->spell_end + p * width, *cens = r->spell_cens + p * width;
+        double *s_out = out + p * (h + 1);
+        double at_risk = 0, s = 1;
+        for (size_t j = 0; j < width; j++)
+            at_risk += end[j] + cens[j];
+        s_out[0] = at_risk > 0 ? 1.0 : NAN;
+        for (size_t n = 0; n < h; n++) {
+            for (size_t j = n * REC_SPELL_BINS; j < (n + 1) * REC_SPELL_BINS; j++) {
+                double exposed = at_risk - 0.5 * cens[j];
+                if (at_risk <= 0)
+                    s = s == 0 ? 0 : NAN; /* after the last spell: 0 if it ended, else unknown */
+                else if (end[j] > 0)
+                    s *= 1.0 - end[j] / exposed;
+                at_risk -= end[j] + cens[j];
+            }
+            s_out[n + 1] = s;
+        }
+    }
+}
+
 void rec_raw_clear(rec_raw *r)
 {
     size_t h = r->n_months, ns = r->n_states, np = r->n_populations;
@@ -110,8 +139,8 @@ void rec_raw_clear(rec_raw *r)
     memset(r->wait_count, 0, h * ns * sizeof(double));
     memset(r->wait_total, 0, h * ns * sizeof(double));
     memset(r->wait_over, 0, h * ns * sizeof(double));
-    memset(r->spell_end, 0, np * (h + 1) * sizeof(double));
-    memset(r->spell_cens, 0, np * (h + 1) * sizeof(double));
+    memset(r->spell_end, 0, np * rec_spell_width(r) * sizeof(double));
+    memset(r->spell_cens, 0, np * rec_spell_width(r) * sizeof(double));
     memset(r->wait_hist, 0, ns * REC_WAIT_BINS * sizeof(double));
     size_t nw = r->n_watched ? r->n_watched : 1;
     memset(r->ind_cohort, 0, h * nw * sizeof(double));
@@ -422,6 +451,13 @@ static double term_at(const mdl_model *m, const rec_raw *raw, const walk *w, con
         return w->values[(w->funder_first + i) * w->h + k];
     case MDL_TERM_TOTAL:
         return w->values[w->total * w->h + k];
+    case MDL_TERM_POP_STOCK: {
+        double s = 0;
+        for (size_t j = 0; j < ns; j++)
+            if (m->states[j].population == t->index && !m->states[j].outside)
+                s += raw->stock[k * ns + j];
+        return s;
+    }
     }
     return NAN;
 }
@@ -435,7 +471,8 @@ static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
         const mdl_indicator *ind = &m->indicators[i];
         const char *name = ind->name;
         if (ind->kind == MDL_IND_COUNT) {
-            if ((o = var(w, REC_FLOW, 0, 0, "indicator.%s", name)))
+            if ((o = var(w, mdl_terms_are_stocks(ind) ? REC_STOCK : REC_FLOW, 0, 0, "indicator.%s",
+                         name)))
                 for (size_t k = 0; k < h; k++) {
                     double s = 0;
                     for (size_t j = 0; j < ind->n_num; j++)

@@ -16,6 +16,11 @@
 /* Waits are counted by whole days up to 10 years; the last bin holds the longer ones. */
 #define REC_WAIT_BINS 3654
 
+/* Spell lengths are counted in bins of 1/REC_SPELL_BINS month (under a day), so
+ * that the survival curve is the Kaplan-Meier estimate up to a within-bin
+ * correction far below the Monte Carlo error, and month boundaries fall on bin edges. */
+#define REC_SPELL_BINS 32
+
 typedef enum {
     REC_STOCK, /* value at month end; yearly: mean of the months */
     REC_FLOW,  /* total during the month; yearly: sum */
@@ -63,8 +68,8 @@ typedef struct {
     double *ind_hit;    /* [month][watched] ... of which reached `to` within the window */
     double *ind_days;   /* [month][watched] delays (days) of those reaching `to` this month */
     double *ind_count;  /* [month][watched] their number */
-    double *spell_end;  /* [population][n_months + 1] spells ended, by whole months of length */
-    double *spell_cens; /* [population][n_months + 1] spells still running at the horizon */
+    double *spell_end;  /* [population][spell bins] spells ended, by length (REC_SPELL_BINS) */
+    double *spell_cens; /* [population][spell bins] spells still running at the horizon */
     double events;      /* events processed (benchmarks) */
 } rec_raw;
 
@@ -81,6 +86,16 @@ long rec_find(const rec_catalog *c, const char *name);
 /* Every observation of the model ([observations]) names a variable of c: PC_OK, or
  * PC_EINPUT naming the observations file and line. */
 int rec_check_observations(const mdl_model *m, const rec_catalog *c, pc_err *err);
+
+/* Spell bins per population: n_months * REC_SPELL_BINS + 1 (the last holds longer spells). */
+size_t rec_spell_width(const rec_raw *r);
+
+/* The share of each population's spells (begun in the recorded period) still
+ * running n months after they began, n = 0..n_months: the Kaplan-Meier estimate,
+ * with the actuarial correction inside a bin (a spell censored in a bin is at risk
+ * for half of it).  out[population * (n_months + 1) + n]; NaN where no spell is
+ * at risk any more, and at 0 for a population without spells. */
+void rec_survival(const rec_raw *r, double *out);
 
 /* Fills values[var * n_months + month] for every variable of the catalog. */
 void rec_derive(const mdl_model *m, const rec_catalog *c, const rec_raw *raw, double *values);
