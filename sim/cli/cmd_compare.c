@@ -264,6 +264,8 @@ static int compare(cli_ctx *cli, const compare_args *a, mdl_model **models, char
     if (!rc && !(rc = folder_open(&stage, a->out, FOLDER_STUDY, inputs, a->n, &notes, &err))) {
         int complete = 0;
         rc = write_folder(a, stage.tmp, c, names, command, &err, &complete);
+        if (rc)
+            folder_message(&stage, &err);
         /* without gnuplot every file but the charts is written, and kept */
         int keep = !rc || (rc == PC_EINPUT && complete);
         pc_err committing;

@@ -236,6 +236,8 @@ static int report(cli_ctx *cli, const report_args *a, scenario_run *runs, report
     folder_stage stage;
     if (!rc && !(rc = folder_open(&stage, a->out, FOLDER_STUDY, a->paths, a->n, &notes, &err))) {
         rc = write_report(a, stage.tmp, runs, page, command, &err);
+        if (rc)
+            folder_message(&stage, &err);
         char *index = pc_strf("%s/index.html", stage.tmp);
         /* without charts the page is still written, and says so */
         int keep = rc == PC_OK || (rc == PC_EINPUT && index && access(index, F_OK) == 0);

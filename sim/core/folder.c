@@ -490,7 +490,7 @@ static int remove_leftovers(const char *dir, folder_kind kind, char *removed, si
         if (strncmp(name, base, blen) || strlen(name) != blen + 11 ||
             (strncmp(name + blen, ".tmp-", 5) && strncmp(name + blen, ".old-", 5)))
             continue;
-        char *path = pc_strf("%s/%s", parent, name);
+        char *path = slash ? pc_strf("%s/%s", parent, name) : pc_strdup(name);
         int fd = path ? lock_folder(path) : -1;
         if (fd < 0) {
             free(path);
@@ -576,7 +576,7 @@ int folder_open(folder_stage *stage, const char *dir, folder_kind kind, const ch
     if (!rc && !(stage->tmp = pc_strf("%s.tmp-XXXXXX", stage->dir)))
         rc = pc_fail(err, PC_EENV, "out of memory");
     if (!rc && !mkdtemp(stage->tmp)) {
-        rc = pc_fail_errno(err, errno, stage->tmp, "cannot create the folder");
+        rc = pc_fail_errno(err, errno, stage->dir, "cannot create the folder");
         free(stage->tmp);
         stage->tmp = NULL;
     }
@@ -692,4 +692,24 @@ int folder_commit(folder_stage *stage, int status, const char *about, folder_not
     survey_clear(&s);
     stage_clear(stage);
     return status;
+}
+
+void folder_message(const folder_stage *stage, pc_err *err)
+{
+    if (!stage->tmp || !err)
+        return;
+    size_t tl = strlen(stage->tmp), dl = strlen(stage->dir);
+    char out[PC_ERR_MAX];
+    size_t used = 0;
+    for (const char *p = err->msg; *p && used + 1 < sizeof out;) {
+        if (!strncmp(p, stage->tmp, tl) && used + dl + 1 < sizeof out) {
+            memcpy(out + used, stage->dir, dl);
+            used += dl;
+            p += tl;
+        } else {
+            out[used++] = *p++;
+        }
+    }
+    out[used] = '\0';
+    memcpy(err->msg, out, used + 1);
 }

@@ -83,4 +83,9 @@ int folder_open(folder_stage *stage, const char *dir, folder_kind kind, const ch
 int folder_commit(folder_stage *stage, int status, const char *about, folder_notes *notes,
                   pc_err *err);
 
+/* Rewrites err's message so that it names dir where it named a path inside the
+ * temporary (which folder_commit removes on failure): "out/base/monthly.csv: cannot
+ * write: No space left on device".  Call it before folder_commit with a failed status. */
+void folder_message(const folder_stage *stage, pc_err *err);
+
 #endif

@@ -481,5 +481,7 @@ int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_
         rc = PC_EENV;
     if (!rc)
         rc = write_manifest(stage.tmp, r, info, err);
+    if (rc)
+        folder_message(&stage, err);
     return folder_commit(&stage, rc, NULL, notes, err);
 }
