@@ -79,6 +79,7 @@ check-e2e: $(BIN)/parcours
 	sh tests/report_e2e.sh $(BIN)/parcours
 	sh tests/compare_e2e.sh $(BIN)/parcours
 	sh tests/fit_e2e.sh $(BIN)/parcours
+	sh tests/test_reliability.sh $(BIN)/parcours
 	sh tests/france_e2e.sh $(BIN)/parcours
 
 check-sanitize: deps
