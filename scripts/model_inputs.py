@@ -173,17 +173,6 @@ def aide_poste_table(kind, share=1.0):
                     [(d, "%.2f" % (v[i] * share)) for d, v in sorted(AIDE_AU_POSTE.items())])
 
 
-def aide_poste_blend(code):
-    """[(date, euros per funded ETP-year)] of a département's whole IAE pool: the socle of each
-    type on its État ETP (EI, ETTI, AI, ACI 'dont ETP ETAT'), over the total ETP."""
-    ei, etti, ai, aci, _, aci_etat = IAE_ETP[code]
-    total = ei + etti + ai + aci
-    rows = []
-    for d, (s_aci, s_ei, s_ai, s_etti) in sorted(AIDE_AU_POSTE.items()):
-        rows.append((d, (ei * s_ei + etti * s_etti + ai * s_ai + aci_etat * s_aci) / total))
-    return rows
-
-
 MONTHLY_SOURCE = ("DREES, Suivi mensuel des prestations de solidarité, tableau 2 "
                   "(foyers at month end, rounded to 10)")
 ANNUAL_SOURCE = "DREES, Minima sociaux : données départementales, tableau 11 (foyers at 31/12)"
@@ -294,9 +283,7 @@ def outputs(territories):
     for kind in IAE_TYPES:
         share = 1.0 - aci_cd / aci_rsa if kind == "aci" else 1.0
         out[os.path.join("drome", "aide_poste_%s.csv" % kind)] = aide_poste_table(kind, share)
-    for code, slug in ARA_SLUGS.items():
-        out[os.path.join("ara", "aide_poste", "%s.csv" % slug)] = csv_text(
-            ("date", "factor"), [(d, "%.2f" % v) for d, v in aide_poste_blend(code)])
+    # The ARA tables (models/ara/aide_poste/) are written by scripts/ara_model.py.
     out[os.path.join("drome", "observations.csv")] = observations_text(
         rsa_observations(territories[DROME], DROME_NAMES))
     out[os.path.join("hautes-alpes", "observations.csv")] = observations_text(
