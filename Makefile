@@ -6,7 +6,7 @@
 #   make check-sanitize   the same tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make bench      benchmarks (figures printed, never asserted)
 #   make deps       install (as root) or name the Debian packages the project needs
-#   make fuzz       coverage-guided fuzzing of the parsers (clang, libFuzzer)
+#   make fuzz       coverage-guided fuzzing of the parsers and the engine (clang, libFuzzer)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -80,6 +80,7 @@ check-e2e: $(BIN)/parcours
 	sh tests/report_e2e.sh $(BIN)/parcours
 	sh tests/compare_e2e.sh $(BIN)/parcours
 	sh tests/fit_e2e.sh $(BIN)/parcours
+	sh tests/test_reliability.sh $(BIN)/parcours
 	sh tests/france_e2e.sh $(BIN)/parcours
 
 check-sanitize: deps
@@ -138,15 +139,21 @@ check-mpi: $(BIN)/parcours
 	    $(MAKE) --no-print-directory mpi && sh tests/mpi_e2e.sh $(BIN)/parcours $(BIN)/parcours-mpi; \
 	else echo "SKIP mpi: mpicc or mpirun not installed (apt-get install libopenmpi-dev openmpi-bin)"; fi
 
-# Coverage-guided fuzzing of the parsers with clang's libFuzzer (FUZZ_SECONDS, default 60).
+# Coverage-guided fuzzing with clang's libFuzzer (FUZZ_SECONDS, default 60): the parsers,
+# then one short replication of each model that loads, under the harness's limits
+# (tests/fuzz/fuzz_model.c).  The corpus grows in build/fuzz/corpus; findings are
+# written as build/fuzz/crash-*, timeout-* or oom-*.
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := sim/core/cfg.c $(wildcard sim/core/mdl*.c) sim/core/err.c
+FUZZ_SRC := sim/core/cfg.c $(wildcard sim/core/mdl*.c) sim/core/err.c sim/core/eng.c \
+            sim/core/rec.c sim/core/rng.c
 fuzz: deps
 	@mkdir -p build/fuzz/corpus
 	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(GSL_CFLAGS) -Isim \
 	    tests/fuzz/fuzz_model.c $(FUZZ_SRC) -o build/fuzz/fuzz_model -lcsv -linih $(GSL_LIBS) -lm
-	@for f in models/*/*.ini scenarios/*/*.ini; do cp "$$f" build/fuzz/corpus/; done
-	build/fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
+	sh tests/fuzz/seeds.sh build/fuzz/seeds
+	build/fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=20 \
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/corpus build/fuzz/seeds
 
 clean:
 	rm -rf build bin

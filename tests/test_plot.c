@@ -885,8 +885,8 @@ static void check_failures(tc_ctx *t, rundir *run)
     char command[] = "plot";
     char *argv_none[] = {command};
     char *argv_bad[] = {command, dir};
-    CHECK(t, cmd_plot(1, argv_none) == PC_EUSAGE, "plot without a folder exits 2");
-    CHECK(t, cmd_plot(2, argv_bad) == PC_EINPUT, "plot of a missing folder exits 1");
+    CHECK(t, cmd_plot(NULL, 1, argv_none) == PC_EUSAGE, "plot without a folder exits 2");
+    CHECK(t, cmd_plot(NULL, 2, argv_bad) == PC_EINPUT, "plot of a missing folder exits 1");
 }
 
 /* Every src and href of the page names a file of the report folder. */

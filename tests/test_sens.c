@@ -289,7 +289,7 @@ static void test_tornado(tc_ctx *t)
 /* ---- bad input ------------------------------------------------------------------------- */
 
 /* Calls a command's entry point with a writable copy of args. */
-static int run_main(int (*entry)(int, char **), int argc, const char *const *args)
+static int run_main(int (*entry)(cli_ctx *, int, char **), int argc, const char *const *args)
 {
     char **argv = calloc((size_t)argc + 1, sizeof *argv);
     int rc = argv ? PC_OK : PC_EINTERNAL;
@@ -297,7 +297,7 @@ static int run_main(int (*entry)(int, char **), int argc, const char *const *arg
         if (!(argv[i] = strdup(args[i])))
             rc = PC_EINTERNAL;
     if (!rc)
-        rc = entry(argc, argv);
+        rc = entry(NULL, argc, argv);
     for (int i = 0; argv && i < argc; i++)
         free(argv[i]);
     free(argv);

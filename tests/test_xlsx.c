@@ -426,7 +426,7 @@ static int quiet_report(int argc, char **argv)
         return -1;
     dup2(fileno(null), STDOUT_FILENO);
     dup2(fileno(null), STDERR_FILENO);
-    int rc = cmd_report(argc, argv);
+    int rc = cmd_report(NULL, argc, argv);
     fflush(stdout);
     fflush(stderr);
     dup2(saved_out, STDOUT_FILENO);

@@ -146,7 +146,7 @@ static void show_step(void *ctx, const capacity_share_step *step)
     cli_log("allocate: run %zu: %.6g person-days waited a year", step->runs, step->waiting);
 }
 
-int cmd_allocate(int argc, char **argv)
+int cmd_allocate(cli_ctx *cli, int argc, char **argv)
 {
     allocate_args a = {.funder = "etat", .reps = 20, .seed = 1};
     int rc = read_args(&a, argc, argv);
@@ -174,13 +174,15 @@ int cmd_allocate(int argc, char **argv)
     print_lines(&a, r);
     print_totals(&a, r);
     if (a.out) {
-        if ((rc = capacity_share_write(a.out, r, strlen(a.prefix), &err)))
+        cli_hold(cli);
+        rc = capacity_share_write(a.out, r, strlen(a.prefix), &err);
+        cli_release(cli);
+        if (rc)
             cli_fail(&err, rc);
         else
             printf("wrote %s\n", a.out);
     }
-    if (fflush(stdout) && !rc)
-        rc = PC_EINTERNAL;
+    rc = cli_flush(rc);
 done:
     capacity_share_result_free(r);
     mdl_free(m);

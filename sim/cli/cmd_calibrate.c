@@ -140,7 +140,7 @@ static int read_problem(const calibrate_args *a, mdl_model **m, calib_problem **
     if (rc)
         return rc;
     if (!(*p = calib_problem_alloc(*m)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     if ((rc = calib_read_targets(*p, a->targets, err)))
         return rc;
     for (size_t i = 0; i < a->n_free; i++)
@@ -149,7 +149,7 @@ static int read_problem(const calibrate_args *a, mdl_model **m, calib_problem **
     return calib_check_overlay(*m, a->out, err);
 }
 
-int cmd_calibrate(int argc, char **argv)
+int cmd_calibrate(cli_ctx *cli, int argc, char **argv)
 {
     calibrate_args a = {.reps = 20, .seed = 1, .max_iter = 200, .tol = 1e-3};
     if (!(a.frees = pc_calloc((size_t)argc, sizeof *a.frees)))
@@ -170,8 +170,7 @@ int cmd_calibrate(int argc, char **argv)
                          .max_iter = a.max_iter,
                          .tol = a.tol,
                          .progress = cli_progress_wanted(a.quiet) ? show_iteration : NULL};
-    if ((rc = read_problem(&a, &m, &p, &err)) || (rc = calib_fit(p, &opt, &r, &err)) ||
-        (rc = calib_write_overlay(p, r, a.file, a.out, &err))) {
+    if ((rc = read_problem(&a, &m, &p, &err)) || (rc = calib_fit(p, &opt, &r, &err))) {
         cli_fail(&err, rc);
         goto done;
     }
@@ -179,14 +178,17 @@ int cmd_calibrate(int argc, char **argv)
         rc = cli_out_of_memory();
         goto done;
     }
-    if ((rc = calib_write_report(p, r, report, &err))) {
+    cli_hold(cli);
+    if (!(rc = calib_write_overlay(p, r, a.file, a.out, &err)))
+        rc = calib_write_report(p, r, report, &err);
+    cli_release(cli);
+    if (rc) {
         cli_fail(&err, rc);
         goto done;
     }
     print_report(p, r, &opt);
     printf("\nwrote %s and %s\n", a.out, report);
-    if (fflush(stdout))
-        rc = PC_EINTERNAL;
+    rc = cli_flush(rc);
 done:
     calib_result_free(r);
     calib_problem_free(p);

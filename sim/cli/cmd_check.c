@@ -16,7 +16,7 @@ static const char check_usage[] =
     "state no cost counts while others of its population are) go to stderr.  Exit 1\n"
     "with file:line: key: message on the first error.\n";
 
-int cmd_check(int argc, char **argv)
+int cmd_check(cli_ctx *cli, int argc, char **argv)
 {
     const char *file;
     size_t n_files = 0;
@@ -27,6 +27,7 @@ int cmd_check(int argc, char **argv)
                        .min_args = 1,
                        .max_args = 1,
                        .args_missing = "FILE is required"};
+    (void)cli; /* check writes no file */
     int rc = opt_parse(&cmd, argc, argv);
     if (rc)
         return rc == OPT_HELP ? PC_OK : rc;
@@ -37,7 +38,7 @@ int cmd_check(int argc, char **argv)
     /* the output variables the observations name exist */
     rec_catalog *cat = rec_catalog_alloc(m);
     if (!cat)
-        rc = pc_fail(&err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(&err, PC_EENV, "out of memory");
     else
         rc = rec_check_observations(m, cat, &err);
     rec_catalog_free(cat);
@@ -49,5 +50,5 @@ int cmd_check(int argc, char **argv)
         cli_log("warning: %s", m->warnings[i]);
     mdl_print(stdout, m);
     mdl_free(m);
-    return fflush(stdout) == 0 ? PC_OK : PC_EINTERNAL;
+    return cli_flush(PC_OK);
 }

@@ -1,8 +1,10 @@
 /* cmd_compare — `parcours compare BASE ALT...`: scenarios paired by common random numbers.
  *
- * Runs the scenarios (cmp_compare), writes each run into DIR/<scenario>/,
- * DIR/differences.csv, DIR/variance-reduction.csv and the difference charts in
- * DIR/charts/, and prints the key outputs with their paired differences. */
+ * Runs the scenarios (cmp_compare), then writes the comparison folder whole
+ * (folder.h): each run into DIR/<scenario>/, DIR/differences.csv,
+ * DIR/variance-reduction.csv and the difference charts in DIR/charts/; prints
+ * the key outputs with their paired differences.  An earlier comparison folder
+ * at DIR is replaced; a failure or an interruption leaves no folder. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "core/folder.h"
 #include "core/fsio.h"
 #include "core/mc.h"
 #include "core/mdl.h"
@@ -115,28 +118,28 @@ static int load_scenarios(const compare_args *a, mdl_model **models, char **name
         if (rc)
             return rc;
         if (!(names[s] = folder_name(models[s], names, s)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     return PC_OK;
 }
 
-/* Writes DIR/<scenario>/ for every run, differences.csv and variance-reduction.csv. */
-static int write_files(const compare_args *a, const cmp_comparison *c, char *const *names,
-                       const char *command, pc_err *err)
+/* Writes dir/<scenario>/ for every run, differences.csv and variance-reduction.csv. */
+static int write_files(const compare_args *a, const char *dir, const cmp_comparison *c,
+                       char *const *names, const char *command, pc_err *err)
 {
     out_info info = {.command = command, .version = PARCOURS_VERSION};
     char path[4096];
     int rc = PC_OK;
     for (size_t s = 0; s < a->n && !rc; s++) {
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", a->out, names[s]) >= sizeof path)
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[s]) >= sizeof path)
             return pc_fail(err, PC_EINPUT, "%s: folder name too long", a->out);
         rc = out_write_run(path, s == 0 ? c->base : c->alts[s - 1], &info, err);
     }
-    snprintf(path, sizeof path, "%s/differences.csv", a->out);
+    snprintf(path, sizeof path, "%s/differences.csv", dir);
     if (!rc)
         rc = cmp_write_differences(path, c->base, (const mc_result *const *)c->alts, c->n_alts,
                                    CMP_LEVEL, err);
-    snprintf(path, sizeof path, "%s/variance-reduction.csv", a->out);
+    snprintf(path, sizeof path, "%s/variance-reduction.csv", dir);
     if (!rc && c->reductions)
         rc = cmp_write_reductions(path, c, err);
     return rc;
@@ -147,7 +150,7 @@ static int print_table(const cmp_comparison *c, char *const *names, int independ
 {
     double *scratch = malloc(c->base->reps * sizeof *scratch);
     if (!scratch)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     printf("%zu replications per scenario, %s\n", c->base->reps,
            independent ? "independent runs (seed + 1 for the alternatives)"
                        : "common random numbers (one seed)");
@@ -170,12 +173,12 @@ static int print_table(const cmp_comparison *c, char *const *names, int independ
     return PC_OK;
 }
 
-static int draw_charts(const compare_args *a, const cmp_comparison *c, char *const *names,
-                       pc_err *err)
+static int draw_charts(const compare_args *a, const char *dir, const cmp_comparison *c,
+                       char *const *names, pc_err *err)
 {
-    char *charts = pc_strf("%s/charts", a->out);
+    char *charts = pc_strf("%s/charts", dir);
     plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
-    int rc = charts && list ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = charts && list ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     if (!rc)
         rc = diffplot_draw(charts, c->base, (const mc_result *const *)c->alts, c->n_alts, names,
                            a->lang ? LANG_EN : LANG_FR, list, err);
@@ -197,8 +200,37 @@ static void show_step(void *ctx, const cmp_step *step)
                 step->last);
 }
 
+/* The comparison folder's content, into dir (the folder stage's temporary).  PC_EINPUT
+ * with every file written: the charts are missing (no gnuplot). */
+static int write_folder(const compare_args *a, const char *dir, const cmp_comparison *c,
+                        char *const *names, const char *command, pc_err *err, int *complete)
+{
+    int rc = write_files(a, dir, c, names, command, err);
+    *complete = !rc;
+    if (!rc)
+        rc = draw_charts(a, dir, c, names, err);
+    return rc;
+}
+
+/* "comparison of base, alt (100 replications)", for the folder's listing. */
+static char *describe(const cmp_comparison *c, char *const *names, size_t n)
+{
+    size_t len = 64;
+    for (size_t s = 0; s < n; s++)
+        len += strlen(names[s]) + 2;
+    char *about = malloc(len);
+    if (!about)
+        return NULL;
+    size_t used = (size_t)snprintf(about, len, "comparison of ");
+    for (size_t s = 0; s < n; s++)
+        used += (size_t)snprintf(about + used, len - used, "%s%s", s ? ", " : "", names[s]);
+    snprintf(about + used, len - used, " (%zu replications)", c->base->reps);
+    return about;
+}
+
 /* Runs, writes, prints and draws the comparison of the loaded scenarios. */
-static int compare(const compare_args *a, mdl_model **models, char **names, const char *command)
+static int compare(cli_ctx *cli, const compare_args *a, mdl_model **models, char **names,
+                   const char *command)
 {
     cmp_options opt = {.mc = {.reps = a->reps,
                               .seed = (uint32_t)a->seed,
@@ -211,15 +243,44 @@ static int compare(const compare_args *a, mdl_model **models, char **names, cons
                        .progress = cli_progress_wanted(a->quiet) ? show_step : NULL};
     cmp_comparison *c = NULL;
     pc_err err;
-    int rc = cmp_compare(models[0], (const mdl_model *const *)models + 1, a->n - 1, &opt, &c, &err);
+    const char **inputs = pc_calloc(a->n, sizeof *inputs);
+    int rc = inputs ? PC_OK : pc_fail(&err, PC_EENV, "out of memory");
+    for (size_t s = 0; s < a->n && !rc; s++)
+        inputs[s] = models[s]->source;
+    /* a folder that cannot be written is said before the runs, not after */
+    if (!rc)
+        rc = folder_check(a->out, FOLDER_STUDY, inputs, a->n, NULL, &err);
+    if (!rc)
+        rc = cmp_compare(models[0], (const mdl_model *const *)models + 1, a->n - 1, &opt, &c, &err);
     if (!rc && a->precision > 0 && !a->quiet)
         cli_precision(&c->precision, a->precision);
-    if (!rc)
-        rc = write_files(a, c, names, command, &err);
-    if (!rc)
-        rc = print_table(c, names, a->independent, &err);
-    if (!rc)
-        rc = draw_charts(a, c, names, &err);
+    char *about = rc ? NULL : describe(c, names, a->n);
+    if (!rc && !about)
+        rc = pc_fail(&err, PC_EENV, "out of memory");
+    folder_notes notes;
+    folder_stage stage;
+    int written = 0;
+    cli_hold(cli);
+    if (!rc && !(rc = folder_open(&stage, a->out, FOLDER_STUDY, inputs, a->n, &notes, &err))) {
+        int complete = 0;
+        rc = write_folder(a, stage.tmp, c, names, command, &err, &complete);
+        if (rc)
+            folder_message(&stage, &err);
+        /* without gnuplot every file but the charts is written, and kept */
+        int keep = !rc || (rc == PC_EINPUT && complete);
+        pc_err committing;
+        int committed = folder_commit(&stage, keep ? PC_OK : rc, about, &notes, &committing);
+        written = keep && !committed;
+        if (keep && committed)
+            rc = committed, err = committing;
+    }
+    cli_release(cli);
+    free(about);
+    free(inputs);
+    if (written)
+        cli_replaced(a->out, &notes);
+    if (written && print_table(c, names, a->independent, &err) && !rc)
+        rc = PC_EENV;
     if (rc)
         cli_fail(&err, rc);
     else if (!a->quiet)
@@ -228,7 +289,7 @@ static int compare(const compare_args *a, mdl_model **models, char **names, cons
     return rc;
 }
 
-int cmd_compare(int argc, char **argv)
+int cmd_compare(cli_ctx *cli, int argc, char **argv)
 {
     compare_args a = {.seed = 1};
     a.paths = pc_calloc((size_t)argc, sizeof *a.paths);
@@ -243,7 +304,7 @@ int cmd_compare(int argc, char **argv)
     else if (!rc && (rc = load_scenarios(&a, models, names, &err)))
         cli_fail(&err, rc);
     else if (!rc)
-        rc = compare(&a, models, names, command);
+        rc = compare(cli, &a, models, names, command);
     for (size_t s = 0; s < a.n; s++) {
         mdl_free(models[s]);
         free(names[s]);
@@ -252,7 +313,5 @@ int cmd_compare(int argc, char **argv)
     free(models);
     free(names);
     free(command);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
+    return cli_flush(rc);
 }

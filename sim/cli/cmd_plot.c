@@ -75,7 +75,7 @@ static int read_args(plot_args *a, int argc, char **argv)
 }
 
 /* Loads the run folders, draws them into out and prints the files drawn. */
-static int draw(const plot_args *a, rundir **runs, const char *out, pc_err *err)
+static int draw(cli_ctx *cli, const plot_args *a, rundir **runs, const char *out, pc_err *err)
 {
     int rc = PC_OK;
     for (size_t i = 0; i < a->n_dirs && !rc; i++)
@@ -87,8 +87,11 @@ static int draw(const plot_args *a, rundir **runs, const char *out, pc_err *err)
                         .vars = a->vars,
                         .n_vars = a->n_vars};
     plot_list *list = NULL;
-    if (!rc)
+    if (!rc) {
+        cli_hold(cli);
         rc = plot_draw((const rundir *const *)runs, a->n_dirs, out, &opt, &list, err);
+        cli_release(cli);
+    }
     for (size_t i = 0; list && i < list->n; i++)
         for (unsigned f = GNUPLOT_PNG; f <= GNUPLOT_PDF; f <<= 1)
             if (list->formats & f)
@@ -101,7 +104,7 @@ static int draw(const plot_args *a, rundir **runs, const char *out, pc_err *err)
     return rc;
 }
 
-int cmd_plot(int argc, char **argv)
+int cmd_plot(cli_ctx *cli, int argc, char **argv)
 {
     plot_args a = {0};
     a.dirs = pc_calloc((size_t)argc, sizeof *a.dirs);
@@ -114,7 +117,7 @@ int cmd_plot(int argc, char **argv)
         rc = PC_OK;
     else if (!rc && !a.out && !(charts = pc_strf("%s/charts", a.dirs[0])))
         rc = cli_out_of_memory();
-    else if (!rc && (rc = draw(&a, runs, a.out ? a.out : charts, &err)))
+    else if (!rc && (rc = draw(cli, &a, runs, a.out ? a.out : charts, &err)))
         cli_fail(&err, rc);
     for (size_t i = 0; runs && i < a.n_dirs; i++)
         rundir_free(runs[i]);
@@ -122,7 +125,5 @@ int cmd_plot(int argc, char **argv)
     free(a.dirs);
     free(a.vars);
     free(charts);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
+    return cli_flush(rc);
 }

@@ -1,10 +1,13 @@
 /* cmd_report — `parcours report SCENARIO...`: scenarios run side by side into a committee page.
  *
- * Runs each scenario with the same seed (common random numbers) into
- * DIR/<scenario>/, draws the paired-difference charts of the alternatives into
- * DIR/differences/, then has report_build draw every chart and write
- * DIR/index.html, whose path it prints.  Without gnuplot the runs, key figures
- * and page are still written and the command exits 1. */
+ * Loads every scenario, then runs each with the same seed (common random
+ * numbers), then writes the report folder whole (folder.h): each run into
+ * DIR/<scenario>/, the paired-difference charts of the alternatives into
+ * DIR/differences/, and report_build draws every chart and writes
+ * DIR/index.html, whose path it prints.  A bad scenario, a failed run or an
+ * interruption leaves no folder; an earlier report folder at DIR is replaced.
+ * Without gnuplot the runs, key figures and page are still written and the
+ * command exits 1. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +16,14 @@
 
 #include "cli.h"
 #include "cmd.h"
-#include "core/fsio.h"
+#include "core/folder.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 #include "core/out.h"
 #include "opt.h"
 #include "present/diffplot.h"
 #include "present/report.h"
+#include "present/sbuf.h"
 
 static const char report_usage[] =
     "usage: parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T]\n"
@@ -30,6 +34,8 @@ static const char report_usage[] =
     "its charts and the comparison charts, and writes DIR/index.html: scenarios and\n"
     "their changes, key figures with 90 % intervals, every chart and its data.\n"
     "The page opens offline in any browser and prints one chart per page.\n"
+    "DIR appears only when complete; an earlier report folder there is replaced,\n"
+    "any other folder that is not empty is refused.\n"
     "\n"
     "  --reps N         replications per scenario, 1 to 1000000 (required)\n"
     "  --out DIR        the report folder (required)\n"
@@ -100,32 +106,20 @@ static char *scenario_folder(const char *path, const scenario_run *taken, size_t
     return NULL;
 }
 
-/* Runs scenario s into its folder and describes it for the page. */
-static int run_scenario(const report_args *a, size_t s, scenario_run *runs, report_scenario *page,
-                        const char *command, pc_err *err)
+/* Loads scenario s, names its folder and describes it for the page. */
+static int load_scenario(const report_args *a, size_t s, scenario_run *runs, report_scenario *page,
+                         pc_err *err)
 {
     scenario_run *run = &runs[s];
-    char *dir = NULL;
-    if (!(run->name = scenario_folder(a->paths[s], runs, s)) ||
-        !(dir = pc_strf("%s/%s", a->out, run->name)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!(run->name = scenario_folder(a->paths[s], runs, s)))
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = mdl_load(a->paths[s], &run->model, err);
-    const mdl_model *m = run->model;
-    mc_options opt = {.reps = a->reps,
-                      .seed = (uint32_t)a->seed,
-                      .threads = (int)a->threads,
-                      .progress = cli_bar_if(a->quiet)};
-    out_info info = {.command = command, .version = PARCOURS_VERSION};
-    if (!rc && !a->quiet)
-        cli_log("report: %s: %lu replications", m->label ? m->label : a->paths[s], a->reps);
-    if (!rc && !(rc = mc_run(m, &opt, &run->result, err)))
-        rc = out_write_run(dir, run->result, &info, err);
-    free(dir);
     if (rc)
         return rc;
+    const mdl_model *m = run->model;
     /* the page shows the changes as the model resolved them */
     if (!(run->changes = pc_calloc(m->n_changes, sizeof *run->changes)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t k = 0; k < m->n_changes; k++)
         run->changes[k] = (report_change){
             .date = m->changes[k].date, .key = m->changes[k].key, .value = m->changes[k].value};
@@ -137,24 +131,37 @@ static int run_scenario(const report_args *a, size_t s, scenario_run *runs, repo
     return PC_OK;
 }
 
-/* The paired differences of the alternatives with the reference, into DIR/differences/.
+/* Runs scenario s (its replications stay in memory until the folder is written). */
+static int run_scenario(const report_args *a, scenario_run *run, const char *path, pc_err *err)
+{
+    const mdl_model *m = run->model;
+    mc_options opt = {.reps = a->reps,
+                      .seed = (uint32_t)a->seed,
+                      .threads = (int)a->threads,
+                      .progress = cli_bar_if(a->quiet)};
+    if (!a->quiet)
+        cli_log("report: %s: %lu replications", m->label ? m->label : path, a->reps);
+    return mc_run(m, &opt, &run->result, err);
+}
+
+/* The paired differences of the alternatives with the reference, into dir/differences/.
  * Without gnuplot the list stays empty: report_build says so for every chart. */
-static int draw_differences(const report_args *a, const scenario_run *runs, plot_list **out,
-                            pc_err *err)
+static int draw_differences(const report_args *a, const char *dir, const scenario_run *runs,
+                            plot_list **out, pc_err *err)
 {
     const mc_result **alts = pc_calloc(a->n, sizeof *alts);
     char **names = pc_calloc(a->n, sizeof *names);
-    char *dir = pc_strf("%s/differences", a->out);
+    char *charts = pc_strf("%s/differences", dir);
     plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG); /* what diffplot writes */
-    int rc = alts && names && dir && list ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = alts && names && charts && list ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     for (size_t s = 0; s < a->n && !rc; s++) {
         alts[s] = runs[s].result;
         names[s] = runs[s].name;
     }
     if (!rc) {
-        rc = diffplot_draw(dir, runs[0].result, alts + 1, a->n - 1, names,
+        rc = diffplot_draw(charts, runs[0].result, alts + 1, a->n - 1, names,
                            a->lang ? LANG_EN : LANG_FR, list, err);
-        if (rc != PC_EINTERNAL)
+        if (rc == PC_EINPUT) /* gnuplot missing or failing: the page says so */
             rc = PC_OK;
     }
     if (!rc)
@@ -163,45 +170,100 @@ static int draw_differences(const report_args *a, const scenario_run *runs, plot
         plot_list_free(list);
     free(alts);
     free(names);
-    free(dir);
+    free(charts);
     return rc;
 }
 
-/* Runs every scenario, draws the differences and builds the page. */
-static int report(const report_args *a, scenario_run *runs, report_scenario *page,
-                  const char *command)
+/* The report folder's content, into dir (the folder stage's temporary): the runs, their
+ * differences, the page.  PC_EINPUT with index.html written: charts are missing. */
+static int write_report(const report_args *a, const char *dir, scenario_run *runs,
+                        report_scenario *page, const char *command, pc_err *err)
 {
     plot_list *differences = NULL;
-    pc_err err;
-    int rc = fsio_mkdirs(a->out, &err);
-    for (size_t s = 0; s < a->n && !rc; s++)
-        rc = run_scenario(a, s, runs, page, command, &err);
+    out_info info = {.command = command, .version = PARCOURS_VERSION};
+    int rc = PC_OK;
+    for (size_t s = 0; s < a->n && !rc; s++) {
+        char *run_dir = pc_strf("%s/%s", dir, runs[s].name);
+        rc = run_dir ? out_write_run(run_dir, runs[s].result, &info, err)
+                     : pc_fail(err, PC_EENV, "out of memory");
+        free(run_dir);
+    }
     if (!rc && a->n > 1)
-        rc = draw_differences(a, runs, &differences, &err);
+        rc = draw_differences(a, dir, runs, &differences, err);
     if (!rc && differences && differences->notes)
         cli_log("gnuplot: %s", differences->notes);
     report_options ropt = {
         .lang = a->lang ? LANG_EN : LANG_FR, .templates = a->templates, .differences = differences};
-    int built = !rc;
     char *notes = NULL;
     if (!rc)
-        rc = report_build(a->out, page, a->n, &ropt, &notes, &err);
+        rc = report_build(dir, page, a->n, &ropt, &notes, err);
     if (notes)
         cli_log("%s", notes);
     free(notes);
-    if (rc)
-        cli_fail(&err, rc);
-    if (built && (rc == PC_OK || rc == PC_EINPUT)) {
-        char *index = pc_strf("%s/index.html", a->out);
-        if (index && access(index, F_OK) == 0)
-            printf("%s\n", index);
-        free(index);
-    }
     plot_list_free(differences);
     return rc;
 }
 
-int cmd_report(int argc, char **argv)
+/* "report of baseline, alt (100 replications)", for the folder's listing. */
+static char *describe(const report_args *a, const scenario_run *runs)
+{
+    sbuf b = {0};
+    sbuf_puts(&b, "report of ");
+    for (size_t s = 0; s < a->n; s++)
+        sbuf_printf(&b, "%s%s", s ? ", " : "", runs[s].name);
+    sbuf_printf(&b, " (%lu replications)", a->reps);
+    return sbuf_take(&b);
+}
+
+/* Loads and runs every scenario, then writes the report folder whole. */
+static int report(cli_ctx *cli, const report_args *a, scenario_run *runs, report_scenario *page,
+                  const char *command)
+{
+    pc_err err;
+    int rc = PC_OK;
+    for (size_t s = 0; s < a->n && !rc; s++)
+        rc = load_scenario(a, s, runs, page, &err);
+    if (!rc)
+        rc = folder_check(a->out, FOLDER_STUDY, a->paths, a->n, NULL, &err);
+    for (size_t s = 0; s < a->n && !rc; s++)
+        rc = run_scenario(a, &runs[s], a->paths[s], &err);
+    char *about = rc ? NULL : describe(a, runs);
+    if (!rc && !about)
+        rc = pc_fail(&err, PC_EENV, "out of memory");
+    int written = 0;
+    folder_notes notes;
+    cli_hold(cli);
+    folder_stage stage;
+    if (!rc && !(rc = folder_open(&stage, a->out, FOLDER_STUDY, a->paths, a->n, &notes, &err))) {
+        rc = write_report(a, stage.tmp, runs, page, command, &err);
+        if (rc)
+            folder_message(&stage, &err);
+        char *index = pc_strf("%s/index.html", stage.tmp);
+        /* without charts the page is still written, and says so */
+        int keep = rc == PC_OK || (rc == PC_EINPUT && index && access(index, F_OK) == 0);
+        free(index);
+        pc_err committing;
+        int committed = folder_commit(&stage, keep ? PC_OK : rc, about, &notes, &committing);
+        written = keep && committed == PC_OK;
+        if (committed && keep)
+            rc = committed, err = committing;
+    }
+    cli_release(cli);
+    free(about);
+    if (written)
+        cli_replaced(a->out, &notes);
+    if (rc)
+        cli_fail(&err, rc);
+    if (written) {
+        char *index = pc_strf("%s/index.html", a->out);
+        if (index)
+            printf("%s\n", index);
+        free(index);
+    }
+    return rc;
+}
+
+int cmd_report(cli_ctx *cli, int argc, char **argv)
 {
     report_args a = {.seed = 1};
     a.paths = pc_calloc((size_t)argc, sizeof *a.paths);
@@ -213,7 +275,7 @@ int cmd_report(int argc, char **argv)
     if (rc == OPT_HELP)
         rc = PC_OK;
     else if (!rc)
-        rc = report(&a, runs, page, command);
+        rc = report(cli, &a, runs, page, command);
     for (size_t s = 0; runs && s < a.n; s++) {
         mc_result_free(runs[s].result);
         mdl_free(runs[s].model);
@@ -224,7 +286,5 @@ int cmd_report(int argc, char **argv)
     free(runs);
     free(page);
     free(command);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
+    return cli_flush(rc);
 }

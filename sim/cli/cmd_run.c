@@ -30,7 +30,9 @@ static const char run_usage[] =
     "model or scenario FILE and writes DIR (default out/NAME, NAME the file name\n"
     "without .ini): monthly.csv, yearly.csv, replications.csv, survival.csv and\n"
     "manifest.ini.  `parcours run DIR/manifest.ini` reproduces a run bitwise.\n"
-    "Results do not depend on --threads.  The folder appears only when complete.\n"
+    "Results do not depend on --threads.  The folder appears only when complete;\n"
+    "an earlier run folder at DIR is replaced (and the message says which run it\n"
+    "held), any other folder that is not empty is refused.\n"
     "\n"
     "  --reps N      replications, 1 to 1000000\n"
     "  --seed S      seed, 0 to 4294967295 (default 1)\n"
@@ -79,25 +81,19 @@ static int read_args(run_args *a, int argc, char **argv)
     return rc;
 }
 
-/* The seed and replications of a manifest's [run] section, unless given, and the
- * folder: a manifest reruns into its own, anything else into out/NAME. */
-static int take_defaults(const mdl_model *m, run_args *a, char *out, size_t size, pc_err *err)
+/* The seed and replications of a manifest's [run] section (checked by mdl_load),
+ * unless given, and the folder: a manifest reruns into its own, anything else into
+ * out/NAME. */
+static void take_defaults(const mdl_model *m, run_args *a, char *out, size_t size)
 {
     const cfg_section *run = cfg_find(m->doc, "run");
     const cfg_entry *e;
-    unsigned long value;
-    if (run && (e = cfg_get(run, "replications")) && !a->reps_given) {
-        if (!opt_whole(e->value, 1, 1000000, &value))
-            return pc_fail_at(err, e->file, e->line, e->key, "expected 1 to 1000000");
-        a->reps = value;
-    }
-    if (run && (e = cfg_get(run, "seed")) && !a->seed_given) {
-        if (!opt_whole(e->value, 0, UINT32_MAX, &value))
-            return pc_fail_at(err, e->file, e->line, e->key, "expected 0 to 4294967295");
-        a->seed = value;
-    }
+    if (run && (e = cfg_get(run, "replications")) && !a->reps_given)
+        a->reps = strtoul(e->value, NULL, 10);
+    if (run && (e = cfg_get(run, "seed")) && !a->seed_given)
+        a->seed = strtoul(e->value, NULL, 10);
     if (a->out)
-        return PC_OK;
+        return;
     if (run) {
         snprintf(out, size, "%s", a->file);
         char *slash = strrchr(out, '/');
@@ -109,11 +105,11 @@ static int take_defaults(const mdl_model *m, run_args *a, char *out, size_t size
         snprintf(out, size, "out/%s", m->id);
     }
     a->out = out;
-    return PC_OK;
 }
 
 /* Writes the run folder (one MPI rank writes; every one holds the whole run). */
-static int write_run(const run_args *a, const mc_result *r, int argc, char **argv, pc_err *err)
+static int write_run(cli_ctx *cli, const run_args *a, const mc_result *r, int argc, char **argv,
+                     pc_err *err)
 {
     int writer = 1;
 #ifdef PARCOURS_MPI
@@ -125,17 +121,22 @@ static int write_run(const run_args *a, const mc_result *r, int argc, char **arg
         return PC_OK;
     char *command = opt_command_line(argc, argv);
     if (!command)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    out_info info = {.command = command, .version = PARCOURS_VERSION};
+        return pc_fail(err, PC_EENV, "out of memory");
+    folder_notes notes;
+    out_info info = {.command = command, .version = PARCOURS_VERSION, .notes = &notes};
+    cli_hold(cli);
     int rc = out_write_run(a->out, r, &info, err);
+    cli_release(cli);
     free(command);
+    if (!rc)
+        cli_replaced(a->out, &notes);
     if (!rc && !a->quiet)
         cli_log("%zu replications in %.2f s (%.3g events/s); wrote %s", r->reps, r->seconds,
                 r->seconds > 0 ? r->events / r->seconds : 0.0, a->out);
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(cli_ctx *cli, int argc, char **argv)
 {
     run_args a = {.reps = 100, .seed = 1};
     int rc = read_args(&a, argc, argv);
@@ -145,8 +146,11 @@ int cmd_run(int argc, char **argv)
     mc_result *r = NULL;
     char default_out[4096];
     pc_err err;
-    if ((rc = mdl_load(a.file, &m, &err)) ||
-        (rc = take_defaults(m, &a, default_out, sizeof default_out, &err)))
+    if ((rc = mdl_load(a.file, &m, &err)))
+        goto done;
+    take_defaults(m, &a, default_out, sizeof default_out);
+    /* a folder that cannot be written is said before the replications, not after */
+    if ((rc = out_check_run(a.out, m, NULL, &err)))
         goto done;
     mc_options opt = {.reps = a.reps,
                       .seed = (uint32_t)a.seed,
@@ -162,7 +166,7 @@ int cmd_run(int argc, char **argv)
         rc = mc_run(m, &opt, &r, &err);
     }
     if (!rc)
-        rc = write_run(&a, r, argc, argv, &err);
+        rc = write_run(cli, &a, r, argc, argv, &err);
 done:
     if (rc)
         cli_fail(&err, rc);

@@ -52,6 +52,7 @@ typedef struct {
     size_t n_vary;
     unsigned long reps, seed, threads, sobol, boot;
     int lang, quiet;
+    cli_ctx *cli; /* held while files are written */
 } sensitivity_args;
 
 static int read_args(sensitivity_args *a, int argc, char **argv)
@@ -130,11 +131,15 @@ static int write_tornado(const sensitivity_args *a, const sens_oat_result *r, co
 {
     char *path = pc_strf("%s/tornado.csv", a->out);
     plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
-    int rc = path && list ? fsio_mkdirs(a->out, err) : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = path && list ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
+    cli_hold(a->cli);
+    if (!rc)
+        rc = fsio_mkdirs(a->out, err);
     if (!rc)
         rc = sens_write_tornado(path, r, output, err);
     if (!rc)
         rc = sensplot_tornado(a->out, r, output, a->lang ? LANG_EN : LANG_FR, list, err);
+    cli_release(a->cli);
     if (!rc && list->notes)
         cli_log("gnuplot: %s", list->notes);
     plot_list_free(list);
@@ -148,7 +153,7 @@ static int one_at_a_time(const sensitivity_args *a, const mdl_model *m, const cm
 {
     sens_vary *vary = pc_calloc(a->n_vary, sizeof *vary);
     sens_oat_result *r = NULL;
-    int rc = vary ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = vary ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; i < a->n_vary && !rc; i++)
         rc = sens_parse_vary(a->varies[i], &vary[i], err);
     sens_oat_options opt = {.mc = {.reps = a->reps,
@@ -185,20 +190,22 @@ static int sobol(const sensitivity_args *a, const mdl_model *m, const cmp_key *o
     int rc = sens_sobol_model(m, output, &so, &r, err);
     char *path = rc ? NULL : pc_strf("%s/sobol.csv", a->out);
     if (!rc && !path)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     if (!rc) {
         print_sobol(m, r, output);
+        cli_hold(a->cli);
         if (!(rc = fsio_mkdirs(a->out, err)))
             rc = sens_write_sobol(path, m, r, output, err);
+        cli_release(a->cli);
     }
     free(path);
     sens_sobol_result_free(r);
     return rc;
 }
 
-int cmd_sensitivity(int argc, char **argv)
+int cmd_sensitivity(cli_ctx *cli, int argc, char **argv)
 {
-    sensitivity_args a = {.reps = 50, .seed = 1, .boot = 500};
+    sensitivity_args a = {.reps = 50, .seed = 1, .boot = 500, .cli = cli};
     if (!(a.varies = pc_calloc((size_t)argc, sizeof *a.varies)))
         return cli_out_of_memory();
     int rc = read_args(&a, argc, argv);
@@ -213,7 +220,7 @@ int cmd_sensitivity(int argc, char **argv)
     if ((rc = mdl_load(a.file, &m, &err)) || (rc = sens_parse_output(m, a.output, &output, &err)))
         goto fail;
     if (!a.out && !(a.out = default_out = pc_strf("out/%s-sensitivity", m->id))) {
-        rc = pc_fail(&err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(&err, PC_EENV, "out of memory");
         goto fail;
     }
     if ((a.n_vary && (rc = one_at_a_time(&a, m, &output, &err))) ||
@@ -228,7 +235,5 @@ done:
     mdl_free(m);
     free(default_out);
     free(a.varies);
-    if (fflush(stdout) != 0 && rc == PC_OK)
-        rc = PC_EINTERNAL;
-    return rc;
+    return cli_flush(rc);
 }

@@ -143,9 +143,10 @@ static void show_step(void *ctx, const capacity_size_step *step)
             step->met ? "met" : "not met");
 }
 
-int cmd_size(int argc, char **argv)
+int cmd_size(cli_ctx *cli, int argc, char **argv)
 {
     size_args a = {.max = 100000, .reps = 20, .seed = 1};
+    (void)cli; /* size writes no file */
     int rc = read_args(&a, argc, argv);
     if (rc)
         return rc == OPT_HELP ? PC_OK : rc;
@@ -166,7 +167,7 @@ int cmd_size(int argc, char **argv)
         cli_fail(&err, rc);
     } else {
         print_sizing(m, &a, &g, r);
-        rc = fflush(stdout) ? PC_EINTERNAL : PC_OK;
+        rc = cli_flush(PC_OK);
     }
     capacity_size_result_free(r);
     mdl_free(m);

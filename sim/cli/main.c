@@ -1,13 +1,15 @@
 /* main — the `parcours` command: dispatches to its sub-commands.
  *
  * Exit codes: 0 ok, 1 bad input (a clear message on stderr), 2 usage,
- * 3 internal.  stdout carries results only. */
+ * 3 internal, 4 environment (cannot read, cannot write, no space, out of
+ * memory).  stdout carries results only.  Signals: cli.h. */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "core/out.h"
+#include "opt.h"
 
 #ifdef PARCOURS_MPI
 #include <mpi.h>
@@ -29,24 +31,27 @@ static const char usage_text[] =
     "  size FILE             smallest capacity of a resource that meets a target\n"
     "  allocate FILE         share an ETP envelope across resources to cut waiting\n"
     "\n"
-    "`parcours COMMAND --help` describes a command.  Files: docs/format.md.\n";
+    "`parcours COMMAND --help` describes a command.  Files: docs/format.md.\n" OPT_EXIT_STATUS
+    "SIGINT, SIGTERM and SIGHUP stop parcours at once, or once the files being written are\n"
+    "complete: a folder appears whole or not at all.\n";
 
 static const struct {
     const char *name;
-    int (*run)(int, char **);
+    int (*run)(cli_ctx *, int, char **);
 } commands[] = {
     {"check", cmd_check},         {"run", cmd_run},         {"plot", cmd_plot},
     {"report", cmd_report},       {"compare", cmd_compare}, {"sensitivity", cmd_sensitivity},
     {"calibrate", cmd_calibrate}, {"size", cmd_size},       {"allocate", cmd_allocate},
 };
 
-static int dispatch(int argc, char **argv);
+static int dispatch(cli_ctx *cli, int argc, char **argv);
 
 #ifdef PARCOURS_MPI
 /* With MPI, `run` shares its replications among the ranks; the other commands run their
  * own Monte Carlo loops many times and are not distributed. */
 int main(int argc, char **argv)
 {
+    cli_ctx *cli = cli_start(); /* before any thread: every thread inherits its signal mask */
     int provided, ranks, rank;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
@@ -58,19 +63,23 @@ int main(int argc, char **argv)
                             "ranks; run other commands on one rank\n");
         rc = PC_EUSAGE;
     } else {
-        rc = dispatch(argc, argv);
+        rc = dispatch(cli, argc, argv);
     }
     MPI_Finalize();
+    cli_stop(cli);
     return rc;
 }
 #else
 int main(int argc, char **argv)
 {
-    return dispatch(argc, argv);
+    cli_ctx *cli = cli_start(); /* before any thread: every thread inherits its signal mask */
+    int rc = dispatch(cli, argc, argv);
+    cli_stop(cli);
+    return rc;
 }
 #endif
 
-static int dispatch(int argc, char **argv)
+static int dispatch(cli_ctx *cli, int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
@@ -87,7 +96,7 @@ static int dispatch(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return commands[i].run(cli, argc - 1, argv + 1);
     fprintf(stderr, "parcours: unknown command '%s'\n\n%s", argv[1], usage_text);
     return PC_EUSAGE;
 }

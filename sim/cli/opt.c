@@ -265,12 +265,13 @@ int opt_parse(const opt_command *cmd, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (is_help(argv[i])) {
             fputs(cmd->usage, stdout);
+            fputs(OPT_EXIT_STATUS, stdout);
             return OPT_HELP;
         }
     int *present = calloc(cmd->n_specs ? cmd->n_specs : 1, sizeof *present);
     if (!present) {
         fprintf(stderr, "parcours %s: out of memory\n", cmd->name);
-        return PC_EINTERNAL;
+        return PC_EENV;
     }
     int rc = PC_OK;
     *cmd->n_args = 0;

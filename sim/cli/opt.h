@@ -28,6 +28,12 @@
 
 #define OPT_HELP (-1) /* opt_parse: --help was asked and printed */
 
+/* What every command's --help ends with: the exit statuses (err.h). */
+#define OPT_EXIT_STATUS                                                                            \
+    "\nExit status: 0 ok; 1 bad input (the message names file:line: key); 2 usage; 3 internal\n"   \
+    "error; 4 the machine refused (cannot read or write a file: permission, read-only file\n"      \
+    "system, no space left; out of memory), the message naming the path and the cause.\n"
+
 typedef enum {
     OPT_FLAG,   /* int: set to 1 */
     OPT_UINT,   /* unsigned long: a decimal whole number within [min, max] */

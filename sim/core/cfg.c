@@ -29,7 +29,7 @@ static char *read_file(const char *path, size_t *len_out, pc_err *err)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        pc_fail(err, PC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        pc_fail_errno(err, errno, path, "cannot open");
         return NULL;
     }
     struct stat st;
@@ -40,7 +40,7 @@ static char *read_file(const char *path, size_t *len_out, pc_err *err)
     }
     FILE *f = fdopen(fd, "rb");
     if (!f) {
-        pc_fail(err, PC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        pc_fail_errno(err, errno, path, "cannot open");
         close(fd);
         return NULL;
     }
@@ -70,11 +70,11 @@ static char *read_file(const char *path, size_t *len_out, pc_err *err)
     }
     if (!buf) {
         fclose(f);
-        pc_fail(err, PC_EINTERNAL, "%s: out of memory", path);
+        pc_fail(err, PC_EENV, "%s: out of memory", path);
         return NULL;
     }
     if (ferror(f)) {
-        pc_fail(err, PC_EINPUT, "%s: read error", path);
+        pc_fail_errno(err, errno, path, "cannot read");
         free(buf);
         fclose(f);
         return NULL;
@@ -198,7 +198,7 @@ int cfg_set(cfg_section *sec, const char *key, const char *value, const char *fi
             size_t cap = sec->cap ? sec->cap * 2 : 8;
             cfg_entry *bigger = realloc(sec->entries, cap * sizeof *bigger);
             if (!bigger)
-                return PC_EINTERNAL;
+                return PC_EENV;
             sec->entries = bigger;
             sec->cap = cap;
         }
@@ -206,7 +206,7 @@ int cfg_set(cfg_section *sec, const char *key, const char *value, const char *fi
         memset(e, 0, sizeof *e);
         e->key = pc_strdup(key);
         if (!e->key)
-            return PC_EINTERNAL;
+            return PC_EENV;
         sec->n++;
     }
     char *v = pc_strdup(value);
@@ -214,7 +214,7 @@ int cfg_set(cfg_section *sec, const char *key, const char *value, const char *fi
     if (!v || !f) {
         free(v);
         free(f);
-        return PC_EINTERNAL;
+        return PC_EENV;
     }
     free(e->value);
     free(e->file);
@@ -291,7 +291,7 @@ static void header(ini_ctx *c, const char *text, size_t len)
     }
     c->current = cfg_add_section(c->doc, sname, c->name, c->line);
     if (!c->current) {
-        c->status = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        c->status = pc_fail(c->err, PC_EENV, "out of memory");
         c->err_line = c->line;
         return;
     }
@@ -339,7 +339,7 @@ static int long_entry(ini_ctx *c, const char *start, size_t linelen)
     if (!key || !raw) {
         free(key);
         free(raw);
-        c->status = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        c->status = pc_fail(c->err, PC_EENV, "out of memory");
         return 1;
     }
     memcpy(key, name, name_len);
@@ -449,7 +449,7 @@ static int entry_handler(void *user, const char *section, const char *name, cons
     size_t vlen = value_length(raw);
     char *value = vlen < sizeof stack ? stack : malloc(vlen + 1);
     if (!value) {
-        c->status = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        c->status = pc_fail(c->err, PC_EENV, "out of memory");
         return 0;
     }
     memcpy(value, raw, vlen);
@@ -473,7 +473,7 @@ static int handle_entry(ini_ctx *c, const char *section, const char *name, const
         size_t a = strlen(c->last->value), b = strlen(value);
         char *joined = malloc(a + b + 2);
         if (!joined) {
-            c->status = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+            c->status = pc_fail(c->err, PC_EENV, "out of memory");
             return 0;
         }
         memcpy(joined, c->last->value, a);
@@ -511,7 +511,7 @@ static int handle_entry(ini_ctx *c, const char *section, const char *name, const
         return 0;
     }
     if (cfg_set(c->current, name, value, c->name, c->line)) {
-        c->status = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        c->status = pc_fail(c->err, PC_EENV, "out of memory");
         return 0;
     }
     c->last = cfg_get(c->current, name);
@@ -524,7 +524,7 @@ int cfg_read_string(const char *text, const char *name, cfg_doc **out, pc_err *e
     cfg_doc *doc = pc_calloc(1, sizeof *doc);
     if (!doc || !(doc->path = pc_strdup(name))) {
         cfg_doc_free(doc);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     ini_ctx c = {.text = text, .len = strlen(text), .name = name, .doc = doc, .err = err};
     int rc = ini_parse_stream(line_reader, &c, entry_handler, &c);
@@ -544,7 +544,7 @@ int cfg_read_string(const char *text, const char *name, cfg_doc **out, pc_err *e
     }
     if (rc < 0) {
         cfg_doc_free(doc);
-        return pc_fail(err, PC_EINTERNAL, "%s: INI parser failed (%d)", name, rc);
+        return pc_fail(err, PC_EENV, "%s: INI parser failed (%d)", name, rc);
     }
     *out = doc;
     return PC_OK;
@@ -582,11 +582,11 @@ static int copy_section(cfg_doc *dst, const cfg_section *src, cfg_section *into)
 {
     cfg_section *s = into ? into : cfg_add_section(dst, src->name, src->file, src->line);
     if (!s)
-        return PC_EINTERNAL;
+        return PC_EENV;
     for (size_t i = 0; i < src->n; i++)
         if (cfg_set(s, src->entries[i].key, src->entries[i].value, src->entries[i].file,
                     src->entries[i].line))
-            return PC_EINTERNAL;
+            return PC_EENV;
     return PC_OK;
 }
 
@@ -626,7 +626,7 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, chain *seen)
     *out = NULL;
     char *real = realpath(path, NULL);
     if (!real)
-        return pc_fail(err, PC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot open");
     seen->paths[seen->n++] = real;
     cfg_doc *top;
     int rc = cfg_read(path, &top, err);
@@ -650,7 +650,7 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, chain *seen)
     char *base_path = cfg_path_beside(path, base_e->value);
     if (!base_path) {
         cfg_doc_free(top);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     cfg_doc *base;
     rc = check_base(path, base_e, base_path, seen, err);
@@ -669,7 +669,7 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, chain *seen)
             cfg_section *into =
                 existing ? existing : cfg_add_section(base, s->name, s->file, s->line);
             if (!into) {
-                rc = PC_EINTERNAL;
+                rc = PC_EENV;
                 break;
             }
             for (size_t k = 0; k < s->n && !rc; k++) {
@@ -690,7 +690,7 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, chain *seen)
             free(existing->file);
             existing->file = pc_strdup(s->file);
             existing->line = s->line;
-            rc = existing->file ? copy_section(base, s, existing) : PC_EINTERNAL;
+            rc = existing->file ? copy_section(base, s, existing) : PC_EENV;
         } else {
             rc = copy_section(base, s, NULL);
         }
@@ -698,12 +698,12 @@ static int load_depth(const char *path, cfg_doc **out, pc_err *err, chain *seen)
     cfg_doc_free(top);
     if (rc) {
         cfg_doc_free(base);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     char *p = pc_strdup(path);
     if (!p) {
         cfg_doc_free(base);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     free(base->path);
     base->path = p;
@@ -750,7 +750,7 @@ int cfg_write(FILE *f, const cfg_doc *doc)
         for (size_t k = 0; k < s->n; k++)
             cfg_write_entry(f, s->entries[k].key, s->entries[k].value);
     }
-    return ferror(f) ? PC_EINTERNAL : PC_OK;
+    return ferror(f) ? PC_EENV : PC_OK;
 }
 
 /* ---- CSV through libcsv -------------------------------------------------- */
@@ -845,7 +845,7 @@ static int parse_csv(const char *path, const char *text, size_t len, cfg_table *
     if (!c.t || !(c.t->path = pc_strdup(path))) {
         csv_free(&p);
         cfg_table_free(c.t);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     int rc = PC_OK;
     size_t pos = 0;
@@ -868,7 +868,7 @@ static int parse_csv(const char *path, const char *text, size_t len, cfg_table *
         free(c.row.fields[k]);
     free(c.row.fields);
     if (!rc && c.oom)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     if (!rc && c.t->n_rows == 0)
         rc = pc_fail_at(err, path, 1, "csv", "empty table (a header line is expected)");
     if (rc) {
@@ -911,7 +911,7 @@ int cfg_doc_csv(cfg_doc *doc, const char *path, cfg_table **out, pc_err *err)
         f = add_file(doc, path, text, len);
         free(text);
         if (!f)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     return parse_csv(path, f->text, f->len, out, err);
 }

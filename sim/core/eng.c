@@ -139,6 +139,7 @@ struct eng_workspace {
     rec_raw *raw;
     double horizon_time;
     double events;
+    double max_events; /* 0: no limit (eng_set_max_events) */
 };
 
 /* ---- purposes for the population-level streams ---------------------------- */
@@ -1497,6 +1498,18 @@ static void fail_cycle(eng_workspace *w, const person *p, double t)
                 m->populations[p->pop].name, ENG_MAX_BURST, t, m->states[p->state].name, to);
 }
 
+/* The replication's events reached the limit eng_set_max_events set. */
+static int over_budget(eng_workspace *w, double more, pc_err *err)
+{
+    if (!(w->max_events > 0) || w->events + more <= w->max_events)
+        return 0;
+    w->status = pc_fail(err, PC_EINPUT,
+                        "replication %u stopped after %.0f events: the limit of %.0f events set "
+                        "for this run",
+                        (unsigned)w->rep, w->events, w->max_events);
+    return 1;
+}
+
 /* Person pi moves to population to at t (a transition to one of its states): it leaves
  * the first (an exit) and arrives in the second (an arrival), keeping its random
  * streams and the values of attributes both populations have; its entry clock restarts. */
@@ -1534,6 +1547,8 @@ static int fire(eng_workspace *w, int32_t pi, double t)
         fail_cycle(w, p, t);
         return 0;
     }
+    if (over_budget(w, 1, w->err))
+        return 0;
     w->events += 1;
     if (w->n_attr)
         changes_due(w, pi, t);
@@ -1605,7 +1620,7 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
 {
     int32_t pi = person_new(w);
     if (pi == NONE)
-        return pc_fail(err, PC_EINTERNAL, "out of memory (persons)");
+        return pc_fail(err, PC_EENV, "out of memory (persons)");
     person *p = &w->persons[pi];
     uint32_t gen = p->gen + 1; /* slots of the record's former holder become stale */
     memset(p, 0, sizeof *p);
@@ -1672,11 +1687,13 @@ static int arrive(eng_workspace *w, int pop, int k, pc_err *err)
                        "%.0g a month; inflow.overdispersion %.3g draws large multipliers)",
                        P->name, mean, k, MDL_MAX_PERSONS, P->overdispersion);
     unsigned n = gsl_ran_poisson(w->rng, mean);
+    if (over_budget(w, n, err))
+        return w->status;
     if (n > w->arr_cap) {
         size_t cap = (size_t)n * 2;
         double *a = realloc(w->arrivals, cap * sizeof *a);
         if (!a)
-            return pc_fail(err, PC_EINTERNAL, "out of memory (arrivals)");
+            return pc_fail(err, PC_EENV, "out of memory (arrivals)");
         w->arrivals = a;
         w->arr_cap = cap;
     }
@@ -1724,7 +1741,7 @@ static int serve(eng_workspace *w, size_t k, pc_err *err)
 {
     while (!w->status) {
         if (w->out_of_memory)
-            return pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
+            return pc_fail(err, PC_EENV, "out of memory (event heap)");
         while (w->next_change < w->n_changes &&
                w->res_terr[w->changes[w->next_change].resource] != (int)k)
             w->next_change++; /* another territory's resource */
@@ -1774,6 +1791,11 @@ static void sum_stays(double *stock, double *days, const double *stock_diff,
             days[k * width + c] += full * MDL_DAYS_PER_MONTH;
         }
     }
+}
+
+void eng_set_max_events(eng_workspace *w, double max_events)
+{
+    w->max_events = max_events;
 }
 
 int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err)

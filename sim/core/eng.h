@@ -32,7 +32,8 @@
  *
  * Guards: a person moving ENG_MAX_BURST times at one instant (a cycle of
  * transitions that take no time) stops the run with an input error naming the
- * states; so does a month whose expected arrivals exceed MDL_MAX_PERSONS.
+ * states; so does a month whose expected arrivals exceed MDL_MAX_PERSONS, and, when
+ * set, a replication over its limit of events (eng_set_max_events).
  *
  * A workspace is allocated once per thread and reused for every replication;
  * eng_run allocates only when the persons present outgrow the pool. */
@@ -52,7 +53,7 @@ void eng_free(eng_workspace *w);
 
 /* Runs replication `replication` of the model with `seed`, filling raw (cleared
  * first).  PC_OK; PC_EINPUT when a guard stops the run (the message says why);
- * PC_EINTERNAL on out of memory. */
+ * PC_EENV on out of memory. */
 int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err);
 
 /* The model's territories (populations sharing no resource and no transition). */
@@ -63,5 +64,10 @@ size_t eng_territories(const eng_workspace *w);
  * stay 0 and the drivers are recorded by part 0 only, so the sum of the parts' raw
  * counts is, bit for bit, the raw counts of a whole run. */
 void eng_share(eng_workspace *w, size_t part, size_t parts);
+
+/* Stops each later replication with an input error once it has processed max_events
+ * events (arrivals, transitions, capacity changes); 0, the default, sets no limit.  A
+ * bound for harnesses that run arbitrary models (tests/fuzz/). */
+void eng_set_max_events(eng_workspace *w, double max_events);
 
 #endif

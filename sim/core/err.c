@@ -1,6 +1,7 @@
 /* err — status codes, error messages, allocation helpers (see err.h). */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,32 @@ int pc_fail_at(pc_err *err, const char *file, int line, const char *key, const c
                      key ? key : "?", what);
     }
     return PC_EINPUT;
+}
+
+int pc_errno_status(int errnum)
+{
+    switch (errnum) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+    case ENAMETOOLONG:
+    case ELOOP:
+        return PC_EINPUT;
+    default:
+        return PC_EENV;
+    }
+}
+
+int pc_fail_errno(pc_err *err, int errnum, const char *path, const char *what)
+{
+    return pc_fail(err, pc_errno_status(errnum), "%.600s: %s: %s", path, what, strerror(errnum));
+}
+
+int pc_fail_memory(pc_err *err, const char *what)
+{
+    if (what)
+        return pc_fail(err, PC_EENV, "out of memory (%s)", what);
+    return pc_fail(err, PC_EENV, "out of memory");
 }
 
 void *pc_calloc(size_t n, size_t size)

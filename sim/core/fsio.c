@@ -18,7 +18,7 @@ int fsio_open(fsio_file *file, const char *path, pc_err *err)
         free(file->path);
         free(file->tmp);
         memset(file, 0, sizeof *file);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     int fd = mkstemp(file->tmp);
     if (fd >= 0 && !(file->f = fdopen(fd, "w"))) {
@@ -26,7 +26,7 @@ int fsio_open(fsio_file *file, const char *path, pc_err *err)
         unlink(file->tmp);
     }
     if (!file->f) {
-        int rc = pc_fail(err, PC_EINPUT, "%s: cannot create: %s", path, strerror(errno));
+        int rc = pc_fail_errno(err, errno, path, "cannot create");
         free(file->path);
         free(file->tmp);
         memset(file, 0, sizeof *file);
@@ -35,18 +35,26 @@ int fsio_open(fsio_file *file, const char *path, pc_err *err)
     return PC_OK;
 }
 
+int fsio_close(FILE *f, const char *path, pc_err *err)
+{
+    /* A full disk shows at the flush that empties the buffer: its errno is the cause. */
+    int cause = fflush(f) != 0 ? errno : ferror(f) ? EIO : 0;
+    if (fclose(f) != 0 && !cause)
+        cause = errno;
+    return cause ? pc_fail_errno(err, cause, path, "cannot write") : PC_OK;
+}
+
 int fsio_commit(fsio_file *file, int status, pc_err *err)
 {
     if (!file->f)
         return status;
-    int bad = ferror(file->f);
-    if (fclose(file->f) != 0)
-        bad = 1;
-    if (!status && bad)
-        status = pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", file->path, strerror(errno));
+    pc_err closing;
+    int closed = fsio_close(file->f, file->path, &closing);
+    if (!status && closed)
+        status = pc_fail(err, closed, "%s", closing.msg);
     /* mkstemp's 0600 would hide the file from the readers a report is made for */
     if (!status && (chmod(file->tmp, 0644) != 0 || rename(file->tmp, file->path) != 0))
-        status = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", file->path, strerror(errno));
+        status = pc_fail_errno(err, errno, file->path, "cannot create");
     if (status)
         unlink(file->tmp);
     free(file->path);
@@ -59,14 +67,14 @@ int fsio_mkdirs(const char *dir, pc_err *err)
 {
     char *path = pc_strdup(dir);
     if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (char *p = path + 1;; p++) {
         if (*p != '/' && *p != '\0')
             continue;
         char keep = *p;
         *p = '\0';
         if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            int rc = pc_fail(err, PC_EINPUT, "cannot create %s: %s", path, strerror(errno));
+            int rc = pc_fail_errno(err, errno, path, "cannot create the folder");
             free(path);
             return rc;
         }
@@ -85,7 +93,7 @@ int fsio_read_text(const char *path, char **out, pc_err *err)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot open");
     size_t len = 0, cap = 4096;
     char *text = malloc(cap);
     size_t n = 0;
@@ -99,13 +107,13 @@ int fsio_read_text(const char *path, char **out, pc_err *err)
         text = bigger;
         cap *= 2;
     }
-    int bad = ferror(f);
+    int bad = ferror(f) ? errno : 0;
     fclose(f);
     if (!text)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     if (bad) {
         free(text);
-        return pc_fail(err, PC_EINPUT, "%s: read error", path);
+        return pc_fail_errno(err, bad, path, "cannot read");
     }
     text[len] = '\0';
     *out = text;

@@ -14,9 +14,10 @@
  * value that must read back exactly (a parameter value a replication drew) with
  * 17 (%.17g); counts, years and seeds are whole numbers the caller writes as such.
  *
- * Errors: PC_EINPUT when a file or folder cannot be created where asked (the
- * user can choose another place), PC_EINTERNAL when writing fails afterwards or
- * memory runs out; err names the path. */
+ * Errors name the path and the cause, with the status of err.h: PC_EINPUT when
+ * the path names nothing usable (a missing folder, a file where a folder is
+ * expected), PC_EENV when the machine refuses (permission, read-only file
+ * system, no space left, memory). */
 #ifndef PARCOURS_FSIO_H
 #define PARCOURS_FSIO_H
 
@@ -35,17 +36,22 @@ typedef struct {
  * nothing to commit. */
 int fsio_open(fsio_file *file, const char *path, pc_err *err);
 
+/* Closes f, written as path: PC_OK when every write reached the file, else the
+ * status and "path: cannot write: cause" (the cause of the first failed write when
+ * the buffer still held it, as a full disk leaves it). */
+int fsio_close(FILE *f, const char *path, pc_err *err);
+
 /* Closes the file; when status is PC_OK and every write succeeded, renames it over
  * its path (mode 0644), else removes it.  Returns status, or the status of the
  * failed write or rename (err then says which).  The fsio_file is emptied. */
 int fsio_commit(fsio_file *file, int status, pc_err *err);
 
-/* Makes dir and its missing parents.  PC_OK, PC_EINPUT (a part cannot be created or
- * is not a folder) or PC_EINTERNAL. */
+/* Makes dir and its missing parents.  PC_OK, PC_EINPUT (a part is not a folder) or
+ * PC_EENV (a part cannot be created: permission, read-only, no space). */
 int fsio_mkdirs(const char *dir, pc_err *err);
 
-/* The whole content of a file as a new string.  PC_OK, PC_EINPUT (unreadable) or
- * PC_EINTERNAL. */
+/* The whole content of a file as a new string.  PC_OK, PC_EINPUT (no such file) or
+ * PC_EENV (unreadable, out of memory). */
 int fsio_read_text(const char *path, char **out, pc_err *err);
 
 /* A copy of text fit for a file name (into out, size bytes, cut if longer): letters,

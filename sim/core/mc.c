@@ -309,7 +309,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         return pc_fail(err, PC_EINPUT, "replications: expected at least 1");
     mc_result *r = pc_calloc(1, sizeof *r);
     if (!r)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     r->model = m;
     r->reps = opt->reps;
     r->seed = opt->seed;
@@ -318,7 +318,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
     r->catalog = rec_catalog_alloc(m);
     if (!r->catalog) {
         mc_result_free(r);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     r->n_vars = r->catalog->n;
     int checked = rec_check_observations(m, r->catalog, err);
@@ -349,7 +349,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         r->wait_hist = pc_calloc(r->reps * m->n_states * REC_WAIT_BINS, sizeof(double));
     if (!r->values || !r->survival || !r->param_values || (opt->wait_histogram && !r->wait_hist)) {
         mc_result_free(r);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     int status = PC_OK;
     size_t done = 0;
@@ -403,7 +403,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             raw->wait_to = opt->wait_to;
         }
         pc_err local;
-        int rc = w ? PC_OK : PC_EINTERNAL;
+        int rc = w ? PC_OK : PC_EENV;
         if (rc)
             snprintf(local.msg, sizeof local.msg, "out of memory");
 #pragma omp for schedule(dynamic, 1)
@@ -552,7 +552,7 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
         into->seconds += more->seconds;
     }
     mc_result_free(more);
-    return bad ? pc_fail(err, PC_EINTERNAL, "out of memory") : PC_OK;
+    return bad ? pc_fail(err, PC_EENV, "out of memory") : PC_OK;
 }
 
 double mc_total(const mc_result *r, size_t rep, size_t var)
@@ -671,7 +671,7 @@ int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
         free(sample);
         free(years);
         free(year_of);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     for (size_t i = 0; i < m->n_observations; i++) {
         const mdl_observation *o = &m->observations[i];

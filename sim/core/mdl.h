@@ -16,13 +16,14 @@
 
 #include "err.h"
 
-#define MDL_DAYS_PER_MONTH (365.25 / 12.0)
-#define MDL_DAYS_PER_YEAR  365.25
-#define MDL_OUT            (-1)   /* destination: the person leaves the model */
-#define MDL_MAX_MONTHS     1200   /* horizon limit: 100 years */
-#define MDL_MAX_HAZARD     1000.0 /* per day: a mean time under 1.5 minutes is an instant */
-#define MDL_MAX_INFLOW     1e7    /* persons per month in one population */
-#define MDL_MAX_PERSONS    1e8    /* persons placed at the start, and arriving in one month */
+#define MDL_DAYS_PER_MONTH   (365.25 / 12.0)
+#define MDL_DAYS_PER_YEAR    365.25
+#define MDL_OUT              (-1)    /* destination: the person leaves the model */
+#define MDL_MAX_MONTHS       1200    /* horizon limit: 100 years */
+#define MDL_MAX_HAZARD       1000.0  /* per day: a mean time under 1.5 minutes is an instant */
+#define MDL_MAX_INFLOW       1e7     /* persons per month in one population */
+#define MDL_MAX_PERSONS      1e8     /* persons placed at the start, and arriving in one month */
+#define MDL_MAX_REPLICATIONS 1000000 /* a manifest's [run] replications, as --reps */
 
 typedef enum { MDL_CLOCK_STATE = 0, MDL_CLOCK_ENTRY = 1 } mdl_clock;
 

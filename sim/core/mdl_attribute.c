@@ -487,7 +487,7 @@ int mdl_link_groups(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
     m->tracked = mdl_arena_alloc(m, m->n_groups ? m->n_groups : 1, sizeof *m->tracked);
     if (!m->tracked)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t g = 0; g < m->n_groups; g++)
         m->tracked[g] = -1;
     for (size_t p = 0; p < m->n_populations; p++) {

@@ -41,7 +41,7 @@ typedef struct {
 } pctx;
 
 #define FAIL(c, ...) mdl_fail_here((c), __VA_ARGS__)
-#define OOM(c)       pc_fail((c)->err, PC_EINTERNAL, "out of memory")
+#define OOM(c)       pc_fail((c)->err, PC_EENV, "out of memory")
 
 #define MAX_PARTS 256
 

@@ -360,10 +360,10 @@ int mdl_parse_funder(mdl_model *m, const cfg_section *sec, const char *name, pc_
     if (f < 0) {
         f = (int)m->n_funders++;
         if (!(m->funders[f] = mdl_arena_strdup(m, name)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     if (!(m->funder_labels[f] = mdl_label_of(m, sec, name)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     return PC_OK;
 }
 
@@ -372,14 +372,14 @@ static int add_warning(mdl_model *m, char *text)
     char **bigger = mdl_arena_alloc(m, m->n_warnings + 1, sizeof *bigger);
     if (!bigger || !text) {
         free(text);
-        return PC_EINTERNAL;
+        return PC_EENV;
     }
     if (m->n_warnings)
         memcpy(bigger, m->warnings, m->n_warnings * sizeof *bigger);
     bigger[m->n_warnings] = mdl_arena_strdup(m, text);
     free(text);
     if (!bigger[m->n_warnings])
-        return PC_EINTERNAL;
+        return PC_EENV;
     m->warnings = bigger;
     m->n_warnings++;
     return PC_OK;
@@ -421,7 +421,7 @@ int mdl_cost_warnings(mdl_model *m, pc_err *err)
                                    "although others of its population are (%s): persons there "
                                    "cost nothing",
                                    st->name, m->populations[st->population].name, list)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     return PC_OK;
 }

@@ -384,7 +384,7 @@ int mdl_extract_inline(cfg_doc *doc, pc_err *err)
                     cap = cap ? cap * 2 : 8;
                     inline_law *bigger = realloc(found, cap * sizeof *bigger);
                     if (!bigger) {
-                        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                        rc = pc_fail(err, PC_EENV, "out of memory");
                         break;
                     }
                     found = bigger;
@@ -403,7 +403,7 @@ int mdl_extract_inline(cfg_doc *doc, pc_err *err)
                 if (!f->law || !v) {
                     free(f->law);
                     free(v);
-                    rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                    rc = pc_fail(err, PC_EENV, "out of memory");
                     break;
                 }
                 memcpy(f->law, at, ll);
@@ -429,7 +429,7 @@ int mdl_extract_inline(cfg_doc *doc, pc_err *err)
         char *file = pc_strdup(found[i].file);
         cfg_section *sec = file ? cfg_add_section(doc, sname, file, found[i].line) : NULL;
         if (!sec || cfg_set(sec, "value", found[i].law, file, found[i].line))
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
         free(file);
     }
     for (size_t i = 0; i < n; i++)
@@ -449,7 +449,7 @@ int mdl_collect_params(mdl_model *m, const cfg_doc *doc, pc_err *err)
     }
     m->params = mdl_arena_alloc(m, n ? n : 1, sizeof *m->params);
     if (!m->params)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; i < doc->n; i++) {
         const cfg_section *sec = &doc->sections[i];
         const char *arg;
@@ -784,7 +784,7 @@ int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, p
 {
     *out = mdl_instance_alloc(base);
     if (!*out)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = mdl_bind(*out, values, err);
     if (rc) {
         mdl_free(*out);

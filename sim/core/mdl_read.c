@@ -490,7 +490,7 @@ int mdl_schedule_set_from(mdl_model *m, mdl_schedule *s, double from, double v)
     double *f = mdl_arena_alloc(m, keep + 1, sizeof(double));
     double *val = mdl_arena_alloc(m, keep + 1, sizeof(double));
     if (!f || !val)
-        return PC_EINTERNAL;
+        return PC_EENV;
     for (size_t i = 0; i < keep; i++) {
         f[i] = s->from[i];
         val[i] = s->value[i];

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ static int gather_sets(mdl_model *m, const cfg_doc *doc, set_entry **out, size_t
             n_sets += doc->sections[i].n;
     set_entry *sets = mdl_arena_alloc(m, n_sets ? n_sets : 1, sizeof *sets);
     if (!sets)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     n_sets = 0;
     for (size_t i = 0; i < doc->n; i++) {
         const cfg_section *sec = &doc->sections[i];
@@ -40,7 +41,7 @@ static int gather_sets(mdl_model *m, const cfg_doc *doc, set_entry **out, size_t
         const char *group = mdl_at_end(p) ? NULL : mdl_skip_ws(p);
         char *date = mdl_arena_alloc(m, 8, 1);
         if (!date)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         memcpy(date, arg, 7);
         for (size_t k = 0; k < sec->n; k++) {
             sets[n_sets].day = mdl_day_of(m, y, mo);
@@ -57,12 +58,40 @@ static int gather_sets(mdl_model *m, const cfg_doc *doc, set_entry **out, size_t
     return PC_OK;
 }
 
+/* A whole number from min to max, written with digits only. */
+static int whole_in(const char *text, unsigned long long min, unsigned long long max)
+{
+    if (!*text || strspn(text, "0123456789") != strlen(text) || strlen(text) > 19)
+        return 0;
+    unsigned long long v = strtoull(text, NULL, 10);
+    return v >= min && v <= max;
+}
+
+/* The values of a manifest's [run]: what `parcours run MANIFEST` would run with. */
+static int check_run(const cfg_section *sec, pc_err *err)
+{
+    for (size_t i = 0; i < sec->n; i++) {
+        const cfg_entry *e = &sec->entries[i];
+        if (!strcmp(e->key, "replications") && !whole_in(e->value, 1, MDL_MAX_REPLICATIONS))
+            return pc_fail_at(err, e->file, e->line, e->key,
+                              "expected a whole number of replications from 1 to %d, got '%s'",
+                              MDL_MAX_REPLICATIONS, e->value);
+        if (!strcmp(e->key, "seed") && !whole_in(e->value, 0, UINT32_MAX))
+            return pc_fail_at(err, e->file, e->line, e->key,
+                              "expected a whole number from 0 to %u, got '%s'", UINT32_MAX,
+                              e->value);
+        if (!strcmp(e->key, "scenario") && !*e->value)
+            return pc_fail_at(err, e->file, e->line, e->key, "expected the scenario's name");
+    }
+    return PC_OK;
+}
+
 /* [scenario] and [run] hold only the keys they may hold. */
 static int check_meta_sections(mdl_model *m, const cfg_doc *doc, pc_err *err)
 {
     static const char *const scenario_keys[] = {"label", "description", NULL};
-    static const char *const run_keys[] = {"seed",    "replications", "scenario",
-                                           "version", "command",      NULL};
+    static const char *const run_keys[] = {"seed",    "replications", "scenario", "version",
+                                           "command", "files",        NULL};
     for (size_t i = 0; i < doc->n; i++) {
         const cfg_section *sec = &doc->sections[i];
         const char *arg;
@@ -70,8 +99,8 @@ static int check_meta_sections(mdl_model *m, const cfg_doc *doc, pc_err *err)
         int rc = PC_OK;
         if (k == SEC_SCENARIO)
             rc = mdl_check_keys(m, err, sec, scenario_keys, 0);
-        else if (k == SEC_RUN)
-            rc = mdl_check_keys(m, err, sec, run_keys, 0);
+        else if (k == SEC_RUN && !(rc = mdl_check_keys(m, err, sec, run_keys, 0)))
+            rc = check_run(sec, err);
         else if (k == SEC_OBSERVATIONS)
             rc = mdl_parse_observations(m, sec, err);
         if (rc)
@@ -198,7 +227,7 @@ static int check_instant_cycles(const mdl_model *m, const cfg_doc *doc, pc_err *
 {
     unsigned char *colour = pc_calloc(m->n_states ? m->n_states : 1, 1);
     int *path = pc_calloc(m->n_states + 1, sizeof *path);
-    int rc = colour && path ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = colour && path ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     (void)doc;
     for (size_t s = 0; !rc && s < m->n_states; s++) {
         int n = colour[s] ? 0 : find_instant_cycle(m, (int)s, colour, path, 0);
@@ -274,7 +303,7 @@ static int resolve_with(cfg_doc *doc, mdl_model **out, pc_err *err)
     mdl_model *m = pc_calloc(1, sizeof *m);
     if (!m) {
         cfg_doc_free(doc);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     /* The model keeps the document as written (tables made reachable, inline laws named);
      * each $parameter is read where a number goes and bound to the slot it feeds. */
@@ -301,7 +330,7 @@ static int resolve_with(cfg_doc *doc, mdl_model **out, pc_err *err)
     if (!rc)
         rc = mdl_check_supports(m, err);
     if (!rc && mdl_record_changes(m, sets, n_sets))
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     if (rc) {
         mdl_free(m);
         return rc;
@@ -363,7 +392,7 @@ static int override_keys(const mdl_model *base, cfg_doc *doc, size_t n, const ch
                            "model.KEY, set.YYYY-MM.KEY or a parameter name)",
                            k);
         if (cfg_set(sec, key, values[i], "(command line)", 0))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     return PC_OK;
 }
@@ -374,7 +403,7 @@ int mdl_override(const mdl_model *base, size_t n, const char *const *keys,
     *out = NULL;
     cfg_doc *copy = cfg_doc_copy(base->doc);
     if (!copy)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = override_keys(base, copy, n, keys, values, err);
     if (rc) {
         cfg_doc_free(copy);
@@ -389,7 +418,7 @@ int mdl_expose(const mdl_model *base, size_t n, const char *const *keys, const c
     *out = NULL;
     cfg_doc *copy = cfg_doc_copy(base->doc);
     char **texts = pc_calloc(n ? n : 1, sizeof *texts);
-    int rc = copy && texts ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = copy && texts ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
         if (mdl_param_index(base, keys[i]) >= 0) {
             /* a parameter already: it is fixed at the value */
@@ -402,13 +431,13 @@ int mdl_expose(const mdl_model *base, size_t n, const char *const *keys, const c
             if (!sec && !mdl_param_name_ok(keys[i]))
                 rc = pc_fail(err, PC_EINPUT, "%s: not a key that can be varied", keys[i]);
             else if (!sec && !(sec = cfg_add_section(copy, sname, "(command line)", 0)))
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(err, PC_EENV, "out of memory");
             else if (cfg_set(sec, "value", value, "(command line)", 0))
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(err, PC_EENV, "out of memory");
             texts[i] = pc_strf("${%s}%s", keys[i], units && units[i] ? units[i] : "");
         }
         if (!rc && !texts[i])
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
     }
     if (!rc)
         rc = override_keys(base, copy, n, keys, (const char *const *)texts, err);

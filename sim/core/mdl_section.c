@@ -176,7 +176,7 @@ int mdl_parse_model_section(mdl_model *m, const cfg_doc *doc, pc_err *err)
             *dot = '\0';
     }
     if (!m->name || !m->label || !m->source || !m->id)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     return PC_OK;
 }
 
@@ -225,7 +225,7 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
     m->attributes = mdl_arena_alloc(m, na, sizeof *m->attributes);
     if (!m->populations || !m->states || !m->resources || !m->costs || !m->staff || !m->funders ||
         !m->funder_labels || !m->indicators || !m->drivers || !m->attributes)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; i < doc->n; i++) {
         const char *arg;
         const cfg_section *sec = &doc->sections[i];
@@ -260,7 +260,7 @@ int mdl_collect_names(mdl_model *m, const cfg_doc *doc, pc_err *err)
             break;
         }
         if (slot && !(*slot = mdl_arena_strdup(m, arg)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     return PC_OK;
 }
@@ -362,7 +362,7 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
         pop->initial_state.state = mdl_arena_alloc(m, 1, sizeof(int));
         pop->initial_state.cum = mdl_arena_alloc(m, 1, sizeof(double));
         if (!pop->initial_state.state || !pop->initial_state.cum)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         pop->initial_state.state[0] = pop->entry;
         pop->initial_state.cum[0] = 1.0;
     }
@@ -869,7 +869,7 @@ int mdl_record_changes(mdl_model *m, const set_entry *sets, size_t n_sets)
 {
     m->changes = mdl_arena_alloc(m, n_sets, sizeof *m->changes);
     if (!m->changes)
-        return PC_EINTERNAL;
+        return PC_EENV;
     for (size_t i = 0; i < n_sets; i++) {
         mdl_change *ch = &m->changes[m->n_changes++];
         ch->date = mdl_arena_strdup(m, sets[i].date);
@@ -878,7 +878,7 @@ int mdl_record_changes(mdl_model *m, const set_entry *sets, size_t n_sets)
         ch->file = mdl_arena_strdup(m, sets[i].e->file);
         ch->line = sets[i].e->line;
         if (!ch->date || !ch->key || !ch->value || !ch->file)
-            return PC_EINTERNAL;
+            return PC_EENV;
     }
     return PC_OK;
 }
@@ -943,13 +943,13 @@ int mdl_rewrite_table_paths(cfg_doc *doc, pc_err *err)
                 continue;
             char *name = malloc(pl + 1);
             if (!name)
-                return pc_fail(err, PC_EINTERNAL, "out of memory");
+                return pc_fail(err, PC_EENV, "out of memory");
             memcpy(name, path, pl);
             name[pl] = '\0';
             char *joined = cfg_path_beside(e->file, name);
             free(name);
             if (!joined)
-                return pc_fail(err, PC_EINTERNAL, "out of memory");
+                return pc_fail(err, PC_EENV, "out of memory");
             /* Absolute when the file exists, so that resolving a copy again changes nothing. */
             char *full = realpath(joined, NULL);
             if (full)
@@ -961,7 +961,7 @@ int mdl_rewrite_table_paths(cfg_doc *doc, pc_err *err)
             char *v = malloc(before + strlen(full) + after_len + 1);
             if (!v) {
                 free(full);
-                return pc_fail(err, PC_EINTERNAL, "out of memory");
+                return pc_fail(err, PC_EENV, "out of memory");
             }
             memcpy(v, e->value, before);
             strcpy(v + before, full);

@@ -1,24 +1,22 @@
 /* out — a run's folder, written whole or not at all (see out.h).
  *
- * The files are written into DIR.tmp-XXXXXX beside DIR with the usual
- * interrupting signals blocked, then renamed into place; an earlier run folder
- * at DIR is moved aside first and removed after.  A signal arriving meanwhile
- * is delivered once the folder is complete, or once the temporary is removed. */
-#define _XOPEN_SOURCE 700 /* nftw */
+ * The files are written into the temporary of a folder stage (folder.h), then the
+ * stage replaces DIR: an earlier run folder there is replaced, anything else is
+ * refused.  The manifest lists the files written, so that the next run into DIR
+ * recognises what parcours wrote. */
 #include "out.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <ftw.h>
 #include <math.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cfg.h"
+#include "folder.h"
 #include "fsio.h"
 
 /* ---- small file helpers ------------------------------------------------------ */
@@ -36,19 +34,6 @@ static int fmt(char *buf, size_t size, const char *format, ...)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static FILE *open_in(const char *dir, const char *name, char *path, size_t size)
 {
     if (fmt(path, size, "%s/%s", dir, name))
@@ -58,10 +43,7 @@ static FILE *open_in(const char *dir, const char *name, char *path, size_t size)
 
 static int close_checked(FILE *f, const char *path, pc_err *err)
 {
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return pc_fail(err, PC_EINTERNAL, "%s: write failed: %s", path, strerror(errno));
-    return PC_OK;
+    return fsio_close(f, path, err);
 }
 
 /* ---- CSV files ------------------------------------------------------------------ */
@@ -104,7 +86,7 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
     char path[4096];
     FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
     if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
     for (size_t v = 0; v < r->n_vars; v++) {
         const rec_var *var = &r->catalog->vars[v];
@@ -138,13 +120,13 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
     if (!by_rep || !years) {
         free(by_rep);
         free(years);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     FILE *f = open_in(dir, "yearly.csv", path, sizeof path);
     if (!f) {
         free(by_rep);
         free(years);
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     }
     fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95,n\n", f);
     for (size_t v = 0; v < r->n_vars; v++) {
@@ -180,7 +162,7 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
     char path[4096];
     FILE *f = open_in(dir, "replications.csv", path, sizeof path);
     if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     fputs("replication,seed", f);
     for (size_t i = 0; i < r->n_params; i++) {
         fputs(",param.", f);
@@ -207,7 +189,7 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
     size_t h = r->n_months, width = h + 1;
     FILE *f = open_in(dir, "survival.csv", path, sizeof path);
     if (!f)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     fputs("scenario,population,month,mean,p05,p50,p95\n", f);
     for (size_t p = 0; p < r->n_populations; p++) {
         for (size_t n = 0; n <= h; n++) {
@@ -242,7 +224,7 @@ static int write_validation(const char *dir, const mc_result *r, pc_err *err)
     FILE *f = open_in(dir, "validation.csv", path, sizeof path);
     if (!f) {
         free(rows);
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        return pc_fail_errno(err, errno, path, "cannot create");
     }
     fputs("scenario,variable,period,observed,tolerance,mean,p05,p50,p95,relative_error,"
           "inside,within,n,source\n",
@@ -279,7 +261,7 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
 {
     double *sample = malloc(r->reps * sizeof(double));
     if (!sample)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = write_monthly(dir, r, sample, err);
     if (!rc)
         rc = write_yearly(dir, r, sample, err);
@@ -295,24 +277,29 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
 
 /* ---- manifest ------------------------------------------------------------------- */
 
-/* Writes the table as the model read it (not as the file may be now). */
-static int copy_table(const cfg_doc *doc, const char *from, const char *to)
+/* The tables copied into the run folder: the path each was read from, its copy's. */
+typedef struct {
+    char (*paths)[2][1024];
+    size_t n, max;
+} copies;
+
+/* Writes the table as the model read it (not as the file may be now): PC_OK, or the
+ * status of the failed write, naming the copy. */
+static int copy_table(const cfg_doc *doc, const char *from, const char *to, pc_err *err)
 {
     const cfg_file *table = cfg_doc_file(doc, from);
     if (!table)
-        return -1;
+        return pc_fail(err, PC_EINTERNAL, "%s: a table the model did not read", from);
     FILE *out = fopen(to, "wb");
     if (!out)
-        return -1;
-    int bad = fwrite(table->text, 1, table->len, out) != table->len;
-    if (fclose(out) != 0)
-        bad = 1;
-    return bad ? -1 : 0;
+        return pc_fail_errno(err, errno, to, "cannot create");
+    fwrite(table->text, 1, table->len, out);
+    return fsio_close(out, to, err);
 }
 
 /* Copies every table a value names into dir/tables/ and writes the value with the copy's path. */
-static int put_value(FILE *f, const cfg_doc *doc, const char *dir, const char *value,
-                     char (*copied)[2][1024], size_t *n_copied, size_t max_copied, pc_err *err)
+static int put_value(FILE *f, const cfg_doc *doc, const char *dir, const char *value, copies *c,
+                     pc_err *err)
 {
     const char *p = value;
     const char *t;
@@ -333,22 +320,25 @@ static int put_value(FILE *f, const cfg_doc *doc, const char *dir, const char *v
         memcpy(src, path, pl);
         src[pl] = '\0';
         const char *dst = NULL;
-        for (size_t i = 0; i < *n_copied; i++)
-            if (!strcmp(copied[i][0], src))
-                dst = copied[i][1];
+        for (size_t i = 0; i < c->n; i++)
+            if (!strcmp(c->paths[i][0], src))
+                dst = c->paths[i][1];
         if (!dst) {
-            if (*n_copied == max_copied)
-                return pc_fail(err, PC_EINTERNAL, "too many tables");
+            if (c->n == c->max)
+                return pc_fail(err, PC_EINTERNAL, "more tables than values");
             const char *base = strrchr(src, '/');
-            base = base ? base + 1 : src;
-            char *slot = copied[*n_copied][1];
-            char full[4096];
-            if (fmt(slot, 1024, "tables/%zu-%s", *n_copied + 1, base) ||
-                fmt(full, sizeof full, "%s/%s", dir, slot) || copy_table(doc, src, full) != 0)
-                return pc_fail(err, PC_EINPUT, "%s: cannot copy table into the run folder", src);
-            memcpy(copied[*n_copied][0], src, pl + 1);
+            char safe[900], full[4096];
+            fsio_safe_name(base ? base + 1 : src, safe, sizeof safe);
+            char *slot = c->paths[c->n][1];
+            if (fmt(slot, 1024, "tables/%zu-%s", c->n + 1, safe) ||
+                fmt(full, sizeof full, "%s/%s", dir, slot))
+                return pc_fail(err, PC_EINPUT, "%s: path too long", src);
+            int rc = copy_table(doc, src, full, err);
+            if (rc)
+                return rc;
+            memcpy(c->paths[c->n][0], src, pl + 1);
             dst = slot;
-            (*n_copied)++;
+            c->n++;
         }
         fwrite(p, 1, (size_t)(path - p), f);
         fputs(dst, f);
@@ -358,25 +348,70 @@ static int put_value(FILE *f, const cfg_doc *doc, const char *dir, const char *v
     return PC_OK;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "files = ...": the files written into dir besides the manifest, run files first (in
+ * name order), then the tables in the order they were copied. */
+static int put_files(FILE *f, const char *dir, const copies *c, pc_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return pc_fail_errno(err, errno, dir, "cannot read");
+    char *names[64];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < sizeof names / sizeof names[0]) {
+        char path[4096];
+        struct stat st;
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "manifest.ini") ||
+            fmt(path, sizeof path, "%s/%s", dir, e->d_name) || stat(path, &st) != 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        if (!(names[n] = pc_strdup(e->d_name)))
+            break;
+        n++;
+    }
+    int complete = e == NULL;
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    char *value = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&value, &len);
+    for (size_t i = 0; mem && i < n; i++)
+        fprintf(mem, "%s%s", i ? ", " : "", names[i]);
+    for (size_t i = 0; mem && i < c->n; i++)
+        fprintf(mem, "%s%s", n || i ? ", " : "", c->paths[i][1]);
+    int bad = !mem || fclose(mem) != 0 || !complete;
+    if (!bad)
+        cfg_write_entry(f, "files", value);
+    free(value);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    return bad ? pc_fail(err, PC_EENV, "out of memory") : PC_OK;
+}
+
 static int write_manifest(const char *dir, const mc_result *r, const out_info *info, pc_err *err)
 {
     char path[4096];
     const cfg_doc *doc = r->model->doc;
-    if (fmt(path, sizeof path, "%s/tables", dir) || mkdir(path, 0777) != 0)
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
-    size_t max_copied = 0;
+    if (fmt(path, sizeof path, "%s/tables", dir))
+        return pc_fail(err, PC_EINPUT, "%s: path too long", dir);
+    if (mkdir(path, 0777) != 0)
+        return pc_fail_errno(err, errno, path, "cannot create the folder");
+    copies c = {0};
     for (size_t i = 0; i < doc->n; i++)
-        max_copied += doc->sections[i].n * 4;
-    char(*copied)[2][1024] = calloc(max_copied ? max_copied : 1, sizeof *copied);
-    if (!copied)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
-    size_t n_copied = 0;
+        c.max += doc->sections[i].n * 4;
+    if (!(c.paths = calloc(c.max ? c.max : 1, sizeof *c.paths)))
+        return pc_fail(err, PC_EENV, "out of memory");
     FILE *f = open_in(dir, "manifest.ini", path, sizeof path);
     if (!f) {
-        free(copied);
-        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+        free(c.paths);
+        return pc_fail_errno(err, errno, path, "cannot create");
     }
-    fprintf(f, "; parcours run manifest: `parcours run manifest.ini` reproduces this run.\n");
+    fprintf(f, "%s: `parcours run manifest.ini` reproduces this run.\n", FOLDER_RUN_MARKER);
     int rc = PC_OK;
     for (size_t i = 0; i < doc->n && !rc; i++) {
         const cfg_section *s = &doc->sections[i];
@@ -388,18 +423,17 @@ static int write_manifest(const char *dir, const mc_result *r, const out_info *i
             size_t len = 0;
             FILE *mem = open_memstream(&value, &len);
             if (!mem) {
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(err, PC_EENV, "out of memory");
                 break;
             }
-            rc = put_value(mem, doc, dir, s->entries[k].value, copied, &n_copied, max_copied, err);
+            rc = put_value(mem, doc, dir, s->entries[k].value, &c, err);
             if (fclose(mem) != 0 && !rc)
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(err, PC_EENV, "out of memory");
             if (!rc)
                 cfg_write_entry(f, s->entries[k].key, value);
             free(value);
         }
     }
-    free(copied);
     fprintf(f, "\n[run]\nscenario = %s\nseed = %u\nreplications = %zu\nversion = %s\n",
             r->model->id, (unsigned)r->seed, r->reps, info && info->version ? info->version : "");
     if (info && info->command) {
@@ -408,86 +442,46 @@ static int write_manifest(const char *dir, const mc_result *r, const out_info *i
         char *command = pc_strdup(info->command);
         if (!command) {
             fclose(f);
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            free(c.paths);
+            return pc_fail(err, PC_EENV, "out of memory");
         }
-        for (char *c = command; *c; c++)
-            if (*c == '\n' || *c == '\r' || *c == ';')
-                *c = ' ';
+        for (char *p = command; *p; p++)
+            if (*p == '\n' || *p == '\r' || *p == ';')
+                *p = ' ';
         cfg_write_entry(f, "command", command);
         free(command);
     }
+    if (!rc)
+        rc = put_files(f, dir, &c, err);
+    free(c.paths);
     int crc = close_checked(f, path, err);
     return rc ? rc : crc;
 }
 
 /* ---- the folder ------------------------------------------------------------------ */
 
-static int is_run_folder(const char *dir)
+int out_check_run(const char *dir, const mdl_model *m, folder_notes *notes, pc_err *err)
 {
-    char path[4096];
-    return fmt(path, sizeof path, "%s/manifest.ini", dir) == 0 && access(path, F_OK) == 0;
+    const char *input = m ? m->source : NULL;
+    return folder_check(dir, FOLDER_RUN, &input, input ? 1 : 0, notes, err);
 }
 
 int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_err *err)
 {
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/')
-        dl--;
-    if (dl == 0 || dl > 3000)
-        return pc_fail(err, PC_EUSAGE, "output folder: bad name '%s'", dir);
-    char target[4096], tmp[4096], old[4096];
-    memcpy(target, dir, dl);
-    target[dl] = '\0';
-    struct stat st;
-    int exists = stat(target, &st) == 0;
-    if (exists && !S_ISDIR(st.st_mode))
-        return pc_fail(err, PC_EINPUT, "%s: exists and is not a folder", target);
-    if (exists && !is_run_folder(target)) {
-        if (rmdir(target) != 0)
-            return pc_fail(err, PC_EINPUT,
-                           "%s: exists and is not a parcours run folder; "
-                           "choose another --out",
-                           target);
-        exists = 0;
-    }
-    char *slash = strrchr(target, '/');
-    if (slash && slash != target) {
-        *slash = '\0';
-        int rc = fsio_mkdirs(target, err);
-        *slash = '/';
-        if (rc)
-            return rc;
-    }
-    sigset_t block, saved;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &saved);
-    int rc = PC_OK;
-    if (fmt(tmp, sizeof tmp, "%s.tmp-XXXXXX", target) || !mkdtemp(tmp)) {
-        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", tmp, strerror(errno));
-        sigprocmask(SIG_SETMASK, &saved, NULL);
-        return rc;
-    }
-    chmod(tmp, 0755);
-    rc = out_write_csv(tmp, r, err);
-    if (!rc)
-        rc = write_manifest(tmp, r, info, err);
-    if (!rc && exists) {
-        if (fmt(old, sizeof old, "%s.old-XXXXXX", target) || !mkdtemp(old) ||
-            rename(target, old) != 0)
-            rc = pc_fail(err, PC_EINTERNAL, "%s: cannot replace: %s", target, strerror(errno));
-    }
-    if (!rc && rename(tmp, target) != 0) {
-        rc = pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", target, strerror(errno));
-        if (exists)
-            rename(old, target);
-    }
+    folder_stage stage;
+    const char *input = r->model->source;
+    folder_notes *notes = info ? info->notes : NULL;
+    int rc = folder_open(&stage, dir, FOLDER_RUN, &input, 1, notes, err);
     if (rc)
-        remove_tree(tmp);
-    else if (exists)
-        remove_tree(old);
-    sigprocmask(SIG_SETMASK, &saved, NULL);
-    return rc;
+        return rc;
+    rc = out_write_csv(stage.tmp, r, err);
+    /* the writers fail only for memory, descriptors or space: in a folder this process
+     * has just made, nothing else can refuse them */
+    if (rc == PC_EINTERNAL)
+        rc = PC_EENV;
+    if (!rc)
+        rc = write_manifest(stage.tmp, r, info, err);
+    if (rc)
+        folder_message(&stage, err);
+    return folder_commit(&stage, rc, NULL, notes, err);
 }

@@ -26,13 +26,13 @@
 int chart_items_add(chart_items *l, size_t run, const rundir_series *s, char *title, int band)
 {
     if (!title)
-        return PC_EINTERNAL;
+        return PC_EENV;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         chart_item *bigger = realloc(l->items, cap * sizeof *bigger);
         if (!bigger) {
             free(title);
-            return PC_EINTERNAL;
+            return PC_EENV;
         }
         l->items = bigger;
         l->cap = cap;
@@ -110,7 +110,7 @@ static int emit(chart_ctx *c, chart_src *s, const char *caption, const char *gro
     int rc = PC_OK;
     if (!s->title || !s->xlabel || !s->ylabel || !s->xrange || !s->yrange || !s->xtics ||
         !s->ytics || !s->plot)
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        return pc_fail(c->err, PC_EENV, "out of memory");
     for (unsigned f = GNUPLOT_PNG; f <= GNUPLOT_PDF; f <<= 1) {
         if (!(c->formats & f))
             continue;
@@ -121,7 +121,7 @@ static int emit(chart_ctx *c, chart_src *s, const char *caption, const char *gro
         if (!output || !format) {
             free(output);
             free(format);
-            return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+            return pc_fail(c->err, PC_EENV, "out of memory");
         }
         const char *keys[] = {"FORMAT", "OUTPUT", "TITLE", "XLABEL", "YLABEL", "XRANGE",
                               "YRANGE", "XTICS",  "YTICS", "KEY",    "PLOT"};
@@ -137,7 +137,7 @@ static int emit(chart_ctx *c, chart_src *s, const char *caption, const char *gro
             return rc;
     }
     if (c->script.oom || plot_list_add(c->list, s->name, caption, group))
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        return pc_fail(c->err, PC_EENV, "out of memory");
     return PC_OK;
 }
 
@@ -218,13 +218,13 @@ static int write_series_data(chart_ctx *c, const char *name, rundir_table table,
     fsio_file out;
     int rc = PC_OK;
     if (!list || !path) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < l->n; i++)
         list[i] = l->items[i].s;
     if (!(periods = union_periods(list, l->n, &n_periods))) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
         goto done;
     }
     *first = n_periods ? periods[0] : 0;
@@ -246,7 +246,7 @@ static int write_series_data(chart_ctx *c, const char *name, rundir_table table,
             if (head)
                 fsio_csv_text(f, head, 0);
             else
-                rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(c->err, PC_EENV, "out of memory");
             free(head);
         }
     fputc('\n', f);
@@ -536,7 +536,7 @@ static int bar_table_fill(const chart_ctx *c, bar_table *t)
     size_t m = t->m, n_runs = t->n_runs;
     const rundir_series **found = pc_calloc(n_runs * (m + 1), sizeof *found);
     if (!found)
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        return pc_fail(c->err, PC_EENV, "out of memory");
     for (size_t r = 0; r < n_runs; r++) {
         for (size_t j = 0; j <= m; j++)
             found[r * (m + 1) + j] =
@@ -544,10 +544,10 @@ static int bar_table_fill(const chart_ctx *c, bar_table *t)
     }
     int rc = PC_OK;
     if (!(t->years = union_periods(found, n_runs * (m + 1), &t->n_years)))
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
     else if (t->n_years > 0 && m > 0 &&
              !(t->cells = pc_calloc(t->n_years * n_runs * t->per_run, sizeof *t->cells)))
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
     for (size_t y = 0; !rc && m > 0 && y < t->n_years; y++)
         for (size_t r = 0; r < n_runs; r++)
             bar_cells(t, found + r * (m + 1), t->years[y], t->cells + (y * n_runs + r) * t->per_run,
@@ -578,7 +578,7 @@ static int bar_table_write(const chart_ctx *c, const bar_table *t, const char *p
                 if (head)
                     fsio_csv_text(f, head, 0);
                 else
-                    rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+                    rc = pc_fail(c->err, PC_EENV, "out of memory");
                 free(head);
             }
     fputc('\n', f);
@@ -703,7 +703,7 @@ int chart_bars(chart_ctx *c, const char *name, const char *title, const char *co
                                       : "below center horizontal",
                    .tpl = c->tpl_bars,
                    .tpl_name = "bars.gp"};
-    int rc = path ? bar_table_fill(c, &t) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    int rc = path ? bar_table_fill(c, &t) : pc_fail(c->err, PC_EENV, "out of memory");
     if (rc || t.n_years == 0 || (rc = bar_table_write(c, &t, path)))
         goto done;
     const double scale = 1e-6; /* euros are drawn in millions */
@@ -765,13 +765,13 @@ static char *find_templates(const char *templates)
 int chart_load_templates(chart_ctx *c, const char *templates)
 {
     if (!(c->tpl_dir = find_templates(templates)))
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        return pc_fail(c->err, PC_EENV, "out of memory");
     char **slots[] = {&c->tpl_common, &c->tpl_fan, &c->tpl_bars, &c->tpl_lines};
     const char *names[] = {"common.gp", "fan.gp", "bars.gp", "lines.gp"};
     for (size_t i = 0; i < 4; i++) {
         char *path = pc_strf("%s/%s", c->tpl_dir, names[i]);
         if (!path)
-            return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+            return pc_fail(c->err, PC_EENV, "out of memory");
         int rc = fsio_read_text(path, slots[i], c->err);
         if (rc == PC_EINPUT)
             pc_fail(c->err, PC_EINPUT,

@@ -185,7 +185,7 @@ static int draw_one(FILE *script, const char *charts, const mc_result *base, con
                  first_year, last_year, lang);
     snprintf(caption, sizeof caption, "%s \xE2\x80\x94 %s", title, subtitle);
     if (plot_list_add(list, stem + strlen(charts) + 1, caption, "difference"))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     return PC_OK;
 }
 
@@ -200,7 +200,7 @@ int diffplot_draw(const char *charts, const mc_result *base, const mc_result *co
     FILE *script = open_memstream(&text, &len);
     double *scratch = malloc((base->reps ? base->reps : 1) * sizeof *scratch);
     if (!script || !scratch)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; i < n_alts && !rc; i++)
         for (size_t v = 0; v < base->n_vars && !rc; v++) {
             const char *var = base->catalog->vars[v].name;
@@ -210,7 +210,7 @@ int diffplot_draw(const char *charts, const mc_result *base, const mc_result *co
         }
     free(scratch);
     if (script && fclose(script) != 0 && !rc)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     if (!rc && list->n > drawn)
         rc = gnuplot_run(text, strlen(text), charts, list->notes ? NULL : &list->notes, err);
     free(text);

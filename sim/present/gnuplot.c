@@ -179,7 +179,7 @@ static int outcome(int status, int all_written, const char *log, const char *out
         messages = NULL;
     int rc = PC_OK;
     if (status == -1) {
-        rc = pc_fail(err, PC_EINTERNAL, "gnuplot: %s", strerror(errno));
+        rc = pc_fail(err, PC_EENV, "gnuplot: %s", strerror(errno));
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !all_written) {
         char excerpt[PC_ERR_MAX - 128];
         keep_messages(messages ? messages : "", excerpt, sizeof excerpt);
@@ -209,10 +209,10 @@ int gnuplot_run(const char *script, size_t len, const char *outdir, char **notes
                        outdir);
     char *log = pc_strf("%s/.gnuplot-XXXXXX", outdir);
     if (!log)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int fd = mkstemp(log);
     if (fd < 0) {
-        int rc = pc_fail(err, PC_EINPUT, "cannot create a file in %s: %s", outdir, strerror(errno));
+        int rc = pc_fail_errno(err, errno, outdir, "cannot create a file");
         free(log);
         return rc;
     }
@@ -222,7 +222,7 @@ int gnuplot_run(const char *script, size_t len, const char *outdir, char **notes
     free(quoted);
     int rc = PC_OK;
     if (!command) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     /* gnuplot dying early must give a message, not kill us with SIGPIPE */
@@ -235,7 +235,7 @@ int gnuplot_run(const char *script, size_t len, const char *outdir, char **notes
     FILE *pipe = popen(command, "w");
     if (!pipe) {
         sigaction(SIGPIPE, &previous, NULL);
-        rc = pc_fail(err, PC_EINTERNAL, "cannot start gnuplot: %s", strerror(errno));
+        rc = pc_fail(err, PC_EENV, "cannot start gnuplot: %s", strerror(errno));
         goto done;
     }
     size_t written = fwrite(script, 1, len, pipe);

@@ -113,7 +113,7 @@ static int add_stocks(const builder *b)
     char **names = NULL;
     size_t n = 0;
     if (rundir_names(b->runs, b->n_runs, RUNDIR_MONTHLY, "entries.", "", &names, &n))
-        return PC_EINTERNAL;
+        return PC_EENV;
     int rc = PC_OK;
     for (size_t i = 0; i < n && !rc; i++)
         for (int h = 0; h < 2 && !rc; h++) {
@@ -135,7 +135,7 @@ static int add_stocks(const builder *b)
             free(label);
             free(var);
             if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
-                rc = PC_EINTERNAL;
+                rc = PC_EENV;
         }
     rundir_names_free(names, n);
     return rc;
@@ -147,7 +147,7 @@ static int add_budgets(const builder *b)
     char **names = NULL;
     size_t n = 0;
     if (rundir_names(b->runs, b->n_runs, RUNDIR_YEARLY, "funder.", "", &names, &n))
-        return PC_EINTERNAL;
+        return PC_EENV;
     int rc = PC_OK;
     for (size_t i = 0; i <= n && !rc; i++) {
         char *var = i < n ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
@@ -164,7 +164,7 @@ static int add_budgets(const builder *b)
         free(label);
         free(var);
         if (!row || !(row->period = pc_strf("%d-%d", b->first_year, b->last_year)))
-            rc = PC_EINTERNAL;
+            rc = PC_EENV;
     }
     rundir_names_free(names, n);
     return rc;
@@ -191,7 +191,7 @@ static int add_yearly(const builder *b, int etp)
     char **names = NULL;
     size_t n = 0;
     if (rundir_names(b->runs, b->n_runs, RUNDIR_YEARLY, prefix, suffix, &names, &n))
-        return PC_EINTERNAL;
+        return PC_EENV;
     int rc = PC_OK;
     for (size_t i = 0; i < n && !rc; i++)
         for (int h = 0; h < 2 && !rc; h++) {
@@ -206,7 +206,7 @@ static int add_yearly(const builder *b, int etp)
             free(label);
             free(var);
             if (!row || !(row->period = pc_strf("%d", year)))
-                rc = PC_EINTERNAL;
+                rc = PC_EENV;
         }
     rundir_names_free(names, n);
     return rc;
@@ -219,7 +219,7 @@ static int fill_run(const builder *b, size_t r, pc_err *err)
     cfg_table *reps = NULL;
     char *path = pc_strf("%s/replications.csv", rundir_path(b->runs[r]));
     if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = access(path, F_OK) == 0 ? cfg_read_csv(path, &reps, err) : PC_OK;
     free(path);
     for (size_t i = 0; i < b->t->n && !rc; i++) {
@@ -246,7 +246,7 @@ static int fill_run(const builder *b, size_t r, pc_err *err)
         if (any)
             row->mean[r] = sum;
         if (replication_interval(reps, row->variable, &row->p05[r], &row->p95[r]) < 0)
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
     }
     cfg_table_free(reps);
     return rc;
@@ -265,7 +265,7 @@ int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfi
     if (!rc && have_years && !(rc = add_budgets(&b)) && !(rc = add_yearly(&b, 1)))
         rc = add_yearly(&b, 0);
     if (rc)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t r = 0; r < n_runs && !rc; r++)
         rc = fill_run(&b, r, err);
     return rc;

@@ -101,7 +101,7 @@ static double now_seconds(void)
 
 /* Runs argv with stdout and stderr into log, in its own process group, for at most
  * seconds.  *status receives its wait status; *timed_out whether it was killed.
- * PC_OK or PC_EINTERNAL (it could not be started). */
+ * PC_OK or PC_EENV (it could not be started). */
 static int run_limited(char *const argv[], const char *log, double seconds, int *status,
                        int *timed_out, pc_err *err)
 {
@@ -120,7 +120,7 @@ static int run_limited(char *const argv[], const char *log, double seconds, int 
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (e)
-        return pc_fail(err, PC_EINTERNAL, "cannot start %s: %s", argv[0], strerror(e));
+        return pc_fail(err, PC_EENV, "cannot start %s: %s", argv[0], strerror(e));
     double deadline = now_seconds() + seconds;
     *timed_out = 0;
     while (1) {
@@ -128,7 +128,7 @@ static int run_limited(char *const argv[], const char *log, double seconds, int 
         if (done == pid)
             break;
         if (done < 0 && errno != EINTR) {
-            int rc = pc_fail(err, PC_EINTERNAL, "waiting for %s: %s", argv[0], strerror(errno));
+            int rc = pc_fail(err, PC_EENV, "waiting for %s: %s", argv[0], strerror(errno));
             kill(-pid, SIGKILL);
             return rc;
         }
@@ -192,7 +192,7 @@ int pdf_print(const char *report_dir, double seconds, int *pages, pc_err *err)
     char *browser = NULL, *url = NULL, *log = NULL, *print_flag = NULL, *profile_flag = NULL;
     int have_tmp = 0, have_profile = 0;
     char abs[PATH_MAX];
-    int rc = page && final && tmp ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = page && final && tmp ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     if (!rc && (access(page, R_OK) != 0 || !realpath(page, abs)))
         rc = pc_fail(err, PC_EINPUT, "%s: cannot read: %s (write the report first)", page,
                      strerror(errno));
@@ -211,13 +211,13 @@ int pdf_print(const char *report_dir, double seconds, int *pages, pc_err *err)
             close(fd), have_tmp = 1;
     }
     if (!rc && !mkdtemp(profile))
-        rc = pc_fail(err, PC_EINTERNAL, "cannot create a folder %s: %s", profile, strerror(errno));
+        rc = pc_fail(err, PC_EENV, "cannot create a folder %s: %s", profile, strerror(errno));
     else if (!rc)
         have_profile = 1;
     if (!rc && (!(url = file_url(abs)) || !(log = pc_strf("%s/messages.log", profile)) ||
                 !(print_flag = pc_strf("--print-to-pdf=%s", tmp)) ||
                 !(profile_flag = pc_strf("--user-data-dir=%s", profile))))
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     int status = 0, timed_out = 0;
     if (!rc) {
         /* posix_spawnp takes char *const[]: the flags live in arrays */
@@ -248,8 +248,7 @@ int pdf_print(const char *report_dir, double seconds, int *pages, pc_err *err)
             rc = pc_fail(err, PC_EINPUT, "%s did not write a PDF with pages for %s: %s%s%s",
                          browser, page, why.msg[0] ? why.msg : "no page", colon, said);
         else if (chmod(tmp, 0644) != 0 || rename(tmp, final) != 0)
-            rc = pc_fail(err, PC_EINTERNAL, "cannot rename %s to %s: %s", tmp, final,
-                         strerror(errno));
+            rc = pc_fail(err, PC_EENV, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
         else if (pages)
             *pages = n_pages;
     }

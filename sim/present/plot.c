@@ -30,7 +30,7 @@ int plot_list_add(plot_list *l, const char *name, const char *title, const char 
 {
     plot_chart *bigger = realloc(l->charts, (l->n + 1) * sizeof *bigger);
     if (!bigger)
-        return PC_EINTERNAL;
+        return PC_EENV;
     l->charts = bigger;
     plot_chart *ch = &l->charts[l->n];
     ch->name = pc_strdup(name);
@@ -38,7 +38,7 @@ int plot_list_add(plot_list *l, const char *name, const char *title, const char 
     ch->group = pc_strdup(group);
     l->n++;
     if (!ch->name || !ch->title || !ch->group)
-        return PC_EINTERNAL;
+        return PC_EENV;
     return PC_OK;
 }
 
@@ -75,7 +75,7 @@ static int draw_each(chart_ctx *c, rundir_table table, const char *prefix, const
     char **names = NULL;
     size_t n = 0;
     if (rundir_names(c->runs, c->n_runs, table, prefix, suffix, &names, &n))
-        return pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        return pc_fail(c->err, PC_EENV, "out of memory");
     int rc = PC_OK;
     for (size_t i = 0; i < n && !rc; i++)
         rc = draw(c, what, names[i]);
@@ -92,7 +92,7 @@ static int add_runs(const chart_ctx *c, chart_items *l, rundir_table table, cons
         const rundir_series *s = rundir_find(c->runs[r], table, var);
         if (s && chart_items_add(l, r, s,
                                  pc_strdup(c->n_runs == 1 ? what : rundir_label(c->runs[r])), band))
-            return PC_EINTERNAL;
+            return PC_EENV;
     }
     return PC_OK;
 }
@@ -116,9 +116,9 @@ static int draw_fan(chart_ctx *c, const char *var)
                                           ": persons present at month end"))
                       : pc_strdup(label);
     chart_items l = {0};
-    int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, RUNDIR_MONTHLY, var, median, 1);
+    int rc = !name || !title ? PC_EENV : add_runs(c, &l, RUNDIR_MONTHLY, var, median, 1);
     if (rc) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
     } else {
         chart_fan_spec spec = {
             .name = name,
@@ -143,7 +143,7 @@ static int draw_fan(chart_ctx *c, const char *var)
 static int draw_fan_of(chart_ctx *c, const void *what, const char *x)
 {
     char *var = pc_strf("%s%s", (const char *)what, x);
-    int rc = var ? draw_fan(c, var) : pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    int rc = var ? draw_fan(c, var) : pc_fail(c->err, PC_EENV, "out of memory");
     free(var);
     return rc;
 }
@@ -169,7 +169,7 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
     char *title =
         label ? pc_strf("%s%s", label, lang_pick(c->lang, fam->title_fr, fam->title_en)) : NULL;
     chart_items l = {0};
-    int rc = name && title ? PC_OK : PC_EINTERNAL;
+    int rc = name && title ? PC_OK : PC_EENV;
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < fam->n_parts && !rc; k++) {
             char *var = pc_strf("%s%s%s", fam->part_prefix[k], x, fam->part_suffix[k]);
@@ -184,7 +184,7 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
             rc = chart_items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
         }
     if (rc) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
     } else {
         chart_fan_spec spec = {.name = name,
                                .group = fam->group,
@@ -234,7 +234,7 @@ static int draw_staff(chart_ctx *c)
             rc = chart_items_add(&l, r, s, t, 1);
         }
     if (rc) {
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
     } else if (l.n > 0) {
         const char *median = lang_pick(c->lang,
                                        "m\xC3\xA9"
@@ -255,8 +255,7 @@ static int draw_staff(chart_ctx *c)
                                .suffix = "",
                                .table = RUNDIR_MONTHLY,
                                .scale = 1};
-        rc = l.items[0].title ? chart_fan(c, &spec, &l)
-                              : pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = l.items[0].title ? chart_fan(c, &spec, &l) : pc_fail(c->err, PC_EENV, "out of memory");
     }
     chart_items_free(&l);
     rundir_names_free(staff, n_staff);
@@ -271,15 +270,15 @@ static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const
     int rc = rundir_names(c->runs, c->n_runs, RUNDIR_YEARLY, prefix, "", &names, &n);
     char **parts = rc ? NULL : pc_calloc(n, sizeof *parts);
     if (!rc && !parts)
-        rc = PC_EINTERNAL;
+        rc = PC_EENV;
     for (size_t i = 0; i < n && !rc; i++) {
         if (strcmp(prefix, "cost.") == 0 && strcmp(names[i], "total") == 0)
             continue;
         if (!(parts[n_parts++] = pc_strf("%s%s", prefix, names[i])))
-            rc = PC_EINTERNAL;
+            rc = PC_EENV;
     }
     if (rc)
-        rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(c->err, PC_EENV, "out of memory");
     else if (n_parts > 0)
         rc = chart_bars(c, name, title, (const char *const *)parts, n_parts, "cost.total");
     rundir_names_free(parts, n_parts);
@@ -446,7 +445,7 @@ int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, cons
                    .err = err};
     int rc = PC_OK;
     if (!(c.list = plot_list_alloc(c.formats))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     if (strpbrk(outdir, "\n\r")) {
@@ -457,7 +456,7 @@ int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, cons
         (rc = draw_all(&c, opt)))
         goto fail;
     if (c.script.oom) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     if (c.list->n > 0 &&

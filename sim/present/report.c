@@ -477,7 +477,7 @@ static int write_page(page *pg, pc_err *err)
 {
     char *path = pc_strf("%s/index.html", pg->dir);
     if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     fsio_file out;
     int rc = fsio_open(&out, path, err);
     free(path);
@@ -500,7 +500,7 @@ static int write_key_figures(const char *dir, const keyfig_table *keys, rundir *
 {
     char *path = pc_strf("%s/key-figures.csv", dir);
     const char **names = pc_calloc(n, sizeof *names);
-    int rc = path && names ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = path && names ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     for (size_t r = 0; r < n && !rc; r++)
         names[r] = scenarios[r].name;
     if (!rc)
@@ -516,13 +516,13 @@ static int load_runs(const char *dir, const report_scenario *scenarios, size_t n
 {
     for (size_t r = 0; r < n; r++) {
         char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
-        int rc = run_dir ? rundir_load(run_dir, &runs[r], err)
-                         : pc_fail(err, PC_EINTERNAL, "out of memory");
+        int rc =
+            run_dir ? rundir_load(run_dir, &runs[r], err) : pc_fail(err, PC_EENV, "out of memory");
         free(run_dir);
         if (rc)
             return rc;
         if (scenarios[r].label && rundir_set_label(runs[r], scenarios[r].label))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         if (rundir_warning(runs[r]))
             sbuf_printf(notes, "%s%s", notes->len ? "\n" : "", rundir_warning(runs[r]));
     }
@@ -546,19 +546,19 @@ static int draw_charts(const char *dir, const report_scenario *scenarios, size_t
         char *out =
             r < n ? pc_strf("%s/%s/charts", dir, scenarios[r].name) : pc_strf("%s/compare", dir);
         if (!out)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         chart_rc = plot_draw(r < n ? (const rundir *const *)&runs[r] : (const rundir *const *)runs,
                              r < n ? 1 : n, out, &popt, list, &chart_err);
         free(out);
         if (!chart_rc && (*list)->notes)
             sbuf_printf(notes, "%sgnuplot: %s", notes->len ? "\n" : "", (*list)->notes);
     }
-    if (chart_rc == PC_EINTERNAL)
-        return pc_fail(err, PC_EINTERNAL, "%s", chart_err.msg);
+    if (chart_rc != PC_OK && chart_rc != PC_EINPUT)
+        return pc_fail(err, chart_rc, "%s", chart_err.msg);
     if (!chart_rc)
         return PC_OK;
     if (!(*chart_error = pc_strdup(chart_err.msg)))
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t r = 0; r < n; r++) {
         plot_list_free(lists[r]);
         lists[r] = NULL;
@@ -584,7 +584,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     keyfig_table keys = {0};
     char *chart_error = NULL;
     sbuf said = {0};
-    int rc = runs && lists ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = runs && lists ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     if (!rc)
         rc = load_runs(dir, scenarios, n, runs, &said, err);
     if (!rc)

@@ -86,11 +86,11 @@ static int series_push(rundir_series *s, int period, const rundir_stat *st)
         size_t cap = s->cap ? s->cap * 2 : 64;
         int *p = realloc(s->period, cap * sizeof *p);
         if (!p)
-            return PC_EINTERNAL;
+            return PC_EENV;
         s->period = p;
         rundir_stat *v = realloc(s->stat, cap * sizeof *v);
         if (!v)
-            return PC_EINTERNAL;
+            return PC_EENV;
         s->stat = v;
         s->cap = cap;
     }
@@ -178,7 +178,7 @@ static int load_table(rundir *r, rundir_table table, const char *file, int requi
     static const char stat_names[7][5] = {"mean", "sd", "p05", "p25", "p50", "p75", "p95"};
     char *path = pc_strf("%s/%s", r->dir, file);
     if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     if (!required && access(path, F_OK) != 0) {
         free(path);
         return PC_OK;
@@ -234,12 +234,12 @@ static int load_table(rundir *r, rundir_table table, const char *file, int requi
             long index = set_index(set, name);
             current = index >= 0 ? &set->items[index] : set_add(set, name);
             if (!current) {
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(err, PC_EENV, "out of memory");
                 goto fail;
             }
         }
         if (series_push(current, period, &st)) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
             goto fail;
         }
     }
@@ -260,12 +260,12 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
     rundir *r = pc_calloc(1, sizeof *r);
     int rc = PC_OK;
     if (!r || !(r->dir = pc_strdup(dir))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     struct stat st;
     if (stat(dir, &st) != 0) {
-        rc = pc_fail(err, PC_EINPUT, "%s: %s", dir, strerror(errno));
+        rc = pc_fail_errno(err, errno, dir, "cannot open");
         goto fail;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -278,7 +278,7 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
         goto fail;
     char *manifest = pc_strf("%s/manifest.ini", dir);
     if (!manifest) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     if (access(manifest, F_OK) == 0) {
@@ -287,7 +287,7 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
         if (cfg_read(manifest, &r->manifest, &why) != PC_OK &&
             !(r->warning = pc_strf("%s (charts use plain names)", why.msg))) {
             free(manifest);
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
             goto fail;
         }
     }
@@ -300,7 +300,7 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
         label = slash && slash[1] ? slash + 1 : dir;
     }
     if (!(r->label = pc_strdup(label))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     *out = r;
@@ -314,7 +314,7 @@ int rundir_set_label(rundir *r, const char *label)
 {
     char *copy = pc_strdup(label);
     if (!copy)
-        return PC_EINTERNAL;
+        return PC_EENV;
     free(r->label);
     r->label = copy;
     return PC_OK;
@@ -409,7 +409,7 @@ int rundir_names(const rundir *const *runs, size_t n_runs, rundir_table table, c
     return PC_OK;
 oom:
     rundir_names_free(list, n);
-    return PC_EINTERNAL;
+    return PC_EENV;
 }
 
 void rundir_names_free(char **names, size_t count)

@@ -32,7 +32,7 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
     if (!qtitle || !qx) {
         free(qtitle);
         free(qx);
-        return PC_EINTERNAL;
+        return PC_EENV;
     }
     fputs("$bars << EOD\n", s);
     for (size_t i = 0; i < r->n; i++) {
@@ -104,18 +104,18 @@ int sensplot_tornado(const char *dir, const sens_oat_result *r, const cmp_key *o
     size_t len = 0;
     FILE *script = open_memstream(&text, &len);
     if (!script)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = tornado_script(script, dir, r, output, lang);
     if (fclose(script) != 0 && !rc)
-        rc = PC_EINTERNAL;
+        rc = PC_EENV;
     if (rc)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     if (!rc) {
         char title[600];
         snprintf(title, sizeof title, "%s %s",
                  lang_pick(lang, "Sensibilit\xC3\xA9 de", "Sensitivity of"), output->label);
         if (plot_list_add(list, "tornado", title, "sensitivity"))
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
     }
     if (!rc)
         rc = gnuplot_run(text, strlen(text), dir, list->notes ? NULL : &list->notes, err);

@@ -460,7 +460,7 @@ static int load_report(report *rp, pc_err *err)
                                         "label",     "mean",     "p05",    "p95"};
     char *path = pc_strf("%s/key-figures.csv", rp->dir);
     if (!path)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = cfg_read_csv(path, &rp->keys, err);
     free(path);
     if (rc)
@@ -489,18 +489,18 @@ static int load_report(report *rp, pc_err *err)
         if (runs)
             rp->runs = runs;
         if (!names || !runs || !(rp->names[rp->n] = pc_strdup(name)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         rp->runs[rp->n] = NULL;
         rp->n++;
         char *run_dir = pc_strf("%s/%s", rp->dir, name);
         rc = run_dir ? rundir_load(run_dir, &rp->runs[rp->n - 1], err)
-                     : pc_fail(err, PC_EINTERNAL, "out of memory");
+                     : pc_fail(err, PC_EENV, "out of memory");
         free(run_dir);
         if (rc)
             return rc;
         const char *label = rp->key_col[4] >= 0 ? rp->keys->rows[i].fields[rp->key_col[4]] : "";
         if (*label && rundir_set_label(rp->runs[rp->n - 1], label))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     }
     if (rp->n == 0)
         return pc_fail_at(err, rp->keys->path, header->line, "scenario",
@@ -591,7 +591,7 @@ static int sheet_key_figures(book *bk, const report *rp, pc_err *err)
                                        rundir_label(rp->runs[s]))
                              : pc_strdup(rundir_label(rp->runs[s]));
         if (!group)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         remember(bk, worksheet_merge_range(ws, 2, col, 2, col + width - 1, group, bk->head_group));
         free(group);
         for (lxw_col_t k = 0; k < width; k++)
@@ -681,7 +681,7 @@ static int sheet_scenario(book *bk, const report *rp, size_t s, pc_err *err)
     if (!title || !note) {
         free(title);
         free(note);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     put_text(bk, ws, 0, 0, title, bk->title);
     put_text(bk, ws, 1, 0, note, bk->note);
@@ -703,7 +703,7 @@ static int sheet_scenario(book *bk, const report *rp, size_t s, pc_err *err)
         const rundir_series *series = rundir_find(r, RUNDIR_YEARLY, var);
         char *label = var_label(r, var);
         if (!label)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         if (text_width(label) > widest)
             widest = text_width(label);
         const char *unit_name;
@@ -824,7 +824,7 @@ static int sheet_differences(book *bk, const report *rp, const char *path, pc_er
         unit_kind u = unit_of(r, f[c[1]], &unit_name);
         char *label = var_label(r, f[c[1]]);
         if (!label) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
             break;
         }
         const char *scenario = s >= 0 ? rundir_label(r) : f[c[0]];
@@ -879,7 +879,7 @@ int xlsx_write_report(const char *report_dir, pc_err *err)
     char *tmp = pc_strf("%s/.parcours.xlsx.tmp-XXXXXX", report_dir);
     char *differences = NULL;
     int created = 0;
-    int rc = final && tmp ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = final && tmp ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     if (!rc)
         rc = load_report(&rp, err);
     if (!rc) {
@@ -891,7 +891,7 @@ int xlsx_write_report(const char *report_dir, pc_err *err)
             close(fd), created = 1;
     }
     if (!rc && !(bk.wb = workbook_new(tmp)))
-        rc = pc_fail(err, PC_EINTERNAL, "%s: libxlsxwriter could not start a workbook", tmp);
+        rc = pc_fail(err, PC_EENV, "%s: libxlsxwriter could not start a workbook", tmp);
     if (!rc) {
         /* libxlsxwriter takes the texts as char *, so they live in arrays */
         char title[] = "parcours \xE2\x80\x94 rapport";
@@ -910,13 +910,12 @@ int xlsx_write_report(const char *report_dir, pc_err *err)
         lxw_error closed = workbook_close(bk.wb);
         remember(&bk, closed);
         if (!rc && bk.status != LXW_NO_ERROR)
-            rc =
-                pc_fail(err, PC_EINTERNAL, "%s: libxlsxwriter: %s", final, lxw_strerror(bk.status));
+            rc = pc_fail(err, PC_EENV, "%s: libxlsxwriter: %s", final, lxw_strerror(bk.status));
     }
     if (!rc && chmod(tmp, 0644) != 0)
-        rc = pc_fail(err, PC_EINTERNAL, "%s: %s", tmp, strerror(errno));
+        rc = pc_fail(err, PC_EENV, "%s: %s", tmp, strerror(errno));
     if (!rc && rename(tmp, final) != 0)
-        rc = pc_fail(err, PC_EINTERNAL, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
+        rc = pc_fail(err, PC_EENV, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
     if (rc && created)
         unlink(tmp);
     for (size_t i = 0; i < bk.n_sheets; i++)

@@ -74,7 +74,7 @@ int calib_add_target(calib_problem *p, const char *variable, const char *when, d
         size_t cap = p->cap_targets ? 2 * p->cap_targets : 16;
         calib_target *bigger = realloc(p->targets, cap * sizeof *bigger);
         if (!bigger)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         p->targets = bigger;
         p->cap_targets = cap;
     }
@@ -86,7 +86,7 @@ int calib_add_target(calib_problem *p, const char *variable, const char *when, d
     snprintf(t->when, sizeof t->when, "%s", when);
     rec_catalog *cat = rec_catalog_alloc(m);
     if (!cat)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     long var = rec_find(cat, variable);
     rec_catalog_free(cat);
     if (var < 0)
@@ -421,7 +421,7 @@ int calib_evaluate(calib_problem *p, const double *values, const calib_options *
     runs_variant run = {0};
     int rc = PC_OK;
     if (!keys || !vals || !buf || !sample || !yearly || !years) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     n = 0;
@@ -455,7 +455,7 @@ int calib_evaluate(calib_problem *p, const double *values, const calib_options *
     }
     double *numbers = pc_calloc(p->n_free + 1, sizeof *numbers);
     if (!numbers) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < p->n_free; i++)
@@ -556,7 +556,7 @@ int calib_fit(calib_problem *p, const calib_options *opt, calib_result **out, pc
         gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n);
     int rc = PC_OK;
     if (!r || !c.scratch || !c.values || !x || !step || !s) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -738,7 +738,7 @@ static int write_overlay_to(FILE *f, const calib_problem *p, const calib_result 
 {
     char *base_rel = relative_path(dir, base_abs);
     if (!base_rel)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     fprintf(f,
             "; Calibrated with `parcours calibrate` (docs/fit.md): %zu targets, %zu free keys,\n"
             "; %zu simulator calls of the same replications; weighted mean squared relative\n"
@@ -773,7 +773,7 @@ static int write_overlay_to(FILE *f, const calib_problem *p, const calib_result 
             }
             char *value = retarget_tables(e, dir);
             if (!value)
-                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+                rc = pc_fail(err, PC_EENV, "out of memory");
             else
                 cfg_write_entry(f, e->key, value);
             free(value);

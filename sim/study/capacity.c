@@ -95,7 +95,7 @@ static int yearly_funders(sizing *s, const mc_result *r, double *costs, pc_err *
     if (!vals || !years) {
         free(vals);
         free(years);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     for (size_t f = 0; f < s->n_funders; f++) {
         char name[300];
@@ -135,7 +135,7 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
         size_t cap = s->cap_probes ? 2 * s->cap_probes : 16;
         probe *bigger = realloc(s->probes, cap * sizeof *bigger);
         if (!bigger)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         s->probes = bigger;
         s->cap_probes = cap;
     }
@@ -159,7 +159,7 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
     p->capacity = capacity;
     p->costs = pc_calloc(s->n_years * s->n_funders, sizeof *p->costs);
     if (!p->costs)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     if (!rc)
         rc = target_measure(s->g, run.result, s->first, s->last, &p->est, err);
     if (!rc)
@@ -193,7 +193,7 @@ static int size_years(sizing *s, pc_err *err)
     s->years = pc_calloc(s->n_years, sizeof *s->years);
     s->year_index = pc_calloc(s->n_years, sizeof *s->year_index);
     if (!s->years || !s->year_index)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     for (size_t y = 0; y < s->n_years; y++) {
         s->years[y] = y0 + (int)y;
         s->year_index[y] = (size_t)(y0 - ys) + y;
@@ -309,14 +309,14 @@ static int size_costs(const sizing *s, long hi, long current, capacity_size_resu
     res->cost_at = pc_calloc(s->n_years * s->n_funders, sizeof *res->cost_at);
     res->cost_actual = pc_calloc(s->n_years * s->n_funders, sizeof *res->cost_actual);
     if (!res->years || !res->funders || !res->cost_at || !res->cost_actual)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     size_t cells = s->n_years * s->n_funders;
     memcpy(res->years, s->years, s->n_years * sizeof *res->years);
     memcpy(res->cost_at, find_probe(s, hi)->costs, cells * sizeof *res->cost_at);
     memcpy(res->cost_actual, find_probe(s, current)->costs, cells * sizeof *res->cost_actual);
     for (size_t f = 0; f < s->n_funders; f++)
         if (!(res->funders[f] = pc_strdup(s->m->funders[f])))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
     return PC_OK;
 }
 
@@ -350,7 +350,7 @@ int capacity_size(const mdl_model *m, const target_expr *g, const capacity_size_
         if ((rc = size_eval(&s, wanted[k], &p, err)))
             goto fail;
     if (!(res = pc_calloc(1, sizeof *res))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     *res = (capacity_size_result){.capacity = hi,
@@ -437,7 +437,7 @@ static int allocator_init(allocator *a, const mdl_model *m, const capacity_share
     a->queues = pc_calloc(m->n_states, sizeof *a->queues);
     a->queue_of = pc_calloc(m->n_resources * m->n_states, sizeof *a->queue_of);
     if (!a->res || !a->keys || !a->w || !a->queues || !a->queue_of)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = capacity_plan(m, opt->from_year, opt->from_month, &a->first, err);
     if (rc)
         return rc;
@@ -450,7 +450,7 @@ static int allocator_init(allocator *a, const mdl_model *m, const capacity_share
         a->res[a->n] = (int)r;
         a->w[a->n] = m->resources[r].etp_weight;
         if (!(a->keys[a->n] = pc_strdup(key)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         a->n++;
     }
     if (a->n == 0)
@@ -468,7 +468,7 @@ static int allocator_init(allocator *a, const mdl_model *m, const capacity_share
             while (k < a->n_queues && strcmp(a->queues[k], q))
                 k++;
             if (k == a->n_queues && !(a->queues[a->n_queues++] = pc_strdup(q)))
-                return pc_fail(err, PC_EINTERNAL, "out of memory");
+                return pc_fail(err, PC_EENV, "out of memory");
             a->queue_of[i * m->n_states + k] = 1;
         }
     }
@@ -528,7 +528,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
     if (!values || !buf) {
         free(values);
         free(buf);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     for (size_t i = 0; i < a->n; i++) {
         snprintf(buf + 32 * i, 32, "%ld", places[i]);
@@ -540,7 +540,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
                  : runs_plan_alloc(m, a->n, (const char *const *)a->keys, values, &a->plan, err);
     double *numbers = pc_calloc(a->n, sizeof *numbers);
     if (!rc && !numbers)
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; !rc && i < a->n; i++)
         numbers[i] = (double)places[i];
     if (!rc)
@@ -556,7 +556,7 @@ static int evaluate(allocator *a, const long *places, outcome *o, pc_err *err)
     target_waits *q = pc_calloc(a->n_queues, sizeof *q);
     if (!q) {
         runs_clear(&run);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     o->total = o->total_unserved = 0;
     for (size_t k = 0; k < a->n_queues && !rc; k++) {
@@ -855,7 +855,7 @@ static int share_lines(const allocator *a, const search *s, const long *current,
     for (size_t i = 0; i < a->n; i++) {
         capacity_share_line *l = &res->lines[i];
         if (!(l->resource = pc_strdup(a->m->resources[a->res[i]].name)))
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         l->etp_weight = a->w[i];
         l->current = current[i];
         l->floor = s->floor[i];
@@ -899,7 +899,7 @@ int capacity_share(const mdl_model *m, const capacity_share_options *opt,
     res = pc_calloc(1, sizeof *res);
     if (!current || !res || search_alloc(&s, n) || outcome_alloc(&before, n) ||
         outcome_alloc(&after, n) || !(res->lines = pc_calloc(n, sizeof *res->lines))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     res->n = n;

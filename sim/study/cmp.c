@@ -225,7 +225,7 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
     int years[CMP_MAX_YEARS];
     int rc = PC_OK;
     if (!b || !a || !scratch || !by || !ay) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     const char *sid = alt->model->id, *bid = base->model->id;
@@ -515,7 +515,7 @@ static int measure_reductions(cmp_comparison *c, const mdl_model *const *alts,
     c->reductions = pc_calloc(c->n_alts * (c->n_keys ? c->n_keys : 1), sizeof *c->reductions);
     if (!scratch || !c->reductions) {
         free(scratch);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     int rc = PC_OK;
     for (size_t i = 0; i < c->n_alts && !rc; i++) {
@@ -574,7 +574,7 @@ int cmp_compare(const mdl_model *base, const mdl_model *const *alts, size_t n_al
     cmp_comparison *c = pc_calloc(1, sizeof *c);
     if (!c || !(c->alts = pc_calloc(n_alts, sizeof *c->alts))) {
         free(c);
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     }
     c->n_alts = n_alts;
     c->n_keys = cmp_key_outputs(base, 1, c->keys, sizeof c->keys / sizeof c->keys[0]);

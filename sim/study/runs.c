@@ -64,9 +64,9 @@ int runs_plan_alloc(const mdl_model *base, size_t n, const char *const *keys,
     char(*units)[32] = pc_calloc(n ? n : 1, sizeof *units);
     const char **unit_of = pc_calloc(n ? n : 1, sizeof *unit_of);
     double *values = pc_calloc(n ? n : 1, sizeof *values);
-    int rc = p && units && unit_of && values ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    int rc = p && units && unit_of && values ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     if (!rc && !(p->index = pc_calloc(n ? n : 1, sizeof *p->index)))
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
         rc = runs_split_value(texts[i], &values[i], units[i], sizeof units[i], err);
         unit_of[i] = units[i];

@@ -80,7 +80,7 @@ int sens_parse_output(const mdl_model *m, const char *text, cmp_key *key, pc_err
     name[nl] = '\0';
     rec_catalog *cat = rec_catalog_alloc(m);
     if (!cat)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     long var = rec_find(cat, name);
     rec_catalog_free(cat);
     if (var < 0)
@@ -214,7 +214,7 @@ int sens_oat(const mdl_model *m, const sens_vary *vary, size_t n, const cmp_key 
     double *high = malloc((reps ? reps : 1) * sizeof *high);
     int rc = PC_OK;
     if (!r || !low || !high || !(r->rows = pc_calloc(n ? n : 1, sizeof *r->rows))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     r->n = n;
@@ -376,7 +376,7 @@ int sens_jansen(const double *y, size_t n, size_t k, size_t boot, double level, 
     double m, v;
     int rc = PC_OK;
     if (!first || !total || !bf || !bt || !f || !t || !rows || !rng) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     jansen(y, n, k, NULL, first, total, &m, &v);
@@ -435,7 +435,7 @@ int sens_sobol(sens_function f, void *ctx, size_t n, size_t k, uint32_t seed, si
     double *y = malloc(points * sizeof *y), *u = malloc(k * sizeof *u);
     int rc = PC_OK;
     if (!a || !b || !y || !u) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
     sens_design(n, k, seed, a, b);
@@ -505,7 +505,7 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
     int rc = PC_OK;
     if (!r || !a || !b || !y || !cat || !(r->params = pc_calloc(k, sizeof *r->params)) ||
         !(r->indices = pc_calloc(k, sizeof *r->indices))) {
-        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
     r->k = k;
@@ -528,7 +528,7 @@ int sens_sobol_model(const mdl_model *m, const cmp_key *output, const sens_sobol
         pc_err local;
         int lrc = worker && own && series && values && u
                       ? PC_OK
-                      : pc_fail(&local, PC_EINTERNAL, "out of memory");
+                      : pc_fail(&local, PC_EENV, "out of memory");
 #pragma omp for schedule(dynamic, 1)
         for (size_t p = 0; p < points; p++) {
             int failed;

@@ -145,7 +145,7 @@ static int check_subject(const mdl_model *m, target_expr *g, const char *text, p
                            text);
         rec_catalog *cat = rec_catalog_alloc(m);
         if (!cat)
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         long var = rec_find(cat, g->subject);
         rec_catalog_free(cat);
         if (var < 0)
@@ -392,7 +392,7 @@ int target_measure(const target_expr *g, const mc_result *r, size_t first, size_
                        last);
     double *per = pc_calloc(r->reps, sizeof *per);
     if (!per)
-        return pc_fail(err, PC_EINTERNAL, "out of memory");
+        return pc_fail(err, PC_EENV, "out of memory");
     int rc = PC_OK;
     if (g->queue[0]) {
         target_queue v;
@@ -404,7 +404,7 @@ int target_measure(const target_expr *g, const mc_result *r, size_t first, size_
                     !(g->stat == TARGET_SHARE && g->level == THREE_MONTHS);
         double *pooled = exact ? pc_calloc(REC_WAIT_BINS, sizeof *pooled) : NULL;
         if (exact && !pooled) {
-            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            rc = pc_fail(err, PC_EENV, "out of memory");
             goto done;
         }
         for (size_t rep = 0; rep < r->reps; rep++) {
