@@ -12,6 +12,7 @@
 
 #include "core/fsio.h"
 #include "core/rec.h"
+#include "joint.h"
 #include "runs.h"
 
 /* ---- common -------------------------------------------------------------------------- */
@@ -169,7 +170,7 @@ static int size_eval(sizing *s, long capacity, probe **out, pc_err *err)
         free(p->costs);
         return rc;
     }
-    p->met = target_met(s->g, p->est.value);
+    p->met = target_holds(s->g, &p->est);
     s->n_probes++;
     if (s->opt->progress) {
         capacity_size_step step = {
@@ -242,6 +243,18 @@ static int bracket(sizing *s, long start, long *lo, long *hi, pc_err *err)
     for (*lo = start; *hi < 0; step *= 2) {
         if (*lo == opt->max) {
             int share = s->g->stat == TARGET_SHARE;
+            char unsized[600] = "";
+            int r = mdl_resource_index(s->m, opt->resource);
+            if (s->g->queue[0])
+                joint_unsized(s->m, s->g->queue, &r, 1, unsized, sizeof unsized);
+            if (unsized[0])
+                return pc_fail(err, PC_EINPUT,
+                               "target '%s' is not met with %ld places of %s (--max): %s = "
+                               "%.4g%s; queue %s is also the queue of %s, whose waits bind: "
+                               "size them together (--resource %s --resource ...)",
+                               s->g->text, opt->max, opt->resource, s->g->statistic,
+                               share ? 100 * p->est.value : p->est.value, share ? " %" : "",
+                               s->g->queue, unsized, opt->resource);
             return pc_fail(err, PC_EINPUT,
                            "target '%s' is not met with %ld places of %s (--max): %s = %.4g%s; "
                            "raise --max or relax the target",
