@@ -6,8 +6,11 @@
  * test, the bound chosen so that every pair costing no more than the optimum is
  * several standard errors from it (the Monte Carlo error cannot change the answer);
  * a target with a confidence is measured on yearly arrivals, Poisson, whose
- * distribution across replications is known exactly.  Every input error path is
- * provoked.  Seeds are fixed. */
+ * distribution across replications is known exactly.  Sharing an envelope: two
+ * départements, the second twice as loaded, with a ceiling that binds, an envelope in
+ * euros that buys what the same envelope in ETP buys, a constraint on every queue met
+ * at the floors it sets, the same result for 1 and 2 threads.  Every input error
+ * path is provoked.  Seeds are fixed. */
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "check.h"
 #include "core/mc.h"
 #include "core/mdl.h"
+#include "study/capacity.h"
 #include "study/joint.h"
 #include "study/runs.h"
 #include "study/target.h"
@@ -266,8 +270,159 @@ static void test_confidence(tc_ctx *t)
     mdl_free(m);
 }
 
+/* ---- sharing an envelope ------------------------------------------------------------- */
+
+/* Two départements a and b: demand per month, 6-month contracts, prescriptions lapsing
+ * after 6 months, 0.5 ETP per place, 10,000 EUR a year per funded ETP from the État. */
+static void departements(char *buf, size_t size, int demand_a, int demand_b)
+{
+    int used = snprintf(buf, size, "[model]\nname = Two\nstart = 2020-01\nhorizon = 36\n");
+    const char *name[2] = {"a", "b"};
+    int demand[2] = {demand_a, demand_b};
+    for (int i = 0; i < 2 && used > 0 && (size_t)used < size; i++)
+        used += snprintf(buf + used, size - (size_t)used,
+                         "\n[population %s]\nentry = work_%s\ninflow.rate = %d/m\nwarmup = 1y\n"
+                         "\n[state wait_%s]\npopulation = %s\n"
+                         "on.give_up = after fixed(6m) -> out\n"
+                         "\n[state work_%s]\npopulation = %s\nresource = iae_%s\n"
+                         "queue = wait_%s\non.end = after exponential(mean=6m) -> out\n"
+                         "\n[resource iae_%s]\nlabel = Département %s\ncapacity = 50\n"
+                         "etp.weight = 0.5\n"
+                         "\n[cost fie_%s]\nfunder = etat\nper = unit-year\nresource = iae_%s\n"
+                         "amount = 10000\n",
+                         name[i], name[i], demand[i], name[i], name[i], name[i], name[i], name[i],
+                         name[i], name[i], name[i], name[i], name[i]);
+}
+
+static void test_share(tc_ctx *t)
+{
+    char text[4096];
+    departements(text, sizeof text, 10, 20);
+    mdl_model *m = load(t, "loaded.ini", text);
+    departements(text, sizeof text, 10, 10);
+    mdl_model *even = load(t, "even.ini", text);
+    if (!m || !even) {
+        mdl_free(m);
+        mdl_free(even);
+        return;
+    }
+    pc_err err;
+    capacity_share_result *r = NULL, *r2 = NULL;
+    const size_t reps = t->quick ? 60 : 120;
+    /* 60 and 120 Erlangs; 95 ETP = 190 places: without a ceiling b gets more than 120
+     * places (137 of 210 in tests/test_fit.c); at most 2 x 50 places, b gets 100 and a
+     * the other 90. */
+    capacity_share_options opt = {.prefix = "iae_",
+                                  .envelope = 95,
+                                  .max_share = 2,
+                                  .funder = "etat",
+                                  .sim = {.reps = reps, .seed = 1, .threads = 1}};
+    int rc = capacity_share(m, &opt, &r, &err);
+    CHECK(t,
+          rc == 0 && r->lines[1].allocated == 100 && r->lines[0].allocated == 90 &&
+              r->lines[1].ceiling == 100,
+          "a ceiling binds: b keeps 100 places (2 x 50), a gets the other 90 (%ld and %ld)",
+          rc ? -1 : r->lines[0].allocated, rc ? -1 : r->lines[1].allocated);
+    CHECK(t, rc == 0 && !strcmp(r->lines[0].label, "Département a"),
+          "lines carry the resources' labels (%s)", rc ? err.msg : r->lines[0].label);
+    opt.sim.threads = 2;
+    rc = capacity_share(m, &opt, &r2, &err);
+    CHECK(t,
+          rc == 0 && r && r2->lines[0].allocated == r->lines[0].allocated &&
+              r2->lines[1].allocated == r->lines[1].allocated &&
+              r2->total_after == r->total_after &&
+              r2->lines[1].wait_after_p95 == r->lines[1].wait_after_p95,
+          "1 and 2 threads give the same allocation and the same waits");
+    capacity_share_result_free(r);
+    capacity_share_result_free(r2);
+    r = r2 = NULL;
+
+    /* Euros: a place costs 0.5 ETP x 10,000 EUR; 700,000 EUR buy the 140 places that
+     * 70 ETP buy, and identical départements share them evenly. */
+    opt = (capacity_share_options){
+        .prefix = "iae_", .envelope = 70, .funder = "etat", .sim = {.reps = reps, .seed = 1}};
+    rc = capacity_share(even, &opt, &r, &err);
+    opt.envelope = 700000;
+    opt.in_euros = 1;
+    rc = rc ? rc : capacity_share(even, &opt, &r2, &err);
+    CHECK(t,
+          rc == 0 && fabs(r2->lines[0].price - 5000) < 1e-6 &&
+              r2->lines[0].allocated == r->lines[0].allocated &&
+              r2->lines[1].allocated == r->lines[1].allocated &&
+              r2->lines[0].allocated + r2->lines[1].allocated == 140 &&
+              labs(r2->lines[0].allocated - r2->lines[1].allocated) <= 3,
+          "700,000 EUR at 5,000 EUR a place share as 70 ETP do: %ld and %ld places",
+          rc ? -1 : r2->lines[0].allocated, rc ? -1 : r2->lines[1].allocated);
+    CHECK(t,
+          rc == 0 && r2->lines[0].wait_after_p05 <= r2->lines[0].wait_after &&
+              r2->lines[0].wait_after <= r2->lines[0].wait_after_p95,
+          "each wait comes with its 90 %% interval over the replications (%.1f [%.1f, %.1f])",
+          rc ? NAN : r2->lines[0].wait_after, rc ? NAN : r2->lines[0].wait_after_p05,
+          rc ? NAN : r2->lines[0].wait_after_p95);
+    capacity_share_result_free(r);
+    capacity_share_result_free(r2);
+    r = r2 = NULL;
+
+    /* A constraint on every queue: no département whose requests wait over 15 days at
+     * the 90th percentile.  Each gets at least the fewest places that meet it; both
+     * meet it after the allocation.  Too small an envelope for it is refused. */
+    opt = (capacity_share_options){.prefix = "iae_",
+                                   .envelope = 110,
+                                   .funder = "etat",
+                                   .constraint = "p90(wait.all) <= 15d",
+                                   .sim = {.reps = reps, .seed = 1}};
+    rc = capacity_share(m, &opt, &r, &err);
+    CHECK(t,
+          rc == 0 && r->lines[0].constraint_floor > 50 && r->lines[1].constraint_floor > 100 &&
+              r->lines[0].allocated >= r->lines[0].constraint_floor &&
+              r->lines[1].allocated >= r->lines[1].constraint_floor &&
+              r->lines[0].constraint_after.value <= 15 && r->lines[1].constraint_after.value <= 15,
+          "the constraint sets floors (%ld and %ld places) and holds after (%.1f and %.1f "
+          "days): %s",
+          rc ? -1 : r->lines[0].constraint_floor, rc ? -1 : r->lines[1].constraint_floor,
+          rc ? NAN : r->lines[0].constraint_after.value,
+          rc ? NAN : r->lines[1].constraint_after.value, rc ? err.msg : "ok");
+    long need = rc ? 0 : r->lines[0].constraint_floor + r->lines[1].constraint_floor;
+    capacity_share_result_free(r);
+    r = NULL;
+    opt.envelope = 0.5 * (double)need - 1;
+    rc = capacity_share(m, &opt, &r, &err);
+    CHECK(t, rc == PC_EINPUT && !r && strstr(err.msg, "to meet --constraint"),
+          "an envelope below what the constraint needs is refused: %s", err.msg);
+
+    /* Conflicting or bad input. */
+    static const struct {
+        double min_share, max_share;
+        const char *constraint, *says;
+    } bad[] = {
+        {0.9, 0.5, NULL, "conflict"},
+        {0, 1.0, "p90(wait.all) <= 15d", "its ceiling"},
+        {0, 0, "p90(queue.x) <= 15d", "each queue's waits"},
+        {0, 0, "p90(wait.all) <= 15d in 80%", "confidence is not taken"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        opt.envelope = 500;
+        opt.min_share = bad[i].min_share;
+        opt.max_share = bad[i].max_share;
+        opt.constraint = bad[i].constraint;
+        rc = capacity_share(m, &opt, &r, &err);
+        CHECK(t, rc == PC_EINPUT && !r && strstr(err.msg, bad[i].says), "refused: %s",
+              rc ? err.msg : "accepted");
+        capacity_share_result_free(r);
+        r = NULL;
+    }
+    opt = (capacity_share_options){
+        .prefix = "iae_", .envelope = 100, .in_euros = 1, .sim = {.reps = 4, .seed = 1}};
+    rc = capacity_share(m, &opt, &r, &err);
+    CHECK(t, rc == PC_EINPUT && strstr(err.msg, "needs the funder"),
+          "an envelope in euros without a funder: %s", err.msg);
+    mdl_free(m);
+    mdl_free(even);
+}
+
 void suite_sizing(tc_ctx *t)
 {
     test_confidence(t);
+    test_share(t);
     test_joint(t);
 }
