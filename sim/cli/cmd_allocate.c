@@ -216,7 +216,9 @@ static void show_step(void *ctx, const capacity_share_step *step)
 }
 
 /* Reruns with seeds seed+1 .. seed+K-1 and prints each resource's allocated ETP: the
- * first seed's, the mean, the standard deviation, the smallest and the largest. */
+ * first seed's, the mean, the standard deviation, the smallest and the largest, over
+ * the seeds that could share the envelope; a seed whose floors exceed it (a constraint
+ * needing more places with other random numbers) is reported, not fatal. */
 static int stability(const mdl_model *m, const allocate_args *a, capacity_share_options opt,
                      const capacity_share_result *r, pc_err *err)
 {
@@ -227,17 +229,26 @@ static int stability(const mdl_model *m, const allocate_args *a, capacity_share_
     for (size_t i = 0; i < n; i++)
         etp[i] = (double)r->lines[i].allocated * r->lines[i].etp_weight;
     int rc = PC_OK;
+    size_t used = 1;
     for (size_t s = 1; s < k && !rc; s++) {
         capacity_share_result *o = NULL;
         opt.sim.seed = (uint32_t)(a->seed + s);
-        if (!(rc = capacity_share(m, &opt, &o, err)))
+        rc = capacity_share(m, &opt, &o, err);
+        if (rc == PC_EINPUT) { /* the same input held at the first seed: the sample moved */
+            printf("\nseed %lu: %s\n", a->seed + s, err->msg);
+            rc = PC_OK;
+        } else if (!rc) {
             for (size_t i = 0; i < n; i++)
-                etp[s * n + i] = (double)o->lines[i].allocated * o->lines[i].etp_weight;
+                etp[used * n + i] = (double)o->lines[i].allocated * o->lines[i].etp_weight;
+            used++;
+        }
         capacity_share_result_free(o);
     }
+    k = used;
     if (!rc) {
-        printf("\nstability: the allocation rerun with %zu independent seeds (%lu to %lu), ETP:\n",
-               k, a->seed, a->seed + k - 1);
+        printf("\nstability: the allocation rerun with %zu independent seeds (%lu to %lu), ETP, "
+               "over the %zu that could share the envelope:\n",
+               (size_t)a->seeds, a->seed, a->seed + a->seeds - 1, k);
         print_padded("", 32);
         printf(" %9s %9s %8s %9s %9s\n", "first", "mean", "sd", "min", "max");
         for (size_t i = 0; i < n; i++) {
