@@ -33,6 +33,7 @@ void suite_plot(tc_ctx *t);
 void suite_compare(tc_ctx *t);
 void suite_sens(tc_ctx *t);
 void suite_fit(tc_ctx *t);
+void suite_sizing(tc_ctx *t);
 void suite_bind(tc_ctx *t);
 void suite_guards(tc_ctx *t);
 void suite_indicators(tc_ctx *t);

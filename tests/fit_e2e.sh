@@ -138,6 +138,103 @@ check "size on the Drôme: ACI places for a mean IAE queue of 100 from 2020-01" 
     --resource iae_aci --target "mean(queue.iae_queue) <= 100" --from 2020-01 --reps 4 --quiet
 check "the period measured is printed" grep -q "measured over 2020-01 to 2026-12" out.txt
 
+# ---- size: several resources, confidence, overlays ----------------------------------------
+# Two types of places for one queue: x paid by the État (1,000 EUR a place a year), y by the
+# Département (2,500 EUR); each is an M/M/c queue of 10 Erlangs (tests/test_sizing.c).
+cat > two.ini <<'INI'
+[model]
+name = Two types
+start = 2020-01
+horizon = 36
+
+[population p]
+entry = ask
+inflow.rate = 20/m
+warmup = 1y
+
+[state ask]
+on.go = after fixed(1d) -> x:0.5, y:0.5
+
+[state q]
+
+[state x]
+label = Places de type x
+resource = r_x
+queue = q
+on.end = after exponential(mean=1m) -> out
+
+[state y]
+resource = r_y
+queue = q
+on.end = after exponential(mean=1m) -> out
+
+[resource r_x]
+label = Places de type x
+capacity = 20
+
+[resource r_y]
+label = Places de type y
+capacity = 20
+
+[cost place_x]
+funder = etat
+per = unit-year
+resource = r_x
+amount = 1000
+
+[cost place_y]
+funder = departement
+per = unit-year
+resource = r_y
+amount = 2500
+INI
+mkdir sized
+check "size two types at once (a pattern): exit 0" status_is 0 "$bin" size two.ini \
+    --resource 'r_*' --target "share(wait.q.all > 0) <= 0.339" --reps 100 --seed 5 \
+    --out sized/two-sized.ini --quiet
+cp out.txt size-two.txt
+check "the cheapest pair is Erlang C's (14 and 12 places)" \
+    sh -c 'grep -q "^r_x .* 20 *14 " size-two.txt && grep -q "^r_y .* 20 *12 " size-two.txt'
+check "the cost by funder is printed with its interval" \
+    grep -q "^  etat *14000 \[14000, 14000\]" size-two.txt
+check "the cheaper neighbours are printed" grep -q "one place less of r_y (11)" size-two.txt
+check "the labels are printed" grep -q "Places de type x" size-two.txt
+check "the overlay extends the model and sets the capacities from the start" \
+    sh -c 'grep -q "^model = ../two.ini$" sized/two-sized.ini && grep -q "^\[set 2020-01\]$" sized/two-sized.ini &&
+           grep -q "^resource.r_x.capacity = 14$" sized/two-sized.ini &&
+           grep -q "^resource.r_y.capacity = 12$" sized/two-sized.ini'
+check "the overlay passes parcours check" status_is 0 "$bin" check sized/two-sized.ini
+check "parcours report takes the overlay as it is" status_is 0 "$bin" report two.ini \
+    sized/two-sized.ini --reps 4 --out rep --quiet
+check "parcours compare takes it as it is" status_is 0 "$bin" compare two.ini sized/two-sized.ini \
+    --reps 4 --out cmp --quiet
+check "the overlay's run has the capacities found" \
+    awk -F, '$2 == "capacity.r_x" && $3 == "2021-06" { found = 1; exit !($4 == 14) }
+             END { if (!found) exit 1 }' cmp/two-sized/monthly.csv
+check "size with a confidence target: exit 0" status_is 0 "$bin" size two.ini \
+    --resource 'r_*' --target "share(wait.q.all > 0) <= 0.339 in 80%" --reps 40 --quiet
+check "it prints the share of replications meeting it and its standard error" \
+    grep -q "met in [0-9.]* % of the replications (standard error" out.txt
+check "a confidence of 120 %: exit 1" status_is 1 "$bin" size two.ini --resource 'r_*' \
+    --target "share(wait.q.all > 0) <= 0.3 in 120%" --quiet
+check "the message says the confidence must be within (0, 100 %)" \
+    grep -q "strictly between 0 and 100%" err.txt
+check "a type that does not exist: exit 1" status_is 1 "$bin" size two.ini --resource r_x \
+    --resource r_z --target "share(wait.q.all > 0) <= 0.3" --quiet
+check "the message names it" grep -q "r_z: no resource" err.txt
+check "conflicting targets: exit 1" status_is 1 "$bin" size two.ini --resource 'r_*' \
+    --target "share(wait.q.all > 0) <= 0.1" --target "share(wait.q.all > 0) >= 0.5" \
+    --max 60 --reps 4 --quiet
+check "the message says which cannot be met" grep -q "cannot be met.*>= 0.5" err.txt
+check "one type of a shared queue: exit 1, naming the other" status_is 1 "$bin" size two.ini \
+    --resource r_x --target "share(wait.q.all > 0) <= 0.001" --max 100 --reps 4 --quiet
+check "the message names the resource that binds" grep -q "also the queue of r_y" err.txt
+check "nothing written by refused sizings" test ! -e o.ini
+check "size one resource with --out: exit 0" status_is 0 "$bin" size mmc.ini \
+    --resource servers --target "share(wait.waiting.all > 0) <= 25%" --reps 50 --out mmc-sized.ini --quiet
+check "its overlay sets the capacity found" grep -q "^resource.servers.capacity = 2[4-6]$" mmc-sized.ini
+check "its overlay passes parcours check" status_is 0 "$bin" check mmc-sized.ini
+
 # ---- allocate ----------------------------------------------------------------------------
 check "allocate --help: exit 0" status_is 0 "$bin" allocate --help
 check "allocate without --envelope: exit 2" status_is 2 "$bin" allocate "$ara" --resource-prefix iae_
@@ -147,13 +244,56 @@ check "the message names the floors" grep -q "smaller than the floors" err.txt
 check "ARA: the 3,650 ACI ETP across the 12 départements" status_is 0 "$bin" allocate "$ara" \
     --resource-prefix iae_aci_ --envelope 3650.33 --min-share 0.9 --step 100 --reps 2 \
     --out alloc.csv --quiet
-check "the table has the 12 départements and a total" \
-    sh -c 'grep -c "^[a-z_]\+ \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt | grep -qx 13'
+check "the table has the 12 départements, by their labels, and a total" \
+    sh -c 'grep -c "^.* — postes IAE \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt | grep -qx 12 &&
+           grep -q "^total \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt'
 check "the CSV has 12 rows" sh -c '[ "$(tail -n +2 alloc.csv | wc -l)" -eq 12 ]'
 check "the allocation spends the envelope, within one place" \
     awk -F, 'NR > 1 { e += $8; w = $3 } END { exit !(e <= 3650.33 + 1e-6 && e > 3650.33 - w) }' alloc.csv
 check "every département keeps 90 % of its places" \
     awk -F, 'NR > 1 && $6 < $5 { bad = 1 } END { exit bad }' alloc.csv
+
+
+# Two départements, b twice as loaded as a: 6-month contracts, prescriptions lapsing after 6
+# months, 0.5 ETP a place, 10,000 EUR a year per funded ETP from the État.
+{
+    printf '[model]\nname = Two\nstart = 2020-01\nhorizon = 36\n'
+    for d in a:10 b:20; do
+        n=${d%%:*} demand=${d#*:}
+        printf '\n[population %s]\nentry = work_%s\ninflow.rate = %s/m\nwarmup = 1y\n' "$n" "$n" "$demand"
+        printf '\n[state wait_%s]\npopulation = %s\non.give_up = after fixed(6m) -> out\n' "$n" "$n"
+        printf '\n[state work_%s]\npopulation = %s\nresource = iae_%s\nqueue = wait_%s\n' "$n" "$n" "$n" "$n"
+        printf 'on.end = after exponential(mean=6m) -> out\n'
+        printf '\n[resource iae_%s]\nlabel = Département %s\ncapacity = 50\netp.weight = 0.5\n' "$n" "$n"
+        printf '\n[cost fie_%s]\nfunder = etat\nper = unit-year\nresource = iae_%s\namount = 10000\n' "$n" "$n"
+    done
+} > deps.ini
+mkdir shared
+check "allocate 950,000 EUR with ceilings, a constraint and an overlay: exit 0" status_is 0 \
+    "$bin" allocate deps.ini --resource-prefix iae_ --envelope 950000 --in euros --funder etat \
+    --max-share 2 --constraint "p90(wait.all) <= 200d" --reps 20 --seeds 2 \
+    --scenario shared/deps-shared.ini --out shared/deps.csv --quiet
+cp out.txt allocate-deps.txt
+check "the lines carry the labels and the 90 % intervals of the waits" \
+    grep -q "^Département b  .*\[[0-9.]*, [0-9.]*\]" allocate-deps.txt
+check "the ceiling binds: b gets 2 x 50 places = 50 ETP" grep -q "^Département b  *25.00  *50.00 " allocate-deps.txt
+check "the spread across seeds is printed" grep -q "^stability: the allocation rerun with 2 independent seeds" allocate-deps.txt
+check "the overlay sets both capacities from the start" \
+    sh -c 'grep -q "^model = ../deps.ini$" shared/deps-shared.ini && grep -q "^\[set 2020-01\]$" shared/deps-shared.ini &&
+           grep -q "^resource.iae_b.capacity = 100$" shared/deps-shared.ini &&
+           grep -q "^resource.iae_a.capacity = 90$" shared/deps-shared.ini'
+check "the overlay passes parcours check" status_is 0 "$bin" check shared/deps-shared.ini
+check "parcours compare takes the overlay as it is" status_is 0 "$bin" compare deps.ini \
+    shared/deps-shared.ini --reps 4 --out cmp2 --quiet
+check "parcours report takes it as it is" status_is 0 "$bin" report deps.ini \
+    shared/deps-shared.ini --reps 4 --out rep2 --quiet
+check "ceilings below the floors: exit 1" status_is 1 "$bin" allocate deps.ini \
+    --resource-prefix iae_ --envelope 50 --min-share 0.9 --max-share 0.5 --quiet
+check "the message says they conflict" grep -q "conflict" err.txt
+check "an envelope too small for the constraint: exit 1" status_is 1 "$bin" allocate deps.ini \
+    --resource-prefix iae_ --envelope 50 --constraint "p90(wait.all) <= 15d" --reps 4 --quiet
+check "the message gives what the constraint needs" grep -q "of which .* to meet --constraint" err.txt
+check "nothing written by refused allocations" test ! -e o.ini
 
 echo "fit-e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

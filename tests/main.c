@@ -44,6 +44,8 @@ const char *tc_write(tc_ctx *t, const char *name, const char *text)
     return path_buf;
 }
 
+/* One suite a line (more than 20 entries would be laid out in columns). */
+/* clang-format off */
 static const struct {
     const char *name;
     void (*run)(tc_ctx *);
@@ -58,6 +60,7 @@ static const struct {
     {"compare", suite_compare},
     {"sens", suite_sens},
     {"fit", suite_fit},
+    {"sizing", suite_sizing},
     {"bind", suite_bind},
     {"guards", suite_guards},
     {"indicators", suite_indicators},
@@ -70,6 +73,7 @@ static const struct {
     {"france", suite_france},
     {"xlsx", suite_xlsx},
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {

@@ -43,7 +43,7 @@ static int values_alloc(double cells, size_t above, double **values, mc_spill **
     double bytes = cells * (double)sizeof(double);
     if (bytes <= (double)(above ? above : MC_SPILL_ABOVE)) {
         *values = malloc(cells > 0 ? (size_t)bytes : 1);
-        return *values ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+        return *values ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     }
     if (bytes > MC_MAX_SPILL)
         return pc_fail(err, PC_EINPUT,
@@ -243,7 +243,7 @@ static int share_territories(const mdl_model *m, const mc_options *opt, mc_resul
             }
         }
         pc_err local;
-        int rc = ok ? PC_OK : pc_fail(&local, PC_EINTERNAL, "out of memory");
+        int rc = ok ? PC_OK : pc_fail(&local, PC_EENV, "out of memory");
         for (size_t i = 0; ok && !rc && i < nt; i++)
             if ((rc = rcs[i]))
                 local = errs[i];
@@ -377,7 +377,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         eng_workspace *probe = eng_alloc(m);
         if (!probe) {
             mc_result_free(r);
-            return pc_fail(err, PC_EINTERNAL, "out of memory");
+            return pc_fail(err, PC_EENV, "out of memory");
         }
         if (eng_territories(probe) > 1)
             split = r->reps - r->reps % unit;

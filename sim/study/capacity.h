@@ -87,8 +87,13 @@ typedef enum {
 typedef struct {
     const char *prefix; /* every resource whose name starts with it */
     capacity_objective objective;
-    double envelope;    /* ETP to distribute (places x etp.weight) */
-    double min_share;   /* each resource keeps at least this share of its current places */
+    double envelope;  /* ETP to distribute (places x etp.weight), or euros with in_euros */
+    int in_euros;     /* the envelope is in euros a year of funder's costs on the places */
+    double min_share; /* each resource keeps at least this share of its current places */
+    double max_share; /* ... and at most this share (0: no ceiling) */
+    /* Every resource's queue must meet it: a target whose subject is `wait` or `wait.all`
+     * (`p90(wait.all) <= 90d`), read for each resource as its queue's (NULL: none). */
+    const char *constraint;
     double step;        /* ETP per greedy step at first; 0: automatic (see capacity_share) */
     const char *funder; /* whose unit-year costs on the resources are reported */
     int from_year, from_month;
@@ -100,8 +105,15 @@ typedef struct {
 
 typedef struct {
     char *resource;
+    char *label; /* the resource's label (its name when it has none) */
     double etp_weight;
+    double price;                   /* the envelope's unit per place: ETP, or euros a year */
     long current, floor, allocated; /* places */
+    long ceiling;                   /* places (LONG_MAX: none) */
+    long constraint_floor;          /* the fewest places meeting the constraint (0: none) */
+    double wait_before_p05, wait_before_p95; /* 90 % interval of the mean wait over the */
+    double wait_after_p05, wait_after_p95;   /* replications, days */
+    target_estimate constraint_before, constraint_after; /* the constraint's statistic */
     double wait_before, wait_after; /* mean wait per request (zero when admitted at once), days */
     double days_before, days_after; /* person-days waited a year */
     double unserved_before, unserved_after; /* requests leaving the queue unserved, a year */
@@ -145,6 +157,13 @@ typedef struct {
 int capacity_share(const mdl_model *m, const capacity_share_options *opt,
                    capacity_share_result **out, pc_err *err);
 
+/* With opt->constraint: how each resource's constraint floor was found.  When the
+ * resources are separable, one run moves all of them at once: capacities double from
+ * the current ones (or one place) until each meets its constraint, then each is
+ * bisected to the fewest places that meet it.  PC_EINPUT when a constraint floor is
+ * above a ceiling, or the floors cost more than the envelope (err gives what they
+ * cost), or the resources are not separable. */
+
 void capacity_share_result_free(capacity_share_result *r);
 
 /* Writes the sharing as CSV, one row per resource (name: its name without the first
@@ -152,7 +171,10 @@ void capacity_share_result_free(capacity_share_result *r);
  *   resource,name,etp_weight,places_current,places_floor,places_allocated,etp_current,
  *   etp_allocated,wait_before_days,wait_after_days,waited_days_year_before,
  *   waited_days_year_after,unserved_year_before,unserved_year_after,cost_year_before,
- *   cost_year_after */
+ *   cost_year_after,label,price,places_ceiling,places_constraint,wait_before_p05,
+ *   wait_before_p95,wait_after_p05,wait_after_p95,constraint_before,constraint_after
+ * (price: the envelope's unit per place; places_ceiling empty when none;
+ * places_constraint and constraint_*, its statistic, 0 without --constraint) */
 int capacity_share_write(const char *path, const capacity_share_result *r, size_t prefix_len,
                          pc_err *err);
 

@@ -2,6 +2,7 @@
 #include "target.h"
 
 #include <ctype.h>
+#include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdio.h>
@@ -221,9 +222,20 @@ static int parse_bound(target_expr *g, const char *p, const char *text, pc_err *
     g->op = ops[o].op;
     char unit;
     const char *rest = read_quantity(p + strlen(ops[o].text), &g->bound, &unit);
+    if (rest && !strncmp(rest, "in", 2) && (isspace((unsigned char)rest[2]) || !rest[2])) {
+        char cunit;
+        const char *end = read_quantity(rest + 2, &g->confidence, &cunit);
+        if (!end || *end || cunit == 'd' || !(g->confidence > 0 && g->confidence < 1))
+            return pc_fail(err, PC_EINPUT,
+                           "target '%s': the confidence after 'in' is a share of the "
+                           "replications strictly between 0 and 100%% (in 80%%)",
+                           text);
+        rest = end;
+    }
     if (!rest || *rest)
         return pc_fail(err, PC_EINPUT,
-                       "target '%s': expected a number after the comparison (90d, 3m, 10%%, 50)",
+                       "target '%s': expected a number after the comparison (90d, 3m, 10%%, 50), "
+                       "then optionally 'in 80%%'",
                        text);
     int wait = g->queue[0] != '\0';
     if (g->stat == TARGET_SHARE && (unit == 'd' || g->bound < 0 || g->bound > 1))
@@ -271,6 +283,13 @@ int target_met(const target_expr *g, double value)
         return value > g->bound;
     }
     return 0;
+}
+
+int target_holds(const target_expr *g, const target_estimate *e)
+{
+    if (g->confidence > 0)
+        return e->prob >= g->confidence;
+    return target_met(g, e->value);
 }
 
 double target_period_sum(const mc_result *r, size_t rep, size_t var, size_t first, size_t last)
@@ -449,11 +468,29 @@ int target_measure(const target_expr *g, const mc_result *r, size_t first, size_
         else
             out->value = sum / (double)r->reps;
     }
-    size_t used = 0;
+    size_t used = 0, met = 0;
     for (size_t i = 0; i < r->reps; i++)
-        if (!isnan(per[i]))
+        if (!isnan(per[i])) {
+            met += (size_t)target_met(g, per[i]);
             per[used++] = per[i];
+        }
     out->se = used > 1 ? gsl_stats_sd(per, 1, used) / sqrt((double)used) : 0.0;
+    out->prob = out->prob_se = out->at_confidence = NAN;
+    if (g->confidence > 0 && used > 0) {
+        gsl_sort(per, 1, used);
+        size_t k = (size_t)ceil(g->confidence * (double)r->reps - 1e-9); /* 1 <= k <= reps */
+        int up = g->op == TARGET_LE || g->op == TARGET_LT;
+        if (k > used)
+            out->at_confidence = up ? INFINITY : -INFINITY;
+        else
+            out->at_confidence = up ? per[k - 1] : per[used - k];
+    }
+    if (g->confidence > 0) {
+        /* a replication without a statistic (no denominator) does not meet the target */
+        double p = r->reps ? (double)met / (double)r->reps : 0.0;
+        out->prob = p;
+        out->prob_se = r->reps ? sqrt(p * (1 - p) / (double)r->reps) : 0.0;
+    }
 done:
     free(per);
     return rc;

@@ -1,12 +1,14 @@
 /* target — targets on a run ("p90(wait.iae_queue) <= 90d") and the statistics of waits.
  *
- * A target is "STAT(SUBJECT) OP BOUND": the monthly mean of any variable
+ * A target is "STAT(SUBJECT) OP BOUND [in P%]": the monthly mean of any variable
  * (`mean(queue.iae_queue) <= 50`), a percentile of individual waits
  * (`p90(wait.iae_queue) <= 90d`) or the share of waits over a duration
  * (`share(wait.iae_queue > 3m) <= 10%`).  target_measure gives its statistic
  * over a period of a run, pooled over the replications, with a Monte Carlo
  * standard error (the spread of the per-replication statistics over the square
- * root of their number).
+ * root of their number).  With `in 80%` the target asks for confidence: the
+ * statistic of each replication (one possible future) must meet the bound in at
+ * least 80 % of them.
  *
  * Waits.  The engine records, per queue state Q and month, the waits that ended
  * (admission or departure): their number, total in days, and how many lasted
@@ -47,6 +49,8 @@ typedef struct {
     int all_requests;  /* wait.Q.all */
     target_op op;
     double bound;        /* days for a wait, a fraction for a share, else the variable's unit */
+    double confidence;   /* `... in 80%`: met in at least this share of the replications
+                          * (0 < confidence < 1); 0: the pooled statistic must meet the bound */
     char statistic[300]; /* the text up to ')': "p90(wait.iae_queue)" */
     char text[300];
 } target_expr;
@@ -55,9 +59,16 @@ typedef struct {
  * something other than a wait, or a malformed expression is PC_EINPUT naming it. */
 int target_parse(const mdl_model *m, const char *text, target_expr *out, pc_err *err);
 
-/* An estimate and its Monte Carlo standard error. */
+/* An estimate and its Monte Carlo standard error; for a target with a confidence,
+ * also the share of replications whose own statistic meets the bound and its
+ * standard error sqrt(p (1 - p) / n) (NaN otherwise). */
 typedef struct {
     double value, se;
+    double prob, prob_se;
+    double at_confidence; /* the replications' statistic that a share `confidence` of them
+                           * meet (an order statistic): the target holds when it meets the
+                           * bound.  A smooth measure of how far the target is (NaN without
+                           * a confidence). */
 } target_estimate;
 
 /* The target's statistic over months first..last (indices, inclusive) of a run,
@@ -65,8 +76,12 @@ typedef struct {
 int target_measure(const target_expr *t, const mc_result *r, size_t first, size_t last,
                    target_estimate *out, pc_err *err);
 
-/* Whether value satisfies the target. */
+/* Whether value satisfies the target's bound. */
 int target_met(const target_expr *t, double value);
+
+/* Whether an estimate meets the target: its value meets the bound, or, for a target
+ * with a confidence, the share of replications meeting it is at least the confidence. */
+int target_holds(const target_expr *t, const target_estimate *e);
 
 /* The fitted survival of waits of persons who queued: P(W > t), t in days, given
  * their mean (days) and the share over 3 months.  Piecewise exponential: a
