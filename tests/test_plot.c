@@ -22,6 +22,7 @@
 #include "present/report.h"
 
 #define MONTHS 60
+#define MINUS "\xE2\x88\x92"
 #define NBSP   "\xE2\x80\xAF"
 
 /* ---- synthetic run folders -------------------------------------------------- */
@@ -596,7 +597,34 @@ static void check_formats(tc_ctx *t)
     lang_number(1234567.891, 2, LANG_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "1,234,567.89"), "English number: %s", buf);
     lang_number(-999.6, 0, LANG_FR, buf, sizeof buf);
-    CHECK(t, !strcmp(buf, "-1" NBSP "000"), "rounding carries into a new group: %s", buf);
+    CHECK(t, !strcmp(buf, MINUS "1" NBSP "000"), "rounding carries into a new group: %s", buf);
+    /* every case a label can meet: each must give exactly these bytes */
+    static const struct {
+        double v;
+        int decimals;
+        lang_code lang;
+        const char *want;
+    } cases[] = {
+        {0, 0, LANG_FR, "0"},
+        {0, 2, LANG_FR, "0,00"},
+        {-0.0, 1, LANG_FR, "0,0"},
+        {-250000, 0, LANG_FR, MINUS "250" NBSP "000"},
+        {-1.5, 1, LANG_FR, MINUS "1,5"},
+        {-1.5, 1, LANG_EN, MINUS "1.5"},
+        {999, 0, LANG_FR, "999"},
+        {1000, 0, LANG_FR, "1" NBSP "000"},
+        {15000, 0, LANG_FR, "15" NBSP "000"},
+        {0.3, 1, LANG_FR, "0,3"},
+        {12345.678, 1, LANG_FR, "12" NBSP "345,7"},
+        {-1234567.25, 2, LANG_FR, MINUS "1" NBSP "234" NBSP "567,25"},
+        {0.05, 2, LANG_FR, "0,05"},
+        {INFINITY, 0, LANG_FR, "\xE2\x80\x94"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lang_number(cases[i].v, cases[i].decimals, cases[i].lang, buf, sizeof buf);
+        CHECK(t, !strcmp(buf, cases[i].want), "number %g with %d decimals: %s, not %s",
+              cases[i].v, cases[i].decimals, buf, cases[i].want);
+    }
     lang_number(-0.004, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "0,0"), "no minus sign on a zero: %s", buf);
     lang_number(NAN, 1, LANG_FR, buf, sizeof buf);

@@ -114,7 +114,7 @@ static void write_cell(FILE *f, const keyfig_row *row, size_t r, lang_code lang)
                           "\xC3\xA9"
                           "cart :",
                           "difference:"),
-                d > 0 && strcmp(delta, "0") ? "+" : "", delta);
+                d > 0 && strpbrk(delta, "123456789") ? "+" : "", delta);
     }
     fputs("</td>", f);
 }
