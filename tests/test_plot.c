@@ -22,7 +22,7 @@
 #include "present/report.h"
 
 #define MONTHS 60
-#define MINUS "\xE2\x88\x92"
+#define MINUS  "\xE2\x88\x92"
 #define NBSP   "\xE2\x80\xAF"
 
 /* ---- synthetic run folders -------------------------------------------------- */
@@ -622,8 +622,8 @@ static void check_formats(tc_ctx *t)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         lang_number(cases[i].v, cases[i].decimals, cases[i].lang, buf, sizeof buf);
-        CHECK(t, !strcmp(buf, cases[i].want), "number %g with %d decimals: %s, not %s",
-              cases[i].v, cases[i].decimals, buf, cases[i].want);
+        CHECK(t, !strcmp(buf, cases[i].want), "number %g with %d decimals: %s, not %s", cases[i].v,
+              cases[i].decimals, buf, cases[i].want);
     }
     lang_number(-0.004, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "0,0"), "no minus sign on a zero: %s", buf);
