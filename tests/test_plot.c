@@ -773,8 +773,9 @@ static void check_every_chart(tc_ctx *t, rundir *run)
     if (rc)
         return;
     static const char *const expected[] = {
-        "fan-stock.rsa", "fan-queue.iae_queue", "wait3m-iae_queue", "etp-iae_places", "staff",
-        "budget-funder", "budget-cost",         "flows-rsa",        "survival-rsa"};
+        "fan-stock.rsa",  "fan-queue.iae_queue", "wait3m-iae_queue",
+        "etp-iae_places", "staff-referents",     "budget-funder",
+        "budget-cost",    "flows-rsa",           "survival-rsa"};
     int all = list->n == sizeof expected / sizeof expected[0];
     for (size_t i = 0; all && i < list->n; i++)
         all = !strcmp(list->charts[i].name, expected[i]);
@@ -1052,6 +1053,98 @@ static void check_report(tc_ctx *t)
     free(page);
 }
 
+/* The line type of the gnuplot element ending just before `at` (its last " lt N"), or 0. */
+static int lt_before(const char *line, const char *at)
+{
+    int lt = 0;
+    for (const char *q = line; (q = strstr(q, " lt ")) && q < at; q += 4)
+        lt = atoi(q + 4);
+    return lt;
+}
+
+/* A report of six scenarios, the most a committee compares at once.  Two rules of
+ * readability are checked on the gnuplot scripts the report keeps (charts.gp):
+ * no plot overlays more than 3 scenarios' bands (beyond, small multiples), and each
+ * scenario keeps one line type in every chart of the report, its own charts and the
+ * overlays alike.  Exact counts: nothing here is random. */
+static void check_six_scenarios(tc_ctx *t)
+{
+    enum { N = 6 };
+    char dir[512], buf[512], labels[N][32], names[N][16];
+    tc_path(t, "six", dir, sizeof dir);
+    mkdir(dir, 0777);
+    report_scenario sc[N];
+    for (int r = 0; r < N; r++) {
+        snprintf(names[r], sizeof names[r], "s%d", r + 1);
+        snprintf(labels[r], sizeof labels[r], "Sc\xC3\xA9nario num\xC3\xA9ro %d", r + 1);
+        char rel[160];
+        snprintf(rel, sizeof rel, "six/%s", names[r]);
+        make_run(t, rel, labels[r], 0.2 * r, buf, sizeof buf);
+        sc[r] = (report_scenario){.name = names[r]};
+    }
+    pc_err err = {{0}};
+    int rc = report_build(dir, sc, N, NULL, NULL, &err);
+    CHECK(t, rc == PC_OK, "report of six runs built (%s)", rc ? err.msg : "ok");
+    char path[700];
+    snprintf(path, sizeof path, "%s/compare/charts.gp", dir);
+    size_t len;
+    char *script = (char *)slurp(path, &len);
+    CHECK(t, script != NULL, "the overlays' script is kept as compare/charts.gp");
+    if (!script)
+        return;
+    int worst = 0, panels = 0, banded = 0, titled = 0, wrong = 0, panel_run = -1;
+    for (char *line = strtok(script, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "set multiplot", 13))
+            panels++;
+        if (!strncmp(line, "set title '", 11)) {
+            panel_run = -1;
+            for (int r = 0; r < N; r++)
+                if (!strncmp(line + 11, labels[r], strlen(labels[r])) &&
+                    line[11 + strlen(labels[r])] == '\'')
+                    panel_run = r;
+        }
+        if (strncmp(line, "plot ", 5))
+            continue;
+        int bands = count_of(line, "band90");
+        worst = bands > worst ? bands : worst;
+        banded += bands > 0;
+        for (int r = 0; r < N; r++) {
+            char needle[256];
+            snprintf(needle, sizeof needle, "title '%s", labels[r]);
+            for (const char *q = line; (q = strstr(q, needle)); q++) {
+                titled++;
+                wrong += lt_before(line, q) != r + 1;
+            }
+        }
+        if (panel_run >= 0) /* a panel: every line type is its run's */
+            for (const char *q = line; (q = strstr(q, " lt ")); q += 4) {
+                titled++;
+                wrong += atoi(q + 4) != panel_run + 1;
+            }
+        panel_run = -1;
+    }
+    CHECK(t, banded > 0 && worst <= 3, "no plot overlays more than 3 bands (%d at most, %d plots)",
+          worst, banded);
+    CHECK(t, panels > 0, "six scenarios are drawn as small multiples (%d charts)", panels);
+    CHECK(t, titled > 0 && wrong == 0,
+          "each scenario keeps its line type in the overlays (%d of %d elements differ)", wrong,
+          titled);
+    free(script);
+    for (int r = 0; r < N; r++) {
+        snprintf(path, sizeof path, "%s/%s/charts/charts.gp", dir, names[r]);
+        script = (char *)slurp(path, &len);
+        int seen = 0, off = 0;
+        for (const char *q = script; q && (q = strstr(q, " lt ")); q += 4) {
+            seen++;
+            off += atoi(q + 4) != r + 1;
+        }
+        CHECK(t, seen > 0 && off == 0,
+              "scenario %d draws its own charts in its line type %d (%d of %d differ)", r + 1,
+              r + 1, off, seen);
+        free(script);
+    }
+}
+
 void suite_plot(tc_ctx *t)
 {
     char buf[512];
@@ -1078,6 +1171,7 @@ void suite_plot(tc_ctx *t)
     check_failures(t, ref);
     check_hostile_label(t, ref);
     check_report(t);
+    check_six_scenarios(t);
     rundir_free(ref);
     rundir_free(alt);
 }

@@ -63,7 +63,12 @@ static void href(FILE *f, const char *path)
 
 static const char page_css[] =
     "body{font-family:'DejaVu Sans',Arial,Helvetica,sans-serif;color:#1a1a1a;margin:0 auto;"
-    "max-width:1120px;padding:1.5em 2em;line-height:1.45}\n"
+    "max-width:1320px;padding:1.5em 2em;line-height:1.45}\n"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));"
+    "gap:0 1.5em}\n"
+    ".charts section.chart{min-width:0}\n"
+    "p.empty{color:#555;font-size:.9em}\n"
+    ".table-wrap{max-width:100%;overflow-x:auto}\n"
     "h1{font-size:1.7em;margin-bottom:.2em}\n"
     "h2{font-size:1.35em;border-bottom:2px solid #0072B2;padding-bottom:.15em;margin-top:2.2em}\n"
     "h3{font-size:1.1em;margin:1.4em 0 .4em}\n"
@@ -85,7 +90,8 @@ static const char page_css[] =
     "section.chart{break-before:page;page-break-before:always;break-inside:avoid;"
     "page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}"
     "tr{break-inside:avoid;page-break-inside:avoid}a{color:inherit;text-decoration:none}"
-    "img{border:0;max-height:160mm}}\n";
+    "img{border:0;max-height:160mm}.charts{display:block}.table-wrap{overflow:visible}"
+    "table{font-size:8pt}}\n";
 
 static void write_cell(FILE *f, const keyfig_row *row, size_t r, lang_code lang)
 {
@@ -150,6 +156,8 @@ static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs,
 static void write_charts(FILE *f, const plot_list *list, const char *folder, const char *context,
                          lang_code lang)
 {
+    if (list && list->n)
+        fputs("<div class=\"charts\">\n", f);
     for (size_t i = 0; list && i < list->n; i++) {
         const plot_chart *ch = &list->charts[i];
         const char *ext = list->formats & GNUPLOT_PNG   ? "png"
@@ -192,6 +200,29 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
                           "donn\xC3\xA9"
                           "es du graphique (CSV)",
                           "chart data (CSV)"));
+    }
+    if (list && list->n)
+        fputs("</div>\n", f);
+    if (list && list->empty) {
+        fprintf(f, "<p class=\"empty\">%s ",
+                lang_pick(lang,
+                          "Non trac\xC3\xA9s, rien \xC3\xA0 montrer "
+                          "(toutes les valeurs sont nulles) :",
+                          "Not drawn, nothing to show (every value "
+                          "is zero):"));
+        for (const char *p = list->empty; *p;) {
+            size_t len = strcspn(p, "\n");
+            char *one = pc_strf("%.*s", (int)len, p);
+            if (one)
+                html(f, one);
+            free(one);
+            p += len;
+            if (*p) {
+                fputs(" ; ", f);
+                p++;
+            }
+        }
+        fputs(".</p>\n", f);
     }
 }
 
@@ -538,7 +569,8 @@ static int draw_charts(const char *dir, const report_scenario *scenarios, size_t
 {
     plot_options popt = {.formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
                          .lang = opt->lang,
-                         .templates = opt->templates};
+                         .templates = opt->templates,
+                         .write_script = 1};
     pc_err chart_err = {{0}};
     int chart_rc = PC_OK;
     for (size_t r = 0; r <= n && !chart_rc && !(r == n && n < 2); r++) {
@@ -547,6 +579,7 @@ static int draw_charts(const char *dir, const report_scenario *scenarios, size_t
             r < n ? pc_strf("%s/%s/charts", dir, scenarios[r].name) : pc_strf("%s/compare", dir);
         if (!out)
             return pc_fail(err, PC_EINTERNAL, "out of memory");
+        popt.first_style = r < n ? r : 0; /* scenario r keeps style r */
         chart_rc = plot_draw(r < n ? (const rundir *const *)&runs[r] : (const rundir *const *)runs,
                              r < n ? 1 : n, out, &popt, list, &chart_err);
         free(out);
