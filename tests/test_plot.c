@@ -20,6 +20,7 @@
 #include "core/cfg.h"
 #include "present/plot.h"
 #include "present/report.h"
+#include "present/territory.h"
 
 #define MONTHS 60
 #define MINUS  "\xE2\x88\x92"
@@ -1145,10 +1146,58 @@ static void check_six_scenarios(tc_ctx *t)
     }
 }
 
+/* The départements of a national run: which code a variable names, and what a report
+ * focused on 26 and 2A keeps (everything of those two, only the table's stock and
+ * indicators of the others, everything national). */
+static void check_territory(tc_ctx *t)
+{
+    static const struct {
+        const char *name, *code;
+    } names[] = {{"stock.d26", "26"},
+                 {"stock.d26_orientation", "26"},
+                 {"flow.d2a_soc.exit", "2a"},
+                 {"indicator.oriente_2_mois_d976.num", "976"},
+                 {"staff.referents_pro_d05", "05"},
+                 {"stock.rsa", NULL},
+                 {"stock.drome", NULL},
+                 {"indicator.part_d", NULL},
+                 {"cost.d2", NULL},
+                 {"stock.d261", "261"},
+                 {"stock.d26x", NULL}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t len = 0;
+        const char *code = territory_code(names[i].name, &len);
+        int ok = names[i].code
+                     ? code && len == strlen(names[i].code) && !strncmp(code, names[i].code, len)
+                     : code == NULL;
+        CHECK(t, ok, "the département of %s: %.*s", names[i].name, code ? (int)len : 4,
+              code ? code : "none");
+    }
+    const char *const codes[] = {"26", "2A"};
+    territory_focus focus = {codes, 2};
+    static const struct {
+        const char *name;
+        int kept;
+    } keep[] = {{"stock.d26_pro", 1},
+                {"flow.d2a_soc.exit", 1},
+                {"stock.d05", 1},
+                {"stock.d05_pro", 0},
+                {"indicator.sorties_emploi_d05", 1},
+                {"indicator.sorties_emploi_d05.num", 0},
+                {"cost.allocation_d05", 0},
+                {"cost.total", 1},
+                {"indicator.sorties_emploi", 1},
+                {"d05", 0}};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        CHECK(t, territory_keep(keep[i].name, &focus) == keep[i].kept, "focus 26,2A: %s %s",
+              keep[i].name, keep[i].kept ? "kept" : "left out");
+}
+
 void suite_plot(tc_ctx *t)
 {
     char buf[512];
     check_formats(t);
+    check_territory(t);
     rundir *ref = NULL, *alt = NULL;
     pc_err err = {{0}};
     int rc = rundir_load(make_run(t, "ref",

@@ -23,7 +23,7 @@
 
 static const char report_usage[] =
     "usage: parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T]\n"
-    "                       [--lang fr|en] [--templates DIR] [--quiet]\n"
+    "                       [--lang fr|en] [--templates DIR] [--focus CODES] [--quiet]\n"
     "\n"
     "Runs each scenario (the first is the reference) with the same seed, so that\n"
     "they share their random numbers, writes each run into DIR/<scenario>/, draws\n"
@@ -37,12 +37,14 @@ static const char report_usage[] =
     "  --threads T      threads, 0 to 1024 (default 0: all cores)\n"
     "  --lang L         fr (default) or en\n"
     "  --templates DIR  the gnuplot templates (as for parcours plot)\n"
+    "  --focus CODES    a national model: the départements charted, as codes joined\n"
+    "                   with commas (26,05,2A); every département is in the table\n"
     "  --quiet          no progress bar or log lines on stderr\n";
 
 typedef struct {
     const char **paths;
     size_t n;
-    const char *out, *templates;
+    const char *out, *templates, *focus;
     unsigned long reps, seed, threads;
     int lang, quiet;
 } report_args;
@@ -63,6 +65,7 @@ static int read_args(report_args *a, int argc, char **argv)
                         opt_threads(&a->threads),
                         opt_lang(&a->lang),
                         opt_text("templates", &a->templates),
+                        opt_text("focus", &a->focus),
                         opt_quiet(&a->quiet)};
     opt_command cmd = {.name = "report",
                        .usage = report_usage,
@@ -72,7 +75,23 @@ static int read_args(report_args *a, int argc, char **argv)
                        .n_args = &a->n,
                        .min_args = 1,
                        .args_missing = "no scenario file given"};
-    return opt_parse(&cmd, argc, argv);
+    int rc = opt_parse(&cmd, argc, argv);
+    for (const char *p = a->focus; !rc && p && *p;) {
+        size_t len = strcspn(p, ",");
+        int ok = (len == 2 || len == 3) && p[0] >= '0' && p[0] <= '9';
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[k] >= '0' && p[k] <= '9') ||
+                 (len == 2 && p[0] == '2' && strchr("abAB", p[k]) != NULL);
+        if (!ok) {
+            fprintf(stderr,
+                    "parcours: report: --focus: '%.*s' is not a d\xC3\xA9partement code "
+                    "(26, 05, 2A, 974)\n",
+                    (int)len, p);
+            rc = PC_EUSAGE;
+        }
+        p += len + (p[len] == ',');
+    }
+    return rc;
 }
 
 /* The folder name of a scenario: its file name without ".ini", made unique. */
@@ -180,8 +199,17 @@ static int report(const report_args *a, scenario_run *runs, report_scenario *pag
         rc = draw_differences(a, runs, &differences, &err);
     if (!rc && differences && differences->notes)
         cli_log("gnuplot: %s", differences->notes);
-    report_options ropt = {
-        .lang = a->lang ? LANG_EN : LANG_FR, .templates = a->templates, .differences = differences};
+    char *codes[128];
+    size_t n_codes = 0;
+    char *focus = a->focus ? pc_strdup(a->focus) : NULL;
+    for (char *save = NULL, *tok = focus ? strtok_r(focus, ",", &save) : NULL; tok && n_codes < 128;
+         tok = strtok_r(NULL, ",", &save))
+        codes[n_codes++] = tok;
+    report_options ropt = {.lang = a->lang ? LANG_EN : LANG_FR,
+                           .templates = a->templates,
+                           .differences = differences,
+                           .focus = (const char *const *)codes,
+                           .n_focus = n_codes};
     int built = !rc;
     char *notes = NULL;
     if (!rc)
@@ -198,6 +226,7 @@ static int report(const report_args *a, scenario_run *runs, report_scenario *pag
         free(index);
     }
     plot_list_free(differences);
+    free(focus);
     return rc;
 }
 

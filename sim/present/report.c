@@ -18,6 +18,7 @@
 #include "core/cfg.h"
 #include "core/fsio.h"
 #include "keyfig.h"
+#include "territory.h"
 #include "sbuf.h"
 
 #define NDASH "\xE2\x80\x93"
@@ -290,6 +291,208 @@ typedef struct {
     lang_code lang;
 } page;
 
+/* ---- the départements of a national run ---------------------------------------- */
+
+/* One column of the département table. */
+typedef struct {
+    char *var_suffix; /* stock: NULL; an indicator: its family (oriente_2_mois) */
+    char *head;       /* column heading */
+    rundir_table table;
+    int period;
+    int percent; /* a share, shown in % */
+} terr_col;
+
+/* The label after the last " — " of a label ("Drôme — part des sorties" gives "part des
+ * sorties"), or the whole label. */
+static const char *after_dash(const char *label)
+{
+    const char *last = NULL;
+    for (const char *q = label; (q = strstr(q, " \xE2\x80\x94 ")); q++)
+        last = q;
+    return last ? last + 5 : label;
+}
+
+/* A cell of the table: the value shown and, in data-v, the number it sorts by. */
+static void terr_cell(FILE *f, const rundir_stat *st, int percent, int with_interval,
+                      lang_code lang)
+{
+    if (!st || !isfinite(st->mean)) {
+        fputs("<td class=\"num\" data-v=\"\">\xE2\x80\x94</td>", f);
+        return;
+    }
+    double k = percent ? 100 : 1;
+    int dec = percent ? 1 : 0;
+    char mean[64], lo[64], hi[64];
+    lang_number(st->mean * k, dec, lang, mean, sizeof mean);
+    fprintf(f, "<td class=\"num\" data-v=\"%.17g\">%s%s", st->mean * k, mean,
+            percent ? LANG_NNBSP "%" : "");
+    if (with_interval && isfinite(st->p05) && isfinite(st->p95)) {
+        lang_number(st->p05 * k, dec, lang, lo, sizeof lo);
+        lang_number(st->p95 * k, dec, lang, hi, sizeof hi);
+        fprintf(f, "<span class=\"interval\">[%s " NDASH " %s]</span>", lo, hi);
+    }
+    fputs("</td>", f);
+}
+
+static const char sort_script[] =
+    "<script>\n"
+    "document.querySelectorAll('table.sortable').forEach(function(t){\n"
+    " t.querySelectorAll('thead th').forEach(function(th,i){\n"
+    "  th.style.cursor='pointer';th.title='trier';\n"
+    "  th.addEventListener('click',function(){\n"
+    "   var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),up=th.dataset.up!=='1';\n"
+    "   th.dataset.up=up?'1':'0';\n"
+    "   rows.sort(function(x,y){var a=x.cells[i].dataset.v,c=y.cells[i].dataset.v;\n"
+    "    if(a===undefined){a=x.cells[i].textContent;c=y.cells[i].textContent;"
+    "return up?a.localeCompare(c):c.localeCompare(a);}\n"
+    "    a=a===''?-Infinity:+a;c=c===''?-Infinity:+c;return up?a-c:c-a;});\n"
+    "   rows.forEach(function(r){b.appendChild(r);});});});});\n"
+    "</script>\n";
+
+/* The département x indicator table of the reference run, when it has départements
+ * (populations d01 ... d976): each one's stock at two month-ends with its 90 %
+ * interval and each indicator NAME_dXX of its last year; a first row of national
+ * figures: the model's own national indicators with their intervals, the stocks as a
+ * sum of the départements' means, without interval. */
+static void page_territories(const page *pg)
+{
+    FILE *f = pg->f;
+    const rundir *r = pg->runs[0];
+    size_t n_codes = 0, n_vars = rundir_n_vars(r, RUNDIR_MONTHLY);
+    const char *first_code = NULL;
+    size_t first_len = 0;
+    for (size_t i = 0; i < n_vars; i++) {
+        const char *v = rundir_var(r, RUNDIR_MONTHLY, i);
+        size_t len;
+        const char *code = strncmp(v, "stock.", 6) ? NULL : territory_population(v + 6, &len);
+        if (code && !n_codes++) {
+            first_code = code;
+            first_len = len;
+        }
+    }
+    int m0, m1, y0, y1;
+    if (n_codes < 2 || !rundir_periods(r, RUNDIR_MONTHLY, &m0, &m1))
+        return;
+    int have_years = rundir_periods(r, RUNDIR_YEARLY, &y0, &y1);
+    terr_col cols[16];
+    size_t n_cols = 0;
+    int months[2] = {m0 + 36 < m1 ? m0 + 36 : m1, m0 + 60 < m1 ? m0 + 60 : m1};
+    for (int k = 0; k < 2 && !(k == 1 && months[1] == months[0]); k++) {
+        char when[40];
+        lang_month(months[k] / 12, months[k] % 12 + 1, pg->lang, when, sizeof when);
+        cols[n_cols++] = (terr_col){
+            .head = pc_strf("%s %s", lang_pick(pg->lang, "Foyers fin", "Households end of"), when),
+            .table = RUNDIR_MONTHLY,
+            .period = months[k]};
+    }
+    /* the indicator families of the first département, in file order */
+    size_t n_year_vars = have_years ? rundir_n_vars(r, RUNDIR_YEARLY) : 0;
+    for (size_t i = 0; i < n_year_vars && n_cols < 16; i++) {
+        const char *v = rundir_var(r, RUNDIR_YEARLY, i);
+        size_t len;
+        const char *code = territory_code(v, &len);
+        if (strncmp(v, "indicator.", 10) || !code || code[len] || len != first_len ||
+            strncmp(code, first_code, len) || code[-2] != '_')
+            continue;
+        const char *kind = NULL, *given = NULL;
+        char *section = pc_strf("indicator %s", v + 10);
+        if (section) {
+            kind = rundir_setting(r, section, "kind");
+            given = rundir_setting(r, section, "label");
+        }
+        free(section);
+        char *label = given ? pc_strdup(given) : rundir_var_label(r, v, pg->lang);
+        char y[16];
+        snprintf(y, sizeof y, "%d", y1);
+        cols[n_cols++] =
+            (terr_col){.var_suffix = pc_strf("%.*s", (int)(code - 2 - (v + 10)), v + 10),
+                       .head = label ? pc_strf("%s (%s)", after_dash(label), y) : NULL,
+                       .table = RUNDIR_YEARLY,
+                       .period = y1,
+                       .percent = kind && (!strcmp(kind, "ratio") || !strcmp(kind, "delay"))};
+        free(label);
+    }
+    fprintf(f, "<section id=\"territories\">\n<h2>%s</h2>\n<p>%s</p>\n",
+            lang_pick(pg->lang, "D\xC3\xA9partements", "D\xC3\xA9partements"),
+            lang_pick(pg->lang,
+                      "Sc\xC3\xA9nario de r\xC3\xA9"
+                      "f\xC3\xA9rence, un d\xC3\xA9partement par ligne : moyenne des "
+                      "simulations et intervalle \xC3\xA0 90 %. Cliquer un titre de colonne "
+                      "trie le tableau. Ligne \xC2\xAB France \xC2\xBB : les indicateurs "
+                      "nationaux du mod\xC3\xA8le avec leur intervalle ; les foyers y sont "
+                      "la somme des moyennes d\xC3\xA9partementales, sans intervalle (le "
+                      "mod\xC3\xA8le ne fournit pas encore leur total national).",
+                      "Reference scenario, one département per row: mean of the runs and 90 % "
+                      "interval. Click a column heading to sort. Row \"France\": the model's "
+                      "national indicators with their interval; households there are the sum "
+                      "of the départements' means, without interval (the model does not yet "
+                      "give their national total)."));
+    fputs("<div class=\"table-wrap\"><table class=\"key sortable\">\n<thead><tr><th>", f);
+    fputs(lang_pick(pg->lang, "D\xC3\xA9partement", "D\xC3\xA9partement"), f);
+    fputs("</th>", f);
+    for (size_t c = 0; c < n_cols; c++) {
+        fputs("<th>", f);
+        html(f, cols[c].head ? cols[c].head : "?");
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead>\n<tbody>\n<tr class=\"total\"><th scope=\"row\" data-v=\"\">France</th>",
+          f);
+    for (size_t c = 0; c < n_cols; c++) {
+        if (!cols[c].var_suffix) {
+            double sum = 0;
+            for (size_t i = 0; i < n_vars; i++) {
+                const char *v = rundir_var(r, RUNDIR_MONTHLY, i);
+                size_t len;
+                rundir_stat st;
+                if (!strncmp(v, "stock.", 6) && territory_population(v + 6, &len) &&
+                    rundir_value(r, RUNDIR_MONTHLY, v, cols[c].period, &st) && isfinite(st.mean))
+                    sum += st.mean;
+            }
+            rundir_stat total = {.mean = sum, .p05 = NAN, .p95 = NAN};
+            terr_cell(f, &total, 0, 0, pg->lang);
+            continue;
+        }
+        char *v = pc_strf("indicator.%s", cols[c].var_suffix);
+        rundir_stat st;
+        int ok = v && rundir_value(r, cols[c].table, v, cols[c].period, &st);
+        terr_cell(f, ok ? &st : NULL, cols[c].percent, 1, pg->lang);
+        free(v);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < n_vars; i++) {
+        const char *v = rundir_var(r, RUNDIR_MONTHLY, i);
+        size_t len;
+        const char *code = strncmp(v, "stock.", 6) ? NULL : territory_population(v + 6, &len);
+        if (!code)
+            continue;
+        char *label = rundir_var_label(r, v, pg->lang);
+        fputs("<tr><th scope=\"row\">", f);
+        for (size_t k = 0; k < len; k++)
+            fputc(code[k] >= 'a' && code[k] <= 'z' ? code[k] - 'a' + 'A' : code[k], f);
+        fputs(" ", f);
+        html(f, label ? label : v);
+        fputs("</th>", f);
+        free(label);
+        for (size_t c = 0; c < n_cols; c++) {
+            char *var = cols[c].var_suffix
+                            ? pc_strf("indicator.%s_d%.*s", cols[c].var_suffix, (int)len, code)
+                            : pc_strdup(v);
+            rundir_stat st;
+            int ok = var && rundir_value(r, cols[c].table, var, cols[c].period, &st);
+            terr_cell(f, ok ? &st : NULL, cols[c].percent, 1, pg->lang);
+            free(var);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table></div>\n", f);
+    fputs(sort_script, f);
+    fputs("</section>\n", f);
+    for (size_t c = 0; c < n_cols; c++) {
+        free(cols[c].var_suffix);
+        free(cols[c].head);
+    }
+}
+
 /* The head, the title, what was run and, when charts are missing, why. */
 static void page_header(const page *pg)
 {
@@ -412,7 +615,9 @@ static void page_key_figures(const page *pg)
             "f\xC3\xA9rence.",
             "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
             "runs); difference: against the reference."));
+    fputs("<div class=\"table-wrap\">", f);
     write_key_table(f, pg->keys, pg->runs, pg->lang);
+    fputs("</div>", f);
     fprintf(f, "<p><a href=\"key-figures.csv\">key-figures.csv</a></p>\n</section>\n");
 }
 
@@ -519,6 +724,7 @@ static int write_page(page *pg, pc_err *err)
     page_nav(pg);
     page_scenarios(pg);
     page_key_figures(pg);
+    page_territories(pg);
     page_comparisons(pg);
     page_runs(pg);
     page_files(pg);
@@ -543,11 +749,13 @@ static int write_key_figures(const char *dir, const keyfig_table *keys, rundir *
 
 /* Reads the run folder of every scenario, with the scenario's label when it has one. */
 static int load_runs(const char *dir, const report_scenario *scenarios, size_t n, rundir **runs,
-                     sbuf *notes, pc_err *err)
+                     const report_options *opt, sbuf *notes, pc_err *err)
 {
+    territory_focus focus = {opt->focus, opt->n_focus};
+    rundir_filter filter = {territory_keep, &focus};
     for (size_t r = 0; r < n; r++) {
         char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
-        int rc = run_dir ? rundir_load(run_dir, &runs[r], err)
+        int rc = run_dir ? rundir_load_filtered(run_dir, &filter, &runs[r], err)
                          : pc_fail(err, PC_EINTERNAL, "out of memory");
         free(run_dir);
         if (rc)
@@ -619,7 +827,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     sbuf said = {0};
     int rc = runs && lists ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
     if (!rc)
-        rc = load_runs(dir, scenarios, n, runs, &said, err);
+        rc = load_runs(dir, scenarios, n, runs, opt, &said, err);
     if (!rc)
         rc = draw_charts(dir, scenarios, n, runs, opt, lists, &compare, &chart_error, &said, err);
     if (!rc)

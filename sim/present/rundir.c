@@ -130,14 +130,6 @@ const rundir_stat *rundir_series_at(const rundir_series *s, int period)
     return lo < s->n && s->period[lo] == period ? &s->stat[lo] : NULL;
 }
 
-static long column_of(const cfg_row *header, const char *name)
-{
-    for (size_t i = 0; i < header->n; i++)
-        if (strcmp(header->fields[i], name) == 0)
-            return (long)i;
-    return -1;
-}
-
 static int parse_value(const char *text, double *out)
 {
     if (!*text || strcmp(text, "NA") == 0 || strcmp(text, "NaN") == 0 || strcmp(text, "nan") == 0) {
@@ -173,88 +165,187 @@ static int parse_period(const char *text, rundir_table table, int *out)
     return 1;
 }
 
-static int load_table(rundir *r, rundir_table table, const char *file, int required, pc_err *err)
+/* One line of a CSV file split into fields, in place: quoted fields ("a,""b""") lose
+ * their quotes.  Returns the number of fields (at most max), or -1 for an unclosed
+ * quote. */
+static long split_csv(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        char *start = p, *w = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p)
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *w++ = *p++;
+                }
+            }
+            while (*p && *p != ',')
+                p++;
+        } else {
+            while (*p && *p != ',')
+                p++;
+            w = p;
+        }
+        int more = *p == ',';
+        *w = '\0';
+        if (n < max)
+            fields[n] = start;
+        n++;
+        if (!more)
+            break;
+        p++;
+    }
+    return (long)n;
+}
+
+#define MAX_FIELDS 64
+
+/* Reads one table of the run, line by line (a national run's monthly.csv holds
+ * millions of rows), keeping the variables keep() accepts (all when keep is NULL). */
+static int load_table(rundir *r, rundir_table table, const char *file, int required,
+                      const rundir_filter *filter, pc_err *err)
 {
     static const char stat_names[7][5] = {"mean", "sd", "p05", "p25", "p50", "p75", "p95"};
     char *path = pc_strf("%s/%s", r->dir, file);
+    char *line = NULL;
+    size_t cap = 0;
+    FILE *f = NULL;
+    int rc = PC_OK;
     if (!path)
         return pc_fail(err, PC_EINTERNAL, "out of memory");
     if (!required && access(path, F_OK) != 0) {
         free(path);
         return PC_OK;
     }
-    cfg_table *t = NULL;
-    int rc = cfg_read_csv(path, &t, err);
-    if (rc)
-        goto fail;
-    const cfg_row *header = &t->rows[0];
+    if (!(f = fopen(path, "r"))) {
+        rc = pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    char *header[MAX_FIELDS], *fields[MAX_FIELDS];
+    char *head_line = NULL;
+    ssize_t got = getline(&line, &cap, f);
+    if (got <= 0) {
+        rc = pc_fail_at(err, path, 1, "header", "empty file (a header line is expected)");
+        goto done;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!(head_line = pc_strdup(line))) {
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        goto done;
+    }
+    long n_head = split_csv(head_line, header, MAX_FIELDS);
+    if (n_head < 0 || n_head > MAX_FIELDS) {
+        rc = pc_fail_at(err, path, 1, "header", "malformed header");
+        free(head_line);
+        goto done;
+    }
     const char *key = table == RUNDIR_SURVIVAL ? "population" : "variable";
     const char *when = table == RUNDIR_YEARLY ? "year" : "month";
-    long key_col = column_of(header, key), when_col = column_of(header, when), cols[7];
+    long key_col = -1, when_col = -1, cols[7];
+    for (int k = 0; k < 7; k++)
+        cols[k] = -1;
+    for (long i = 0; i < n_head; i++) {
+        if (!strcmp(header[i], key))
+            key_col = i;
+        if (!strcmp(header[i], when))
+            when_col = i;
+        for (int k = 0; k < 7; k++)
+            if (!strcmp(header[i], stat_names[k]))
+                cols[k] = i;
+    }
+    free(head_line);
     if (key_col < 0 || when_col < 0) {
-        rc = pc_fail_at(err, path, header->line, "header", "expected columns %s and %s", key, when);
-        goto fail;
+        rc = pc_fail_at(err, path, 1, "header", "expected columns %s and %s", key, when);
+        goto done;
     }
     for (int k = 0; k < 7; k++) {
-        cols[k] = column_of(header, stat_names[k]);
         int optional = table == RUNDIR_SURVIVAL && (k == 1 || k == 3 || k == 5);
         if (cols[k] < 0 && !optional) {
-            rc = pc_fail_at(err, path, header->line, "header", "expected a column %s",
-                            stat_names[k]);
-            goto fail;
+            rc = pc_fail_at(err, path, 1, "header", "expected a column %s", stat_names[k]);
+            goto done;
         }
     }
     series_set *set = &r->tables[table];
     rundir_series *current = NULL;
-    for (size_t i = 1; i < t->n_rows; i++) {
-        const cfg_row *row = &t->rows[i];
-        if (row->n < header->n) {
-            rc = pc_fail_at(err, path, row->line, "row", "%zu fields, expected %zu", row->n,
-                            header->n);
-            goto fail;
+    char *skipped = NULL; /* the variable last left out */
+    for (int line_no = 2; (got = getline(&line, &cap, f)) > 0 && !rc; line_no++) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!*line)
+            continue;
+        long n = split_csv(line, fields, MAX_FIELDS);
+        if (n < n_head) {
+            rc = n < 0
+                     ? pc_fail_at(err, path, line_no, "row", "unclosed quote")
+                     : pc_fail_at(err, path, line_no, "row", "%ld fields, expected %ld", n, n_head);
+            break;
         }
-        const char *name = row->fields[key_col];
+        const char *name = fields[key_col];
+        if (skipped && !strcmp(skipped, name))
+            continue;
+        if (filter && filter->keep && (!current || strcmp(current->name, name) != 0) &&
+            !filter->keep(name, filter->ctx)) {
+            free(skipped);
+            if (!(skipped = pc_strdup(name)))
+                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+            current = NULL;
+            continue;
+        }
         int period;
-        if (!parse_period(row->fields[when_col], table, &period)) {
-            rc = pc_fail_at(err, path, row->line, when, "'%s' is not a %s", row->fields[when_col],
+        if (!parse_period(fields[when_col], table, &period)) {
+            rc = pc_fail_at(err, path, line_no, when, "'%s' is not a %s", fields[when_col],
                             table == RUNDIR_MONTHLY ? "month (YYYY-MM)" : "whole number");
-            goto fail;
+            break;
         }
         double v[7];
-        for (int k = 0; k < 7; k++) {
+        for (int k = 0; k < 7 && !rc; k++) {
             v[k] = NAN;
-            if (cols[k] >= 0 && !parse_value(row->fields[cols[k]], &v[k])) {
-                rc = pc_fail_at(err, path, row->line, stat_names[k], "'%s' is not a number",
-                                row->fields[cols[k]]);
-                goto fail;
-            }
+            if (cols[k] >= 0 && !parse_value(fields[cols[k]], &v[k]))
+                rc = pc_fail_at(err, path, line_no, stat_names[k], "'%s' is not a number",
+                                fields[cols[k]]);
         }
+        if (rc)
+            break;
         rundir_stat st = {v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
         if (!current || strcmp(current->name, name) != 0) {
             long index = set_index(set, name);
             current = index >= 0 ? &set->items[index] : set_add(set, name);
             if (!current) {
                 rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-                goto fail;
+                break;
             }
         }
-        if (series_push(current, period, &st)) {
+        if (series_push(current, period, &st))
             rc = pc_fail(err, PC_EINTERNAL, "out of memory");
-            goto fail;
-        }
     }
-    for (size_t i = 0; i < set->n; i++)
+    free(skipped);
+    if (!rc && ferror(f))
+        rc = pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
+    for (size_t i = 0; !rc && i < set->n; i++)
         series_sort(&set->items[i]);
-    cfg_table_free(t);
-    free(path);
-    return PC_OK;
-fail:
-    cfg_table_free(t);
+done:
+    if (f)
+        fclose(f);
+    free(line);
     free(path);
     return rc;
 }
 
 int rundir_load(const char *dir, rundir **out, pc_err *err)
+{
+    return rundir_load_filtered(dir, NULL, out, err);
+}
+
+int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **out, pc_err *err)
 {
     *out = NULL;
     rundir *r = pc_calloc(1, sizeof *r);
@@ -272,9 +363,9 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
         rc = pc_fail(err, PC_EINPUT, "%s: not a folder (a run folder is expected)", dir);
         goto fail;
     }
-    if ((rc = load_table(r, RUNDIR_MONTHLY, "monthly.csv", 1, err)) ||
-        (rc = load_table(r, RUNDIR_YEARLY, "yearly.csv", 0, err)) ||
-        (rc = load_table(r, RUNDIR_SURVIVAL, "survival.csv", 0, err)))
+    if ((rc = load_table(r, RUNDIR_MONTHLY, "monthly.csv", 1, filter, err)) ||
+        (rc = load_table(r, RUNDIR_YEARLY, "yearly.csv", 0, filter, err)) ||
+        (rc = load_table(r, RUNDIR_SURVIVAL, "survival.csv", 0, filter, err)))
         goto fail;
     char *manifest = pc_strf("%s/manifest.ini", dir);
     if (!manifest) {

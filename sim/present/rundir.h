@@ -39,6 +39,17 @@ typedef struct rundir rundir;
 
 /* Reads the run folder dir.  PC_OK, PC_EINPUT or PC_EINTERNAL. */
 int rundir_load(const char *dir, rundir **out, pc_err *err);
+
+/* Which variables (or, in survival.csv, populations) to keep of a large run. */
+typedef struct {
+    int (*keep)(const char *name, void *ctx); /* non-zero: keep it */
+    void *ctx;
+} rundir_filter;
+
+/* rundir_load keeping only what filter->keep accepts (all when filter is NULL): a
+ * national run's charts and tables need a few départements of its thousands of
+ * variables. */
+int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **out, pc_err *err);
 void rundir_free(rundir *r);
 
 /* Replaces the run's title (normally [scenario] label, else [model] name, else
