@@ -18,6 +18,7 @@
 
 #include "cli/cmd.h"
 #include "core/cfg.h"
+#include "present/distplot.h"
 #include "present/plot.h"
 #include "present/report.h"
 #include "present/territory.h"
@@ -1004,7 +1005,7 @@ static void check_report(tc_ctx *t)
               strstr(page, "resource.iae_places.capacity") &&
               strstr(page, "<b>de test</b>") == NULL,
           "labels, descriptions and changes are shown as text");
-    CHECK(t, count_of(page, "<section class=\"chart\">") == 27 && strstr(page, "@media print"),
+    CHECK(t, count_of(page, "<section class=\"chart\">") == 30 && strstr(page, "@media print"),
           "every chart in its own printable section (%d)",
           count_of(page, "<section class=\"chart\">"));
 
@@ -1063,6 +1064,45 @@ static int lt_before(const char *line, const char *at)
     return lt;
 }
 
+/* The probability of exceeding a threshold is the share of replications strictly above
+ * it: dist_exceed on hand-made values, then the page of a report, whose every scenario's
+ * probability must equal the share counted here from the values make_run wrote into
+ * replications.csv (funder.etat of replication r of run k: 9e7 + 1e5 r (1 + 0.2 k)).
+ * Exact: the counts are whole numbers of replications. */
+static void check_exceed(tc_ctx *t, const char *dir, int n_runs)
+{
+    const double x[] = {1, 2, 3, NAN, 4, 5};
+    CHECK(t, dist_exceed(x, 6, 3) == 0.4, "2 of 5 finite values above 3: %g", dist_exceed(x, 6, 3));
+    CHECK(t, dist_exceed(x, 6, 0) == 1 && dist_exceed(x, 6, 5) == 0,
+          "all above the minimum's floor, none above the maximum");
+    CHECK(t, isnan(dist_exceed(x + 3, 1, 0)), "no finite value: no probability");
+    char path[700];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    size_t len;
+    char *page = (char *)slurp(path, &len);
+    const char *p = page;
+    int matched = 0;
+    for (int k = 0; k < n_runs && p; k++) {
+        p = strstr(p, "data-exceed=\"");
+        if (!p)
+            break;
+        p += 13;
+        double shown = strtod(p, NULL);
+        int above = 0;
+        for (int r = 0; r < 10; r++) {
+            char v[32]; /* the value as make_run printed it */
+            snprintf(v, sizeof v, "%.2f", 9e7 + 1e5 * r * (1 + 0.2 * k));
+            above += strtod(v, NULL) > 9.035e7;
+        }
+        matched += fabs(shown - above / 10.0) < 1e-12;
+    }
+    CHECK(t, matched == n_runs,
+          "the page's probability of exceeding the threshold is the share of replications "
+          "above it, for %d of %d scenarios",
+          matched, n_runs);
+    free(page);
+}
+
 /* A report of six scenarios, the most a committee compares at once.  Two rules of
  * readability are checked on the gnuplot scripts the report keeps (charts.gp):
  * no plot overlays more than 3 scenarios' bands (beyond, small multiples), and each
@@ -1084,8 +1124,10 @@ static void check_six_scenarios(tc_ctx *t)
         sc[r] = (report_scenario){.name = names[r]};
     }
     pc_err err = {{0}};
-    int rc = report_build(dir, sc, N, NULL, NULL, &err);
+    report_options opt = {.threshold_var = "funder.etat", .threshold = 9.035e7};
+    int rc = report_build(dir, sc, N, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "report of six runs built (%s)", rc ? err.msg : "ok");
+    check_exceed(t, dir, N);
     char path[700];
     snprintf(path, sizeof path, "%s/compare/charts.gp", dir);
     size_t len;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,7 +24,8 @@
 
 static const char report_usage[] =
     "usage: parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T]\n"
-    "                       [--lang fr|en] [--templates DIR] [--focus CODES] [--quiet]\n"
+    "                       [--lang fr|en] [--templates DIR] [--focus CODES]\n"
+    "                       [--threshold VARIABLE=VALUE] [--quiet]\n"
     "\n"
     "Runs each scenario (the first is the reference) with the same seed, so that\n"
     "they share their random numbers, writes each run into DIR/<scenario>/, draws\n"
@@ -39,12 +41,16 @@ static const char report_usage[] =
     "  --templates DIR  the gnuplot templates (as for parcours plot)\n"
     "  --focus CODES    a national model: the départements charted, as codes joined\n"
     "                   with commas (26,05,2A); every département is in the table\n"
+    "  --threshold V=X  the output of replications.csv whose distribution is drawn\n"
+    "                   (default cost.total, the whole run's cost in euros) and the\n"
+    "                   value whose probability of being exceeded is shown (default:\n"
+    "                   the reference's mean)\n"
     "  --quiet          no progress bar or log lines on stderr\n";
 
 typedef struct {
     const char **paths;
     size_t n;
-    const char *out, *templates, *focus;
+    const char *out, *templates, *focus, *threshold;
     unsigned long reps, seed, threads;
     int lang, quiet;
 } report_args;
@@ -66,6 +72,7 @@ static int read_args(report_args *a, int argc, char **argv)
                         opt_lang(&a->lang),
                         opt_text("templates", &a->templates),
                         opt_text("focus", &a->focus),
+                        opt_text("threshold", &a->threshold),
                         opt_quiet(&a->quiet)};
     opt_command cmd = {.name = "report",
                        .usage = report_usage,
@@ -76,6 +83,18 @@ static int read_args(report_args *a, int argc, char **argv)
                        .min_args = 1,
                        .args_missing = "no scenario file given"};
     int rc = opt_parse(&cmd, argc, argv);
+    const char *eq = a->threshold ? strchr(a->threshold, '=') : NULL;
+    if (!rc && a->threshold) {
+        char *end = NULL;
+        double v = eq ? strtod(eq + 1, &end) : NAN;
+        if (!eq || eq == a->threshold || !end || end == eq + 1 || *end || !isfinite(v)) {
+            fprintf(stderr,
+                    "parcours: report: --threshold: '%s' is not VARIABLE=VALUE "
+                    "(cost.total=150e6)\n",
+                    a->threshold);
+            rc = PC_EUSAGE;
+        }
+    }
     for (const char *p = a->focus; !rc && p && *p;) {
         size_t len = strcspn(p, ",");
         int ok = (len == 2 || len == 3) && p[0] >= '0' && p[0] <= '9';
@@ -210,6 +229,13 @@ static int report(const report_args *a, scenario_run *runs, report_scenario *pag
                            .differences = differences,
                            .focus = (const char *const *)codes,
                            .n_focus = n_codes};
+    char *threshold_var = NULL;
+    if (a->threshold) {
+        const char *eq = strchr(a->threshold, '=');
+        threshold_var = pc_strf("%.*s", (int)(eq - a->threshold), a->threshold);
+        ropt.threshold_var = threshold_var;
+        ropt.threshold = strtod(eq + 1, NULL);
+    }
     int built = !rc;
     char *notes = NULL;
     if (!rc)
@@ -227,6 +253,7 @@ static int report(const report_args *a, scenario_run *runs, report_scenario *pag
     }
     plot_list_free(differences);
     free(focus);
+    free(threshold_var);
     return rc;
 }
 

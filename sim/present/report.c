@@ -17,6 +17,7 @@
 
 #include "core/cfg.h"
 #include "core/fsio.h"
+#include "distplot.h"
 #include "keyfig.h"
 #include "territory.h"
 #include "sbuf.h"
@@ -289,6 +290,10 @@ typedef struct {
     const keyfig_table *keys;
     const char *chart_error;
     lang_code lang;
+    const plot_list *dist;    /* distribution charts in dir/distribution/, or NULL */
+    const dist_summary *sums; /* one per scenario */
+    const char *dist_var;
+    double threshold;
 } page;
 
 /* ---- the départements of a national run ---------------------------------------- */
@@ -663,6 +668,66 @@ static void page_comparisons(const page *pg)
     }
 }
 
+/* The distribution of the key output: the table of its mean, interval and probability
+ * of exceeding the threshold, then the S-curve, the histogram and the convergence. */
+static void page_distribution(const page *pg)
+{
+    FILE *f = pg->f;
+    if (!pg->dist || !pg->dist->n)
+        return;
+    int euros = !strncmp(pg->dist_var, "cost.", 5) || !strncmp(pg->dist_var, "funder.", 7);
+    double scale = euros ? 1e-6 : 1;
+    int dec = euros ? 1 : 0;
+    char *label = rundir_var_label(pg->runs[0], pg->dist_var, pg->lang);
+    char thr[64];
+    lang_number(pg->threshold * scale, dec, pg->lang, thr, sizeof thr);
+    fprintf(
+        f, "<section id=\"distribution\">\n<h2>%s</h2>\n<p>",
+        lang_pick(pg->lang, "Distribution des r\xC3\xA9sultats", "Distribution of the results"));
+    html(f, label ? label : pg->dist_var);
+    fprintf(
+        f, "%s%s%s%s%s</p>\n",
+        euros ? lang_pick(pg->lang, " (cumul\xC3\xA9 sur toute la p\xC3\xA9riode, M\xE2\x82\xAC)",
+                          " (whole period, \xE2\x82\xAC million)")
+              : "",
+        lang_pick(pg->lang,
+                  " : valeur de chaque simulation. Seuil : ", ": each run's value. Threshold: "),
+        thr, euros ? LANG_NNBSP "M\xE2\x82\xAC" : "",
+        lang_pick(pg->lang,
+                  " (choisi par --threshold, sinon la moyenne de la r\xC3\xA9"
+                  "f\xC3\xA9rence) ; la probabilit\xC3\xA9 de le d\xC3\xA9passer est la part "
+                  "des simulations au-dessus.",
+                  " (set by --threshold, else the reference's mean); the probability of "
+                  "exceeding it is the share of runs above it."));
+    free(label);
+    fprintf(f,
+            "<div class=\"table-wrap\"><table class=\"key\"><thead><tr><th>%s</th><th>%s</th>"
+            "<th>%s</th></tr></thead>\n<tbody>\n",
+            lang_pick(pg->lang, "Sc\xC3\xA9nario", "Scenario"),
+            lang_pick(pg->lang, "Moyenne [intervalle \xC3\xA0 90 %]", "Mean [90 % interval]"),
+            lang_pick(pg->lang, "Probabilit\xC3\xA9 de d\xC3\xA9passer le seuil",
+                      "Probability of exceeding the threshold"));
+    for (size_t r = 0; r < pg->n; r++) {
+        const dist_summary *d = &pg->sums[r];
+        char m[64], lo[64], hi[64], p[64];
+        lang_number(d->mean * scale, dec, pg->lang, m, sizeof m);
+        lang_number(d->p05 * scale, dec, pg->lang, lo, sizeof lo);
+        lang_number(d->p95 * scale, dec, pg->lang, hi, sizeof hi);
+        lang_number(d->exceed * 100, 0, pg->lang, p, sizeof p);
+        fputs("<tr><th scope=\"row\">", f);
+        html(f, rundir_label(pg->runs[r]));
+        fprintf(f,
+                "</th><td class=\"num\">%s<span class=\"interval\">[%s " NDASH
+                " %s]</span></td><td class=\"num\" data-exceed=\"%.17g\">%s" LANG_NNBSP
+                "%%</td></tr>\n",
+                m, lo, hi, d->exceed, d->n ? p : "\xE2\x80\x94");
+    }
+    fputs("</tbody></table></div>\n", f);
+    write_charts(f, pg->dist, "distribution",
+                 lang_pick(pg->lang, "toutes les simulations", "every run"), pg->lang);
+    fputs("</section>\n", f);
+}
+
 /* Each scenario's own charts. */
 static void page_runs(const page *pg)
 {
@@ -725,6 +790,7 @@ static int write_page(page *pg, pc_err *err)
     page_scenarios(pg);
     page_key_figures(pg);
     page_territories(pg);
+    page_distribution(pg);
     page_comparisons(pg);
     page_runs(pg);
     page_files(pg);
@@ -830,6 +896,29 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
         rc = load_runs(dir, scenarios, n, runs, opt, &said, err);
     if (!rc)
         rc = draw_charts(dir, scenarios, n, runs, opt, lists, &compare, &chart_error, &said, err);
+    plot_list *dist = NULL;
+    dist_summary *sums = pc_calloc(n, sizeof *sums);
+    const char *dist_var = opt->threshold_var ? opt->threshold_var : "cost.total";
+    double used = NAN;
+    if (!rc && !sums)
+        rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    if (!rc && !chart_error) {
+        char *folder = pc_strf("%s/distribution", dir);
+        dist = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+        pc_err derr = {{0}};
+        int drc = !folder || !dist ? PC_EINTERNAL : fsio_mkdirs(folder, &derr);
+        if (!drc)
+            drc = distplot_draw(folder, (const rundir *const *)runs, n, dist_var,
+                                opt->threshold_var ? opt->threshold : NAN, opt->lang, &used, sums,
+                                dist, &derr);
+        if (drc == PC_EINTERNAL)
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        else if (drc)
+            sbuf_printf(&said, "%sdistribution: %s", said.len ? "\n" : "", derr.msg);
+        if (!rc && dist->notes)
+            sbuf_printf(&said, "%sgnuplot: %s", said.len ? "\n" : "", dist->notes);
+        free(folder);
+    }
     if (!rc)
         rc = keyfig_build((const rundir *const *)runs, n, opt->lang, &keys, err);
     if (!rc)
@@ -843,7 +932,11 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
                .differences = opt->differences,
                .keys = &keys,
                .chart_error = chart_error,
-               .lang = opt->lang};
+               .lang = opt->lang,
+               .dist = dist,
+               .sums = sums,
+               .dist_var = dist_var,
+               .threshold = used};
     if (!rc)
         rc = write_page(&pg, err);
     if (!rc && chart_error)
@@ -858,6 +951,8 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     free(runs);
     free(lists);
     plot_list_free(compare);
+    plot_list_free(dist);
+    free(sums);
     keyfig_clear(&keys);
     free(chart_error);
     return rc;
