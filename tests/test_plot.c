@@ -775,13 +775,13 @@ static void check_every_chart(tc_ctx *t, rundir *run)
     if (rc)
         return;
     static const char *const expected[] = {
-        "fan-stock.rsa",  "fan-queue.iae_queue", "wait3m-iae_queue",
-        "etp-iae_places", "staff-referents",     "budget-funder",
-        "budget-cost",    "flows-rsa",           "survival-rsa"};
+        "fan-stock.rsa",   "fan-queue.iae_queue", "wait3m-iae_queue", "etp-iae_places",
+        "staff-referents", "budget-funder",       "budget-cost",      "budget-cost-insertion",
+        "flows-rsa",       "survival-rsa"};
     int all = list->n == sizeof expected / sizeof expected[0];
     for (size_t i = 0; all && i < list->n; i++)
         all = !strcmp(list->charts[i].name, expected[i]);
-    CHECK(t, all, "the nine chart types, in reading order (%zu charts)", list->n);
+    CHECK(t, all, "the ten chart types, in reading order (%zu charts)", list->n);
     for (size_t i = 0; i < list->n; i++)
         check_png(t, dir, list->charts[i].name);
     const char *stock_texts[] = {"Allocataires du RSA : personnes pr\xC3\xA9sentes", "janv. 2021",
@@ -1005,7 +1005,7 @@ static void check_report(tc_ctx *t)
               strstr(page, "resource.iae_places.capacity") &&
               strstr(page, "<b>de test</b>") == NULL,
           "labels, descriptions and changes are shown as text");
-    CHECK(t, count_of(page, "<section class=\"chart\">") == 30 && strstr(page, "@media print"),
+    CHECK(t, count_of(page, "<section class=\"chart\">") == 33 && strstr(page, "@media print"),
           "every chart in its own printable section (%d)",
           count_of(page, "<section class=\"chart\">"));
 

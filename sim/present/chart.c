@@ -714,7 +714,9 @@ static int bar_table_fill(const chart_ctx *c, bar_table *t)
     for (size_t r = 0; r < n_runs; r++) {
         for (size_t j = 0; j <= m; j++)
             found[r * (m + 1) + j] =
-                rundir_find(c->runs[r], RUNDIR_YEARLY, j < m ? t->parts[j] : t->total_var);
+                j < m || t->total_var
+                    ? rundir_find(c->runs[r], RUNDIR_YEARLY, j < m ? t->parts[j] : t->total_var)
+                    : NULL;
     }
     int rc = PC_OK;
     if (!(t->years = union_periods(found, n_runs * (m + 1), &t->n_years)))
@@ -747,7 +749,10 @@ static int bar_table_write(const chart_ctx *c, const bar_table *t, const char *p
     for (size_t r = 0; r < t->n_runs && !rc; r++)
         for (size_t j = 0; j <= t->m && !rc; j++)
             for (int k = 0; k < 3 && !rc; k++) {
-                char *head = pc_strf("%zu:%s:%s", r + 1, j < t->m ? t->parts[j] : t->total_var,
+                char *head = pc_strf("%zu:%s:%s", r + 1,
+                                     j < t->m       ? t->parts[j]
+                                     : t->total_var ? t->total_var
+                                                    : "total",
                                      j < t->m ? part_cols[k] : total_cols[k]);
                 if (head)
                     fsio_csv_text(f, head, 0);
@@ -875,7 +880,7 @@ int chart_bars(chart_ctx *c, const char *name, const char *title, const char *co
     char *path = pc_strf("%s/%s.csv", c->outdir, name);
     /* many parts: the key goes beside the chart rather than eat its height */
     chart_src s = {.name = name,
-                   .key = n_parts > 7 ? "outside right top vertical font ',9'"
+                   .key = n_parts > 7 ? "below center horizontal maxcols 3 font ',9'"
                                       : "below center horizontal",
                    .tpl = c->tpl_bars,
                    .tpl_name = "bars.gp"};

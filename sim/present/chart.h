@@ -106,7 +106,7 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *items);
 
 /* Yearly amounts of the variables parts[0..n_parts-1] stacked per run (side by side
  * when several runs), in millions, with the 5-95 % interval of total_var as an error
- * bar. */
+ * bar (none when total_var is NULL). */
 int chart_bars(chart_ctx *c, const char *name, const char *title, const char *const *parts,
                size_t n_parts, const char *total_var);
 

@@ -226,7 +226,8 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
 }
 
 /* The yearly budget by PREFIX X (funders or cost lines, cost.total left out), stacked. */
-static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title)
+static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title,
+                       int no_allocation)
 {
     char **names = NULL;
     size_t n = 0, n_parts = 0;
@@ -237,13 +238,16 @@ static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const
     for (size_t i = 0; i < n && !rc; i++) {
         if (strcmp(prefix, "cost.") == 0 && strcmp(names[i], "total") == 0)
             continue;
+        if (no_allocation && strncmp(names[i], "allocation", 10) == 0)
+            continue; /* the allocation dwarfs the lines a policy changes */
         if (!(parts[n_parts++] = pc_strf("%s%s", prefix, names[i])))
             rc = PC_EINTERNAL;
     }
     if (rc)
         rc = pc_fail(c->err, PC_EINTERNAL, "out of memory");
-    else if (n_parts > 0)
-        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts, "cost.total");
+    else if (n_parts > 0 && (!no_allocation || n_parts < n - 1))
+        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts,
+                        no_allocation ? NULL : "cost.total");
     rundir_names_free(parts, n_parts);
     rundir_names_free(names, n);
     return rc;
@@ -402,11 +406,18 @@ static int draw_all(chart_ctx *c, const plot_options *opt)
     if (!rc)
         rc = draw_budget(
             c, "funder.", "budget-funder",
-            lang_pick(c->lang, "Budget annuel par financeur", "Yearly budget by funder"));
+            lang_pick(c->lang, "Budget annuel par financeur", "Yearly budget by funder"), 0);
     if (!rc)
         rc = draw_budget(c, "cost.", "budget-cost",
                          lang_pick(c->lang, "Budget annuel par ligne de co\xC3\xBBt",
-                                   "Yearly budget by cost line"));
+                                   "Yearly budget by cost line"),
+                         0);
+    if (!rc)
+        rc = draw_budget(c, "cost.", "budget-cost-insertion",
+                         lang_pick(c->lang,
+                                   "Budget annuel hors allocation, par ligne de co\xC3\xBBt",
+                                   "Yearly budget without the allocation, by cost line"),
+                         1);
     if (!rc)
         rc = draw_each(c, RUNDIR_YEARLY, "entries.", "", draw_family, &flows);
     if (!rc)
