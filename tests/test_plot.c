@@ -102,8 +102,18 @@ static const char *make_run(tc_ctx *t, const char *name, const char *label, doub
             "[staff referents]\nlabel = R\xC3\xA9"
             "f\xC3\xA9rents uniques\n\n"
             "[set 2021-01]\nresource.iae_places.capacity = 180\n\n"
+            "[observations]\nfile = table(tables/1-observations.csv)\n\n"
             "[run]\nseed = 7\nreplications = 10\n",
             MONTHS, label);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/tables", buf);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/tables/1-observations.csv", buf);
+    f = fopen(path, "w");
+    fputs("variable,period,value,tolerance,source\n"
+          "stock.rsa,2020-03,15950,,DREES\nstock.rsa,2020-06,15890,,DREES\n"
+          "stock.rsa,2021-01,15800,,\"DREES, tableau 2\"\nexits.rsa,2020,7700,,DREES\n",
+          f);
     fclose(f);
     snprintf(path, sizeof path, "%s/monthly.csv", buf);
     f = fopen(path, "w");
@@ -782,13 +792,23 @@ static void check_every_chart(tc_ctx *t, rundir *run)
     for (size_t i = 0; all && i < list->n; i++)
         all = !strcmp(list->charts[i].name, expected[i]);
     CHECK(t, all, "the ten chart types, in reading order (%zu charts)", list->n);
+    /* the model's observed points: the three of stock.rsa on its chart, none elsewhere */
+    char obs[700];
+    snprintf(obs, sizeof obs, "%s/fan-stock.rsa-observed.csv", dir);
+    size_t obs_len;
+    char *obs_text = (char *)slurp(obs, &obs_len);
+    CHECK(t, obs_text && count_of(obs_text, "\n") == 4 && strstr(obs_text, "2020-06,2020.41"),
+          "the observed points of stock.rsa are written beside its chart");
+    free(obs_text);
+    snprintf(obs, sizeof obs, "%s/fan-queue.iae_queue-observed.csv", dir);
+    CHECK(t, !exists(obs), "no observed points where the model has none");
     for (size_t i = 0; i < list->n; i++)
         check_png(t, dir, list->charts[i].name);
     const char *stock_texts[] = {"Allocataires du RSA : personnes pr\xC3\xA9sentes", "janv. 2021",
                                  "16" NBSP "000",
                                  "m\xC3\xA9"
                                  "diane"};
-    check_svg(t, dir, "fan-stock.rsa", 3, stock_texts, 4);
+    check_svg(t, dir, "fan-stock.rsa", 4, stock_texts, 4);
     const char *wait_texts[] = {"0" NBSP "%</text>"};
     check_svg(t, dir, "wait3m-iae_queue", 3, wait_texts, 1);
     const char *etp_texts[] = {"ETP conventionn\xC3\xA9s", "ETP occup\xC3\xA9s"};
@@ -831,7 +851,7 @@ static void check_overlay_and_english(tc_ctx *t, rundir *ref, rundir *alt)
     int rc = plot_draw(both, 2, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "two runs overlaid, in English (%s)", rc ? err.msg : "ok");
     const char *texts[] = {"Comparison of 2 scenarios", "Jan 2021", "Variante B", "16,000"};
-    check_svg(t, dir, "fan-stock.rsa", 6, texts, 4);
+    check_svg(t, dir, "fan-stock.rsa", 7, texts, 4);
     const char *budget[] = {"2 = Variante B", "\xE2\x82\xAC million per year"};
     check_svg(t, dir, "budget-funder", 8, budget, 2);
 }
@@ -856,7 +876,7 @@ static void check_hostile_label(tc_ctx *t, rundir *run)
     char expected[2048];
     snprintf(expected, sizeof expected, "`touch %s` system(\"touch %s\") !touch", marker, marker);
     const char *texts[] = {"O'Neil \"x\" ", expected};
-    check_svg(t, dir, "fan-stock.rsa", 3, texts, 2);
+    check_svg(t, dir, "fan-stock.rsa", 4, texts, 2);
 }
 
 static void check_failures(tc_ctx *t, rundir *run)

@@ -518,10 +518,67 @@ static size_t runs_of(const chart_items *l)
     return n;
 }
 
+/* The model's observed points of the chart's variable (its first item's), written to
+ * NAME-observed.csv: the quoted path of that file, or NULL when there are none (or
+ * memory ran out, which c->err then says).  *lo and *hi widen to hold them. */
+static char *observed_points(chart_ctx *c, const chart_fan_spec *spec, const chart_items *l,
+                             double *lo, double *hi)
+{
+    if (spec->table == RUNDIR_SURVIVAL || l->n == 0)
+        return NULL;
+    const rundir *run = c->runs[l->items[0].run];
+    const char *var = l->items[0].s->name;
+    size_t n = rundir_observed(run, spec->table, var, NULL, NULL, 0);
+    if (n == 0)
+        return NULL;
+    int *periods = pc_calloc(n, sizeof *periods);
+    double *values = pc_calloc(n, sizeof *values);
+    char *path = pc_strf("%s/%s-observed.csv", c->outdir, spec->name);
+    char *quoted = NULL;
+    fsio_file out;
+    if (!periods || !values || !path) {
+        pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    } else if (fsio_open(&out, path, c->err) == PC_OK) {
+        rundir_observed(run, spec->table, var, periods, values, n);
+        fputs(spec->table == RUNDIR_MONTHLY ? "month,x,observed\n" : "year,x,observed\n", out.f);
+        for (size_t i = 0; i < n; i++) {
+            char label[32];
+            period_label(spec->table, periods[i], label, sizeof label);
+            fsio_csv_text(out.f, label, 1);
+            fsio_csv_number(out.f, period_x(spec->table, periods[i]), 0);
+            fsio_csv_number(out.f, values[i], 0);
+            fputc('\n', out.f);
+            *lo = fmin(*lo, values[i] * spec->scale);
+            *hi = fmax(*hi, values[i] * spec->scale);
+        }
+        if (fsio_commit(&out, PC_OK, c->err) == PC_OK)
+            quoted = gnuplot_quote(path);
+    }
+    free(periods);
+    free(values);
+    free(path);
+    return quoted;
+}
+
+/* The plot command of the observed points. */
+static void observed_command(sbuf *p, const char *obs, double scale, int titled, lang_code lang)
+{
+    sbuf_printf(p, ", %s skip 1 using 2:", obs);
+    add_column(p, 3, scale);
+    sbuf_puts(p, " with points pt 7 ps 0.7 lc rgb '#000000' ");
+    if (!titled) {
+        sbuf_puts(p, "notitle");
+        return;
+    }
+    sbuf_puts(p, "title ");
+    gnuplot_quote_into(p, lang_pick(lang, "observ\xC3\xA9", "observed"));
+}
+
 /* Small multiples: one panel per run on the axes of the whole chart (set by common.gp),
  * each with the first run's median as a thin grey line under its own lines. */
 static char *panel_commands(const chart_ctx *c, const chart_fan_spec *spec, const chart_items *l,
-                            const char *data, const char *title, int first, int last)
+                            const char *data, const char *title, int first, int last,
+                            const char *obs)
 {
     size_t n_panels = runs_of(l);
     size_t cols = n_panels <= 4 ? 2 : 3, rows = (n_panels + cols - 1) / cols;
@@ -580,6 +637,8 @@ static char *panel_commands(const chart_ctx *c, const chart_fan_spec *spec, cons
         }
         p.oom |= sub.oom;
         sbuf_clear(&sub);
+        if (obs)
+            observed_command(&p, obs, spec->scale, run == ref, c->lang);
         sbuf_puts(&p, "\n");
     }
     sbuf_puts(&p, "unset multiplot");
@@ -603,6 +662,7 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
         return rc;
     double lo, hi;
     value_range(l, spec, &lo, &hi);
+    char *obs = observed_points(c, spec, l, &lo, &hi);
     int panels = runs_of(l) > CHART_MAX_OVERLAY;
     chart_src s = {.name = spec->name,
                    .key = spec->key  ? spec->key
@@ -624,7 +684,7 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
     char *data = path ? gnuplot_quote(path) : NULL;
     free(path);
     if (data && panels && s.title) {
-        s.plot = panel_commands(c, spec, l, data, s.title, first, last);
+        s.plot = panel_commands(c, spec, l, data, s.title, first, last, obs);
         free(s.title);
         s.title = pc_strdup("''");
     } else if (data) {
@@ -633,9 +693,12 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
         if (!spec->lines)
             band_commands(&p, data, c, l, spec, ALL_RUNS, &any);
         line_commands(&p, data, c, l, spec, first, last, ALL_RUNS, &any);
+        if (obs)
+            observed_command(&p, obs, spec->scale, 1, c->lang);
         s.plot = sbuf_take(&p);
     }
     free(data);
+    free(obs);
     rc = emit(c, &s, spec->title, spec->group);
     chart_src_free(&s);
     return rc;

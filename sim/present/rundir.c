@@ -22,6 +22,11 @@ struct rundir {
     char *warning; /* why the manifest was not read, or NULL */
     cfg_doc *manifest;
     series_set tables[3];
+    /* the model's observed points ([observations] of the manifest), in file order */
+    size_t n_obs;
+    char **obs_var;
+    char **obs_period; /* YYYY-MM or YYYY as written */
+    double *obs_value;
 };
 
 static void set_clear(series_set *set)
@@ -42,6 +47,13 @@ void rundir_free(rundir *r)
     for (int t = 0; t < 3; t++)
         set_clear(&r->tables[t]);
     cfg_doc_free(r->manifest);
+    for (size_t i = 0; i < r->n_obs; i++) {
+        free(r->obs_var[i]);
+        free(r->obs_period[i]);
+    }
+    free(r->obs_var);
+    free(r->obs_period);
+    free(r->obs_value);
     free(r->dir);
     free(r->label);
     free(r->warning);
@@ -345,6 +357,8 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
     return rundir_load_filtered(dir, NULL, out, err);
 }
 
+static int load_observations(rundir *r, const rundir_filter *filter, pc_err *err);
+
 int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **out, pc_err *err)
 {
     *out = NULL;
@@ -383,6 +397,8 @@ int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **
         }
     }
     free(manifest);
+    if ((rc = load_observations(r, filter, err)))
+        goto fail;
     const char *label = rundir_setting(r, "scenario", "label");
     if (!label || !*label)
         label = rundir_setting(r, "model", "name");
@@ -399,6 +415,74 @@ int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **
 fail:
     rundir_free(r);
     return rc;
+}
+
+/* Reads the observed points the manifest names ([observations] file = table(PATH)),
+ * keeping the variables the filter keeps.  A missing or unreadable table leaves none:
+ * observations are drawn when present, never required. */
+static int load_observations(rundir *r, const rundir_filter *filter, pc_err *err)
+{
+    const char *file = rundir_setting(r, "observations", "file");
+    if (!file || strncmp(file, "table(", 6) != 0)
+        return PC_OK;
+    size_t len = strcspn(file + 6, ")");
+    char *path = pc_strf("%s/%.*s", r->dir, (int)len, file + 6);
+    if (!path)
+        return pc_fail(err, PC_EINTERNAL, "out of memory");
+    cfg_table *t = NULL;
+    pc_err ignored;
+    int rc = access(path, R_OK) == 0 ? cfg_read_csv(path, &t, &ignored) : PC_EINPUT;
+    free(path);
+    if (rc)
+        return PC_OK;
+    long cv = -1, cp = -1, cval = -1;
+    for (size_t i = 0; t->n_rows > 0 && i < t->rows[0].n; i++) {
+        const char *h = t->rows[0].fields[i];
+        cv = !strcmp(h, "variable") ? (long)i : cv;
+        cp = !strcmp(h, "period") ? (long)i : cp;
+        cval = !strcmp(h, "value") ? (long)i : cval;
+    }
+    if (cv >= 0 && cp >= 0 && cval >= 0 && t->n_rows > 1) {
+        r->obs_var = pc_calloc(t->n_rows, sizeof *r->obs_var);
+        r->obs_period = pc_calloc(t->n_rows, sizeof *r->obs_period);
+        r->obs_value = pc_calloc(t->n_rows, sizeof *r->obs_value);
+        if (!r->obs_var || !r->obs_period || !r->obs_value)
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    for (size_t i = 1; !rc && r->obs_var && i < t->n_rows; i++) {
+        const cfg_row *row = &t->rows[i];
+        double v;
+        if (row->n <= (size_t)cv || row->n <= (size_t)cp || row->n <= (size_t)cval ||
+            !parse_value(row->fields[cval], &v) || !isfinite(v))
+            continue;
+        if (filter && filter->keep && !filter->keep(row->fields[cv], filter->ctx))
+            continue;
+        r->obs_var[r->n_obs] = pc_strdup(row->fields[cv]);
+        r->obs_period[r->n_obs] = pc_strdup(row->fields[cp]);
+        r->obs_value[r->n_obs] = v;
+        if (!r->obs_var[r->n_obs] || !r->obs_period[r->n_obs])
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        r->n_obs++;
+    }
+    cfg_table_free(t);
+    return rc;
+}
+
+size_t rundir_observed(const rundir *r, rundir_table table, const char *var, int *periods,
+                       double *values, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_obs; i++) {
+        int period;
+        if (strcmp(r->obs_var[i], var) != 0 || !parse_period(r->obs_period[i], table, &period))
+            continue;
+        if (n < cap) {
+            periods[n] = period;
+            values[n] = r->obs_value[i];
+        }
+        n++;
+    }
+    return n;
 }
 
 int rundir_set_label(rundir *r, const char *label)

@@ -82,6 +82,12 @@ int rundir_periods(const rundir *r, rundir_table table, int *first, int *last);
 int rundir_value(const rundir *r, rundir_table table, const char *var, int period,
                  rundir_stat *out);
 
+/* The model's observed points of var at the periods of a table (the [observations]
+ * table the run folder keeps in tables/, named by its manifest): up to cap of them into
+ * periods[] and values[]; returns how many there are. */
+size_t rundir_observed(const rundir *r, rundir_table table, const char *var, int *periods,
+                       double *values, size_t cap);
+
 /* The names X of the variables PREFIX X SUFFIX of a table in any of runs, each once,
  * in order of appearance: *names, a new array of *count new strings, freed with
  * rundir_names_free.  PC_OK or PC_EINTERNAL. */
