@@ -24,6 +24,7 @@
 #include "present/territory.h"
 
 #define MONTHS 60
+#define NDASH  "\xE2\x80\x93"
 #define MINUS  "\xE2\x88\x92"
 #define NBSP   "\xE2\x80\xAF"
 
@@ -1025,6 +1026,11 @@ static void check_report(tc_ctx *t)
               strstr(page, "resource.iae_places.capacity") &&
               strstr(page, "<b>de test</b>") == NULL,
           "labels, descriptions and changes are shown as text");
+    /* the paired interval of the État's cumulative budget: replication r differs by
+     * 1e5 r euros (make_run), r = 0..9, whose type-7 5 % and 95 % quantiles are 0,045 and
+     * 0,855 M€ */
+    CHECK(t, strstr(page, "[0,0 " NDASH " 0,9]</span>") != NULL,
+          "the difference from the reference has its paired 90 %% interval");
     CHECK(t, count_of(page, "<section class=\"chart\">") == 33 && strstr(page, "@media print"),
           "every chart in its own printable section (%d)",
           count_of(page, "<section class=\"chart\">"));

@@ -29,6 +29,9 @@ typedef struct {
     double scale;             /* shown = value x scale */
     int decimals;             /* shown with that many decimals */
     double *mean, *p05, *p95; /* one per scenario, NaN where missing */
+    double *d05, *d95;        /* the paired difference from the reference, replication by
+                                 replication: its 5 % and 95 % quantiles (cumulative budgets;
+                                 NaN elsewhere and for the reference) */
 } keyfig_row;
 
 typedef struct {

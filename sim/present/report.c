@@ -117,12 +117,19 @@ static void write_cell(FILE *f, const keyfig_row *row, size_t r, lang_code lang)
         char delta[64];
         double d = (row->mean[r] - row->mean[0]) * row->scale;
         lang_number(d, row->decimals, lang, delta, sizeof delta);
-        fprintf(f, "<span class=\"delta\">%s %s%s</span>",
+        fprintf(f, "<span class=\"delta\">%s %s%s",
                 lang_pick(lang,
                           "\xC3\xA9"
                           "cart :",
                           "difference:"),
                 d > 0 && strpbrk(delta, "123456789") ? "+" : "", delta);
+        if (isfinite(row->d05[r]) && isfinite(row->d95[r])) {
+            char dlo[64], dhi[64];
+            lang_number(row->d05[r] * row->scale, row->decimals, lang, dlo, sizeof dlo);
+            lang_number(row->d95[r] * row->scale, row->decimals, lang, dhi, sizeof dhi);
+            fprintf(f, " [%s " NDASH " %s]", dlo, dhi);
+        }
+        fputs("</span>", f);
     }
     fputs("</td>", f);
 }
