@@ -46,24 +46,29 @@ for dir in "$@"; do
     fi
     mkdir -p "$dir/screenshots"
     probe="$dir/.render-check.html"
-    sed 's#</body>#<script>window.addEventListener("load", function () {\
-  var imgs = document.images, good = 0, wide = [], w = window.innerWidth;\
-  for (var i = 0; i < imgs.length; i++)\
-    if (imgs[i].complete \&\& imgs[i].naturalWidth > 0) good++;\
-  var all = document.body.getElementsByTagName("*");\
-  for (var j = 0; j < all.length; j++) {\
-    var e = all[j];\
-    if (e.closest(".table-wrap") \&\& !e.classList.contains("table-wrap")) continue;\
-    if (e.tagName == "SCRIPT") continue;\
-    if (e.getBoundingClientRect().right > w + 1) wide.push(e.tagName + (e.id ? "#" + e.id : ""));\
-  }\
-  var page = document.documentElement.scrollWidth > w + 1 ? 1 : 0;\
-  var p = document.createElement("p");\
-  p.id = "render-check";\
-  p.textContent = "images " + imgs.length + " loaded " + good + " page-overflow " + page +\
-    " wide " + wide.length + " [" + wide.slice(0, 5).join(" ") + "]";\
-  document.body.appendChild(p);\
-});</script></body>#' "$dir/index.html" >"$probe"
+    python3 - "$dir/index.html" "$probe" <<'EOF'
+import sys
+page = open(sys.argv[1], encoding="utf-8").read()
+check = """<script>window.addEventListener("load", function () {
+  var imgs = document.images, good = 0, wide = [], w = window.innerWidth;
+  for (var i = 0; i < imgs.length; i++)
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) good++;
+  var all = document.body.getElementsByTagName("*");
+  for (var j = 0; j < all.length; j++) {
+    var e = all[j];
+    if (e.closest(".table-wrap") && !e.classList.contains("table-wrap")) continue;
+    if (e.tagName == "SCRIPT") continue;
+    if (e.getBoundingClientRect().right > w + 1) wide.push(e.tagName + (e.id ? "#" + e.id : ""));
+  }
+  var page = document.documentElement.scrollWidth > w + 1 ? 1 : 0;
+  var p = document.createElement("p");
+  p.id = "render-check";
+  p.textContent = "images " + imgs.length + " loaded " + good + " page-overflow " + page +
+    " wide " + wide.length + " [" + wide.slice(0, 5).join(" ") + "]";
+  document.body.appendChild(p);
+});</script></body>"""
+open(sys.argv[2], "w", encoding="utf-8").write(page.replace("</body>", check))
+EOF
     for width in 1400 900; do
         # shellcheck disable=SC2086
         timeout 180 "$browser" $flags --window-size=$width,1000 --virtual-time-budget=15000 \

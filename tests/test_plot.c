@@ -793,6 +793,8 @@ static void check_every_chart(tc_ctx *t, rundir *run)
     for (size_t i = 0; all && i < list->n; i++)
         all = !strcmp(list->charts[i].name, expected[i]);
     CHECK(t, all, "the ten chart types, in reading order (%zu charts)", list->n);
+    CHECK(t, list->notes == NULL, "gnuplot drew them without a warning (%s)",
+          list->notes ? list->notes : "none");
     /* the model's observed points: the three of stock.rsa on its chart, none elsewhere */
     char obs[700];
     snprintf(obs, sizeof obs, "%s/fan-stock.rsa-observed.csv", dir);

@@ -908,18 +908,20 @@ static void total_commands(sbuf *p, const char *data, const chart_ctx *c, const 
         int col = 3 + (int)(r * t->per_run + 3 * t->m);
         int top = 3 + (int)(r * t->per_run + 3 * (t->m - 1)) + 2;
         double off = ((double)r - (double)(t->n_runs - 1) / 2) * width;
-        sbuf_printf(p, ", %s skip 1 using ($2+", data);
-        gnuplot_number_into(p, off);
-        sbuf_printf(p,
-                    "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
-                    "lw 1.5 pt 0 ",
-                    col, col + 1, col + 2);
-        if (r == 0) {
-            sbuf_puts(p, "title ");
-            gnuplot_quote_into(p, lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
-                                            "90 % interval of the total"));
-        } else {
-            sbuf_puts(p, "notitle");
+        if (t->total_var) {
+            sbuf_printf(p, ", %s skip 1 using ($2+", data);
+            gnuplot_number_into(p, off);
+            sbuf_printf(p,
+                        "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
+                        "lw 1.5 pt 0 ",
+                        col, col + 1, col + 2);
+            if (r == 0) {
+                sbuf_puts(p, "title ");
+                gnuplot_quote_into(p, lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
+                                                "90 % interval of the total"));
+            } else {
+                sbuf_puts(p, "notitle");
+            }
         }
         if (t->n_runs > 1) {
             sbuf_printf(p, ", %s skip 1 using ($2+", data);
