@@ -559,6 +559,19 @@ static void page_nav(const page *pg)
             lang_pick(pg->lang, "Sommaire", "Contents"),
             lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"),
             lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"));
+    size_t n_codes = 0;
+    for (size_t i = 0; i < rundir_n_vars(pg->runs[0], RUNDIR_MONTHLY); i++) {
+        const char *v = rundir_var(pg->runs[0], RUNDIR_MONTHLY, i);
+        size_t len;
+        n_codes += !strncmp(v, "stock.", 6) && territory_population(v + 6, &len);
+    }
+    if (n_codes >= 2)
+        fprintf(f, "<li><a href=\"#territories\">%s</a></li>\n",
+                lang_pick(pg->lang, "D\xC3\xA9partements", "D\xC3\xA9partements"));
+    if (pg->dist && pg->dist->n)
+        fprintf(f, "<li><a href=\"#distribution\">%s</a></li>\n",
+                lang_pick(pg->lang, "Distribution des r\xC3\xA9sultats",
+                          "Distribution of the results"));
     if (pg->compare && pg->compare->n)
         fprintf(f, "<li><a href=\"#compare\">%s</a></li>\n",
                 lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
