@@ -363,25 +363,33 @@ int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *r
     if (rc)
         return rc;
     FILE *f = out.f;
-    fputs("indicator,variable,period,scenario,label,mean,p05,p95,unit\n", f);
+    fputs("indicator,variable,period,scenario,label,mean,p05,p95,unit,shown_mean,shown_p05,"
+          "shown_p95,shown_unit\n",
+          f);
     for (size_t i = 0; i < t->n; i++)
         for (size_t r = 0; r < t->n_runs; r++) {
             const keyfig_row *row = &t->rows[i];
-            /* the numbers in the unit the indicator's label names */
-            const char *unit = row->scale == 1e-6                     ? "M\xE2\x82\xAC"
+            /* mean, p05, p95 in the variable's own unit; shown_* in the unit the
+             * indicator's label names (M€ for budgets), as the page shows them */
+            int meur = row->scale == 1e-6;
+            const char *unit = meur                                   ? "euros"
                                : !strncmp(row->variable, "stock.", 6) ? "personnes"
                                : !strncmp(row->variable, "etp.", 4)   ? "ETP"
                                : !strncmp(row->variable, "wait.", 5)  ? "jours"
                                                                       : "";
-            fsio_csv_text(f, t->rows[i].label, 1);
-            fsio_csv_text(f, t->rows[i].variable, 0);
-            fsio_csv_text(f, t->rows[i].period, 0);
+            fsio_csv_text(f, row->label, 1);
+            fsio_csv_text(f, row->variable, 0);
+            fsio_csv_text(f, row->period, 0);
             fsio_csv_text(f, names[r], 0);
             fsio_csv_text(f, rundir_label(runs[r]), 0);
+            fsio_csv_number(f, row->mean[r], 0);
+            fsio_csv_number(f, row->p05[r], 0);
+            fsio_csv_number(f, row->p95[r], 0);
+            fsio_csv_text(f, unit, 0);
             fsio_csv_number(f, row->mean[r] * row->scale, 0);
             fsio_csv_number(f, row->p05[r] * row->scale, 0);
             fsio_csv_number(f, row->p95[r] * row->scale, 0);
-            fsio_csv_text(f, unit, 0);
+            fsio_csv_text(f, meur ? "M\xE2\x82\xAC" : unit, 0);
             fputc('\n', f);
         }
     return fsio_commit(&out, PC_OK, err);
