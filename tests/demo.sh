@@ -3,37 +3,59 @@
 #
 # Usage: sh tests/demo.sh bin/parcours      (what `make demo` runs)
 #
-# Runs `parcours report` on the Drôme RSA scenarios, the Hautes-Alpes E2C ones
-# and the Auvergne-Rhône-Alpes IAE ones (the first of each list is the
-# reference), all with one seed, into out/demo/<territory>/, and prints the page
-# to open.  PARCOURS_DEMO_REPS sets the replications per scenario (default 50,
-# which keeps the whole demo well under two minutes on two cores).
+# Runs `parcours report` on the Drôme RSA scenarios (six, Flash emploi
+# included: beyond three the charts become small multiples), the Hautes-Alpes
+# E2C ones, the Auvergne-Rhône-Alpes IAE ones, the RSA of the 12 départements of
+# Auvergne-Rhône-Alpes (with the DREES observations) and the national model
+# charted for the Drôme and the Hautes-Alpes (the first of each list is the
+# reference), all with one seed, into out/demo/<report>/, and prints the pages
+# to open.  PARCOURS_DEMO_REPS sets the replications per scenario (default 50);
+# PARCOURS_DEMO_FRANCE_REPS those of the national model (default 4: one
+# national replication costs about 6 s of CPU).  The whole demo stays under
+# about six minutes on two cores.
 set -eu
 BIN=${1:?usage: sh tests/demo.sh path/to/parcours}
 REPS=${PARCOURS_DEMO_REPS:-50}
+FRANCE_REPS=${PARCOURS_DEMO_FRANCE_REPS:-4}
 SEED=${PARCOURS_DEMO_SEED:-2019}
 OUT=${PARCOURS_DEMO_OUT:-out/demo}
 
+# report NAME REPS SCENARIO... [-- OPTION...]
 report() {
     territory=$1
-    shift
+    reps=$2
+    shift 2
+    n=0
     for f in "$@"; do
+        [ "$f" = -- ] && break
         [ -f "$f" ] || { echo "demo: missing scenario file $f" >&2; exit 1; }
+        n=$((n + 1))
     done
-    echo "demo: $territory: $# scenarios, $REPS replications each" >&2
+    echo "demo: $territory: $n scenarios, $reps replications each" >&2
     rm -rf "$OUT/$territory"
-    "$BIN" report "$@" --reps "$REPS" --seed "$SEED" --out "$OUT/$territory" >/dev/null
+    files=""
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        files="$files $1"
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    # shellcheck disable=SC2086 # scenario paths hold no spaces
+    "$BIN" report $files "$@" --reps "$reps" --seed "$SEED" --out "$OUT/$territory" >/dev/null
 }
 
 start=$(date +%s)
-report drome scenarios/drome/baseline.ini scenarios/drome/orientation-2-mois.ini \
-    scenarios/drome/parrainage.ini scenarios/drome/iae-plus-20.ini scenarios/drome/combine.ini
-report hautes-alpes scenarios/hautes-alpes/sans-e2c.ini scenarios/hautes-alpes/ouverture-e2c.ini
-report ara scenarios/ara/baseline.ini scenarios/ara/zones-blanches.ini
+report drome "$REPS" scenarios/drome/baseline.ini scenarios/drome/orientation-2-mois.ini \
+    scenarios/drome/parrainage.ini scenarios/drome/iae-plus-20.ini scenarios/drome/combine.ini \
+    scenarios/drome/flash-emploi.ini
+report hautes-alpes "$REPS" scenarios/hautes-alpes/sans-e2c.ini \
+    scenarios/hautes-alpes/ouverture-e2c.ini
+report ara "$REPS" scenarios/ara/baseline.ini scenarios/ara/zones-blanches.ini
+report ara-rsa "$REPS" scenarios/ara/rsa.ini
+report france "$FRANCE_REPS" scenarios/france/baseline.ini -- --focus 26,05
 end=$(date +%s)
 
 echo
 echo "Reports written in $((end - start)) s. Open them in a browser:"
-for territory in drome hautes-alpes ara; do
+for territory in drome hautes-alpes ara ara-rsa france; do
     echo "  file://$(cd "$OUT/$territory" && pwd)/index.html"
 done

@@ -107,10 +107,13 @@ grep -q "index.html" "$work/stdout"
 check $? "it prints where the page is"
 for f in baseline/monthly.csv baseline/yearly.csv baseline/manifest.ini more-iae/replications.csv \
     more-iae/charts/fan-stock.rsa.png more-iae/charts/fan-stock.rsa.svg \
-    compare/budget-funder.png key-figures.csv index.html; do
+    compare/budget-funder.png key-figures.csv index.html parcours.xlsx; do
     [ -s "$out/$f" ]
     check $? "$f written"
 done
+# the workbook is a zip archive (an .xlsx file) holding the key-figures sheet
+[ "$(head -c 2 "$out/parcours.xlsx")" = "PK" ] && ! [ -e "$out/rapport.pdf" ]
+check $? "parcours.xlsx is a zip archive; no rapport.pdf without --pdf"
 grep -q 'seed = 3' "$out/baseline/manifest.ini" && grep -q 'seed = 3' "$out/more-iae/manifest.ini"
 check $? "both scenarios ran with the same seed"
 

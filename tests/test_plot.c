@@ -18,10 +18,14 @@
 
 #include "cli/cmd.h"
 #include "core/cfg.h"
+#include "present/distplot.h"
 #include "present/plot.h"
 #include "present/report.h"
+#include "present/territory.h"
 
 #define MONTHS 60
+#define NDASH  "\xE2\x80\x93"
+#define MINUS  "\xE2\x88\x92"
 #define NBSP   "\xE2\x80\xAF"
 
 /* ---- synthetic run folders -------------------------------------------------- */
@@ -99,8 +103,18 @@ static const char *make_run(tc_ctx *t, const char *name, const char *label, doub
             "[staff referents]\nlabel = R\xC3\xA9"
             "f\xC3\xA9rents uniques\n\n"
             "[set 2021-01]\nresource.iae_places.capacity = 180\n\n"
+            "[observations]\nfile = table(tables/1-observations.csv)\n\n"
             "[run]\nseed = 7\nreplications = 10\n",
             MONTHS, label);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/tables", buf);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/tables/1-observations.csv", buf);
+    f = fopen(path, "w");
+    fputs("variable,period,value,tolerance,source\n"
+          "stock.rsa,2020-03,15950,,DREES\nstock.rsa,2020-06,15890,,DREES\n"
+          "stock.rsa,2021-01,15800,,\"DREES, tableau 2\"\nexits.rsa,2020,7700,,DREES\n",
+          f);
     fclose(f);
     snprintf(path, sizeof path, "%s/monthly.csv", buf);
     f = fopen(path, "w");
@@ -596,7 +610,34 @@ static void check_formats(tc_ctx *t)
     lang_number(1234567.891, 2, LANG_EN, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "1,234,567.89"), "English number: %s", buf);
     lang_number(-999.6, 0, LANG_FR, buf, sizeof buf);
-    CHECK(t, !strcmp(buf, "-1" NBSP "000"), "rounding carries into a new group: %s", buf);
+    CHECK(t, !strcmp(buf, MINUS "1" NBSP "000"), "rounding carries into a new group: %s", buf);
+    /* every case a label can meet: each must give exactly these bytes */
+    static const struct {
+        double v;
+        int decimals;
+        lang_code lang;
+        const char *want;
+    } cases[] = {
+        {0, 0, LANG_FR, "0"},
+        {0, 2, LANG_FR, "0,00"},
+        {-0.0, 1, LANG_FR, "0,0"},
+        {-250000, 0, LANG_FR, MINUS "250" NBSP "000"},
+        {-1.5, 1, LANG_FR, MINUS "1,5"},
+        {-1.5, 1, LANG_EN, MINUS "1.5"},
+        {999, 0, LANG_FR, "999"},
+        {1000, 0, LANG_FR, "1" NBSP "000"},
+        {15000, 0, LANG_FR, "15" NBSP "000"},
+        {0.3, 1, LANG_FR, "0,3"},
+        {12345.678, 1, LANG_FR, "12" NBSP "345,7"},
+        {-1234567.25, 2, LANG_FR, MINUS "1" NBSP "234" NBSP "567,25"},
+        {0.05, 2, LANG_FR, "0,05"},
+        {INFINITY, 0, LANG_FR, "\xE2\x80\x94"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lang_number(cases[i].v, cases[i].decimals, cases[i].lang, buf, sizeof buf);
+        CHECK(t, !strcmp(buf, cases[i].want), "number %g with %d decimals: %s, not %s", cases[i].v,
+              cases[i].decimals, buf, cases[i].want);
+    }
     lang_number(-0.004, 1, LANG_FR, buf, sizeof buf);
     CHECK(t, !strcmp(buf, "0,0"), "no minus sign on a zero: %s", buf);
     lang_number(NAN, 1, LANG_FR, buf, sizeof buf);
@@ -745,19 +786,32 @@ static void check_every_chart(tc_ctx *t, rundir *run)
     if (rc)
         return;
     static const char *const expected[] = {
-        "fan-stock.rsa", "fan-queue.iae_queue", "wait3m-iae_queue", "etp-iae_places", "staff",
-        "budget-funder", "budget-cost",         "flows-rsa",        "survival-rsa"};
+        "fan-stock.rsa",   "fan-queue.iae_queue", "wait3m-iae_queue", "etp-iae_places",
+        "staff-referents", "budget-funder",       "budget-cost",      "budget-cost-insertion",
+        "flows-rsa",       "survival-rsa"};
     int all = list->n == sizeof expected / sizeof expected[0];
     for (size_t i = 0; all && i < list->n; i++)
         all = !strcmp(list->charts[i].name, expected[i]);
-    CHECK(t, all, "the nine chart types, in reading order (%zu charts)", list->n);
+    CHECK(t, all, "the ten chart types, in reading order (%zu charts)", list->n);
+    CHECK(t, list->notes == NULL, "gnuplot drew them without a warning (%s)",
+          list->notes ? list->notes : "none");
+    /* the model's observed points: the three of stock.rsa on its chart, none elsewhere */
+    char obs[700];
+    snprintf(obs, sizeof obs, "%s/fan-stock.rsa-observed.csv", dir);
+    size_t obs_len;
+    char *obs_text = (char *)slurp(obs, &obs_len);
+    CHECK(t, obs_text && count_of(obs_text, "\n") == 4 && strstr(obs_text, "2020-06,2020.41"),
+          "the observed points of stock.rsa are written beside its chart");
+    free(obs_text);
+    snprintf(obs, sizeof obs, "%s/fan-queue.iae_queue-observed.csv", dir);
+    CHECK(t, !exists(obs), "no observed points where the model has none");
     for (size_t i = 0; i < list->n; i++)
         check_png(t, dir, list->charts[i].name);
     const char *stock_texts[] = {"Allocataires du RSA : personnes pr\xC3\xA9sentes", "janv. 2021",
                                  "16" NBSP "000",
                                  "m\xC3\xA9"
                                  "diane"};
-    check_svg(t, dir, "fan-stock.rsa", 3, stock_texts, 4);
+    check_svg(t, dir, "fan-stock.rsa", 4, stock_texts, 4);
     const char *wait_texts[] = {"0" NBSP "%</text>"};
     check_svg(t, dir, "wait3m-iae_queue", 3, wait_texts, 1);
     const char *etp_texts[] = {"ETP conventionn\xC3\xA9s", "ETP occup\xC3\xA9s"};
@@ -800,7 +854,7 @@ static void check_overlay_and_english(tc_ctx *t, rundir *ref, rundir *alt)
     int rc = plot_draw(both, 2, dir, &opt, NULL, &err);
     CHECK(t, rc == PC_OK, "two runs overlaid, in English (%s)", rc ? err.msg : "ok");
     const char *texts[] = {"Comparison of 2 scenarios", "Jan 2021", "Variante B", "16,000"};
-    check_svg(t, dir, "fan-stock.rsa", 6, texts, 4);
+    check_svg(t, dir, "fan-stock.rsa", 7, texts, 4);
     const char *budget[] = {"2 = Variante B", "\xE2\x82\xAC million per year"};
     check_svg(t, dir, "budget-funder", 8, budget, 2);
 }
@@ -825,7 +879,7 @@ static void check_hostile_label(tc_ctx *t, rundir *run)
     char expected[2048];
     snprintf(expected, sizeof expected, "`touch %s` system(\"touch %s\") !touch", marker, marker);
     const char *texts[] = {"O'Neil \"x\" ", expected};
-    check_svg(t, dir, "fan-stock.rsa", 3, texts, 2);
+    check_svg(t, dir, "fan-stock.rsa", 4, texts, 2);
 }
 
 static void check_failures(tc_ctx *t, rundir *run)
@@ -974,7 +1028,12 @@ static void check_report(tc_ctx *t)
               strstr(page, "resource.iae_places.capacity") &&
               strstr(page, "<b>de test</b>") == NULL,
           "labels, descriptions and changes are shown as text");
-    CHECK(t, count_of(page, "<section class=\"chart\">") == 27 && strstr(page, "@media print"),
+    /* the paired interval of the État's cumulative budget: replication r differs by
+     * 1e5 r euros (make_run), r = 0..9, whose type-7 5 % and 95 % quantiles are 0,045 and
+     * 0,855 M€ */
+    CHECK(t, strstr(page, "[0,0 " NDASH " 0,9]</span>") != NULL,
+          "the difference from the reference has its paired 90 %% interval");
+    CHECK(t, count_of(page, "<section class=\"chart\">") == 33 && strstr(page, "@media print"),
           "every chart in its own printable section (%d)",
           count_of(page, "<section class=\"chart\">"));
 
@@ -1024,10 +1083,191 @@ static void check_report(tc_ctx *t)
     free(page);
 }
 
+/* The line type of the gnuplot element ending just before `at` (its last " lt N"), or 0. */
+static int lt_before(const char *line, const char *at)
+{
+    int lt = 0;
+    for (const char *q = line; (q = strstr(q, " lt ")) && q < at; q += 4)
+        lt = atoi(q + 4);
+    return lt;
+}
+
+/* The probability of exceeding a threshold is the share of replications strictly above
+ * it: dist_exceed on hand-made values, then the page of a report, whose every scenario's
+ * probability must equal the share counted here from the values make_run wrote into
+ * replications.csv (funder.etat of replication r of run k: 9e7 + 1e5 r (1 + 0.2 k)).
+ * Exact: the counts are whole numbers of replications. */
+static void check_exceed(tc_ctx *t, const char *dir, int n_runs)
+{
+    const double x[] = {1, 2, 3, NAN, 4, 5};
+    CHECK(t, dist_exceed(x, 6, 3) == 0.4, "2 of 5 finite values above 3: %g", dist_exceed(x, 6, 3));
+    CHECK(t, dist_exceed(x, 6, 0) == 1 && dist_exceed(x, 6, 5) == 0,
+          "all above the minimum's floor, none above the maximum");
+    CHECK(t, isnan(dist_exceed(x + 3, 1, 0)), "no finite value: no probability");
+    char path[700];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    size_t len;
+    char *page = (char *)slurp(path, &len);
+    const char *p = page;
+    int matched = 0;
+    for (int k = 0; k < n_runs && p; k++) {
+        p = strstr(p, "data-exceed=\"");
+        if (!p)
+            break;
+        p += 13;
+        double shown = strtod(p, NULL);
+        int above = 0;
+        for (int r = 0; r < 10; r++) {
+            char v[32]; /* the value as make_run printed it */
+            snprintf(v, sizeof v, "%.2f", 9e7 + 1e5 * r * (1 + 0.2 * k));
+            above += strtod(v, NULL) > 9.035e7;
+        }
+        matched += fabs(shown - above / 10.0) < 1e-12;
+    }
+    CHECK(t, matched == n_runs,
+          "the page's probability of exceeding the threshold is the share of replications "
+          "above it, for %d of %d scenarios",
+          matched, n_runs);
+    free(page);
+}
+
+/* A report of six scenarios, the most a committee compares at once.  Two rules of
+ * readability are checked on the gnuplot scripts the report keeps (charts.gp):
+ * no plot overlays more than 3 scenarios' bands (beyond, small multiples), and each
+ * scenario keeps one line type in every chart of the report, its own charts and the
+ * overlays alike.  Exact counts: nothing here is random. */
+static void check_six_scenarios(tc_ctx *t)
+{
+    enum { N = 6 };
+    char dir[512], buf[512], labels[N][32], names[N][16];
+    tc_path(t, "six", dir, sizeof dir);
+    mkdir(dir, 0777);
+    report_scenario sc[N];
+    for (int r = 0; r < N; r++) {
+        snprintf(names[r], sizeof names[r], "s%d", r + 1);
+        snprintf(labels[r], sizeof labels[r], "Sc\xC3\xA9nario num\xC3\xA9ro %d", r + 1);
+        char rel[160];
+        snprintf(rel, sizeof rel, "six/%s", names[r]);
+        make_run(t, rel, labels[r], 0.2 * r, buf, sizeof buf);
+        sc[r] = (report_scenario){.name = names[r]};
+    }
+    pc_err err = {{0}};
+    report_options opt = {.threshold_var = "funder.etat", .threshold = 9.035e7};
+    int rc = report_build(dir, sc, N, &opt, NULL, &err);
+    CHECK(t, rc == PC_OK, "report of six runs built (%s)", rc ? err.msg : "ok");
+    check_exceed(t, dir, N);
+    char path[700];
+    snprintf(path, sizeof path, "%s/compare/charts.gp", dir);
+    size_t len;
+    char *script = (char *)slurp(path, &len);
+    CHECK(t, script != NULL, "the overlays' script is kept as compare/charts.gp");
+    if (!script)
+        return;
+    int worst = 0, panels = 0, banded = 0, titled = 0, wrong = 0, panel_run = -1;
+    for (char *line = strtok(script, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "set multiplot", 13))
+            panels++;
+        if (!strncmp(line, "set title '", 11)) {
+            panel_run = -1;
+            for (int r = 0; r < N; r++)
+                if (!strncmp(line + 11, labels[r], strlen(labels[r])) &&
+                    line[11 + strlen(labels[r])] == '\'')
+                    panel_run = r;
+        }
+        if (strncmp(line, "plot ", 5))
+            continue;
+        int bands = count_of(line, "band90");
+        worst = bands > worst ? bands : worst;
+        banded += bands > 0;
+        for (int r = 0; r < N; r++) {
+            char needle[256];
+            snprintf(needle, sizeof needle, "title '%s", labels[r]);
+            for (const char *q = line; (q = strstr(q, needle)); q++) {
+                titled++;
+                wrong += lt_before(line, q) != r + 1;
+            }
+        }
+        if (panel_run >= 0) /* a panel: every line type is its run's */
+            for (const char *q = line; (q = strstr(q, " lt ")); q += 4) {
+                titled++;
+                wrong += atoi(q + 4) != panel_run + 1;
+            }
+        panel_run = -1;
+    }
+    CHECK(t, banded > 0 && worst <= 3, "no plot overlays more than 3 bands (%d at most, %d plots)",
+          worst, banded);
+    CHECK(t, panels > 0, "six scenarios are drawn as small multiples (%d charts)", panels);
+    CHECK(t, titled > 0 && wrong == 0,
+          "each scenario keeps its line type in the overlays (%d of %d elements differ)", wrong,
+          titled);
+    free(script);
+    for (int r = 0; r < N; r++) {
+        snprintf(path, sizeof path, "%s/%s/charts/charts.gp", dir, names[r]);
+        script = (char *)slurp(path, &len);
+        int seen = 0, off = 0;
+        for (const char *q = script; q && (q = strstr(q, " lt ")); q += 4) {
+            seen++;
+            off += atoi(q + 4) != r + 1;
+        }
+        CHECK(t, seen > 0 && off == 0,
+              "scenario %d draws its own charts in its line type %d (%d of %d differ)", r + 1,
+              r + 1, off, seen);
+        free(script);
+    }
+}
+
+/* The départements of a national run: which code a variable names, and what a report
+ * focused on 26 and 2A keeps (everything of those two, only the table's stock and
+ * indicators of the others, everything national). */
+static void check_territory(tc_ctx *t)
+{
+    static const struct {
+        const char *name, *code;
+    } names[] = {{"stock.d26", "26"},
+                 {"stock.d26_orientation", "26"},
+                 {"flow.d2a_soc.exit", "2a"},
+                 {"indicator.oriente_2_mois_d976.num", "976"},
+                 {"staff.referents_pro_d05", "05"},
+                 {"stock.rsa", NULL},
+                 {"stock.drome", NULL},
+                 {"indicator.part_d", NULL},
+                 {"cost.d2", NULL},
+                 {"stock.d261", "261"},
+                 {"stock.d26x", NULL}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t len = 0;
+        const char *code = territory_code(names[i].name, &len);
+        int ok = names[i].code
+                     ? code && len == strlen(names[i].code) && !strncmp(code, names[i].code, len)
+                     : code == NULL;
+        CHECK(t, ok, "the département of %s: %.*s", names[i].name, code ? (int)len : 4,
+              code ? code : "none");
+    }
+    const char *const codes[] = {"26", "2A"};
+    territory_focus focus = {codes, 2};
+    static const struct {
+        const char *name;
+        int kept;
+    } keep[] = {{"stock.d26_pro", 1},
+                {"flow.d2a_soc.exit", 1},
+                {"stock.d05", 1},
+                {"stock.d05_pro", 0},
+                {"indicator.sorties_emploi_d05", 1},
+                {"indicator.sorties_emploi_d05.num", 0},
+                {"cost.allocation_d05", 0},
+                {"cost.total", 1},
+                {"indicator.sorties_emploi", 1},
+                {"d05", 0}};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        CHECK(t, territory_keep(keep[i].name, &focus) == keep[i].kept, "focus 26,2A: %s %s",
+              keep[i].name, keep[i].kept ? "kept" : "left out");
+}
+
 void suite_plot(tc_ctx *t)
 {
     char buf[512];
     check_formats(t);
+    check_territory(t);
     rundir *ref = NULL, *alt = NULL;
     pc_err err = {{0}};
     int rc = rundir_load(make_run(t, "ref",
@@ -1050,6 +1290,7 @@ void suite_plot(tc_ctx *t)
     check_failures(t, ref);
     check_hostile_label(t, ref);
     check_report(t);
+    check_six_scenarios(t);
     rundir_free(ref);
     rundir_free(alt);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,17 +23,21 @@
 #include "core/out.h"
 #include "opt.h"
 #include "present/diffplot.h"
+#include "present/pdf.h"
 #include "present/report.h"
 #include "present/sbuf.h"
+#include "present/xlsx.h"
 
 static const char report_usage[] =
     "usage: parcours report SCENARIO... --reps N --out DIR [--seed S] [--threads T]\n"
-    "                       [--lang fr|en] [--templates DIR] [--quiet]\n"
+    "                       [--lang fr|en] [--templates DIR] [--focus CODES]\n"
+    "                       [--threshold VARIABLE=VALUE] [--pdf] [--quiet]\n"
     "\n"
     "Runs each scenario (the first is the reference) with the same seed, so that\n"
     "they share their random numbers, writes each run into DIR/<scenario>/, draws\n"
     "its charts and the comparison charts, and writes DIR/index.html: scenarios and\n"
-    "their changes, key figures with 90 % intervals, every chart and its data.\n"
+    "their changes, key figures with 90 % intervals, every chart and its data;\n"
+    "DIR/parcours.xlsx: the key figures and each scenario's yearly series.\n"
     "The page opens offline in any browser and prints one chart per page.\n"
     "DIR appears only when complete; an earlier report folder there is replaced,\n"
     "any other folder that is not empty is refused.\n"
@@ -43,14 +48,22 @@ static const char report_usage[] =
     "  --threads T      threads, 0 to 1024 (default 0: all cores)\n"
     "  --lang L         fr (default) or en\n"
     "  --templates DIR  the gnuplot templates (as for parcours plot)\n"
+    "  --focus CODES    a national model: the départements charted, as codes joined\n"
+    "                   with commas (26,05,2A); every département is in the table\n"
+    "  --threshold V=X  the output of replications.csv whose distribution is drawn\n"
+    "                   (default cost.total, the whole run's cost in euros) and the\n"
+    "                   value whose probability of being exceeded is shown (default:\n"
+    "                   the reference's mean)\n"
+    "  --pdf            also print the page to DIR/rapport.pdf (A4 landscape) with\n"
+    "                   headless Chromium (Debian package chromium)\n"
     "  --quiet          no progress bar or log lines on stderr\n";
 
 typedef struct {
     const char **paths;
     size_t n;
-    const char *out, *templates;
+    const char *out, *templates, *focus, *threshold;
     unsigned long reps, seed, threads;
-    int lang, quiet;
+    int lang, quiet, pdf;
 } report_args;
 
 /* What the command holds for each scenario. */
@@ -69,6 +82,9 @@ static int read_args(report_args *a, int argc, char **argv)
                         opt_threads(&a->threads),
                         opt_lang(&a->lang),
                         opt_text("templates", &a->templates),
+                        opt_text("focus", &a->focus),
+                        opt_text("threshold", &a->threshold),
+                        opt_flag("pdf", &a->pdf),
                         opt_quiet(&a->quiet)};
     opt_command cmd = {.name = "report",
                        .usage = report_usage,
@@ -78,7 +94,35 @@ static int read_args(report_args *a, int argc, char **argv)
                        .n_args = &a->n,
                        .min_args = 1,
                        .args_missing = "no scenario file given"};
-    return opt_parse(&cmd, argc, argv);
+    int rc = opt_parse(&cmd, argc, argv);
+    const char *eq = a->threshold ? strchr(a->threshold, '=') : NULL;
+    if (!rc && a->threshold) {
+        char *end = NULL;
+        double v = eq ? strtod(eq + 1, &end) : NAN;
+        if (!eq || eq == a->threshold || !end || end == eq + 1 || *end || !isfinite(v)) {
+            fprintf(stderr,
+                    "parcours: report: --threshold: '%s' is not VARIABLE=VALUE "
+                    "(cost.total=150e6)\n",
+                    a->threshold);
+            rc = PC_EUSAGE;
+        }
+    }
+    for (const char *p = a->focus; !rc && p && *p;) {
+        size_t len = strcspn(p, ",");
+        int ok = (len == 2 || len == 3) && p[0] >= '0' && p[0] <= '9';
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[k] >= '0' && p[k] <= '9') ||
+                 (len == 2 && p[0] == '2' && strchr("abAB", p[k]) != NULL);
+        if (!ok) {
+            fprintf(stderr,
+                    "parcours: report: --focus: '%.*s' is not a d\xC3\xA9partement code "
+                    "(26, 05, 2A, 974)\n",
+                    (int)len, p);
+            rc = PC_EUSAGE;
+        }
+        p += len + (p[len] == ',');
+    }
+    return rc;
 }
 
 /* The folder name of a scenario: its file name without ".ini", made unique. */
@@ -192,15 +236,38 @@ static int write_report(const report_args *a, const char *dir, scenario_run *run
         rc = draw_differences(a, dir, runs, &differences, err);
     if (!rc && differences && differences->notes)
         cli_log("gnuplot: %s", differences->notes);
-    report_options ropt = {
-        .lang = a->lang ? LANG_EN : LANG_FR, .templates = a->templates, .differences = differences};
+    char *codes[128];
+    size_t n_codes = 0;
+    char *focus = a->focus ? pc_strdup(a->focus) : NULL;
+    for (char *save = NULL, *tok = focus ? strtok_r(focus, ",", &save) : NULL; tok && n_codes < 128;
+         tok = strtok_r(NULL, ",", &save))
+        codes[n_codes++] = tok;
+    report_options ropt = {.lang = a->lang ? LANG_EN : LANG_FR,
+                           .templates = a->templates,
+                           .differences = differences,
+                           .focus = (const char *const *)codes,
+                           .n_focus = n_codes};
+    char *threshold_var = NULL;
+    if (a->threshold) {
+        const char *eq = strchr(a->threshold, '=');
+        threshold_var = pc_strf("%.*s", (int)(eq - a->threshold), a->threshold);
+        ropt.threshold_var = threshold_var;
+        ropt.threshold = strtod(eq + 1, NULL);
+    }
     char *notes = NULL;
     if (!rc)
         rc = report_build(dir, page, a->n, &ropt, &notes, err);
     if (notes)
         cli_log("%s", notes);
     free(notes);
+    /* the workbook and the PDF are read from the page's files */
+    if (!rc)
+        rc = xlsx_write_report(dir, err);
+    if (!rc && a->pdf)
+        rc = pdf_write_report(dir, err);
     plot_list_free(differences);
+    free(focus);
+    free(threshold_var);
     return rc;
 }
 

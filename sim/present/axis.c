@@ -77,9 +77,9 @@ char *axis_value_ticks(const axis_scale *a, const char *suffix, lang_code lang)
     return sbuf_take(&b);
 }
 
-char *axis_month_ticks(int first, int last, lang_code lang)
+/* The month ticks of first..last spaced as for a run of `span` months. */
+static char *month_ticks(int first, int last, int span, lang_code lang)
 {
-    int span = last - first;
     int step = span <= 30    ? 3
                : span <= 60  ? 6
                : span <= 180 ? 12
@@ -94,12 +94,24 @@ char *axis_month_ticks(int first, int last, lang_code lang)
         if (ym % minor != 0 && ym % step != 0)
             continue;
         char label[40] = "";
-        if (ym % step == 0)
+        if (ym % step == 0 && step >= 12)
+            snprintf(label, sizeof label, "%d", ym / 12);
+        else if (ym % step == 0)
             lang_month(ym / 12, ym % 12 + 1, lang, label, sizeof label);
         add_tick(&b, &first_tick, label, ym / 12.0, ym % step != 0);
     }
     sbuf_puts(&b, ")");
     return sbuf_take(&b);
+}
+
+char *axis_month_ticks(int first, int last, lang_code lang)
+{
+    return month_ticks(first, last, last - first, lang);
+}
+
+char *axis_month_ticks_narrow(int first, int last, lang_code lang)
+{
+    return month_ticks(first, last, 2 * (last - first) + 1, lang);
 }
 
 char *axis_year_ticks(int first, int last)

@@ -24,10 +24,13 @@ void axis_nice(double lo, double hi, int from_zero, axis_scale *a);
 /* The ticks of a value axis, each label followed by suffix (" %"). */
 char *axis_value_ticks(const axis_scale *a, const char *suffix, lang_code lang);
 
-/* Months first..last (year * 12 + month - 1): labels at Januaries (or every 3 or 6
- * months on short runs, every 2, 5 or 10 years on long ones), minor ticks between. */
+/* Months first..last (year * 12 + month - 1): the year at Januaries (or the month
+ * every 3 or 6 months on short runs; every 2, 5 or 10 years on long ones), minor
+ * ticks between. */
 char *axis_month_ticks(int first, int last, lang_code lang);
 
+/* The same for a panel of small multiples, about half as wide: twice the spacing. */
+char *axis_month_ticks_narrow(int first, int last, lang_code lang);
 /* Calendar years, every 1, 2, 5 or 10 of them. */
 char *axis_year_ticks(int first, int last);
 

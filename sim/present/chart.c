@@ -385,15 +385,36 @@ static void set_axes(const chart_ctx *c, const chart_fan_spec *spec, int first, 
     s->ytics = axis_value_ticks(&y, spec->suffix, c->lang);
 }
 
-/* The plot commands of the 90 % and 50 % bands of the banded items (data: the quoted
- * data file); *any counts the commands written. */
-static void band_commands(sbuf *p, const char *data, const chart_items *l,
-                          const chart_fan_spec *spec, lang_code lang, int *any)
+const char *chart_style_colour(int lt)
+{
+    /* the colours of line types 1-8 in plots/common.gp */
+    static const char colours[N_STYLES][8] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                              "#E69F00", "#56B4E9", "#000000", "#8C510A"};
+    return colours[(lt - 1 + N_STYLES) % N_STYLES];
+}
+
+int chart_style(const chart_ctx *c, size_t run)
+{
+    return (int)((c->first_style + run) % N_STYLES) + 1;
+}
+
+/* Which items a plot command list takes: all of them, or those of one run. */
+#define ALL_RUNS ((size_t)-1)
+
+static int item_taken(const chart_item *it, size_t only_run)
+{
+    return only_run == ALL_RUNS || it->run == only_run;
+}
+
+/* The plot commands of the 90 % and 50 % bands of the banded items of only_run (data:
+ * the quoted data file); *any counts the commands written. */
+static void band_commands(sbuf *p, const char *data, const chart_ctx *c, const chart_items *l,
+                          const chart_fan_spec *spec, size_t only_run, int *any)
 {
     for (size_t i = 0; i < l->n; i++) {
         const chart_item *it = &l->items[i];
-        int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
-        if (!it->band)
+        int base = 3 + (int)i * SERIES_STATS, lt = chart_style(c, it->run);
+        if (!it->band || !item_taken(it, only_run))
             continue;
         for (int inner = 0; inner <= it->inner; inner++) {
             sbuf_printf(p, "%s%s skip 1 using 2:", (*any)++ ? ", " : "", data);
@@ -402,12 +423,12 @@ static void band_commands(sbuf *p, const char *data, const chart_items *l,
             add_column(p, inner ? base + 4 : base + 5, spec->scale);
             sbuf_printf(p, " with filledcurves fc lt %d fs transparent solid %s noborder ", lt,
                         inner ? "band50" : "band90");
-            if (l->n > 1) {
+            if (l->n > 1 || only_run != ALL_RUNS) {
                 sbuf_puts(p, "notitle");
                 continue;
             }
             char title[64];
-            snprintf(title, sizeof title, "%s %s%s%s %%", lang_pick(lang, "intervalle", "range"),
+            snprintf(title, sizeof title, "%s %s%s%s %%", lang_pick(c->lang, "intervalle", "range"),
                      inner ? "25" : "5", EN_DASH, inner ? "75" : "95");
             sbuf_puts(p, "title ");
             gnuplot_quote_into(p, title);
@@ -415,54 +436,244 @@ static void band_commands(sbuf *p, const char *data, const chart_items *l,
     }
 }
 
-/* The plot commands of each item's median line (or yearly error lines, items spread a
- * little apart so that their bars do not hide each other). */
-static void line_commands(sbuf *p, const char *data, const chart_items *l,
-                          const chart_fan_spec *spec, int first, int last, int *any)
+/* The legend text of an item in a panel of its run: what follows its run's label. */
+static const char *panel_title(const chart_item *it)
+{
+    const char *dash = NULL; /* the last dash: a run's label may hold one too */
+    for (const char *q = it->title; (q = strstr(q, " \xE2\x80\x94 ")); q++)
+        dash = q;
+    return dash ? dash + 5 : it->title;
+}
+
+/* The plot commands of the median lines of only_run's items (or yearly error lines,
+ * items spread a little apart so that their bars do not hide each other). */
+static void line_commands(sbuf *p, const char *data, const chart_ctx *c, const chart_items *l,
+                          const chart_fan_spec *spec, int first, int last, size_t only_run,
+                          int *any)
 {
     int points = (int)(last - first) / 8 > 1 ? (last - first) / 8 : 1;
-    double spread = l->n > 1 ? fmin(0.06, 0.5 / (double)l->n) : 0;
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += item_taken(&l->items[i], only_run);
+    double spread = n > 1 ? fmin(0.06, 0.5 / (double)n) : 0;
     for (size_t i = 0; i < l->n; i++) {
-        int base = 3 + (int)i * SERIES_STATS, lt = (int)i % N_STYLES + 1;
+        const chart_item *it = &l->items[i];
+        if (!item_taken(it, only_run))
+            continue;
+        int base = 3 + (int)i * SERIES_STATS, lt = chart_style(c, it->run);
+        /* a second line of a run: thin, dotted, open points */
+        const char *second = it->part ? " dt 3 lw 1.2" : "";
         sbuf_printf(p, "%s%s skip 1 using ", (*any)++ ? ", " : "", data);
         if (spec->lines) {
             sbuf_puts(p, "($2+");
-            gnuplot_number_into(p, ((double)i - (double)(l->n - 1) / 2) * spread);
+            gnuplot_number_into(p, ((double)k - (double)(n - 1) / 2) * spread);
             sbuf_puts(p, "):");
             add_column(p, base + 3, spec->scale);
             sbuf_puts(p, ":");
             add_column(p, base + 1, spec->scale);
             sbuf_puts(p, ":");
             add_column(p, base + 5, spec->scale);
-            sbuf_printf(p, " with yerrorlines lt %d title ", lt);
+            sbuf_printf(p, " with yerrorlines lt %d%s%s title ", lt, second,
+                        it->part ? " pt 6" : "");
         } else {
             sbuf_puts(p, "2:");
             add_column(p, base + 3, spec->scale);
-            if (l->n == 1)
-                sbuf_printf(p, " with lines lt %d title ", lt);
+            if (n == 1 || only_run != ALL_RUNS)
+                sbuf_printf(p, " with lines lt %d%s title ", lt, second);
             else
-                sbuf_printf(p, " with linespoints lt %d pi %d title ", lt, points);
+                sbuf_printf(p, " with linespoints lt %d%s%s pi %d title ", lt, second,
+                            it->part ? " pt 6" : "", points);
         }
-        gnuplot_quote_into(p, l->items[i].title);
+        k++;
+        gnuplot_quote_into(p, only_run == ALL_RUNS ? it->title : panel_title(it));
     }
 }
+
+/* Whether every value the items would draw is zero or missing. */
+static int all_zero(const chart_items *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const rundir_series *s = l->items[i].s;
+        for (size_t k = 0; k < s->n; k++) {
+            const rundir_stat *st = &s->stat[k];
+            const double v[4] = {st->p05, st->p50, st->p95, st->mean};
+            for (int j = 0; j < 4; j++)
+                if (isfinite(v[j]) && v[j] != 0)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
+/* How many runs the items come from. */
+static size_t runs_of(const chart_items *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t j = 0;
+        while (j < i && l->items[j].run != l->items[i].run)
+            j++;
+        n += j == i;
+    }
+    return n;
+}
+
+/* The model's observed points of the chart's variable (its first item's), written to
+ * NAME-observed.csv: the quoted path of that file, or NULL when there are none (or
+ * memory ran out, which c->err then says).  *lo and *hi widen to hold them. */
+static char *observed_points(chart_ctx *c, const chart_fan_spec *spec, const chart_items *l,
+                             double *lo, double *hi)
+{
+    if (spec->table == RUNDIR_SURVIVAL || l->n == 0)
+        return NULL;
+    const rundir *run = c->runs[l->items[0].run];
+    const char *var = l->items[0].s->name;
+    size_t n = rundir_observed(run, spec->table, var, NULL, NULL, 0);
+    if (n == 0)
+        return NULL;
+    int *periods = pc_calloc(n, sizeof *periods);
+    double *values = pc_calloc(n, sizeof *values);
+    char *path = pc_strf("%s/%s-observed.csv", c->outdir, spec->name);
+    char *quoted = NULL;
+    fsio_file out;
+    if (!periods || !values || !path) {
+        pc_fail(c->err, PC_EINTERNAL, "out of memory");
+    } else if (fsio_open(&out, path, c->err) == PC_OK) {
+        rundir_observed(run, spec->table, var, periods, values, n);
+        fputs(spec->table == RUNDIR_MONTHLY ? "month,x,observed\n" : "year,x,observed\n", out.f);
+        for (size_t i = 0; i < n; i++) {
+            char label[32];
+            period_label(spec->table, periods[i], label, sizeof label);
+            fsio_csv_text(out.f, label, 1);
+            fsio_csv_number(out.f, period_x(spec->table, periods[i]), 0);
+            fsio_csv_number(out.f, values[i], 0);
+            fputc('\n', out.f);
+            *lo = fmin(*lo, values[i] * spec->scale);
+            *hi = fmax(*hi, values[i] * spec->scale);
+        }
+        if (fsio_commit(&out, PC_OK, c->err) == PC_OK)
+            quoted = gnuplot_quote(path);
+    }
+    free(periods);
+    free(values);
+    free(path);
+    return quoted;
+}
+
+/* The plot command of the observed points. */
+static void observed_command(sbuf *p, const char *obs, double scale, int titled, lang_code lang)
+{
+    sbuf_printf(p, ", %s skip 1 using 2:", obs);
+    add_column(p, 3, scale);
+    sbuf_puts(p, " with points pt 7 ps 0.7 lc rgb '#000000' ");
+    if (!titled) {
+        sbuf_puts(p, "notitle");
+        return;
+    }
+    sbuf_puts(p, "title ");
+    gnuplot_quote_into(p, lang_pick(lang, "observ\xC3\xA9", "observed"));
+}
+
+/* Small multiples: one panel per run on the axes of the whole chart (set by common.gp),
+ * each with the first run's median as a thin grey line under its own lines. */
+static char *panel_commands(const chart_ctx *c, const chart_fan_spec *spec, const chart_items *l,
+                            const char *data, const char *title, int first, int last,
+                            const char *obs)
+{
+    size_t n_panels = runs_of(l);
+    size_t cols = n_panels <= 4 ? 2 : 3, rows = (n_panels + cols - 1) / cols;
+    sbuf p = {0};
+    sbuf_printf(&p, "set multiplot layout %zu,%zu title %s font ',13'\n", rows, cols, title);
+    if (spec->table == RUNDIR_MONTHLY) {
+        char *tics = axis_month_ticks_narrow(first, last, c->lang);
+        sbuf_printf(&p, "set xtics %s\n", tics ? tics : "autofreq");
+        free(tics);
+    } else if (spec->table == RUNDIR_YEARLY && last - first > 5) {
+        int step = last - first > 25 ? 10 : last - first > 12 ? 5 : 2;
+        sbuf_printf(&p, "set xtics %d, %d format '%%.0f'\n", first + (step - first % step) % step,
+                    step);
+    }
+    sbuf_puts(&p,
+              "set key inside bottom right vertical font ',8' samplen 2 spacing 1 opaque nobox\n");
+    size_t ref = l->items[0].run;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t run = l->items[i].run;
+        size_t j = 0;
+        while (j < i && l->items[j].run != run)
+            j++;
+        if (j < i)
+            continue; /* a run's panel is drawn at its first item */
+        sbuf_puts(&p, "set title ");
+        gnuplot_quote_into(&p, rundir_label(c->runs[run]));
+        sbuf_puts(&p, " font ',10'\nplot ");
+        int any = 0;
+        if (!spec->lines)
+            band_commands(&p, data, c, l, spec, run, &any);
+        if (run != ref && !spec->lines) {
+            size_t main = 0; /* the reference's main line */
+            while (main < l->n && (l->items[main].run != ref || l->items[main].part))
+                main++;
+            int base = 3 + (int)(main < l->n ? main : 0) * SERIES_STATS + 3; /* its p50 */
+            sbuf_printf(&p, "%s%s skip 1 using 2:", any++ ? ", " : "", data);
+            add_column(&p, base, spec->scale);
+            sbuf_puts(&p, " with lines lc rgb '#888888' dt 1 lw 1 notitle");
+        }
+        size_t mine = 0;
+        for (size_t k = 0; k < l->n; k++)
+            mine += l->items[k].run == run;
+        sbuf sub = {0};
+        line_commands(&sub, data, c, l, spec, first, last, run, &any);
+        /* one line per panel needs no legend: the panel's title names the run */
+        if (mine == 1 && sub.s) {
+            char *t = strstr(sub.s, " title '");
+            if (t) {
+                sbuf_add(&p, sub.s, (size_t)(t - sub.s));
+                sbuf_puts(&p, " notitle");
+            } else {
+                sbuf_puts(&p, sub.s);
+            }
+        } else if (sub.s) {
+            sbuf_puts(&p, sub.s);
+        }
+        p.oom |= sub.oom;
+        sbuf_clear(&sub);
+        if (obs)
+            observed_command(&p, obs, spec->scale, run == ref, c->lang);
+        sbuf_puts(&p, "\n");
+    }
+    sbuf_puts(&p, "unset multiplot");
+    return sbuf_take(&p);
+}
+
+/* What the template of small multiples holds: the commands of the panels. */
+static const char TPL_PANELS[] = "@PLOT@\nunset output\n";
 
 int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
 {
     if (keep_drawable(l) == 0)
         return PC_OK;
+    if (all_zero(l))
+        return plot_list_add_empty(c->list, spec->title)
+                   ? pc_fail(c->err, PC_EINTERNAL, "out of memory")
+                   : PC_OK;
     int first = 0, last = 0;
     int rc = write_series_data(c, spec->name, spec->table, l, &first, &last);
     if (rc)
         return rc;
     double lo, hi;
     value_range(l, spec, &lo, &hi);
+    char *obs = observed_points(c, spec, l, &lo, &hi);
+    int panels = runs_of(l) > CHART_MAX_OVERLAY;
     chart_src s = {.name = spec->name,
                    .key = spec->key  ? spec->key
                           : l->n > 8 ? "outside right top vertical font ',9'"
                                      : "below center horizontal",
-                   .tpl = spec->lines ? c->tpl_lines : c->tpl_fan,
-                   .tpl_name = spec->lines ? "lines.gp" : "fan.gp"};
+                   .tpl = panels        ? TPL_PANELS
+                          : spec->lines ? c->tpl_lines
+                                        : c->tpl_fan,
+                   .tpl_name = panels        ? "panels"
+                               : spec->lines ? "lines.gp"
+                                             : "fan.gp"};
     char *subtitle = subtitle_of(c);
     s.title = title_expr(spec->title, subtitle, fan_note(c, spec, l));
     free(subtitle);
@@ -472,15 +683,22 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
     char *path = pc_strf("%s/%s.csv", c->outdir, spec->name);
     char *data = path ? gnuplot_quote(path) : NULL;
     free(path);
-    if (data) {
+    if (data && panels && s.title) {
+        s.plot = panel_commands(c, spec, l, data, s.title, first, last, obs);
+        free(s.title);
+        s.title = pc_strdup("''");
+    } else if (data) {
         sbuf p = {0};
         int any = 0;
         if (!spec->lines)
-            band_commands(&p, data, l, spec, c->lang, &any);
-        line_commands(&p, data, l, spec, first, last, &any);
+            band_commands(&p, data, c, l, spec, ALL_RUNS, &any);
+        line_commands(&p, data, c, l, spec, first, last, ALL_RUNS, &any);
+        if (obs)
+            observed_command(&p, obs, spec->scale, 1, c->lang);
         s.plot = sbuf_take(&p);
     }
     free(data);
+    free(obs);
     rc = emit(c, &s, spec->title, spec->group);
     chart_src_free(&s);
     return rc;
@@ -488,11 +706,30 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *l)
 
 /* ---- stacked yearly bars ---------------------------------------------------------- */
 
-static const char *fill_style(size_t j)
+const char *chart_part_fill(const char *name, int taken[8])
 {
-    static const char fills[N_STYLES][12] = {"solid 0.85", "pattern 4", "solid 0.45", "pattern 5",
-                                             "pattern 1",  "solid 0.2", "pattern 6",  "pattern 7"};
-    return fills[(j + j / N_STYLES) % N_STYLES]; /* past 8 parts, a new colour-fill pairing */
+    /* colours apart from the scenarios' first ones, each with its own pattern */
+    static const char fills[N_STYLES][48] = {
+        "fc rgb '#4477AA' fs solid 0.85", "fc rgb '#EE6677' fs pattern 4",
+        "fc rgb '#228833' fs solid 0.6",  "fc rgb '#CCBB44' fs pattern 5",
+        "fc rgb '#66CCEE' fs solid 0.7",  "fc rgb '#AA3377' fs pattern 6",
+        "fc rgb '#BBBBBB' fs solid 0.8",  "fc rgb '#332288' fs pattern 7"};
+    static const char known[][16] = {"departement", "etat",    "region",   "fse",
+                                     "caf",         "commune", "communes", "france_travail"};
+    const char *dot = strchr(name, '.');
+    const char *key = dot ? dot + 1 : name;
+    unsigned h = 2166136261u; /* FNV-1a: a fill that depends on the name only */
+    for (const char *q = key; *q; q++)
+        h = (h ^ (unsigned char)*q) * 16777619u;
+    size_t slot = h % N_STYLES;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(key, known[i]) == 0)
+            slot = i < 6 ? i : i - 1; /* commune and communes alike */
+    for (int tries = 0; tries < N_STYLES && taken && taken[slot]; tries++)
+        slot = (slot + 1) % N_STYLES;
+    if (taken)
+        taken[slot] = 1;
+    return fills[slot];
 }
 
 /* The numbers of a stacked-bar chart: for each year and run, each part's mean with the
@@ -540,7 +777,9 @@ static int bar_table_fill(const chart_ctx *c, bar_table *t)
     for (size_t r = 0; r < n_runs; r++) {
         for (size_t j = 0; j <= m; j++)
             found[r * (m + 1) + j] =
-                rundir_find(c->runs[r], RUNDIR_YEARLY, j < m ? t->parts[j] : t->total_var);
+                j < m || t->total_var
+                    ? rundir_find(c->runs[r], RUNDIR_YEARLY, j < m ? t->parts[j] : t->total_var)
+                    : NULL;
     }
     int rc = PC_OK;
     if (!(t->years = union_periods(found, n_runs * (m + 1), &t->n_years)))
@@ -573,7 +812,10 @@ static int bar_table_write(const chart_ctx *c, const bar_table *t, const char *p
     for (size_t r = 0; r < t->n_runs && !rc; r++)
         for (size_t j = 0; j <= t->m && !rc; j++)
             for (int k = 0; k < 3 && !rc; k++) {
-                char *head = pc_strf("%zu:%s:%s", r + 1, j < t->m ? t->parts[j] : t->total_var,
+                char *head = pc_strf("%zu:%s:%s", r + 1,
+                                     j < t->m       ? t->parts[j]
+                                     : t->total_var ? t->total_var
+                                                    : "total",
                                      j < t->m ? part_cols[k] : total_cols[k]);
                 if (head)
                     fsio_csv_text(f, head, 0);
@@ -629,7 +871,9 @@ static char *bars_title(const chart_ctx *c, const char *title)
 static void box_commands(sbuf *p, const char *data, const chart_ctx *c, const bar_table *t)
 {
     double width = 0.8 / (double)t->n_runs, half = width / 2 * 0.92;
+    int taken[N_STYLES] = {0};
     for (size_t j = 0; j < t->m; j++) {
+        const char *fill = chart_part_fill(t->parts[j], taken);
         char *label = rundir_var_label(c->runs[0], t->parts[j], c->lang);
         for (size_t r = 0; r < t->n_runs; r++) {
             int col = 3 + (int)(r * t->per_run + 3 * j);
@@ -641,9 +885,9 @@ static void box_commands(sbuf *p, const char *data, const chart_ctx *c, const ba
             sbuf_puts(p, "):($2+");
             gnuplot_number_into(p, off + half);
             sbuf_printf(p,
-                        "):($%d*1e-6):($%d*1e-6) with boxxyerror fc lt %d dt 1 lw 1 fs %s "
+                        "):($%d*1e-6):($%d*1e-6) with boxxyerror dt 1 lw 1 %s "
                         "border lc rgb '#333333' ",
-                        col + 1, col + 2, (int)(j % N_STYLES) + 1, fill_style(j));
+                        col + 1, col + 2, fill);
             if (r == 0) {
                 sbuf_puts(p, "title ");
                 gnuplot_quote_into(p, label ? label : t->parts[j]);
@@ -664,18 +908,20 @@ static void total_commands(sbuf *p, const char *data, const chart_ctx *c, const 
         int col = 3 + (int)(r * t->per_run + 3 * t->m);
         int top = 3 + (int)(r * t->per_run + 3 * (t->m - 1)) + 2;
         double off = ((double)r - (double)(t->n_runs - 1) / 2) * width;
-        sbuf_printf(p, ", %s skip 1 using ($2+", data);
-        gnuplot_number_into(p, off);
-        sbuf_printf(p,
-                    "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
-                    "lw 1.5 pt 0 ",
-                    col, col + 1, col + 2);
-        if (r == 0) {
-            sbuf_puts(p, "title ");
-            gnuplot_quote_into(p, lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
-                                            "90 % interval of the total"));
-        } else {
-            sbuf_puts(p, "notitle");
+        if (t->total_var) {
+            sbuf_printf(p, ", %s skip 1 using ($2+", data);
+            gnuplot_number_into(p, off);
+            sbuf_printf(p,
+                        "):($%d*1e-6):($%d*1e-6):($%d*1e-6) with yerrorbars lc rgb '#000000' dt 1 "
+                        "lw 1.5 pt 0 ",
+                        col, col + 1, col + 2);
+            if (r == 0) {
+                sbuf_puts(p, "title ");
+                gnuplot_quote_into(p, lang_pick(c->lang, "intervalle \xC3\xA0 90 % du total",
+                                                "90 % interval of the total"));
+            } else {
+                sbuf_puts(p, "notitle");
+            }
         }
         if (t->n_runs > 1) {
             sbuf_printf(p, ", %s skip 1 using ($2+", data);
@@ -699,7 +945,7 @@ int chart_bars(chart_ctx *c, const char *name, const char *title, const char *co
     char *path = pc_strf("%s/%s.csv", c->outdir, name);
     /* many parts: the key goes beside the chart rather than eat its height */
     chart_src s = {.name = name,
-                   .key = n_parts > 7 ? "outside right top vertical font ',9'"
+                   .key = n_parts > 7 ? "below center horizontal maxcols 3 font ',9'"
                                       : "below center horizontal",
                    .tpl = c->tpl_bars,
                    .tpl_name = "bars.gp"};

@@ -29,7 +29,8 @@ typedef struct {
     const rundir *const *runs;
     size_t n_runs;
     lang_code lang;
-    unsigned formats; /* GNUPLOT_PNG | GNUPLOT_SVG | GNUPLOT_PDF */
+    unsigned formats;   /* GNUPLOT_PNG | GNUPLOT_SVG | GNUPLOT_PDF */
+    size_t first_style; /* the style of runs[0] (plot_options.first_style) */
     const char *outdir;
     char *tpl_dir;
     char *tpl_common, *tpl_fan, *tpl_bars, *tpl_lines; /* the templates' texts */
@@ -48,6 +49,21 @@ void chart_ctx_clear(chart_ctx *c);
 /* Whether gnuplot wrote every file of every chart listed: PC_OK or PC_EINPUT. */
 int chart_check_outputs(const chart_ctx *c);
 
+/* The most runs whose bands one plot overlays. */
+#define CHART_MAX_OVERLAY 3
+
+/* The gnuplot line type (1-8, plots/common.gp) of run `run` of the context: scenario i
+ * of a report has style i in every chart. */
+int chart_style(const chart_ctx *c, size_t run);
+
+/* The colour of line type lt (1-8) as '#RRGGBB', for charts drawn without common.gp. */
+const char *chart_style_colour(int lt);
+
+/* The fill (colour and pattern) of a funder or cost line, the same in every chart:
+ * "fc rgb '#0072B2' fs solid 0.85".  name is the variable (funder.etat, cost.iae_aci);
+ * taken[] (8 flags) avoids giving two parts of one chart the same fill. */
+const char *chart_part_fill(const char *name, int taken[8]);
+
 /* ---- fan charts ---------------------------------------------------------------- */
 
 /* One plotted series: a variable of one run. */
@@ -57,6 +73,7 @@ typedef struct {
     char *title; /* legend text, plain */
     int band;    /* draw its 25-75 % and 5-95 % bands */
     int inner;   /* it has p25 and p75 (survival curves do not); set by chart_fan */
+    int part;    /* 0: the run's main line; 1: a second line of the same run, drawn thin */
 } chart_item;
 
 typedef struct {
@@ -78,14 +95,18 @@ typedef struct {
 } chart_fan_spec;
 
 /* Draws the items as a fan chart (or yearly error lines); items without data are
- * left out (and freed), and a chart with none is not drawn. */
+ * left out (and freed), and a chart with none, or with nothing but zeros, is not
+ * drawn (its title goes to the list's empty charts).  Each run keeps its style
+ * (chart_style).  Items of at most CHART_MAX_OVERLAY runs share one plot; beyond,
+ * the chart is small multiples: one panel per run on the same axes, each with the
+ * reference's median as a thin grey line. */
 int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *items);
 
 /* ---- stacked bars -------------------------------------------------------------- */
 
 /* Yearly amounts of the variables parts[0..n_parts-1] stacked per run (side by side
  * when several runs), in millions, with the 5-95 % interval of total_var as an error
- * bar. */
+ * bar (none when total_var is NULL). */
 int chart_bars(chart_ctx *c, const char *name, const char *title, const char *const *parts,
                size_t n_parts, const char *total_var);
 

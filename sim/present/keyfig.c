@@ -26,6 +26,8 @@ void keyfig_clear(keyfig_table *t)
         free(t->rows[i].mean);
         free(t->rows[i].p05);
         free(t->rows[i].p95);
+        free(t->rows[i].d05);
+        free(t->rows[i].d95);
     }
     free(t->rows);
     memset(t, 0, sizeof *t);
@@ -58,10 +60,12 @@ static keyfig_row *add_row(keyfig_table *t, char *label, const char *variable, k
     row->mean = pc_calloc(t->n_runs, sizeof *row->mean);
     row->p05 = pc_calloc(t->n_runs, sizeof *row->p05);
     row->p95 = pc_calloc(t->n_runs, sizeof *row->p95);
-    if (!row->variable || !row->mean || !row->p05 || !row->p95)
+    row->d05 = pc_calloc(t->n_runs, sizeof *row->d05);
+    row->d95 = pc_calloc(t->n_runs, sizeof *row->d95);
+    if (!row->variable || !row->mean || !row->p05 || !row->p95 || !row->d05 || !row->d95)
         return NULL;
     for (size_t r = 0; r < t->n_runs; r++)
-        row->mean[r] = row->p05[r] = row->p95[r] = NAN;
+        row->mean[r] = row->p05[r] = row->p95[r] = row->d05[r] = row->d95[r] = NAN;
     return row;
 }
 
@@ -96,6 +100,66 @@ static int replication_interval(const cfg_table *reps, const char *variable, dou
     }
     free(values);
     return n > 0;
+}
+
+/* The values of a column of replications.csv by replication number (NaN where
+ * missing): a new array of *n, or NULL (none, or out of memory: *oom set). */
+static double *replication_values(const cfg_table *reps, const char *variable, size_t *n, int *oom)
+{
+    *n = 0;
+    if (!reps || reps->n_rows < 2)
+        return NULL;
+    long col = -1, rep_col = -1;
+    for (size_t i = 0; i < reps->rows[0].n; i++) {
+        col = !strcmp(reps->rows[0].fields[i], variable) ? (long)i : col;
+        rep_col = !strcmp(reps->rows[0].fields[i], "replication") ? (long)i : rep_col;
+    }
+    if (col < 0 || rep_col < 0)
+        return NULL;
+    double *v = pc_calloc(reps->n_rows, sizeof *v);
+    if (!v) {
+        *oom = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < reps->n_rows; i++)
+        v[i] = NAN;
+    for (size_t i = 1; i < reps->n_rows; i++) {
+        const cfg_row *row = &reps->rows[i];
+        if ((size_t)col >= row->n || (size_t)rep_col >= row->n)
+            continue;
+        char *end;
+        long rep = strtol(row->fields[rep_col], &end, 10);
+        double x = strtod(row->fields[col], NULL);
+        if (*end || rep < 0 || (size_t)rep >= reps->n_rows)
+            continue;
+        v[rep] = x;
+        if ((size_t)rep + 1 > *n)
+            *n = (size_t)rep + 1;
+    }
+    return v;
+}
+
+/* The 5 % and 95 % quantiles of alt - ref, replication by replication (paired: the
+ * runs share their random numbers), over the replications both have. */
+static int paired_interval(const cfg_table *ref, const cfg_table *alt, const char *variable,
+                           double *d05, double *d95)
+{
+    size_t na, nb;
+    int oom = 0;
+    double *a = replication_values(ref, variable, &na, &oom);
+    double *b = replication_values(alt, variable, &nb, &oom);
+    size_t n = 0;
+    for (size_t i = 0; a && b && i < na && i < nb; i++)
+        if (isfinite(a[i]) && isfinite(b[i]))
+            a[n++] = b[i] - a[i];
+    if (n > 1) {
+        gsl_sort(a, 1, n);
+        *d05 = gsl_stats_quantile_from_sorted_data(a, 1, n, 0.05);
+        *d95 = gsl_stats_quantile_from_sorted_data(a, 1, n, 0.95);
+    }
+    free(a);
+    free(b);
+    return oom ? -1 : 0;
 }
 
 /* What building the rows shares. */
@@ -268,6 +332,26 @@ int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfi
         return pc_fail(err, PC_EENV, "out of memory");
     for (size_t r = 0; r < n_runs && !rc; r++)
         rc = fill_run(&b, r, err);
+    /* the paired differences of the cumulative budgets */
+    cfg_table *ref = NULL, *alt = NULL;
+    for (size_t r = 0; r < n_runs && !rc; r++) {
+        char *path = pc_strf("%s/replications.csv", rundir_path(runs[r]));
+        cfg_table **slot = r == 0 ? &ref : &alt;
+        cfg_table_free(r > 0 ? alt : NULL);
+        alt = r > 0 ? NULL : alt;
+        if (!path)
+            rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+        else if (access(path, F_OK) == 0)
+            rc = cfg_read_csv(path, slot, err);
+        free(path);
+        for (size_t i = 0; r > 0 && !rc && ref && alt && i < t->n; i++)
+            if (t->rows[i].kind == KEYFIG_CUMULATIVE &&
+                paired_interval(ref, alt, t->rows[i].variable, &t->rows[i].d05[r],
+                                &t->rows[i].d95[r]) < 0)
+                rc = pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    cfg_table_free(ref);
+    cfg_table_free(alt);
     return rc;
 }
 
@@ -279,17 +363,33 @@ int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *r
     if (rc)
         return rc;
     FILE *f = out.f;
-    fputs("indicator,variable,period,scenario,label,mean,p05,p95\n", f);
+    fputs("indicator,variable,period,scenario,label,mean,p05,p95,unit,shown_mean,shown_p05,"
+          "shown_p95,shown_unit\n",
+          f);
     for (size_t i = 0; i < t->n; i++)
         for (size_t r = 0; r < t->n_runs; r++) {
-            fsio_csv_text(f, t->rows[i].label, 1);
-            fsio_csv_text(f, t->rows[i].variable, 0);
-            fsio_csv_text(f, t->rows[i].period, 0);
+            const keyfig_row *row = &t->rows[i];
+            /* mean, p05, p95 in the variable's own unit; shown_* in the unit the
+             * indicator's label names (M€ for budgets), as the page shows them */
+            int meur = row->scale == 1e-6;
+            const char *unit = meur                                   ? "euros"
+                               : !strncmp(row->variable, "stock.", 6) ? "personnes"
+                               : !strncmp(row->variable, "etp.", 4)   ? "ETP"
+                               : !strncmp(row->variable, "wait.", 5)  ? "jours"
+                                                                      : "";
+            fsio_csv_text(f, row->label, 1);
+            fsio_csv_text(f, row->variable, 0);
+            fsio_csv_text(f, row->period, 0);
             fsio_csv_text(f, names[r], 0);
             fsio_csv_text(f, rundir_label(runs[r]), 0);
-            fsio_csv_number(f, t->rows[i].mean[r], 0);
-            fsio_csv_number(f, t->rows[i].p05[r], 0);
-            fsio_csv_number(f, t->rows[i].p95[r], 0);
+            fsio_csv_number(f, row->mean[r], 0);
+            fsio_csv_number(f, row->p05[r], 0);
+            fsio_csv_number(f, row->p95[r], 0);
+            fsio_csv_text(f, unit, 0);
+            fsio_csv_number(f, row->mean[r] * row->scale, 0);
+            fsio_csv_number(f, row->p05[r] * row->scale, 0);
+            fsio_csv_number(f, row->p95[r] * row->scale, 0);
+            fsio_csv_text(f, meur ? "M\xE2\x82\xAC" : unit, 0);
             fputc('\n', f);
         }
     return fsio_commit(&out, PC_OK, err);

@@ -29,6 +29,9 @@ typedef struct {
     double scale;             /* shown = value x scale */
     int decimals;             /* shown with that many decimals */
     double *mean, *p05, *p95; /* one per scenario, NaN where missing */
+    double *d05, *d95;        /* the paired difference from the reference, replication by
+                                 replication: its 5 % and 95 % quantiles (cumulative budgets;
+                                 NaN elsewhere and for the reference) */
 } keyfig_row;
 
 typedef struct {
@@ -44,7 +47,10 @@ int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfi
 void keyfig_clear(keyfig_table *t);
 
 /* Writes path, one row per figure and scenario (names[r] names run r):
- *   indicator,variable,period,scenario,label,mean,p05,p95 */
+ *   indicator,variable,period,scenario,label,mean,p05,p95,unit,
+ *   shown_mean,shown_p05,shown_p95,shown_unit
+ * mean, p05 and p95 in the variable's own unit, named in unit (euros, personnes,
+ * ETP, jours); shown_* in the unit the indicator's label names (M€ for budgets). */
 int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *runs,
                  const char *const *names, pc_err *err);
 

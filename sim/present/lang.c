@@ -32,7 +32,7 @@ void lang_number(double v, int decimals, lang_code lang, char *buf, size_t size)
     const char *point = lang == LANG_FR ? "," : ".";
     sbuf b = {0};
     if (v < 0 && nonzero)
-        sbuf_puts(&b, "-");
+        sbuf_puts(&b, LANG_MINUS);
     for (size_t i = 0; i < int_len; i++) {
         if (i > 0 && (int_len - i) % 3 == 0)
             sbuf_puts(&b, group);

@@ -13,11 +13,13 @@
 typedef enum { LANG_FR = 0, LANG_EN = 1 } lang_code;
 
 #define LANG_NNBSP "\xE2\x80\xAF" /* U+202F narrow no-break space, the French thousands mark */
+#define LANG_MINUS "\xE2\x88\x92" /* U+2212 minus sign, the sign of a negative number shown */
 
 /* fr or en, as lang says. */
 const char *lang_pick(lang_code lang, const char *fr, const char *en);
 
-/* v with `decimals` decimals (0 to 9): "12 345,6" in French, "12,345.6" in English;
+/* v with `decimals` decimals (0 to 9): "12 345,6" in French, "12,345.6" in English,
+ * a negative number with a true minus sign (U+2212), never on a number shown as zero;
  * NaN or infinity gives an em dash, 1e15 and beyond "%.3g". */
 void lang_number(double v, int decimals, lang_code lang, char *buf, size_t size);
 

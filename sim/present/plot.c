@@ -30,7 +30,7 @@ int plot_list_add(plot_list *l, const char *name, const char *title, const char 
 {
     plot_chart *bigger = realloc(l->charts, (l->n + 1) * sizeof *bigger);
     if (!bigger)
-        return PC_EENV;
+        return PC_EINTERNAL;
     l->charts = bigger;
     plot_chart *ch = &l->charts[l->n];
     ch->name = pc_strdup(name);
@@ -38,7 +38,17 @@ int plot_list_add(plot_list *l, const char *name, const char *title, const char 
     ch->group = pc_strdup(group);
     l->n++;
     if (!ch->name || !ch->title || !ch->group)
-        return PC_EENV;
+        return PC_EINTERNAL;
+    return PC_OK;
+}
+
+int plot_list_add_empty(plot_list *l, const char *title)
+{
+    char *more = l->empty ? pc_strf("%s\n%s", l->empty, title) : pc_strdup(title);
+    if (!more)
+        return PC_EINTERNAL;
+    free(l->empty);
+    l->empty = more;
     return PC_OK;
 }
 
@@ -53,6 +63,7 @@ void plot_list_free(plot_list *l)
     }
     free(l->charts);
     free(l->notes);
+    free(l->empty);
     free(l);
 }
 
@@ -92,7 +103,7 @@ static int add_runs(const chart_ctx *c, chart_items *l, rundir_table table, cons
         const rundir_series *s = rundir_find(c->runs[r], table, var);
         if (s && chart_items_add(l, r, s,
                                  pc_strdup(c->n_runs == 1 ? what : rundir_label(c->runs[r])), band))
-            return PC_EENV;
+            return PC_EINTERNAL;
     }
     return PC_OK;
 }
@@ -116,7 +127,7 @@ static int draw_fan(chart_ctx *c, const char *var)
                                           ": persons present at month end"))
                       : pc_strdup(label);
     chart_items l = {0};
-    int rc = !name || !title ? PC_EENV : add_runs(c, &l, RUNDIR_MONTHLY, var, median, 1);
+    int rc = !name || !title ? PC_EINTERNAL : add_runs(c, &l, RUNDIR_MONTHLY, var, median, 1);
     if (rc) {
         rc = pc_fail(c->err, PC_EENV, "out of memory");
     } else {
@@ -169,7 +180,7 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
     char *title =
         label ? pc_strf("%s%s", label, lang_pick(c->lang, fam->title_fr, fam->title_en)) : NULL;
     chart_items l = {0};
-    int rc = name && title ? PC_OK : PC_EENV;
+    int rc = name && title ? PC_OK : PC_EINTERNAL;
     for (size_t r = 0; r < c->n_runs && !rc; r++)
         for (size_t k = 0; k < fam->n_parts && !rc; k++) {
             char *var = pc_strf("%s%s%s", fam->part_prefix[k], x, fam->part_suffix[k]);
@@ -182,6 +193,8 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
                           ? pc_strdup(part)
                           : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", part);
             rc = chart_items_add(&l, r, s, t, fam->n_parts == 1 || k > 0);
+            if (!rc && fam->n_parts == 2 && k == 0)
+                l.items[l.n - 1].part = 1; /* funded, entries: the thin line */
         }
     if (rc) {
         rc = pc_fail(c->err, PC_EENV, "out of memory");
@@ -212,75 +225,29 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
     return rc;
 }
 
-static int draw_staff(chart_ctx *c)
-{
-    char **staff = NULL;
-    size_t n_staff = 0;
-    chart_items l = {0};
-    int rc = rundir_names(c->runs, c->n_runs, RUNDIR_MONTHLY, "staff.", "", &staff, &n_staff);
-    for (size_t r = 0; r < c->n_runs && !rc; r++)
-        for (size_t k = 0; k < n_staff && !rc; k++) {
-            char *var = pc_strf("staff.%s", staff[k]);
-            const rundir_series *s = var ? rundir_find(c->runs[r], RUNDIR_MONTHLY, var) : NULL;
-            char *label = s ? rundir_var_label(c->runs[r], var, c->lang) : NULL;
-            free(var);
-            if (!s)
-                continue;
-            char *t = !label ? NULL
-                      : c->n_runs == 1
-                          ? pc_strdup(label)
-                          : pc_strf("%s %s %s", rundir_label(c->runs[r]), "\xE2\x80\x94", label);
-            free(label);
-            rc = chart_items_add(&l, r, s, t, 1);
-        }
-    if (rc) {
-        rc = pc_fail(c->err, PC_EENV, "out of memory");
-    } else if (l.n > 0) {
-        const char *median = lang_pick(c->lang,
-                                       "m\xC3\xA9"
-                                       "diane",
-                                       "median");
-        if (l.n == 1) {
-            free(l.items[0].title);
-            l.items[0].title = pc_strdup(median);
-        }
-        chart_fan_spec spec = {.name = "staff",
-                               .group = "staff",
-                               .title = lang_pick(c->lang,
-                                                  "ETP de r\xC3\xA9"
-                                                  "f\xC3\xA9rents n\xC3\xA9"
-                                                  "cessaires",
-                                                  "Staff ETP needed"),
-                               .ylabel = "ETP",
-                               .suffix = "",
-                               .table = RUNDIR_MONTHLY,
-                               .scale = 1};
-        rc = l.items[0].title ? chart_fan(c, &spec, &l) : pc_fail(c->err, PC_EENV, "out of memory");
-    }
-    chart_items_free(&l);
-    rundir_names_free(staff, n_staff);
-    return rc;
-}
-
 /* The yearly budget by PREFIX X (funders or cost lines, cost.total left out), stacked. */
-static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title)
+static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title,
+                       int no_allocation)
 {
     char **names = NULL;
     size_t n = 0, n_parts = 0;
     int rc = rundir_names(c->runs, c->n_runs, RUNDIR_YEARLY, prefix, "", &names, &n);
     char **parts = rc ? NULL : pc_calloc(n, sizeof *parts);
     if (!rc && !parts)
-        rc = PC_EENV;
+        rc = PC_EINTERNAL;
     for (size_t i = 0; i < n && !rc; i++) {
         if (strcmp(prefix, "cost.") == 0 && strcmp(names[i], "total") == 0)
             continue;
+        if (no_allocation && strncmp(names[i], "allocation", 10) == 0)
+            continue; /* the allocation dwarfs the lines a policy changes */
         if (!(parts[n_parts++] = pc_strf("%s%s", prefix, names[i])))
-            rc = PC_EENV;
+            rc = PC_EINTERNAL;
     }
     if (rc)
         rc = pc_fail(c->err, PC_EENV, "out of memory");
-    else if (n_parts > 0)
-        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts, "cost.total");
+    else if (n_parts > 0 && (!no_allocation || n_parts < n - 1))
+        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts,
+                        no_allocation ? NULL : "cost.total");
     rundir_names_free(parts, n_parts);
     rundir_names_free(names, n);
     return rc;
@@ -352,6 +319,29 @@ static family etp_family(lang_code lang)
                                   lang_pick(lang, "ETP occup\xC3\xA9s", "ETP occupied")}};
 }
 
+/* The staff ETP needed of kind X (staff.X), one chart per kind. */
+static family staff_family(lang_code lang)
+{
+    return (family){.name_prefix = "staff-",
+                    .group = "staff",
+                    .label_prefix = "staff.",
+                    .title_fr = " : ETP n\xC3\xA9"
+                                "cessaires",
+                    .title_en = ": staff ETP needed",
+                    .ylabel_fr = "ETP",
+                    .ylabel_en = "ETP",
+                    .suffix = "",
+                    .table = RUNDIR_MONTHLY,
+                    .scale = 1,
+                    .n_parts = 1,
+                    .part_prefix = {"staff."},
+                    .part_suffix = {""},
+                    .part_what = {lang_pick(lang,
+                                            "m\xC3\xA9"
+                                            "diane",
+                                            "median")}};
+}
+
 /* The yearly entries and exits of population X. */
 static family flows_family(lang_code lang)
 {
@@ -405,25 +395,49 @@ static int draw_all(chart_ctx *c, const plot_options *opt)
     /* automatic, not static: tables of pointers would be writable data in a PIE */
     const family wait = wait_family(c->lang), etp = etp_family(c->lang);
     const family flows = flows_family(c->lang), survival = survival_family(c->lang);
+    const family staff = staff_family(c->lang);
     int rc = draw_fans(c, opt);
     if (!rc)
         rc = draw_each(c, RUNDIR_MONTHLY, "wait.", ".share3m", draw_family, &wait);
     if (!rc)
         rc = draw_each(c, RUNDIR_MONTHLY, "etp.", "", draw_family, &etp);
     if (!rc)
-        rc = draw_staff(c);
+        rc = draw_each(c, RUNDIR_MONTHLY, "staff.", "", draw_family, &staff);
     if (!rc)
         rc = draw_budget(
             c, "funder.", "budget-funder",
-            lang_pick(c->lang, "Budget annuel par financeur", "Yearly budget by funder"));
+            lang_pick(c->lang, "Budget annuel par financeur", "Yearly budget by funder"), 0);
     if (!rc)
         rc = draw_budget(c, "cost.", "budget-cost",
                          lang_pick(c->lang, "Budget annuel par ligne de co\xC3\xBBt",
-                                   "Yearly budget by cost line"));
+                                   "Yearly budget by cost line"),
+                         0);
+    if (!rc)
+        rc = draw_budget(c, "cost.", "budget-cost-insertion",
+                         lang_pick(c->lang,
+                                   "Budget annuel hors allocation, par ligne de co\xC3\xBBt",
+                                   "Yearly budget without the allocation, by cost line"),
+                         1);
     if (!rc)
         rc = draw_each(c, RUNDIR_YEARLY, "entries.", "", draw_family, &flows);
     if (!rc)
         rc = draw_each(c, RUNDIR_SURVIVAL, "", "", draw_family, &survival);
+    return rc;
+}
+
+/* Keeps the script that draws the charts as charts.gp beside them. */
+static int write_script(const char *outdir, const sbuf *script, pc_err *err)
+{
+    char *path = pc_strf("%s/charts.gp", outdir);
+    if (!path)
+        return pc_fail(err, PC_EENV, "out of memory");
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (!rc) {
+        fwrite(script->s, 1, script->len, out.f);
+        rc = fsio_commit(&out, rc, err);
+    }
+    free(path);
     return rc;
 }
 
@@ -439,6 +453,7 @@ int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, cons
         opt = &defaults;
     chart_ctx c = {.runs = runs,
                    .n_runs = n_runs,
+                   .first_style = opt->first_style,
                    .lang = opt->lang,
                    .formats = opt->formats ? opt->formats : GNUPLOT_PNG | GNUPLOT_SVG,
                    .outdir = outdir,
@@ -459,6 +474,8 @@ int plot_draw(const rundir *const *runs, size_t n_runs, const char *outdir, cons
         rc = pc_fail(err, PC_EENV, "out of memory");
         goto fail;
     }
+    if (opt->write_script && c.list->n > 0 && (rc = write_script(outdir, &c.script, err)))
+        goto fail;
     if (c.list->n > 0 &&
         ((rc = gnuplot_run(c.script.s, c.script.len, outdir, &c.list->notes, err)) ||
          (rc = chart_check_outputs(&c))))

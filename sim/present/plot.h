@@ -33,6 +33,8 @@ typedef struct {
                                 ../plots beside the program, else ./plots */
     const char *const *vars; /* monthly variables drawn as fan charts; */
     size_t n_vars;           /* 0: every population stock and every queue */
+    size_t first_style;      /* the style of runs[0]: scenario i of a report has style i */
+    int write_script;        /* keep the gnuplot script as charts.gp in the output folder */
 } plot_options;
 
 /* One chart drawn: files <name>.csv and <name>.<format> in the output folder. */
@@ -47,6 +49,8 @@ typedef struct {
     plot_chart *charts;
     unsigned formats; /* formats written */
     char *notes;      /* what gnuplot said while drawing them successfully, or NULL */
+    char *empty;      /* titles of the charts not drawn for having nothing to show, one per
+                         line, or NULL */
 } plot_list;
 
 /* Draws every chart of runs[0..n_runs-1] into outdir (created if needed).  The
@@ -59,6 +63,8 @@ void plot_list_free(plot_list *l);
 /* An empty list of charts written in formats; NULL on out of memory. */
 plot_list *plot_list_alloc(unsigned formats);
 
+/* Notes a chart not drawn because it has nothing to show.  PC_OK or PC_EINTERNAL. */
+int plot_list_add_empty(plot_list *l, const char *title);
 /* Appends a chart (copies of the strings).  PC_OK or PC_EINTERNAL. */
 int plot_list_add(plot_list *l, const char *name, const char *title, const char *group);
 

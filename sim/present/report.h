@@ -39,6 +39,10 @@ typedef struct {
     unsigned formats;             /* chart formats; 0 means PNG and SVG (the page shows PNG) */
     const char *templates;        /* as plot_options.templates */
     const plot_list *differences; /* paired-difference charts in dir/differences/, or NULL */
+    const char *const *focus;     /* départements charted in a national run ("26", "05"); the */
+    size_t n_focus;               /* others are only in its département table */
+    const char *threshold_var;    /* the output whose distribution is drawn; NULL: cost.total */
+    double threshold;             /* its threshold (NaN: the reference's mean) */
 } report_options;
 
 /* Writes the report of the run folders dir/<scenarios[i].name>.  *notes (when notes

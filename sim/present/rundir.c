@@ -22,6 +22,11 @@ struct rundir {
     char *warning; /* why the manifest was not read, or NULL */
     cfg_doc *manifest;
     series_set tables[3];
+    /* the model's observed points ([observations] of the manifest), in file order */
+    size_t n_obs;
+    char **obs_var;
+    char **obs_period; /* YYYY-MM or YYYY as written */
+    double *obs_value;
 };
 
 static void set_clear(series_set *set)
@@ -42,6 +47,13 @@ void rundir_free(rundir *r)
     for (int t = 0; t < 3; t++)
         set_clear(&r->tables[t]);
     cfg_doc_free(r->manifest);
+    for (size_t i = 0; i < r->n_obs; i++) {
+        free(r->obs_var[i]);
+        free(r->obs_period[i]);
+    }
+    free(r->obs_var);
+    free(r->obs_period);
+    free(r->obs_value);
     free(r->dir);
     free(r->label);
     free(r->warning);
@@ -86,11 +98,11 @@ static int series_push(rundir_series *s, int period, const rundir_stat *st)
         size_t cap = s->cap ? s->cap * 2 : 64;
         int *p = realloc(s->period, cap * sizeof *p);
         if (!p)
-            return PC_EENV;
+            return PC_EINTERNAL;
         s->period = p;
         rundir_stat *v = realloc(s->stat, cap * sizeof *v);
         if (!v)
-            return PC_EENV;
+            return PC_EINTERNAL;
         s->stat = v;
         s->cap = cap;
     }
@@ -130,14 +142,6 @@ const rundir_stat *rundir_series_at(const rundir_series *s, int period)
     return lo < s->n && s->period[lo] == period ? &s->stat[lo] : NULL;
 }
 
-static long column_of(const cfg_row *header, const char *name)
-{
-    for (size_t i = 0; i < header->n; i++)
-        if (strcmp(header->fields[i], name) == 0)
-            return (long)i;
-    return -1;
-}
-
 static int parse_value(const char *text, double *out)
 {
     if (!*text || strcmp(text, "NA") == 0 || strcmp(text, "NaN") == 0 || strcmp(text, "nan") == 0) {
@@ -173,88 +177,189 @@ static int parse_period(const char *text, rundir_table table, int *out)
     return 1;
 }
 
-static int load_table(rundir *r, rundir_table table, const char *file, int required, pc_err *err)
+/* One line of a CSV file split into fields, in place: quoted fields ("a,""b""") lose
+ * their quotes.  Returns the number of fields (at most max), or -1 for an unclosed
+ * quote. */
+static long split_csv(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        char *start = p, *w = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p)
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *w++ = *p++;
+                }
+            }
+            while (*p && *p != ',')
+                p++;
+        } else {
+            while (*p && *p != ',')
+                p++;
+            w = p;
+        }
+        int more = *p == ',';
+        *w = '\0';
+        if (n < max)
+            fields[n] = start;
+        n++;
+        if (!more)
+            break;
+        p++;
+    }
+    return (long)n;
+}
+
+#define MAX_FIELDS 64
+
+/* Reads one table of the run, line by line (a national run's monthly.csv holds
+ * millions of rows), keeping the variables keep() accepts (all when keep is NULL). */
+static int load_table(rundir *r, rundir_table table, const char *file, int required,
+                      const rundir_filter *filter, pc_err *err)
 {
     static const char stat_names[7][5] = {"mean", "sd", "p05", "p25", "p50", "p75", "p95"};
     char *path = pc_strf("%s/%s", r->dir, file);
+    char *line = NULL;
+    size_t cap = 0;
+    FILE *f = NULL;
+    int rc = PC_OK;
     if (!path)
         return pc_fail(err, PC_EENV, "out of memory");
     if (!required && access(path, F_OK) != 0) {
         free(path);
         return PC_OK;
     }
-    cfg_table *t = NULL;
-    int rc = cfg_read_csv(path, &t, err);
-    if (rc)
-        goto fail;
-    const cfg_row *header = &t->rows[0];
+    if (!(f = fopen(path, "r"))) {
+        rc = pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    char *header[MAX_FIELDS], *fields[MAX_FIELDS];
+    char *head_line = NULL;
+    ssize_t got = getline(&line, &cap, f);
+    if (got <= 0) {
+        rc = pc_fail_at(err, path, 1, "header", "empty file (a header line is expected)");
+        goto done;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!(head_line = pc_strdup(line))) {
+        rc = pc_fail(err, PC_EENV, "out of memory");
+        goto done;
+    }
+    long n_head = split_csv(head_line, header, MAX_FIELDS);
+    if (n_head < 0 || n_head > MAX_FIELDS) {
+        rc = pc_fail_at(err, path, 1, "header", "malformed header");
+        free(head_line);
+        goto done;
+    }
     const char *key = table == RUNDIR_SURVIVAL ? "population" : "variable";
     const char *when = table == RUNDIR_YEARLY ? "year" : "month";
-    long key_col = column_of(header, key), when_col = column_of(header, when), cols[7];
+    long key_col = -1, when_col = -1, cols[7];
+    for (int k = 0; k < 7; k++)
+        cols[k] = -1;
+    for (long i = 0; i < n_head; i++) {
+        if (!strcmp(header[i], key))
+            key_col = i;
+        if (!strcmp(header[i], when))
+            when_col = i;
+        for (int k = 0; k < 7; k++)
+            if (!strcmp(header[i], stat_names[k]))
+                cols[k] = i;
+    }
+    free(head_line);
     if (key_col < 0 || when_col < 0) {
-        rc = pc_fail_at(err, path, header->line, "header", "expected columns %s and %s", key, when);
-        goto fail;
+        rc = pc_fail_at(err, path, 1, "header", "expected columns %s and %s", key, when);
+        goto done;
     }
     for (int k = 0; k < 7; k++) {
-        cols[k] = column_of(header, stat_names[k]);
         int optional = table == RUNDIR_SURVIVAL && (k == 1 || k == 3 || k == 5);
         if (cols[k] < 0 && !optional) {
-            rc = pc_fail_at(err, path, header->line, "header", "expected a column %s",
-                            stat_names[k]);
-            goto fail;
+            rc = pc_fail_at(err, path, 1, "header", "expected a column %s", stat_names[k]);
+            goto done;
         }
     }
     series_set *set = &r->tables[table];
     rundir_series *current = NULL;
-    for (size_t i = 1; i < t->n_rows; i++) {
-        const cfg_row *row = &t->rows[i];
-        if (row->n < header->n) {
-            rc = pc_fail_at(err, path, row->line, "row", "%zu fields, expected %zu", row->n,
-                            header->n);
-            goto fail;
+    char *skipped = NULL; /* the variable last left out */
+    for (int line_no = 2; (got = getline(&line, &cap, f)) > 0 && !rc; line_no++) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!*line)
+            continue;
+        long n = split_csv(line, fields, MAX_FIELDS);
+        if (n < n_head) {
+            rc = n < 0
+                     ? pc_fail_at(err, path, line_no, "row", "unclosed quote")
+                     : pc_fail_at(err, path, line_no, "row", "%ld fields, expected %ld", n, n_head);
+            break;
         }
-        const char *name = row->fields[key_col];
+        const char *name = fields[key_col];
+        if (skipped && !strcmp(skipped, name))
+            continue;
+        if (filter && filter->keep && (!current || strcmp(current->name, name) != 0) &&
+            !filter->keep(name, filter->ctx)) {
+            free(skipped);
+            if (!(skipped = pc_strdup(name)))
+                rc = pc_fail(err, PC_EENV, "out of memory");
+            current = NULL;
+            continue;
+        }
         int period;
-        if (!parse_period(row->fields[when_col], table, &period)) {
-            rc = pc_fail_at(err, path, row->line, when, "'%s' is not a %s", row->fields[when_col],
+        if (!parse_period(fields[when_col], table, &period)) {
+            rc = pc_fail_at(err, path, line_no, when, "'%s' is not a %s", fields[when_col],
                             table == RUNDIR_MONTHLY ? "month (YYYY-MM)" : "whole number");
-            goto fail;
+            break;
         }
         double v[7];
-        for (int k = 0; k < 7; k++) {
+        for (int k = 0; k < 7 && !rc; k++) {
             v[k] = NAN;
-            if (cols[k] >= 0 && !parse_value(row->fields[cols[k]], &v[k])) {
-                rc = pc_fail_at(err, path, row->line, stat_names[k], "'%s' is not a number",
-                                row->fields[cols[k]]);
-                goto fail;
-            }
+            if (cols[k] >= 0 && !parse_value(fields[cols[k]], &v[k]))
+                rc = pc_fail_at(err, path, line_no, stat_names[k], "'%s' is not a number",
+                                fields[cols[k]]);
         }
+        if (rc)
+            break;
         rundir_stat st = {v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
         if (!current || strcmp(current->name, name) != 0) {
             long index = set_index(set, name);
             current = index >= 0 ? &set->items[index] : set_add(set, name);
             if (!current) {
                 rc = pc_fail(err, PC_EENV, "out of memory");
-                goto fail;
+                break;
             }
         }
-        if (series_push(current, period, &st)) {
+        if (series_push(current, period, &st))
             rc = pc_fail(err, PC_EENV, "out of memory");
-            goto fail;
-        }
     }
-    for (size_t i = 0; i < set->n; i++)
+    free(skipped);
+    if (!rc && ferror(f))
+        rc = pc_fail(err, PC_EINPUT, "%s: %s", path, strerror(errno));
+    for (size_t i = 0; !rc && i < set->n; i++)
         series_sort(&set->items[i]);
-    cfg_table_free(t);
-    free(path);
-    return PC_OK;
-fail:
-    cfg_table_free(t);
+done:
+    if (f)
+        fclose(f);
+    free(line);
     free(path);
     return rc;
 }
 
 int rundir_load(const char *dir, rundir **out, pc_err *err)
+{
+    return rundir_load_filtered(dir, NULL, out, err);
+}
+
+static int load_observations(rundir *r, const rundir_filter *filter, pc_err *err);
+
+int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **out, pc_err *err)
 {
     *out = NULL;
     rundir *r = pc_calloc(1, sizeof *r);
@@ -265,16 +370,16 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
     }
     struct stat st;
     if (stat(dir, &st) != 0) {
-        rc = pc_fail_errno(err, errno, dir, "cannot open");
+        rc = pc_fail(err, PC_EINPUT, "%s: %s", dir, strerror(errno));
         goto fail;
     }
     if (!S_ISDIR(st.st_mode)) {
         rc = pc_fail(err, PC_EINPUT, "%s: not a folder (a run folder is expected)", dir);
         goto fail;
     }
-    if ((rc = load_table(r, RUNDIR_MONTHLY, "monthly.csv", 1, err)) ||
-        (rc = load_table(r, RUNDIR_YEARLY, "yearly.csv", 0, err)) ||
-        (rc = load_table(r, RUNDIR_SURVIVAL, "survival.csv", 0, err)))
+    if ((rc = load_table(r, RUNDIR_MONTHLY, "monthly.csv", 1, filter, err)) ||
+        (rc = load_table(r, RUNDIR_YEARLY, "yearly.csv", 0, filter, err)) ||
+        (rc = load_table(r, RUNDIR_SURVIVAL, "survival.csv", 0, filter, err)))
         goto fail;
     char *manifest = pc_strf("%s/manifest.ini", dir);
     if (!manifest) {
@@ -292,6 +397,8 @@ int rundir_load(const char *dir, rundir **out, pc_err *err)
         }
     }
     free(manifest);
+    if ((rc = load_observations(r, filter, err)))
+        goto fail;
     const char *label = rundir_setting(r, "scenario", "label");
     if (!label || !*label)
         label = rundir_setting(r, "model", "name");
@@ -310,11 +417,79 @@ fail:
     return rc;
 }
 
+/* Reads the observed points the manifest names ([observations] file = table(PATH)),
+ * keeping the variables the filter keeps.  A missing or unreadable table leaves none:
+ * observations are drawn when present, never required. */
+static int load_observations(rundir *r, const rundir_filter *filter, pc_err *err)
+{
+    const char *file = rundir_setting(r, "observations", "file");
+    if (!file || strncmp(file, "table(", 6) != 0)
+        return PC_OK;
+    size_t len = strcspn(file + 6, ")");
+    char *path = pc_strf("%s/%.*s", r->dir, (int)len, file + 6);
+    if (!path)
+        return pc_fail(err, PC_EENV, "out of memory");
+    cfg_table *t = NULL;
+    pc_err ignored;
+    int rc = access(path, R_OK) == 0 ? cfg_read_csv(path, &t, &ignored) : PC_EINPUT;
+    free(path);
+    if (rc)
+        return PC_OK;
+    long cv = -1, cp = -1, cval = -1;
+    for (size_t i = 0; t->n_rows > 0 && i < t->rows[0].n; i++) {
+        const char *h = t->rows[0].fields[i];
+        cv = !strcmp(h, "variable") ? (long)i : cv;
+        cp = !strcmp(h, "period") ? (long)i : cp;
+        cval = !strcmp(h, "value") ? (long)i : cval;
+    }
+    if (cv >= 0 && cp >= 0 && cval >= 0 && t->n_rows > 1) {
+        r->obs_var = pc_calloc(t->n_rows, sizeof *r->obs_var);
+        r->obs_period = pc_calloc(t->n_rows, sizeof *r->obs_period);
+        r->obs_value = pc_calloc(t->n_rows, sizeof *r->obs_value);
+        if (!r->obs_var || !r->obs_period || !r->obs_value)
+            rc = pc_fail(err, PC_EENV, "out of memory");
+    }
+    for (size_t i = 1; !rc && r->obs_var && i < t->n_rows; i++) {
+        const cfg_row *row = &t->rows[i];
+        double v;
+        if (row->n <= (size_t)cv || row->n <= (size_t)cp || row->n <= (size_t)cval ||
+            !parse_value(row->fields[cval], &v) || !isfinite(v))
+            continue;
+        if (filter && filter->keep && !filter->keep(row->fields[cv], filter->ctx))
+            continue;
+        r->obs_var[r->n_obs] = pc_strdup(row->fields[cv]);
+        r->obs_period[r->n_obs] = pc_strdup(row->fields[cp]);
+        r->obs_value[r->n_obs] = v;
+        if (!r->obs_var[r->n_obs] || !r->obs_period[r->n_obs])
+            rc = pc_fail(err, PC_EENV, "out of memory");
+        r->n_obs++;
+    }
+    cfg_table_free(t);
+    return rc;
+}
+
+size_t rundir_observed(const rundir *r, rundir_table table, const char *var, int *periods,
+                       double *values, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_obs; i++) {
+        int period;
+        if (strcmp(r->obs_var[i], var) != 0 || !parse_period(r->obs_period[i], table, &period))
+            continue;
+        if (n < cap) {
+            periods[n] = period;
+            values[n] = r->obs_value[i];
+        }
+        n++;
+    }
+    return n;
+}
+
 int rundir_set_label(rundir *r, const char *label)
 {
     char *copy = pc_strdup(label);
     if (!copy)
-        return PC_EENV;
+        return PC_EINTERNAL;
     free(r->label);
     r->label = copy;
     return PC_OK;
@@ -409,7 +584,7 @@ int rundir_names(const rundir *const *runs, size_t n_runs, rundir_table table, c
     return PC_OK;
 oom:
     rundir_names_free(list, n);
-    return PC_EENV;
+    return PC_EINTERNAL;
 }
 
 void rundir_names_free(char **names, size_t count)

@@ -39,6 +39,17 @@ typedef struct rundir rundir;
 
 /* Reads the run folder dir.  PC_OK, PC_EINPUT or PC_EINTERNAL. */
 int rundir_load(const char *dir, rundir **out, pc_err *err);
+
+/* Which variables (or, in survival.csv, populations) to keep of a large run. */
+typedef struct {
+    int (*keep)(const char *name, void *ctx); /* non-zero: keep it */
+    void *ctx;
+} rundir_filter;
+
+/* rundir_load keeping only what filter->keep accepts (all when filter is NULL): a
+ * national run's charts and tables need a few départements of its thousands of
+ * variables. */
+int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **out, pc_err *err);
 void rundir_free(rundir *r);
 
 /* Replaces the run's title (normally [scenario] label, else [model] name, else
@@ -70,6 +81,12 @@ int rundir_periods(const rundir *r, rundir_table table, int *first, int *last);
 /* The row of var at period; returns 1, or 0 when there is none. */
 int rundir_value(const rundir *r, rundir_table table, const char *var, int period,
                  rundir_stat *out);
+
+/* The model's observed points of var at the periods of a table (the [observations]
+ * table the run folder keeps in tables/, named by its manifest): up to cap of them into
+ * periods[] and values[]; returns how many there are. */
+size_t rundir_observed(const rundir *r, rundir_table table, const char *var, int *periods,
+                       double *values, size_t cap);
 
 /* The names X of the variables PREFIX X SUFFIX of a table in any of runs, each once,
  * in order of appearance: *names, a new array of *count new strings, freed with
