@@ -245,7 +245,7 @@ check "ARA: the 3,650 ACI ETP across the 12 départements" status_is 0 "$bin" al
     --resource-prefix iae_aci_ --envelope 3650.33 --min-share 0.9 --step 100 --reps 2 \
     --out alloc.csv --quiet
 check "the table has the 12 départements, by their labels, and a total" \
-    sh -c 'grep -c "^.* — postes IAE \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt | grep -qx 12 &&
+    sh -c 'grep -c "^ACI — .* \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt | grep -qx 12 &&
            grep -q "^total \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt'
 check "the CSV has 12 rows" sh -c '[ "$(tail -n +2 alloc.csv | wc -l)" -eq 12 ]'
 check "the allocation spends the envelope, within one place" \
