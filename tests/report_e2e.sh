@@ -81,6 +81,13 @@ amount = 20000
 label = Référents
 states = suivi
 caseload = 100
+
+[indicator sorties_emploi]
+label = Part des sorties vers l'emploi
+kind = ratio
+numerator = flow.suivi.job
+denominator = exits.rsa
+target = >= 86.2%
 EOF
 cat >"$work/baseline.ini" <<'EOF'
 [scenario]
@@ -116,6 +123,17 @@ done
 check $? "parcours.xlsx is a zip archive; no rapport.pdf without --pdf"
 grep -q 'seed = 3' "$out/baseline/manifest.ini" && grep -q 'seed = 3' "$out/more-iae/manifest.ini"
 check $? "both scenarios ran with the same seed"
+
+# the plan's indicator over the run, and the probability of meeting its target: the share of
+# the replications whose value in replications.csv is >= 0.862 (a target near the median, so the share is neither 0 nor 1)
+col=$(head -1 "$out/baseline/replications.csv" | tr ',' '\n' | grep -n -x 'indicator.sorties_emploi' | cut -d: -f1)
+share=$(awk -F, -v c="$col" 'NR > 1 { n++; if ($c >= 0.862) m++ } END { printf "%.10g", m / n }' \
+    "$out/baseline/replications.csv")
+shown=$(grep "^\"\?Part des sorties vers l'emploi : probabilit.*,baseline," "$out/key-figures.csv" | cut -d, -f6)
+[ -n "$col" ] && [ -n "$shown" ] && awk -v a="$shown" -v b="$share" 'BEGIN { exit !(a == b) }'
+check $? "key figures: P(sorties_emploi >= 86.2 %) = $shown, the share of replications meeting it ($share)"
+grep -q "Part des sorties vers l&#39;emploi : ensemble 2020" "$out/index.html"
+check $? "index.html: the indicator over the run among the key figures"
 
 # every src and href resolves to a file of the report folder
 missing=0

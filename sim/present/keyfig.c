@@ -276,6 +276,139 @@ static int add_yearly(const builder *b, int etp)
     return rc;
 }
 
+/* "<= 90d", ">= 50%", "> 0.3": the operator (+1 for >= and >, -1 for <= and <) and the
+ * value (a percentage as a fraction); 0 when the text is not a target. */
+static int parse_target(const char *text, double *value)
+{
+    while (*text == ' ')
+        text++;
+    int op = text[0] == '>' ? 1 : text[0] == '<' ? -1 : 0;
+    if (!op)
+        return 0;
+    text += 1 + (text[1] == '=');
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || !isfinite(v))
+        return 0;
+    while (*end == ' ')
+        end++;
+    if (*end == '%')
+        v /= 100, end++;
+    while (*end == ' ')
+        end++;
+    if (*end)
+        return 0;
+    *value = v;
+    return op;
+}
+
+/* Each ratio, delay and status indicator over the whole run (a delay's share within its
+ * duration and its mean delay), then the probability of meeting its target if it has one. */
+static int add_indicators(const builder *b)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(b->runs, b->n_runs, RUNDIR_YEARLY, "indicator.", "", &names, &n))
+        return PC_EENV;
+    int rc = PC_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (strchr(names[i], '.'))
+            continue; /* the parts: .num, .den, .days, ... */
+        char section[300];
+        snprintf(section, sizeof section, "indicator %s", names[i]);
+        const char *kind = rundir_setting(b->runs[0], section, "kind");
+        const char *unit = rundir_setting(b->runs[0], section, "unit");
+        if (!kind || (strcmp(kind, "ratio") && strcmp(kind, "delay") && strcmp(kind, "status")))
+            continue;
+        int euros = unit && !strcmp(unit, "euros"), days = unit && !strcmp(unit, "days");
+        int share = !euros && !days && (!unit || !*unit || !strcmp(unit, "share"));
+        for (int part = 0; part < 2 && !rc; part++) {
+            if (part == 1 && strcmp(kind, "delay"))
+                break;
+            char *var = pc_strf("indicator.%s%s", names[i], part ? ".days" : "");
+            const char *own = rundir_setting(b->runs[0], section, "label");
+            char *label = !var                   ? NULL
+                          : own && *own && !part ? pc_strdup(own)
+                          : own && *own          ? pc_strf(b->lang == LANG_EN ? "%s: mean delay"
+                                                                              : "%s : d\xC3\xA9lai moyen",
+                                                  own)
+                                        : rundir_var_label(b->runs[0], var, b->lang);
+            int pct = share && !part;
+            const char *shown = pct ? "%" : part || days ? "jours" : euros ? "\xE2\x82\xAC" : "";
+            keyfig_row *row =
+                label ? add_row(b->t,
+                                pc_strf(b->lang == LANG_EN ? "%s: whole run %d" NDASH "%d%s%s%s"
+                                                           : "%s : ensemble %d" NDASH "%d%s%s%s",
+                                        label, b->first_year, b->last_year, *shown ? " (" : "",
+                                        shown, *shown ? ")" : ""),
+                                var, KEYFIG_HORIZON, 0, pct ? 100 : 1, pct ? 1 : 0)
+                      : NULL;
+            if (row) {
+                row->unit = pct ? "part" : part || days ? "jours" : euros ? "euros" : NULL;
+                row->shown_unit = shown;
+            }
+            const char *target = part ? NULL : rundir_setting(b->runs[0], section, "target");
+            double value = NAN;
+            int op = target ? parse_target(target, &value) : 0;
+            keyfig_row *goal =
+                row && op ? add_row(b->t,
+                                    pc_strf(b->lang == LANG_EN
+                                                ? "%s: probability of meeting the target %s over "
+                                                  "%d" NDASH "%d (%%)"
+                                                : "%s : probabilit\xC3\xA9 d'atteindre l'objectif "
+                                                  "%s sur %d" NDASH "%d (%%)",
+                                            label, target, b->first_year, b->last_year),
+                                    var, KEYFIG_TARGET, 0, 100, 0)
+                          : NULL;
+            if (goal) {
+                goal->unit = "part";
+                goal->shown_unit = "%";
+                goal->target_op = op;
+                goal->target = value;
+            }
+            free(label);
+            free(var);
+            /* add_row may move the rows: the period is set on the last ones */
+            keyfig_row *last = &b->t->rows[b->t->n - 1];
+            if (!row || (op && !goal) ||
+                !(last->period = pc_strf("%d-%d", b->first_year, b->last_year)) ||
+                (op &&
+                 !(b->t->rows[b->t->n - 2].period = pc_strf("%d-%d", b->first_year, b->last_year))))
+                rc = PC_EENV;
+        }
+    }
+    rundir_names_free(names, n);
+    return rc;
+}
+
+/* An indicator over the run in replication order: mean, quantiles, or the share of
+ * replications meeting the row's target. */
+static int fill_horizon(keyfig_row *row, const cfg_table *reps, size_t r)
+{
+    size_t n = 0;
+    int oom = 0;
+    double *v = replication_values(reps, row->variable, &n, &oom);
+    size_t k = 0;
+    for (size_t i = 0; v && i < n; i++)
+        if (isfinite(v[i]))
+            v[k++] = v[i];
+    if (k > 0) {
+        if (row->kind == KEYFIG_TARGET) {
+            size_t met = 0;
+            for (size_t i = 0; i < k; i++)
+                met += row->target_op > 0 ? v[i] >= row->target : v[i] <= row->target;
+            row->mean[r] = (double)met / (double)k;
+        } else {
+            row->mean[r] = gsl_stats_mean(v, 1, k);
+            gsl_sort(v, 1, k);
+            row->p05[r] = gsl_stats_quantile_from_sorted_data(v, 1, k, 0.05);
+            row->p95[r] = gsl_stats_quantile_from_sorted_data(v, 1, k, 0.95);
+        }
+    }
+    free(v);
+    return oom ? PC_EENV : PC_OK;
+}
+
 /* The values of run r in every row: copied from its tables, cumulative budgets summed
  * over the years with their interval from replications.csv. */
 static int fill_run(const builder *b, size_t r, pc_err *err)
@@ -289,6 +422,11 @@ static int fill_run(const builder *b, size_t r, pc_err *err)
     for (size_t i = 0; i < b->t->n && !rc; i++) {
         keyfig_row *row = &b->t->rows[i];
         rundir_stat st;
+        if (row->kind == KEYFIG_HORIZON || row->kind == KEYFIG_TARGET) {
+            if (fill_horizon(row, reps, r))
+                rc = pc_fail(err, PC_EENV, "out of memory");
+            continue;
+        }
         if (row->kind != KEYFIG_CUMULATIVE) {
             if (rundir_value(b->runs[r],
                              row->kind == KEYFIG_MONTHLY ? RUNDIR_MONTHLY : RUNDIR_YEARLY,
@@ -326,8 +464,9 @@ int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfi
         return PC_OK;
     int have_years = rundir_periods(runs[0], RUNDIR_YEARLY, &b.first_year, &b.last_year);
     int rc = add_stocks(&b);
-    if (!rc && have_years && !(rc = add_budgets(&b)) && !(rc = add_yearly(&b, 1)))
-        rc = add_yearly(&b, 0);
+    if (!rc && have_years && !(rc = add_budgets(&b)) && !(rc = add_yearly(&b, 1)) &&
+        !(rc = add_yearly(&b, 0)))
+        rc = add_indicators(&b);
     if (rc)
         return pc_fail(err, PC_EENV, "out of memory");
     for (size_t r = 0; r < n_runs && !rc; r++)
@@ -345,7 +484,7 @@ int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfi
             rc = cfg_read_csv(path, slot, err);
         free(path);
         for (size_t i = 0; r > 0 && !rc && ref && alt && i < t->n; i++)
-            if (t->rows[i].kind == KEYFIG_CUMULATIVE &&
+            if ((t->rows[i].kind == KEYFIG_CUMULATIVE || t->rows[i].kind == KEYFIG_HORIZON) &&
                 paired_interval(ref, alt, t->rows[i].variable, &t->rows[i].d05[r],
                                 &t->rows[i].d95[r]) < 0)
                 rc = pc_fail(err, PC_EINTERNAL, "out of memory");
@@ -372,7 +511,8 @@ int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *r
             /* mean, p05, p95 in the variable's own unit; shown_* in the unit the
              * indicator's label names (M€ for budgets), as the page shows them */
             int meur = row->scale == 1e-6;
-            const char *unit = meur                                   ? "euros"
+            const char *unit = row->unit                              ? row->unit
+                               : meur                                 ? "euros"
                                : !strncmp(row->variable, "stock.", 6) ? "personnes"
                                : !strncmp(row->variable, "etp.", 4)   ? "ETP"
                                : !strncmp(row->variable, "wait.", 5)  ? "jours"
@@ -389,7 +529,7 @@ int keyfig_write(const char *path, const keyfig_table *t, const rundir *const *r
             fsio_csv_number(f, row->mean[r] * row->scale, 0);
             fsio_csv_number(f, row->p05[r] * row->scale, 0);
             fsio_csv_number(f, row->p95[r] * row->scale, 0);
-            fsio_csv_text(f, meur ? "M\xE2\x82\xAC" : unit, 0);
+            fsio_csv_text(f, row->shown_unit ? row->shown_unit : meur ? "M\xE2\x82\xAC" : unit, 0);
             fputc('\n', f);
         }
     return fsio_commit(&out, PC_OK, err);

@@ -4,7 +4,12 @@
  * years after the start; each funder's budget summed over the run's calendar
  * years, then the total cost (in millions of euros); each resource's ETP
  * occupied and each queue's mean wait in the calendar years of those two
- * month-ends.  A value is a run's mean copied from monthly.csv or yearly.csv
+ * month-ends; each ratio, delay and status indicator over the whole run (the
+ * value of each replication in replications.csv: its mean and 5 % and 95 %
+ * quantiles, the paired difference from the reference), and for an indicator
+ * with a target (`target = >= 50%`) the probability of meeting it: the share
+ * of replications whose value over the run meets it.  A value is a run's mean
+ * copied from monthly.csv or yearly.csv
  * with its 5 % and 95 % quantiles; a cumulative budget sums the yearly means,
  * and its interval comes from the per-replication totals of replications.csv
  * (type-7 quantiles).  Rows are labelled in French or English; a scenario
@@ -18,7 +23,16 @@
 #include "lang.h"
 #include "rundir.h"
 
-typedef enum { KEYFIG_MONTHLY, KEYFIG_YEARLY, KEYFIG_CUMULATIVE } keyfig_kind;
+/* MONTHLY, YEARLY: a value of monthly.csv or yearly.csv; CUMULATIVE: a budget summed over
+ * the years; HORIZON: an indicator over the whole run, from replications.csv; TARGET: the
+ * share of replications whose HORIZON value meets the indicator's target. */
+typedef enum {
+    KEYFIG_MONTHLY,
+    KEYFIG_YEARLY,
+    KEYFIG_CUMULATIVE,
+    KEYFIG_HORIZON,
+    KEYFIG_TARGET
+} keyfig_kind;
 
 typedef struct {
     char *label;    /* row heading, plain text */
@@ -30,8 +44,13 @@ typedef struct {
     int decimals;             /* shown with that many decimals */
     double *mean, *p05, *p95; /* one per scenario, NaN where missing */
     double *d05, *d95;        /* the paired difference from the reference, replication by
-                                 replication: its 5 % and 95 % quantiles (cumulative budgets;
-                                 NaN elsewhere and for the reference) */
+                                 replication: its 5 % and 95 % quantiles (cumulative budgets and
+                                 indicators over the run; NaN elsewhere and for the reference) */
+    const char *unit;         /* of mean, p05, p95 ("part", "euros", "jours"), or NULL: from
+                                 the variable's name */
+    const char *shown_unit;   /* of the values x scale, or NULL: as unit */
+    int target_op;            /* TARGET: +1 value >= target, -1 value <= target */
+    double target;            /* TARGET: in the unit of mean */
 } keyfig_row;
 
 typedef struct {
