@@ -302,11 +302,19 @@ static int share_territories(const mdl_model *m, const mc_options *opt, mc_resul
     return worst ? -1 : 0;
 }
 
-int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
+/* The cells of r's series: replications × series × months. */
+static double result_cells(const mc_result *r)
+{
+    return (double)r->reps * (double)r->n_vars * (double)r->n_months;
+}
+
+/* *out: the result of opt's replications of m, its series, survival, parameters and
+ * waiting-time histograms allocated and zero, to fill.  Refuses models whose observations
+ * name no series and series over 2 GB that may not spill to a file.  PC_OK, or *out NULL
+ * and a status with err. */
+static int result_alloc(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
 {
     *out = NULL;
-    if (opt->reps < 1)
-        return pc_fail(err, PC_EINPUT, "replications: expected at least 1");
     mc_result *r = pc_calloc(1, sizeof *r);
     if (!r)
         return pc_fail(err, PC_EENV, "out of memory");
@@ -326,7 +334,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         mc_result_free(r);
         return checked;
     }
-    double cells = (double)r->reps * (double)r->n_vars * (double)r->n_months;
+    double cells = result_cells(r);
     r->spill_above = opt->spill_above ? opt->spill_above : MC_SPILL_ABOVE;
     if (cells > MC_MAX_VALUES && r->spill_above >= (size_t)MC_MAX_VALUES * sizeof(double)) {
         size_t n_vars = r->n_vars;
@@ -351,6 +359,55 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         mc_result_free(r);
         return pc_fail(err, PC_EENV, "out of memory");
     }
+    *out = r;
+    return PC_OK;
+}
+
+#ifdef PARCOURS_MPI
+/* Gathers on every rank the replications each ran (the others left zero) by sums across
+ * the ranks, exactly since every replication was run by exactly one rank; *events too.
+ * Returns status, or the worst status of the other ranks (err set) when this one has
+ * none. */
+static int gather_ranks(const mdl_model *m, mc_result *r, int status, double *events, pc_err *err)
+{
+    int worst = status;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (worst && !status) {
+        status = worst;
+        pc_fail(err, worst, "replications failed on another MPI rank");
+    }
+    if (status)
+        return status;
+    /* by blocks: an int count, and spilled series touched a block at a time */
+    size_t block = MC_SPILL_KEEP / sizeof(double), cells = (size_t)result_cells(r);
+    size_t surv_width = m->n_populations * (r->n_months + 1);
+    for (size_t at = 0; at < cells; at += block) {
+        size_t n = cells - at < block ? cells - at : block;
+        MPI_Allreduce(MPI_IN_PLACE, r->values + at, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        spill_touch(r, n * sizeof(double));
+    }
+    MPI_Allreduce(MPI_IN_PLACE, r->survival, (int)(r->reps * surv_width), MPI_DOUBLE, MPI_SUM,
+                  MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, r->param_values, (int)(r->reps * (m->n_params ? m->n_params : 1)),
+                  MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (r->wait_hist)
+        MPI_Allreduce(MPI_IN_PLACE, r->wait_hist, (int)(r->reps * m->n_states * REC_WAIT_BINS),
+                      MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, events, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return status;
+}
+#endif
+
+int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
+{
+    *out = NULL;
+    if (opt->reps < 1)
+        return pc_fail(err, PC_EINPUT, "replications: expected at least 1");
+    mc_result *r;
+    int allocated = result_alloc(m, opt, &r, err);
+    if (allocated)
+        return allocated;
+    size_t surv_width = m->n_populations * (r->n_months + 1);
     int status = PC_OK;
     size_t done = 0;
     /* With MPI, rank k runs the replications r with r % ranks == k; the others stay 0
@@ -364,7 +421,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     }
     if (!r->spill) /* a new file reads as zeros already */
-        memset(r->values, 0, (size_t)cells * sizeof(double));
+        memset(r->values, 0, (size_t)result_cells(r) * sizeof(double));
 #endif
     int bind = m->n_uncertain > 0 || opt->n_set > 0;
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
@@ -450,35 +507,8 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         share_territories(m, opt, r, split, rank, ranks, threads, bind, &status, &events, err))
         status = status ? status : PC_EINTERNAL;
 #ifdef PARCOURS_MPI
-    if (ranks > 1) {
-        /* Every replication was run by exactly one rank: a sum gathers them, exactly. */
-        int worst = status;
-        MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        if (worst && !status) {
-            status = worst;
-            pc_fail(err, worst, "replications failed on another MPI rank");
-        }
-        if (!status) {
-            /* by blocks: an int count, and spilled series touched a block at a time */
-            size_t block = MC_SPILL_KEEP / sizeof(double);
-            for (size_t at = 0; at < (size_t)cells; at += block) {
-                size_t n = (size_t)cells - at < block ? (size_t)cells - at : block;
-                MPI_Allreduce(MPI_IN_PLACE, r->values + at, (int)n, MPI_DOUBLE, MPI_SUM,
-                              MPI_COMM_WORLD);
-                spill_touch(r, n * sizeof(double));
-            }
-            MPI_Allreduce(MPI_IN_PLACE, r->survival, (int)(r->reps * surv_width), MPI_DOUBLE,
-                          MPI_SUM, MPI_COMM_WORLD);
-            MPI_Allreduce(MPI_IN_PLACE, r->param_values,
-                          (int)(r->reps * (m->n_params ? m->n_params : 1)), MPI_DOUBLE, MPI_SUM,
-                          MPI_COMM_WORLD);
-            if (r->wait_hist)
-                MPI_Allreduce(MPI_IN_PLACE, r->wait_hist,
-                              (int)(r->reps * m->n_states * REC_WAIT_BINS), MPI_DOUBLE, MPI_SUM,
-                              MPI_COMM_WORLD);
-            MPI_Allreduce(MPI_IN_PLACE, &events, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-        }
-    }
+    if (ranks > 1)
+        status = gather_ranks(m, r, status, &events, err);
 #endif
     r->seconds = now_seconds() - t0;
     r->events = events;
