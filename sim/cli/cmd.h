@@ -16,5 +16,6 @@ int cmd_sensitivity(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_size(int argc, char **argv);
 int cmd_allocate(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
 
 #endif
