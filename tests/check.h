@@ -43,5 +43,6 @@ void suite_opt(tc_ctx *t);
 void suite_exact(tc_ctx *t);
 void suite_calibration(tc_ctx *t);
 void suite_france(tc_ctx *t);
+void suite_backtest(tc_ctx *t);
 
 #endif

@@ -127,6 +127,8 @@ int backtest_read_observed(backtest_problem *p, const char *path, pc_err *err)
         backtest_obs o = {.line = r->line};
         if (r->n < 3)
             rc = pc_fail_at(err, path, r->line, "value", "expected variable,period,value");
+        else if (strlen(r->fields[0]) >= sizeof((backtest_row *)0)->variable)
+            rc = pc_fail_at(err, path, r->line, "variable", "name too long");
         else if (rec_find(cat, r->fields[0]) < 0)
             rc = pc_fail_at(err, path, r->line, "variable",
                             "unknown variable '%s' (the variables are those of monthly.csv)",
@@ -514,7 +516,7 @@ static int score_run(const backtest_problem *p, const mc_result *res, int o, dou
             }
             backtest_row *row = &r->rows[r->n_rows++];
             memset(row, 0, sizeof *row);
-            row->variable = y->variable;
+            snprintf(row->variable, sizeof row->variable, "%s", y->variable);
             row->origin = o;
             row->horizon = h;
             row->month = o + h;

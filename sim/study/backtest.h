@@ -76,7 +76,7 @@ typedef struct {
 
 /* One scored forecast: a variable, an origin and a horizon. */
 typedef struct {
-    const char *variable; /* borrowed from the problem */
+    char variable[256];
     int origin, horizon, month;
     double observed, origin_value;
     double mean, p05, p25, p50, p75, p95;
