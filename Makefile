@@ -80,6 +80,7 @@ check-e2e: $(BIN)/parcours
 	sh tests/compare_e2e.sh $(BIN)/parcours
 	sh tests/fit_e2e.sh $(BIN)/parcours
 	sh tests/france_e2e.sh $(BIN)/parcours
+	sh tests/backtest_e2e.sh $(BIN)/parcours
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build/sanitize BIN=build/sanitize/bin \
