@@ -4,19 +4,21 @@
 # months, the inflow rate fitted to the year before each origin, scored against the DREES
 # counts of 31 December; then the pooled table (scripts/backtest_pool.py).
 #
-# usage: sh scripts/backtest_ara.sh [OUT] [REPS] [THREADS]
+# usage: sh scripts/backtest_ara.sh [OUT] [REPS] [THREADS] [MODELS]
 #   OUT      results folder (default models/ara/backtest/results)
 #   REPS     replications of each forecast (default 400)
 #   THREADS  threads (default 2)
+#   MODELS   the models' folder with its departements.csv (default models/ara/backtest;
+#            scripts/backtest_france.sh gives the 96 metropolitan départements)
 # The models are made by scripts/backtest_ara_models.py.  About 15 s of CPU per
-# département with the defaults.
+# département of the size of the Drôme with the defaults (2 minutes for the Rhône).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/models/ara/backtest/results}
 reps=${2:-400}
 threads=${3:-2}
 bin=${PARCOURS:-$root/bin/parcours}
-dir=$root/models/ara/backtest
+dir=${4:-$root/models/ara/backtest}
 origins=2011-12,2012-12,2013-12,2014-12,2017-12
 mkdir -p "$out"
 tail -n +2 "$dir/departements.csv" | while IFS=, read -r code name file observed low high; do

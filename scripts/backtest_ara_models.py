@@ -15,8 +15,19 @@ December 2009-2018), and writes into models/ara/backtest/:
                      inflow rate fitted at each origin (0.2 to 3 times the stock of
                      2009 over 3 years, in foyers a year).
 
+With --france DIR, writes the same one-population models for the 96 metropolitan
+départements into DIR instead (the national backtest of docs/backtest.md): the ARA
+exit hazards, profile and seniority tables (PARAMETERS.md values, as the ARA model), the
+same national cycle, the pooled département driver of docs/data.md (sd 0.071,
+persistence 0.16, net of Poisson, T = 3 years), no inflow overdispersion.
+
 The backtest itself is scripts/backtest_ara.sh; docs/backtest.md explains both.
-Usage: python3 scripts/backtest_ara_models.py [--root DIR]
+--cycle-sd X and --cycle-persistence X replace the national cycle's uncertain sd and
+persistence by fixed values (a sensitivity of the bands), with --out DIR to write the
+ARA models elsewhere than models/ara/backtest.
+
+Usage: python3 scripts/backtest_ara_models.py [--root DIR] [--france DIR] [--out DIR]
+                                              [--cycle-sd X] [--cycle-persistence X]
 """
 import argparse
 import csv
@@ -51,23 +62,50 @@ def section(text, header):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), ".."))
+    ap.add_argument("--france", help="write models of the 96 metropolitan départements here")
+    ap.add_argument("--out", help="write the ARA models here")
+    ap.add_argument("--cycle-sd")
+    ap.add_argument("--cycle-persistence")
     a = ap.parse_args()
     root = a.root
     ara = open(os.path.join(root, "models/ara/rsa.ini"), encoding="utf-8").read()
     cycle = section(ara, "driver cycle")
+    if a.cycle_sd:
+        cycle["sd"] = a.cycle_sd
+    if a.cycle_persistence:
+        cycle["persistence"] = a.cycle_persistence
     foyers = {}
     with open(os.path.join(root, "data/drees/rsa_foyers_annuel.csv"), encoding="utf-8") as f:
         for r in csv.DictReader(f):
             if r["foyers_31dec"]:
                 foyers.setdefault(r["departement"], {})[int(r["annee"])] = int(r["foyers_31dec"])
     outdir = os.path.join(root, "models/ara/backtest")
+    tables = ".."
+    if a.out:
+        outdir = os.path.abspath(a.out)
+        tables = os.path.join(os.path.abspath(root), "models/ara")
+    deps = []
+    if a.france:
+        outdir = os.path.abspath(a.france)
+        tables = os.path.join(os.path.abspath(root), "models/ara")
+        first = blocks(ara)[0][2][len("rsa_"):]
+        names = {}
+        with open(os.path.join(root, "data/drees/rsa_foyers_annuel.csv"), encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                names[r["departement"]] = r["nom"]
+        for code in sorted(foyers):
+            if not code.startswith("97") and 2009 in foyers[code]:
+                deps.append((code, names[code], {}, {"sd": "0.071", "persistence": "0.16"},
+                             section(ara, "state pe_" + first)["on.exit"]))
+    else:
+        for code, name, pop in blocks(ara):
+            suffix = pop[len("rsa_"):]
+            deps.append((code, name, section(ara, "population " + pop),
+                         section(ara, "driver local_" + suffix),
+                         section(ara, "state pe_" + suffix)["on.exit"]))
     os.makedirs(outdir, exist_ok=True)
     rows = []
-    for code, name, pop in blocks(ara):
-        p = section(ara, "population " + pop)
-        suffix = pop[len("rsa_"):]
-        local = section(ara, "driver local_" + suffix)
-        exit_hazard = section(ara, "state pe_" + suffix)["on.exit"]
+    for code, name, p, local, exit_hazard in deps:
         series = foyers[code]
         over = ("inflow.overdispersion = " + p["inflow.overdispersion"] + "\n"
                 if "inflow.overdispersion" in p else "")
@@ -90,10 +128,10 @@ horizon = 108
 label = {name} — foyers allocataires du RSA
 entry = rsa
 inflow.rate = {rate}/y
-inflow.profile = table(../profil_entrees_rsa.csv)
+inflow.profile = table({tables}/profil_entrees_rsa.csv)
 inflow.drivers = cycle * local
 {over}initial.count = {s0}
-initial.seniority = table(../anciennete_initiale_rsa.csv)
+initial.seniority = table({tables}/anciennete_initiale_rsa.csv)
 
 ; the national cycle of RSA entries (docs/data.md, section 4.2, T = 3 years)
 [driver cycle]

@@ -129,7 +129,8 @@ static void print_summary(const backtest_problem *p, const backtest_result *r,
             printf(" %zu", s->pit[k]);
         putchar('\n');
     }
-    printf("\n(CRPS and errors: means relative to the observation; errors are absolute)\n");
+    printf("\n(CRPS: mean over the forecasts, relative to the observation; errors: mean absolute\n"
+           "relative error of the median and of the origin's value carried forward)\n");
 }
 
 static void show_origin(void *ctx, size_t done, size_t total)
