@@ -4,8 +4,9 @@ Python 3 standard library only.  For each of the 12 départements:
 models/ara/rsa.ini has the RSA foyers (orientation, allocation and insertion spending: the blocks
 of scripts/rsa_block.py, with the inflows and orientation parameters that
 scripts/calibrate_rsa.py fitted, models/ara/calage_rsa.csv), and models/ara/iae.ini the IAE
-posts of the 2019 programme of 002_d1e1ab45c9fe1d67.txt, the demand for them, the queue, the
-aide au poste and the co-financing.  The files are generated: edit this script (or the tables it
+posts of the 2019 programme of 002_d1e1ab45c9fe1d67.txt by structure type (resources
+iae_<type>_<d>), the demand for them, the queues, the aide au poste (tables models/ara/aide_poste/)
+and the co-financing.  The files are generated: edit this script (or the tables it
 reads), not them.
 
     python3 scripts/ara_model.py            # write the files, print the IAE table
@@ -27,14 +28,41 @@ RSA_MODEL = os.path.join(ARA_DIR, "rsa.ini")
 IAE_MODEL = os.path.join(ARA_DIR, "iae.ini")
 SCENARIO = os.path.join(lib.ROOT, "scenarios", "ara", "zones-blanches.ini")
 
+# Structure types, in the order of the resource names and of the tables.
+TYPES = ("aci", "ei", "ai", "etti")
+TYPE_LABELS = {"aci": "ACI", "ei": "EI", "ai": "AI", "etti": "ETTI"}
 # Parcours lengths (months): ACI and EI about 12, AI and ETTI 6-8 (DARES, L'IAE en 2021).
 LENGTH = {"aci": 12.0, "ei": 12.0, "ai": 7.0, "etti": 7.0}
 # Employment 6 months after an IAE parcours by type: 45 % of all leavers (DARES, leavers of
 # 2021), AI and ETTI above EI and ACI (same source); the split is an assumption.
 EMPLOYMENT = {"aci": 0.375, "ei": 0.425, "ai": 0.525, "etti": 0.575}
+# Persons present per ETP by type, all at one date (end of 2019, DARES, "L'insertion par
+# l'activité économique en 2019"): 134,300 salariés, of whom ACI 39 %, AI 39 %, EI 12 %,
+# ETTI 10 %, for 82,700 ETP.  The ETP per salarié of ACI (0.74: the usual 26-hour CDDI of 35),
+# EI (0.85) and ETTI (0.60) are assumptions (ranges in docs/models.md); the AI's is what is left
+# of the 82,700 ETP (0.42: short mises à disposition).
+SALARIES_2019 = 134300
+ETP_2019 = 82700
+SALARIE_SHARES_2019 = {"aci": 0.39, "ei": 0.12, "ai": 0.39, "etti": 0.10}
+ETP_PER_SALARIE = {"aci": 0.74, "ei": 0.85, "etti": 0.60}
+
+
+def persons_per_etp():
+    """{type: persons present per ETP} at the end of 2019 (see ETP_PER_SALARIE)."""
+    salaries = {k: SALARIES_2019 * SALARIE_SHARES_2019[k] for k in TYPES}
+    etp = {k: salaries[k] * ETP_PER_SALARIE[k] for k in ETP_PER_SALARIE}
+    etp["ai"] = ETP_2019 - sum(etp.values())
+    return {k: salaries[k] / etp[k] for k in TYPES}
+
+
+PERSONS_PER_ETP = persons_per_etp()
 # Regional demand for IAE: 1.15 times the posts' throughput (assumption; the level is uncertain
-# through the driver demande_iae), shared among départements as their RSA foyers (DREES 2018).
+# through the driver demande_iae), shared among départements as their yearly RSA entries from
+# 2019 (models/ara/calage_rsa.csv, fitted to the DREES counts: the flows of the RSA model).
 DEMAND_RATIO = 1.15
+# 88 % of the montant forfaitaire a month per ACI ETP co-financed by the Département (décret
+# 27/06/2014).
+COFINANCING_SHARE = 0.88
 # Residual of a département's stock growth, net of its Poisson noise, T = 3 years (docs/data.md
 # §4.2, pooled over the metropolitan départements: sigma 7.1 %, persistence 0.16).
 LOCAL_SD = 0.071
@@ -72,28 +100,49 @@ def read_calage():
 
 
 def iae_figures():
-    """Per département: ETP, places, throughput a year, mean stay, employment share, CD and
-    État ETP, and the regional totals."""
+    """Per département and type: ETP (002), places, ETP per place, throughput a year; the ACI's
+    conseil départemental and État ETP; the département's totals."""
     out = {}
     for code, (ei, etti, ai, aci, aci_cd, aci_etat) in mi.IAE_ETP.items():
         etp = {"aci": aci, "ei": ei, "ai": ai, "etti": etti}
-        total = sum(etp.values())
-        places = round(total * mi.PERSONS_PER_ETP)
-        # throughput by type at the same persons per ETP
-        thr = {k: etp[k] * mi.PERSONS_PER_ETP * 12.0 / LENGTH[k] for k in etp}
-        throughput = sum(thr.values())
-        employment = sum(thr[k] * EMPLOYMENT[k] for k in thr) / throughput
-        out[code] = {"etp": total, "places": places, "throughput": throughput,
-                     "stay": places * 12.0 / throughput, "employment": employment,
-                     "aci_cd": aci_cd, "etp_by_type": etp}
+        places = {k: max(1, round(etp[k] * PERSONS_PER_ETP[k])) for k in TYPES}
+        thr = {k: places[k] * 12.0 / LENGTH[k] for k in TYPES}
+        out[code] = {"etp": etp, "places": places, "throughput": thr,
+                     "weight": {k: etp[k] / places[k] for k in TYPES},
+                     "aci_cd": aci_cd, "aci_etat": aci_etat,
+                     "total_etp": sum(etp.values()), "total_places": sum(places.values()),
+                     "total_throughput": sum(thr.values())}
     return out
 
 
-def demand(iae, territories):
-    foyers = {c: territories[c].foyers[2018] for c in mi.ARA_SLUGS}
-    total_f = sum(foyers.values())
-    total_thr = sum(v["throughput"] for v in iae.values())
-    return {c: DEMAND_RATIO * total_thr * foyers[c] / total_f for c in mi.ARA_SLUGS}, foyers
+def rsa_entries():
+    """{code: RSA entries a year from 2019} of models/ara/rsa.ini (models/ara/calage_rsa.csv:
+    the mean of the inflows fitted for 2017 and 2018)."""
+    calage = read_calage()
+    return {c: (float(calage[c]["inflow_2017"]) + float(calage[c]["inflow_2018"])) / 2.0
+            for c in mi.ARA_SLUGS}
+
+
+def demand(iae):
+    """({code: demand a year of all publics}, {code: RSA entries a year}): the regional demand
+    (DEMAND_RATIO x the posts' throughput) shared as the RSA entries."""
+    entries = rsa_entries()
+    total_e = sum(entries.values())
+    total_thr = sum(v["total_throughput"] for v in iae.values())
+    return {c: DEMAND_RATIO * total_thr * entries[c] / total_e for c in mi.ARA_SLUGS}, entries
+
+
+def shares(weights):
+    """Destination shares of weights (a dict by type), rounded to 4 decimals, summing to 1."""
+    total = sum(weights.values())
+    out = {k: round(weights[k] / total, 4) for k in TYPES}
+    big = max(TYPES, key=lambda k: out[k])
+    out[big] = round(1.0 - sum(out[k] for k in TYPES if k != big), 4)
+    return out
+
+
+def regional_throughput_shares(iae):
+    return shares({k: sum(v["throughput"][k] for v in iae.values()) for k in TYPES})
 
 
 RSA_HEADER = """; Auvergne-Rhône-Alpes — the RSA foyers of the 12 départements: orientation, allocation and
@@ -130,29 +179,38 @@ persistence = uncertain triangular(min=0.17, mode=0.86, max=0.99)
 from = 2018-12
 """
 
-IAE_HEADER = """; Auvergne-Rhône-Alpes — insertion par l'activité économique (IAE) in the 12 départements:
-; the posts of the 2019 programme, the demand for them, queues and funding.
+IAE_HEADER = """; Auvergne-Rhône-Alpes — insertion par l'activité économique (IAE) in the 12 départements,
+; by structure type: the posts of the 2019 programme, the demand for them, queues and funding.
 ;
-; GENERATED by scripts/ara_model.py from 002_d1e1ab45c9fe1d67.txt and the DREES foyer counts
-; (data/drees/): edit the script, not this file.  Sources, ranges and derivations:
-; docs/models.md, section 3.  The RSA foyers of the same départements: models/ara/rsa.ini.
+; GENERATED by scripts/ara_model.py from 002_d1e1ab45c9fe1d67.txt, the DREES foyer counts
+; (data/drees/) and the RSA entries of models/ara/rsa.ini: edit the script, not this file.
+; Sources, ranges and derivations: docs/models.md, section 4.
 ;
-; Per département (population <d>, resource iae_<d>): one pool of posts (ACI, EI, AI, ETTI
-; together; the structure types are not separated), demand from all publics, a queue.
-;   places      = total ETP (002 l.32-43) x 1.624 persons present per ETP (DARES, end 2019),
-;                 rounded; etp.weight = 1 / 1.624
-;   mean stay   = places / yearly throughput (ACI, EI 12 months; AI, ETTI 7 months)
-;   employment  = throughput-weighted share of leavers in employment by type (assumption)
+; Names: resource iae_<type>_<d> (type aci, ei, ai, etti; <d> the département: iae_aci_ain),
+; so that the prefix iae_ selects every post, iae_aci_ the ACI of the 12 départements; a
+; département's four types are the list iae_aci_<d>, iae_ei_<d>, iae_ai_<d>, iae_etti_<d>.
+; Population iae_<d>; states salarie_<type>_<d>, attente_<type>_<d>; costs
+; aide_poste_<type>_<d>, modulee_<type>_<d>, cofinancement_aci_<d>.
+;
+; Per département and type:
+;   places      = ETP (002 l.32-43) x persons present per ETP of the type (end of 2019: ACI
+;                 1.351, EI 1.176, AI 2.361, ETTI 1.667), rounded; etp.weight = ETP / places,
+;                 so that the funded ETP (capacity x etp.weight) are 002's
+;   stay        = ACI, EI 12 months; AI, ETTI 7 months (gamma, shape 3)
+;   employment  = share of leavers in employment by type (ACI 37.5 %, EI 42.5 %, AI 52.5 %,
+;                 ETTI 57.5 %: assumption around DARES's 45 %)
 ;   demand      = 1.15 x the regional throughput (assumption, times the uncertain level
-;                 demande_iae), shared as the départements' RSA foyers at 31/12/2018 (DREES)
-;   aide au poste (FIE) = socle of each type on the État ETP (EI, ETTI, AI and ACI "dont ETP
-;                 ETAT"), over the total ETP (tables aide_poste/<d>.csv, euros per funded
-;                 ETP-year), plus the part modulée (0-10 %, uncertain)
-;   co-financing = ACI "dont ETP CD" x 12 x 88 % of the montant forfaitaire, over the total ETP
-;                 (décret 27/06/2014)
+;                 demande_iae), shared as the départements' RSA entries a year (rsa.ini), then
+;                 between the types: the département's own mix of throughput (poids_offre_locale)
+;                 or the regional one (poids_profil_regional), in uncertain proportions
+;   aide au poste (FIE) = the socle of the type by date (tables aide_poste/, euros per funded
+;                 ETP-year; ACI: on its "dont ETP ETAT" share only) plus the part modulée (0-10 %
+;                 of the socle, uncertain)
+;   co-financing = ACI only: its "dont ETP CD" share x 12 x 88 % of the montant forfaitaire per
+;                 funded ETP-year (décret 27/06/2014)
 
 [model]
-name = Auvergne-Rhône-Alpes — IAE par département
+name = Auvergne-Rhône-Alpes — IAE par type de structure et département
 ; the 2019 programme of 002_d1e1ab45c9fe1d67.txt
 start = 2019-01
 ; 2019-01 to 2024-12
@@ -174,94 +232,163 @@ start = stationary
 [parameter part_modulee]
 label = Part modulée de l'aide au poste (part du montant socle)
 value = uncertain uniform(min=0, max=0.10)
+
+; How a département's demand divides between the types (assumption): in proportion to its own
+; posts' throughput (prescribers follow the local offer) or to the region's (the publics' needs
+; do not depend on the offer).  The two weights are drawn independently and rescaled: the share
+; following the local offer is a / (a + b), from 0 to 1, 0.5 on average.
+[parameter poids_offre_locale]
+label = Poids de l'offre locale dans la répartition de la demande entre types
+value = uncertain uniform(min=0, max=1)
+
+[parameter poids_profil_regional]
+label = Poids du profil régional dans la répartition de la demande entre types
+value = uncertain uniform(min=0, max=1)
+
+; Assumption (3-12 months, as models/drome/rsa.ini, same draw): a prescription not taken up
+; lapses.
+[parameter abandon_iae]
+label = Durée après laquelle une prescription IAE non satisfaite est abandonnée (mois)
+value = uncertain triangular(min=3, mode=6, max=12)
+
+; Assumption (0.01-0.05/m): another solution found while waiting.
+[parameter autre_solution_iae]
+label = Autre solution trouvée pendant l'attente d'un poste IAE (par mois)
+value = uncertain uniform(min=0.01, max=0.05)
 """
 
 
-def iae_block(code, slug, f, demand_rate, foyers, foyers_total):
+def iae_block(code, slug, f, demand_rate, entries, entries_total, regional):
     name = NAMES[code]
-    etp = f["etp_by_type"]
-    cd_per_etp = f["aci_cd"] * 12 * 0.88 / f["etp"]
+    local = shares(f["throughput"])
+    etp = f["etp"]
     lines = [
         "; ---- %s: IAE ----" % name,
-        "; ETP (002): EI %.2f, ETTI %.2f, AI %.2f, ACI %.2f (of which CD %.2f), total %.2f" % (
-            etp["ei"], etp["etti"], etp["ai"], etp["aci"], f["aci_cd"], f["etp"]),
-        "; RSA foyers 31/12/2018 (DREES) %d: %.2f %% of the region; %.1f ETP per 1,000 foyers" % (
-            foyers, 100 * foyers / foyers_total, 1000 * f["etp"] / foyers),
+        "; ETP (002): ACI %.2f (of which CD %.2f, État %.2f), EI %.2f, AI %.2f, ETTI %.2f; total %.2f" % (
+            etp["aci"], f["aci_cd"], f["aci_etat"], etp["ei"], etp["ai"], etp["etti"],
+            f["total_etp"]),
+        "; RSA entries a year from 2019 (rsa.ini) %.0f: %.2f %% of the region; throughput %.0f a year" % (
+            entries, 100 * entries / entries_total, f["total_throughput"]),
         "",
-        "[population %s]" % slug,
+        "[population iae_%s]" % slug,
         "label = %s — publics orientés vers l'IAE" % name,
-        "entry = salarie_%s" % slug,
+        "entry = prescription_%s" % slug,
         "; %.2f %% of 1.15 x the regional throughput (see the header)" % (
-            100 * foyers / foyers_total),
+            100 * entries / entries_total),
         "inflow.rate = %.0f/y" % demand_rate,
         "inflow.drivers = demande_iae",
         "; assumption: three years from an empty population reach the steady state of posts and queue",
         "warmup = 3y",
         "",
+        "[state prescription_%s]" % slug,
+        "population = iae_%s" % slug,
+        "label = %s — prescription vers l'IAE" % name,
+        "on.type = after fixed(0d) -> offre_locale_%s:$poids_offre_locale, "
+        "profil_regional_%s:$poids_profil_regional" % (slug, slug),
+        "",
+        "[state offre_locale_%s]" % slug,
+        "population = iae_%s" % slug,
+        "label = %s — prescription selon l'offre du département" % name,
+        "; the throughput of the département's posts by type",
+        "on.type = after fixed(0d) -> " + ", ".join(
+            "salarie_%s_%s:%.4f" % (k, slug, local[k]) for k in TYPES),
+        "",
+        "[state profil_regional_%s]" % slug,
+        "population = iae_%s" % slug,
+        "label = %s — prescription selon le profil régional" % name,
+        "; the throughput of the region's posts by type",
+        "on.type = after fixed(0d) -> " + ", ".join(
+            "salarie_%s_%s:%.4f" % (k, slug, regional[k]) for k in TYPES),
+        "",
         "[state emploi_%s]" % slug,
-        "population = %s" % slug,
+        "population = iae_%s" % slug,
         "label = %s — en emploi après l'IAE" % name,
         "outside = yes",
         "",
         "[state sortie_%s]" % slug,
-        "population = %s" % slug,
+        "population = iae_%s" % slug,
         "label = %s — autre sortie de l'IAE" % name,
         "outside = yes",
         "",
-        "[state attente_%s]" % slug,
-        "population = %s" % slug,
-        "label = %s — en attente d'un poste IAE" % name,
-        "; assumption (3-12 months): a prescription lapses after 6 months",
-        "on.give_up = after fixed(6m) -> out",
-        "; assumption (0.01-0.05/m): another solution found while waiting",
-        "on.other = hazard 0.03/m -> out",
-        "",
-        "[state salarie_%s]" % slug,
-        "population = %s" % slug,
-        "label = %s — salarié en IAE" % name,
-        "resource = iae_%s" % slug,
-        "queue = attente_%s" % slug,
-        "; mean stay %.2f months, %.1f %% in employment (see the header); shape 3 assumption" % (
-            f["stay"], 100 * f["employment"]),
-        "on.end = after gamma(shape=3, mean=%.2fm) -> emploi_%s:%.3f, sortie_%s:%.3f" % (
-            f["stay"], slug, f["employment"], slug, 1 - round(f["employment"], 3)),
-        "",
-        "[resource iae_%s]" % slug,
-        "label = %s — postes IAE" % name,
-        "unit = postes",
-        "; %.2f ETP x 1.624" % f["etp"],
-        "capacity = %d" % f["places"],
-        "etp.weight = 0.6158",
-        "",
-        "[cost fie_%s]" % slug,
-        "label = %s — aide au poste (FIE, montant socle)" % name,
-        "funder = etat",
-        "per = unit-year",
-        "resource = iae_%s" % slug,
-        "; the table gives the euros per funded ETP-year",
-        "amount = 1",
-        "indexation = table(aide_poste/%s.csv)" % slug,
-        "",
-        "[cost modulee_%s]" % slug,
-        "label = %s — aide au poste (FIE, part modulée)" % name,
-        "funder = etat",
-        "per = unit-year",
-        "resource = iae_%s" % slug,
-        "amount = $part_modulee",
-        "indexation = table(aide_poste/%s.csv)" % slug,
-        "",
-        "[cost cd_%s]" % slug,
-        "label = %s — cofinancement départemental des postes ACI" % name,
-        "funder = departement",
-        "per = unit-year",
-        "resource = iae_%s" % slug,
-        "; %.2f CD ETP x 12 x 0.88 / %.2f ETP: montants forfaitaires per funded ETP-year" % (
-            f["aci_cd"], f["etp"]),
-        "amount = %.4f" % cd_per_etp,
-        "indexation = table(montant_forfaitaire.csv)",
-        "",
     ]
+    for k in TYPES:
+        t = TYPE_LABELS[k]
+        lines += [
+            "[state attente_%s_%s]" % (k, slug),
+            "population = iae_%s" % slug,
+            "label = %s — en attente d'un poste en %s" % (name, t),
+            "on.give_up = after fixed(${abandon_iae}m) -> out",
+            "on.other = hazard ${autre_solution_iae}/m -> out",
+            "",
+            "[state salarie_%s_%s]" % (k, slug),
+            "population = iae_%s" % slug,
+            "label = %s — salarié en %s" % (name, t),
+            "resource = iae_%s_%s" % (k, slug),
+            "queue = attente_%s_%s" % (k, slug),
+            "on.end = after gamma(shape=3, mean=%.0fm) -> emploi_%s:%.3f, sortie_%s:%.3f" % (
+                LENGTH[k], slug, EMPLOYMENT[k], slug, 1 - EMPLOYMENT[k]),
+            "",
+            "[resource iae_%s_%s]" % (k, slug),
+            "label = %s — %s" % (t, name),
+            "unit = postes",
+            "; %.2f ETP x %.3f persons per ETP; etp.weight = %.2f / %d" % (
+                etp[k], PERSONS_PER_ETP[k], etp[k], f["places"][k]),
+            "capacity = %d" % f["places"][k],
+            "etp.weight = %.6f" % f["weight"][k],
+            "",
+        ]
+        table = "aide_poste/aci_%s.csv" % slug if k == "aci" else "aide_poste/%s.csv" % k
+        note = ("; the socle on the État's share of the ACI ETP (%.2f of %.2f), euros per funded "
+                "ETP-year" % (f["aci_etat"], etp["aci"]) if k == "aci" else
+                "; the socle of the type, euros per funded ETP-year")
+        lines += [
+            "[cost aide_poste_%s_%s]" % (k, slug),
+            "label = %s — %s : aide au poste (FIE, montant socle)" % (t, name),
+            "funder = etat",
+            "per = unit-year",
+            "resource = iae_%s_%s" % (k, slug),
+            note,
+            "amount = 1",
+            "indexation = table(%s)" % table,
+            "",
+            "[cost modulee_%s_%s]" % (k, slug),
+            "label = %s — %s : aide au poste (FIE, part modulée)" % (t, name),
+            "funder = etat",
+            "per = unit-year",
+            "resource = iae_%s_%s" % (k, slug),
+            "amount = $part_modulee",
+            "indexation = table(%s)" % table,
+            "",
+        ]
+        if k == "aci" and f["aci_cd"] > 0:
+            lines += [
+                "[cost cofinancement_aci_%s]" % slug,
+                "label = ACI — %s : cofinancement départemental" % name,
+                "funder = departement",
+                "per = unit-year",
+                "resource = iae_aci_%s" % slug,
+                "; %.2f CD ETP of %.2f x 12 x 0.88: montants forfaitaires per funded ETP-year" % (
+                    f["aci_cd"], etp["aci"]),
+                "amount = %.6f" % (f["aci_cd"] / etp["aci"] * 12 * COFINANCING_SHARE),
+                "indexation = table(montant_forfaitaire.csv)",
+                "",
+            ]
+        elif k == "aci":
+            lines += ["; no ACI ETP co-financed by the Département (002: dont ETP CD 0,00)", ""]
     return "\n".join(lines)
+
+
+def aide_poste_tables(iae):
+    """{path relative to models/ara: text}: the socle of EI, AI and ETTI, and of each
+    département's ACI on its État share, in euros per funded ETP-year, by date in force."""
+    out = {}
+    for k in ("ei", "ai", "etti"):
+        out[os.path.join("aide_poste", "%s.csv" % k)] = mi.aide_poste_table(k)
+    for code, slug in mi.ARA_SLUGS.items():
+        f = iae[code]
+        out[os.path.join("aide_poste", "aci_%s.csv" % slug)] = mi.aide_poste_table(
+            "aci", f["aci_etat"] / f["etp"]["aci"])
+    return out
 
 
 def hautes_alpes_block(territories, calage):
@@ -305,20 +432,23 @@ def rsa_text(territories, calage):
     return "\n".join(parts)
 
 
-def iae_text(territories):
+def iae_text():
     iae = iae_figures()
-    dem, foyers = demand(iae, territories)
-    total_f = sum(foyers.values())
+    dem, entries = demand(iae)
+    total_e = sum(entries.values())
+    regional = regional_throughput_shares(iae)
     parts = [IAE_HEADER]
     for code, slug in mi.ARA_SLUGS.items():
-        parts.append(iae_block(code, slug, iae[code], dem[code], foyers[code], total_f))
+        parts.append(iae_block(code, slug, iae[code], dem[code], entries[code], total_e, regional))
     parts.append(IAE_FOOTER)
     return "\n".join(parts)
 
 
 def iae_observations():
+    # "près de 100 millions": a figure rounded to the ten million and said to be near it, read
+    # as 95-105 M EUR (5 %).
     return mi.observations_text([
-        ("funder.etat", "2019", "100000000", "10.0%",
+        ("funder.etat", "2019", "100000000", "5.0%",
          "002_d1e1ab45c9fe1d67.txt l.28: près de 100 millions d'euros activés en 2019 (FIE, IAE)"),
     ])
 
@@ -332,7 +462,7 @@ label = Départements
 IAE_FOOTER = """; ---- Funders ----------------------------------------------------------------------------------
 
 [funder etat]
-label = État (FIE)
+label = État (FIE, aide au poste)
 
 [funder departement]
 label = Départements
@@ -344,24 +474,30 @@ TARGETS = {}
 TERRITORIES = {}
 
 
-def zones_blanches(territories):
-    """The scenario: each département's ETP move a quarter of the way to its share of the regional
-    ETP in proportion to demand (RSA foyers), places rounded by largest remainder so that the
-    regional total is unchanged."""
+def zones_blanches():
+    """The scenario: for each type, each département's ETP move a quarter of the way to its share
+    of the type's regional ETP in proportion to demand (RSA entries); places rounded by largest
+    remainder so that each type keeps its regional places."""
     iae = iae_figures()
-    _, foyers = demand(iae, territories)
-    total_f = sum(foyers.values())
-    total_etp = sum(v["etp"] for v in iae.values())
-    total_places = sum(v["places"] for v in iae.values())
-    target = {}
-    for code in mi.ARA_SLUGS:
-        aim = total_etp * foyers[code] / total_f
-        target[code] = iae[code]["etp"] + 0.25 * (aim - iae[code]["etp"])
-    raw = {c: target[c] * mi.PERSONS_PER_ETP for c in target}
-    places = {c: int(raw[c]) for c in raw}
-    left = total_places - sum(places.values())
-    for c in sorted(raw, key=lambda c: raw[c] - places[c], reverse=True)[:left]:
-        places[c] += 1
+    _, entries = demand(iae)
+    total_e = sum(entries.values())
+    share = {c: entries[c] / total_e for c in mi.ARA_SLUGS}
+    target, places = {}, {}
+    for k in TYPES:
+        total_etp = sum(v["etp"][k] for v in iae.values())
+        total_places = sum(v["places"][k] for v in iae.values())
+        raw = {}
+        for c in mi.ARA_SLUGS:
+            e = iae[c]["etp"][k]
+            target[c, k] = e + 0.25 * (total_etp * share[c] - e)
+            raw[c] = target[c, k] * iae[c]["places"][k] / e
+        p = {c: int(raw[c]) for c in raw}
+        left = total_places - sum(p.values())
+        for c in sorted(raw, key=lambda c: raw[c] - p[c], reverse=True)[:left]:
+            p[c] += 1
+        for c in p:
+            places[c, k] = p[c]
+    region_places = sum(v["total_places"] for v in iae.values())
     lines = [
         "; Auvergne-Rhône-Alpes: IAE posts moved towards the départements least equipped relative to",
         "; demand (002_d1e1ab45c9fe1d67.txt l.85-86: \"garantir un développement équilibré de l'IAE en",
@@ -370,22 +506,27 @@ def zones_blanches(territories):
         "[scenario]",
         "label = ARA — rééquilibrage vers les zones blanches",
         "extends = baseline.ini",
-        "description = À partir de 2021, un quart de l'écart entre les ETP de chaque département et sa part",
-        "    de la demande d'insertion est comblé, à total régional constant (%s places, 8 740 ETP)."
-        % format(total_places, ",").replace(",", " "),
+        "description = À partir de 2021, pour chaque type de structure (ACI, EI, AI, ETTI), un quart de",
+        "    l'écart entre les ETP de chaque département et sa part de la demande d'insertion est comblé,",
+        "    à total régional constant par type (%s postes, 8 740 ETP)." % format(
+            region_places, ",").replace(",", " "),
         "",
-        "; Rule (assumption): each département's ETP move a quarter of the way towards its share of the",
-        "; regional ETP in proportion to its demand (models/ara/iae.ini: demand in proportion to RSA",
-        "; foyers, DREES 31/12/2018), in the 2021 programming after the tender's study (due April 2020,",
-        "; l.120).  Places rounded by largest remainder so that the region keeps %d places." % total_places,
+        "; Rule (assumption): for each type, each département's ETP move a quarter of the way towards",
+        "; its share of the type's regional ETP in proportion to its demand (models/ara/iae.ini: demand",
+        "; in proportion to the RSA entries a year), in the 2021 programming after the tender's study",
+        "; (due April 2020, l.120).  Places rounded by largest remainder so that each type keeps its",
+        "; regional places (%d in all)." % region_places,
+        "; département: demand share; per type ETP 2019 -> 2021 (places 2019 -> 2021)",
     ]
     for code, slug in mi.ARA_SLUGS.items():
-        lines.append("; %s: %.1f ETP, %d places; demand share %.2f %% -> %.1f ETP -> %d places (%+d)" % (
-            NAMES[code], iae[code]["etp"], iae[code]["places"], 100 * foyers[code] / total_f,
-            target[code], places[code], places[code] - iae[code]["places"]))
+        lines.append("; %s: %.2f %%; %s" % (NAMES[code], 100 * share[code], "; ".join(
+            "%s %.1f -> %.1f (%d -> %d)" % (TYPE_LABELS[k], iae[code]["etp"][k], target[code, k],
+                                           iae[code]["places"][k], places[code, k])
+            for k in TYPES)))
     lines.append("[set 2021-01]")
-    for code, slug in mi.ARA_SLUGS.items():
-        lines.append("resource.iae_%s.capacity = %d" % (slug, places[code]))
+    for k in TYPES:
+        for code, slug in mi.ARA_SLUGS.items():
+            lines.append("resource.iae_%s_%s.capacity = %d" % (k, slug, places[code, k]))
     return "\n".join(lines) + "\n"
 
 
@@ -403,8 +544,8 @@ def main(argv=None):
     if args.hautes_alpes:
         print(hautes_alpes_block(territories, calage))
         return 0
-    files = {RSA_MODEL: rsa_text(territories, calage), IAE_MODEL: iae_text(territories),
-             SCENARIO: zones_blanches(territories),
+    files = {RSA_MODEL: rsa_text(territories, calage), IAE_MODEL: iae_text(),
+             SCENARIO: zones_blanches(),
              os.path.join(ARA_DIR, "observations_iae.csv"): iae_observations()}
     seniority = mi.csv_text(("upper", "weight"), [(u, "%.4f" % w) for u, w in rsa_block.seniority_table(
         sum(calibrate_rsa.growth(c) for c in mi.ARA_SLUGS) / len(mi.ARA_SLUGS))])
@@ -428,13 +569,25 @@ def main(argv=None):
                 with open(path, "w", encoding="utf-8", newline="") as f:
                     f.write(text)
     iae = iae_figures()
-    dem, foyers = demand(iae, territories)
-    print("code ETP places throughput stay employment foyers2018 demand/yr")
+    for rel, text in aide_poste_tables(iae).items():
+        path = os.path.join(ARA_DIR, rel)
+        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if old != text:
+            stale.append(path)
+            if not args.check:
+                with open(path, "w", encoding="utf-8", newline="") as f:
+                    f.write(text)
+    dem, entries = demand(iae)
+    print("code type ETP places ETP/place throughput/yr | demand/yr RSA entries/yr")
     for code in mi.ARA_SLUGS:
         v = iae[code]
-        print("%s %.2f %d %.0f %.2f %.3f %d %.0f" % (code, v["etp"], v["places"], v["throughput"],
-                                                     v["stay"], v["employment"], foyers[code],
-                                                     dem[code]))
+        for k in TYPES:
+            print("%s %s %.2f %d %.4f %.0f" % (code, k, v["etp"][k], v["places"][k], v["weight"][k],
+                                             v["throughput"][k]))
+        print("%s all %.2f %d - %.0f | %.0f %.0f" % (code, v["total_etp"], v["total_places"],
+                                                    v["total_throughput"], dem[code], entries[code]))
+    print("persons per ETP: " + ", ".join("%s %.4f" % (k, PERSONS_PER_ETP[k]) for k in TYPES))
+    print("regional demand shares by type: %s" % regional_throughput_shares(iae))
     for path in stale:
         print(("stale: " if args.check else "wrote ") + os.path.relpath(path, lib.ROOT),
               file=sys.stderr)

@@ -1074,6 +1074,12 @@ def model_text(title, codes, rows, nat, drv, observations):
     out.append(wrap("numerator", ["in.%s_exit_job" % p for p in p_all]))
     out.append(wrap("denominator", ["exits.%s" % p for p in p_all]))
     out.append("")
+    out.append("[indicator foyers_france]")
+    out.append("label = Foyers allocataires du RSA, ensemble des départements")
+    out.append("kind = count")
+    out.append("unit = number")
+    out.append(wrap("of", ["stock.%s" % p for p in p_all]))
+    out.append("")
     with_spending = [c for c in codes if c != MAYOTTE]
     if with_spending:
         out.append("[indicator allocation_france]")
@@ -1123,6 +1129,10 @@ def observation_rows(codes, rows, d, france):
         out.append(("indicator.allocation_corse", "2018", "%.0f" % d["corse_2018"],
                     "%d%%" % TOL_ALLOC, SRC_ALLOC + " (Collectivité de Corse, 20)"))
     if france:
+        for year in (2016, 2017, 2018):
+            out.append(("indicator.foyers_france", "%d-12" % year,
+                        "%.0f" % sum(rows[c]["f"][year] for c in codes), "%d%%" % TOL_FRANCE,
+                        SRC_FOYERS + " (somme des départements)"))
         for year in (2017, 2018):
             out.append(("indicator.allocation_france", "%d" % year,
                         "%.0f" % d["france_alloc"][year], "%d%%" % TOL_FRANCE,

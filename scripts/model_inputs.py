@@ -173,17 +173,6 @@ def aide_poste_table(kind, share=1.0):
                     [(d, "%.2f" % (v[i] * share)) for d, v in sorted(AIDE_AU_POSTE.items())])
 
 
-def aide_poste_blend(code):
-    """[(date, euros per funded ETP-year)] of a département's whole IAE pool: the socle of each
-    type on its État ETP (EI, ETTI, AI, ACI 'dont ETP ETAT'), over the total ETP."""
-    ei, etti, ai, aci, _, aci_etat = IAE_ETP[code]
-    total = ei + etti + ai + aci
-    rows = []
-    for d, (s_aci, s_ei, s_ai, s_etti) in sorted(AIDE_AU_POSTE.items()):
-        rows.append((d, (ei * s_ei + etti * s_etti + ai * s_ai + aci_etat * s_aci) / total))
-    return rows
-
-
 MONTHLY_SOURCE = ("DREES, Suivi mensuel des prestations de solidarité, tableau 2 "
                   "(foyers at month end, rounded to 10)")
 ANNUAL_SOURCE = "DREES, Minima sociaux : données départementales, tableau 11 (foyers at 31/12)"
@@ -264,6 +253,28 @@ DROME_NAMES = {
 }
 
 
+# The Drôme's groups in seed 001 (001_5f25dcd47cc81775.txt): the age bands of its RSA
+# beneficiaries in 2017 (l.248-252) and the territories' shares of the foyers (l.261-264).
+# Tolerances: the age shares are whole percents (half a point: 2 % of 24); the model's 26_49
+# band leaves the seed's 25-year-olds (about 2.8 points, assumption) to moins_26, hence 6 %; the
+# territories' shares are within 5 % (the smallest, 11.9 %, has a per-replication sd of 2 %).
+SEED_001 = "001_5f25dcd47cc81775.txt"
+DROME_SEED_ROWS = [
+    ("share.rsa[age=plus_50]", "2017", "0.24", "4.0%",
+     SEED_001 + " l.250 (2017): over-50s 24 % of RSA beneficiaries; whole percents"),
+    ("share.rsa[age=26_49]", "2017", "0.70", "6.0%",
+     SEED_001 + " l.252 (2017): 25-49 year-olds 70 %; the model's band leaves the 25-year-olds "
+     "(about 2.8 points, assumption) to moins_26"),
+] + [("share.rsa[territoire=%s]" % value, "2017", share, "5.0%",
+      SEED_001 + " l.261-264: %s %s %% of the foyers" % (name, share_pct))
+     for value, share, name, share_pct in (
+         ("grand_valentinois", "0.337", "Grand Valentinois", "33.7"),
+         ("drome_des_collines", "0.261", "Drôme des Collines", "26.1"),
+         ("montelimar", "0.144", "Montélimar-Marsanne-Dieulefit", "14.4"),
+         ("tricastin_baronnies", "0.138", "Tricastin-Baronnies", "13.8"),
+         ("vallee_drome", "0.119", "Vallée de la Drôme", "11.9"))]
+
+
 def ara_names(slug):
     return {
         "orientation_checked": False, "stock": "stock.rsa_%s" % slug, "stock_tol": 0.03,
@@ -294,11 +305,9 @@ def outputs(territories):
     for kind in IAE_TYPES:
         share = 1.0 - aci_cd / aci_rsa if kind == "aci" else 1.0
         out[os.path.join("drome", "aide_poste_%s.csv" % kind)] = aide_poste_table(kind, share)
-    for code, slug in ARA_SLUGS.items():
-        out[os.path.join("ara", "aide_poste", "%s.csv" % slug)] = csv_text(
-            ("date", "factor"), [(d, "%.2f" % v) for d, v in aide_poste_blend(code)])
+    # The ARA tables (models/ara/aide_poste/) are written by scripts/ara_model.py.
     out[os.path.join("drome", "observations.csv")] = observations_text(
-        rsa_observations(territories[DROME], DROME_NAMES))
+        rsa_observations(territories[DROME], DROME_NAMES) + DROME_SEED_ROWS)
     out[os.path.join("hautes-alpes", "observations.csv")] = observations_text(
         rsa_observations(territories[HAUTES_ALPES], ara_names("hautes_alpes")))
     rows = []

@@ -43,6 +43,7 @@ void suite_opt(tc_ctx *t);
 void suite_exact(tc_ctx *t);
 void suite_calibration(tc_ctx *t);
 void suite_france(tc_ctx *t);
+void suite_xlsx(tc_ctx *t);
 void suite_backtest(tc_ctx *t);
 
 #endif

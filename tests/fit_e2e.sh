@@ -144,14 +144,14 @@ check "allocate without --envelope: exit 2" status_is 2 "$bin" allocate "$ara" -
 check "an envelope smaller than the floors: exit 1" status_is 1 "$bin" allocate "$ara" \
     --resource-prefix iae_ --envelope 1000 --min-share 0.5 --quiet
 check "the message names the floors" grep -q "smaller than the floors" err.txt
-check "ARA: 8,740 ETP across the 12 départements" status_is 0 "$bin" allocate "$ara" \
-    --resource-prefix iae_ --envelope 8739.75 --min-share 0.9 --step 100 --reps 2 \
+check "ARA: the 3,650 ACI ETP across the 12 départements" status_is 0 "$bin" allocate "$ara" \
+    --resource-prefix iae_aci_ --envelope 3650.33 --min-share 0.9 --step 100 --reps 2 \
     --out alloc.csv --quiet
 check "the table has the 12 départements and a total" \
     sh -c 'grep -c "^[a-z_]\+ \+[0-9.]\+ \+[0-9.]\+ \+[-+][0-9.]\+" out.txt | grep -qx 13'
 check "the CSV has 12 rows" sh -c '[ "$(tail -n +2 alloc.csv | wc -l)" -eq 12 ]'
 check "the allocation spends the envelope, within one place" \
-    awk -F, 'NR > 1 { e += $8; w = $3 } END { exit !(e <= 8739.75 + 1e-6 && e > 8739.75 - w) }' alloc.csv
+    awk -F, 'NR > 1 { e += $8; w = $3 } END { exit !(e <= 3650.33 + 1e-6 && e > 3650.33 - w) }' alloc.csv
 check "every département keeps 90 % of its places" \
     awk -F, 'NR > 1 && $6 < $5 { bad = 1 } END { exit bad }' alloc.csv
 

@@ -68,6 +68,7 @@ static const struct {
     {"exact", suite_exact},
     {"calibration", suite_calibration},
     {"france", suite_france},
+    {"xlsx", suite_xlsx},
     {"backtest", suite_backtest},
 };
 

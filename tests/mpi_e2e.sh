@@ -1,11 +1,14 @@
 #!/bin/sh
 # mpi_e2e — `mpirun -np N parcours-mpi run` writes the same files as the threaded build:
-# replication r uses the streams of (seed, r) whichever rank runs it.
+# replication r uses the streams of (seed, r) whichever rank runs it, and the
+# replications left over when they do not divide among the ranks are shared by
+# territories (départements): each rank draws some, their counts are summed.
 # usage: sh tests/mpi_e2e.sh bin/parcours bin/parcours-mpi
 set -u
 abs() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
 bin=$(abs "$1")
 mpibin=$(abs "$2")
+national=$(abs models/france/test/rsa3.ini)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-mpi-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 3
@@ -64,6 +67,18 @@ check "three ranks" mpirun -np 3 "$mpibin" run model.ini --reps 7 --seed 9 --thr
 for f in monthly.csv yearly.csv replications.csv survival.csv; do
     check "$f: 2 ranks = threads" cmp t/$f m2/$f
     check "$f: 3 ranks = threads" cmp t/$f m3/$f
+done
+# The national model reduced to three départements: 1 replication (shared by
+# départements between the 2 ranks) and 3 (2 by replication, the third by départements).
+for reps in 1 3; do
+    check "national, $reps replication(s): threaded run" \
+        "$bin" run "$national" --reps $reps --seed 4 --threads 1 --out nt$reps --quiet
+    check "national, $reps replication(s): two ranks" \
+        mpirun -np 2 "$mpibin" run "$national" --reps $reps --seed 4 --threads 1 --out nm$reps --quiet
+    for f in monthly.csv yearly.csv replications.csv survival.csv; do
+        check "national, $reps replication(s), $f: 2 ranks sharing départements = threads" \
+            cmp nt$reps/$f nm$reps/$f
+    done
 done
 check "other commands refuse several ranks" sh -c "! mpirun -np 2 '$mpibin' check model.ini"
 echo "mpi: $passed passed, $failed failed"

@@ -187,6 +187,70 @@ static void check_delay(tc_ctx *t, const run *r)
           mean);
 }
 
+/* The ARA IAE model (models/ara/observations_iae.csv): the FIE's aide au poste of 2019 against
+ * 002's "près de 100 millions d'euros activés en 2019" (l.28), held within the 5 % its table
+ * states.  The socle is fixed (92.35 M EUR); the part modulée adds a uniform 0-10 % of it per
+ * replication, so the mean of R replications is 92.35 x (1.05 +- 0.029 / sqrt(R)) M EUR:
+ * 96.97 M, 3 % from 100, with a standard error of 0.77 M for 12 replications (1.3 M for 4). */
+static void check_ara_iae(tc_ctx *t)
+{
+    run r;
+    if (run_model(t, "scenarios/ara/baseline.ini", t->quick ? 4 : 12, &r)) {
+        check_tolerances(t, "ARA IAE", &r, 0);
+        run_free(&r);
+    }
+}
+
+/* The Drôme's groups (001_5f25dcd47cc81775.txt l.250-264).  Territory has no effect on any rate
+ * and the same shares at entry and in the initial stock, and no one becomes or stops being over 50
+ * (only the under-26 change band): so the share of a territory, and of the over-50s, in the stock
+ * is its drawn share in every month, whatever the flows (a wrong draw, a value lost on a return or
+ * a move, an effect where none is written would move it).  Pooled over 2017-2026, the ratio of
+ * sums over replications is held to that share within 4 standard errors computed from the
+ * replications (the months of one replication are correlated: a replication is the unit): with
+ * 12 replications 4 SE is 0.25-0.45 point (measured), against 0.8 point for a share drawn 1 point
+ * off and the seed's figures rounded to 0.1 point. */
+static void check_groups(tc_ctx *t, const run *r)
+{
+    static const struct {
+        const char *variable;
+        double share;
+    } groups[] = {{"stock.rsa[age=plus_50]", 0.24},
+                  {"stock.rsa[territoire=grand_valentinois]", 0.33734},
+                  {"stock.rsa[territoire=drome_des_collines]", 0.26126},
+                  {"stock.rsa[territoire=montelimar]", 0.14414},
+                  {"stock.rsa[territoire=tricastin_baronnies]", 0.13814},
+                  {"stock.rsa[territoire=vallee_drome]", 0.11912}};
+    long all = rec_find(r->result->catalog, "stock.rsa");
+    size_t reps = r->result->reps, months = r->result->n_months;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        long v = rec_find(r->result->catalog, groups[g].variable);
+        if (v < 0 || all < 0 || reps < 2) {
+            CHECK(t, 0, "Drôme: a variable %s", groups[g].variable);
+            continue;
+        }
+        double a[64], b[64], sa = 0, sb = 0;
+        for (size_t rep = 0; rep < reps && rep < 64; rep++) {
+            const double *x = mc_series(r->result, rep, (size_t)v);
+            const double *y = mc_series(r->result, rep, (size_t)all);
+            a[rep] = b[rep] = 0;
+            for (size_t k = 0; k < months; k++)
+                a[rep] += x[k], b[rep] += y[k];
+            sa += a[rep], sb += b[rep];
+        }
+        size_t n = reps < 64 ? reps : 64;
+        double est = sa / sb, mb = sb / (double)n, var = 0;
+        for (size_t rep = 0; rep < n; rep++) {
+            double d = (a[rep] - est * b[rep]) / mb;
+            var += d * d;
+        }
+        double se = sqrt(var / ((double)n * (double)(n - 1)));
+        CHECK(t, se > 0 && fabs(est - groups[g].share) < 4 * se,
+              "Drôme: %s is %.4f of the foyers over 2017-2026, its drawn share %.4f (4 SE = %.4f)",
+              groups[g].variable, est, groups[g].share, 4 * se);
+    }
+}
+
 void suite_calibration(tc_ctx *t)
 {
     /* 12 replications of the Drôme (0.6 s) and the Hautes-Alpes, 4 of the ARA's 160,000 foyers
@@ -197,6 +261,7 @@ void suite_calibration(tc_ctx *t)
         check_tolerances(t, "Drôme", &r, 0);
         check_monthly_band(t, &r);
         check_delay(t, &r);
+        check_groups(t, &r);
         run_free(&r);
     }
     if (run_model(t, "scenarios/hautes-alpes/sans-e2c.ini", reps, &r)) {
@@ -207,4 +272,5 @@ void suite_calibration(tc_ctx *t)
         check_tolerances(t, "ARA", &r, 1);
         run_free(&r);
     }
+    check_ara_iae(t);
 }

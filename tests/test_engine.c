@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "core/eng.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 
@@ -247,6 +248,198 @@ static void test_warmup(tc_ctx *t)
     mdl_free(m);
 }
 
+/* The sum of a variable over the months of replication rep. */
+static double total_of(tc_ctx *t, const mc_result *r, size_t rep, const char *var)
+{
+    const double *x = series(t, r, rep, var);
+    double sum = 0;
+    for (size_t k = 0; x && k < r->n_months; k++)
+        sum += x[k];
+    return sum;
+}
+
+/* Delay indicators count the initial stock with its true delay (docs/format.md): 1,000
+ * persons placed in `a` leave it 60 days after the start for `b`; their delay runs from
+ * their entry, day 0 minus their seniority.  Without a seniority every delay is exactly
+ * 60 days; with a seniority uniform in [1m, 2m) the mean delay is 60 d + 1.5 m, and the
+ * mean of 1,000 uniforms over 30.44 days has sd 8.79 / sqrt(1000) = 0.28 d per
+ * replication: 1.5 d is over 5 sd.  The stock entered before the start, so it joins no
+ * month's cohort (num and den stay 0).  With `initial = no` its delays are left out. */
+static void test_initial_delays(tc_ctx *t)
+{
+    tc_write(t, "seniority.csv", "upper,weight\n1m,0\n2m,1\n");
+    for (int with_seniority = 0; with_seniority < 3; with_seniority++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "[model]\nname = d\nstart = 2020-01\nhorizon = 24\n"
+                 "[population p]\nentry = a\ninitial.count = 1000\ninitial.state = a\n%s"
+                 "[state a]\non.go = after fixed(60d) -> b\n"
+                 "[state b]\non.x = hazard 0.01/m -> out\n"
+                 "[indicator delai]\nkind = delay\nfrom = entry p\nto = state b\nwithin = 3m\n%s",
+                 with_seniority ? "initial.seniority = table(seniority.csv)\n" : "",
+                 with_seniority == 2 ? "initial = no\n" : "");
+        mdl_model *m;
+        mc_result *r = run_text(t, "initial_delay.ini", text, 3, &m);
+        if (!r)
+            return;
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            const double *count = series(t, r, rep, "indicator.delai.days_count");
+            const double *days = series(t, r, rep, "indicator.delai.days_total");
+            if (!count || !days)
+                break;
+            if (with_seniority == 2) { /* initial = no: the stock's delays are left out */
+                CHECK(t, total_of(t, r, rep, "indicator.delai.days_count") == 0,
+                      "initial = no leaves the initial stock out of the mean delay");
+                continue;
+            }
+            /* day 60 lies in February (a month is 30.4375 days) */
+            CHECK(t, count[1] == 1000 && total_of(t, r, rep, "indicator.delai.days_count") == 1000,
+                  "the initial stock reaches b in February with its delay counted (%g)", count[1]);
+            double mean = days[1] / count[1], expect = with_seniority ? 60 + 1.5 * 30.4375 : 60;
+            CHECK(t, fabs(mean - expect) < (with_seniority ? 1.5 : 1e-9),
+                  "mean delay of the initial stock %s: %.3f d (expected %.3f)",
+                  with_seniority ? "with seniority" : "without seniority", mean, expect);
+            CHECK(t,
+                  total_of(t, r, rep, "indicator.delai.den") == 0 &&
+                      total_of(t, r, rep, "indicator.delai.num") == 0,
+                  "the initial stock joins no cohort");
+        }
+        mc_result_free(r);
+        mdl_free(m);
+    }
+}
+
+/* Series kept in a temporary file (mc_options spill_above) are the series kept in
+ * memory, bit for bit, at 1 and 2 threads, and so are batches appended to a spilled
+ * run (mc_append, as --precision does): what the file holds is read back exactly. */
+static void test_spill(tc_ctx *t)
+{
+    const char *path = tc_write(t, "spill.ini",
+                                "[model]\nname = s\nstart = 2020-01\nhorizon = 24\n"
+                                "[population p]\nentry = a\ninflow.rate = 40/m\n"
+                                "initial.count = 100\n"
+                                "[state a]\non.go = after exponential(mean=3m) -> b\n"
+                                "[state b]\non.x = hazard 0.1/m -> out\n");
+    mdl_model *m;
+    pc_err err;
+    if (mdl_load(path, &m, &err)) {
+        CHECK(t, 0, "spill.ini loads: %s", err.msg);
+        return;
+    }
+    mc_options mem = {.reps = 9, .seed = 3, .threads = 1};
+    mc_result *a = NULL, *b = NULL, *c = NULL, *more = NULL;
+    int rc = mc_run(m, &mem, &a, &err);
+    for (int threads = 1; !rc && threads <= 2; threads++) {
+        mc_options file = {.reps = 9, .seed = 3, .threads = threads, .spill_above = 1};
+        if ((rc = mc_run(m, &file, &b, &err)))
+            break;
+        CHECK(t, b->spill != NULL, "a run above spill_above keeps its series in a file");
+        CHECK(t, !memcmp(a->values, b->values, a->reps * a->n_vars * a->n_months * sizeof(double)),
+              "series through a temporary file equal those in memory (%d thread(s))", threads);
+        mc_result_free(b);
+        b = NULL;
+    }
+    mc_options first = {.reps = 4, .seed = 3, .threads = 2, .spill_above = 1};
+    mc_options rest = {.reps = 5, .first = 4, .seed = 3, .threads = 2};
+    if (!rc && !(rc = mc_run(m, &first, &c, &err)) && !(rc = mc_run(m, &rest, &more, &err))) {
+        rc = mc_append(c, more, &err);
+        CHECK(t,
+              !rc && c->reps == 9 && c->spill &&
+                  !memcmp(a->values, c->values, a->reps * a->n_vars * a->n_months * sizeof(double)),
+              "a batch appended to spilled series gives the series of one run");
+    }
+    CHECK(t, !rc, "the spilled runs run: %s", rc ? err.msg : "");
+    mc_result_free(a);
+    mc_result_free(c);
+    mdl_free(m);
+}
+
+/* Territories (populations sharing no resource and no transition) drawn in parts, as MPI
+ * ranks share a replication (eng_share): the sum of the parts' raw counts is the whole
+ * run's, bit for bit.  Three territories: p and its resource, q with a transition to r
+ * (one territory), and s; a driver shared by all (recorded once). */
+static void test_territory_parts(tc_ctx *t)
+{
+    const char *path = tc_write(
+        t, "parts.ini",
+        "[model]\nname = parts\nstart = 2020-01\nhorizon = 18\n"
+        "[driver cycle]\nprocess = log-ar1\nsd = 0.2\npersistence = 0.5\nstart = stationary\n"
+        "[population p]\nentry = pa\ninflow.rate = 30/m\ninflow.drivers = cycle\n"
+        "initial.count = 50\n"
+        "[state pa]\non.go = after exponential(mean=2m) -> pb\n"
+        "[state pb]\nresource = places\nqueue = pq\non.end = after fixed(3m) -> out\n"
+        "[state pq]\non.leave = hazard 0.2/m -> out\n"
+        "[resource places]\ncapacity = 20\n"
+        "[population q]\nentry = qa\ninflow.rate = 20/m\n"
+        "[state qa]\npopulation = q\non.move = hazard 0.3/m * cycle -> ra\n"
+        "[population r]\nentry = ra\ninflow.rate = 5/m\n"
+        "[state ra]\npopulation = r\non.x = after lognormal(mean=40d, sd=20d) -> out\n"
+        "[population s]\nentry = sa\ninitial.count = 80\n"
+        "[state sa]\npopulation = s\non.x = hazard 0.1/m -> out\n"
+        "[indicator d]\nkind = delay\nfrom = entry p\nto = state pb\nwithin = 1m\n");
+    mdl_model *m;
+    pc_err err;
+    if (mdl_load(path, &m, &err)) {
+        CHECK(t, 0, "parts.ini loads: %s", err.msg);
+        return;
+    }
+    eng_workspace *w = eng_alloc(m);
+    rec_raw *whole = rec_raw_alloc(m), *part = rec_raw_alloc(m), *sum = rec_raw_alloc(m);
+    if (!w || !whole || !part || !sum) {
+        CHECK(t, 0, "allocations");
+    } else {
+        CHECK(t, eng_territories(w) == 3, "three territories (%zu)", eng_territories(w));
+        int rc = eng_run(w, 5, 2, whole, &err);
+        rec_raw_clear(sum);
+        for (size_t k = 0; !rc && k < 2; k++) {
+            eng_share(w, k, 2);
+            rc = eng_run(w, 5, 2, part, &err);
+            double *a[REC_RAW_PARTS], *b[REC_RAW_PARTS];
+            size_t la[REC_RAW_PARTS], lb[REC_RAW_PARTS];
+            size_t n = rec_raw_parts(part, a, la);
+            rec_raw_parts(sum, b, lb);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < la[i]; j++)
+                    b[i][j] += a[i][j];
+        }
+        CHECK(t, !rc, "the parts run: %s", rc ? err.msg : "");
+        double *a[REC_RAW_PARTS], *b[REC_RAW_PARTS];
+        size_t la[REC_RAW_PARTS], lb[REC_RAW_PARTS];
+        size_t n = rec_raw_parts(whole, a, la), differ = 0;
+        rec_raw_parts(sum, b, lb);
+        for (size_t i = 0; i < n; i++)
+            differ += memcmp(a[i], b[i], la[i] * sizeof(double)) != 0;
+        CHECK(t, !rc && differ == 0 && whole->events > 0,
+              "two parts of the territories add up to the whole replication, bit for bit "
+              "(%zu of %zu arrays differ)",
+              differ, n);
+    }
+    rec_raw_free(whole);
+    rec_raw_free(part);
+    rec_raw_free(sum);
+    eng_free(w);
+    /* mc_run shares a replication among threads by territories when the replications do
+     * not divide among them (1 on 2 or 3 threads, the third of 3 on 2): the same series. */
+    mc_result *one = NULL, *res = NULL;
+    mc_options o1 = {.reps = 3, .seed = 5, .threads = 1};
+    int rc = mc_run(m, &o1, &one, &err);
+    size_t cells = one ? one->n_vars * one->n_months : 0;
+    const size_t reps[] = {1, 1, 3}, threads[] = {2, 3, 2};
+    for (size_t k = 0; !rc && k < 3; k++) {
+        mc_options o = {.reps = reps[k], .seed = 5, .threads = (int)threads[k]};
+        if ((rc = mc_run(m, &o, &res, &err)))
+            break;
+        CHECK(t, !memcmp(one->values, res->values, reps[k] * cells * sizeof(double)),
+              "%zu replication(s) on %zu threads, shared by territories: the series of 1 thread",
+              reps[k], threads[k]);
+        mc_result_free(res);
+        res = NULL;
+    }
+    CHECK(t, !rc, "the shared runs run: %s", rc ? err.msg : "");
+    mc_result_free(one);
+    mdl_free(m);
+}
+
 void suite_engine(tc_ctx *t)
 {
     test_fixed_and_absorbing(t);
@@ -255,4 +448,7 @@ void suite_engine(tc_ctx *t)
     test_exits_returns(t);
     test_costs(t);
     test_warmup(t);
+    test_initial_delays(t);
+    test_spill(t);
+    test_territory_parts(t);
 }

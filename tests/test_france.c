@@ -137,10 +137,11 @@ static void test_calibration(tc_ctx *t)
     long alloc = rec_find(r->catalog, "indicator.allocation_france");
     long num = rec_find(r->catalog, "indicator.sorties_emploi.num");
     long den = rec_find(r->catalog, "indicator.sorties_emploi.den");
-    int agg_ok = alloc >= 0 && num >= 0 && den >= 0;
+    long foyers = rec_find(r->catalog, "indicator.foyers_france");
+    int agg_ok = alloc >= 0 && num >= 0 && den >= 0 && foyers >= 0;
     for (size_t rep = 0; agg_ok && rep < r->reps; rep++)
         for (size_t k = 0; agg_ok && k < r->n_months; k++) {
-            double a = 0, x = 0, y = 0;
+            double a = 0, x = 0, y = 0, f = 0;
             char name[64];
             for (size_t c = 0; c < 3; c++) {
                 snprintf(name, sizeof name, "cost.allocation_%s", codes[c]);
@@ -149,14 +150,17 @@ static void test_calibration(tc_ctx *t)
                 x += mc_series(r, rep, (size_t)rec_find(r->catalog, name))[k];
                 snprintf(name, sizeof name, "exits.%s", codes[c]);
                 y += mc_series(r, rep, (size_t)rec_find(r->catalog, name))[k];
+                snprintf(name, sizeof name, "stock.%s", codes[c]);
+                f += mc_series(r, rep, (size_t)rec_find(r->catalog, name))[k];
             }
             agg_ok = fabs(mc_series(r, rep, (size_t)alloc)[k] - a) <= 1e-9 * a &&
                      mc_series(r, rep, (size_t)num)[k] == x &&
-                     mc_series(r, rep, (size_t)den)[k] == y;
+                     mc_series(r, rep, (size_t)den)[k] == y &&
+                     mc_series(r, rep, (size_t)foyers)[k] == f;
         }
     CHECK(t, agg_ok,
-          "national indicators: allocation = sum of the départements' allocations, exits to a "
-          "job and exits summed over départements, every month of every replication");
+          "national indicators: allocation = sum of the départements' allocations, foyers, exits "
+          "to a job and exits summed over départements, every month of every replication");
     mc_result_free(r);
     mdl_free(m);
 }

@@ -299,8 +299,9 @@ static void test_count(tc_ctx *t)
         }
     CHECK(t, exact, "count: indicator.total is the sum of 300 population stocks, every month");
     long e = rec_find(r->catalog, "indicator.entrees");
-    CHECK(t, v >= 0 && e >= 0 && r->catalog->vars[v].kind == REC_STOCK &&
-                 r->catalog->vars[e].kind == REC_FLOW,
+    CHECK(t,
+          v >= 0 && e >= 0 && r->catalog->vars[v].kind == REC_STOCK &&
+              r->catalog->vars[e].kind == REC_FLOW,
           "count: a sum of stocks is a stock, a sum of flows a flow");
     mc_result_free(r);
     mdl_free(m);

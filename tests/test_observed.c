@@ -3,21 +3,27 @@
  * A model observed by its own simulated means (same seed and replications) must
  * find every observation in its band with a relative error of zero: this checks
  * that a month's value and a year's aggregate are read where the outputs put
- * them.  Bad tables are refused naming the file and line. */
+ * them.  Bad tables are refused naming the file and line.  validation.csv, written
+ * beside monthly.csv, reads back with the values mc_checks computed, and a ratio's
+ * mean is the pooled ratio monthly.csv prints. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "core/cfg.h"
 #include "core/mc.h"
 #include "core/mdl.h"
+#include "core/out.h"
 
 static const char model_text[] = "[model]\nname = o\nstart = 2020-01\nhorizon = 36\n"
                                  "[population p]\nentry = a\ninflow.rate = 50/m\n"
                                  "[state a]\non.x = hazard 0.05/m -> out\n"
                                  "[cost c]\nfunder = dep\nper = person-month\nstates = a\n"
                                  "amount = 400\n"
+                                 "[indicator part]\nkind = ratio\nnumerator = exits.p\n"
+                                 "denominator = stock.p\n"
                                  "%s";
 
 static mc_result *run_with(tc_ctx *t, const char *observations, mdl_model **m, pc_err *err)
@@ -84,6 +90,73 @@ static void test_own_means(tc_ctx *t)
     mdl_free(m);
 }
 
+/* validation.csv: one row per observation, read back with cfg_read_csv; its mean and
+ * band are mc_checks' to the printed precision (ten significant digits), and a ratio's
+ * mean is Σ numerator / Σ denominator over the replications (computed here from the
+ * series), not the mean of the replications' ratios. */
+static void test_validation_file(tc_ctx *t)
+{
+    tc_write(
+        t, "obs2.csv",
+        "variable,period,value,tolerance,source\nstock.p,2021-06,1000,5%,\"DREES, \"\"test\"\"\"\n"
+        "indicator.part,2021,0.05,,\ncost.c,2022-03,400000,,\n");
+    mdl_model *m;
+    pc_err err;
+    mc_result *r = run_with(t, "[observations]\nfile = table(obs2.csv)\n", &m, &err);
+    CHECK(t, r != NULL, "a model with three observations runs (%s)", r ? "ok" : err.msg);
+    if (!r)
+        return;
+    char dir[512], path[600];
+    tc_path(t, "valid-run", dir, sizeof dir);
+    out_info info = {.command = "parcours run observed.ini", .version = PARCOURS_VERSION};
+    int rc = out_write_run(dir, r, &info, &err);
+    CHECK(t, rc == 0, "the run folder is written (%s)", rc ? err.msg : "ok");
+    mc_check *rows = NULL;
+    cfg_table *tab = NULL;
+    snprintf(path, sizeof path, "%s/validation.csv", dir);
+    int ok = !rc && !mc_checks(r, &rows, &err) && !cfg_read_csv(path, &tab, &err) &&
+             tab->n_rows == 4 && tab->rows[0].n == 14;
+    for (size_t i = 0; ok && i < 3; i++) {
+        char **f = tab->rows[i + 1].fields;
+        double mean = strtod(f[5], NULL), p05 = strtod(f[6], NULL), p95 = strtod(f[8], NULL);
+        ok = tab->rows[i + 1].n == 14 && !strcmp(f[1], m->observations[i].variable) &&
+             fabs(mean - rows[i].mean) <= 1e-9 * fabs(rows[i].mean) &&
+             fabs(p05 - rows[i].p05) <= 1e-9 * fabs(rows[i].p05) &&
+             fabs(p95 - rows[i].p95) <= 1e-9 * fabs(rows[i].p95) &&
+             !strcmp(f[10], rows[i].inside ? "yes" : "no") && strtoul(f[12], NULL, 10) == rows[i].n;
+    }
+    CHECK(t,
+          ok && !strcmp(tab->rows[1].fields[2], "2021-06") &&
+              !strcmp(tab->rows[2].fields[2], "2021") && !strcmp(tab->rows[1].fields[4], "0.05") &&
+              !strcmp(tab->rows[2].fields[11], "NA") &&
+              !strcmp(tab->rows[1].fields[13], "DREES, \"test\""),
+          "validation.csv reads back: 3 observations with mc_checks' mean, band, n; period, "
+          "tolerance (0.05 for 5%%), NA where no tolerance, the source with its comma and quotes");
+    /* the ratio's pooled mean over 2021 */
+    long vn = rec_find(r->catalog, "indicator.part.num"),
+         vd = rec_find(r->catalog, "indicator.part.den");
+    double num = 0, den = 0, mean_of_ratios = 0;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        double a = 0, b = 0;
+        for (size_t k = 12; k < 24; k++) {
+            a += mc_series(r, rep, (size_t)vn)[k];
+            b += mc_series(r, rep, (size_t)vd)[k];
+        }
+        num += a;
+        den += b;
+        mean_of_ratios += a / b / (double)r->reps;
+    }
+    CHECK(t,
+          rows && fabs(rows[1].mean - num / den) <= 1e-12 * num / den &&
+              fabs(mean_of_ratios - num / den) > 1e-12 * num / den,
+          "a ratio's mean in validation is the pooled %.8f (the mean of ratios would be %.8f)",
+          num / den, mean_of_ratios);
+    free(rows);
+    cfg_table_free(tab);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
 static void expect_error(tc_ctx *t, const char *what, const char *table, const char *needle)
 {
     tc_write(t, "bad-obs.csv", table);
@@ -114,5 +187,6 @@ static void test_bad_tables(tc_ctx *t)
 void suite_observed(tc_ctx *t)
 {
     test_own_means(t);
+    test_validation_file(t);
     test_bad_tables(t);
 }

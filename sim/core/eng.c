@@ -21,6 +21,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,14 @@ struct eng_workspace {
     size_t n_changes, next_change;
     uint32_t *pop_key; /* per population: the order of its persons' simultaneous events */
     int *pop_order;    /* populations by pop_key: the order they are placed at the start */
+    /* Territories: the populations linked by a transition from one to the other or by a
+     * resource their states share, transitively.  Each is run on its own, one after the
+     * other, with its own heap and person records (see eng_run). */
+    size_t n_territories;
+    size_t part, parts; /* the territories drawn: t % parts == part (eng_share) */
+    size_t *terr_at;    /* CSR offsets: n_territories + 1 */
+    int *terr_pops;     /* each territory's populations, in pop_order */
+    int *res_terr;      /* per resource: its territory (0 for a resource no state uses) */
     /* Stocks and person-days from intervals: for each column (a state, or a state and a
      * tracked group) a difference array of month-end counts and one of full months. */
     double *stock_diff, *full_diff;   /* [month + 1][state] */
@@ -100,6 +109,11 @@ struct eng_workspace {
     int32_t *state_hooks, *pop_hooks;    /* indicator index * 2 + role (0 from, 1 to) */
     size_t *status_at;                   /* CSR offsets per population: status indicators */
     int32_t *status_list;
+    /* Per population, its delay and status indicators (CSR): the only watches a person of
+     * the population can have open.  A record's other watches are NAN (cleared when the
+     * record is first used, closed when the person leaves the population). */
+    size_t *pop_watch_at;
+    int32_t *pop_watch;
     /* Drivers: this replication's monthly log values, months k0 .. horizon - 1, and for
      * each modulation its multipliers and their integral in days from k0 (see mdl.h). */
     size_t path_len;  /* room per path: the longest warm-up and the horizon */
@@ -151,6 +165,9 @@ void eng_free(eng_workspace *w)
     free(w->changes);
     free(w->pop_key);
     free(w->pop_order);
+    free(w->terr_at);
+    free(w->terr_pops);
+    free(w->res_terr);
     free(w->stock_diff);
     free(w->full_diff);
     free(w->gstock_diff);
@@ -162,6 +179,8 @@ void eng_free(eng_workspace *w)
     free(w->pop_hooks);
     free(w->status_at);
     free(w->status_list);
+    free(w->pop_watch_at);
+    free(w->pop_watch);
     free(w->driver_x);
     free(w->mod_m);
     free(w->mod_c);
@@ -262,18 +281,29 @@ static int build_hooks(eng_workspace *w)
         if (!w->state_hooks || !w->pop_hooks)
             goto done;
     }
-    size_t n_status = 0;
-    for (size_t i = 0; i < m->n_indicators; i++)
+    size_t n_status = 0, n_watch = 0;
+    for (size_t i = 0; i < m->n_indicators; i++) {
         n_status += m->indicators[i].kind == MDL_IND_STATUS;
+        n_watch +=
+            m->indicators[i].kind == MDL_IND_STATUS || m->indicators[i].kind == MDL_IND_DELAY;
+    }
     w->status_list = pc_calloc(n_status + 1, sizeof *w->status_list);
-    if (!w->status_list)
+    w->pop_watch_at = pc_calloc(np + 1, sizeof *w->pop_watch_at);
+    w->pop_watch = pc_calloc(n_watch + 1, sizeof *w->pop_watch);
+    if (!w->status_list || !w->pop_watch_at || !w->pop_watch)
         goto done;
     for (size_t p = 0; p < np; p++) {
         w->status_at[p + 1] = w->status_at[p];
-        for (size_t i = 0; i < m->n_indicators; i++)
-            if (m->indicators[i].kind == MDL_IND_STATUS &&
-                m->indicators[i].from.population == (int)p)
+        w->pop_watch_at[p + 1] = w->pop_watch_at[p];
+        for (size_t i = 0; i < m->n_indicators; i++) {
+            const mdl_indicator *ind = &m->indicators[i];
+            if (ind->from.population != (int)p)
+                continue;
+            if (ind->kind == MDL_IND_STATUS)
                 w->status_list[w->status_at[p + 1]++] = (int32_t)i;
+            if (ind->kind == MDL_IND_STATUS || ind->kind == MDL_IND_DELAY)
+                w->pop_watch[w->pop_watch_at[p + 1]++] = (int32_t)i;
+        }
     }
     rc = 0;
 done:
@@ -348,6 +378,93 @@ static int alloc_attributes(eng_workspace *w)
     return 0;
 }
 
+static int find_root(int *parent, int i)
+{
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+static void join(int *parent, int a, int b)
+{
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a != b)
+        parent[a > b ? a : b] = a < b ? a : b;
+}
+
+/* The territories (see the workspace), numbered in the order of their first population
+ * in pop_order. */
+static int build_territories(eng_workspace *w)
+{
+    const mdl_model *m = w->m;
+    size_t np = m->n_populations, nr = m->n_resources;
+    int *parent = malloc((np + 1) * sizeof *parent);
+    int *res_pop = malloc((nr + 1) * sizeof *res_pop);
+    int *terr_of = malloc((np + 1) * sizeof *terr_of);
+    w->terr_at = pc_calloc(np + 1, sizeof *w->terr_at);
+    w->terr_pops = pc_calloc(np + 1, sizeof *w->terr_pops);
+    w->res_terr = pc_calloc(nr + 1, sizeof *w->res_terr);
+    int rc = -1;
+    if (!parent || !res_pop || !terr_of || !w->terr_at || !w->terr_pops || !w->res_terr)
+        goto done;
+    for (size_t p = 0; p < np; p++)
+        parent[p] = (int)p;
+    for (size_t r = 0; r < nr; r++)
+        res_pop[r] = -1;
+    for (size_t s = 0; s < m->n_states; s++) {
+        const mdl_state *st = &m->states[s];
+        int pop = st->population;
+        int links[2] = {st->resource, st->queue >= 0 ? m->states[st->queue].resource : -1};
+        for (int k = 0; k < 2; k++) {
+            int r = links[k];
+            if (r < 0)
+                continue;
+            if (res_pop[r] < 0)
+                res_pop[r] = pop;
+            join(parent, res_pop[r], pop);
+        }
+        if (st->queue >= 0)
+            join(parent, pop, m->states[st->queue].population);
+        for (size_t t = 0; t < st->n_transitions; t++)
+            for (size_t v = 0; v < st->transitions[t].n_versions; v++) {
+                const mdl_dest *d = &st->transitions[t].versions[v].dest;
+                for (size_t i = 0; i < d->n; i++)
+                    if (d->state[i] >= 0)
+                        join(parent, pop, m->states[d->state[i]].population);
+            }
+    }
+    for (size_t p = 0; p < np; p++)
+        terr_of[p] = -1;
+    size_t n = 0;
+    for (size_t i = 0; i < np; i++) { /* number the roots in pop_order */
+        int root = find_root(parent, w->pop_order[i]);
+        if (terr_of[root] < 0)
+            terr_of[root] = (int)n++;
+    }
+    w->n_territories = n;
+    size_t *fill = pc_calloc(n + 1, sizeof *fill);
+    if (!fill)
+        goto done;
+    for (size_t p = 0; p < np; p++)
+        w->terr_at[terr_of[find_root(parent, (int)p)] + 1]++;
+    for (size_t k = 0; k < n; k++)
+        w->terr_at[k + 1] += w->terr_at[k];
+    for (size_t i = 0; i < np; i++) {
+        int p = w->pop_order[i], k = terr_of[find_root(parent, p)];
+        w->terr_pops[w->terr_at[k] + fill[k]++] = p;
+    }
+    free(fill);
+    for (size_t r = 0; r < nr; r++)
+        w->res_terr[r] = res_pop[r] < 0 ? 0 : terr_of[find_root(parent, res_pop[r])];
+    rc = 0;
+done:
+    free(parent);
+    free(res_pop);
+    free(terr_of);
+    return rc;
+}
+
 eng_workspace *eng_alloc(const mdl_model *m)
 {
     eng_workspace *w = pc_calloc(1, sizeof *w);
@@ -400,8 +517,9 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->persons = malloc(w->cap * sizeof *w->persons);
     w->heap_cap = w->cap;
     w->heap = malloc(w->heap_cap * sizeof *w->heap);
-    if (!w->persons || !w->heap || build_hooks(w))
+    if (!w->persons || !w->heap || build_hooks(w) || build_territories(w))
         goto fail;
+    w->parts = 1;
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
         goto fail;
     w->path_len = (size_t)(100 * 12 + m->horizon + 1); /* a warm-up is at most 100 years */
@@ -528,6 +646,8 @@ static int32_t person_new(eng_workspace *w)
         w->cap = cap;
     }
     w->persons[w->used].gen = 0;
+    for (size_t i = 0; i < w->n_watched; i++) /* a fresh record: no watch open */
+        w->watch[w->used * w->n_watched + i] = NAN;
     return (int32_t)w->used++;
 }
 
@@ -672,7 +792,10 @@ static void watch_start(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
         else
             *since = NAN; /* a status watch restarted: the earlier one is not counted */
     }
-    if (t >= 0)
+    /* A delay started during a warm-up counts, with its true length, when its `to` event
+     * happens in a recorded month (its cohort, before the start, is not recorded); a
+     * status read before the start is never recorded: it is not started. */
+    if (t >= 0 || ind->kind == MDL_IND_DELAY)
         *since = t;
 }
 
@@ -683,9 +806,11 @@ static void watch_reach(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
         return;
     double delay = t - since;
     int k = month_at(w, t);
-    size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
-    w->raw->ind_days[at] += delay;
-    w->raw->ind_count[at] += 1;
+    if (k >= 0) { /* reached in a recorded month (not during a warm-up) */
+        size_t at = (size_t)k * w->n_watched + (size_t)ind->watch;
+        w->raw->ind_days[at] += delay;
+        w->raw->ind_count[at] += 1;
+    }
     watch_close(w, pi, ind, delay <= ind->window + ENG_TIME_EPS);
 }
 
@@ -731,24 +856,42 @@ static void status_due(eng_workspace *w, int32_t pi, double t)
     }
 }
 
-/* Person pi stays in state s for good (NONE: leaves the model): every open watch ends. */
+/* Person pi stays in state s for good (NONE: leaves the model or its population): every
+ * open watch of its population ends. */
 static void watch_final(eng_workspace *w, int32_t pi, int s)
 {
     const mdl_model *m = w->m;
     const person *p = &w->persons[pi];
-    for (size_t i = 0; w->n_watched && i < m->n_indicators; i++) {
-        const mdl_indicator *ind = &m->indicators[i];
-        if (ind->kind == MDL_IND_RATIO || ind->kind == MDL_IND_COUNT ||
-            ind->from.population != p->pop || isnan(*watch_of(w, pi, ind)))
-            continue;
-        watch_close(w, pi, ind, ind->kind == MDL_IND_STATUS && has_status(m, &ind->to, s));
+    for (size_t i = w->pop_watch_at[p->pop]; i < w->pop_watch_at[p->pop + 1]; i++) {
+        const mdl_indicator *ind = &m->indicators[w->pop_watch[i]];
+        if (!isnan(*watch_of(w, pi, ind)))
+            watch_close(w, pi, ind, ind->kind == MDL_IND_STATUS && has_status(m, &ind->to, s));
     }
 }
 
+/* Person pi (new in its population) has no open watch. */
 static void watch_clear(eng_workspace *w, int32_t pi)
 {
-    for (size_t i = 0; i < w->n_watched; i++)
-        w->watch[(size_t)pi * w->n_watched + i] = NAN;
+    const person *p = &w->persons[pi];
+    for (size_t i = w->pop_watch_at[p->pop]; i < w->pop_watch_at[p->pop + 1]; i++)
+        *watch_of(w, pi, &w->m->indicators[w->pop_watch[i]]) = NAN;
+}
+
+/* Person pi of the initial stock of population pop entered it at day entry_time (minus
+ * its seniority): the delay indicators from `entry POP` start then, so that those who
+ * reach their `to` event in a recorded month count with their true delay.  The watch
+ * starts before day 0 even when the seniority is 0, so that the initial stock joins no
+ * cohort (a cohort is the `from` events of a recorded month; the stock entered before). */
+static void watch_initial(eng_workspace *w, int32_t pi, int pop, double entry_time)
+{
+    size_t at = (size_t)pop * EV_KINDS + (size_t)pop_event_slot(MDL_EV_ENTRY);
+    double t = entry_time < 0 ? entry_time : -DBL_MIN;
+    for (size_t i = w->pop_hook_at[at]; i < w->pop_hook_at[at + 1]; i++) {
+        int32_t code = w->pop_hooks[i];
+        const mdl_indicator *ind = &w->m->indicators[code >> 1];
+        if (!(code & 1) && ind->kind == MDL_IND_DELAY && !ind->no_initial)
+            *watch_of(w, pi, ind) = t;
+    }
 }
 
 /* ---- schedules ------------------------------------------------------------------- */
@@ -790,19 +933,25 @@ static void draw_drivers(eng_workspace *w, int k0)
             s = dr->sd / sqrt(12.0);
             step = dr->drift / 12;
         }
-        double value = 0;
+        /* var: the variance of x in the month (centred drivers subtract half of it) */
+        double value = 0, var = 0;
+        double stat_var = dr->process == MDL_DRIVER_AR1
+                              ? dr->sd * dr->sd / (1 - dr->persistence * dr->persistence)
+                              : 0;
         for (size_t i = 0; i < w->path_n; i++) {
             int k = k0 + (int)i;
             if (k < from) {
                 value = 0;
             } else if (k == from) {
-                value = dr->stationary ? dr->sd / sqrt(1 - dr->persistence * dr->persistence) *
-                                             gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng))
-                                       : dr->start;
+                value = dr->stationary
+                            ? sqrt(stat_var) * gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng))
+                            : dr->start;
+                var = dr->stationary ? stat_var : 0;
             } else {
                 value = a * value + step + s * gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(w->rng));
+                var = a * a * var + s * s;
             }
-            x[i] = value;
+            x[i] = dr->centred ? value - var / 2 : value;
         }
     }
     for (size_t j = 0; j < m->n_modulations; j++) {
@@ -1477,6 +1626,8 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         watch_clear(w, pi);
         if (counts)
             raise_pop(w, pi, pop, MDL_EV_ARRIVAL, t);
+        else
+            watch_initial(w, pi, pop, entry_time);
     }
     if (w->m->states[state].resource >= 0) {
         if (counts) {
@@ -1568,12 +1719,15 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
 
 /* ---- the run --------------------------------------------------------------------- */
 
-/* Heap events and capacity changes in time order, to the horizon. */
-static int serve(eng_workspace *w, pc_err *err)
+/* Heap events and capacity changes of territory k in time order, to the horizon. */
+static int serve(eng_workspace *w, size_t k, pc_err *err)
 {
     while (!w->status) {
         if (w->out_of_memory)
             return pc_fail(err, PC_EINTERNAL, "out of memory (event heap)");
+        while (w->next_change < w->n_changes &&
+               w->res_terr[w->changes[w->next_change].resource] != (int)k)
+            w->next_change++; /* another territory's resource */
         double te = w->heap_n ? w->heap[0].t : INFINITY;
         double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
         if (!(fmin(te, tc) < w->horizon_time))
@@ -1594,6 +1748,17 @@ static int serve(eng_workspace *w, pc_err *err)
             run_person(w, pi, te);
     }
     return w->status;
+}
+
+size_t eng_territories(const eng_workspace *w)
+{
+    return w->n_territories;
+}
+
+void eng_share(eng_workspace *w, size_t part, size_t parts)
+{
+    w->parts = parts ? parts : 1;
+    w->part = part % w->parts;
 }
 
 /* The month-end counts and full months of the difference arrays, into the raw counts. */
@@ -1623,9 +1788,6 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     w->status = PC_OK;
     w->out_of_memory = 0;
     w->events = 0;
-    w->used = 0;
-    w->free_head = NONE;
-    w->heap_n = 0;
     w->horizon_time = m->horizon * MDL_DAYS_PER_MONTH;
     memset(w->stock_diff, 0, (h + 1) * ns * sizeof *w->stock_diff);
     memset(w->full_diff, 0, (h + 1) * ns * sizeof *w->full_diff);
@@ -1645,34 +1807,42 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
         if (-w->warm_months[p] < k0)
             k0 = -w->warm_months[p];
     }
-    w->next_change = 0;
-    while (w->next_change < w->n_changes && w->changes[w->next_change].t <= k0 * MDL_DAYS_PER_MONTH)
-        w->next_change++;
+    size_t first_change = 0;
+    while (first_change < w->n_changes && w->changes[first_change].t <= k0 * MDL_DAYS_PER_MONTH)
+        first_change++;
     if (m->n_drivers) {
         draw_drivers(w, k0);
-        for (size_t d = 0; d < m->n_drivers; d++)
+        for (size_t d = 0; w->part == 0 && d < m->n_drivers; d++)
             for (int k = 0; k < m->horizon; k++)
                 raw->driver[(size_t)k * m->n_drivers + d] =
                     exp(w->driver_x[d * w->path_len + (size_t)(k - k0)]);
     }
-    /* Every person is drawn on its own until it needs a unit (its request waits in the
-     * heap); then the heap serves units in time order. */
-    int rc = PC_OK;
-    for (size_t i = 0; !rc && i < m->n_populations; i++) {
-        int p = w->pop_order[i];
-        if (w->warm_months[p] == 0)
-            rc = place_initial(w, p, err);
-        for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
-            rc = arrive(w, p, k, err);
+    /* Territory by territory (they share no person and no resource, and each writes its
+     * own columns of the records, in the order a single queue for all would): every
+     * person is drawn on its own until it needs a unit (its request waits in the heap);
+     * then the heap serves units in time order; the person records are reused. */
+    for (size_t terr = w->part; terr < w->n_territories; terr += w->parts) {
+        w->used = 0;
+        w->free_head = NONE;
+        w->heap_n = 0;
+        w->next_change = first_change;
+        int rc = PC_OK;
+        for (size_t i = w->terr_at[terr]; !rc && i < w->terr_at[terr + 1]; i++) {
+            int p = w->terr_pops[i];
+            if (w->warm_months[p] == 0)
+                rc = place_initial(w, p, err);
+            for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
+                rc = arrive(w, p, k, err);
+        }
+        if (!rc)
+            rc = w->status ? w->status : serve(w, terr, err);
+        if (rc)
+            return rc;
+        /* Those still waiting for a unit at the horizon. */
+        for (size_t i = 0; i < w->used; i++)
+            if (w->persons[i].state != NONE)
+                finish_alive(w, (int32_t)i);
     }
-    if (!rc)
-        rc = w->status ? w->status : serve(w, err);
-    if (rc)
-        return rc;
-    /* Those still waiting for a unit at the horizon. */
-    for (size_t i = 0; i < w->used; i++)
-        if (w->persons[i].state != NONE)
-            finish_alive(w, (int32_t)i);
     sum_stays(raw->stock, raw->days, w->stock_diff, w->full_diff, h, ns);
     if (nt)
         sum_stays(raw->gstock, raw->gdays, w->gstock_diff, w->gfull_diff, h, ns * nt);

@@ -20,8 +20,10 @@
  * A place released at the instant another person asks for one is free for
  * that person; persons asking at one instant queue in the order above.  At
  * the start, populations place their initial persons in the same population
- * order.  Initial persons are placed, not entered: they count in the stocks,
- * not in the entries (in.S) nor in costs per entry.  A warm-up runs the model
+ * order.  Populations that share no resource and no transition (territories) are
+ * run one after the other, each with its own heap: the order above holds within
+ * each, and results are those of one heap for all.  Initial persons are placed, not entered: they
+ * count in the stocks, not in the entries (in.S) nor in costs per entry.  A warm-up runs the model
  * as in force at the start date (transitions and schedules alike).
  *
  * Random streams: every draw comes from a Philox stream keyed by (seed,
@@ -52,5 +54,14 @@ void eng_free(eng_workspace *w);
  * first).  PC_OK; PC_EINPUT when a guard stops the run (the message says why);
  * PC_EINTERNAL on out of memory. */
 int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw, pc_err *err);
+
+/* The model's territories (populations sharing no resource and no transition). */
+size_t eng_territories(const eng_workspace *w);
+
+/* Later runs draw only the territories t with t % parts == part (0 of 1: all), so that
+ * several processes can share a replication: the raw counts of the other territories
+ * stay 0 and the drivers are recorded by part 0 only, so the sum of the parts' raw
+ * counts is, bit for bit, the raw counts of a whole run. */
+void eng_share(eng_workspace *w, size_t part, size_t parts);
 
 #endif

@@ -5,10 +5,14 @@
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <omp.h>
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "eng.h"
 #include "rng.h"
@@ -17,14 +21,88 @@
 #include <mpi.h>
 #endif
 
-#define MC_MAX_VALUES (2000u * 1000u * 1000u / 8u) /* 2 GB of series */
+#define MC_MAX_VALUES (2000u * 1000u * 1000u / 8u) /* 2 GB of series in memory */
+#define MC_MAX_SPILL  (256.0 * 1024 * 1024 * 1024) /* 256 GB of series in a file */
+#define MC_SPILL_KEEP (64u * 1024u * 1024u)        /* bytes read or written between two drops */
+
+/* Series in a temporary file: a shared mapping of an unlinked file.  Pages written or
+ * read are dropped from the mapping (madvise MADV_DONTNEED: for a shared mapping the
+ * data stays in the file) every MC_SPILL_KEEP bytes touched, so the memory the process
+ * holds stays bounded whatever the number of replications. */
+struct mc_spill {
+    size_t bytes;
+    atomic_size_t touched;
+};
+
+/* *values for cells doubles: in memory when they fit under `above` bytes, else in a
+ * temporary file (*spill set).  PC_OK or a status with err. */
+static int values_alloc(double cells, size_t above, double **values, mc_spill **spill, pc_err *err)
+{
+    *spill = NULL;
+    *values = NULL;
+    double bytes = cells * (double)sizeof(double);
+    if (bytes <= (double)(above ? above : MC_SPILL_ABOVE)) {
+        *values = malloc(cells > 0 ? (size_t)bytes : 1);
+        return *values ? PC_OK : pc_fail(err, PC_EINTERNAL, "out of memory");
+    }
+    if (bytes > MC_MAX_SPILL)
+        return pc_fail(err, PC_EINPUT,
+                       "replications: the series need %.0f GB; use fewer replications",
+                       bytes / 1e9);
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    char path[4096];
+    snprintf(path, sizeof path, "%s/parcours-series-XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return pc_fail(err, PC_EINTERNAL, "cannot create a temporary file for the series in %s: %s",
+                       dir, strerror(errno));
+    unlink(path); /* gone from the folder now; the space is freed when the process ends */
+    void *map = MAP_FAILED;
+    if (ftruncate(fd, (off_t)bytes) == 0)
+        map = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int saved = errno;
+    close(fd); /* the mapping keeps the file */
+    *spill = map == MAP_FAILED ? NULL : calloc(1, sizeof **spill);
+    if (!*spill) {
+        if (map != MAP_FAILED)
+            munmap(map, (size_t)bytes);
+        return pc_fail(err, PC_EINTERNAL,
+                       "cannot hold %.1f GB of series in a temporary file in %s: %s", bytes / 1e9,
+                       dir, strerror(saved));
+    }
+    (*spill)->bytes = (size_t)bytes;
+    *values = map;
+    return PC_OK;
+}
+
+static void values_free(double *values, mc_spill *spill)
+{
+    if (spill) {
+        munmap(values, spill->bytes);
+        free(spill);
+    } else {
+        free(values);
+    }
+}
+
+/* Counts bytes touched in spilled values; past MC_SPILL_KEEP, drops the mapped pages. */
+static void spill_touch(const mc_result *r, size_t bytes)
+{
+    mc_spill *s = r->spill;
+    if (!s || atomic_fetch_add_explicit(&s->touched, bytes, memory_order_relaxed) < MC_SPILL_KEEP)
+        return;
+    atomic_store_explicit(&s->touched, 0, memory_order_relaxed);
+    madvise(r->values, s->bytes, MADV_DONTNEED);
+}
 
 void mc_result_free(mc_result *r)
 {
     if (!r)
         return;
     rec_catalog_free(r->catalog);
-    free(r->values);
+    values_free(r->values, r->spill);
     free(r->survival);
     free(r->param_values);
     free(r->wait_hist);
@@ -33,6 +111,8 @@ void mc_result_free(mc_result *r)
 
 const double *mc_series(const mc_result *r, size_t rep, size_t var)
 {
+    if (r->spill)
+        spill_touch(r, r->n_months * sizeof(double));
     return r->values + (rep * r->n_vars + var) * r->n_months;
 }
 
@@ -119,6 +199,109 @@ static double now_seconds(void)
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
 }
 
+/* Replications split .. reps - 1 of r, each shared by territories among the ranks and
+ * the threads (eng_share): every thread of every rank draws its part, the parts' raw
+ * counts are summed (exactly: each count comes from one territory), and rank 0 derives
+ * the series.  *status and err take the first failure; returns -1 on a failure. */
+static int share_territories(const mdl_model *m, const mc_options *opt, mc_result *r, size_t split,
+                             int rank, int ranks, int threads, int bind, int *status,
+                             double *events, pc_err *err)
+{
+    size_t nt = (size_t)threads, np = m->n_params ? m->n_params : 1;
+    size_t surv_width = m->n_populations * (r->n_months + 1);
+    mc_worker **ws = pc_calloc(nt, sizeof *ws);
+    int *rcs = pc_calloc(nt, sizeof *rcs);
+    pc_err *errs = pc_calloc(nt, sizeof *errs);
+    double *drawn = pc_calloc(nt * np, sizeof *drawn);
+    int ok = ws && rcs && errs && drawn;
+    for (size_t i = 0; ok && i < nt; i++) {
+        if (!(ws[i] = mc_worker_alloc(m, r->catalog, bind))) {
+            ok = 0;
+            break;
+        }
+        eng_share(ws[i]->engine, (size_t)rank * nt + i, (size_t)ranks * nt);
+        if (opt->wait_histogram) {
+            ws[i]->raw->wait_from = opt->wait_from;
+            ws[i]->raw->wait_to = opt->wait_to;
+        }
+    }
+    int worst = *status;
+#ifdef PARCOURS_MPI
+    if (ranks > 1)
+        MPI_Allreduce(status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    for (size_t rep = split; !worst && rep < r->reps; rep++) {
+        size_t number = opt->first + rep;
+        if (ok) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+            for (size_t i = 0; i < nt; i++) {
+                double *d = drawn + i * np;
+                mc_draw_params(m, opt->seed, number, d);
+                for (size_t j = 0; j < opt->n_set; j++)
+                    d[opt->set_index[j]] = opt->set_value[j];
+                rcs[i] = mc_worker_run(ws[i], opt->seed, number, bind ? d : NULL, NULL, &errs[i]);
+            }
+        }
+        pc_err local;
+        int rc = ok ? PC_OK : pc_fail(&local, PC_EINTERNAL, "out of memory");
+        for (size_t i = 0; ok && !rc && i < nt; i++)
+            if ((rc = rcs[i]))
+                local = errs[i];
+        worst = rc;
+#ifdef PARCOURS_MPI
+        if (ranks > 1)
+            MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+        if (worst) {
+            *status = worst;
+            if (rc && err)
+                *err = local;
+            else
+                pc_fail(err, worst, "replications failed on another MPI rank");
+            break;
+        }
+        double *a[REC_RAW_PARTS], *b[REC_RAW_PARTS];
+        size_t la[REC_RAW_PARTS], lb[REC_RAW_PARTS], n = rec_raw_parts(ws[0]->raw, a, la);
+        for (size_t i = 1; i < nt; i++) {
+            rec_raw_parts(ws[i]->raw, b, lb);
+            for (size_t k = 0; k < n; k++)
+                for (size_t j = 0; j < la[k]; j++)
+                    a[k][j] += b[k][j];
+        }
+#ifdef PARCOURS_MPI
+        for (size_t k = 0; ranks > 1 && k < n; k++)
+            for (size_t at = 0; at < la[k]; at += 1u << 26) {
+                size_t len = la[k] - at < (1u << 26) ? la[k] - at : 1u << 26;
+                MPI_Allreduce(MPI_IN_PLACE, a[k] + at, (int)len, MPI_DOUBLE, MPI_SUM,
+                              MPI_COMM_WORLD);
+            }
+#endif
+        if (rank == 0) { /* other ranks keep zeros, which the sums across ranks leave alone */
+            const rec_raw *raw = ws[0]->raw;
+            if (m->n_params)
+                memcpy(r->param_values + rep * m->n_params, drawn, m->n_params * sizeof *drawn);
+            rec_derive(ws[0]->instance ? ws[0]->instance : m, r->catalog, raw,
+                       r->values + rep * r->n_vars * r->n_months);
+            spill_touch(r, r->n_vars * r->n_months * sizeof(double));
+            rec_survival(raw, r->survival + rep * surv_width);
+            if (r->wait_hist)
+                memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, raw->wait_hist,
+                       m->n_states * REC_WAIT_BINS * sizeof(double));
+            *events += raw->events;
+            if (opt->progress)
+                opt->progress(opt->progress_ctx, split / (size_t)ranks + rep - split + 1,
+                              split / (size_t)ranks + r->reps - split);
+        }
+    }
+    for (size_t i = 0; ws && i < nt; i++)
+        mc_worker_free(ws[i]);
+    free(ws);
+    free(rcs);
+    free(errs);
+    free(drawn);
+    return worst ? -1 : 0;
+}
+
 int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *err)
 {
     *out = NULL;
@@ -144,7 +327,8 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         return checked;
     }
     double cells = (double)r->reps * (double)r->n_vars * (double)r->n_months;
-    if (cells > MC_MAX_VALUES) {
+    r->spill_above = opt->spill_above ? opt->spill_above : MC_SPILL_ABOVE;
+    if (cells > MC_MAX_VALUES && r->spill_above >= (size_t)MC_MAX_VALUES * sizeof(double)) {
         size_t n_vars = r->n_vars;
         mc_result_free(r);
         return pc_fail(err, PC_EINPUT,
@@ -153,7 +337,11 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
                        opt->reps, n_vars, m->horizon);
     }
     size_t surv_width = m->n_populations * (r->n_months + 1);
-    r->values = malloc((size_t)cells * sizeof(double));
+    int spilled = values_alloc(cells, r->spill_above, &r->values, &r->spill, err);
+    if (spilled) {
+        mc_result_free(r);
+        return spilled;
+    }
     r->survival = pc_calloc(r->reps * surv_width, sizeof(double));
     r->n_params = m->n_params;
     r->param_values = pc_calloc(r->reps * (m->n_params ? m->n_params : 1), sizeof(double));
@@ -175,13 +363,29 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     }
-    memset(r->values, 0, (size_t)cells * sizeof(double));
+    if (!r->spill) /* a new file reads as zeros already */
+        memset(r->values, 0, (size_t)cells * sizeof(double));
 #endif
-    size_t owned = (r->reps + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks;
+    int bind = m->n_uncertain > 0 || opt->n_set > 0;
+    int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    /* Replications from split on (those left when they do not divide among the ranks, or
+     * without MPI among the threads) are shared by territories: each rank and thread
+     * draws its part of the territories of each, and their raw counts are summed, bit
+     * for bit those of a whole run (see eng_share). */
+    size_t split = r->reps, unit = ranks > 1 ? (size_t)ranks : (size_t)threads;
+    if (unit > 1 && r->reps % unit) {
+        eng_workspace *probe = eng_alloc(m);
+        if (!probe) {
+            mc_result_free(r);
+            return pc_fail(err, PC_EINTERNAL, "out of memory");
+        }
+        if (eng_territories(probe) > 1)
+            split = r->reps - r->reps % unit;
+        eng_free(probe);
+    }
+    size_t owned = (split + (size_t)ranks - 1 - (size_t)rank) / (size_t)ranks + (r->reps - split);
     double events = 0;
     int show = opt->progress && rank == 0;
-    int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    int bind = m->n_uncertain > 0 || opt->n_set > 0;
     for (size_t i = 0; i < opt->n_set; i++)
         if (opt->set_index[i] >= m->n_params) {
             mc_result_free(r);
@@ -207,7 +411,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             int failed;
 #pragma omp atomic read
             failed = status;
-            if (rc || failed || (int)(rep % (size_t)ranks) != rank)
+            if (rc || failed || rep >= split || (int)(rep % (size_t)ranks) != rank)
                 continue;
             double *drawn = r->param_values + rep * m->n_params;
             size_t number = opt->first + rep; /* the replication's identity: its streams */
@@ -218,6 +422,7 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
                                r->values + rep * r->n_vars * r->n_months, &local);
             if (rc)
                 continue;
+            spill_touch(r, r->n_vars * r->n_months * sizeof(double));
             rec_survival(raw, r->survival + rep * surv_width);
             if (r->wait_hist)
                 memcpy(r->wait_hist + rep * m->n_states * REC_WAIT_BINS, raw->wait_hist,
@@ -241,6 +446,9 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
         }
         mc_worker_free(w);
     }
+    if (split < r->reps &&
+        share_territories(m, opt, r, split, rank, ranks, threads, bind, &status, &events, err))
+        status = status ? status : PC_EINTERNAL;
 #ifdef PARCOURS_MPI
     if (ranks > 1) {
         /* Every replication was run by exactly one rank: a sum gathers them, exactly. */
@@ -251,7 +459,14 @@ int mc_run(const mdl_model *m, const mc_options *opt, mc_result **out, pc_err *e
             pc_fail(err, worst, "replications failed on another MPI rank");
         }
         if (!status) {
-            MPI_Allreduce(MPI_IN_PLACE, r->values, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+            /* by blocks: an int count, and spilled series touched a block at a time */
+            size_t block = MC_SPILL_KEEP / sizeof(double);
+            for (size_t at = 0; at < (size_t)cells; at += block) {
+                size_t n = (size_t)cells - at < block ? (size_t)cells - at : block;
+                MPI_Allreduce(MPI_IN_PLACE, r->values + at, (int)n, MPI_DOUBLE, MPI_SUM,
+                              MPI_COMM_WORLD);
+                spill_touch(r, n * sizeof(double));
+            }
             MPI_Allreduce(MPI_IN_PLACE, r->survival, (int)(r->reps * surv_width), MPI_DOUBLE,
                           MPI_SUM, MPI_COMM_WORLD);
             MPI_Allreduce(MPI_IN_PLACE, r->param_values,
@@ -294,9 +509,37 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
         mc_result_free(more);
         return pc_fail(err, PC_EINTERNAL, "mc_append: results of different models");
     }
-    int bad = grow(&into->values, into->reps * series, more->reps * series, more->values) ||
-              grow(&into->survival, into->reps * spells, more->reps * spells, more->survival) ||
-              grow(&into->param_values, into->reps * np, more->reps * np, more->param_values);
+    int bad = 0;
+    double cells = (double)(into->reps + more->reps) * (double)series;
+    if (into->spill || more->spill ||
+        cells * sizeof(double) > (double)(into->spill_above ? into->spill_above : MC_SPILL_ABOVE)) {
+        /* a new store for both, filled block by block (spilled pages dropped as they go) */
+        double *values;
+        mc_spill *spill;
+        int rc = values_alloc(cells, into->spill_above, &values, &spill, err);
+        if (rc) {
+            mc_result_free(more);
+            return rc;
+        }
+        mc_result joined = {.values = values, .spill = spill};
+        const mc_result *part[2] = {into, more};
+        size_t at = 0, block = MC_SPILL_KEEP / sizeof(double);
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0, n = part[k]->reps * series; i < n; i += block) {
+                size_t len = n - i < block ? n - i : block;
+                memcpy(values + at, part[k]->values + i, len * sizeof(double));
+                at += len;
+                spill_touch(&joined, len * sizeof(double));
+                spill_touch(part[k], len * sizeof(double));
+            }
+        values_free(into->values, into->spill);
+        into->values = values;
+        into->spill = spill;
+    } else {
+        bad = grow(&into->values, into->reps * series, more->reps * series, more->values);
+    }
+    bad = bad || grow(&into->survival, into->reps * spells, more->reps * spells, more->survival) ||
+          grow(&into->param_values, into->reps * np, more->reps * np, more->param_values);
     if (!bad && (into->wait_hist != NULL) != (more->wait_hist != NULL))
         bad = 1;
     if (!bad && into->wait_hist) {
@@ -395,6 +638,26 @@ size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *y
     return n;
 }
 
+/* Σ numerator / Σ denominator over the replications, in the observation's month or
+ * calendar year; NaN when the denominators sum to 0. */
+static double pooled_ratio(const mc_result *r, const rec_var *v, const mdl_observation *o)
+{
+    const mdl_model *m = r->model;
+    double num = 0, den = 0;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        const double *x = mc_series(r, rep, v->num), *y = mc_series(r, rep, v->den);
+        for (size_t k = 0; k < r->n_months; k++) {
+            int year, month;
+            mdl_month_of(m, (int)k, &year, &month);
+            if (year == o->year && (!o->month || month == o->month)) {
+                num += x[k];
+                den += y[k];
+            }
+        }
+    }
+    return den > 0 ? num / den : NAN;
+}
+
 int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
 {
     const mdl_model *m = r->model;
@@ -433,6 +696,10 @@ int mc_checks(const mc_result *r, mc_check **rows, pc_err *err)
         mc_summary s;
         mc_summarise(sample, r->reps, &s);
         c->mean = s.mean;
+        /* a ratio's mean is pooled (sums of numerators over sums of denominators), as
+         * monthly.csv and yearly.csv give it */
+        if (var >= 0 && r->catalog->vars[var].kind == REC_RATIO)
+            c->mean = pooled_ratio(r, &r->catalog->vars[var], o);
         c->p05 = s.p05;
         c->p50 = s.p50;
         c->p95 = s.p95;

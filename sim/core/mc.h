@@ -3,7 +3,12 @@
  * mc_run runs replications 0..reps-1 of a model; replication r always uses the
  * streams of (seed, r), whichever thread runs it, so the result does not
  * depend on the number of threads.  The result keeps every replication's
- * monthly series of every variable.  With uncertain parameters, each thread
+ * monthly series of every variable: in memory, or, above a size (mc_options
+ * spill_above), in a temporary file mapped in memory, so that exact quantiles stay
+ * exact while the memory used stays bounded (the system keeps only the pages being
+ * read or written; mc_series drops the others as it goes).  The file is removed
+ * from its folder as soon as it is created, so it disappears with the process
+ * whatever ends it.  With uncertain parameters, each thread
  * keeps an instance of the model (mdl_instance_alloc) into which every
  * replication binds its draws (mdl_bind): no text, file or allocation per
  * replication.  A draw depends only on (seed, replication, parameter name).
@@ -32,14 +37,22 @@ typedef struct {
     size_t n_set;              /* parameters given one value in every replication ... */
     const size_t *set_index;   /* ... their indices in the model's params ... */
     const double *set_value;   /* ... and their values (a study's point; see mdl_expose) */
+    size_t spill_above;        /* bytes of series above which they go to a temporary file
+                                  in $TMPDIR (else /tmp); 0: MC_SPILL_ABOVE */
 } mc_options;
+
+#define MC_SPILL_ABOVE (256u * 1024u * 1024u)
+
+typedef struct mc_spill mc_spill;
 
 typedef struct {
     const mdl_model *model; /* borrowed */
     rec_catalog *catalog;
     size_t reps, n_vars, n_months;
     uint32_t seed;
-    double *values; /* [rep][var][month] */
+    double *values;     /* [rep][var][month]; read them through mc_series */
+    mc_spill *spill;    /* values map a temporary file (NULL: they are in memory) */
+    size_t spill_above; /* the run's threshold, for the batches appended to it */
     size_t n_populations;
     double *survival; /* [rep][population][n_months + 1]: rec_survival of each replication */
     size_t n_params;
@@ -102,7 +115,8 @@ void mc_summarise(double *sample, size_t n, mc_summary *s);
 /* The model against its observations ([observations]): for each, the variable's
  * value in the period across replications (a month's value, or the year as
  * yearly.csv aggregates it), its relative error and whether the observation lies
- * in the 90 % band (p05 to p95) and within its stated tolerance. */
+ * in the 90 % band (p05 to p95) and within its stated tolerance.  The mean is the
+ * one monthly.csv and yearly.csv print: for a ratio, the pooled ratio. */
 typedef struct {
     const mdl_observation *obs;
     double mean, p05, p50, p95;

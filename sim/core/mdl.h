@@ -235,16 +235,16 @@ typedef struct {
 } mdl_event;
 
 typedef enum {
-    MDL_TERM_IN,       /* in.STATE */
-    MDL_TERM_STOCK,    /* stock.STATE (month end) */
-    MDL_TERM_FLOW,     /* flow.STATE.TRANSITION: index = flow index */
-    MDL_TERM_ENTRIES,  /* entries.POP */
-    MDL_TERM_ARRIVALS, /* arrivals.POP */
-    MDL_TERM_RETURNS,  /* returns.POP */
-    MDL_TERM_EXITS,    /* exits.POP */
-    MDL_TERM_COST,     /* cost.COST */
-    MDL_TERM_FUNDER,   /* funder.FUNDER */
-    MDL_TERM_TOTAL,    /* cost.total */
+    MDL_TERM_IN,        /* in.STATE */
+    MDL_TERM_STOCK,     /* stock.STATE (month end) */
+    MDL_TERM_FLOW,      /* flow.STATE.TRANSITION: index = flow index */
+    MDL_TERM_ENTRIES,   /* entries.POP */
+    MDL_TERM_ARRIVALS,  /* arrivals.POP */
+    MDL_TERM_RETURNS,   /* returns.POP */
+    MDL_TERM_EXITS,     /* exits.POP */
+    MDL_TERM_COST,      /* cost.COST */
+    MDL_TERM_FUNDER,    /* funder.FUNDER */
+    MDL_TERM_TOTAL,     /* cost.total */
     MDL_TERM_POP_STOCK, /* stock.POP (month end, states not outside) */
 } mdl_term_kind;
 
@@ -269,6 +269,7 @@ typedef struct {
     double target;       /* in the value's unit (a share as a fraction, days) */
     char *target_text;   /* as written */
     int watch;           /* delay and status: its index among those the engine watches */
+    int no_initial;      /* delay: `initial = no`, the initial stock's delays are not counted */
 } mdl_indicator;
 
 /* ---- attributes ([attribute NAME], mdl_attribute.c) --------------------------------
@@ -322,7 +323,9 @@ typedef struct {
  *    x(k+12) = persistence x(k) + an innovation of sd `sd` (yearly);
  *  - random-walk: x(k+1) = x(k) + drift / 12 + sd / sqrt(12) e(k).
  * x = 0 before the driver's `from` month; at it x is `start` (a number, or
- * `stationary`: drawn from the log-ar1's stationary law). */
+ * `stationary`: drawn from the log-ar1's stationary law).  With `centred = yes`
+ * the multiplier is D = e^(x - var(x)/2), var(x) its variance in that month, so
+ * that E[D] = e^E[x]: 1 for a log-ar1 from 0 or stationary (else e^(sd^2/2) or more). */
 
 typedef enum { MDL_DRIVER_AR1, MDL_DRIVER_WALK } mdl_driver_process;
 
@@ -336,6 +339,7 @@ typedef struct {
     int stationary;     /* start drawn from the stationary law (log-ar1) */
     double start;       /* else: the log value at `from` */
     double from;        /* days: the month the driver starts moving */
+    int centred;        /* D = e^(x - var(x)/2): a mean of e^E[x] (1 for a log-ar1 from 0) */
     uint32_t purpose;   /* its random stream */
 } mdl_driver;
 

@@ -174,12 +174,166 @@ static int parse_change(pctx *c, mdl_attribute *a, const cfg_entry *e, size_t v)
     return PC_OK;
 }
 
+/* population = P1, P2, ...: the populations whose persons carry the attribute (one
+ * attribute may belong to several: a person moving between them keeps its value). */
+static int parse_attribute_populations(pctx *c, const cfg_section *sec, mdl_attribute *a)
+{
+    mdl_model *m = c->m;
+    a->has = mdl_arena_alloc(m, (m->n_populations + 63) / 64, sizeof *a->has);
+    if (!a->has)
+        return OOM(c);
+    const cfg_entry *e = cfg_get(sec, "population");
+    if (!e) {
+        if (m->n_populations > 1)
+            return pc_fail_at(c->err, sec->file, sec->line, "population",
+                              "missing in [%s] (the model has several populations)", sec->name);
+        a->has[0] = 1;
+        return PC_OK;
+    }
+    c->e = e;
+    char *pc = mdl_arena_strdup(m, e->value);
+    char *pp[MAX_PARTS];
+    if (!pc)
+        return OOM(c);
+    int np = mdl_split_list(pc, pp, MAX_PARTS);
+    for (int i = 0; i < np; i++) {
+        int p = mdl_population_index(m, pp[i]);
+        if (p < 0)
+            return FAIL(c, "unknown population '%s'", pp[i]);
+        if (i == 0)
+            a->population = p;
+        a->has[(size_t)p / 64] |= 1ull << ((size_t)p % 64);
+    }
+    return PC_OK;
+}
+
+/* values = V1, V2, ... and labels = L1, L2, ... */
+static int parse_attribute_values(pctx *c, const cfg_section *sec, const cfg_entry *values,
+                                  mdl_attribute *a)
+{
+    mdl_model *m = c->m;
+    c->e = values;
+    char *copy = mdl_arena_strdup(m, values->value);
+    char *parts[MAX_PARTS];
+    if (!copy)
+        return OOM(c);
+    int n = mdl_split_list(copy, parts, MAX_PARTS);
+    if (n < 2 || n > 64)
+        return FAIL(c, "expected 2 to 64 values separated by commas");
+    a->n_values = (size_t)n;
+    a->values = mdl_arena_alloc(m, a->n_values, sizeof *a->values);
+    a->value_labels = mdl_arena_alloc(m, a->n_values, sizeof *a->value_labels);
+    a->change = mdl_arena_alloc(m, a->n_values, sizeof *a->change);
+    a->change_to = mdl_arena_alloc(m, a->n_values, sizeof *a->change_to);
+    if (!a->values || !a->value_labels || !a->change || !a->change_to)
+        return OOM(c);
+    for (int i = 0; i < n; i++) {
+        if (!value_name_ok(parts[i]))
+            return FAIL(c, "malformed value '%s' (letters, digits, '_', '-')", parts[i]);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(parts[j], parts[i]))
+                return FAIL(c, "value '%s' listed twice", parts[i]);
+        a->values[i] = parts[i];
+        a->value_labels[i] = parts[i];
+        a->change_to[i] = -1;
+    }
+    const cfg_entry *e = cfg_get(sec, "labels");
+    if (e) {
+        c->e = e;
+        char *lc = mdl_arena_strdup(m, e->value);
+        char *lp[MAX_PARTS];
+        if (!lc)
+            return OOM(c);
+        if (mdl_split_list(lc, lp, MAX_PARTS) != n)
+            return FAIL(c, "expected one label per value (%d)", n);
+        for (int i = 0; i < n; i++)
+            a->value_labels[i] = lp[i];
+    }
+    return PC_OK;
+}
+
+/* Every key of the section is known, and the entry./initial./change. keys name values;
+ * change.VALUE is parsed here. */
+static int parse_attribute_keys(pctx *c, const cfg_section *sec, mdl_attribute *a)
+{
+    mdl_model *m = c->m;
+    int rc;
+    for (size_t i = 0; i < sec->n; i++) {
+        const char *k = sec->entries[i].key;
+        c->e = &sec->entries[i];
+        if (!strcmp(k, "label") || !strcmp(k, "population") || !strcmp(k, "values") ||
+            !strcmp(k, "labels") || !strcmp(k, "depends") || !strcmp(k, "entry") ||
+            !strcmp(k, "initial"))
+            continue;
+        const char *dot = strchr(k, '.');
+        size_t pl = dot ? (size_t)(dot - k) : 0;
+        if (dot && pl == 6 && !strncmp(k, "change", 6)) {
+            int v = value_index(a, dot + 1);
+            if (v < 0)
+                return FAIL(c, "attribute %s has no value '%s'", a->name, dot + 1);
+            if ((rc = parse_change(c, a, &sec->entries[i], (size_t)v)))
+                return rc;
+            continue;
+        }
+        if (dot && a->parent >= 0 &&
+            ((pl == 5 && !strncmp(k, "entry", 5)) || (pl == 7 && !strncmp(k, "initial", 7)))) {
+            if (value_index(&m->attributes[a->parent], dot + 1) < 0)
+                return FAIL(c, "attribute %s has no value '%s'", m->attributes[a->parent].name,
+                            dot + 1);
+            continue;
+        }
+        return FAIL(c,
+                    "unknown key in [%s]; expected label, population, values, labels, "
+                    "depends, entry, initial, entry.VALUE, initial.VALUE or change.VALUE",
+                    sec->name);
+    }
+    return PC_OK;
+}
+
+/* The shares at entry (and their dated changes) and in the initial stock. */
+static int parse_attribute_shares(pctx *c, const cfg_section *sec, mdl_attribute *a,
+                                  const set_entry *sets, size_t n_sets)
+{
+    mdl_model *m = c->m;
+    int rc;
+    size_t rows = (a->parent >= 0 ? m->attributes[a->parent].n_values : 1) * a->n_values;
+    size_t n_dated = 0;
+    char key[300];
+    snprintf(key, sizeof key, "attribute.%s.entry", a->name);
+    for (size_t i = 0; i < n_sets; i++)
+        n_dated += !strcmp(sets[i].e->key, key);
+    a->entry = mdl_arena_alloc(m, 1 + n_dated, sizeof *a->entry);
+    a->entry[0].cum = a->entry ? mdl_arena_alloc(m, rows, sizeof(double)) : NULL;
+    a->initial_cum = mdl_arena_alloc(m, rows, sizeof(double));
+    if (!a->entry || !a->entry[0].cum || !a->initial_cum)
+        return OOM(c);
+    a->entry[0].from = -INFINITY;
+    a->n_entry = 1;
+    if ((rc = parse_share_rows(c, sec, a, "entry", a->entry[0].cum, NULL)) ||
+        (rc = parse_share_rows(c, sec, a, "initial", a->initial_cum, a->entry[0].cum)))
+        return rc;
+    for (size_t i = 0; i < n_sets; i++) {
+        if (strcmp(sets[i].e->key, key))
+            continue;
+        c->e = sets[i].e;
+        if (a->parent >= 0)
+            return FAIL(c, "shares that depend on %s cannot be changed by date",
+                        m->attributes[a->parent].name);
+        mdl_attr_shares *v = &a->entry[a->n_entry++];
+        v->from = sets[i].day;
+        if (!(v->cum = mdl_arena_alloc(m, a->n_values, sizeof(double))))
+            return OOM(c);
+        if ((rc = parse_shares(c, a, sets[i].e->value, v->cum)))
+            return rc;
+    }
+    return PC_OK;
+}
+
 int mdl_parse_attribute(mdl_model *m, const cfg_section *sec, mdl_attribute *a,
                         const set_entry *sets, size_t n_sets, pc_err *err)
 {
-    const cfg_entry *values = cfg_get(sec, "values");
     int rc = PC_OK;
-    values = mdl_need_key(err, sec, "values", &rc);
+    const cfg_entry *values = mdl_need_key(err, sec, "values", &rc);
     if (rc)
         return rc;
     pctx c = {.m = m, .err = err, .e = values, .pop = -1};
@@ -189,70 +343,11 @@ int mdl_parse_attribute(mdl_model *m, const cfg_section *sec, mdl_attribute *a,
     snprintf(purpose, sizeof purpose, "attribute.%s", a->name);
     a->purpose = mdl_hash(purpose);
     a->parent = -1;
-    const cfg_entry *e = cfg_get(sec, "population");
-    a->has = mdl_arena_alloc(m, (m->n_populations + 63) / 64, sizeof *a->has);
-    if (!a->has)
-        return OOM(&c);
+    if ((rc = parse_attribute_populations(&c, sec, a)) ||
+        (rc = parse_attribute_values(&c, sec, values, a)))
+        return rc;
+    const cfg_entry *e = cfg_get(sec, "depends");
     if (e) {
-        /* one attribute may belong to several populations: a person moving between
-         * them keeps its value */
-        c.e = e;
-        char *pc = mdl_arena_strdup(m, e->value);
-        char *pp[MAX_PARTS];
-        if (!pc)
-            return OOM(&c);
-        int np = mdl_split_list(pc, pp, MAX_PARTS);
-        for (int i = 0; i < np; i++) {
-            int p = mdl_population_index(m, pp[i]);
-            if (p < 0)
-                return FAIL(&c, "unknown population '%s'", pp[i]);
-            if (i == 0)
-                a->population = p;
-            a->has[(size_t)p / 64] |= 1ull << ((size_t)p % 64);
-        }
-    } else if (m->n_populations > 1) {
-        return pc_fail_at(err, sec->file, sec->line, "population",
-                          "missing in [%s] (the model has several populations)", sec->name);
-    } else {
-        a->has[0] = 1;
-    }
-    c.e = values;
-    char *copy = mdl_arena_strdup(m, values->value);
-    char *parts[MAX_PARTS];
-    if (!copy)
-        return OOM(&c);
-    int n = mdl_split_list(copy, parts, MAX_PARTS);
-    if (n < 2 || n > 64)
-        return FAIL(&c, "expected 2 to 64 values separated by commas");
-    a->n_values = (size_t)n;
-    a->values = mdl_arena_alloc(m, a->n_values, sizeof *a->values);
-    a->value_labels = mdl_arena_alloc(m, a->n_values, sizeof *a->value_labels);
-    a->change = mdl_arena_alloc(m, a->n_values, sizeof *a->change);
-    a->change_to = mdl_arena_alloc(m, a->n_values, sizeof *a->change_to);
-    if (!a->values || !a->value_labels || !a->change || !a->change_to)
-        return OOM(&c);
-    for (int i = 0; i < n; i++) {
-        if (!value_name_ok(parts[i]))
-            return FAIL(&c, "malformed value '%s' (letters, digits, '_', '-')", parts[i]);
-        for (int j = 0; j < i; j++)
-            if (!strcmp(parts[j], parts[i]))
-                return FAIL(&c, "value '%s' listed twice", parts[i]);
-        a->values[i] = parts[i];
-        a->value_labels[i] = parts[i];
-        a->change_to[i] = -1;
-    }
-    if ((e = cfg_get(sec, "labels"))) {
-        c.e = e;
-        char *lc = mdl_arena_strdup(m, e->value);
-        char *lp[MAX_PARTS];
-        if (!lc)
-            return OOM(&c);
-        if (mdl_split_list(lc, lp, MAX_PARTS) != n)
-            return FAIL(&c, "expected one label per value (%d)", n);
-        for (int i = 0; i < n; i++)
-            a->value_labels[i] = lp[i];
-    }
-    if ((e = cfg_get(sec, "depends"))) {
         c.e = e;
         a->parent = mdl_attribute_index(m, e->value);
         if (a->parent < 0 || a->parent >= (int)(a - m->attributes))
@@ -263,72 +358,14 @@ int mdl_parse_attribute(mdl_model *m, const cfg_section *sec, mdl_attribute *a,
                 return FAIL(&c, "attribute %s is not an attribute of population %s", e->value,
                             m->populations[p].name);
     }
-    /* every key: known, and entry./initial./change. keys name values */
-    for (size_t i = 0; i < sec->n; i++) {
-        const char *k = sec->entries[i].key;
-        c.e = &sec->entries[i];
-        if (!strcmp(k, "label") || !strcmp(k, "population") || !strcmp(k, "values") ||
-            !strcmp(k, "labels") || !strcmp(k, "depends") || !strcmp(k, "entry") ||
-            !strcmp(k, "initial"))
-            continue;
-        const char *dot = strchr(k, '.');
-        size_t pl = dot ? (size_t)(dot - k) : 0;
-        if (dot && pl == 6 && !strncmp(k, "change", 6)) {
-            int v = value_index(a, dot + 1);
-            if (v < 0)
-                return FAIL(&c, "attribute %s has no value '%s'", a->name, dot + 1);
-            if ((rc = parse_change(&c, a, &sec->entries[i], (size_t)v)))
-                return rc;
-            continue;
-        }
-        if (dot && a->parent >= 0 &&
-            ((pl == 5 && !strncmp(k, "entry", 5)) || (pl == 7 && !strncmp(k, "initial", 7)))) {
-            if (value_index(&m->attributes[a->parent], dot + 1) < 0)
-                return FAIL(&c, "attribute %s has no value '%s'", m->attributes[a->parent].name,
-                            dot + 1);
-            continue;
-        }
-        return FAIL(&c,
-                    "unknown key in [%s]; expected label, population, values, labels, "
-                    "depends, entry, initial, entry.VALUE, initial.VALUE or change.VALUE",
-                    sec->name);
-    }
-    size_t rows = (a->parent >= 0 ? m->attributes[a->parent].n_values : 1) * a->n_values;
-    size_t n_dated = 0;
-    char key[300];
-    snprintf(key, sizeof key, "attribute.%s.entry", a->name);
-    for (size_t i = 0; i < n_sets; i++)
-        n_dated += !strcmp(sets[i].e->key, key);
-    a->entry = mdl_arena_alloc(m, 1 + n_dated, sizeof *a->entry);
-    a->entry[0].cum = mdl_arena_alloc(m, rows, sizeof(double));
-    a->initial_cum = mdl_arena_alloc(m, rows, sizeof(double));
-    if (!a->entry || !a->entry[0].cum || !a->initial_cum)
-        return OOM(&c);
-    a->entry[0].from = -INFINITY;
-    a->n_entry = 1;
-    if ((rc = parse_share_rows(&c, sec, a, "entry", a->entry[0].cum, NULL)) ||
-        (rc = parse_share_rows(&c, sec, a, "initial", a->initial_cum, a->entry[0].cum)))
+    if ((rc = parse_attribute_keys(&c, sec, a)) ||
+        (rc = parse_attribute_shares(&c, sec, a, sets, n_sets)))
         return rc;
-    for (size_t i = 0; i < n_sets; i++) {
-        if (strcmp(sets[i].e->key, key))
-            continue;
-        c.e = sets[i].e;
-        if (a->parent >= 0)
-            return FAIL(&c, "shares that depend on %s cannot be changed by date",
-                        m->attributes[a->parent].name);
-        mdl_attr_shares *v = &a->entry[a->n_entry++];
-        v->from = sets[i].day;
-        if (!(v->cum = mdl_arena_alloc(m, a->n_values, sizeof(double))))
-            return OOM(&c);
-        if ((rc = parse_shares(&c, a, sets[i].e->value, v->cum)))
-            return rc;
-    }
     a->group = m->n_groups;
     m->n_groups += a->n_values;
     return PC_OK;
 }
 
-/* One factor list "ATTR(v: f, v: f)" into effect item i. */
 static int parse_factor_item(pctx *c, const char *text, mdl_effect *ef, size_t i)
 {
     const char *open = strchr(text, '('), *close = strrchr(text, ')');

@@ -35,8 +35,8 @@ static int driver_number(pctx *c, const cfg_entry *e, double *slot, dom_kind dom
 
 int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err *err)
 {
-    static const char *const keys[] = {"label", "process", "sd",   "persistence",
-                                       "drift", "start",   "from", NULL};
+    static const char *const keys[] = {"label", "process", "sd",      "persistence", "drift",
+                                       "start", "from",    "centred", NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *process = mdl_need_key(err, sec, "process", &rc);
     const cfg_entry *sd = mdl_need_key(err, sec, "sd", &rc);
@@ -91,6 +91,11 @@ int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err
         } else if ((rc = mdl_ref_fixed_only(&c, "a driver's start"))) {
             return rc;
         }
+    }
+    if ((e = cfg_get(sec, "centred"))) {
+        c.e = e;
+        if (!mdl_is_yes(e->value, &d->centred))
+            return FAIL(&c, "expected yes or no");
     }
     if ((e = cfg_get(sec, "from"))) {
         c.e = e;

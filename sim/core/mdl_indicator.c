@@ -162,18 +162,19 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
         }
         if (t->index < 0)
             return FAIL(c, "'%s': no such %s in the model", text,
-                        t->kind == MDL_TERM_STOCK ? "state or population"
-                        : t->kind == MDL_TERM_IN  ? "state"
-                        : t->kind == MDL_TERM_FLOW ? "transition"
-                        : t->kind == MDL_TERM_COST ? "cost"
+                        t->kind == MDL_TERM_STOCK    ? "state or population"
+                        : t->kind == MDL_TERM_IN     ? "state"
+                        : t->kind == MDL_TERM_FLOW   ? "transition"
+                        : t->kind == MDL_TERM_COST   ? "cost"
                         : t->kind == MDL_TERM_FUNDER ? "funder"
                                                      : "population");
         return PC_OK;
     }
-    return FAIL(c,
-                "'%s': expected in.STATE, stock.STATE, stock.POP, flow.STATE.TRANSITION, entries.POP, "
-                "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
-                text);
+    return FAIL(
+        c,
+        "'%s': expected in.STATE, stock.STATE, stock.POP, flow.STATE.TRANSITION, entries.POP, "
+        "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
+        text);
 }
 
 static int is_stock(const mdl_term *t)
@@ -255,7 +256,7 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
 {
     static const char *const keys[] = {"label",  "kind",   "from",      "to",          "in",
                                        "within", "at",     "numerator", "denominator", "of",
-                                       "unit",   "target", NULL};
+                                       "unit",   "target", "initial",   NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *kind = mdl_need_key(err, sec, "kind", &rc);
     if (rc)
@@ -278,7 +279,7 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
     for (size_t i = 0; i < sec->n; i++) {
         const char *key = sec->entries[i].key;
         int ok = !strcmp(key, "label") || !strcmp(key, "kind") || !strcmp(key, "unit") ||
-                 !strcmp(key, "target");
+                 !strcmp(key, "target") || (k == MDL_IND_DELAY && !strcmp(key, "initial"));
         for (size_t j = 0; !ok && wanted[k][j]; j++)
             ok = !strcmp(key, wanted[k][j]);
         if (!ok)
@@ -322,6 +323,14 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
             ind->window > m->horizon * MDL_DAYS_PER_MONTH)
             return FAIL(&c, "expected a duration > 0 within the horizon (e.g. 2m, 12m)");
         ind->watch = (int)m->n_watched++;
+    }
+    const cfg_entry *initial = cfg_get(sec, "initial");
+    if (initial) {
+        int yes;
+        c.e = initial;
+        if (!mdl_is_yes(initial->value, &yes))
+            return FAIL(&c, "expected yes or no");
+        ind->no_initial = !yes;
     }
     const cfg_entry *unit = cfg_get(sec, "unit");
     if (unit) {

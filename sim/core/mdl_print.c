@@ -245,6 +245,8 @@ void mdl_print(FILE *f, const mdl_model *m)
         fprintf(f, "; from %04d-%02d, starting %s", y, mo, d->stationary ? "stationary" : "at");
         if (!d->stationary)
             fprintf(f, " %.4g", d->start);
+        if (d->centred)
+            fprintf(f, "; centred: D = e^(x - var(x)/2)");
         fputc('\n', f);
     }
     if (m->n_changes) {

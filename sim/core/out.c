@@ -228,6 +228,53 @@ static int write_survival(const char *dir, const mc_result *r, double *sample, p
     return close_checked(f, path, err);
 }
 
+/* The model against its observations, one row per observation of [observations]:
+ * written only when the model has some. */
+static int write_validation(const char *dir, const mc_result *r, pc_err *err)
+{
+    if (!r->model->n_observations)
+        return PC_OK;
+    mc_check *rows = NULL;
+    int rc = mc_checks(r, &rows, err);
+    if (rc)
+        return rc;
+    char path[4096];
+    FILE *f = open_in(dir, "validation.csv", path, sizeof path);
+    if (!f) {
+        free(rows);
+        return pc_fail(err, PC_EINTERNAL, "%s: cannot create: %s", path, strerror(errno));
+    }
+    fputs("scenario,variable,period,observed,tolerance,mean,p05,p50,p95,relative_error,"
+          "inside,within,n,source\n",
+          f);
+    for (size_t i = 0; i < r->model->n_observations; i++) {
+        const mc_check *c = &rows[i];
+        const mdl_observation *o = c->obs;
+        fsio_csv_text(f, r->model->id, 1);
+        fsio_csv_text(f, o->variable, 0);
+        if (o->month)
+            fprintf(f, ",%04d-%02d", o->year, o->month);
+        else
+            fprintf(f, ",%04d", o->year);
+        fsio_csv_number(f, o->value, 0);
+        fsio_csv_number(f, o->tolerance, 0);
+        fsio_csv_number(f, c->mean, 0);
+        fsio_csv_number(f, c->p05, 0);
+        fsio_csv_number(f, c->p50, 0);
+        fsio_csv_number(f, c->p95, 0);
+        fsio_csv_number(f, c->relative_error, 0);
+        fprintf(f, ",%s,%s,%zu", c->n ? (c->inside ? "yes" : "no") : "NA",
+                c->within < 0 ? "NA"
+                : c->within   ? "yes"
+                              : "no",
+                c->n);
+        fsio_csv_text(f, o->source ? o->source : "", 0);
+        fputc('\n', f);
+    }
+    free(rows);
+    return close_checked(f, path, err);
+}
+
 int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
 {
     double *sample = malloc(r->reps * sizeof(double));
@@ -240,6 +287,8 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
         rc = write_replications(dir, r, err);
     if (!rc)
         rc = write_survival(dir, r, sample, err);
+    if (!rc)
+        rc = write_validation(dir, r, err);
     free(sample);
     return rc;
 }

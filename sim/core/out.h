@@ -20,7 +20,9 @@ typedef struct {
 /* Writes the run folder dir (replacing an earlier run folder there). */
 int out_write_run(const char *dir, const mc_result *r, const out_info *info, pc_err *err);
 
-/* Writes the four CSV files of r into an existing folder (no manifest). */
+/* Writes the CSV files of r into an existing folder (no manifest): monthly.csv,
+ * yearly.csv, replications.csv, survival.csv and, when the model has observations,
+ * validation.csv. */
 int out_write_csv(const char *dir, const mc_result *r, pc_err *err);
 
 #endif

@@ -124,6 +124,42 @@ void rec_survival(const rec_raw *r, double *out)
     }
 }
 
+size_t rec_raw_parts(rec_raw *r, double **part, size_t *len)
+{
+    size_t h = r->n_months, ns = r->n_states, np = r->n_populations;
+    size_t nf = r->n_flows ? r->n_flows : 1, nw = r->n_watched ? r->n_watched : 1;
+    size_t nt = r->n_tracked ? r->n_tracked : 1, nd = r->n_drivers ? r->n_drivers : 1;
+    size_t spells = np * rec_spell_width(r), n = 0;
+#define PART(a, l) (part[n] = (a), len[n++] = (l))
+    PART(r->stock, h * ns);
+    PART(r->days, h * ns);
+    PART(r->in, h * ns);
+    PART(r->flow, h * nf);
+    PART(r->arrivals, h * np);
+    PART(r->returns, h * np);
+    PART(r->exits, h * np);
+    PART(r->admitted, h * ns);
+    PART(r->wait_count, h * ns);
+    PART(r->wait_total, h * ns);
+    PART(r->wait_over, h * ns);
+    PART(r->wait_hist, ns * REC_WAIT_BINS);
+    PART(r->gstock, h * ns * nt);
+    PART(r->gdays, h * ns * nt);
+    PART(r->gin, h * ns * nt);
+    PART(r->gcohort, h * nw * nt);
+    PART(r->ghit, h * nw * nt);
+    PART(r->driver, h * nd);
+    PART(r->ind_cohort, h * nw);
+    PART(r->ind_hit, h * nw);
+    PART(r->ind_days, h * nw);
+    PART(r->ind_count, h * nw);
+    PART(r->spell_end, spells);
+    PART(r->spell_cens, spells);
+    PART(&r->events, 1);
+#undef PART
+    return n;
+}
+
 void rec_raw_clear(rec_raw *r)
 {
     size_t h = r->n_months, ns = r->n_states, np = r->n_populations;
@@ -471,8 +507,8 @@ static void walk_indicators(const mdl_model *m, const rec_raw *raw, walk *w)
         const mdl_indicator *ind = &m->indicators[i];
         const char *name = ind->name;
         if (ind->kind == MDL_IND_COUNT) {
-            if ((o = var(w, mdl_terms_are_stocks(ind) ? REC_STOCK : REC_FLOW, 0, 0,
-                         "indicator.%s", name)))
+            if ((o = var(w, mdl_terms_are_stocks(ind) ? REC_STOCK : REC_FLOW, 0, 0, "indicator.%s",
+                         name)))
                 for (size_t k = 0; k < h; k++) {
                     double s = 0;
                     for (size_t j = 0; j < ind->n_num; j++)

@@ -74,6 +74,12 @@ typedef struct {
 } rec_raw;
 
 rec_raw *rec_raw_alloc(const mdl_model *m);
+
+/* The arrays of counts of r (every one a sum over persons and events), their lengths in
+ * doubles into part and len (room for REC_RAW_PARTS); returns their number.  Adding two
+ * raw records array by array adds their counts (the shares of one replication). */
+#define REC_RAW_PARTS 32
+size_t rec_raw_parts(rec_raw *r, double **part, size_t *len);
 void rec_raw_free(rec_raw *r);
 void rec_raw_clear(rec_raw *r);
 
