@@ -82,6 +82,7 @@ check-e2e: $(BIN)/parcours
 	sh tests/fit_e2e.sh $(BIN)/parcours
 	sh tests/test_reliability.sh $(BIN)/parcours
 	sh tests/france_e2e.sh $(BIN)/parcours
+	sh tests/backtest_e2e.sh $(BIN)/parcours
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build/sanitize BIN=build/sanitize/bin \

@@ -45,5 +45,6 @@ void suite_exact(tc_ctx *t);
 void suite_calibration(tc_ctx *t);
 void suite_france(tc_ctx *t);
 void suite_xlsx(tc_ctx *t);
+void suite_backtest(tc_ctx *t);
 
 #endif

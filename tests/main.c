@@ -72,6 +72,7 @@ static const struct {
     {"calibration", suite_calibration},
     {"france", suite_france},
     {"xlsx", suite_xlsx},
+    {"backtest", suite_backtest},
 };
 /* clang-format on */
 

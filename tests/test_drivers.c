@@ -259,6 +259,77 @@ static void test_crn_and_threads(tc_ctx *t)
     mdl_free(m1);
 }
 
+/* The variance cut of common random numbers "as today" (the same two scenarios without
+ * the driver) against the cut with a shared driver: the paired difference keeps its small
+ * variance (the driver is the same path in both scenarios), so the cut is at least of the
+ * same order.  A driver drawn from its own stream per scenario (not shared) would add its
+ * variance to the paired difference and cut the ratio by 10 or more at these settings;
+ * the check allows a factor 3, well above the sampling noise of two variance ratios over
+ * 60 replications (about 30 % each).  Also: 1 and 2 threads give the same series when the
+ * driver's sd is an uncertain parameter drawn per replication. */
+static void test_crn_same_order(tc_ctx *t)
+{
+    static const char plain_text[] = "[model]\nname = c\nstart = 2020-01\nhorizon = 60\n"
+                                     "[population p]\nentry = a\ninflow.rate = 300/m\n"
+                                     "[state a]\non.x = hazard %s/m -> out\n";
+    char base[800], alt[800], base_d[800], alt_d[800];
+    snprintf(base, sizeof base, plain_text, "0.05");
+    snprintf(alt, sizeof alt, plain_text, "0.06");
+    snprintf(base_d, sizeof base_d, crn_text, "0.05");
+    snprintf(alt_d, sizeof alt_d, crn_text, "0.06");
+    size_t reps = t->quick ? 30 : 60;
+    const char *texts[2][2] = {{base, alt}, {base_d, alt_d}};
+    double ratio[2] = {0, 0};
+    for (int d = 0; d < 2; d++) {
+        mdl_model *mb, *ma, *mi;
+        mc_result *rb = run(t, "same-base.ini", texts[d][0], reps, 2, 9, &mb);
+        mc_result *ra = run(t, "same-alt.ini", texts[d][1], reps, 2, 9, &ma);
+        mc_result *ri = run(t, "same-alt.ini", texts[d][1], reps, 2, 10, &mi);
+        if (rb && ra && ri) {
+            long v = rec_find(rb->catalog, "stock.p");
+            double *paired = malloc(reps * sizeof *paired), *indep = malloc(reps * sizeof *indep);
+            for (size_t rep = 0; rep < reps; rep++) {
+                paired[rep] = mc_total(ra, rep, (size_t)v) - mc_total(rb, rep, (size_t)v);
+                indep[rep] = mc_total(ri, rep, (size_t)v) - mc_total(rb, rep, (size_t)v);
+            }
+            ratio[d] = cov_of(indep, indep, reps) / cov_of(paired, paired, reps);
+            free(paired);
+            free(indep);
+        }
+        mc_result_free(rb);
+        mc_result_free(ra);
+        mc_result_free(ri);
+        mdl_free(mb);
+        mdl_free(ma);
+        mdl_free(mi);
+    }
+    CHECK(t, ratio[0] > 5 && ratio[1] > ratio[0] / 3,
+          "common random numbers cut the variance of a paired difference %.0f times with a "
+          "shared driver, %.0f times without a driver",
+          ratio[1], ratio[0]);
+    static const char uncertain[] =
+        "[model]\nname = u\nstart = 2020-01\nhorizon = 36\n"
+        "[driver cycle]\nprocess = log-ar1\nsd = uncertain triangular(min=0.05, mode=0.1, "
+        "max=0.2)\npersistence = uncertain uniform(min=0.2, max=0.9)\nstart = stationary\n"
+        "[population p]\nentry = a\ninflow.rate = 100/m\ninflow.drivers = cycle\n"
+        "[state a]\non.x = hazard 0.05/m * cycle^-0.5 -> out\n";
+    mdl_model *m1, *m2;
+    mc_result *r1 = run(t, "uncertain.ini", uncertain, 20, 1, 4, &m1);
+    mc_result *r2 = run(t, "uncertain.ini", uncertain, 20, 2, 4, &m2);
+    if (r1 && r2)
+        CHECK(
+            t,
+            !memcmp(r1->values, r2->values,
+                    r1->reps * r1->n_vars * r1->n_months * sizeof(double)) &&
+                !memcmp(r1->param_values, r2->param_values,
+                        r1->reps * r1->n_params * sizeof(double)),
+            "1 and 2 threads give identical series with a driver of uncertain sd and persistence");
+    mc_result_free(r1);
+    mc_result_free(r2);
+    mdl_free(m1);
+    mdl_free(m2);
+}
+
 static void expect_error(tc_ctx *t, const char *what, const char *driver, const char *rate,
                          const char *needle)
 {
@@ -304,5 +375,6 @@ void suite_drivers(tc_ctx *t)
     test_modulated_inflow(t);
     test_modulated_hazards(t);
     test_crn_and_threads(t);
+    test_crn_same_order(t);
     test_bad_input(t);
 }

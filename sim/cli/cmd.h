@@ -20,5 +20,6 @@ int cmd_sensitivity(cli_ctx *cli, int argc, char **argv);
 int cmd_calibrate(cli_ctx *cli, int argc, char **argv);
 int cmd_size(cli_ctx *cli, int argc, char **argv);
 int cmd_allocate(cli_ctx *cli, int argc, char **argv);
+int cmd_backtest(cli_ctx *cli, int argc, char **argv);
 
 #endif

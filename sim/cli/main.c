@@ -30,6 +30,7 @@ static const char usage_text[] =
     "  calibrate FILE        fit free keys to observed targets; write a scenario overlay\n"
     "  size FILE             smallest capacity of a resource that meets a target\n"
     "  allocate FILE         share an ETP envelope across resources to cut waiting\n"
+    "  backtest FILE         forecasts from past origins scored against later observations\n"
     "\n"
     "`parcours COMMAND --help` describes a command.  Files: docs/format.md.\n" OPT_EXIT_STATUS
     "SIGINT, SIGTERM and SIGHUP stop parcours at once, or once the files being written are\n"
@@ -42,6 +43,7 @@ static const struct {
     {"check", cmd_check},         {"run", cmd_run},         {"plot", cmd_plot},
     {"report", cmd_report},       {"compare", cmd_compare}, {"sensitivity", cmd_sensitivity},
     {"calibrate", cmd_calibrate}, {"size", cmd_size},       {"allocate", cmd_allocate},
+    {"backtest", cmd_backtest},
 };
 
 static int dispatch(cli_ctx *cli, int argc, char **argv);

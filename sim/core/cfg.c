@@ -172,6 +172,21 @@ fail:
     return NULL;
 }
 
+size_t cfg_remove_section(cfg_doc *doc, const char *name)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < doc->n; i++) {
+        if (strcmp(doc->sections[i].name, name) == 0) {
+            section_clear(&doc->sections[i]);
+            removed++;
+        } else {
+            doc->sections[kept++] = doc->sections[i];
+        }
+    }
+    doc->n = kept;
+    return removed;
+}
+
 cfg_section *cfg_find(const cfg_doc *doc, const char *name)
 {
     for (size_t i = 0; i < doc->n; i++)

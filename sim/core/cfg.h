@@ -83,6 +83,9 @@ int cfg_set(cfg_section *sec, const char *key, const char *value, const char *fi
 /* Adds an empty section at the end; NULL on out of memory. */
 cfg_section *cfg_add_section(cfg_doc *doc, const char *name, const char *file, int line);
 
+/* Removes every section called name; returns how many were removed. */
+size_t cfg_remove_section(cfg_doc *doc, const char *name);
+
 /* Writes "key = value", continuing a long value on indented lines split at single
  * blanks, so that reading joins it back exactly. */
 void cfg_write_entry(FILE *f, const char *key, const char *value);
