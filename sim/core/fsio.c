@@ -167,3 +167,45 @@ void fsio_csv_exact(FILE *f, double v, int first)
     else
         fprintf(f, first ? "%.17g" : ",%.17g", v);
 }
+
+char *fsio_directory_of(const char *path)
+{
+    char *copy = pc_strdup(path);
+    if (!copy)
+        return NULL;
+    char *slash = strrchr(copy, '/');
+    if (slash == copy)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(copy, ".");
+    char *abs = realpath(copy, NULL);
+    free(copy);
+    return abs;
+}
+
+char *fsio_relative_path(const char *from, const char *target)
+{
+    size_t common = 0, i = 0;
+    /* the longest common prefix that ends on a component boundary */
+    for (; from[i] && target[i] && from[i] == target[i]; i++)
+        if (from[i] == '/')
+            common = i;
+    if (!from[i] && target[i] == '/')
+        common = i;
+    size_t ups = 0;
+    for (const char *q = from + common; *q; q++)
+        ups += *q == '/' && q[1];
+    if (!from[common] || !strcmp(from, "/"))
+        ups = 0;
+    const char *rest = target + common + (target[common] == '/');
+    char *out = malloc(ups * 3 + strlen(rest) + 2);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (size_t k = 0; k < ups; k++)
+        strcat(out, "../");
+    strcat(out, rest);
+    return out;
+}

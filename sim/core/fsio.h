@@ -65,6 +65,14 @@ void fsio_csv_text(FILE *f, const char *text, int first);
  * euros keep their cents; NA for NaN), preceded by a comma unless first. */
 void fsio_csv_number(FILE *f, double v, int first);
 
+/* The absolute directory holding path (which need not exist; its directory must): a new
+ * string, or NULL. */
+char *fsio_directory_of(const char *path);
+
+/* target (absolute) relative to the absolute directory from ("../x/y.csv"): a new string,
+ * or NULL on out of memory. */
+char *fsio_relative_path(const char *from, const char *target);
+
 /* Writes a value that must read back exactly (%.17g, NA for NaN), preceded by a comma
  * unless first. */
 void fsio_csv_exact(FILE *f, double v, int first);

@@ -625,50 +625,6 @@ done:
 
 /* ---- the overlay ----------------------------------------------------------------------- */
 
-/* The absolute directory holding path (which need not exist; its directory must). */
-static char *directory_of(const char *path)
-{
-    char *copy = pc_strdup(path);
-    if (!copy)
-        return NULL;
-    char *slash = strrchr(copy, '/');
-    if (slash == copy)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(copy, ".");
-    char *abs = realpath(copy, NULL);
-    free(copy);
-    return abs;
-}
-
-/* target (absolute) relative to the absolute directory from. */
-static char *relative_path(const char *from, const char *target)
-{
-    size_t common = 0, i = 0;
-    /* the longest common prefix that ends on a component boundary */
-    for (; from[i] && target[i] && from[i] == target[i]; i++)
-        if (from[i] == '/')
-            common = i;
-    if (!from[i] && target[i] == '/')
-        common = i;
-    size_t ups = 0;
-    for (const char *q = from + common; *q; q++)
-        ups += *q == '/' && q[1];
-    if (!from[common] || !strcmp(from, "/"))
-        ups = 0;
-    const char *rest = target + common + (target[common] == '/');
-    char *out = malloc(ups * 3 + strlen(rest) + 2);
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    for (size_t k = 0; k < ups; k++)
-        strcat(out, "../");
-    strcat(out, rest);
-    return out;
-}
-
 /* A value with each table(...) path made relative to dir instead of to the file
  * of the entry. */
 static char *retarget_tables(const cfg_entry *e, const char *dir)
@@ -703,7 +659,7 @@ static char *retarget_tables(const cfg_entry *e, const char *dir)
             name[pl] = '\0';
             char *joined = cfg_path_beside(e->file, name);
             char *abs = joined ? realpath(joined, NULL) : NULL;
-            piece = abs ? relative_path(dir, abs) : NULL;
+            piece = abs ? fsio_relative_path(dir, abs) : NULL;
             if (!piece)
                 piece = name;
             else
@@ -736,7 +692,7 @@ static char *retarget_tables(const cfg_entry *e, const char *dir)
 static int write_overlay_to(FILE *f, const calib_problem *p, const calib_result *r,
                             const cfg_doc *doc, const char *dir, const char *base_abs, pc_err *err)
 {
-    char *base_rel = relative_path(dir, base_abs);
+    char *base_rel = fsio_relative_path(dir, base_abs);
     if (!base_rel)
         return pc_fail(err, PC_EENV, "out of memory");
     fprintf(f,
@@ -809,7 +765,7 @@ static int refuse_own_base(const cfg_doc *doc, const char *overlay_path, pc_err 
 
 int calib_check_overlay(const mdl_model *m, const char *overlay_path, pc_err *err)
 {
-    char *dir = directory_of(overlay_path);
+    char *dir = fsio_directory_of(overlay_path);
     if (!dir)
         return pc_fail(err, PC_EINPUT, "--out %s: its folder does not exist", overlay_path);
     free(dir);
@@ -820,7 +776,7 @@ int calib_write_overlay(const calib_problem *p, const calib_result *r, const cha
                         const char *overlay_path, pc_err *err)
 {
     cfg_doc *doc = NULL;
-    char *dir = directory_of(overlay_path), *base = realpath(base_path, NULL);
+    char *dir = fsio_directory_of(overlay_path), *base = realpath(base_path, NULL);
     int rc = PC_OK;
     if (!dir)
         rc = pc_fail(err, PC_EINPUT, "%s: its folder does not exist", overlay_path);

@@ -746,48 +746,6 @@ done:
 
 /* ---- the overlay ------------------------------------------------------------------------ */
 
-static char *directory_of(const char *path)
-{
-    char *copy = pc_strdup(path);
-    if (!copy)
-        return NULL;
-    char *slash = strrchr(copy, '/');
-    if (slash == copy)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(copy, ".");
-    char *abs = realpath(copy, NULL);
-    free(copy);
-    return abs;
-}
-
-/* target (absolute) relative to the absolute directory from. */
-static char *relative_path(const char *from, const char *target)
-{
-    size_t common = 0, i = 0;
-    for (; from[i] && target[i] && from[i] == target[i]; i++)
-        if (from[i] == '/')
-            common = i;
-    if (!from[i] && target[i] == '/')
-        common = i;
-    size_t ups = 0;
-    for (const char *q = from + common; *q; q++)
-        ups += *q == '/' && q[1];
-    if (!from[common] || !strcmp(from, "/"))
-        ups = 0;
-    const char *rest = target + common + (target[common] == '/');
-    char *out = malloc(ups * 3 + strlen(rest) + 2);
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    for (size_t k = 0; k < ups; k++)
-        strcat(out, "../");
-    strcat(out, rest);
-    return out;
-}
-
 int joint_write_overlay(const mdl_model *m, const char *base_path, const char *overlay_path,
                         const char *label, const char *comment, int year, int month, size_t n,
                         char *const *resources, const long *capacity, pc_err *err)
@@ -795,14 +753,14 @@ int joint_write_overlay(const mdl_model *m, const char *base_path, const char *o
     int rc = calib_check_overlay(m, overlay_path, err);
     if (rc)
         return rc;
-    char *dir = directory_of(overlay_path), *base = realpath(base_path, NULL), *rel = NULL;
+    char *dir = fsio_directory_of(overlay_path), *base = realpath(base_path, NULL), *rel = NULL;
     if (!dir || !base) {
         free(dir);
         free(base);
         return pc_fail(err, PC_EINPUT, "--out %s: its folder or the base %s does not exist",
                        overlay_path, base_path);
     }
-    if (!(rel = relative_path(dir, base))) {
+    if (!(rel = fsio_relative_path(dir, base))) {
         free(dir);
         free(base);
         return pc_fail(err, PC_EENV, "out of memory");
