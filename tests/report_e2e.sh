@@ -124,6 +124,10 @@ check $? "parcours.xlsx is a zip archive; no rapport.pdf without --pdf"
 grep -q 'seed = 3' "$out/baseline/manifest.ini" && grep -q 'seed = 3' "$out/more-iae/manifest.ini"
 check $? "both scenarios ran with the same seed"
 
+# the gnuplot scripts kept in the report name the report folder, not its temporary, and rerun
+! grep -rq --include='*.gp' '\.tmp-' "$out" && gnuplot "$out/distribution/dist-charts.gp" 2>/dev/null
+check $? "the kept gnuplot scripts name the report folder and rerun (dist-charts.gp)"
+
 # the plan's indicator over the run, and the probability of meeting its target: the share of
 # the replications whose value in replications.csv is >= 0.862 (a target near the median, so the share is neither 0 nor 1)
 col=$(head -1 "$out/baseline/replications.csv" | tr ',' '\n' | grep -n -x 'indicator.sorties_emploi' | cut -d: -f1)

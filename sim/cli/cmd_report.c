@@ -23,6 +23,7 @@
 #include "core/out.h"
 #include "opt.h"
 #include "present/diffplot.h"
+#include "present/gnuplot.h"
 #include "present/pdf.h"
 #include "present/report.h"
 #include "present/sbuf.h"
@@ -309,6 +310,10 @@ static int report(cli_ctx *cli, const report_args *a, scenario_run *runs, report
         /* without charts the page is still written, and says so */
         int keep = rc == PC_OK || (rc == PC_EINPUT && index && access(index, F_OK) == 0);
         free(index);
+        pc_err retarget; /* the kept gnuplot scripts name the folder, not its temporary */
+        int moved = keep ? gnuplot_retarget(stage.tmp, stage.dir, &retarget) : PC_OK;
+        if (moved)
+            keep = 0, rc = moved, err = retarget;
         pc_err committing;
         int committed = folder_commit(&stage, keep ? PC_OK : rc, about, &notes, &committing);
         written = keep && committed == PC_OK;

@@ -1,6 +1,7 @@
 /* gnuplot — quoting for gnuplot, its terminals, and a script piped to it (see gnuplot.h). */
 #include "gnuplot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -246,5 +247,72 @@ done:
     unlink(log);
     free(log);
     free(command);
+    return rc;
+}
+
+/* Removes every occurrence of pattern's first strlen(pattern) - 1 characters where they are
+ * followed by its last ('/'), in the script at path. */
+static int retarget_file(const char *path, const char *pattern, pc_err *err)
+{
+    char *text = NULL;
+    int rc = fsio_read_text(path, &text, err);
+    if (rc)
+        return rc;
+    size_t cut = strlen(pattern) - 1;
+    if (!strstr(text, pattern)) {
+        free(text);
+        return PC_OK;
+    }
+    fsio_file out;
+    if (!(rc = fsio_open(&out, path, err))) {
+        const char *p = text, *hit;
+        while ((hit = strstr(p, pattern)) != NULL) {
+            fwrite(p, 1, (size_t)(hit - p), out.f);
+            p = hit + cut; /* keeps the '/' */
+        }
+        fputs(p, out.f);
+        rc = fsio_commit(&out, PC_OK, err);
+    }
+    free(text);
+    return rc;
+}
+
+static int retarget_tree(const char *folder, const char *pattern, int depth, pc_err *err)
+{
+    DIR *d = opendir(folder);
+    if (!d)
+        return pc_fail_errno(err, errno, folder, "cannot read");
+    int rc = PC_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *path = pc_strf("%s/%s", folder, e->d_name);
+        struct stat st;
+        size_t len = strlen(e->d_name);
+        if (!path)
+            rc = pc_fail(err, PC_EENV, "out of memory");
+        else if (lstat(path, &st) != 0)
+            rc = pc_fail_errno(err, errno, path, "cannot read");
+        else if (S_ISDIR(st.st_mode) && depth < 8)
+            rc = retarget_tree(path, pattern, depth + 1, err);
+        else if (S_ISREG(st.st_mode) && len > 3 && !strcmp(e->d_name + len - 3, ".gp"))
+            rc = retarget_file(path, pattern, err);
+        free(path);
+    }
+    closedir(d);
+    return rc;
+}
+
+int gnuplot_retarget(const char *tmp, const char *dir, pc_err *err)
+{
+    size_t n = strlen(dir);
+    if (strncmp(tmp, dir, n) || !tmp[n])
+        return PC_OK;
+    char *pattern = pc_strf("%s/", tmp + n); /* ".tmp-XXXXXX/" */
+    if (!pattern)
+        return pc_fail(err, PC_EENV, "out of memory");
+    int rc = retarget_tree(tmp, pattern, 0, err);
+    free(pattern);
     return rc;
 }

@@ -49,4 +49,10 @@ void gnuplot_number_into(sbuf *b, double v);
  * (a new string; NULL when there were none or memory ran out). */
 int gnuplot_run(const char *script, size_t len, const char *outdir, char **notes, pc_err *err);
 
+/* A folder written into its temporary sibling tmp (DIR.tmp-XXXXXX) and then renamed to dir:
+ * rewrites the gnuplot scripts (*.gp) under tmp so that the paths they name are those of
+ * dir, and the scripts kept beside the charts rerun once the folder is in place.  PC_OK, or
+ * the error of reading or writing a script. */
+int gnuplot_retarget(const char *tmp, const char *dir, pc_err *err);
+
 #endif

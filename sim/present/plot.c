@@ -6,6 +6,7 @@
  * Each chart is built by chart.h into one script, piped to gnuplot once. */
 #include "plot.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,19 @@ static int draw_family(chart_ctx *c, const void *what, const char *x)
 }
 
 /* The yearly budget by PREFIX X (funders or cost lines, cost.total left out), stacked. */
+#define BUDGET_MAX_PARTS 12
+
+typedef struct {
+    char *name;
+    double total;
+} budget_part;
+
+static int by_total(const void *a, const void *b)
+{
+    double x = ((const budget_part *)a)->total, y = ((const budget_part *)b)->total;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const char *title,
                        int no_allocation)
 {
@@ -243,11 +257,44 @@ static int draw_budget(chart_ctx *c, const char *prefix, const char *name, const
         if (!(parts[n_parts++] = pc_strf("%s%s", prefix, names[i])))
             rc = PC_EINTERNAL;
     }
+    /* past BUDGET_MAX_PARTS lines a stacked bar is unreadable: the largest lines over the run
+     * (in the first run), and the title says how many of how many */
+    size_t shown = n_parts;
+    char *titled = NULL;
+    if (!rc && n_parts > BUDGET_MAX_PARTS) {
+        budget_part *order = pc_calloc(n_parts, sizeof *order);
+        int first, last;
+        if (!order)
+            rc = PC_EENV;
+        for (size_t i = 0; order && i < n_parts; i++) {
+            order[i].name = parts[i];
+            if (rundir_periods(c->runs[0], RUNDIR_YEARLY, &first, &last))
+                for (int y = first; y <= last; y++) {
+                    rundir_stat st;
+                    if (rundir_value(c->runs[0], RUNDIR_YEARLY, parts[i], y, &st) &&
+                        isfinite(st.mean))
+                        order[i].total += st.mean;
+                }
+        }
+        if (order) {
+            qsort(order, n_parts, sizeof *order, by_total);
+            for (size_t i = 0; i < n_parts; i++)
+                parts[i] = order[i].name; /* the same strings, largest first */
+            shown = BUDGET_MAX_PARTS;
+            titled = pc_strf(c->lang == LANG_EN ? "%s: the %zu largest lines of %zu"
+                                                : "%s : les %zu principales lignes sur %zu",
+                             title, shown, n_parts);
+            if (!titled)
+                rc = PC_EENV;
+        }
+        free(order);
+    }
     if (rc)
         rc = pc_fail(c->err, PC_EENV, "out of memory");
     else if (n_parts > 0 && (!no_allocation || n_parts < n - 1))
-        rc = chart_bars(c, name, title, (const char *const *)parts, n_parts,
-                        no_allocation ? NULL : "cost.total");
+        rc = chart_bars(c, name, titled ? titled : title, (const char *const *)parts, shown,
+                        no_allocation || shown < n_parts ? NULL : "cost.total");
+    free(titled);
     rundir_names_free(parts, n_parts);
     rundir_names_free(names, n);
     return rc;
