@@ -6,6 +6,7 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
+export PARCOURS_PLOTS="${PARCOURS_PLOTS:-$root/plots}" # the chart templates, wherever the binary was built
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-fit-e2e-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 3

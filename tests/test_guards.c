@@ -126,6 +126,39 @@ static void test_initial_not_entries(tc_ctx *t)
     mdl_free(m);
 }
 
+/* A state of a population that no person-month cost counts, while a person-month cost counts
+ * the population's other states, is a warning of `check` (money a scenario dropped without
+ * saying so); a model whose costs cover every state has none. */
+static void test_cost_warning(tc_ctx *t)
+{
+    static const char text[] = "[model]\nname = w\nstart = 2020-01\nhorizon = 3\n"
+                               "[population p]\nentry = a\ninflow.rate = 5/m\n"
+                               "[state a]\non.x = hazard 0.1/m -> b\n"
+                               "[state b]\non.y = hazard 0.1/m -> out\n"
+                               "[cost allocation]\nfunder = dep\nper = person-month\n"
+                               "states = %s\namount = 500\n";
+    char model[600];
+    pc_err err;
+    mdl_model *m = NULL;
+    snprintf(model, sizeof model, text, "a");
+    int rc = mdl_load(tc_write(t, "warn.ini", model), &m, &err);
+    CHECK(t,
+          rc == PC_OK && m->n_warnings == 1 && strstr(m->warnings[0], "state b") &&
+              strstr(m->warnings[0], "[cost allocation] covers a"),
+          "a state left out of the person-month cost is a warning naming it and what the cost "
+          "covers (%s)",
+          rc              ? err.msg
+          : m->n_warnings ? m->warnings[0]
+                          : "no warning");
+    mdl_free(m);
+    m = NULL;
+    snprintf(model, sizeof model, text, "a, b");
+    rc = mdl_load(tc_write(t, "warn2.ini", model), &m, &err);
+    CHECK(t, rc == PC_OK && m->n_warnings == 0, "a cost covering every state: no warning (%zu)",
+          m ? m->n_warnings : 0);
+    mdl_free(m);
+}
+
 /* A warm-up runs the model as in force at the start: a transition changed at the start
  * date changes the stock the warm-up builds. */
 static void test_warmup_uses_start_versions(tc_ctx *t)
@@ -224,6 +257,7 @@ void suite_guards(tc_ctx *t)
     test_ties(t);
     test_exact_threshold(t);
     test_initial_not_entries(t);
+    test_cost_warning(t);
     test_warmup_uses_start_versions(t);
     test_hang_guards(t);
 }
