@@ -36,7 +36,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
-.PHONY: all demo check check-unit check-e2e check-sanitize check-headers check-globals \
+.PHONY: all demo demo-france check check-unit check-e2e check-sanitize check-headers check-globals \
         check-layers check-format check-format-if-present check-mpi bench clean deps fuzz mpi
 
 all: $(BIN)/parcours
@@ -126,6 +126,10 @@ bench: deps $(BIN)/bench_parcours $(BIN)/parcours
 
 demo: deps $(BIN)/parcours
 	sh tests/demo.sh $(BIN)/parcours
+
+# the demo and the national report (about a minute more)
+demo-france: deps $(BIN)/parcours
+	PARCOURS_DEMO_FRANCE_REPS=4 sh tests/demo.sh $(BIN)/parcours
 
 # Optional MPI build (Debian: libopenmpi-dev openmpi-bin): bin/parcours-mpi, where
 # `mpirun -np N bin/parcours-mpi run ...` shares the replications among N ranks.

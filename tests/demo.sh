@@ -5,18 +5,20 @@
 #
 # Runs `parcours report` on the Drôme RSA scenarios (six, Flash emploi
 # included: beyond three the charts become small multiples), the Hautes-Alpes
-# E2C ones, the Auvergne-Rhône-Alpes IAE ones, the RSA of the 12 départements of
-# Auvergne-Rhône-Alpes (with the DREES observations) and the national model
-# charted for the Drôme and the Hautes-Alpes (the first of each list is the
-# reference), all with one seed, into out/demo/<report>/, and prints the pages
-# to open.  PARCOURS_DEMO_REPS sets the replications per scenario (default 50);
-# PARCOURS_DEMO_FRANCE_REPS those of the national model (default 4: one
-# national replication costs about 6 s of CPU).  The whole demo stays under
-# about six minutes on two cores.
+# E2C ones, the Auvergne-Rhône-Alpes IAE ones and the RSA of the 12 départements
+# of Auvergne-Rhône-Alpes (with the DREES observations), the first of each list
+# being the reference, all with one seed, into out/demo/<report>/, and prints the
+# pages to open.  PARCOURS_DEMO_REPS sets the replications per scenario (default
+# 20), PARCOURS_DEMO_IAE_REPS those of the IAE model (default 10: its 48 resources
+# make many charts); PARCOURS_DEMO_FRANCE_REPS > 0 adds the national report
+# charted for the Drôme and the Hautes-Alpes (`make demo-france` uses 4: one
+# national replication costs about 4 s of CPU).  The default demo takes about
+# 35 s on two cores.
 set -eu
 BIN=${1:?usage: sh tests/demo.sh path/to/parcours}
-REPS=${PARCOURS_DEMO_REPS:-50}
-FRANCE_REPS=${PARCOURS_DEMO_FRANCE_REPS:-4}
+REPS=${PARCOURS_DEMO_REPS:-20}
+IAE_REPS=${PARCOURS_DEMO_IAE_REPS:-10}
+FRANCE_REPS=${PARCOURS_DEMO_FRANCE_REPS:-0}
 SEED=${PARCOURS_DEMO_SEED:-2019}
 OUT=${PARCOURS_DEMO_OUT:-out/demo}
 
@@ -44,18 +46,25 @@ report() {
 }
 
 start=$(date +%s)
+# a report draws its charts in one gnuplot process: two reports at a time keep both cores busy
 report drome "$REPS" scenarios/drome/baseline.ini scenarios/drome/orientation-2-mois.ini \
     scenarios/drome/parrainage.ini scenarios/drome/iae-plus-20.ini scenarios/drome/combine.ini \
-    scenarios/drome/flash-emploi.ini
+    scenarios/drome/flash-emploi.ini &
+drome=$!
 report hautes-alpes "$REPS" scenarios/hautes-alpes/sans-e2c.ini \
     scenarios/hautes-alpes/ouverture-e2c.ini
-report ara "$REPS" scenarios/ara/baseline.ini scenarios/ara/zones-blanches.ini
+report ara "$IAE_REPS" scenarios/ara/baseline.ini scenarios/ara/zones-blanches.ini
 report ara-rsa "$REPS" scenarios/ara/rsa.ini
-report france "$FRANCE_REPS" scenarios/france/baseline.ini -- --focus 26,05
+wait "$drome"
+territories="drome hautes-alpes ara ara-rsa"
+if [ "$FRANCE_REPS" -gt 0 ]; then
+    report france "$FRANCE_REPS" scenarios/france/baseline.ini -- --focus 26,05
+    territories="$territories france"
+fi
 end=$(date +%s)
 
 echo
 echo "Reports written in $((end - start)) s. Open them in a browser:"
-for territory in drome hautes-alpes ara ara-rsa france; do
+for territory in $territories; do
     echo "  file://$(cd "$OUT/$territory" && pwd)/index.html"
 done

@@ -81,6 +81,8 @@ static char *safe_name(const char *prefix, const char *var)
 
 /* Draws chart `draw` once per name X of the variables PREFIX X SUFFIX of a table of any
  * run, in order of appearance. */
+#define PLOT_MAX_EACH 12
+
 static int draw_each(chart_ctx *c, rundir_table table, const char *prefix, const char *suffix,
                      int (*draw)(chart_ctx *c, const void *what, const char *x), const void *what)
 {
@@ -88,9 +90,44 @@ static int draw_each(chart_ctx *c, rundir_table table, const char *prefix, const
     size_t n = 0;
     if (rundir_names(c->runs, c->n_runs, table, prefix, suffix, &names, &n))
         return pc_fail(c->err, PC_EENV, "out of memory");
-    int rc = PC_OK;
+    /* past PLOT_MAX_EACH items (the 48 IAE resources of a region) a chart each is more than a
+     * page can hold: the largest by the reference's mean of the listed variable, and a note */
+    char *keep = pc_calloc(n ? n : 1, 1);
+    int rc = keep ? PC_OK : pc_fail(c->err, PC_EENV, "out of memory");
     for (size_t i = 0; i < n && !rc; i++)
-        rc = draw(c, what, names[i]);
+        keep[i] = n <= PLOT_MAX_EACH;
+    if (!rc && n > PLOT_MAX_EACH) {
+        double *size = pc_calloc(n, sizeof *size);
+        if (!size)
+            rc = pc_fail(c->err, PC_EENV, "out of memory");
+        for (size_t i = 0; size && i < n; i++) {
+            char *var = pc_strf("%s%s%s", prefix, names[i], suffix);
+            const rundir_series *sr = var ? rundir_find(c->runs[0], table, var) : NULL;
+            for (size_t k = 0; sr && k < sr->n; k++)
+                size[i] += isfinite(sr->stat[k].mean) ? fabs(sr->stat[k].mean) : 0;
+            free(var);
+        }
+        for (size_t picked = 0; size && picked < PLOT_MAX_EACH; picked++) {
+            size_t best = n;
+            for (size_t i = 0; i < n; i++)
+                if (!keep[i] && (best == n || size[i] > size[best]))
+                    best = i;
+            keep[best] = 1;
+        }
+        free(size);
+        char *note =
+            rc ? NULL
+               : pc_strf(c->lang == LANG_EN ? "%s*%s: the %d largest of %zu drawn"
+                                            : "%s*%s : les %d plus grands des %zu trac\xC3\xA9s",
+                         prefix, suffix, PLOT_MAX_EACH, n);
+        if (!rc && (!note || plot_list_add_empty(c->list, note)))
+            rc = pc_fail(c->err, PC_EENV, "out of memory");
+        free(note);
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        if (keep[i])
+            rc = draw(c, what, names[i]);
+    free(keep);
     rundir_names_free(names, n);
     return rc;
 }

@@ -215,10 +215,12 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
     if (list && list->empty) {
         fprintf(f, "<p class=\"empty\">%s ",
                 lang_pick(lang,
-                          "Non trac\xC3\xA9s, rien \xC3\xA0 montrer "
-                          "(toutes les valeurs sont nulles) :",
-                          "Not drawn, nothing to show (every value "
-                          "is zero):"));
+                          "Non trac\xC3\xA9s : rien \xC3\xA0 montrer "
+                          "(toutes les valeurs sont nulles), ou au-del\xC3\xA0 des plus grands "
+                          "(les donn\xC3\xA9"
+                          "es sont dans les CSV) :",
+                          "Not drawn: nothing to show (every value is zero), or beyond the "
+                          "largest (the data are in the CSV files):"));
         for (const char *p = list->empty; *p;) {
             size_t len = strcspn(p, "\n");
             char *one = pc_strf("%.*s", (int)len, p);
