@@ -98,18 +98,11 @@ static int read_args(allocate_args *a, int argc, char **argv)
     return opt_parse(&cmd, argc, argv);
 }
 
-static void month_text(const mdl_model *m, size_t k, char *buf, size_t size)
-{
-    int y, mo;
-    mdl_month_of(m, (int)k, &y, &mo);
-    snprintf(buf, size, "%04d-%02d", y, mo);
-}
-
 static void print_header(const mdl_model *m, const allocate_args *a, const capacity_share_result *r)
 {
     char first[16], last[16];
-    month_text(m, r->first, first, sizeof first);
-    month_text(m, r->last, last, sizeof last);
+    mdl_month_text(m, (int)(r->first), first, sizeof first);
+    mdl_month_text(m, (int)(r->last), last, sizeof last);
     printf("%s: %.2f %s across %zu resources %s* from %s to minimise the %s (floors: %.0f %% "
            "of the current places",
            m->id, a->envelope, a->in ? "euros a year" : "ETP", r->n, a->prefix, first,

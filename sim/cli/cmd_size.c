@@ -91,13 +91,6 @@ static int read_args(size_args *a, int argc, char **argv)
     return opt_parse(&cmd, argc, argv);
 }
 
-static void month_text(const mdl_model *m, size_t k, char *buf, size_t size)
-{
-    int y, mo;
-    mdl_month_of(m, (int)k, &y, &mo);
-    snprintf(buf, size, "%04d-%02d", y, mo);
-}
-
 static void print_estimate(const target_expr *g, const char *what, long capacity, double weight,
                            const target_estimate *e)
 {
@@ -140,8 +133,8 @@ static void print_sizing(const mdl_model *m, const size_args *a, const target_ex
                          const capacity_size_result *r)
 {
     char first[16], last[16];
-    month_text(m, r->first, first, sizeof first);
-    month_text(m, r->last, last, sizeof last);
+    mdl_month_text(m, (int)(r->first), first, sizeof first);
+    mdl_month_text(m, (int)(r->last), last, sizeof last);
     printf("%s: %ld places of %s (%.2f ETP) from %s meet %s\n", m->id, r->capacity, a->resources[0],
            (double)r->capacity * r->etp_weight, first, g->text);
     printf("measured over %s to %s; %lu replications, seed %lu, the same at every capacity; "
@@ -187,8 +180,8 @@ static void print_joint(const mdl_model *m, const size_args *a, const target_exp
                         const joint_result *r)
 {
     char first[16], last[16];
-    month_text(m, r->first, first, sizeof first);
-    month_text(m, r->last, last, sizeof last);
+    mdl_month_text(m, (int)(r->first), first, sizeof first);
+    mdl_month_text(m, (int)(r->last), last, sizeof last);
     printf("%s: the cheapest capacities from %s that meet %zu target%s (cost: %s%s%s)\n", m->id,
            first, r->n_targets, r->n_targets > 1 ? "s" : "", cost_units[a->cost],
            a->cost == JOINT_EUROS && a->funder ? ", funder " : "",

@@ -97,6 +97,13 @@ void mdl_month_of(const mdl_model *m, int k, int *year, int *month)
     *month = idx % 12 + 1;
 }
 
+void mdl_month_text(const mdl_model *m, int k, char *buf, size_t size)
+{
+    int year, month;
+    mdl_month_of(m, k, &year, &month);
+    snprintf(buf, size, "%04d-%02d", year, month);
+}
+
 double mdl_schedule_at(const mdl_schedule *s, double t)
 {
     double v = s->before;

@@ -508,6 +508,9 @@ double mdl_day_of(const mdl_model *m, int year, int month);
 /* Calendar year and month (1-12) of model month index k (0 = start month). */
 void mdl_month_of(const mdl_model *m, int k, int *year, int *month);
 
+/* Model month index k as "YYYY-MM" into buf. */
+void mdl_month_text(const mdl_model *m, int k, char *buf, size_t size);
+
 /* Cost index factor (indexation) at day t. */
 double mdl_cost_index(const mdl_cost *c, double t);
 
