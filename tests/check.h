@@ -46,5 +46,6 @@ void suite_calibration(tc_ctx *t);
 void suite_france(tc_ctx *t);
 void suite_xlsx(tc_ctx *t);
 void suite_backtest(tc_ctx *t);
+void suite_simplex(tc_ctx *t);
 
 #endif

@@ -73,6 +73,7 @@ static const struct {
     {"france", suite_france},
     {"xlsx", suite_xlsx},
     {"backtest", suite_backtest},
+    {"simplex", suite_simplex},
 };
 /* clang-format on */
 

@@ -80,6 +80,34 @@ for reps in 1 3; do
             cmp nt$reps/$f nm$reps/$f
     done
 done
+# The calibration of the national model reduced to three départements: each
+# département's inflow and initial foyers fitted to its foyers at the end of 2017 and
+# 2018, one simplex per département in lock step; every simulator call shares its
+# replications between the 2 ranks (3 replications: 2 by replication, the third by
+# départements).  The overlay and the fit report must be those of one process.
+cat > targets.csv <<'CSV'
+variable,when,value,weight
+stock.d05,2017-12,2840,1
+stock.d05,2018-12,2898,1
+stock.d26,2017-12,11917,1
+stock.d26,2018-12,12077,1
+stock.d69,2017-12,45776,1
+stock.d69,2018-12,46680,1
+CSV
+free="--free population.d05.inflow.rate=30/m:90/m --free population.d05.initial.count=2500:4500"
+free="$free --free population.d26.inflow.rate=150/m:350/m --free population.d26.initial.count=10000:20000"
+free="$free --free population.d69.inflow.rate=600/m:1300/m --free population.d69.initial.count=40000:70000"
+# shellcheck disable=SC2086
+check "calibrate, national: one process" \
+    "$bin" calibrate "$national" --targets targets.csv $free --reps 3 --threads 1 --max-iter 12 \
+    --out one.ini --quiet
+# shellcheck disable=SC2086
+check "calibrate, national: two ranks" \
+    mpirun -np 2 "$mpibin" calibrate "$national" --targets targets.csv $free --reps 3 --threads 1 \
+    --max-iter 12 --out two.ini --quiet
+check "calibrate, national: 2 ranks write the overlay of one process" cmp one.ini two.ini
+check "calibrate, national: 2 ranks write the fit report of one process" \
+    cmp one-report.csv two-report.csv
 check "other commands refuse several ranks" sh -c "! mpirun -np 2 '$mpibin' check model.ini"
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

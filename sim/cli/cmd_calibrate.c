@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef PARCOURS_MPI
+#include <mpi.h>
+#endif
+
 #include "cli.h"
 #include "cmd.h"
 #include "core/mdl.h"
@@ -149,6 +153,18 @@ static int read_problem(const calibrate_args *a, mdl_model **m, calib_problem **
     return calib_check_overlay(*m, a->out, err);
 }
 
+/* 1 in the process that writes and prints (MPI rank 0, or the only process). */
+static int is_writer(void)
+{
+#ifdef PARCOURS_MPI
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank == 0;
+#else
+    return 1;
+#endif
+}
+
 int cmd_calibrate(cli_ctx *cli, int argc, char **argv)
 {
     calibrate_args a = {.reps = 20, .seed = 1, .max_iter = 200, .tol = 1e-3};
@@ -169,7 +185,8 @@ int cmd_calibrate(cli_ctx *cli, int argc, char **argv)
                          .threads = (int)a.threads,
                          .max_iter = a.max_iter,
                          .tol = a.tol,
-                         .progress = cli_progress_wanted(a.quiet) ? show_iteration : NULL};
+                         .progress =
+                             cli_progress_wanted(a.quiet) && is_writer() ? show_iteration : NULL};
     if ((rc = read_problem(&a, &m, &p, &err)) || (rc = calib_fit(p, &opt, &r, &err))) {
         cli_fail(&err, rc);
         goto done;
@@ -178,6 +195,8 @@ int cmd_calibrate(cli_ctx *cli, int argc, char **argv)
         rc = cli_out_of_memory();
         goto done;
     }
+    if (!is_writer())
+        goto done;
     cli_hold(cli);
     if (!(rc = calib_write_overlay(p, r, a.file, a.out, &err)))
         rc = calib_write_report(p, r, report, &err);

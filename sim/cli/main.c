@@ -49,8 +49,8 @@ static const struct {
 static int dispatch(cli_ctx *cli, int argc, char **argv);
 
 #ifdef PARCOURS_MPI
-/* With MPI, `run` shares its replications among the ranks; the other commands run their
- * own Monte Carlo loops many times and are not distributed. */
+/* With MPI, `run` shares its replications among the ranks, and `calibrate` those of each
+ * simulator call; the other commands are not distributed. */
 int main(int argc, char **argv)
 {
     cli_ctx *cli = cli_start(); /* before any thread: every thread inherits its signal mask */
@@ -59,10 +59,10 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int rc;
-    if (ranks > 1 && (argc < 2 || strcmp(argv[1], "run") != 0)) {
+    if (ranks > 1 && (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "calibrate")))) {
         if (rank == 0)
-            fprintf(stderr, "parcours: only `parcours run` shares its replications among MPI "
-                            "ranks; run other commands on one rank\n");
+            fprintf(stderr, "parcours: only `parcours run` and `parcours calibrate` share their "
+                            "replications among MPI ranks; run other commands on one rank\n");
         rc = PC_EUSAGE;
     } else {
         rc = dispatch(cli, argc, argv);

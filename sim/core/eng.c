@@ -1772,6 +1772,15 @@ size_t eng_territories(const eng_workspace *w)
     return w->n_territories;
 }
 
+size_t eng_population_territory(const eng_workspace *w, size_t pop)
+{
+    for (size_t t = 0; t < w->n_territories; t++)
+        for (size_t i = w->terr_at[t]; i < w->terr_at[t + 1]; i++)
+            if ((size_t)w->terr_pops[i] == pop)
+                return t;
+    return 0;
+}
+
 void eng_share(eng_workspace *w, size_t part, size_t parts)
 {
     w->parts = parts ? parts : 1;

@@ -59,6 +59,9 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
 /* The model's territories (populations sharing no resource and no transition). */
 size_t eng_territories(const eng_workspace *w);
 
+/* The territory (0 .. eng_territories(w) - 1) of the population of index pop. */
+size_t eng_population_territory(const eng_workspace *w, size_t pop);
+
 /* Later runs draw only the territories t with t % parts == part (0 of 1: all), so that
  * several processes can share a replication: the raw counts of the other territories
  * stay 0 and the drivers are recorded by part 0 only, so the sum of the parts' raw

@@ -104,8 +104,8 @@ int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err
         if (!mdl_read_date(&p, &y, &mo) || !mdl_at_end(p))
             return FAIL(&c, "expected a month YYYY-MM");
         d->from = mdl_day_of(m, y, mo);
-        if (d->from < 0 || d->from >= m->horizon * MDL_DAYS_PER_MONTH)
-            return FAIL(&c, "the month must lie within the horizon");
+        if (d->from < 0) /* after the horizon: D = 1 throughout (a horizon cut short) */
+            return FAIL(&c, "the month must not be before the model's start");
     }
     return PC_OK;
 }

@@ -16,13 +16,16 @@
 #include <string.h>
 
 #include "core/cfg.h"
+#include "core/eng.h"
 #include "core/fsio.h"
 #include "core/mc.h"
 #include "core/rec.h"
 #include "runs.h"
+#include "simplex.h"
 
 #define CALIB_MAX_TARGETS 10000
-#define CALIB_MAX_FREE    64
+#define CALIB_MAX_FREE    4096 /* in all; one simplex takes at most CALIB_MAX_SIMPLEX */
+#define CALIB_MAX_SIMPLEX 64
 #define CALIB_BAD_VALUE   1e6 /* objective when a target has no value (a ratio with no case) */
 
 /* ---- problem ---------------------------------------------------------------------------- */
@@ -539,6 +542,279 @@ static double objective(const gsl_vector *x, void *params)
     return c->rc ? GSL_NAN : c->scratch->objective;
 }
 
+/* ---- independent territories ------------------------------------------------------------- */
+
+#define CALIB_ALL ((size_t)-1) /* a key or target that is not one territory's */
+
+/* The territory of the state of index s. */
+static size_t state_territory(const mdl_model *m, const size_t *pop_terr, int s)
+{
+    return s >= 0 ? pop_terr[m->states[s].population] : CALIB_ALL;
+}
+
+/* The territory of the states listed (CALIB_ALL when they span several, or none). */
+static size_t states_territory(const mdl_model *m, const size_t *pop_terr, const int *states,
+                               size_t n)
+{
+    size_t t = CALIB_ALL;
+    for (size_t i = 0; i < n; i++) {
+        size_t u = state_territory(m, pop_terr, states[i]);
+        if (u == CALIB_ALL || (t != CALIB_ALL && u != t))
+            return CALIB_ALL;
+        t = u;
+    }
+    return t;
+}
+
+/* The territory of a resource: that of the states it serves or queues. */
+static size_t resource_territory(const mdl_model *m, const size_t *pop_terr, int r)
+{
+    for (size_t s = 0; r >= 0 && s < m->n_states; s++)
+        if (m->states[s].resource == r)
+            return state_territory(m, pop_terr, (int)s);
+    return CALIB_ALL;
+}
+
+/* The territory a name of population, state, resource or cost belongs to (len bytes of
+ * name), or CALIB_ALL. */
+static size_t name_territory(const mdl_model *m, const size_t *pop_terr, const char *name,
+                             size_t len)
+{
+    char buf[300];
+    if (len == 0 || len >= sizeof buf)
+        return CALIB_ALL;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    int i;
+    if ((i = mdl_population_index(m, buf)) >= 0)
+        return pop_terr[i];
+    if ((i = mdl_state_index(m, buf)) >= 0)
+        return state_territory(m, pop_terr, i);
+    if ((i = mdl_resource_index(m, buf)) >= 0)
+        return resource_territory(m, pop_terr, i);
+    for (size_t c = 0; c < m->n_costs; c++)
+        if (!strcmp(m->costs[c].name, buf))
+            return m->costs[c].resource >= 0
+                       ? resource_territory(m, pop_terr, m->costs[c].resource)
+                       : states_territory(m, pop_terr, m->costs[c].states, m->costs[c].n_states);
+    return CALIB_ALL;
+}
+
+/* A free key's territory: population.P..., state.S..., resource.R..., also after set.DATE. */
+static size_t key_territory(const mdl_model *m, const size_t *pop_terr, const char *k)
+{
+    if (!strncmp(k, "set.", 4) && strlen(k) > 12 && k[11] == '.')
+        k += 12;
+    static const char *const kinds[] = {"population.", "state.", "resource."};
+    for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
+        size_t l = strlen(kinds[j]);
+        if (strncmp(k, kinds[j], l))
+            continue;
+        const char *dot = strchr(k + l, '.');
+        return dot ? name_territory(m, pop_terr, k + l, (size_t)(dot - k - l)) : CALIB_ALL;
+    }
+    return CALIB_ALL;
+}
+
+/* A target variable's territory: the name after its kind (stock.P, in.S, flow.S.x,
+ * wait.Q.all, cost.C, stock.P[age=x]); drivers, funders, indicators and totals are
+ * everyone's. */
+static size_t target_territory(const mdl_model *m, const size_t *pop_terr, const char *v)
+{
+    const char *dot = strchr(v, '.');
+    if (!dot || !strncmp(v, "driver.", 7) || !strncmp(v, "indicator.", 10) ||
+        !strncmp(v, "funder.", 7))
+        return CALIB_ALL;
+    const char *name = dot + 1;
+    size_t len = strcspn(name, ".[");
+    return name_territory(m, pop_terr, name, len);
+}
+
+/* Groups the free keys and targets by territory: *n_groups territories have free keys,
+ * key_group[i] and target_group[i] number them (a target of a territory without free keys
+ * gets CALIB_ALL).  *n_groups is 1 (one simplex for everything) when any key or target is
+ * not one territory's, or when every key is in one territory. */
+static int group_by_territory(const calib_problem *p, size_t *key_group, size_t *target_group,
+                              size_t *n_groups)
+{
+    const mdl_model *m = p->model;
+    *n_groups = 1;
+    for (size_t i = 0; i < p->n_free; i++)
+        key_group[i] = 0;
+    for (size_t i = 0; i < p->n_targets; i++)
+        target_group[i] = 0;
+    if (m->n_populations < 2)
+        return PC_OK;
+    eng_workspace *w = eng_alloc(m);
+    size_t *pop_terr = pc_calloc(m->n_populations, sizeof *pop_terr);
+    size_t *group_of = w ? pc_calloc(eng_territories(w), sizeof *group_of) : NULL;
+    int rc = w && pop_terr && group_of ? PC_OK : PC_EENV;
+    if (rc)
+        goto done;
+    for (size_t i = 0; i < m->n_populations; i++)
+        pop_terr[i] = eng_population_territory(w, i);
+    size_t nt = eng_territories(w), n = 0;
+    for (size_t t = 0; t < nt; t++)
+        group_of[t] = CALIB_ALL;
+    for (size_t i = 0; i < p->n_free; i++) {
+        size_t t = key_territory(m, pop_terr, p->free_keys[i].key);
+        if (t == CALIB_ALL)
+            goto one_group;
+        if (group_of[t] == CALIB_ALL)
+            group_of[t] = n++;
+        key_group[i] = group_of[t];
+    }
+    for (size_t i = 0; i < p->n_targets; i++) {
+        size_t t = target_territory(m, pop_terr, p->targets[i].variable);
+        if (t == CALIB_ALL)
+            goto one_group;
+        target_group[i] = group_of[t];
+    }
+    if (n >= 2) {
+        *n_groups = n;
+        goto done;
+    }
+one_group:
+    for (size_t i = 0; i < p->n_free; i++)
+        key_group[i] = 0;
+    for (size_t i = 0; i < p->n_targets; i++)
+        target_group[i] = 0;
+done:
+    eng_free(w);
+    free(pop_terr);
+    free(group_of);
+    return rc;
+}
+
+/* The weighted mean squared relative error of group g's targets (0 without targets). */
+static double group_objective(const calib_problem *p, const calib_result *r, const size_t *tg,
+                              size_t g)
+{
+    double sum = 0, weights = 0;
+    for (size_t i = 0; i < p->n_targets; i++) {
+        if (tg[i] != g)
+            continue;
+        const calib_target *t = &p->targets[i];
+        double e = (r->mean[i] - t->value) / t->value;
+        if (!isfinite(e))
+            return CALIB_BAD_VALUE;
+        sum += t->weight * e * e;
+        weights += t->weight;
+    }
+    return weights > 0 ? sum / weights : 0;
+}
+
+/* One simplex per territory, in lock step: every simulator call evaluates each running
+ * simplex's point (the territories are independent, so a territory's targets depend only
+ * on its own keys and the common random numbers of its own persons).  Fills r's values,
+ * iterations (the most of any territory), converged (every territory) and size (the
+ * largest). */
+static int fit_by_territory(calib_problem *p, const calib_options *opt, const size_t *kg,
+                            const size_t *tg, size_t n_groups, calib_result *r,
+                            calib_result *scratch, pc_err *err)
+{
+    simplex **sx = pc_calloc(n_groups, sizeof *sx);
+    size_t *dim = pc_calloc(n_groups, sizeof *dim);
+    double *x = pc_calloc(p->n_free, sizeof *x);
+    int rc = sx && dim && x ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
+    for (size_t i = 0; !rc && i < p->n_free; i++)
+        dim[kg[i]]++;
+    for (size_t g = 0; !rc && g < n_groups; g++) {
+        if (dim[g] > CALIB_MAX_SIMPLEX) {
+            rc = pc_fail(err, PC_EINPUT, "--free: %zu free keys in one territory (at most %d)",
+                         dim[g], CALIB_MAX_SIMPLEX);
+            break;
+        }
+        for (size_t i = 0, j = 0; i < p->n_free; i++)
+            if (kg[i] == g)
+                x[j++] = to_logit(&p->free_keys[i], p->free_keys[i].start);
+        if (!(sx[g] = simplex_alloc(dim[g], x, 1.0, opt->tol, opt->max_iter)))
+            rc = pc_fail(err, PC_EENV, "out of memory");
+    }
+    size_t *at = pc_calloc(n_groups, sizeof *at);
+    if (!rc && !at)
+        rc = pc_fail(err, PC_EENV, "out of memory");
+    for (int running = 1; !rc && running;) {
+        for (size_t g = 0; g < n_groups; g++)
+            at[g] = 0;
+        for (size_t i = 0; i < p->n_free; i++) {
+            size_t g = kg[i];
+            const double *pt = simplex_done(sx[g]) ? simplex_best(sx[g]) : simplex_ask(sx[g]);
+            r->values[i] = from_logit(&p->free_keys[i], pt[at[g]++]);
+        }
+        if ((rc = calib_evaluate(p, r->values, opt, scratch, err)))
+            break;
+        running = 0;
+        size_t iterations = 0;
+        double size = 0, best = 0, weights = 0;
+        for (size_t g = 0; g < n_groups; g++) {
+            if (!simplex_done(sx[g]))
+                simplex_tell(sx[g], group_objective(p, scratch, tg, g));
+            running |= !simplex_done(sx[g]);
+            if (simplex_iterations(sx[g]) > iterations)
+                iterations = simplex_iterations(sx[g]);
+            if (simplex_size(sx[g]) > size)
+                size = simplex_size(sx[g]);
+            best += simplex_best_value(sx[g]);
+            weights += 1;
+        }
+        if (opt->progress) {
+            calib_state state = {.iterations = iterations,
+                                 .calls = scratch->calls,
+                                 .objective = best / weights,
+                                 .size = size};
+            opt->progress(opt->progress_ctx, &state);
+        }
+    }
+    r->converged = 1;
+    r->iterations = 0;
+    r->size = 0;
+    for (size_t g = 0; g < n_groups; g++)
+        at[g] = 0;
+    for (size_t i = 0; !rc && i < p->n_free; i++) {
+        char buf[64];
+        size_t g = kg[i];
+        calib_format_value(&p->free_keys[i],
+                           from_logit(&p->free_keys[i], simplex_best(sx[g])[at[g]++]), buf,
+                           sizeof buf);
+        r->values[i] = strtod(buf, NULL);
+    }
+    for (size_t g = 0; !rc && g < n_groups; g++) {
+        r->converged &= simplex_converged(sx[g]);
+        if (simplex_iterations(sx[g]) > r->iterations)
+            r->iterations = simplex_iterations(sx[g]);
+        if (simplex_size(sx[g]) > r->size)
+            r->size = simplex_size(sx[g]);
+    }
+    for (size_t g = 0; sx && g < n_groups; g++)
+        simplex_free(sx[g]);
+    free(sx);
+    free(dim);
+    free(x);
+    free(at);
+    return rc;
+}
+
+/* calib_fit for free keys in n_groups >= 2 independent territories. */
+static int split_fit(calib_problem *p, const calib_options *opt, const size_t *kg, const size_t *tg,
+                     size_t n_groups, calib_result **out, pc_err *err)
+{
+    calib_result *r = calib_result_alloc(p), *scratch = calib_result_alloc(p);
+    int rc = r && scratch ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
+    if (!rc)
+        rc = fit_by_territory(p, opt, kg, tg, n_groups, r, scratch, err);
+    if (!rc) {
+        r->calls = scratch->calls; /* the best vertices, as the overlay writes them, once more */
+        rc = calib_evaluate(p, r->values, opt, r, err);
+    }
+    calib_result_free(scratch);
+    if (rc)
+        calib_result_free(r);
+    else
+        *out = r;
+    return rc;
+}
+
 int calib_fit(calib_problem *p, const calib_options *opt, calib_result **out, pc_err *err)
 {
     *out = NULL;
@@ -546,6 +822,26 @@ int calib_fit(calib_problem *p, const calib_options *opt, calib_result **out, pc
         return pc_fail(err, PC_EINPUT, "calibration needs at least one target and one free key");
     if (opt->reps < 1)
         return pc_fail(err, PC_EINPUT, "--reps: expected at least 1");
+    size_t *kg = pc_calloc(p->n_free, sizeof *kg), *tg = pc_calloc(p->n_targets, sizeof *tg);
+    size_t n_groups = 1;
+    if (!kg || !tg || group_by_territory(p, kg, tg, &n_groups)) {
+        free(kg);
+        free(tg);
+        return pc_fail(err, PC_EENV, "out of memory");
+    }
+    if (n_groups > 1) {
+        int rc = split_fit(p, opt, kg, tg, n_groups, out, err);
+        free(kg);
+        free(tg);
+        return rc;
+    }
+    free(kg);
+    free(tg);
+    if (p->n_free > CALIB_MAX_SIMPLEX)
+        return pc_fail(err, PC_EINPUT,
+                       "--free: %zu free keys in one simplex (at most %d; keys of independent "
+                       "territories are fitted one simplex each)",
+                       p->n_free, CALIB_MAX_SIMPLEX);
     size_t n = p->n_free;
     calib_ctx c = {.p = p, .opt = opt};
     calib_result *r = calib_result_alloc(p);

@@ -10,7 +10,10 @@
  * transformed values, so every trial stays inside its range.  Every evaluation
  * runs the same seed and replications (common random numbers), which makes the
  * objective smooth enough for the simplex; it stops when the simplex is smaller
- * than a tolerance (in logit units) or after a number of iterations.  Only the
+ * than a tolerance (in logit units) or after a number of iterations.  Free keys and
+ * targets that each belong to one of several independent territories (populations that
+ * share no person, place or staff) are fitted one simplex per territory, in lock step
+ * (simplex.h): one simulator call evaluates every territory's point.  Only the
  * months the targets need are simulated during the fit (the months kept are the
  * same, bitwise, as in a run over the whole horizon).
  *
