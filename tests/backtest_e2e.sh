@@ -73,5 +73,19 @@ check "threads 1 gives the same backtest.csv" sh -c '"$0" backtest "$1" --observ
     --origins 2013-12,2017-12 --breaks 2016-12 --fit "$3" --reps 40 --fit-reps 6 --threads 1 \
     --quiet --out bt1 >/dev/null && cmp bt/backtest.csv bt1/backtest.csv' "$bin" "$model" "$obs" "$fit"
 
+# The folder is written whole (folder.h): its listing names what parcours wrote; a
+# second backtest replaces it; a folder holding a file parcours did not write is
+# refused before any run, the file kept, nothing else written.
+check "the folder lists what it holds" grep -q "^backtest-summary.csv$" bt1/parcours-files.txt
+check "a second backtest replaces the first" "$bin" backtest "$model" --observed "$obs" \
+    --origins 2017-12 --horizons 12 --reps 10 --threads 1 --quiet --out bt1
+check "... which holds only its own rows" sh -c '[ "$(tail -n +2 bt1/backtest.csv | wc -l)" -eq 1 ]'
+mkdir -p mine && echo "notes" > mine/thesis.txt
+"$bin" backtest "$model" --observed "$obs" --origins 2017-12 --horizons 12 --reps 10 --quiet \
+    --out mine >refused.txt 2>&1
+check "a folder with a file parcours did not write: exit 1" test $? -eq 1
+check "... naming the file" grep -q "thesis.txt" refused.txt
+check "... kept, nothing written beside it" sh -c '[ "$(ls mine)" = thesis.txt ]'
+
 echo "backtest-e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,9 @@
  * Writes DIR/backtest.csv (one row per scored forecast), DIR/backtest-summary.csv
  * (coverage, PIT histogram, CRPS and errors per horizon), DIR/backtest-fit.csv (the
  * values fitted at each origin, with --fit) and the chart DIR/backtest.png and .svg,
- * then prints the summary.  See docs/backtest.md. */
+ * then prints the summary.  DIR is written whole (folder.h): into a temporary renamed
+ * into place once complete, replacing only an earlier folder parcours wrote.  See
+ * docs/backtest.md. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,10 +15,12 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "core/folder.h"
 #include "core/fsio.h"
 #include "core/mdl.h"
 #include "opt.h"
 #include "present/backtestplot.h"
+#include "present/gnuplot.h"
 #include "study/backtest.h"
 
 static const char backtest_usage[] =
@@ -139,6 +143,56 @@ static void show_origin(void *ctx, size_t done, size_t total)
     cli_log("backtest: origin %zu of %zu done", done, total);
 }
 
+/* Writes the folder a.out whole: the three tables, then the chart (without gnuplot the
+ * tables are kept, *drawn stays 0 and err says why).  PC_OK or a status with err. */
+static int write_folder(cli_ctx *cli, const backtest_args *a, const backtest_problem *p,
+                        const backtest_result *r, const char *const *inputs, int *drawn,
+                        char **notes, pc_err *err)
+{
+    folder_notes said;
+    folder_stage stage;
+    cli_hold(cli); /* a signal waits for the folder to be whole or gone */
+    int rc = folder_open(&stage, a->out, FOLDER_STUDY, inputs, 2, &said, err);
+    if (rc) {
+        cli_release(cli);
+        return rc;
+    }
+    char *rows = pc_strf("%s/backtest.csv", stage.tmp);
+    char *summary = pc_strf("%s/backtest-summary.csv", stage.tmp);
+    char *fit = pc_strf("%s/backtest-fit.csv", stage.tmp);
+    if (!rows || !summary || !fit)
+        rc = pc_fail(err, PC_EENV, "out of memory");
+    if (!rc && !(rc = backtest_write_rows(r, rows, err)) &&
+        !(rc = backtest_write_summary(r, summary, err)) && p->n_fit)
+        rc = backtest_write_fit(p, r, fit, err);
+    pc_err chart_err = {{0}};
+    if (!rc && r->n_rows) {
+        int prc = backtestplot_draw(stage.tmp, r, (lang_code)a->lang, notes, &chart_err);
+        if (prc == PC_OK)
+            *drawn = 1;
+        else if (prc != PC_EINPUT)
+            rc = prc, *err = chart_err;
+    }
+    if (!rc && *drawn) /* the kept gnuplot script names the folder, not its temporary */
+        rc = gnuplot_retarget(stage.tmp, stage.dir, err);
+    if (rc)
+        folder_message(&stage, err);
+    char *about = pc_strf("backtest of %s (%zu origins)", a->file, p->n_origins);
+    int committed = folder_commit(&stage, rc, about ? about : "backtest", &said, err);
+    cli_release(cli);
+    if (!rc && committed)
+        rc = committed;
+    if (!rc)
+        cli_replaced(a->out, &said);
+    if (!rc && !*drawn && r->n_rows)
+        *err = chart_err;
+    free(about);
+    free(rows);
+    free(summary);
+    free(fit);
+    return rc;
+}
+
 int cmd_backtest(cli_ctx *cli, int argc, char **argv)
 {
     backtest_args a = {.horizons = "12,24",
@@ -156,8 +210,8 @@ int cmd_backtest(cli_ctx *cli, int argc, char **argv)
     mdl_model *m = NULL;
     backtest_problem *p = NULL;
     backtest_result *r = NULL;
-    char *rows = NULL, *summary = NULL, *fit = NULL;
     char *notes = NULL;
+    int drawn = 0;
     pc_err err;
     if (rc) {
         rc = rc == OPT_HELP ? PC_OK : rc;
@@ -170,45 +224,28 @@ int cmd_backtest(cli_ctx *cli, int argc, char **argv)
                             .max_iter = a.max_iter,
                             .tol = a.tol,
                             .progress = cli_progress_wanted(a.quiet) ? show_origin : NULL};
-    rows = pc_strf("%s/backtest.csv", a.out);
-    summary = pc_strf("%s/backtest-summary.csv", a.out);
-    fit = pc_strf("%s/backtest-fit.csv", a.out);
-    if (!rows || !summary || !fit) {
-        rc = cli_out_of_memory();
-        goto done;
-    }
-    if (!(rc = read_problem(&a, &m, &p, &err)) && !(rc = backtest_run(p, &opt, &r, &err))) {
-        cli_hold(cli); /* each file is written whole (fsio); a signal waits for the set */
-        if (!(rc = fsio_mkdirs(a.out, &err)) && !(rc = backtest_write_rows(r, rows, &err)) &&
-            !(rc = backtest_write_summary(r, summary, &err)) && p->n_fit)
-            rc = backtest_write_fit(p, r, fit, &err);
-        cli_release(cli);
-    }
+    const char *inputs[2] = {a.file, a.observed};
+    if (!(rc = read_problem(&a, &m, &p, &err)) &&
+        /* a folder that cannot be written is said before the runs, not after */
+        !(rc = folder_check(a.out, FOLDER_STUDY, inputs, 2, NULL, &err)) &&
+        !(rc = backtest_run(p, &opt, &r, &err)))
+        rc = write_folder(cli, &a, p, r, inputs, &drawn, &notes, &err);
     if (rc) {
         cli_fail(&err, rc);
         goto done;
     }
-    int drawn = 0;
-    if (r->n_rows) {
-        int prc = backtestplot_draw(a.out, r, (lang_code)a.lang, &notes, &err);
-        if (prc == PC_OK)
-            drawn = 1;
-        else if (!a.quiet)
-            cli_log("backtest: no chart: %s", err.msg);
-        if (notes && !a.quiet)
-            cli_log("gnuplot: %s", notes);
-    }
+    if (notes && !a.quiet)
+        cli_log("gnuplot: %s", notes);
+    if (r->n_rows && !drawn && !a.quiet)
+        cli_log("backtest: no chart: %s", err.msg);
     print_summary(p, r, &opt);
-    printf("\nwrote %s, %s%s%s%s%s\n", rows, summary, p->n_fit ? ", " : "", p->n_fit ? fit : "",
-           drawn ? " and the chart " : "", drawn ? "backtest.png/.svg" : "");
+    printf("\nwrote %s: backtest.csv, backtest-summary.csv%s%s\n", a.out,
+           p->n_fit ? ", backtest-fit.csv" : "", drawn ? " and the chart backtest.png/.svg" : "");
     rc = cli_flush(rc);
 done:
     backtest_result_free(r);
     backtest_problem_free(p);
     mdl_free(m);
-    free(rows);
-    free(summary);
-    free(fit);
     free(notes);
     free(a.fits);
     return rc;
