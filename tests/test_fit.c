@@ -559,8 +559,7 @@ static void test_allocation(tc_ctx *t)
         .prefix = "r_", .envelope = 36, .step = 4, .sim = {.reps = 20, .seed = 2}};
     rc = capacity_share(m, &so, &r, &err);
     CHECK(t,
-          rc == 0 && r->n_groups == 1 && r->lines[0].allocated == 18 &&
-              r->lines[1].allocated == 18,
+          rc == 0 && r->n_groups == 1 && r->lines[0].allocated == 18 && r->lines[1].allocated == 18,
           "resources sharing a queue: one group, in its current mix (%ld + %ld places)",
           rc ? 0 : r->lines[0].allocated, rc ? 0 : r->lines[1].allocated);
     capacity_share_result_free(r);

@@ -485,8 +485,7 @@ static void test_groups(tc_ctx *t)
                                   .sim = {.reps = reps, .seed = 7, .threads = 1}};
     int rc = capacity_share(m, &opt, &r, &err);
     CHECK(t, rc == 0 && r->n_groups == 2 && r->groups[0].n == 2 && r->groups[1].n == 2,
-          "two départements of two types sharing a queue make two groups: %s",
-          rc ? err.msg : "ok");
+          "two départements of two types sharing a queue make two groups: %s", rc ? err.msg : "ok");
     if (rc == 0) {
         CHECK(t,
               r->lines[0].constraint_floor == floor_of[0] &&
@@ -504,8 +503,7 @@ static void test_groups(tc_ctx *t)
                   fabs(r->floors - 0.5 * 2 * (double)(floor_of[0] + floor_of[1])) < 1e-9,
               "the constraint holds in both groups after sharing 26 ETP (floors %.2f ETP): "
               "%.3f and %.3f",
-              r->floors, r->groups[0].constraint_after.value,
-              r->groups[1].constraint_after.value);
+              r->floors, r->groups[0].constraint_after.value, r->groups[1].constraint_after.value);
         double x = 0, y = 0;
         for (size_t i = 0; i < r->n; i++)
             *(strstr(r->lines[i].resource, "_x_") ? &x : &y) += (double)r->lines[i].allocated;

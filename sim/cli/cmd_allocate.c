@@ -160,7 +160,7 @@ static int singletons(const capacity_share_result *r)
 
 static void print_lines(const allocate_args *a, const capacity_share_result *r)
 {
-    const int width = 40;
+    const int width = 42;
     print_padded("", width);
     printf(" %9s %9s %8s  %-22s %-22s", "ETP now", "ETP alloc", "change", "wait before (days)",
            "wait after (days)");
@@ -219,7 +219,7 @@ static void print_costs(const mdl_model *m, const capacity_share_result *r)
         paid[f] = r->funder_before[f] != 0 || r->funder_after[f] != 0;
     printf("\nunit-year costs on the places, euros a year (mean over the replications), "
            "before -> after:\n");
-    print_padded("", 40);
+    print_padded("", 42);
     for (size_t f = 0; f < nf; f++)
         if (paid[f]) {
             printf(" ");
@@ -229,7 +229,7 @@ static void print_costs(const mdl_model *m, const capacity_share_result *r)
     size_t line = 0;
     for (size_t g = 0; g < r->n_groups; g++) {
         const capacity_share_group *gr = &r->groups[g];
-        print_padded(gr->label, 40);
+        print_padded(gr->label, 42);
         for (size_t f = 0; f < nf; f++) {
             if (!paid[f])
                 continue;
@@ -323,9 +323,9 @@ static int stability(const mdl_model *m, const allocate_args *a, capacity_share_
         const double *v = pass ? need : etp;
         printf("\nstability: %s rerun with %zu independent seeds (%lu to %lu), ETP, over the "
                "%zu that could share the envelope:\n",
-               pass ? "the fewest ETP meeting the constraint" : "the allocation",
-               (size_t)a->seeds, a->seed, a->seed + a->seeds - 1, k);
-        print_padded("", 40);
+               pass ? "the fewest ETP meeting the constraint" : "the allocation", (size_t)a->seeds,
+               a->seed, a->seed + a->seeds - 1, k);
+        print_padded("", 42);
         printf(" %9s %9s %8s %9s %9s\n", "first", "mean", "sd", "min", "max");
         double tot[4] = {0, 0, INFINITY, -INFINITY};
         for (size_t s = 0; s < k; s++) {
@@ -348,11 +348,11 @@ static int stability(const mdl_model *m, const allocate_args *a, capacity_share_
             for (size_t s = 0; s < k && k > 1 && g < n; s++)
                 sd += (v[s * n + g] - mean) * (v[s * n + g] - mean) / (double)(k - 1);
             if (g == n) {
-                print_padded("total", 40);
+                print_padded("total", 42);
                 printf(" %9.2f %9.2f %8s %9.2f %9.2f\n", tot[0], tot[1], "", tot[2], tot[3]);
                 break;
             }
-            print_padded(r->groups[g].label, 40);
+            print_padded(r->groups[g].label, 42);
             printf(" %9.2f %9.2f %8.2f %9.2f %9.2f\n", v[g], mean, sqrt(sd), lo, hi);
         }
     }

@@ -392,24 +392,24 @@ fail:
 typedef struct {
     const mdl_model *m;
     const capacity_share_options *opt;
-    size_t n;          /* resources */
-    int *res;          /* their indices in the model */
-    char **keys;       /* their capacity keys */
-    double *w;         /* ETP per place */
-    double *price;     /* the envelope's unit per place: w, or euros a year */
-    long *current;     /* places at the first month */
-    size_t n_groups;   /* groups of linked resources (capacity_share) */
-    size_t *group;     /* [resource]: its group */
-    double *mix;       /* [resource]: its share of its group's current places */
-    long *group_now;   /* [group]: its current places */
-    size_t n_queues;   /* distinct queue states of the resources */
-    char **queues;     /* their names */
-    int *queue_of;     /* [resource][queue]: 1 when the resource's states wait there */
-    size_t *queue_group;      /* [queue]: the group whose resources wait there */
-    const char **by_group;    /* the queue names, group after group */
-    size_t *gq_first, *gq_n;  /* [group]: where its queues start in by_group, how many */
-    target_expr *cons;        /* [group]: the constraint on its queues (opt->constraint) */
-    int funder;               /* opt->funder's index, -1: none */
+    size_t n;                /* resources */
+    int *res;                /* their indices in the model */
+    char **keys;             /* their capacity keys */
+    double *w;               /* ETP per place */
+    double *price;           /* the envelope's unit per place: w, or euros a year */
+    long *current;           /* places at the first month */
+    size_t n_groups;         /* groups of linked resources (capacity_share) */
+    size_t *group;           /* [resource]: its group */
+    double *mix;             /* [resource]: its share of its group's current places */
+    long *group_now;         /* [group]: its current places */
+    size_t n_queues;         /* distinct queue states of the resources */
+    char **queues;           /* their names */
+    int *queue_of;           /* [resource][queue]: 1 when the resource's states wait there */
+    size_t *queue_group;     /* [queue]: the group whose resources wait there */
+    const char **by_group;   /* the queue names, group after group */
+    size_t *gq_first, *gq_n; /* [group]: where its queues start in by_group, how many */
+    target_expr *cons;       /* [group]: the constraint on its queues (opt->constraint) */
+    int funder;              /* opt->funder's index, -1: none */
     size_t first, last;
     size_t runs;
     long *scratch;   /* [resource]: places of a run */
@@ -424,7 +424,7 @@ typedef struct {
     double *cost;   /* [resource][funder]: unit-year costs, euros a year */
     double *funded; /* [resource]: opt->funder's on funded places (not occupied ones) */
     double *by_funder, *by_funder_p05, *by_funder_p95; /* [funder]: over the resources */
-    double total;          /* person-days a year, all queues */
+    double total;                                      /* person-days a year, all queues */
     double total_unserved; /* requests leaving a queue unserved, a year */
 } outcome;
 
@@ -799,16 +799,15 @@ static int period_years(const allocator *a, const mc_result *r, const char *name
     long var = rec_find(r->catalog, name);
     double years = (double)(a->last - a->first + 1) / 12.0;
     for (size_t rep = 0; rep < r->reps; rep++)
-        per[rep] = var < 0 ? 0.0
-                           : target_period_sum(r, rep, (size_t)var, a->first, a->last) / years;
+        per[rep] =
+            var < 0 ? 0.0 : target_period_sum(r, rep, (size_t)var, a->first, a->last) / years;
     return var >= 0;
 }
 
 /* Waits over a set of queues (sel[k] != 0), admissions of a set of resources (take[i]):
  * the mean wait per request and its 90 % interval, person-days and unserved a year. */
-static void waits_of(const allocator *a, const target_waits *q, const double *admitted,
-                     size_t reps, const int *sel, const int *take, double *per,
-                     capacity_share_waits *out)
+static void waits_of(const allocator *a, const target_waits *q, const double *admitted, size_t reps,
+                     const int *sel, const int *take, double *per, capacity_share_waits *out)
 {
     double years = (double)(a->last - a->first + 1) / 12.0, nr = (double)reps;
     target_waits w = {0};
@@ -839,8 +838,7 @@ static void waits_of(const allocator *a, const target_waits *q, const double *ad
 
 /* The funders' unit-year costs on each resource and on all of them (interval over the
  * replications). */
-static void costs_of(const allocator *a, const mc_result *r, outcome *o, double *per,
-                     double *tot)
+static void costs_of(const allocator *a, const mc_result *r, outcome *o, double *per, double *tot)
 {
     const mdl_model *m = a->m;
     size_t nr = r->reps, nf = m->n_funders;
@@ -886,8 +884,8 @@ static int evaluate(allocator *a, const long *levels, outcome *o, pc_err *err)
     const mc_result *r = run.result;
     size_t nr = r->reps ? r->reps : 1;
     double years = (double)(a->last - a->first + 1) / 12.0;
-    target_waits *q = pc_calloc(a->n_queues * nr, sizeof *q); /* [queue][rep] */
-    double *admitted = pc_calloc(a->n * nr, sizeof *admitted);  /* [resource][rep], total */
+    target_waits *q = pc_calloc(a->n_queues * nr, sizeof *q);  /* [queue][rep] */
+    double *admitted = pc_calloc(a->n * nr, sizeof *admitted); /* [resource][rep], total */
     double *per = pc_calloc(nr, sizeof *per), *tot = pc_calloc(nr, sizeof *tot);
     int *sel = pc_calloc(a->n_queues ? a->n_queues : 1, sizeof *sel);
     int *take = pc_calloc(a->n, sizeof *take);
@@ -1056,10 +1054,10 @@ static int greedy(allocator *a, search *s, pc_err *err)
         int any = 0;
         for (size_t g = 0; g < a->n_groups; g++) {
             long y = level_up(a, s, g);
-            s->up[g] = y >= 0 && group_cost(a, g, y) - group_cost(a, g, s->level[g]) <=
-                                     s->left + SLACK(a)
-                           ? y
-                           : s->level[g];
+            s->up[g] =
+                y >= 0 && group_cost(a, g, y) - group_cost(a, g, s->level[g]) <= s->left + SLACK(a)
+                    ? y
+                    : s->level[g];
             any |= s->up[g] != s->level[g];
         }
         if (!any)
@@ -1081,8 +1079,8 @@ static int greedy(allocator *a, search *s, pc_err *err)
         }
         if (best < 0)
             return 1;
-        s->left -= group_cost(a, (size_t)best, s->up[best]) -
-                   group_cost(a, (size_t)best, s->level[best]);
+        s->left -=
+            group_cost(a, (size_t)best, s->up[best]) - group_cost(a, (size_t)best, s->level[best]);
         s->level[best] = s->up[best];
         s->f[best] = objective_of(a, &s->at_up, best);
     }
@@ -1123,9 +1121,9 @@ static int exchange(allocator *a, search *s, pc_err *err)
             }
         if (bi < 0)
             return PC_OK;
-        s->left -= group_cost(a, (size_t)bi, s->up[bi]) - group_cost(a, (size_t)bi, s->level[bi]) -
-                   (group_cost(a, (size_t)bj, s->level[bj]) -
-                    group_cost(a, (size_t)bj, s->down[bj]));
+        s->left -=
+            group_cost(a, (size_t)bi, s->up[bi]) - group_cost(a, (size_t)bi, s->level[bi]) -
+            (group_cost(a, (size_t)bj, s->level[bj]) - group_cost(a, (size_t)bj, s->down[bj]));
         s->level[bi] = s->up[bi];
         s->level[bj] = s->down[bj];
         s->f[bi] = objective_of(a, &s->at_up, bi);
@@ -1143,8 +1141,8 @@ static double spread(const allocator *a, search *s)
         total += group_cost(a, g, a->group_now[g]);
     double left = s->left;
     for (size_t g = 0; g < a->n_groups; g++) {
-        double share = total > 0 ? group_cost(a, g, a->group_now[g]) / total
-                                 : 1.0 / (double)a->n_groups;
+        double share =
+            total > 0 ? group_cost(a, g, a->group_now[g]) / total : 1.0 / (double)a->n_groups;
         double budget = left * share + SLACK(a), base = group_cost(a, g, s->level[g]);
         long x = s->level[g];
         while (x < s->ceil[g] && group_cost(a, g, x + 1) - base <= budget)
@@ -1217,8 +1215,7 @@ static const char *unit_of(const allocator *a)
 /* The fewest places of each group (in its mix) that meet the constraint on its queues,
  * every group at once (each one's waits depend on its own places only): doubling from
  * the current places until it holds, then bisection. */
-static int constraint_floors(allocator *a, const long *ceil_, long *cfloor, outcome *o,
-                             pc_err *err)
+static int constraint_floors(allocator *a, const long *ceil_, long *cfloor, outcome *o, pc_err *err)
 {
     size_t n = a->n_groups;
     long *lo = pc_calloc(n, sizeof *lo), *hi = pc_calloc(n, sizeof *hi),
@@ -1466,8 +1463,8 @@ static capacity_share_result *result_alloc(size_t n, size_t n_groups, size_t n_f
     r->line_funder_before = pc_calloc(n * nf, sizeof(double));
     r->line_funder_after = pc_calloc(n * nf, sizeof(double));
     if (!r->lines || !r->groups || !r->funders || !r->funder_before || !r->funder_before_p05 ||
-        !r->funder_before_p95 || !r->funder_after || !r->funder_after_p05 ||
-        !r->funder_after_p95 || !r->line_funder_before || !r->line_funder_after) {
+        !r->funder_before_p95 || !r->funder_after || !r->funder_after_p05 || !r->funder_after_p95 ||
+        !r->line_funder_before || !r->line_funder_after) {
         capacity_share_result_free(r);
         return NULL;
     }

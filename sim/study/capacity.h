@@ -118,13 +118,13 @@ typedef struct {
     char *label; /* the resource's label (its name when it has none) */
     size_t group;
     double etp_weight;
-    double mix;                     /* its share of its group's places */
-    double price;                   /* the envelope's unit per place: ETP, or euros a year */
-    long current, floor, allocated; /* places */
-    long ceiling;                   /* places (LONG_MAX: none) */
-    long constraint_floor;          /* at its group's constraint floor (0: no constraint) */
+    double mix;                         /* its share of its group's places */
+    double price;                       /* the envelope's unit per place: ETP, or euros a year */
+    long current, floor, allocated;     /* places */
+    long ceiling;                       /* places (LONG_MAX: none) */
+    long constraint_floor;              /* at its group's constraint floor (0: no constraint) */
     capacity_share_waits before, after; /* its own queues */
-    double cost_before, cost_after; /* opt->funder's unit-year costs on it, euros a year */
+    double cost_before, cost_after;     /* opt->funder's unit-year costs on it, euros a year */
 } capacity_share_line;
 
 /* A group: the resources whose populations or queues are linked (a département's four
@@ -133,8 +133,8 @@ typedef struct {
     char *label; /* its resource's label when alone, else its population's label */
     size_t n;    /* its resources */
     double etp_current, etp_floor, etp_allocated, etp_constraint; /* ETP */
-    capacity_share_waits before, after;                         /* pooled over its queues */
-    target_estimate constraint_before, constraint_after; /* the constraint on its queues */
+    capacity_share_waits before, after;                           /* pooled over its queues */
+    target_estimate constraint_before, constraint_after;          /* the constraint on its queues */
 } capacity_share_group;
 
 typedef struct {
@@ -149,14 +149,14 @@ typedef struct {
     double *funder_before, *funder_before_p05, *funder_before_p95; /* [funder] */
     double *funder_after, *funder_after_p05, *funder_after_p95;
     double *line_funder_before, *line_funder_after; /* [line][funder] */
-    double first_step;   /* the envelope's unit, the first greedy steps */
-    double idle;         /* the envelope that reduced no wait, spread as the current places */
-    double unused;       /* left over (less than one place, or above the ceilings) */
-    double floors;       /* the floors' cost, the envelope's unit */
+    double first_step;      /* the envelope's unit, the first greedy steps */
+    double idle;            /* the envelope that reduced no wait, spread as the current places */
+    double unused;          /* left over (less than one place, or above the ceilings) */
+    double floors;          /* the floors' cost, the envelope's unit */
     double constraint_cost; /* of which above --min-share to meet the constraint */
-    size_t runs;         /* model runs made */
-    size_t first, last;  /* the months measured */
-    double total_before; /* person-days waited a year, all queues */
+    size_t runs;            /* model runs made */
+    size_t first, last;     /* the months measured */
+    double total_before;    /* person-days waited a year, all queues */
     double total_after;
     double unserved_before; /* requests leaving the queues unserved a year, all queues */
     double unserved_after;
