@@ -253,6 +253,21 @@ check "the allocation spends the envelope, within one place" \
     awk -F, 'NR > 1 { e += $8; w = $3 } END { exit !(e <= 3650.33 + 1e-6 && e > 3650.33 - w) }' alloc.csv
 check "every département keeps 90 % of its places" \
     awk -F, 'NR > 1 && $6 < $5 { bad = 1 } END { exit bad }' alloc.csv
+check "ARA: the 48 types x départements, grouped by département" status_is 0 "$bin" allocate \
+    "$ara" --resource-prefix iae_ --envelope 8739.75 --min-share 0.9 --step 400 --reps 2 \
+    --out alloc48.csv --quiet
+check "12 départements by their labels, each with its 4 types indented" \
+    sh -c 'grep -c "^[^ ].* — publics orientés vers l.IAE  *[0-9.]\+ \+[0-9.]\+" out.txt | grep -qx 12 &&
+           grep -c "^  \(ACI\|EI\|AI\|ETTI\) — " out.txt | grep -qx 48'
+check "both funders' costs with their 90 % intervals" \
+    sh -c 'grep -q "^État (FIE, aide au poste): .* M€ a year \[" out.txt &&
+           grep -q "^Départements: .* M€ a year \[" out.txt'
+check "the types keep their département's mix (ACI and AI of the Ain move together)" \
+    awk -F, '$1 == "iae_aci_ain" { a = $6 / $4 } $1 == "iae_ai_ain" { b = $6 / $4 }
+             END { d = a - b; if (d < 0) d = -d; exit !(d < 0.01) }' alloc48.csv
+check "a constraint on the ACI alone is taken: their queues are theirs alone" \
+    status_is 0 "$bin" allocate "$ara" --resource-prefix iae_aci_ --envelope 4000 \
+    --constraint "p90(wait.all) <= 183d" --step 400 --reps 2 --quiet
 
 
 # Two départements, b twice as loaded as a: 6-month contracts, prescriptions lapsing after 6
@@ -295,6 +310,24 @@ check "an envelope too small for the constraint: exit 1" status_is 1 "$bin" allo
     --resource-prefix iae_ --envelope 50 --constraint "p90(wait.all) <= 15d" --reps 4 --quiet
 check "the message gives what the constraint needs" grep -q "of which .* to meet --constraint" err.txt
 check "nothing written by refused allocations" test ! -e o.ini
+
+# Two types sharing one queue: a constraint on one type alone has no group.
+{
+    printf '[model]\nname = Shared\nstart = 2020-01\nhorizon = 24\n'
+    printf '\n[population p]\nentry = ask\ninflow.rate = 8/m\nwarmup = 1y\n'
+    printf '\n[state ask]\non.go = after fixed(1d) -> x:0.5, y:0.5\n'
+    printf '\n[state q]\non.give_up = after fixed(3m) -> out\n'
+    for r in x y; do
+        printf '\n[state %s]\nresource = r_%s\nqueue = q\non.end = after exponential(mean=4m) -> out\n' "$r" "$r"
+        printf '\n[resource r_%s]\ncapacity = 10\n' "$r"
+        printf '\n[cost c_%s]\nfunder = etat\nper = unit-year\nresource = r_%s\namount = 1000\n' "$r" "$r"
+    done
+} > shared.ini
+check "a constraint whose groups cannot be formed: exit 1" status_is 1 "$bin" allocate \
+    shared.ini --resource-prefix r_x --envelope 30 --constraint "p90(wait.all) <= 30d" \
+    --reps 2 --scenario o.ini --quiet
+check "the message says why" grep -q "cannot be formed: queue q of r_x is also the queue of r_y" err.txt
+check "and nothing is written" test ! -e o.ini
 
 echo "fit-e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

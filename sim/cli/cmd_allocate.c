@@ -1,9 +1,10 @@
 /* cmd_allocate — `parcours allocate FILE`: an envelope (ETP or euros) shared across resources.
  *
- * Prints, per resource (by its label), the current and allocated ETP, the mean wait
- * before and after with 90 % intervals, the constraint's statistic and the funder's
- * costs, then the totals; --seeds reruns the allocation with independent seeds and
- * prints its spread per resource; --out also writes the table as CSV
+ * Prints, per group of resources (a département) and per resource in it (a type), by
+ * label, the current and allocated ETP, the mean wait before and after with 90 %
+ * intervals and the constraint's statistic, then every funder's costs with 90 %
+ * intervals and the totals; --seeds reruns the allocation with independent seeds and
+ * prints its spread per group; --out also writes the table as CSV
  * (capacity_share_write), --scenario the allocation as a scenario overlay. */
 #include <limits.h>
 #include <math.h>
@@ -27,33 +28,36 @@ static const char allocate_usage[] =
     "                         [--from YYYY-MM] [--out CSV] [--scenario FILE.ini]\n"
     "                         [--seeds K] [--reps N] [--seed S] [--threads T] [--quiet]\n"
     "\n"
-    "Distributes an envelope of ETP across the resources named P* (one per département:\n"
-    "iae_ain, iae_drome, ...) to minimise the person-days waited in their queues (or the\n"
-    "requests left unserved) from --from to the horizon: greedy marginal steps then\n"
-    "exchanges between resources, with the same seed and replications at every run.\n"
-    "Prints, per resource, the current and allocated ETP, the mean wait before and after,\n"
-    "and funder F's costs.  See docs/fit.md.\n"
+    "Distributes an envelope of ETP across the resources named P* to minimise the\n"
+    "person-days waited in their queues (or the requests left unserved) from --from to\n"
+    "the horizon.  Resources sharing a population form a group (a département's types of\n"
+    "IAE posts); groups are independent, and a group's places keep its current mix of\n"
+    "resources.  Greedy marginal steps then exchanges between groups, with the same seed\n"
+    "and replications at every run.  Prints, per group and resource, the current and\n"
+    "allocated ETP, the mean wait before and after with 90 % intervals, and every\n"
+    "funder's costs.  See docs/fit.md.\n"
     "\n"
     "  --resource-prefix P  the resources to allocate (their etp.weight converts places)\n"
     "  --envelope N         what to distribute: ETP (places x etp.weight, summed), or\n"
     "                       with --in euros, euros a year of funder F's costs on the places\n"
     "  --in etp|euros       the envelope's unit (default etp)\n"
-    "  --min-share X        each resource keeps at least X of its current places (0 to 1,\n"
+    "  --min-share X        each group keeps at least X of its current places (0 to 1,\n"
     "                       default 0)\n"
     "  --max-share X        ... and at most X times them (default: no ceiling)\n"
-    "  --constraint EXPR    every resource's queue meets it, e.g. 'p90(wait.all) <= 90d'\n"
-    "                       (no département above 90 days): its places are raised first\n"
+    "  --constraint EXPR    every group's queues, pooled, meet it, e.g.\n"
+    "                       'p90(wait.all) <= 90d' (no département above 90 days): its\n"
+    "                       places are raised first\n"
     "  --step N             first step in the envelope's unit (default: 1/32 of the\n"
     "                       envelope above the floors); it halves down to one place\n"
     "  --objective O        waiting (person-days waited, the default) or unserved\n"
     "                       (requests leaving a queue without a place: gave up, left)\n"
-    "  --funder F           whose unit-year costs on the resources are shown, and whose\n"
-    "                       euros the envelope is with --in euros (default etat)\n"
+    "  --funder F           whose euros the envelope is with --in euros, and whose costs\n"
+    "                       the CSV gives (default etat)\n"
     "  --from YYYY-MM       the allocation holds from that month (default: the start)\n"
     "  --out CSV            also write the table as CSV\n"
     "  --scenario FILE.ini  also write the allocation as a scenario overlay of FILE\n"
     "  --seeds K            rerun with K - 1 more independent seeds (S+1, ...) and show\n"
-    "                       how far each resource's allocation moves (default 1)\n"
+    "                       how far each group's allocation moves (default 1)\n"
     "  --reps N             replications, 1 to 1000000 (default 20)\n"
     "  --seed S             seed, 0 to 4294967295 (default 1)\n"
     "  --threads T          threads, 0 to 1024 (default 0: all cores)\n"
@@ -103,21 +107,25 @@ static void print_header(const mdl_model *m, const allocate_args *a, const capac
     char first[16], last[16];
     mdl_month_text(m, (int)(r->first), first, sizeof first);
     mdl_month_text(m, (int)(r->last), last, sizeof last);
-    printf("%s: %.2f %s across %zu resources %s* from %s to minimise the %s (floors: %.0f %% "
-           "of the current places",
-           m->id, a->envelope, a->in ? "euros a year" : "ETP", r->n, a->prefix, first,
+    printf("%s: %.2f %s across %zu resources %s* in %zu groups from %s to minimise the %s "
+           "(floors: %.0f %% of the current places",
+           m->id, a->envelope, a->in ? "euros a year" : "ETP", r->n, a->prefix, r->n_groups, first,
            a->objective == CAPACITY_UNSERVED ? "requests left unserved" : "person-days waited",
            100 * a->min_share);
     if (a->max_share > 0)
         printf("; ceilings: %.0f %%", 100 * a->max_share);
     if (a->constraint)
-        printf("; every queue: %s", a->constraint);
+        printf("; every group: %s", a->constraint);
     printf(")\n");
     printf("waiting measured over %s to %s; %lu replications, seed %lu, the same at every run; "
-           "%zu runs; first step %.4g %s, halved down to one place; %s\n\n",
-           first, last, a->reps, a->seed, r->runs, r->first_step, a->in ? "euros" : "ETP",
-           r->separable ? "independent populations: one run gives every marginal gain"
-                        : "resources share populations: one run per candidate step");
+           "%zu runs; first step %.4g %s, halved down to one place; groups are independent "
+           "(one run gives every group's change); within a group the places keep its current "
+           "mix of resources\n",
+           first, last, a->reps, a->seed, r->runs, r->first_step, a->in ? "euros" : "ETP");
+    if (a->constraint)
+        printf("the floors cost %.2f %s, of which %.2f %s to meet the constraint\n", r->floors,
+               a->in ? "euros" : "ETP", r->constraint_cost, a->in ? "euros" : "ETP");
+    putchar('\n');
 }
 
 /* Prints text padded to width characters (UTF-8 aware), cut if longer. */
@@ -137,47 +145,115 @@ static void print_padded(const char *text, int width)
         putchar(' ');
 }
 
+static void print_waits(const capacity_share_waits *w)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.1f [%.1f, %.1f]", w->wait, w->wait_p05, w->wait_p95);
+    printf(" %-22s", text);
+}
+
+/* Whether every group is one resource (its line alone says it all). */
+static int singletons(const capacity_share_result *r)
+{
+    return r->n_groups == r->n;
+}
+
 static void print_lines(const allocate_args *a, const capacity_share_result *r)
 {
-    print_padded("", 32);
+    const int width = 42;
+    print_padded("", width);
     printf(" %9s %9s %8s  %-22s %-22s", "ETP now", "ETP alloc", "change", "wait before (days)",
            "wait after (days)");
     if (a->constraint)
-        printf(" %-19s", "constraint");
-    printf(" %13s %13s\n", "cost before", "cost after");
-    print_padded("", 32);
+        printf(" %-19s", "constraint (group)");
+    printf("\n");
+    print_padded("", width);
     printf(" %9s %9s %8s  %-22s %-22s", "", "", "", "mean [90 % interval]", "mean [90 % interval]");
     if (a->constraint)
         printf(" %-19s", "before -> after");
-    printf(" %13s %13s\n", a->funder, a->funder);
-    double now = 0, alloc = 0, cost_before = 0, cost_after = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const capacity_share_line *l = &r->lines[i];
-        double e0 = (double)l->current * l->etp_weight, e1 = (double)l->allocated * l->etp_weight;
-        char before[64], after[64];
-        snprintf(before, sizeof before, "%.1f [%.1f, %.1f]", l->wait_before, l->wait_before_p05,
-                 l->wait_before_p95);
-        snprintf(after, sizeof after, "%.1f [%.1f, %.1f]", l->wait_after, l->wait_after_p05,
-                 l->wait_after_p95);
-        print_padded(l->label, 32);
-        printf(" %9.2f %9.2f %+8.2f  %-22s %-22s", e0, e1, e1 - e0, before, after);
+    printf("\n");
+    double now = 0, alloc = 0;
+    size_t line = 0;
+    for (size_t g = 0; g < r->n_groups; g++) {
+        const capacity_share_group *gr = &r->groups[g];
+        print_padded(gr->label, width);
+        printf(" %9.2f %9.2f %+8.2f ", gr->etp_current, gr->etp_allocated,
+               gr->etp_allocated - gr->etp_current);
+        print_waits(&gr->before);
+        print_waits(&gr->after);
         if (a->constraint) {
             char c[64];
-            snprintf(c, sizeof c, "%.1f -> %.1f", l->constraint_before.value,
-                     l->constraint_after.value);
+            snprintf(c, sizeof c, "%.1f -> %.1f", gr->constraint_before.value,
+                     gr->constraint_after.value);
             printf(" %-19s", c);
         }
-        printf(" %13.0f %13.0f\n", l->cost_before, l->cost_after);
-        now += e0;
-        alloc += e1;
-        cost_before += l->cost_before;
-        cost_after += l->cost_after;
+        printf("\n");
+        now += gr->etp_current;
+        alloc += gr->etp_allocated;
+        for (size_t k = 0; k < gr->n; k++, line++) {
+            const capacity_share_line *l = &r->lines[line];
+            if (singletons(r))
+                continue;
+            double e0 = (double)l->current * l->etp_weight,
+                   e1 = (double)l->allocated * l->etp_weight;
+            printf("  ");
+            print_padded(l->label, width - 2);
+            printf(" %9.2f %9.2f %+8.2f ", e0, e1, e1 - e0);
+            print_waits(&l->before);
+            print_waits(&l->after);
+            printf("\n");
+        }
     }
-    print_padded("total", 32);
-    printf(" %9.2f %9.2f %+8.2f  %-22s %-22s", now, alloc, alloc - now, "", "");
-    if (a->constraint)
-        printf(" %-19s", "");
-    printf(" %13.0f %13.0f\n", cost_before, cost_after);
+    print_padded("total", width);
+    printf(" %9.2f %9.2f %+8.2f\n", now, alloc, alloc - now);
+}
+
+/* The funders' costs a year on the resources, by group, then in all with 90 % intervals. */
+static void print_costs(const mdl_model *m, const capacity_share_result *r)
+{
+    size_t nf = r->n_funders;
+    int *paid = pc_calloc(nf ? nf : 1, sizeof *paid);
+    if (!paid)
+        return;
+    for (size_t f = 0; f < nf; f++)
+        paid[f] = r->funder_before[f] != 0 || r->funder_after[f] != 0;
+    printf("\nunit-year costs on the places, euros a year (mean over the replications), "
+           "before -> after:\n");
+    print_padded("", 42);
+    for (size_t f = 0; f < nf; f++)
+        if (paid[f]) {
+            printf(" ");
+            print_padded(m->funder_labels[f], 31);
+        }
+    printf("\n");
+    size_t line = 0;
+    for (size_t g = 0; g < r->n_groups; g++) {
+        const capacity_share_group *gr = &r->groups[g];
+        print_padded(gr->label, 42);
+        for (size_t f = 0; f < nf; f++) {
+            if (!paid[f])
+                continue;
+            double b = 0, af = 0;
+            for (size_t k = 0; k < gr->n; k++) {
+                b += r->line_funder_before[(line + k) * nf + f];
+                af += r->line_funder_after[(line + k) * nf + f];
+            }
+            char c[64];
+            snprintf(c, sizeof c, "%.0f -> %.0f", b, af);
+            printf(" %-31s", c);
+        }
+        printf("\n");
+        line += gr->n;
+    }
+    for (size_t f = 0; f < nf; f++)
+        if (paid[f])
+            printf("%s: %.2f M€ a year [%.2f, %.2f] before, %.2f M€ [%.2f, %.2f] after "
+                   "(%+.2f M€; 90 %% intervals over the replications)\n",
+                   m->funder_labels[f], r->funder_before[f] / 1e6, r->funder_before_p05[f] / 1e6,
+                   r->funder_before_p95[f] / 1e6, r->funder_after[f] / 1e6,
+                   r->funder_after_p05[f] / 1e6, r->funder_after_p95[f] / 1e6,
+                   (r->funder_after[f] - r->funder_before[f]) / 1e6);
+    free(paid);
 }
 
 static void print_totals(const allocate_args *a, const capacity_share_result *r)
@@ -187,15 +263,15 @@ static void print_totals(const allocate_args *a, const capacity_share_result *r)
         printf(" (%+.1f %%)", 100 * (r->total_after - r->total_before) / r->total_before);
     printf("\nrequests leaving a queue without a place, a year: %.0f before, %.0f after",
            r->unserved_before, r->unserved_after);
-    printf("\nwait: mean per request (those admitted at once count 0 days), its 90 %% interval "
-           "over the replications; costs: euros a year, unit-year costs of %s on each resource\n",
-           a->funder);
+    printf("\nwait: mean per request (those admitted at once count 0 days) over a group's "
+           "queues or a resource's own, its 90 %% interval over the replications\n");
     if (a->constraint)
-        printf("constraint %s, each queue: its statistic before and after; each resource's "
-               "floor is at least the fewest places that meet it\n",
+        printf("constraint %s, each group: its statistic over the group's queues pooled, before "
+               "and after; each group's floor is at least the fewest places (in its mix) that "
+               "meet it\n",
                a->constraint);
     if (r->idle > 0)
-        printf("%.2f %s lowered no wait and were spread in proportion to the current ETP\n",
+        printf("%.2f %s lowered no wait and were spread in proportion to the current places\n",
                r->idle, a->in ? "euros" : "ETP");
     if (r->unused > 1e-6)
         printf("%.2f %s of the envelope left (less than one place, or above the ceilings)\n",
@@ -208,19 +284,22 @@ static void show_step(void *ctx, const capacity_share_step *step)
     cli_log("allocate: run %zu: %.6g person-days waited a year", step->runs, step->waiting);
 }
 
-/* Reruns with seeds seed+1 .. seed+K-1 and prints each resource's allocated ETP: the
- * first seed's, the mean, the standard deviation, the smallest and the largest, over
- * the seeds that could share the envelope; a seed whose floors exceed it (a constraint
- * needing more places with other random numbers) is reported, not fatal. */
+/* Reruns with seeds seed+1 .. seed+K-1 and prints each group's allocated ETP (and, with a
+ * constraint, its constraint floor): the first seed's, the mean, the standard deviation,
+ * the smallest and the largest, over the seeds that could share the envelope; a seed whose
+ * floors exceed it (a constraint needing more places with other random numbers) is
+ * reported, not fatal. */
 static int stability(const mdl_model *m, const allocate_args *a, capacity_share_options opt,
                      const capacity_share_result *r, pc_err *err)
 {
-    size_t k = a->seeds, n = r->n;
-    double *etp = pc_calloc(k * n, sizeof *etp);
+    size_t k = a->seeds, n = r->n_groups;
+    double *etp = pc_calloc(2 * k * n, sizeof *etp), *need = etp ? etp + k * n : NULL;
     if (!etp)
         return pc_fail(err, PC_EENV, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        etp[i] = (double)r->lines[i].allocated * r->lines[i].etp_weight;
+    for (size_t g = 0; g < n; g++) {
+        etp[g] = r->groups[g].etp_allocated;
+        need[g] = r->groups[g].etp_constraint;
+    }
     int rc = PC_OK;
     size_t used = 1;
     for (size_t s = 1; s < k && !rc; s++) {
@@ -231,31 +310,50 @@ static int stability(const mdl_model *m, const allocate_args *a, capacity_share_
             printf("\nseed %lu: %s\n", a->seed + s, err->msg);
             rc = PC_OK;
         } else if (!rc) {
-            for (size_t i = 0; i < n; i++)
-                etp[used * n + i] = (double)o->lines[i].allocated * o->lines[i].etp_weight;
+            for (size_t g = 0; g < n; g++) {
+                etp[used * n + g] = o->groups[g].etp_allocated;
+                need[used * n + g] = o->groups[g].etp_constraint;
+            }
             used++;
         }
         capacity_share_result_free(o);
     }
     k = used;
-    if (!rc) {
-        printf("\nstability: the allocation rerun with %zu independent seeds (%lu to %lu), ETP, "
-               "over the %zu that could share the envelope:\n",
-               (size_t)a->seeds, a->seed, a->seed + a->seeds - 1, k);
-        print_padded("", 32);
+    for (int pass = 0; pass < (a->constraint ? 2 : 1) && !rc; pass++) {
+        const double *v = pass ? need : etp;
+        printf("\nstability: %s rerun with %zu independent seeds (%lu to %lu), ETP, over the "
+               "%zu that could share the envelope:\n",
+               pass ? "the fewest ETP meeting the constraint" : "the allocation", (size_t)a->seeds,
+               a->seed, a->seed + a->seeds - 1, k);
+        print_padded("", 42);
         printf(" %9s %9s %8s %9s %9s\n", "first", "mean", "sd", "min", "max");
-        for (size_t i = 0; i < n; i++) {
+        double tot[4] = {0, 0, INFINITY, -INFINITY};
+        for (size_t s = 0; s < k; s++) {
+            double t = 0;
+            for (size_t g = 0; g < n; g++)
+                t += v[s * n + g];
+            tot[0] = s == 0 ? t : tot[0];
+            tot[1] += t / (double)k;
+            tot[2] = fmin(tot[2], t);
+            tot[3] = fmax(tot[3], t);
+        }
+        for (size_t g = 0; g <= n; g++) {
             double mean = 0, sd = 0, lo = INFINITY, hi = -INFINITY;
-            for (size_t s = 0; s < k; s++) {
-                double v = etp[s * n + i];
-                mean += v / (double)k;
-                lo = fmin(lo, v);
-                hi = fmax(hi, v);
+            for (size_t s = 0; s < k && g < n; s++) {
+                double x = v[s * n + g];
+                mean += x / (double)k;
+                lo = fmin(lo, x);
+                hi = fmax(hi, x);
             }
-            for (size_t s = 0; s < k && k > 1; s++)
-                sd += (etp[s * n + i] - mean) * (etp[s * n + i] - mean) / (double)(k - 1);
-            print_padded(r->lines[i].label, 32);
-            printf(" %9.2f %9.2f %8.2f %9.2f %9.2f\n", etp[i], mean, sqrt(sd), lo, hi);
+            for (size_t s = 0; s < k && k > 1 && g < n; s++)
+                sd += (v[s * n + g] - mean) * (v[s * n + g] - mean) / (double)(k - 1);
+            if (g == n) {
+                print_padded("total", 42);
+                printf(" %9.2f %9.2f %8s %9.2f %9.2f\n", tot[0], tot[1], "", tot[2], tot[3]);
+                break;
+            }
+            print_padded(r->groups[g].label, 42);
+            printf(" %9.2f %9.2f %8.2f %9.2f %9.2f\n", v[g], mean, sqrt(sd), lo, hi);
         }
     }
     free(etp);
@@ -311,7 +409,7 @@ int cmd_allocate(cli_ctx *cli, int argc, char **argv)
                      "Shared with `parcours allocate` (docs/fit.md): %.2f %s across %s*, %lu "
                      "replications, seed %lu%s%s",
                      a.envelope, a.in ? "euros a year" : "ETP", a.prefix, a.reps, a.seed,
-                     a.constraint ? "; every queue: " : "", a.constraint ? a.constraint : "");
+                     a.constraint ? "; every group: " : "", a.constraint ? a.constraint : "");
             cli_hold(cli);
             rc = joint_write_overlay(m, a.file, a.scenario, label, comment, y, mo, r->n, names,
                                      places, &err);
@@ -324,6 +422,7 @@ int cmd_allocate(cli_ctx *cli, int argc, char **argv)
     }
     print_header(m, &a, r);
     print_lines(&a, r);
+    print_costs(m, r);
     print_totals(&a, r);
     if (a.out) {
         cli_hold(cli);

@@ -89,13 +89,14 @@ typedef struct {
     capacity_objective objective;
     double envelope;  /* ETP to distribute (places x etp.weight), or euros with in_euros */
     int in_euros;     /* the envelope is in euros a year of funder's costs on the places */
-    double min_share; /* each resource keeps at least this share of its current places */
+    double min_share; /* each group keeps at least this share of its current places */
     double max_share; /* ... and at most this share (0: no ceiling) */
-    /* Every resource's queue must meet it: a target whose subject is `wait` or `wait.all`
-     * (`p90(wait.all) <= 90d`), read for each resource as its queue's (NULL: none). */
+    /* Every group's queues must meet it: a target whose subject is `wait` or `wait.all`
+     * (`p90(wait.all) <= 90d`), read for each group as the waits pooled over the queues of
+     * its resources (NULL: none). */
     const char *constraint;
     double step;        /* ETP per greedy step at first; 0: automatic (see capacity_share) */
-    const char *funder; /* whose unit-year costs on the resources are reported */
+    const char *funder; /* whose costs price the places with in_euros, and are reported apart */
     int from_year, from_month;
     mc_options sim; /* how every evaluation runs (reps, seed, threads) */
     /* Called after each run when not NULL (the search prints nothing). */
@@ -103,66 +104,92 @@ typedef struct {
     void *progress_ctx;
 } capacity_share_options;
 
+/* The waits of a set of queues before and after: the mean wait per request (zero when
+ * admitted at once, days) with its 90 % interval over the replications, the person-days
+ * waited and the requests leaving unserved a year. */
+typedef struct {
+    double wait, wait_p05, wait_p95;
+    double days, unserved;
+} capacity_share_waits;
+
+/* One resource of the allocation. */
 typedef struct {
     char *resource;
     char *label; /* the resource's label (its name when it has none) */
+    size_t group;
     double etp_weight;
-    double price;                   /* the envelope's unit per place: ETP, or euros a year */
-    long current, floor, allocated; /* places */
-    long ceiling;                   /* places (LONG_MAX: none) */
-    long constraint_floor;          /* the fewest places meeting the constraint (0: none) */
-    double wait_before_p05, wait_before_p95; /* 90 % interval of the mean wait over the */
-    double wait_after_p05, wait_after_p95;   /* replications, days */
-    target_estimate constraint_before, constraint_after; /* the constraint's statistic */
-    double wait_before, wait_after; /* mean wait per request (zero when admitted at once), days */
-    double days_before, days_after; /* person-days waited a year */
-    double unserved_before, unserved_after; /* requests leaving the queue unserved, a year */
-    double cost_before, cost_after; /* the funder's unit-year costs on the resource, euros a year */
+    double mix;                         /* its share of its group's places */
+    double price;                       /* the envelope's unit per place: ETP, or euros a year */
+    long current, floor, allocated;     /* places */
+    long ceiling;                       /* places (LONG_MAX: none) */
+    long constraint_floor;              /* at its group's constraint floor (0: no constraint) */
+    capacity_share_waits before, after; /* its own queues */
+    double cost_before, cost_after;     /* opt->funder's unit-year costs on it, euros a year */
 } capacity_share_line;
+
+/* A group: the resources whose populations or queues are linked (a département's four
+ * types of IAE posts), whose waits depend on the group's places only. */
+typedef struct {
+    char *label; /* its resource's label when alone, else its population's label */
+    size_t n;    /* its resources */
+    double etp_current, etp_floor, etp_allocated, etp_constraint; /* ETP */
+    capacity_share_waits before, after;                           /* pooled over its queues */
+    target_estimate constraint_before, constraint_after;          /* the constraint on its queues */
+} capacity_share_group;
 
 typedef struct {
     size_t n;
-    capacity_share_line *lines;
-    int separable;       /* resources in independent populations (see capacity_share) */
-    double first_step;   /* ETP of the first greedy steps */
-    double idle;         /* ETP that reduced no wait, spread in proportion to current ETP */
-    double unused;       /* ETP of the envelope left over (less than one place) */
-    size_t runs;         /* model runs made */
-    size_t first, last;  /* the months measured */
-    double total_before; /* person-days waited a year, all resources */
+    capacity_share_line *lines; /* by group, in the model's order within a group */
+    size_t n_groups;
+    capacity_share_group *groups;
+    /* Every funder's unit-year costs on the resources, euros a year: the mean over the
+     * replications and its 90 % interval, before and after. */
+    size_t n_funders;
+    char **funders;
+    double *funder_before, *funder_before_p05, *funder_before_p95; /* [funder] */
+    double *funder_after, *funder_after_p05, *funder_after_p95;
+    double *line_funder_before, *line_funder_after; /* [line][funder] */
+    double first_step;      /* the envelope's unit, the first greedy steps */
+    double idle;            /* the envelope that reduced no wait, spread as the current places */
+    double unused;          /* left over (less than one place, or above the ceilings) */
+    double floors;          /* the floors' cost, the envelope's unit */
+    double constraint_cost; /* of which above --min-share to meet the constraint */
+    size_t runs;            /* model runs made */
+    size_t first, last;     /* the months measured */
+    double total_before;    /* person-days waited a year, all queues */
     double total_after;
-    double unserved_before; /* requests leaving the queues unserved a year, all resources */
+    double unserved_before; /* requests leaving the queues unserved a year, all queues */
     double unserved_after;
 } capacity_share_result;
 
-/* Distributes opt->envelope ETP across the resources named opt->prefix* to
+/* Distributes opt->envelope ETP (or euros) across the resources named opt->prefix* to
  * minimise the person-days waited in their queues over the period (or, with
  * CAPACITY_UNSERVED, the requests that leave a queue without a place).
  *
- * When waits are cut short (a prescription lapsing after 6 months), the waiting
- * of a resource whose demand far exceeds its places hardly moves with a few places
- * more or less: minimising waiting then sends places where a queue can be cleared,
- * and the unserved requests are the objective that rewards serving more people.
+ * Groups.  Resources whose states share a population, a queue, or a resource outside
+ * the prefix, or whose populations a transition links, form a group; the groups are
+ * independent (a group's waits depend on its own places only), so one run with every
+ * group moved gives each group's change at once.  Within a group the places keep the
+ * group's current mix: a group at level L (places in all) gives each resource
+ * round(L x its share of the group's current places), so that the types of a
+ * département grow and shrink together ("more of the same").  A resource alone is a
+ * group of one, its level its places.
  *
- * Each resource starts at its floor (ceil(min_share x current places)); the rest
- * goes in steps to the resource whose waiting falls most per ETP (greedy marginal
- * allocation), then pairs of resources exchange steps while that lowers the total;
- * the step halves until it is one place.  The first step is opt->step ETP, or by
- * default 1/32 of what is left after the floors (at least one place).  When the
- * resources belong to distinct populations that share nothing (separable), one run
- * with every resource one step up gives every marginal gain at once; otherwise
- * each candidate is a run of its own and pairs are not exchanged.  ETP that would
- * lower no wait are spread in proportion to the current ETP.  PC_EINPUT when no
- * resource has the prefix, or the floors exceed the envelope. */
+ * Each group starts at its floor (ceil(min_share x current places), raised with a
+ * constraint to the fewest places meeting it); the rest goes in steps to the group whose
+ * waiting falls most per unit of the envelope (greedy marginal allocation), then pairs
+ * of groups exchange steps while that lowers the total; the step halves until it is
+ * one place.  The first step is opt->step, or by default 1/32 of what is left after the
+ * floors.  What would lower no wait is spread in proportion to the current places.
+ *
+ * The constraint's floors: one run moves every group at once; each group's level
+ * doubles from its current places until the constraint holds on its queues, then is
+ * bisected to one place.  PC_EINPUT when no resource has the prefix, a group's queue is
+ * also the queue of a resource outside the prefix (the groups cannot be formed: its
+ * waits depend on places the allocation does not move), a constraint floor is above a
+ * ceiling, or the floors exceed the envelope (err gives what they cost). */
 int capacity_share(const mdl_model *m, const capacity_share_options *opt,
                    capacity_share_result **out, pc_err *err);
-
-/* With opt->constraint: how each resource's constraint floor was found.  When the
- * resources are separable, one run moves all of them at once: capacities double from
- * the current ones (or one place) until each meets its constraint, then each is
- * bisected to the fewest places that meet it.  PC_EINPUT when a constraint floor is
- * above a ceiling, or the floors cost more than the envelope (err gives what they
- * cost), or the resources are not separable. */
 
 void capacity_share_result_free(capacity_share_result *r);
 
@@ -172,9 +199,11 @@ void capacity_share_result_free(capacity_share_result *r);
  *   etp_allocated,wait_before_days,wait_after_days,waited_days_year_before,
  *   waited_days_year_after,unserved_year_before,unserved_year_after,cost_year_before,
  *   cost_year_after,label,price,places_ceiling,places_constraint,wait_before_p05,
- *   wait_before_p95,wait_after_p05,wait_after_p95,constraint_before,constraint_after
+ *   wait_before_p95,wait_after_p05,wait_after_p95,group,group_constraint_before,
+ *   group_constraint_after
  * (price: the envelope's unit per place; places_ceiling empty when none;
- * places_constraint and constraint_*, its statistic, 0 without --constraint) */
+ * places_constraint 0 without --constraint; group: the group's label; its constraint
+ * statistic before and after, 0 without --constraint) */
 int capacity_share_write(const char *path, const capacity_share_result *r, size_t prefix_len,
                          pc_err *err);
 

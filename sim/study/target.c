@@ -406,43 +406,62 @@ static double hist_stat(const target_expr *g, const double *hist, double zero)
 int target_measure(const target_expr *g, const mc_result *r, size_t first, size_t last,
                    target_estimate *out, pc_err *err)
 {
+    const char *queue = g->queue;
+    return target_measure_queues(g, r, g->queue[0] ? &queue : NULL, g->queue[0] ? 1 : 0, first,
+                                 last, out, err);
+}
+
+int target_measure_queues(const target_expr *g, const mc_result *r, const char *const *queues,
+                          size_t n_queues, size_t first, size_t last, target_estimate *out,
+                          pc_err *err)
+{
     if (last >= r->n_months || first > last)
         return pc_fail(err, PC_EINTERNAL, "target_measure: months %zu..%zu out of range", first,
                        last);
+    if (g->queue[0] && n_queues == 0)
+        return pc_fail(err, PC_EINTERNAL, "target_measure: a wait target without a queue");
     double *per = pc_calloc(r->reps, sizeof *per);
-    if (!per)
-        return pc_fail(err, PC_EENV, "out of memory");
-    int rc = PC_OK;
-    if (g->queue[0]) {
-        target_queue v;
+    target_queue *v = pc_calloc(n_queues ? n_queues : 1, sizeof *v);
+    int *q = pc_calloc(n_queues ? n_queues : 1, sizeof *q);
+    double *pooled = NULL, *one_hist = NULL;
+    int rc = per && v && q ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
+    if (!rc && g->queue[0]) {
         target_waits all = {0};
-        if ((rc = target_queue_of(r, g->queue, &v, err)))
-            goto done;
-        int q = mdl_state_index(r->model, g->queue);
-        int exact = r->wait_hist && q >= 0 && g->stat != TARGET_MEAN &&
+        int exact = r->wait_hist && g->stat != TARGET_MEAN &&
                     !(g->stat == TARGET_SHARE && g->level == THREE_MONTHS);
-        double *pooled = exact ? pc_calloc(REC_WAIT_BINS, sizeof *pooled) : NULL;
-        if (exact && !pooled) {
+        for (size_t k = 0; k < n_queues && !rc; k++) {
+            rc = target_queue_of(r, queues[k], &v[k], err);
+            q[k] = mdl_state_index(r->model, queues[k]);
+            exact &= q[k] >= 0;
+        }
+        if (rc)
+            goto done;
+        pooled = exact ? pc_calloc(REC_WAIT_BINS, sizeof *pooled) : NULL;
+        one_hist = exact ? pc_calloc(REC_WAIT_BINS, sizeof *one_hist) : NULL;
+        if (exact && (!pooled || !one_hist)) {
             rc = pc_fail(err, PC_EENV, "out of memory");
             goto done;
         }
         for (size_t rep = 0; rep < r->reps; rep++) {
             target_waits one = {0};
-            target_waits_add(r, rep, &v, first, last, &one);
-            target_waits_add(r, rep, &v, first, last, &all);
-            if (exact) {
+            if (exact)
+                memset(one_hist, 0, REC_WAIT_BINS * sizeof *one_hist);
+            for (size_t k = 0; k < n_queues; k++) {
+                target_waits_add(r, rep, &v[k], first, last, &one);
+                target_waits_add(r, rep, &v[k], first, last, &all);
+                if (!exact)
+                    continue;
                 const double *h =
-                    r->wait_hist + (rep * r->model->n_states + (size_t)q) * REC_WAIT_BINS;
-                for (size_t k = 0; k < REC_WAIT_BINS; k++)
-                    pooled[k] += h[k];
-                per[rep] = hist_stat(g, h, one.direct);
-            } else {
-                per[rep] = wait_stat(g, &one);
+                    r->wait_hist + (rep * r->model->n_states + (size_t)q[k]) * REC_WAIT_BINS;
+                for (size_t b = 0; b < REC_WAIT_BINS; b++) {
+                    pooled[b] += h[b];
+                    one_hist[b] += h[b];
+                }
             }
+            per[rep] = exact ? hist_stat(g, one_hist, one.direct) : wait_stat(g, &one);
         }
         out->value = exact ? hist_stat(g, pooled, all.direct) : wait_stat(g, &all);
-        free(pooled);
-    } else {
+    } else if (!rc) {
         long var = rec_find(r->catalog, g->subject);
         if (var < 0) {
             rc = pc_fail(err, PC_EINPUT, "unknown variable '%s'", g->subject);
@@ -468,6 +487,8 @@ int target_measure(const target_expr *g, const mc_result *r, size_t first, size_
         else
             out->value = sum / (double)r->reps;
     }
+    if (rc)
+        goto done;
     size_t used = 0, met = 0;
     for (size_t i = 0; i < r->reps; i++)
         if (!isnan(per[i])) {
@@ -493,5 +514,9 @@ int target_measure(const target_expr *g, const mc_result *r, size_t first, size_
     }
 done:
     free(per);
+    free(v);
+    free(q);
+    free(pooled);
+    free(one_hist);
     return rc;
 }

@@ -76,6 +76,14 @@ typedef struct {
 int target_measure(const target_expr *t, const mc_result *r, size_t first, size_t last,
                    target_estimate *out, pc_err *err);
 
+/* The same for a target on waits, pooled over several queue states: every wait ended in
+ * any of them (and, for wait.Q.all, every request admitted at once by their states) is one
+ * observation; the queue named in the target only served to parse it.  With one queue it
+ * is target_measure.  A target on another variable ignores the queues. */
+int target_measure_queues(const target_expr *g, const mc_result *r, const char *const *queues,
+                          size_t n_queues, size_t first, size_t last, target_estimate *out,
+                          pc_err *err);
+
 /* Whether value satisfies the target's bound. */
 int target_met(const target_expr *t, double value);
 
