@@ -149,7 +149,7 @@ void mdl_print(FILE *f, const mdl_model *m)
             print_dest(f, m, &pop->initial_state);
             fprintf(f, pop->initial_seniority.n ? ", seniority from a table" : "");
             for (size_t k = 0; k < pop->n_state_seniority; k++)
-                fprintf(f, "%s time already in %s drawn", k ? "," : "; ",
+                fprintf(f, "%stime already spent in %s drawn", k ? ", " : "; ",
                         m->states[pop->seniority_state[k]].name);
             fprintf(f, "\n");
         }
