@@ -249,7 +249,7 @@ DROME_NAMES = {
     "oriented": "indicator.part_orientes", "pe": "indicator.part_pole_emploi",
     "other_spe": "indicator.part_autre_spe", "cd": "indicator.part_departement",
     "outside_spe": "indicator.part_hors_spe", "delay": "indicator.oriente_2_mois.days",
-    "delay_checked_years": (2018,),
+    "delay_checked_years": (2017, 2018),
 }
 
 

@@ -171,11 +171,15 @@ static void check_monthly_band(tc_ctx *t, const run *r)
           inside, count);
 }
 
-/* OARSA B13 is the mean delay of those oriented in the year.  A delay indicator counts only the
- * persons who entered after the start (the foyers present in January 2017 are placed, not
- * entered), so the model's 2017 value leaves out the long delays of foyers who entered before;
- * its 2018 value (entrants of 2017-2018) is the model's delay, which has no year-to-year change:
- * it is held to both years' figures. */
+/* OARSA B13 is the mean delay from entry to first orientation of those first oriented in the
+ * year, whenever they entered.  The foyers awaiting orientation in January 2017 entered before
+ * the start: their elapsed wait is drawn (initial.seniority.orientation, the stationary elapsed
+ * wait of the model's own orientation laws) and their delays count from then, so that 2017 holds
+ * the long delays of those who entered in 2016; the other foyers present were oriented before
+ * and are left out.  Each year is held to its own figure within 10 % (88 days in 2017, 97 in
+ * 2018): the model has one delay law for both years, so the two bounds leave it 87.3-96.8 days;
+ * the per-replication sd of a year's mean delay is about 1.7 days, 0.5 for the mean of 12
+ * replications (0.9 for 4). */
 static void check_delay(tc_ctx *t, const run *r)
 {
     long v = rec_find(r->result->catalog, "indicator.oriente_2_mois.days");
@@ -183,22 +187,27 @@ static void check_delay(tc_ctx *t, const run *r)
         CHECK(t, 0, "Drôme: a variable indicator.oriente_2_mois.days");
         return;
     }
-    double yearly[32], sum = 0;
+    static const int year_of[2] = {2017, 2018};
+    static const double oarsa[2] = {88, 97};
+    double yearly[32], sum[2] = {0, 0};
     int years[32];
-    size_t n = 0;
+    size_t n[2] = {0, 0};
     for (size_t rep = 0; rep < r->result->reps; rep++) {
         size_t ny = mc_yearly(r->result, rep, (size_t)v, yearly, years);
         for (size_t y = 0; y < ny; y++)
-            if (years[y] == 2018) {
-                sum += yearly[y];
-                n++;
-            }
+            for (int k = 0; k < 2; k++)
+                if (years[y] == year_of[k] && isfinite(yearly[y])) {
+                    sum[k] += yearly[y];
+                    n[k]++;
+                }
     }
-    double mean = n ? sum / (double)n : NAN;
-    CHECK(t, fabs(mean / 88 - 1) <= 0.10 && fabs(mean / 97 - 1) <= 0.10,
-          "Drôme: mean delay entry -> first orientation %.1f days, within 10 %% of OARSA 2017 (88) "
-          "and 2018 (97)",
-          mean);
+    for (int k = 0; k < 2; k++) {
+        double mean = n[k] ? sum[k] / (double)n[k] : NAN;
+        CHECK(t, fabs(mean / oarsa[k] - 1) <= 0.10,
+              "Drôme: mean delay entry -> first orientation in %d %.1f days, within 10 %% of "
+              "OARSA's %.0f",
+              year_of[k], mean, oarsa[k]);
+    }
 }
 
 /* The ARA IAE model (models/ara/observations_iae.csv): the FIE's aide au poste of 2019 against
@@ -223,7 +232,11 @@ static void check_ara_iae(tc_ctx *t)
  * sums over replications is held to that share within 4 standard errors computed from the
  * replications (the months of one replication are correlated: a replication is the unit): with
  * 12 replications 4 SE is 0.25-0.45 point (measured), against 0.8 point for a share drawn 1 point
- * off and the seed's figures rounded to 0.1 point. */
+ * off and the seed's figures rounded to 0.1 point.  In quick mode (4 replications) the SE is
+ * itself estimated on 3 degrees of freedom, whose Student tail is far heavier (4 SE are exceeded
+ * 2.8 % of the time, by one of the six shares 16 % of the time): there the bound is Student's
+ * two-sided 0.1 % quantile, 12.9 SE (about 0.9 point: a weaker check, for the sanitizer runs,
+ * failing by chance 0.6 % of the time over the six shares). */
 static void check_groups(tc_ctx *t, const run *r)
 {
     static const struct {
@@ -259,9 +272,11 @@ static void check_groups(tc_ctx *t, const run *r)
             var += d * d;
         }
         double se = sqrt(var / ((double)n * (double)(n - 1)));
-        CHECK(t, se > 0 && fabs(est - groups[g].share) < 4 * se,
-              "Drôme: %s is %.4f of the foyers over 2017-2026, its drawn share %.4f (4 SE = %.4f)",
-              groups[g].variable, est, groups[g].share, 4 * se);
+        double k = t->quick ? gsl_cdf_tdist_Pinv(1 - 0.0005, (double)(n - 1)) : 4;
+        CHECK(t, se > 0 && fabs(est - groups[g].share) < k * se,
+              "Drôme: %s is %.4f of the foyers over 2017-2026, its drawn share %.4f (%.1f SE = "
+              "%.4f)",
+              groups[g].variable, est, groups[g].share, k, k * se);
     }
 }
 

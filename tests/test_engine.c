@@ -309,6 +309,137 @@ static void test_initial_delays(tc_ctx *t)
     }
 }
 
+/* A seniority by state (initial.seniority.STATE, docs/format.md): initial persons placed in a
+ * waiting state have waited there for a drawn time, their laws are left-truncated there and
+ * their delay from `entry p` counts from the start minus that time.
+ *
+ * 1. Constant hazard h (mean wait 1/h = 3 m) and the stationary elapsed wait of a queue with
+ *    such waits (M/M/inf: the backward recurrence time of an exponential is exponential with
+ *    the same mean).  A person's delay is elapsed E + residual R, independent, both Exp(h) (R by
+ *    memorylessness).  Of those leaving within the first year (R < T, T = 12 m):
+ *      E[E + R | R < T] = 1/h + 1/h - T e^(-hT) / (1 - e^(-hT))
+ *    = 91.3125 + 91.3125 - 6.81 = 175.81 days (hT = 4).  Without the elapsed time it would be
+ *    84.5 days, with a fresh full wait after it 175.8 but only for a memoryless law (case 2).
+ *    The delay's sd is about 128 d; 2,000 persons in `a` a replication, 12 replications: the
+ *    pooled mean's standard error is 128 / sqrt(12 x 1,963) = 0.83 d, the tolerance 4 se =
+ *    3.3 d, while a wrong origin of the delay (0, or E twice) is 90 d off.
+ * 2. A fixed wait L = 60 d and its stationary elapsed wait, uniform on [0, L): every person
+ *    leaves at L - elapsed, so every delay is L exactly (a fresh full wait after the elapsed
+ *    time would give 1.5 L on average), and the departures are spread evenly over [0, L).
+ * 3. Persons placed in `c` (no seniority of their own) reach `b` too but are not counted: with
+ *    seniorities by state, only the persons of those states count (their history elsewhere is
+ *    not known). */
+static void test_state_seniority(tc_ctx *t)
+{
+    for (int fixed_wait = 0; fixed_wait < 2; fixed_wait++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "[model]\nname = s\nstart = 2020-01\nhorizon = 24\n"
+                 "[population p]\nentry = a\ninitial.count = 4000\ninitial.state = a:0.5, c:0.5\n"
+                 "initial.seniority.a = %s\n"
+                 "[state a]\non.x = %s -> b\n"
+                 "[state c]\non.x = after fixed(10d) -> b\n"
+                 "[state b]\nlabel = absorbing\n"
+                 "[indicator delai]\nkind = delay\nfrom = entry p\nto = state b\nwithin = 3m\n",
+                 fixed_wait ? "uniform(min=0d, max=60d)" : "exponential(mean=3m)",
+                 fixed_wait ? "after fixed(60d)" : "hazard 0.3333333333333333/m");
+        mdl_model *m;
+        mc_result *r = run_text(t, "state_seniority.ini", text, 12, &m);
+        if (!r)
+            return;
+        double days = 0, count = 0, from_a = 0, lo = INFINITY, hi = -INFINITY;
+        int every_counted = 1;
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            const double *d = series(t, r, rep, "indicator.delai.days_total");
+            const double *n = series(t, r, rep, "indicator.delai.days_count");
+            const double *x = series(t, r, rep, "flow.a.x");
+            if (!d || !n || !x)
+                break;
+            double rep_count = 0, rep_a = 0;
+            for (size_t k = 0; k < 12; k++) {
+                days += d[k];
+                count += n[k];
+                rep_count += n[k];
+                rep_a += x[k];
+                if (n[k] > 0) {
+                    lo = fmin(lo, d[k] / n[k]);
+                    hi = fmax(hi, d[k] / n[k]);
+                }
+            }
+            from_a += rep_a;
+            every_counted &= rep_count == rep_a;
+        }
+        CHECK(t, every_counted && count > 0,
+              "%s: the delays counted are those of the persons leaving a (%g), none from c",
+              fixed_wait ? "fixed wait" : "constant hazard", from_a);
+        if (fixed_wait) {
+            CHECK(t, fabs(lo - 60) < 1e-6 && fabs(hi - 60) < 1e-6,
+                  "fixed 60 d wait from a uniform elapsed wait: every delay is 60 d (months' "
+                  "means from %.6f to %.6f)",
+                  lo, hi);
+            const double *x = series(t, r, 0, "flow.a.x");
+            /* 2,000 departures spread over 60 days: 30.4375/60 of them in January, sd 22 */
+            CHECK(t, x && fabs(x[0] - 2000 * 30.4375 / 60) < 5 * 22.4,
+                  "the departures are spread evenly over the 60 days (January: %g, expected "
+                  "%.0f)",
+                  x ? x[0] : -1, 2000 * 30.4375 / 60);
+        } else {
+            double wait = 3 * 30.4375, year = 365.25;
+            double expect = 2 * wait - year * exp(-year / wait) / (1 - exp(-year / wait));
+            CHECK(t, fabs(days / count - expect) < 3.3,
+                  "constant hazard from its stationary elapsed wait: mean delay of those leaving "
+                  "in the first year %.2f d (expected %.2f)",
+                  days / count, expect);
+        }
+        mc_result_free(r);
+        mdl_free(m);
+    }
+}
+
+/* Loading text fails with status 1 and a message naming the file, line and key. */
+static void expect_refused(tc_ctx *t, const char *label, const char *text, int line,
+                           const char *key, const char *what)
+{
+    const char *path = tc_write(t, "bad_seniority.ini", text);
+    char expect[600];
+    snprintf(expect, sizeof expect, "%s:%d: %s", path, line, key);
+    mdl_model *m = NULL;
+    pc_err err = {{0}};
+    int rc = mdl_load(path, &m, &err);
+    CHECK(t, rc == PC_EINPUT && !m && strstr(err.msg, expect) && strstr(err.msg, what),
+          "%s: refused at %s (%s)", label, expect, err.msg);
+    mdl_free(m);
+}
+
+static void test_state_seniority_errors(tc_ctx *t)
+{
+    static const char head[] = "[model]\nname = s\nstart = 2020-01\nhorizon = 12\n" /* 1-4 */
+                               "[population p]\nentry = a\ninitial.count = 10\n"    /* 5-7 */
+                               "initial.state = a\n";                               /* 8 */
+    static const char tail[] = "[state a]\non.x = hazard 0.1/m -> out\n"
+                               "[state c]\non.x = hazard 0.1/m -> out\n"
+                               "[population q]\nentry = qa\n"
+                               "[state qa]\npopulation = q\non.x = hazard 0.1/m -> out\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%sinitial.seniority.qa = exponential(mean=1m)\n%s", head, tail);
+    expect_refused(t, "a seniority for a state of another population", text, 9,
+                   "initial.seniority.qa", "not a state of population p");
+    snprintf(text, sizeof text, "%sinitial.seniority.zz = exponential(mean=1m)\n%s", head, tail);
+    expect_refused(t, "a seniority for an unknown state", text, 9, "initial.seniority.zz",
+                   "unknown state");
+    snprintf(text, sizeof text, "%sinitial.seniority.c = exponential(mean=1m)\n%s", head, tail);
+    expect_refused(t, "a seniority for a state with no initial person", text, 9,
+                   "initial.seniority.c", "no initial person");
+    snprintf(text, sizeof text, "%sinitial.seniority.a = fixed(-3d)\n%s", head, tail);
+    expect_refused(t, "a negative duration", text, 9, "initial.seniority.a", "fixed");
+    snprintf(text, sizeof text, "%sinitial.seniority.a = uniform(min=-1m, max=2m)\n%s", head, tail);
+    expect_refused(t, "a negative lower bound", text, 9, "initial.seniority.a", "uniform");
+    tc_write(t, "negative_upper.csv", "upper,weight\n-1m,1\n2m,1\n");
+    snprintf(text, sizeof text, "%sinitial.seniority.a = table(negative_upper.csv)\n%s", head,
+             tail);
+    expect_refused(t, "a negative bin", text, 9, "initial.seniority.a", "negative_upper.csv:2");
+}
+
 /* Series kept in a temporary file (mc_options spill_above) are the series kept in
  * memory, bit for bit, at 1 and 2 threads, and so are batches appended to a spilled
  * run (mc_append, as --precision does): what the file holds is read back exactly. */
@@ -449,6 +580,8 @@ void suite_engine(tc_ctx *t)
     test_costs(t);
     test_warmup(t);
     test_initial_delays(t);
+    test_state_seniority(t);
+    test_state_seniority_errors(t);
     test_spill(t);
     test_territory_parts(t);
 }

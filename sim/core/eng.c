@@ -1104,6 +1104,97 @@ static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniori
     return INFINITY;
 }
 
+/* Probability that a law drawn when its state was entered has not fired `elapsed` later (its
+ * entry clock then read seniority - elapsed); hazards multiplied by factor. */
+static double law_survival(const mdl_law *l, double elapsed, double seniority, double factor)
+{
+    switch (l->kind) {
+    case MDL_HAZARD_CONST:
+        return exp(-l->p[0] * factor * elapsed);
+    case MDL_HAZARD_PIECEWISE: {
+        size_t i;
+        double from = l->clock == MDL_CLOCK_ENTRY ? seniority - elapsed : 0;
+        from = from > 0 ? from : 0;
+        double h = cum_hazard(&l->table, from + elapsed, &i) - cum_hazard(&l->table, from, &i);
+        return exp(-h * factor);
+    }
+    case MDL_AFTER_FIXED:
+        return elapsed < l->p[0] ? 1 : 0;
+    case MDL_AFTER_EXPONENTIAL:
+        return exp(-elapsed / l->p[0]);
+    case MDL_AFTER_LOGNORMAL:
+        return gsl_cdf_lognormal_Q(elapsed, l->p[0], l->p[1]);
+    case MDL_AFTER_GAMMA:
+        return gsl_cdf_gamma_Q(elapsed, l->p[0], l->p[1]);
+    case MDL_AFTER_WEIBULL:
+        return gsl_cdf_weibull_Q(elapsed, l->p[1], l->p[0]);
+    case MDL_AFTER_UNIFORM: {
+        double f = (elapsed - l->p[0]) / (l->p[1] - l->p[0]);
+        return f <= 0 ? 1 : f >= 1 ? 0 : 1 - f;
+    }
+    case MDL_AFTER_EMPIRICAL: {
+        const mdl_table *t = &l->table;
+        double lo_x = 0, lo_y = 0;
+        for (size_t i = 0; i < t->n; i++) {
+            if (elapsed < t->x[i])
+                return 1 - (lo_y + (t->y[i] - lo_y) * (elapsed - lo_x) / (t->x[i] - lo_x));
+            lo_x = t->x[i];
+            lo_y = t->y[i];
+        }
+        return 0;
+    }
+    }
+    return 1;
+}
+
+/* Time until the transition fires for a person already `elapsed` days in its state without
+ * its firing (an initial person given the time spent in its state): the law left-truncated
+ * there.  A hazard on the entry clock already is (seniority), a constant one has no memory;
+ * a duration is drawn by inversion of its law conditional on exceeding elapsed (0 when the
+ * law cannot exceed it: the transition is due at once). */
+static double residual_time(const mdl_law *l, double u, gsl_rng *r, double seniority,
+                            double elapsed, double factor)
+{
+    if (l->kind == MDL_HAZARD_CONST || l->kind == MDL_AFTER_EXPONENTIAL ||
+        (l->kind == MDL_HAZARD_PIECEWISE && l->clock == MDL_CLOCK_ENTRY))
+        return latent_time(l, u, r, seniority, factor);
+    if (l->kind == MDL_HAZARD_PIECEWISE) {
+        mdl_law on_state = *l;
+        on_state.clock = MDL_CLOCK_ENTRY; /* left-truncated at elapsed on the state's clock */
+        return latent_time(&on_state, u, r, elapsed, factor);
+    }
+    double q = law_survival(l, elapsed, seniority, factor) * (1.0 - u); /* P(T > total) */
+    if (!(q > 0))
+        return 0;
+    double total;
+    switch (l->kind) {
+    case MDL_AFTER_LOGNORMAL:
+        total = gsl_cdf_lognormal_Qinv(q, l->p[0], l->p[1]);
+        break;
+    case MDL_AFTER_GAMMA:
+        total = gsl_cdf_gamma_Qinv(q, l->p[0], l->p[1]);
+        break;
+    case MDL_AFTER_WEIBULL:
+        total = gsl_cdf_weibull_Qinv(q, l->p[1], l->p[0]);
+        break;
+    default:
+        total = latent_time(l, 1.0 - q, r, seniority, factor);
+        break;
+    }
+    return total > elapsed ? total - elapsed : 0;
+}
+
+/* Probability that a defective law ("with P") fires, for a person in its state for elapsed
+ * days without its firing: P S / (1 - P + P S), S the law's survival to elapsed. */
+static double residual_probability(double pr, const mdl_law *l, double elapsed, double seniority,
+                                   double factor)
+{
+    if (!(elapsed > 0) || pr >= 1)
+        return pr;
+    double surv = law_survival(l, elapsed, seniority, factor) * pr;
+    return surv > 0 ? surv / (1.0 - pr + surv) : 0;
+}
+
 static int pick(const mdl_dest *d, double u)
 {
     size_t i = 0;
@@ -1315,6 +1406,8 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
     const mdl_state *st = &w->m->states[p->state];
     uint32_t visit = p->visits++;
     double best = INFINITY;
+    /* 0 but for an initial person placed with the time it has already spent in its state */
+    double elapsed = t - p->state_time, seniority = t - p->entry_time;
     for (size_t k = 0; k < st->n_transitions; k++) {
         const mdl_transition *tr = &st->transitions[k];
         /* the warm-up runs the model as in force at the start */
@@ -1326,11 +1419,17 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
         double u[4];
         rng_block(w->seed, p->key, tr->purpose, w->rep, p->serial, visit, u);
         double u_fire = u[0], u_time = u[1], u_dest = u[2];
+        const mdl_law *law = &v->law;
+        int hazard = law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE;
+        double factor = hazard && law->effect >= 0 ? effect_factor(w, pi, law->effect) : 1;
         if (v->law.prob_effect >= 0) {
             double pr = v->law.probability * effect_factor(w, pi, v->law.prob_effect);
-            if (!(u_fire < (pr < 1 ? pr : 1)))
+            pr = residual_probability(pr < 1 ? pr : 1, law, elapsed, seniority, factor);
+            if (!(u_fire < pr))
                 continue;
-        } else if (v->law.probability < 1 && !(u_fire < v->law.probability)) {
+        } else if (v->law.probability < 1 &&
+                   !(u_fire <
+                     residual_probability(v->law.probability, law, elapsed, seniority, factor))) {
             continue;
         }
         if (v->law.kind == MDL_AFTER_GAMMA) {
@@ -1339,18 +1438,17 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
             for (int skip = 0; skip < 3; skip++)
                 gsl_rng_get(w->rng);
         }
-        const mdl_law *law = &v->law;
-        int hazard = law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE;
-        double factor = hazard && law->effect >= 0 ? effect_factor(w, pi, law->effect) : 1;
         double dt;
         if (law->modulation >= 0 && hazard)
             dt = modulated_time(w, law, u_time, t,
                                 law->clock == MDL_CLOCK_ENTRY && law->kind == MDL_HAZARD_PIECEWISE
                                     ? p->entry_time
-                                    : t,
+                                    : p->state_time,
                                 factor);
+        else if (elapsed > 0)
+            dt = residual_time(law, u_time, w->rng, seniority, elapsed, factor);
         else
-            dt = latent_time(law, u_time, w->rng, t - p->entry_time, factor);
+            dt = latent_time(law, u_time, w->rng, seniority, factor);
         if (t + dt < best) {
             int dest = pick_for(w, pi, &v->dest, u_dest);
             if (dest == NO_DEST)
@@ -1613,10 +1711,17 @@ static void run_person(eng_workspace *w, int32_t pi, double t)
     }
 }
 
+/* How an initial person is placed: the time it has already spent in its state (> 0 only
+ * with a seniority for that state), and whether its delays from `entry POP` are counted. */
+typedef struct {
+    double in_state;
+    int watch_delays;
+} placement;
+
 /* A new person of population pop in state `state` at t: placed (counts 0, the initial
- * stock) or arrived (counts 1); drawn until it needs the heap. */
+ * stock, as `placed` says) or arrived (counts 1, placed NULL); drawn until it needs the heap. */
 static int add_person(eng_workspace *w, int pop, int state, double t, double entry_time,
-                      int tracked, int counts, pc_err *err)
+                      int tracked, int counts, const placement *placed, pc_err *err)
 {
     int32_t pi = person_new(w);
     if (pi == NONE)
@@ -1641,7 +1746,7 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         watch_clear(w, pi);
         if (counts)
             raise_pop(w, pi, pop, MDL_EV_ARRIVAL, t);
-        else
+        else if (placed->watch_delays)
             watch_initial(w, pi, pop, entry_time);
     }
     if (w->m->states[state].resource >= 0) {
@@ -1656,6 +1761,8 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         return PC_OK;
     }
     enter(w, pi, state, t, counts);
+    if (!counts)
+        p->state_time = t - placed->in_state; /* its laws are left-truncated there */
     run_person(w, pi, t);
     return w->status;
 }
@@ -1708,7 +1815,7 @@ static int arrive(eng_workspace *w, int pop, int k, pc_err *err)
         a[i] = start + MDL_DAYS_PER_MONTH * a[i] / sum;
     for (unsigned i = 0; i < n && !w->status; i++) {
         w->events += 1;
-        int rc = add_person(w, pop, P->entry, a[i], a[i], a[i] >= 0, 1, err);
+        int rc = add_person(w, pop, P->entry, a[i], a[i], a[i] >= 0, 1, NULL, err);
         if (rc)
             return rc;
     }
@@ -1723,11 +1830,23 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
         double u_state = gsl_rng_uniform(w->rng);
         double u_sen = gsl_rng_uniform(w->rng);
         double seniority = 0;
-        if (P->initial_seniority.n) {
+        int state = pick(&P->initial_state, u_state);
+        /* With seniorities by state, a person placed in one of them has been there that long,
+         * since its entry (a state awaiting a first event): its delays count from then.
+         * Elsewhere its seniority tells nothing of when it last met a delay's end event, and
+         * its delays are left out. */
+        int own = -1;
+        for (size_t k = 0; k < P->n_state_seniority; k++)
+            if (P->seniority_state[k] == state)
+                own = (int)k;
+        placement placed = {.in_state = 0, .watch_delays = P->n_state_seniority == 0 || own >= 0};
+        if (own >= 0) {
+            seniority = placed.in_state = latent_time(&P->seniority_law[own], u_sen, w->rng, 0, 1);
+        } else if (P->initial_seniority.n) {
             mdl_law bins = {.kind = MDL_AFTER_EMPIRICAL, .table = P->initial_seniority};
             seniority = latent_time(&bins, u_sen, w->rng, 0, 1);
         }
-        int rc = add_person(w, pop, pick(&P->initial_state, u_state), 0.0, -seniority, 0, 0, err);
+        int rc = add_person(w, pop, state, 0.0, -seniority, 0, 0, &placed, err);
         if (rc)
             return rc;
     }

@@ -128,6 +128,9 @@ typedef struct {
     long initial_count;
     mdl_dest initial_state;
     mdl_table initial_seniority; /* empirical: upper bounds in days, cumulative probability */
+    size_t n_state_seniority;    /* initial.seniority.STATE keys: ... */
+    int *seniority_state;        /* ... the states, and ... */
+    mdl_law *seniority_law;      /* ... the law (an after-law) of the time already spent there */
     double warmup;               /* days simulated before the start, 0 for none */
 } mdl_population;
 

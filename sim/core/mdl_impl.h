@@ -162,6 +162,8 @@ int mdl_arg_number(pctx *c, args *a, const char *name, double *out, const char *
 int mdl_args_all_used(pctx *c, const args *a, const char *dist);
 void mdl_finish_lognormal(mdl_law *law);
 int mdl_parse_transition(pctx *c, const char *value, mdl_version *v);
+/* A duration law as after-transitions write it (`exponential(mean=3m)`), into law. */
+int mdl_parse_after(pctx *c, const char *text, mdl_law *law);
 
 /* ---- mdl_param.c ---- */
 

@@ -648,6 +648,10 @@ mdl_model *mdl_instance_alloc(const mdl_model *m)
         clone_schedule(&k, &p->inflow);
         clone_dest(&k, &p->initial_state);
         clone_table(&k, &p->initial_seniority);
+        p->seniority_law =
+            clone_array(&k, p->seniority_law, p->n_state_seniority, sizeof *p->seniority_law);
+        for (size_t j = 0; !k.failed && j < p->n_state_seniority; j++)
+            clone_table(&k, &p->seniority_law[j].table);
     }
     inst->states = clone_array(&k, m->states, m->n_states, sizeof *m->states);
     for (size_t s = 0; !k.failed && s < m->n_states; s++) {

@@ -147,7 +147,11 @@ void mdl_print(FILE *f, const mdl_model *m)
         else {
             fprintf(f, "  initial %ld persons in ", pop->initial_count);
             print_dest(f, m, &pop->initial_state);
-            fprintf(f, pop->initial_seniority.n ? ", seniority from a table\n" : "\n");
+            fprintf(f, pop->initial_seniority.n ? ", seniority from a table" : "");
+            for (size_t k = 0; k < pop->n_state_seniority; k++)
+                fprintf(f, "%stime already spent in %s drawn", k ? ", " : "; ",
+                        m->states[pop->seniority_state[k]].name);
+            fprintf(f, "\n");
         }
     }
     for (size_t s = 0; s < m->n_states; s++) {

@@ -647,7 +647,7 @@ void mdl_finish_lognormal(mdl_law *law)
     law->p[1] = sqrt(s2);
 }
 
-static int parse_after(pctx *c, const char *text, mdl_law *law)
+int mdl_parse_after(pctx *c, const char *text, mdl_law *law)
 {
     const char *p = mdl_skip_ws(text);
     const char *open = strchr(p, '(');
@@ -915,7 +915,7 @@ int mdl_parse_transition(pctx *c, const char *value, mdl_version *v)
     if (!strncmp(p, "hazard", 6) && isspace((unsigned char)p[6]))
         rc = parse_hazard(c, p + 6, &v->law);
     else if (!strncmp(p, "after", 5) && isspace((unsigned char)p[5]))
-        rc = parse_after(c, p + 5, &v->law);
+        rc = mdl_parse_after(c, p + 5, &v->law);
     else
         return FAIL(c, "expected 'hazard' or 'after' (optionally preceded by 'with P')");
     if (rc)

@@ -289,6 +289,29 @@ static int cross_checks(mdl_model *m, const cfg_doc *doc, pc_err *err)
                                       "they wait for",
                                       st->name);
         }
+        for (size_t k = 0; k < pop->n_state_seniority; k++) {
+            int s = pop->seniority_state[k];
+            const mdl_state *st = &m->states[s];
+            char key[160];
+            snprintf(key, sizeof key, "initial.seniority.%s", st->name);
+            int placed = 0;
+            for (size_t j = 0; j < pop->initial_state.n; j++)
+                placed |= pop->initial_state.state[j] == s &&
+                          pop->initial_state.cum[j] > (j ? pop->initial_state.cum[j - 1] : 0);
+            if (st->population != (int)p || st->outside)
+                return mdl_fail_entry(err, doc, "population", pop->name, key,
+                                      "state %s is not a state of population %s", st->name,
+                                      pop->name);
+            if (st->resource >= 0)
+                return mdl_fail_entry(err, doc, "population", pop->name, key,
+                                      "state %s holds a resource: its initial persons take their "
+                                      "places at the start",
+                                      st->name);
+            if (!placed || pop->warmup > 0)
+                return mdl_fail_entry(err, doc, "population", pop->name, key,
+                                      "no initial person is placed in state %s (initial.state)",
+                                      st->name);
+        }
     }
     int rc = check_instant_cycles(m, doc, err);
     if (!rc)

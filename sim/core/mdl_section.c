@@ -59,8 +59,14 @@ int mdl_check_keys(mdl_model *m, pc_err *err, const cfg_section *sec, const char
     for (size_t i = 0; i < sec->n; i++) {
         const cfg_entry *e = &sec->entries[i];
         int ok = on_ok && !strncmp(e->key, "on.", 3) && mdl_valid_name(e->key + 3);
-        for (const char *const *a = allowed; !ok && *a; a++)
-            ok = !strcmp(e->key, *a);
+        for (const char *const *a = allowed; !ok && *a; a++) {
+            /* a key written `prefix.STATE` stands for the prefix and any name */
+            size_t n = strlen(*a);
+            if (n > 6 && !strcmp(*a + n - 6, ".STATE"))
+                ok = !strncmp(e->key, *a, n - 5) && mdl_valid_name(e->key + n - 5);
+            else
+                ok = !strcmp(e->key, *a);
+        }
         if (!ok) {
             char list[512] = "";
             for (const char *const *a = allowed; *a; a++) {
@@ -271,12 +277,70 @@ char *mdl_label_of(mdl_model *m, const cfg_section *sec, const char *fallback)
     return mdl_arena_strdup(m, e ? e->value : fallback);
 }
 
+/* initial.seniority.STATE = table(FILE) | DISTRIBUTION: the time the initial persons placed in
+ * STATE have already spent there (checked against the population in mdl_resolve.c). */
+static int parse_state_seniorities(pctx *c, const cfg_section *sec, mdl_population *pop)
+{
+    static const char prefix[] = "initial.seniority.";
+    const size_t pl = sizeof prefix - 1;
+    size_t n = 0;
+    for (size_t i = 0; i < sec->n; i++)
+        n += !strncmp(sec->entries[i].key, prefix, pl);
+    if (!n)
+        return PC_OK;
+    pop->seniority_state = mdl_arena_alloc(c->m, n, sizeof(int));
+    pop->seniority_law = mdl_arena_alloc(c->m, n, sizeof(mdl_law));
+    if (!pop->seniority_state || !pop->seniority_law)
+        return OOM(c);
+    for (size_t i = 0; i < sec->n; i++) {
+        const cfg_entry *e = &sec->entries[i];
+        if (strncmp(e->key, prefix, pl))
+            continue;
+        c->e = e;
+        int s = mdl_state_index(c->m, e->key + pl);
+        if (s < 0)
+            return FAIL(c, "unknown state '%s'", e->key + pl);
+        for (size_t j = 0; j < pop->n_state_seniority; j++)
+            if (pop->seniority_state[j] == s)
+                return FAIL(c, "state %s already has a seniority", e->key + pl);
+        mdl_law *law = &pop->seniority_law[pop->n_state_seniority];
+        memset(law, 0, sizeof *law);
+        law->effect = law->prob_effect = law->modulation = -1;
+        law->probability = 1;
+        const char *p = mdl_skip_ws(e->value);
+        int rc;
+        if (!strncmp(p, "table(", 6)) {
+            char path[1024];
+            if (mdl_read_table_ref(&p, NULL, 0, path, sizeof path) != 1 || !mdl_at_end(p))
+                return FAIL(c, "expected table(FILE) with columns upper,weight, or a "
+                               "distribution such as exponential(mean=3m)");
+            law->kind = MDL_AFTER_EMPIRICAL;
+            rc = mdl_load_bins(c, path, &law->table);
+        } else {
+            rc = mdl_parse_after(c, p, law);
+        }
+        if (rc)
+            return rc;
+        pop->seniority_state[pop->n_state_seniority++] = s;
+    }
+    return PC_OK;
+}
+
 int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *pop, pc_err *err)
 {
-    static const char *const keys[] = {
-        "label",          "entry",     "inflow.rate",   "inflow.profile", "inflow.overdispersion",
-        "inflow.drivers", "breakdown", "initial.count", "initial.state",  "initial.seniority",
-        "warmup",         NULL};
+    static const char *const keys[] = {"label",
+                                       "entry",
+                                       "inflow.rate",
+                                       "inflow.profile",
+                                       "inflow.overdispersion",
+                                       "inflow.drivers",
+                                       "breakdown",
+                                       "initial.count",
+                                       "initial.state",
+                                       "initial.seniority",
+                                       "initial.seniority.STATE",
+                                       "warmup",
+                                       NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *entry = mdl_need_key(err, sec, "entry", &rc);
     if (rc)
@@ -375,6 +439,8 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
         if ((rc = mdl_load_bins(&c, path, &pop->initial_seniority)))
             return rc;
     }
+    if ((rc = parse_state_seniorities(&c, sec, pop)))
+        return rc;
     if ((e = cfg_get(sec, "warmup"))) {
         c.e = e;
         const char *p = e->value;
