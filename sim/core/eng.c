@@ -133,10 +133,10 @@ struct eng_workspace {
     size_t *pop_attr_at;
     int32_t *pop_attr;
     size_t n_tracked;
-    int any_admits; /* some state admits some groups only */
-    uint64_t
-        *state_dep;   /* per state: the attributes its moves depend on (bit a; bit 63: a >= 63) */
-    double *pick_buf; /* a destination's shares for one person */
+    int any_admits;     /* some state admits some groups only */
+    uint8_t *state_dep; /* per state: its moves depend on some attribute ... */
+    double *dep_from;   /* ... [state][attribute]: from that day on (INFINITY: never) */
+    double *pick_buf;   /* a destination's shares for one person */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
     pc_err *err;
@@ -196,6 +196,7 @@ void eng_free(eng_workspace *w)
     free(w->pop_attr);
     free(w->pick_buf);
     free(w->state_dep);
+    free(w->dep_from);
     free(w);
 }
 
@@ -347,42 +348,49 @@ static int pop_before(const mdl_model *m, int a, int b)
     return strcmp(x->name, y->name) < 0;
 }
 
-static inline uint64_t attr_bit(int a)
+/* Attribute a is named from day `from` on: the earliest day kept in row[a]. */
+static inline void depends_from(double *row, int a, double from)
 {
-    return 1ull << (a < 63 ? a : 63);
+    if (from < row[a])
+        row[a] = from;
 }
 
-static uint64_t effect_bits(const mdl_model *m, int effect)
+static void effect_from(const mdl_model *m, double *row, int effect, double from)
 {
-    uint64_t bits = 0;
     for (size_t i = 0; effect >= 0 && i < m->effects[effect].n; i++)
-        bits |= attr_bit(m->effects[effect].attribute[i]);
-    return bits;
+        depends_from(row, m->effects[effect].attribute[i], from);
 }
 
-/* The attributes the moves out of state s depend on: a version for one group, factors
- * of a rate, a probability or a share, a destination admitting some groups only.  A
- * change of one of them while a person is in s draws its moves again (schedule). */
-static uint64_t state_dependencies(const mdl_model *m, size_t s)
+/* The attributes the moves out of state s depend on, each from the first day a version of
+ * its transitions names it (the base version: always): a version for one group, factors of
+ * a rate, a probability or a share, a destination admitting some groups only.  A change of
+ * one of them while a person is in s draws its moves again (schedule).  Returns whether
+ * there is any. */
+static int state_dependencies(const mdl_model *m, size_t s, double *row)
 {
     const mdl_state *st = &m->states[s];
-    uint64_t bits = 0;
+    for (size_t a = 0; a < m->n_attributes; a++)
+        row[a] = INFINITY;
     for (size_t t = 0; t < st->n_transitions; t++)
         for (size_t k = 0; k < st->transitions[t].n_versions; k++) {
             const mdl_version *v = &st->transitions[t].versions[k];
             if (v->group_attr >= 0)
-                bits |= attr_bit(v->group_attr);
+                depends_from(row, v->group_attr, v->from);
             if (!v->present)
                 continue;
-            bits |= effect_bits(m, v->law.effect) | effect_bits(m, v->law.prob_effect);
+            effect_from(m, row, v->law.effect, v->from);
+            effect_from(m, row, v->law.prob_effect, v->from);
             for (size_t i = 0; i < v->dest.n; i++) {
                 if (v->dest.effect)
-                    bits |= effect_bits(m, v->dest.effect[i]);
+                    effect_from(m, row, v->dest.effect[i], v->from);
                 if (v->dest.state[i] >= 0 && m->states[v->dest.state[i]].admit_attr >= 0)
-                    bits |= attr_bit(m->states[v->dest.state[i]].admit_attr);
+                    depends_from(row, m->states[v->dest.state[i]].admit_attr, v->from);
             }
         }
-    return bits;
+    int any = 0;
+    for (size_t a = 0; a < m->n_attributes; a++)
+        any |= row[a] < INFINITY;
+    return any;
 }
 
 /* Attribute storage, each population's attributes, the attributes each state's moves
@@ -404,10 +412,12 @@ static int alloc_attributes(eng_workspace *w)
                 w->pop_attr[w->pop_attr_at[p + 1]++] = (int32_t)a;
     }
     size_t max_dest = 1;
-    if (!(w->state_dep = pc_calloc(m->n_states + 1, sizeof *w->state_dep)))
+    w->state_dep = pc_calloc(m->n_states + 1, sizeof *w->state_dep);
+    w->dep_from = pc_calloc(m->n_states * na + 1, sizeof *w->dep_from);
+    if (!w->state_dep || !w->dep_from)
         return -1;
     for (size_t s = 0; s < m->n_states; s++) {
-        w->state_dep[s] = state_dependencies(m, s);
+        w->state_dep[s] = (uint8_t)state_dependencies(m, s, w->dep_from + s * na);
         w->any_admits |= m->states[s].admit_attr >= 0;
         for (size_t t = 0; t < m->states[s].n_transitions; t++)
             for (size_t v = 0; v < m->states[s].transitions[t].n_versions; v++)
@@ -1406,17 +1416,18 @@ static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
 
 /* ---- drawing a person's next transition ---------------------------------------- */
 
-/* The day person pi's next change of a value its state's moves depend on happens
- * (INFINITY: none). */
+/* The day person pi's next change of a value its state's moves depend on at that day
+ * happens (INFINITY: none).  Before a dated version names the attribute, a change is
+ * not one (the warm-up runs the model as in force at the start). */
 static double next_dependent_change(const eng_workspace *w, int32_t pi)
 {
     const person *p = &w->persons[pi];
-    uint64_t dep = w->state_dep[p->state];
+    const double *from = w->dep_from + (size_t)p->state * w->n_attr;
     double next = INFINITY;
-    for (size_t i = w->pop_attr_at[p->pop]; dep && i < w->pop_attr_at[p->pop + 1]; i++) {
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
         int a = w->pop_attr[i];
         double at = w->attr_next[(size_t)pi * w->n_attr + (size_t)a];
-        if ((dep & attr_bit(a)) && at < next)
+        if (at < next && (at > 0 ? at : 0) >= from[a])
             next = at;
     }
     return next;
