@@ -295,32 +295,44 @@ static void test_two_phase_hazard(tc_ctx *t)
  * persons leaving by x is (1/12) [ (1 - e^(-0.3)) / 0.1 + e^(-0.3) (1 - e^(-1.8)) / 0.2 ] =
  * 0.47363 (months).  10 x 5,000 persons placed at the start: binomial SE 0.0022.  A
  * duration drawn afresh at the change (not conditional on the 3 months spent) would give
- * 0.427; the times drawn at the start kept (y not doubled) 0.582. */
+ * 0.427; the times drawn at the start kept (y not doubled) 0.582.  In state f, x is a fixed
+ * 6 months: it still fires 6 months after the entry, so e^(-(0.3 + 0.2 x 3)) = 0.4066 leave
+ * by it (0.223 if it started again at the change). */
 static void test_duration_redrawn(tc_ctx *t)
 {
     const size_t reps = 10;
     mdl_model *m;
     mc_result *r = run(t, "duration.ini",
                        "[model]\nname = du\nstart = 2020-01\nhorizon = 24\n"
-                       "[population p]\nentry = s\ninitial.count = 5000\ninitial.state = s\n"
+                       "[population p]\nentry = s\ninitial.count = 10000\n"
+                       "initial.state = s:0.5, f:0.5\n"
                        "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
                        "change.a = after fixed(3m) -> b\n"
                        "[state s]\non.x = after uniform(min=0m, max=12m) -> out\n"
+                       "on.y = hazard 0.1/m * g(b: 2) -> out\n"
+                       "[state f]\non.x = after fixed(6m) -> out\n"
                        "on.y = hazard 0.1/m * g(b: 2) -> out\n",
                        reps, 13, &m);
     if (!r)
         return;
-    double x = 0, all = 0;
+    double x = 0, all = 0, fx = 0, f_all = 0;
     for (size_t rep = 0; rep < reps; rep++) {
         x += window(r, rep, "flow.s.x", 0, 24);
         all += window(r, rep, "flow.s.x", 0, 24) + window(r, rep, "flow.s.y", 0, 24);
+        fx += window(r, rep, "flow.f.x", 0, 24);
+        f_all += window(r, rep, "flow.f.x", 0, 24) + window(r, rep, "flow.f.y", 0, 24);
     }
     double want = ((1 - exp(-0.3)) / 0.1 + exp(-0.3) * (1 - exp(-1.8)) / 0.2) / 12;
     double se = sqrt(want * (1 - want) / all);
-    CHECK(t, all == 5000.0 * reps && fabs(x / all - want) < 4 * se,
+    CHECK(t, all + f_all == 10000.0 * reps && fabs(x / all - want) < 4 * se,
           "a duration drawn again at a change, conditional on the time spent: %.4f leave by it "
           "against %.4f (4 SE = %.4f)",
           x / all, want, 4 * se);
+    double want_f = exp(-0.9), se_f = sqrt(want_f * (1 - want_f) / f_all);
+    CHECK(t, fabs(fx / f_all - want_f) < 4 * se_f,
+          "a fixed duration drawn again still ends 6 months after the entry: %.4f leave by it "
+          "against e^-0.9 = %.4f (4 SE = %.4f)",
+          fx / f_all, want_f, 4 * se_f);
     mc_result_free(r);
     mdl_free(m);
 }

@@ -1481,8 +1481,10 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
             pr *= effect_factor(w, pi, law->prob_effect);
             pr = pr < 1 ? pr : 1;
         }
+        /* a duration drawn again is conditional on the time spent (an exponential needs not) */
+        int conditional = redraw && elapsed > 0 && !hazard && law->kind != MDL_AFTER_EXPONENTIAL;
         double gone = 0; /* a draw made again: the chance the move would have fired by now */
-        if (redraw && elapsed > 0 && law->kind != MDL_AFTER_EXPONENTIAL && (!hazard || pr < 1)) {
+        if (conditional || (redraw && elapsed > 0 && hazard && pr < 1)) {
             gone = hazard ? -expm1(-hazard_between(w, law, p->state_time, t, origin, factor))
                           : after_cdf(law, elapsed);
             if (!(gone < 1))
@@ -1493,7 +1495,7 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
         if (pr < 1 && !(u_fire < pr))
             continue;
         double dt;
-        if (gone > 0 && !hazard) {
+        if (conditional) {
             double q = gone + u_time * (1 - gone);
             double at = law->kind == MDL_AFTER_GAMMA ? gsl_cdf_gamma_Pinv(q, law->p[0], law->p[1])
                                                      : latent_time(law, q, w->rng, 0, 0, 1);
