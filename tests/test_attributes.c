@@ -213,6 +213,201 @@ static void test_targeted_change(tc_ctx *t)
     mdl_free(ma);
 }
 
+/* A value that changes while the person is in a state: the moves that depend on it are
+ * drawn again at the change.  g turns from a to b one month after arrival; s leads to t
+ * at 0.1/m, and t admits g:a only.  A person is in s as an a for at most one month, so
+ * P(enter t) = 1 - e^(-0.1) and no b ever enters t.  At steady state (arrivals from
+ * 2020-01, a stay as an a of at most a month) the entries into t over 2021 are a thinned
+ * Poisson process: Poisson with mean 1000 x (1 - e^(-0.1)) = 95.16, SE sqrt(95.16 / R)
+ * over R replications.  Drawn once at entry, the move fired for the b too (about 820
+ * entries a year, 730 of them b). */
+static void test_admits_at_move(tc_ctx *t)
+{
+    const size_t reps = 200;
+    mdl_model *m;
+    mc_result *r = run(t, "admits-move.ini",
+                       "[model]\nname = am\nstart = 2020-01\nhorizon = 24\n"
+                       "[population p]\nentry = s\ninflow.rate = 1000/y\nbreakdown = g\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
+                       "change.a = after fixed(1m) -> b\n"
+                       "[state s]\non.x = hazard 0.1/m -> t\n"
+                       "[state t]\nadmits = g:a\n",
+                       reps, 11, &m);
+    if (!r)
+        return;
+    double b_in = 0, a_in = 0, all_in = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        b_in += window(r, rep, "in.t[g=b]", 0, 24);
+        a_in += window(r, rep, "in.t[g=a]", 12, 24) / (double)reps;
+        all_in += window(r, rep, "in.t", 12, 24) / (double)reps;
+    }
+    double want = 1000 * (1 - exp(-0.1)), se = sqrt(want / (double)reps);
+    CHECK(t, b_in == 0 && all_in == a_in,
+          "a state admitting g:a only: no b enters it after turning b in the state before "
+          "(%g b)",
+          b_in);
+    CHECK(t, fabs(a_in - want) < 4 * se,
+          "and the a enter it at 1000 x (1 - e^-0.1) = %.2f a year: %.2f (4 SE = %.2f)", want, a_in,
+          4 * se);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* A rate that depends on a value changing with the person's own time: the exit hazard is
+ * 0.1/m while g is a (the first 6 months after arrival), 0.3/m once it is b.  Arrivals
+ * 100/m; at steady state (months 48-59) stock.s[g=a] is Poisson with mean
+ * 100 x (1 - e^(-0.6)) / 0.1 = 451.19 and stock.s[g=b] with mean 100 x e^(-0.6) / 0.3 =
+ * 182.94.  A 12-month mean varies less than one month-end: SE at most sqrt(mean / R).
+ * Drawn once at entry (rate 0.1 kept after the change), the b would be 548.8. */
+static void test_two_phase_hazard(tc_ctx *t)
+{
+    const size_t reps = t->quick ? 40 : 100;
+    mdl_model *m;
+    mc_result *r = run(t, "two-phase.ini",
+                       "[model]\nname = tp\nstart = 2020-01\nhorizon = 60\n"
+                       "[population p]\nentry = s\ninflow.rate = 100/m\nbreakdown = g\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
+                       "change.a = after fixed(6m) -> b\n"
+                       "[state s]\non.x = hazard 0.1/m * g(b: 3) -> out\n",
+                       reps, 12, &m);
+    if (!r)
+        return;
+    double mean_a = 0, mean_b = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        mean_a += window(r, rep, "stock.s[g=a]", 48, 60) / 12 / (double)reps;
+        mean_b += window(r, rep, "stock.s[g=b]", 48, 60) / 12 / (double)reps;
+    }
+    double want_a = 100 * (1 - exp(-0.6)) / 0.1, want_b = 100 * exp(-0.6) / 0.3;
+    double se_a = sqrt(want_a / (double)reps), se_b = sqrt(want_b / (double)reps);
+    CHECK(t, fabs(mean_a - want_a) < 4 * se_a,
+          "two-phase hazard: occupancy while a %.1f against %.1f (4 SE = %.1f)", mean_a, want_a,
+          4 * se_a);
+    CHECK(t, fabs(mean_b - want_b) < 4 * se_b,
+          "and once b (rate tripled at the change) %.1f against %.1f (4 SE = %.1f; 548.8 if "
+          "the rate drawn at entry stood)",
+          mean_b, want_b, 4 * se_b);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* A duration drawn again at a change keeps its law: x = after uniform(0, 12m) competes with
+ * y, a hazard 0.1/m that doubles when g turns b 3 months after the start.  The share of
+ * persons leaving by x is (1/12) [ (1 - e^(-0.3)) / 0.1 + e^(-0.3) (1 - e^(-1.8)) / 0.2 ] =
+ * 0.47363 (months).  10 x 5,000 persons placed at the start: binomial SE 0.0022.  A
+ * duration drawn afresh at the change (not conditional on the 3 months spent) would give
+ * 0.427; the times drawn at the start kept (y not doubled) 0.582.  In state f, x is a fixed
+ * 6 months: it still fires 6 months after the entry, so e^(-(0.3 + 0.2 x 3)) = 0.4066 leave
+ * by it (0.223 if it started again at the change). */
+static void test_duration_redrawn(tc_ctx *t)
+{
+    const size_t reps = 10;
+    mdl_model *m;
+    mc_result *r = run(t, "duration.ini",
+                       "[model]\nname = du\nstart = 2020-01\nhorizon = 24\n"
+                       "[population p]\nentry = s\ninitial.count = 10000\n"
+                       "initial.state = s:0.5, f:0.5\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
+                       "change.a = after fixed(3m) -> b\n"
+                       "[state s]\non.x = after uniform(min=0m, max=12m) -> out\n"
+                       "on.y = hazard 0.1/m * g(b: 2) -> out\n"
+                       "[state f]\non.x = after fixed(6m) -> out\n"
+                       "on.y = hazard 0.1/m * g(b: 2) -> out\n",
+                       reps, 13, &m);
+    if (!r)
+        return;
+    double x = 0, all = 0, fx = 0, f_all = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        x += window(r, rep, "flow.s.x", 0, 24);
+        all += window(r, rep, "flow.s.x", 0, 24) + window(r, rep, "flow.s.y", 0, 24);
+        fx += window(r, rep, "flow.f.x", 0, 24);
+        f_all += window(r, rep, "flow.f.x", 0, 24) + window(r, rep, "flow.f.y", 0, 24);
+    }
+    double want = ((1 - exp(-0.3)) / 0.1 + exp(-0.3) * (1 - exp(-1.8)) / 0.2) / 12;
+    double se = sqrt(want * (1 - want) / all);
+    CHECK(t, all + f_all == 10000.0 * reps && fabs(x / all - want) < 4 * se,
+          "a duration drawn again at a change, conditional on the time spent: %.4f leave by it "
+          "against %.4f (4 SE = %.4f)",
+          x / all, want, 4 * se);
+    double want_f = exp(-0.9), se_f = sqrt(want_f * (1 - want_f) / f_all);
+    CHECK(t, fabs(fx / f_all - want_f) < 4 * se_f,
+          "a fixed duration drawn again still ends 6 months after the entry: %.4f leave by it "
+          "against e^-0.9 = %.4f (4 SE = %.4f)",
+          fx / f_all, want_f, 4 * se_f);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* A queued person is admitted only if the state it waits for still admits it: g turns b
+ * two months after arrival, place (5 units) admits g:a only and is always full.  Before,
+ * a person who turned b in the line took the next free unit. */
+static void test_queue_admits(tc_ctx *t)
+{
+    mdl_model *m;
+    mc_result *r = run(t, "queue-admits.ini",
+                       "[model]\nname = qa\nstart = 2020-01\nhorizon = 24\n"
+                       "[population p]\nentry = s\ninflow.rate = 20/m\nbreakdown = g\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
+                       "change.a = after fixed(2m) -> b\n"
+                       "[state s]\non.go = hazard 2/m -> place\n"
+                       "[state place]\nresource = r\nqueue = line\nadmits = g:a\n"
+                       "on.end = hazard 1/m -> out\n"
+                       "[state line]\n[resource r]\ncapacity = 5\n",
+                       2, 14, &m);
+    if (r) {
+        double b_in = window(r, 0, "in.place[g=b]", 0, 24) + window(r, 1, "in.place[g=b]", 0, 24);
+        double a_in = window(r, 0, "in.place[g=a]", 0, 24);
+        double waiting_b = window(r, 0, "stock.line[g=b]", 23, 24);
+        CHECK(t, b_in == 0 && a_in > 50 && waiting_b > 100,
+              "a person who turned b in the line is not admitted to a state admitting g:a (%g b "
+              "admitted, %g a, %g b still in the line)",
+              b_in, a_in, waiting_b);
+    }
+    mc_result_free(r);
+    mdl_free(m);
+}
+
+/* With values that change (a turns b six months after arrival), a change for group b only
+ * leaves group a's series identical: persons are drawn again when they turn b, never
+ * while a (common random numbers); and before its date nothing differs (turning b is not
+ * a reason to draw again before a version for b is in force). */
+static void test_targeted_change_ageing(tc_ctx *t)
+{
+    static const char text[] = "[model]\nname = ta\nstart = 2020-01\nhorizon = 36\n"
+                               "[population p]\nentry = s\ninflow.rate = 60/m\nbreakdown = g\n"
+                               "initial.count = 300\n"
+                               "[attribute g]\nvalues = a, b\nentry = a:1, b:0\n"
+                               "initial = a:0.5, b:0.5\nchange.a = after fixed(6m) -> b\n"
+                               "[state s]\non.x = hazard 0.1/m -> u\n"
+                               "[state u]\non.y = hazard 0.2/m -> out\n%s";
+    char base[900], alt[1100];
+    snprintf(base, sizeof base, text, "");
+    snprintf(alt, sizeof alt, text, "[set 2021-01 g=b]\nstate.s.on.x = hazard 0.3/m -> u\n");
+    mdl_model *mb, *ma;
+    mc_result *rb = run(t, "ageing-base.ini", base, 6, 15, &mb),
+              *ra = run(t, "ageing-alt.ini", alt, 6, 15, &ma);
+    if (rb && ra) {
+        int same_a = 1, differ_b = 0, same_before = 1;
+        const char *a_vars[] = {"stock.s[g=a]", "stock.u[g=a]", "in.u[g=a]"};
+        for (size_t rep = 0; rep < 6; rep++)
+            for (size_t k = 0; k < 36; k++) {
+                for (size_t i = 0; i < 3; i++)
+                    same_a &= window(rb, rep, a_vars[i], k, k + 1) ==
+                              window(ra, rep, a_vars[i], k, k + 1);
+                int differ = window(rb, rep, "stock.s[g=b]", k, k + 1) !=
+                             window(ra, rep, "stock.s[g=b]", k, k + 1);
+                differ_b |= differ;
+                same_before &= k >= 12 || !differ;
+            }
+        CHECK(t, same_a && differ_b && same_before,
+              "with ageing, a change for group b leaves group a's series identical, and b's "
+              "before its date");
+    }
+    mc_result_free(rb);
+    mc_result_free(ra);
+    mdl_free(mb);
+    mdl_free(ma);
+}
+
 /* Young persons (all of value jeune) move to the adults' population after a year; the
  * adults' entry shares have no jeune, so the moved keep the value they carry. */
 static void test_move_between_populations(tc_ctx *t)
@@ -377,6 +572,11 @@ void suite_attributes(tc_ctx *t)
     test_changes_with_time(t);
     test_admits(t);
     test_targeted_change(t);
+    test_admits_at_move(t);
+    test_two_phase_hazard(t);
+    test_duration_redrawn(t);
+    test_queue_admits(t);
+    test_targeted_change_ageing(t);
     test_move_between_populations(t);
     test_staff_capacity(t);
     test_bad_input(t);

@@ -30,6 +30,8 @@
 
 #define NONE          (-1)
 #define NO_DEST       (-2)  /* no destination admits the person */
+#define REDRAW        (-3)  /* dest of a pending redraw: a value its state depends on changes */
+#define REDRAW_NOW    (-4)  /* dest while that redraw is made (schedule's redraw mode) */
 #define ENG_TIME_EPS  1e-9  /* days: far below any duration, far above rounding of day counts */
 #define ENG_MAX_BURST 10000 /* moves of one person at one instant before it is a cycle */
 #define REQUEST       0x40000000 /* a heap slot asking for a unit of person.target */
@@ -47,7 +49,8 @@ typedef struct {
     uint32_t key;                   /* its streams' population key: the population it arrived in */
     uint32_t serial;                /* its number in that population */
     uint32_t visits;
-    uint32_t burst; /* moves in a row without time passing (a zero-time cycle if unbounded) */
+    uint16_t burst;   /* moves in a row without time passing (a zero-time cycle if unbounded) */
+    uint16_t redraws; /* draws made again after a change of value (their streams' counter) */
     int16_t pop;
     uint8_t queued;
     uint8_t tracked; /* spell began during the recorded period */
@@ -130,8 +133,10 @@ struct eng_workspace {
     size_t *pop_attr_at;
     int32_t *pop_attr;
     size_t n_tracked;
-    int any_admits;   /* some state admits some groups only */
-    double *pick_buf; /* a destination's shares for one person */
+    int any_admits;     /* some state admits some groups only */
+    uint8_t *state_dep; /* per state: its moves depend on some attribute ... */
+    double *dep_from;   /* ... [state][attribute]: from that day on (INFINITY: never) */
+    double *pick_buf;   /* a destination's shares for one person */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
     pc_err *err;
@@ -190,6 +195,8 @@ void eng_free(eng_workspace *w)
     free(w->pop_attr_at);
     free(w->pop_attr);
     free(w->pick_buf);
+    free(w->state_dep);
+    free(w->dep_from);
     free(w);
 }
 
@@ -341,8 +348,53 @@ static int pop_before(const mdl_model *m, int a, int b)
     return strcmp(x->name, y->name) < 0;
 }
 
-/* Attribute storage, each population's attributes, and the difference arrays of the
- * tracked groups. */
+/* Attribute a is named from day `from` on: the earliest day kept in row[a]. */
+static inline void depends_from(double *row, int a, double from)
+{
+    if (from < row[a])
+        row[a] = from;
+}
+
+static void effect_from(const mdl_model *m, double *row, int effect, double from)
+{
+    for (size_t i = 0; effect >= 0 && i < m->effects[effect].n; i++)
+        depends_from(row, m->effects[effect].attribute[i], from);
+}
+
+/* The attributes the moves out of state s depend on, each from the first day a version of
+ * its transitions names it (the base version: always): a version for one group, factors of
+ * a rate, a probability or a share, a destination admitting some groups only.  A change of
+ * one of them while a person is in s draws its moves again (schedule).  Returns whether
+ * there is any. */
+static int state_dependencies(const mdl_model *m, size_t s, double *row)
+{
+    const mdl_state *st = &m->states[s];
+    for (size_t a = 0; a < m->n_attributes; a++)
+        row[a] = INFINITY;
+    for (size_t t = 0; t < st->n_transitions; t++)
+        for (size_t k = 0; k < st->transitions[t].n_versions; k++) {
+            const mdl_version *v = &st->transitions[t].versions[k];
+            if (v->group_attr >= 0)
+                depends_from(row, v->group_attr, v->from);
+            if (!v->present)
+                continue;
+            effect_from(m, row, v->law.effect, v->from);
+            effect_from(m, row, v->law.prob_effect, v->from);
+            for (size_t i = 0; i < v->dest.n; i++) {
+                if (v->dest.effect)
+                    effect_from(m, row, v->dest.effect[i], v->from);
+                if (v->dest.state[i] >= 0 && m->states[v->dest.state[i]].admit_attr >= 0)
+                    depends_from(row, m->states[v->dest.state[i]].admit_attr, v->from);
+            }
+        }
+    int any = 0;
+    for (size_t a = 0; a < m->n_attributes; a++)
+        any |= row[a] < INFINITY;
+    return any;
+}
+
+/* Attribute storage, each population's attributes, the attributes each state's moves
+ * depend on, and the difference arrays of the tracked groups. */
 static int alloc_attributes(eng_workspace *w)
 {
     const mdl_model *m = w->m;
@@ -360,7 +412,12 @@ static int alloc_attributes(eng_workspace *w)
                 w->pop_attr[w->pop_attr_at[p + 1]++] = (int32_t)a;
     }
     size_t max_dest = 1;
+    w->state_dep = pc_calloc(m->n_states + 1, sizeof *w->state_dep);
+    w->dep_from = pc_calloc(m->n_states * na + 1, sizeof *w->dep_from);
+    if (!w->state_dep || !w->dep_from)
+        return -1;
     for (size_t s = 0; s < m->n_states; s++) {
+        w->state_dep[s] = (uint8_t)state_dependencies(m, s, w->dep_from + s * na);
         w->any_admits |= m->states[s].admit_attr >= 0;
         for (size_t t = 0; t < m->states[s].n_transitions; t++)
             for (size_t v = 0; v < m->states[s].transitions[t].n_versions; v++)
@@ -1056,17 +1113,18 @@ static double cum_hazard(const mdl_table *t, double s, size_t *piece)
     return t->cum[i] + t->y[i] * (s - t->x[i]);
 }
 
-/* Time until the transition fires, for a person of seniority `seniority`. */
-/* Time until the transition fires, for a person of seniority `seniority`; a hazard is
- * multiplied by factor (attribute effects; 1 otherwise). */
-static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniority, double factor)
+/* Time until the transition fires, for a person of seniority `seniority` who has been
+ * `elapsed` in its state (a piecewise hazard goes on from its clock's reading); a hazard
+ * is multiplied by factor (attribute effects; 1 otherwise). */
+static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniority, double elapsed,
+                          double factor)
 {
     switch (l->kind) {
     case MDL_HAZARD_CONST:
         return l->p[0] * factor > 0 ? -log(1.0 - u) / (l->p[0] * factor) : INFINITY;
     case MDL_HAZARD_PIECEWISE: {
         const mdl_table *t = &l->table;
-        double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
+        double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : elapsed;
         size_t i;
         if (!(factor > 0))
             return INFINITY;
@@ -1157,12 +1215,9 @@ static double residual_time(const mdl_law *l, double u, gsl_rng *r, double senio
 {
     if (l->kind == MDL_HAZARD_CONST || l->kind == MDL_AFTER_EXPONENTIAL ||
         (l->kind == MDL_HAZARD_PIECEWISE && l->clock == MDL_CLOCK_ENTRY))
-        return latent_time(l, u, r, seniority, factor);
-    if (l->kind == MDL_HAZARD_PIECEWISE) {
-        mdl_law on_state = *l;
-        on_state.clock = MDL_CLOCK_ENTRY; /* left-truncated at elapsed on the state's clock */
-        return latent_time(&on_state, u, r, elapsed, factor);
-    }
+        return latent_time(l, u, r, seniority, 0, factor);
+    if (l->kind == MDL_HAZARD_PIECEWISE) /* on the state's clock, from elapsed */
+        return latent_time(l, u, r, seniority, elapsed, factor);
     double q = law_survival(l, elapsed, seniority, factor) * (1.0 - u); /* P(T > total) */
     if (!(q > 0))
         return 0;
@@ -1178,7 +1233,7 @@ static double residual_time(const mdl_law *l, double u, gsl_rng *r, double senio
         total = gsl_cdf_weibull_Qinv(q, l->p[1], l->p[0]);
         break;
     default:
-        total = latent_time(l, 1.0 - q, r, seniority, factor);
+        total = latent_time(l, 1.0 - q, r, seniority, 0, factor);
         break;
     }
     return total > elapsed ? total - elapsed : 0;
@@ -1193,6 +1248,58 @@ static double residual_probability(double pr, const mdl_law *l, double elapsed, 
         return pr;
     double surv = law_survival(l, elapsed, seniority, factor) * pr;
     return surv > 0 ? surv / (1.0 - pr + surv) : 0;
+}
+
+/* The probability that a duration of law l (an `after` law) is at most x. */
+static double after_cdf(const mdl_law *l, double x)
+{
+    switch (l->kind) {
+    case MDL_AFTER_FIXED:
+        return x >= l->p[0] ? 1 : 0;
+    case MDL_AFTER_EXPONENTIAL:
+        return l->p[0] > 0 ? -expm1(-x / l->p[0]) : 1;
+    case MDL_AFTER_LOGNORMAL:
+        return gsl_cdf_lognormal_P(x, l->p[0], l->p[1]);
+    case MDL_AFTER_GAMMA:
+        return gsl_cdf_gamma_P(x, l->p[0], l->p[1]);
+    case MDL_AFTER_WEIBULL:
+        return gsl_cdf_weibull_P(x, l->p[1], l->p[0]);
+    case MDL_AFTER_UNIFORM:
+        if (x >= l->p[1])
+            return 1;
+        return x <= l->p[0] ? 0 : (x - l->p[0]) / (l->p[1] - l->p[0]);
+    case MDL_AFTER_EMPIRICAL: {
+        const mdl_table *t = &l->table;
+        size_t i = 0;
+        while (i < t->n && t->x[i] <= x)
+            i++;
+        if (i == t->n)
+            return 1;
+        double lo_y = i ? t->y[i - 1] : 0, lo_x = i ? t->x[i - 1] : 0;
+        return lo_y + (x - lo_x) / (t->x[i] - lo_x) * (t->y[i] - lo_y);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* The hazard of law l integrated from day a to day b, its clock reading 0 at day origin
+ * (times its drivers and factor). */
+static double hazard_between(const eng_workspace *w, const mdl_law *l, double a, double b,
+                             double origin, double factor)
+{
+    int j = l->modulation;
+    if (l->kind == MDL_HAZARD_CONST)
+        return factor * l->p[0] * (j >= 0 ? mod_integral(w, j, b) - mod_integral(w, j, a) : b - a);
+    const mdl_table *tb = &l->table;
+    double h = 0;
+    for (size_t i = 0; i < tb->n; i++) {
+        double lo = fmax(origin + tb->x[i], a);
+        double hi = fmin(i + 1 < tb->n ? origin + tb->x[i + 1] : INFINITY, b);
+        if (hi > lo && tb->y[i] > 0)
+            h += tb->y[i] * (j >= 0 ? mod_integral(w, j, hi) - mod_integral(w, j, lo) : hi - lo);
+    }
+    return factor * h;
 }
 
 static int pick(const mdl_dest *d, double u)
@@ -1288,7 +1395,7 @@ static double next_change(eng_workspace *w, int32_t pi, int a, int v, double t)
                    1 + (uint32_t)v);
         gsl_rng_get(w->rng);
     }
-    return t + latent_time(&at->change[v], u[0], w->rng, 0, 1);
+    return t + latent_time(&at->change[v], u[0], w->rng, 0, 0, 1);
 }
 
 /* Person pi's tracked groups: calls f(w, pi, column) for each (the state s and the group). */
@@ -1397,17 +1504,50 @@ static void draw_attributes(eng_workspace *w, int32_t pi, double t, int initial,
 
 /* ---- drawing a person's next transition ---------------------------------------- */
 
-/* Draws the competing transitions of person pi's state, entered at t: the earliest
- * sets its event time (INFINITY past the horizon: the person stays), destination and
- * flow. */
+/* The day person pi's next change of a value its state's moves depend on at that day
+ * happens (INFINITY: none).  Before a dated version names the attribute, a change is
+ * not one (the warm-up runs the model as in force at the start). */
+static double next_dependent_change(const eng_workspace *w, int32_t pi)
+{
+    const person *p = &w->persons[pi];
+    const double *from = w->dep_from + (size_t)p->state * w->n_attr;
+    double next = INFINITY;
+    for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
+        int a = w->pop_attr[i];
+        double at = w->attr_next[(size_t)pi * w->n_attr + (size_t)a];
+        if (at < next && (at > 0 ? at : 0) >= from[a])
+            next = at;
+    }
+    return next;
+}
+
+#define PURPOSE_REDRAW_SALT 0x6a09e667u
+
+/* Draws the competing transitions of person pi's state at t: the earliest sets its event
+ * time (INFINITY past the horizon: the person stays), destination and flow.
+ *
+ * At the state's entry (t is then its state_time) the draws come from the person's
+ * streams of this visit.  When a value the state's moves depend on changes first, the
+ * event is instead that change (dest REDRAW): at it, every move of the state is drawn
+ * again (dest REDRAW_NOW) as for a person of the new group still in the state after
+ * `elapsed`: a hazard goes on from its clock's reading (exact: it has no memory); a
+ * duration is drawn conditional on exceeding `elapsed` (by inversion from its quantile),
+ * and does not fire when it cannot (a fixed duration already past); `with P` becomes
+ * the probability of firing given that it has not yet.  These draws come from streams
+ * of their own (the purpose salted, the count of redraws as counter), so the person's
+ * later visits keep their draws. */
 static double schedule(eng_workspace *w, int32_t pi, double t)
 {
     person *p = &w->persons[pi];
     const mdl_state *st = &w->m->states[p->state];
-    uint32_t visit = p->visits++;
-    double best = INFINITY;
-    /* 0 but for an initial person placed with the time it has already spent in its state */
+    int redraw = p->dest == REDRAW_NOW;
+    uint32_t visit = redraw ? p->redraws++ : p->visits++;
+    /* 0 but for a move drawn again, or for an initial person placed with the time it has
+     * already spent in its state */
     double elapsed = t - p->state_time, seniority = t - p->entry_time;
+    double best = INFINITY;
+    if (redraw)
+        p->dest = REDRAW; /* inert until a move is drawn */
     for (size_t k = 0; k < st->n_transitions; k++) {
         const mdl_transition *tr = &st->transitions[k];
         /* the warm-up runs the model as in force at the start */
@@ -1417,38 +1557,84 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
         if (!v->present)
             continue;
         double u[4];
-        rng_block(w->seed, p->key, tr->purpose, w->rep, p->serial, visit, u);
+        rng_block(w->seed, p->key, redraw ? tr->purpose ^ PURPOSE_REDRAW_SALT : tr->purpose, w->rep,
+                  p->serial, visit, u);
         double u_fire = u[0], u_time = u[1], u_dest = u[2];
         const mdl_law *law = &v->law;
         int hazard = law->kind == MDL_HAZARD_CONST || law->kind == MDL_HAZARD_PIECEWISE;
         double factor = hazard && law->effect >= 0 ? effect_factor(w, pi, law->effect) : 1;
-        if (v->law.prob_effect >= 0) {
-            double pr = v->law.probability * effect_factor(w, pi, v->law.prob_effect);
-            pr = residual_probability(pr < 1 ? pr : 1, law, elapsed, seniority, factor);
-            if (!(u_fire < pr))
-                continue;
-        } else if (v->law.probability < 1 &&
-                   !(u_fire <
-                     residual_probability(v->law.probability, law, elapsed, seniority, factor))) {
-            continue;
-        }
-        if (v->law.kind == MDL_AFTER_GAMMA) {
-            /* no cheap inverse: the sampler continues the same stream after the three words */
-            rng_stream(w->rng, w->seed, p->key, tr->purpose, w->rep, p->serial, visit);
-            for (int skip = 0; skip < 3; skip++)
-                gsl_rng_get(w->rng);
-        }
         double dt;
-        if (law->modulation >= 0 && hazard)
-            dt = modulated_time(w, law, u_time, t,
-                                law->clock == MDL_CLOCK_ENTRY && law->kind == MDL_HAZARD_PIECEWISE
-                                    ? p->entry_time
-                                    : p->state_time,
-                                factor);
-        else if (elapsed > 0)
-            dt = residual_time(law, u_time, w->rng, seniority, elapsed, factor);
-        else
-            dt = latent_time(law, u_time, w->rng, seniority, factor);
+        if (!redraw) { /* an initial person's elapsed time: the laws left-truncated there */
+            if (v->law.prob_effect >= 0) {
+                double pr = v->law.probability * effect_factor(w, pi, v->law.prob_effect);
+                pr = residual_probability(pr < 1 ? pr : 1, law, elapsed, seniority, factor);
+                if (!(u_fire < pr))
+                    continue;
+            } else if (v->law.probability < 1 &&
+                       !(u_fire < residual_probability(v->law.probability, law, elapsed, seniority,
+                                                       factor))) {
+                continue;
+            }
+            if (v->law.kind == MDL_AFTER_GAMMA) {
+                /* no cheap inverse: the sampler continues the same stream after the three words */
+                rng_stream(w->rng, w->seed, p->key, tr->purpose, w->rep, p->serial, visit);
+                for (int skip = 0; skip < 3; skip++)
+                    gsl_rng_get(w->rng);
+            }
+            if (law->modulation >= 0 && hazard)
+                dt = modulated_time(w, law, u_time, t,
+                                    law->clock == MDL_CLOCK_ENTRY &&
+                                            law->kind == MDL_HAZARD_PIECEWISE
+                                        ? p->entry_time
+                                        : p->state_time,
+                                    factor);
+            else if (elapsed > 0)
+                dt = residual_time(law, u_time, w->rng, seniority, elapsed, factor);
+            else
+                dt = latent_time(law, u_time, w->rng, seniority, 0, factor);
+        } else { /* a move drawn again after a change of the person's group */
+            double origin = law->clock == MDL_CLOCK_ENTRY && law->kind == MDL_HAZARD_PIECEWISE
+                                ? p->entry_time
+                                : p->state_time;
+            double pr = law->probability;
+            if (law->prob_effect >= 0) {
+                pr *= effect_factor(w, pi, law->prob_effect);
+                pr = pr < 1 ? pr : 1;
+            }
+            /* a duration drawn again is conditional on the time spent (an exponential needs not) */
+            int conditional = elapsed > 0 && !hazard && law->kind != MDL_AFTER_EXPONENTIAL;
+            double gone = 0; /* a draw made again: the chance the move would have fired by now */
+            if (conditional || (elapsed > 0 && hazard && pr < 1)) {
+                gone = hazard ? -expm1(-hazard_between(w, law, p->state_time, t, origin, factor))
+                              : after_cdf(law, elapsed);
+                if (!(gone < 1))
+                    continue; /* its time has passed */
+                if (pr < 1)
+                    pr = pr * (1 - gone) / (1 - pr * gone);
+            }
+            if (pr < 1 && !(u_fire < pr))
+                continue;
+            if (conditional) {
+                double q = gone + u_time * (1 - gone);
+                double at = law->kind == MDL_AFTER_GAMMA
+                                ? gsl_cdf_gamma_Pinv(q, law->p[0], law->p[1])
+                                : latent_time(law, q, w->rng, 0, 0, 1);
+                dt = at > elapsed ? at - elapsed : 0;
+            } else {
+                if (law->kind == MDL_AFTER_GAMMA) {
+                    /* no cheap inverse: the sampler continues the same stream after the three words
+                     */
+                    rng_stream(w->rng, w->seed, p->key, tr->purpose ^ PURPOSE_REDRAW_SALT, w->rep,
+                               p->serial, visit);
+                    for (int skip = 0; skip < 3; skip++)
+                        gsl_rng_get(w->rng);
+                }
+                if (law->modulation >= 0 && hazard)
+                    dt = modulated_time(w, law, u_time, t, origin, factor);
+                else
+                    dt = latent_time(law, u_time, w->rng, t - p->entry_time, elapsed, factor);
+            }
+        }
         if (t + dt < best) {
             int dest = pick_for(w, pi, &v->dest, u_dest);
             if (dest == NO_DEST)
@@ -1459,6 +1645,13 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
         }
     }
     p->event_time = best < w->horizon_time ? best : INFINITY;
+    if (w->n_attr && w->state_dep[p->state]) {
+        double change = next_dependent_change(w, pi);
+        if (change > t && change < best && change < w->horizon_time) {
+            p->event_time = change;
+            p->dest = REDRAW;
+        }
+    }
     return p->event_time;
 }
 
@@ -1538,7 +1731,9 @@ static void hold(eng_workspace *w, int32_t pi, double t)
         finish_alive(w, pi);
 }
 
-/* Admits waiting persons while resource r has room. */
+/* Admits waiting persons while resource r has room.  A person whose values changed while
+ * it waited so that the state it waits for no longer admits it leaves the line (its wait
+ * ends there) and stays in the queue state, where its own moves go on. */
 static void admit(eng_workspace *w, int r, double t)
 {
     double capacity = capacity_at(w, r, t);
@@ -1548,6 +1743,10 @@ static void admit(eng_workspace *w, int r, double t)
         int target = p->target;
         if (w->n_attr)
             changes_due(w, pi, t);
+        if (w->any_admits && !admits(w, pi, target)) {
+            queue_unlink(w, pi, t);
+            continue;
+        }
         if (w->n_watched)
             status_due(w, pi, t);
         queue_unlink(w, pi, t);
@@ -1633,14 +1832,34 @@ static void move_population(eng_workspace *w, int32_t pi, int to, double t)
     }
 }
 
+/* Person pi's pending event is a change of a value its state's moves depend on (see
+ * schedule): the value changes and the moves are drawn again, in the heap for a person
+ * holding a unit or waiting in line.  Returns as fire does. */
+static int redraw_at(eng_workspace *w, int32_t pi, double t)
+{
+    person *p = &w->persons[pi];
+    if (over_budget(w, 1, w->err))
+        return 0;
+    w->events += 1;
+    changes_due(w, pi, t);
+    p->dest = REDRAW_NOW;
+    if (w->m->states[p->state].resource >= 0 || p->queued) {
+        hold(w, pi, t);
+        return 0;
+    }
+    return 1;
+}
+
 /* Person pi's pending transition fires at t.  Returns 1 when the person entered a state
- * where it goes on by itself (the caller keeps drawing it), 0 otherwise (it left the
- * model, asks for a unit, or the run failed). */
+ * where it goes on by itself, or stays in its state after a redraw (the caller keeps
+ * drawing it), 0 otherwise (it left the model, asks for a unit, or the run failed). */
 static int fire(eng_workspace *w, int32_t pi, double t)
 {
     const mdl_model *m = w->m;
     person *p = &w->persons[pi];
-    p->burst = t == p->state_time ? p->burst + 1 : 0;
+    if (p->dest == REDRAW)
+        return redraw_at(w, pi, t);
+    p->burst = (uint16_t)(t == p->state_time ? p->burst + 1 : 0);
     if (p->burst >= ENG_MAX_BURST) {
         fail_cycle(w, p, t);
         return 0;
@@ -1841,10 +2060,11 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
                 own = (int)k;
         placement placed = {.in_state = 0, .watch_delays = P->n_state_seniority == 0 || own >= 0};
         if (own >= 0) {
-            seniority = placed.in_state = latent_time(&P->seniority_law[own], u_sen, w->rng, 0, 1);
+            seniority = placed.in_state =
+                latent_time(&P->seniority_law[own], u_sen, w->rng, 0, 0, 1);
         } else if (P->initial_seniority.n) {
             mdl_law bins = {.kind = MDL_AFTER_EMPIRICAL, .table = P->initial_seniority};
-            seniority = latent_time(&bins, u_sen, w->rng, 0, 1);
+            seniority = latent_time(&bins, u_sen, w->rng, 0, 0, 1);
         }
         int rc = add_person(w, pop, state, 0.0, -seniority, 0, 0, &placed, err);
         if (rc)

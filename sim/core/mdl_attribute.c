@@ -184,9 +184,9 @@ static int parse_attribute_populations(pctx *c, const cfg_section *sec, mdl_attr
         return OOM(c);
     const cfg_entry *e = cfg_get(sec, "population");
     if (!e) {
-        if (m->n_populations > 1)
-            return pc_fail_at(c->err, sec->file, sec->line, "population",
-                              "missing in [%s] (the model has several populations)", sec->name);
+        /* the first population written, as for states: a scenario may add populations to a
+         * model whose attributes never named theirs */
+        a->population = 0;
         a->has[0] = 1;
         return PC_OK;
     }
