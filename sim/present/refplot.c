@@ -80,7 +80,8 @@ int refplot_bands(const char *dir, const rundir *with, const rundir *without, la
     fsio_file out;
     double lo = INFINITY, hi = -INFINITY;
     if (!rc && !(rc = fsio_open(&out, data, err))) {
-        fputs("month,with_p05,with_p25,with_p50,with_p75,with_p95,without_p05,without_p25,"
+        fputs("month,year_fraction,with_p05,with_p25,with_p50,with_p75,with_p95,without_p05,"
+              "without_p25,"
               "without_p50,without_p75,without_p95\n",
               out.f);
         for (size_t i = 0; i < a->n; i++) {
@@ -89,7 +90,7 @@ int refplot_bands(const char *dir, const rundir *with, const rundir *without, la
             rundir_stat none = {NAN, NAN, NAN, NAN, NAN, NAN, NAN};
             if (!y)
                 y = &none;
-            fprintf(out.f, "%04d-%02d", p / 12, p % 12 + 1);
+            fprintf(out.f, "%04d-%02d,%.17g", p / 12, p % 12 + 1, p / 12.0);
             const double v[10] = {x->p05, x->p25, x->p50, x->p75, x->p95,
                                   y->p05, y->p25, y->p50, y->p75, y->p95};
             for (int k = 0; k < 10; k++) {
@@ -119,10 +120,9 @@ int refplot_bands(const char *dir, const rundir *with, const rundir *without, la
         free(title);
         sbuf_puts(&head, "set style fill transparent solid 0.25 noborder\n");
         char *q = gnuplot_quote(data);
-        /* the month as year + (month - 1) / 12, from its "YYYY-MM" text */
-        const char *x = "(real(substr(strcol(1),1,4))+(real(substr(strcol(1),6,7))-1)/12.0)";
+        const char *x = "2"; /* the month as year + (month - 1) / 12 */
         sbuf_printf(&plot,
-                    "%s skip 1 using %s:2:6 with filledcurves fc lt 1 fs transparent solid 0.18 "
+                    "%s skip 1 using %s:3:7 with filledcurves fc lt 1 fs transparent solid 0.18 "
                     "title ",
                     q ? q : "''", x);
         gnuplot_quote_into(&plot, lang_pick(lang,
@@ -130,21 +130,21 @@ int refplot_bands(const char *dir, const rundir *with, const rundir *without, la
                                             "as : 90 %",
                                             "with drivers: 90 %"));
         sbuf_printf(&plot,
-                    ", %s skip 1 using %s:3:5 with filledcurves fc lt 1 fs transparent solid 0.3 "
-                    "notitle, %s skip 1 using %s:4 with lines lt 1 title ",
+                    ", %s skip 1 using %s:4:6 with filledcurves fc lt 1 fs transparent solid 0.3 "
+                    "notitle, %s skip 1 using %s:5 with lines lt 1 title ",
                     q ? q : "''", x, q ? q : "''", x);
         gnuplot_quote_into(&plot, lang_pick(lang,
                                             "avec al\xC3\xA9"
                                             "as : m\xC3\xA9"
                                             "diane",
                                             "with drivers: median"));
-        sbuf_printf(&plot, ", %s skip 1 using %s:7 with lines lt 2 dt 2 title ", q ? q : "''", x);
+        sbuf_printf(&plot, ", %s skip 1 using %s:8 with lines lt 2 dt 2 title ", q ? q : "''", x);
         gnuplot_quote_into(&plot, lang_pick(lang,
                                             "sans al\xC3\xA9"
                                             "as : 5 % et 95 %",
                                             "without drivers: 5 % and 95 %"));
-        sbuf_printf(&plot, ", %s skip 1 using %s:11 with lines lt 2 dt 2 notitle", q ? q : "''", x);
-        sbuf_printf(&plot, ", %s skip 1 using %s:9 with lines lt 2 lw 1 title ", q ? q : "''", x);
+        sbuf_printf(&plot, ", %s skip 1 using %s:12 with lines lt 2 dt 2 notitle", q ? q : "''", x);
+        sbuf_printf(&plot, ", %s skip 1 using %s:10 with lines lt 2 lw 1 title ", q ? q : "''", x);
         gnuplot_quote_into(&plot, lang_pick(lang,
                                             "sans al\xC3\xA9"
                                             "as : m\xC3\xA9"

@@ -201,7 +201,7 @@ int sensplot_sobol(const char *dir, const sens_sobol_result *r, const char *cons
                     "set xrange [%.3f:%.3f]\nset yrange [0.4:%zu.6]\nset format x '%%.1f'\n"
                     "set lmargin %d\nset style fill solid 0.85 border lc rgb '#333333'\n"
                     "set xlabel ",
-                    fmin(lo, 0) - 0.02, fmin(hi, 1.5) + 0.02, r->k, margin);
+                    fmax(fmin(lo, 0), -0.5) - 0.02, fmin(hi, 1.5) + 0.02, r->k, margin);
         char xlabel[600];
         snprintf(
             xlabel, sizeof xlabel, "%s (%zu x %zu %s, %s)",
