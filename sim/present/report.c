@@ -931,6 +931,8 @@ typedef struct {
     const char *id, *fr, *en;
     const char *groups[5];   /* chart groups, NULL-terminated */
     const char *prefixes[4]; /* variables, NULL-terminated */
+    int bands;               /* opens with what the bands include (the caseload) */
+    int key_rows;            /* shows its key figures (the indicators, which have no chart) */
 } topic;
 
 static const topic topics[] = {
@@ -938,11 +940,19 @@ static const topic topics[] = {
      "Effectifs",
      "Caseload",
      {"stock", "flows", "survival", "series", NULL},
-     {"stock.", "entries.", "exits.", NULL}},
-    {"waiting", "Attentes", "Waiting", {"queue", "wait", NULL}, {"queue.", "wait.", NULL}},
-    {"budget", "Budget", "Budget", {"budget", NULL}, {"cost.", "funder.", NULL}},
-    {"staff", "Personnel (ETP)", "Staff (FTE)", {"etp", "staff", NULL}, {"etp.", "staff.", NULL}},
-    {"indicators", "Indicateurs", "Indicators", {"indicator", NULL}, {"indicator.", NULL}},
+     {"stock.", "entries.", "exits.", NULL},
+     1,
+     0},
+    {"waiting", "Attentes", "Waiting", {"queue", "wait", NULL}, {"queue.", "wait.", NULL}, 0, 0},
+    {"budget", "Budget", "Budget", {"budget", NULL}, {"cost.", "funder.", NULL}, 0, 0},
+    {"staff",
+     "Personnel (ETP)",
+     "Staff (FTE)",
+     {"etp", "staff", NULL},
+     {"etp.", "staff.", NULL},
+     0,
+     0},
+    {"indicators", "Indicateurs", "Indicators", {"indicator", NULL}, {"indicator.", NULL}, 0, 1},
 };
 #define N_TOPICS (sizeof topics / sizeof topics[0])
 
@@ -1005,10 +1015,10 @@ static int topic_has_content(const page *pg, const topic *t)
     if (count_charts(charts, chart_in_topic, t) ||
         count_charts(pg->differences, difference_in_topic, t))
         return 1;
-    for (size_t i = 0; i < pg->keys->n; i++)
-        if (t == &topics[4] && has_prefix(pg->keys->rows[i].variable, t->prefixes))
+    for (size_t i = 0; t->key_rows && i < pg->keys->n; i++)
+        if (has_prefix(pg->keys->rows[i].variable, t->prefixes))
             return 1;
-    return t == &topics[0] && pg->bands && pg->bands->n;
+    return t->bands;
 }
 
 /* The joined names of a list, "a, b et c", HTML-escaped. */
@@ -1119,16 +1129,15 @@ static void page_topics(const page *pg)
     const char *context = pg->compare && pg->compare->n
                               ? lang_pick(pg->lang, "tous les sc\xC3\xA9narios", "all scenarios")
                               : rundir_label(pg->runs[0]);
-    int empty_said = 0;
     for (size_t t = 0; t < N_TOPICS && where; t++) {
         const topic *tp = &topics[t];
-        if (!topic_has_content(pg, tp) && !(t == 0))
+        if (!topic_has_content(pg, tp))
             continue;
         fprintf(f, "<section id=\"%s\" class=\"topic\">\n<h2>%s</h2>\n", tp->id,
                 lang_pick(pg->lang, tp->fr, tp->en));
-        if (t == 0)
+        if (tp->bands)
             page_bands(pg);
-        if (t == 4) {
+        if (tp->key_rows) {
             fputs("<div class=\"table-wrap\">", f);
             write_key_table(f, pg->keys, pg->runs, pg->lang, tp->prefixes);
             fputs("</div>\n", f);
@@ -1149,7 +1158,6 @@ static void page_topics(const page *pg)
                             pg->lang, difference_in_topic, tp, 0);
         }
         fputs("</section>\n", f);
-        (void)empty_said;
     }
     /* what was not drawn, once */
     if ((charts && charts->empty) || (pg->differences && pg->differences->empty)) {
@@ -1322,7 +1330,7 @@ static void page_nav(const page *pg)
             lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"));
     const char *folder;
     for (size_t t = 0; t < N_TOPICS && topic_charts(pg, &folder); t++)
-        if (t == 0 || topic_has_content(pg, &topics[t]))
+        if (topic_has_content(pg, &topics[t]))
             fprintf(f, "<li><a href=\"#%s\">%s</a></li>\n", topics[t].id,
                     lang_pick(pg->lang, topics[t].fr, topics[t].en));
     if (has_groups(pg))

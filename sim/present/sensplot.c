@@ -197,7 +197,7 @@ int sensplot_sobol(const char *dir, const sens_sobol_result *r, const char *cons
         gnuplot_quote_into(&head, title);
         sbuf_printf(&head,
                     " font ',14'\nset key below center horizontal box lc rgb '#bbbbbb'\n"
-                    "set grid xtics lc rgb '#dddddd'\nunset grid\nset grid xtics\n"
+                    "unset grid\nset grid xtics lc rgb '#dddddd'\n"
                     "set xrange [%.3f:%.3f]\nset yrange [0.4:%zu.6]\nset format x '%%.1f'\n"
                     "set lmargin %d\nset style fill solid 0.85 border lc rgb '#333333'\n"
                     "set xlabel ",
