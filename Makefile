@@ -2,7 +2,8 @@
 #
 #   make            build bin/parcours
 #   make demo       install missing packages (as root), run the shipped scenarios, write the report
-#   make check      unit, statistical-validation and end-to-end tests, layers, headers, globals
+#   make check      unit, statistical-validation and end-to-end tests, the rendered report,
+#                   layers, headers, globals
 #   make check-sanitize   the same tests under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make bench      benchmarks (figures printed, never asserted)
 #   make deps       install (as root) or name the Debian packages the project needs
@@ -36,7 +37,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 
-.PHONY: all demo demo-france check check-unit check-e2e check-sanitize check-headers check-globals \
+.PHONY: all demo demo-france check check-unit check-e2e check-render check-sanitize check-headers check-globals \
         check-layers check-format check-format-if-present check-mpi bench clean deps fuzz mpi
 
 all: $(BIN)/parcours
@@ -69,8 +70,8 @@ deps:
 	@sh tests/deps.sh $(PACKAGES)
 
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-e2e check-headers check-globals check-layers \
-	    check-mpi check-format-if-present
+	@$(MAKE) --no-print-directory check-unit check-e2e check-render check-headers check-globals \
+	    check-layers check-mpi check-format-if-present
 
 check-unit: $(BIN)/test_parcours
 	$(BIN)/test_parcours
@@ -83,6 +84,24 @@ check-e2e: $(BIN)/parcours
 	sh tests/test_reliability.sh $(BIN)/parcours
 	sh tests/france_e2e.sh $(BIN)/parcours
 	sh tests/backtest_e2e.sh $(BIN)/parcours
+
+# A small report rendered as a person sees it (tests/render_e2e.sh: images, no overflow at
+# 1400 and 900 px, the PDF's page count, the workbook): the Drôme baseline and one
+# alternative, 8 replications, with --pdf, in a temporary folder; the reference's band
+# without drivers must be narrower than with them.  SKIP without Chromium.
+check-render: $(BIN)/parcours
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
+	    echo "SKIP render: chromium not on PATH (Debian package chromium)"; exit 0; fi; \
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/parcours-render-check-XXXXXX") && \
+	trap 'rm -rf "$$tmp"' EXIT INT TERM && \
+	$(BIN)/parcours report scenarios/drome/baseline.ini scenarios/drome/orientation-2-mois.ini \
+	    --reps 8 --seed 2019 --threads 2 --pdf --quiet --out "$$tmp/drome" >/dev/null && \
+	with=$$(grep -o 'data-band-with="[^"]*"' "$$tmp/drome/index.html" | cut -d'"' -f2) && \
+	without=$$(grep -o 'data-band-without="[^"]*"' "$$tmp/drome/index.html" | cut -d'"' -f2) && \
+	if awk -v a="$$with" -v b="$$without" 'BEGIN { exit !(b < a) }'; then \
+	    echo "ok   render: Drôme: the 90 % band without drivers ($$without) is narrower than with them ($$with)"; \
+	else echo "FAIL render: Drôme: band without drivers $$without, with $$with"; exit 1; fi && \
+	sh tests/render_e2e.sh "$$tmp/drome"
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build/sanitize BIN=build/sanitize/bin \

@@ -15,6 +15,7 @@
 set -u
 BIN=${1:?usage: sh tests/report_e2e.sh path/to/parcours}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   report-e2e: $1"; }
@@ -154,7 +155,7 @@ done
 check $? "index.html: $links links and images, all resolve"
 ! grep -q -E 'https?://' "$out/index.html"
 check $? "index.html: no external address"
-grep -q 'id="differences"' "$out/index.html" && grep -q 'src="differences/diff-' "$out/index.html"
+grep -q 'src="differences/diff-' "$out/index.html"
 check $? "index.html: paired-difference fan charts against the reference"
 test -s "$out/differences/$(ls "$out/differences" | grep -m1 'stock.*\.csv$')"
 check $? "the difference charts come with their data"
@@ -205,6 +206,116 @@ else
     fi
     rm -f "$probe"
 fi
+
+# The analyses of one reference with uncertain parameters, a driver and groups: the same
+# model with its job and leaving hazards uncertain, the inflow moved by a log-AR(1) driver
+# and an age attribute whose share is observed, reported with --sensitivity and --backtest.
+sed -e 's|^on.job = hazard 0.02/m -> out|on.job = hazard $emploi/m -> out|' \
+    -e 's|^on.left = hazard 0.01/m -> out|on.left = hazard $abandon/m -> out|' \
+    -e 's|^inflow.rate = 600/y|inflow.rate = 600/y\ninflow.drivers = cycle\nbreakdown = age|' \
+    "$work/model.ini" >"$work/model-u.ini"
+cat >>"$work/model-u.ini" <<'END'
+
+[parameter emploi]
+label = Sorties vers l'emploi
+value = uncertain triangular(min=0.012, mode=0.02, max=0.03)
+
+[parameter abandon]
+value = uncertain uniform(min=0.005, max=0.015)
+
+[driver cycle]
+label = Cycle des entrées
+process = log-ar1
+sd = 0.2
+persistence = 0.8
+
+[attribute age]
+label = Âge
+values = jeune, adulte
+labels = Moins de 26 ans, 26 ans ou plus
+initial = jeune:0.3, adulte:0.7
+entry = jeune:0.3, adulte:0.7
+
+[observations]
+file = table(observed.csv)
+END
+printf 'variable,period,value,tolerance,source\nshare.rsa[age=jeune],2021,0.30,5%%,test\n' \
+    >"$work/observed.csv"
+printf '[scenario]\nlabel = Référence incertaine\nmodel = model-u.ini\n' >"$work/ref-u.ini"
+printf '[scenario]\nlabel = Plus de postes\nextends = ref-u.ini\n\n[set 2021-01]\nresource.iae_places.capacity = 60\n' \
+    >"$work/more-u.ini"
+bt="$work/bt"
+"$BIN" backtest "$ROOT/models/ara/backtest/rsa_26.ini" \
+    --observed "$ROOT/models/ara/backtest/observed_26.csv" --origins 2013-12 --horizons 12 \
+    --reps 8 --threads 2 --quiet --out "$bt" >/dev/null 2>&1
+check $? "a small backtest folder to include"
+ana="$work/analyses"
+"$BIN" report "$work/ref-u.ini" "$work/more-u.ini" --reps 40 --seed 5 --threads 2 \
+    --sensitivity stock.rsa@2024 --sobol 8 --backtest "$bt" --out "$ana" \
+    >"$work/stdout-ana" 2>"$work/stderr-ana"
+rc=$?
+check "$rc" "report --sensitivity --backtest exits 0 (exit $rc)"
+[ "$rc" = 0 ] || sed 's/^/     /' "$work/stderr-ana"
+# the sections in reading order: summary, scenarios, topics, groups, analyses, annex, files
+order=$(grep -o '<section id="[a-z-]*"' "$ana/index.html" | sed 's/.*id="//; s/"//' |
+    grep -v '^scenario-' | tr '\n' ' ')
+[ "$order" = "key-figures scenarios caseload waiting budget staff indicators groups analyses annex files " ]
+check $? "index.html: sections in order ($order)"
+navorder=$(sed -n '/<nav>/,/<\/nav>/p' "$ana/index.html" | grep -o 'href="#[a-z-]*"' |
+    sed 's/href="#//; s/"//' | tr '\n' ' ')
+[ "$navorder" = "$order" ]
+check $? "the contents follow the sections ($navorder)"
+# the scatter: one point per replication, the uncertain parameters ranked by |rho|
+pts=$(tail -n +2 "$ana/distribution/scatter-cost.total.csv" | wc -l)
+[ "$pts" = 40 ] && head -1 "$ana/distribution/scatter-cost.total.csv" | grep -q 'param.emploi' &&
+    [ -s "$ana/distribution/scatter-cost.total.png" ]
+check $? "scatter: one point per replication ($pts of 40), param.emploi among the panels"
+awk -F, 'NR > 1 { r = $2 < 0 ? -$2 : $2; if (NR > 2 && r > last + 1e-12) bad = 1; last = r }
+    END { exit bad || NR < 3 }' "$ana/distribution/scatter-cost.total-rank.csv"
+check $? "scatter: the parameters in decreasing |Spearman rho|"
+# the Sobol chart draws the study's numbers (sobol.csv keeps 10 significant digits; its law
+# column holds commas, so both files are read as CSV)
+python3 - "$ana/sensitivity/sobol.csv" "$ana/sensitivity/sobol-chart.csv" <<'END'
+import csv, sys
+study = {r["parameter"]: r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))}
+chart = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+close = lambda a, b: abs(float(a) - float(b)) <= 1e-8 + 1e-9 * abs(float(b))
+ok = len(chart) == 2 and all(r["parameter"] in study and close(study[r["parameter"]]["first"],
+    r["first"]) and close(study[r["parameter"]]["total"], r["total"]) for r in chart)
+sys.exit(0 if ok else 1)
+END
+check $? "Sobol chart: first and total indices equal sobol.csv's, one pair of bars per parameter"
+for f in sensitivity/tornado.png sensitivity/sobol.png bands/bands-stock.rsa.png \
+    groups/groups-rsa-age.png backtest/backtest.png backtest/backtest-summary.csv; do
+    [ -s "$ana/$f" ] && grep -q "=\"$f\"" "$ana/index.html"
+    check $? "$f written and in the page"
+done
+# the band without the driver is narrower: a driver of sd 0.2 a year moves the inflow far
+# more than the Poisson noise of 600 entries a year does (a ratio near 1: the driver not off)
+with=$(grep -o 'data-band-with="[^"]*"' "$ana/index.html" | cut -d'"' -f2)
+without=$(grep -o 'data-band-without="[^"]*"' "$ana/index.html" | cut -d'"' -f2)
+[ -n "$with" ] && [ -n "$without" ] && awk -v a="$with" -v b="$without" 'BEGIN { exit !(b < 0.8 * a) }'
+check $? "the 90 % band without drivers ($without) is narrower than with them ($with)"
+grep -q 'les 2 param.*tres incertains' "$ana/index.html" && grep -q '<code>cycle</code>' "$ana/index.html"
+check $? "the page says what the bands include: 2 uncertain parameters, the driver cycle"
+grep -q 'data-observed="0.2999\|data-observed="0.3"' "$ana/index.html"
+check $? "groups: the observed share of the young beside the simulated one"
+grep -q 'Dans la bande' "$ana/index.html"
+check $? "backtest: the coverage table"
+"$BIN" report "$work/ref-u.ini" --reps 4 --backtest "$work/nowhere" --out "$work/bad" \
+    >/dev/null 2>"$work/stderr-bad"
+rc=$?
+[ "$rc" = 1 ] && grep -q -- '--backtest .*nowhere: no backtest-summary.csv' "$work/stderr-bad" &&
+    [ ! -e "$work/bad" ]
+check $? "--backtest on a folder that is not a backtest: exit 1, said, nothing written"
+"$BIN" report "$work/ref-u.ini" --reps 4 --sensitivity stock.nobody --out "$work/bad" \
+    >/dev/null 2>"$work/stderr-bad"
+rc=$?
+[ "$rc" = 1 ] && grep -q -- '--sensitivity' "$work/stderr-bad" && [ ! -e "$work/bad" ]
+check $? "--sensitivity of an unknown variable: exit 1, said, nothing written"
+"$BIN" report "$work/baseline.ini" --reps 4 --out "$work/plain" >/dev/null 2>&1 &&
+    grep -q "Pas de bande sans al" "$work/plain/index.html" && ! [ -e "$work/plain/bands" ]
+check $? "a model without driver: no second run, the page says so in one line"
 
 # without gnuplot: a clear message, exit 1, the run files still written
 nognu="$work/no-gnuplot"

@@ -21,6 +21,8 @@
 #include "present/distplot.h"
 #include "present/plot.h"
 #include "present/report.h"
+#include "present/scatterplot.h"
+#include "present/sensplot.h"
 #include "present/territory.h"
 
 #define MONTHS 60
@@ -1216,6 +1218,100 @@ static void check_six_scenarios(tc_ctx *t)
     }
 }
 
+/* The scatter of an output against the uncertain parameters: Spearman's rho on known
+ * answers, one point per replication in the data file, fixed parameters left out, the
+ * parameters ranked by |rho|.  Exact answers: ranks of monotone data. */
+static void check_scatter(tc_ctx *t, const rundir *ref)
+{
+    double x[6] = {1, 2, 3, 4, 5, 6}, up[6] = {1, 8, 27, 64, 125, 216}, down[6], flat[6], work[12];
+    for (int i = 0; i < 6; i++) {
+        down[i] = -up[i];
+        flat[i] = 3;
+    }
+    CHECK(t, fabs(scatter_spearman(x, up, 6, work) - 1) < 1e-12, "Spearman of a monotone rise: 1");
+    CHECK(t, fabs(scatter_spearman(x, down, 6, work) + 1) < 1e-12,
+          "Spearman of a monotone fall: -1");
+    CHECK(t, isnan(scatter_spearman(x, flat, 6, work)), "Spearman against a constant: NaN");
+
+    char dir[512], path[700];
+    snprintf(dir, sizeof dir, "%s/replications.csv", rundir_path(ref));
+    FILE *f = fopen(dir, "w");
+    /* cost.total rises with a, falls with c, ignores b (fixed) and d (no pattern but a few
+     * ties: |rho| small) */
+    fputs("replication,seed,param.a,param.b,param.c,param.d,cost.total\n", f);
+    for (int i = 0; i < 30; i++)
+        fprintf(f, "%d,7,%d,5,%d,%d,%.1f\n", i, i, 100 - 2 * i, (i * 7) % 5, 1e6 * (10 + i));
+    fclose(f);
+    tc_path(t, "scatter", dir, sizeof dir);
+    mkdir(dir, 0777);
+    plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    scatter_summary sum;
+    pc_err err = {{0}};
+    int rc = scatterplot_draw(dir, ref, "cost.total", LANG_FR, list, &sum, &err);
+    CHECK(t, rc == PC_OK && list->n == 1 && !strcmp(list->charts[0].group, "scatter"),
+          "scatter drawn (%s)", rc ? err.msg : "ok");
+    CHECK(t, sum.n_uncertain == 3 && sum.n_shown == 3 && sum.n_points == 30,
+          "3 varying parameters of 4, 30 points (%zu, %zu, %zu)", sum.n_uncertain, sum.n_shown,
+          sum.n_points);
+    snprintf(path, sizeof path, "%s/scatter-cost.total.csv", dir);
+    size_t len = 0;
+    char *data = (char *)slurp(path, &len);
+    CHECK(t,
+          data && count_of(data, "\n") == 31 && !strncmp(data, "replication,cost.total,", 23) &&
+              !strstr(data, "param.b"),
+          "scatter-cost.total.csv: a header and one row per replication, the fixed b left out");
+    free(data);
+    snprintf(path, sizeof path, "%s/scatter-cost.total-rank.csv", dir);
+    data = (char *)slurp(path, &len);
+    /* a and c tie at |rho| = 1 (to rounding): by name */
+    const char *c = data ? strstr(data, "\nc,") : NULL, *d = c ? strstr(c, "\nd,") : NULL;
+    CHECK(t,
+          data && !strncmp(data, "parameter,spearman\na,", 21) &&
+              fabs(strtod(data + 21, NULL) - 1) < 1e-12 && c &&
+              fabs(strtod(c + 3, NULL) + 1) < 1e-12 && d,
+          "the ranks: a (rho 1), c (rho -1), then d: %.60s", data ? data : "(none)");
+    free(data);
+    snprintf(path, sizeof path, "%s/scatter-cost.total.png", dir);
+    CHECK(t, exists(path), "scatter-cost.total.png written");
+    plot_list_free(list);
+}
+
+/* The Sobol chart draws the study's indices, the largest total first. */
+static void check_sobol_chart(tc_ctx *t)
+{
+    sens_index idx[3] = {{0.10, 0.02, 0.2, 0.15, 0.05, 0.3},
+                         {0.60, 0.45, 0.75, 0.70, 0.55, 0.85},
+                         {-0.01, -0.05, 0.03, 0.02, 0.0, 0.06}};
+    int params[3] = {0, 1, 2};
+    sens_sobol_result r = {.k = 3, .n = 64, .params = params, .indices = idx};
+    const char *names[3] = {"emploi", "entrees", "abandon"};
+    cmp_key output = {0};
+    snprintf(output.name, sizeof output.name, "stock.rsa");
+    snprintf(output.label, sizeof output.label, "stock.rsa 2024");
+    char dir[512], path[700];
+    tc_path(t, "sobol", dir, sizeof dir);
+    mkdir(dir, 0777);
+    plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    pc_err err = {{0}};
+    int rc = sensplot_sobol(dir, &r, names, &output, LANG_FR, list, &err);
+    CHECK(t, rc == PC_OK && list->n == 1, "Sobol chart drawn (%s)", rc ? err.msg : "ok");
+    snprintf(path, sizeof path, "%s/sobol-chart.csv", dir);
+    size_t len = 0;
+    char *data = (char *)slurp(path, &len);
+    CHECK(
+        t,
+        data &&
+            strstr(
+                data,
+                "\n1,entrees,0.59999999999999998,0.45000000000000001,0.75,0.69999999999999996,") &&
+            strstr(data, "\n2,emploi,0.10000000000000001,") && strstr(data, "\n3,abandon,-0.01,"),
+        "sobol-chart.csv: the study's numbers, largest total first");
+    free(data);
+    snprintf(path, sizeof path, "%s/sobol.png", dir);
+    CHECK(t, exists(path), "sobol.png written");
+    plot_list_free(list);
+}
+
 /* The départements of a national run: which code a variable names, and what a report
  * focused on 26 and 2A keeps (everything of those two, only the table's stock and
  * indicators of the others, everything national). */
@@ -1291,6 +1387,8 @@ void suite_plot(tc_ctx *t)
     check_hostile_label(t, ref);
     check_report(t);
     check_six_scenarios(t);
+    check_scatter(t, ref);
+    check_sobol_chart(t);
     rundir_free(ref);
     rundir_free(alt);
 }

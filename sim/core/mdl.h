@@ -460,7 +460,7 @@ int mdl_instance(const mdl_model *base, const double *values, mdl_model **out, p
 
 /* The model with keys of its document replaced, then resolved again.  A key is
  * KIND.NAME.KEY for a section "[KIND NAME]" (population, state, resource, cost,
- * staff, parameter), model.KEY, set.YYYY-MM.KEY (the [set] section is created
+ * staff, parameter, driver), model.KEY, set.YYYY-MM.KEY (the [set] section is created
  * if needed), or a parameter's name alone (its value is fixed).  An unknown
  * section is an input error naming the key. */
 int mdl_override(const mdl_model *base, size_t n, const char *const *keys,

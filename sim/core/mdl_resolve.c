@@ -371,8 +371,8 @@ int mdl_resolve(cfg_doc *doc, mdl_model **out, pc_err *err)
 static int override_keys(const mdl_model *base, cfg_doc *doc, size_t n, const char *const *keys,
                          const char *const *values, pc_err *err)
 {
-    static const char *const kinds[] = {"population", "state", "resource",
-                                        "cost",       "staff", "parameter"};
+    static const char *const kinds[] = {"population", "state",     "resource", "cost",
+                                        "staff",      "parameter", "driver"};
     for (size_t i = 0; i < n; i++) {
         char sname[400];
         const char *key = NULL;

@@ -1061,3 +1061,43 @@ void chart_ctx_clear(chart_ctx *c)
     free(c->tpl_lines);
     c->tpl_dir = c->tpl_common = c->tpl_fan = c->tpl_bars = c->tpl_lines = NULL;
 }
+
+void chart_emit(sbuf *script, const char *stem, const char *head, const char *plot)
+{
+    for (unsigned t = GNUPLOT_PNG; t <= GNUPLOT_SVG; t <<= 1) {
+        char *out = pc_strf("%s.%s", stem, gnuplot_extension(t));
+        sbuf_printf(script, "reset\nset encoding utf8\nset terminal %s\nset output ",
+                    gnuplot_terminal(t));
+        gnuplot_quote_into(script, out ? out : "?");
+        free(out);
+        sbuf_puts(script, "\nset datafile separator comma\nset datafile missing 'NA'\n"
+                          "set border 3 lc rgb '#444444'\nset tics nomirror out scale 0.8,0.4\n"
+                          "set grid ytics lc rgb '#dddddd' lw 1 dt 1\n");
+        for (int lt = 1; lt <= N_STYLES; lt++)
+            sbuf_printf(script, "set linetype %d lc rgb '%s' lw 2\n", lt, chart_style_colour(lt));
+        sbuf_puts(script, head);
+        if (*plot)
+            sbuf_printf(script, "plot %s\n", plot);
+        sbuf_puts(script, "unset multiplot\nunset output\n");
+    }
+}
+
+int chart_run_script(const char *dir, const char *gp_name, const sbuf *script, plot_list *list,
+                     pc_err *err)
+{
+    if (script->oom)
+        return pc_fail(err, PC_EENV, "out of memory");
+    int rc = PC_OK;
+    char *gp = pc_strf("%s/%s", dir, gp_name);
+    fsio_file out;
+    if (!gp)
+        return pc_fail(err, PC_EENV, "out of memory");
+    if (!(rc = fsio_open(&out, gp, err))) {
+        fwrite(script->s, 1, script->len, out.f);
+        rc = fsio_commit(&out, rc, err);
+    }
+    free(gp);
+    if (rc)
+        return rc;
+    return gnuplot_run(script->s, script->len, dir, list->notes ? NULL : &list->notes, err);
+}

@@ -110,4 +110,20 @@ int chart_fan(chart_ctx *c, const chart_fan_spec *spec, chart_items *items);
 int chart_bars(chart_ctx *c, const char *name, const char *title, const char *const *parts,
                size_t n_parts, const char *total_var);
 
+/* ---- charts with a script of their own ------------------------------------------
+ *
+ * The analyses (distributions, scatter plots, groups, bands with and without
+ * drivers) write their own gnuplot commands without templates: chart_emit appends
+ * one chart for PNG and SVG (the output stem.png / stem.svg, the common settings,
+ * line types 1-8 in chart_style_colour's colours, then head, then "plot" and plot,
+ * or plot alone when it starts with "multiplot" handled by head), and
+ * chart_run_script keeps the script as dir/gp_name and pipes it to gnuplot. */
+void chart_emit(sbuf *script, const char *stem, const char *head, const char *plot);
+
+/* Writes dir/gp_name and runs gnuplot on script; what gnuplot says on success goes to
+ * list->notes when it has none.  PC_OK, PC_EINPUT (gnuplot missing or failing, a file
+ * not written) or PC_EINTERNAL. */
+int chart_run_script(const char *dir, const char *gp_name, const sbuf *script, plot_list *list,
+                     pc_err *err);
+
 #endif

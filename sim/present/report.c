@@ -19,10 +19,16 @@
 #include "core/fsio.h"
 #include "distplot.h"
 #include "keyfig.h"
+#include "refplot.h"
+#include "scatterplot.h"
 #include "territory.h"
 #include "sbuf.h"
 
 #define NDASH "\xE2\x80\x93"
+
+/* fprintf of the French or the English format, both checked by the compiler. */
+#define PICKF(f, lang, fr, en, ...)                                                                \
+    ((lang) == LANG_EN ? fprintf(f, en, __VA_ARGS__) : fprintf(f, fr, __VA_ARGS__))
 
 /* ---- the page --------------------------------------------------------------------- */
 
@@ -134,7 +140,20 @@ static void write_cell(FILE *f, const keyfig_row *row, size_t r, lang_code lang)
     fputs("</td>", f);
 }
 
-static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs, lang_code lang)
+/* Whether the variable starts with one of the prefixes (NULL: every variable). */
+static int has_prefix(const char *variable, const char *const *prefixes)
+{
+    if (!prefixes)
+        return 1;
+    for (size_t k = 0; prefixes[k]; k++)
+        if (!strncmp(variable, prefixes[k], strlen(prefixes[k])))
+            return 1;
+    return 0;
+}
+
+/* The key figures whose variable starts with one of prefixes (all when NULL). */
+static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs, lang_code lang,
+                            const char *const *prefixes)
 {
     fputs("<table class=\"key\">\n<thead><tr><th>", f);
     fputs(lang_pick(lang, "Indicateur", "Indicator"), f);
@@ -152,6 +171,8 @@ static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs,
     }
     fputs("</tr></thead>\n<tbody>\n", f);
     for (size_t i = 0; i < t->n; i++) {
+        if (!has_prefix(t->rows[i].variable, prefixes))
+            continue;
         fputs("<tr><th scope=\"row\">", f);
         html(f, t->rows[i].label);
         fputs("</th>", f);
@@ -162,13 +183,23 @@ static void write_key_table(FILE *f, const keyfig_table *t, rundir *const *runs,
     fputs("</tbody>\n</table>\n", f);
 }
 
-static void write_charts(FILE *f, const plot_list *list, const char *folder, const char *context,
-                         lang_code lang)
+/* Which charts of a list a section shows: NULL shows them all. */
+typedef int (*chart_filter)(const plot_chart *ch, const void *ctx);
+
+/* The charts of list that keep accepts (all when keep is NULL), and, when with_empty,
+ * the line naming those not drawn. */
+static void write_charts_of(FILE *f, const plot_list *list, const char *folder, const char *context,
+                            lang_code lang, chart_filter keep, const void *ctx, int with_empty)
 {
-    if (list && list->n)
+    size_t shown = 0;
+    for (size_t i = 0; list && i < list->n; i++)
+        shown += !keep || keep(&list->charts[i], ctx);
+    if (shown)
         fputs("<div class=\"charts\">\n", f);
     for (size_t i = 0; list && i < list->n; i++) {
         const plot_chart *ch = &list->charts[i];
+        if (keep && !keep(ch, ctx))
+            continue;
         const char *ext = list->formats & GNUPLOT_PNG   ? "png"
                           : list->formats & GNUPLOT_SVG ? "svg"
                                                         : "pdf";
@@ -210,9 +241,9 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
                           "es du graphique (CSV)",
                           "chart data (CSV)"));
     }
-    if (list && list->n)
+    if (shown)
         fputs("</div>\n", f);
-    if (list && list->empty) {
+    if (with_empty && list && list->empty) {
         fprintf(f, "<p class=\"empty\">%s ",
                 lang_pick(lang,
                           "Non trac\xC3\xA9s : rien \xC3\xA0 montrer "
@@ -235,6 +266,12 @@ static void write_charts(FILE *f, const plot_list *list, const char *folder, con
         }
         fputs(".</p>\n", f);
     }
+}
+
+static void write_charts(FILE *f, const plot_list *list, const char *folder, const char *context,
+                         lang_code lang)
+{
+    write_charts_of(f, list, folder, context, lang, NULL, NULL, 1);
 }
 
 /* The dated changes of a scenario: given, or read from its manifest. */
@@ -303,6 +340,10 @@ typedef struct {
     const dist_summary *sums; /* one per scenario */
     const char *dist_var;
     double threshold;
+    const report_options *opt;
+    const plot_list *scatter, *bands, *groups; /* the reference's: distribution/, bands/, groups/ */
+    scatter_summary scatter_sum;
+    refplot_band_summary band_sum;
 } page;
 
 /* ---- the départements of a national run ---------------------------------------- */
@@ -551,48 +592,6 @@ static void page_header(const page *pg)
     }
 }
 
-/* The table of contents. */
-static void page_nav(const page *pg)
-{
-    FILE *f = pg->f;
-    fprintf(f,
-            "<nav>\n<h2>%s</h2>\n<ol>\n<li><a href=\"#scenarios\">%s</a></li>\n"
-            "<li><a href=\"#key-figures\">%s</a></li>\n",
-            lang_pick(pg->lang, "Sommaire", "Contents"),
-            lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"),
-            lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"));
-    size_t n_codes = 0;
-    for (size_t i = 0; i < rundir_n_vars(pg->runs[0], RUNDIR_MONTHLY); i++) {
-        const char *v = rundir_var(pg->runs[0], RUNDIR_MONTHLY, i);
-        size_t len;
-        n_codes += !strncmp(v, "stock.", 6) && territory_population(v + 6, &len);
-    }
-    if (n_codes >= 2)
-        fprintf(f, "<li><a href=\"#territories\">%s</a></li>\n",
-                lang_pick(pg->lang, "D\xC3\xA9partements", "D\xC3\xA9partements"));
-    if (pg->dist && pg->dist->n)
-        fprintf(f, "<li><a href=\"#distribution\">%s</a></li>\n",
-                lang_pick(pg->lang, "Distribution des r\xC3\xA9sultats",
-                          "Distribution of the results"));
-    if (pg->compare && pg->compare->n)
-        fprintf(f, "<li><a href=\"#compare\">%s</a></li>\n",
-                lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-    if (pg->differences && pg->differences->n)
-        fprintf(f, "<li><a href=\"#differences\">%s</a></li>\n",
-                lang_pick(pg->lang,
-                          "\xC3\x89"
-                          "carts avec la r\xC3\xA9"
-                          "f\xC3\xA9rence",
-                          "Differences from the reference"));
-    for (size_t r = 0; r < pg->n; r++) {
-        fprintf(f, "<li><a href=\"#scenario-%zu\">", r + 1);
-        html(f, rundir_label(pg->runs[r]));
-        fputs("</a></li>\n", f);
-    }
-    fprintf(f, "<li><a href=\"#files\">%s</a></li>\n</ol>\n</nav>\n",
-            lang_pick(pg->lang, "Fichiers", "Files"));
-}
-
 /* Each scenario: its label, file, description and dated changes. */
 static void page_scenarios(const page *pg)
 {
@@ -632,7 +631,7 @@ static void page_key_figures(const page *pg)
     FILE *f = pg->f;
     fprintf(
         f, "<section id=\"key-figures\">\n<h2>%s</h2>\n<p>%s</p>\n",
-        lang_pick(pg->lang, "Chiffres cl\xC3\xA9s", "Key figures"),
+        lang_pick(pg->lang, "Synth\xC3\xA8se : chiffres cl\xC3\xA9s", "Summary: key figures"),
         lang_pick(
             pg->lang,
             "Moyenne des simulations ; entre crochets, l'intervalle \xC3\xA0 90 % (5<sup>e</sup> "
@@ -643,51 +642,9 @@ static void page_key_figures(const page *pg)
             "Mean of the runs; in brackets, the 90 % interval (5th and 95th percentiles of the "
             "runs); difference: against the reference."));
     fputs("<div class=\"table-wrap\">", f);
-    write_key_table(f, pg->keys, pg->runs, pg->lang);
+    write_key_table(f, pg->keys, pg->runs, pg->lang, NULL);
     fputs("</div>", f);
     fprintf(f, "<p><a href=\"key-figures.csv\">key-figures.csv</a></p>\n</section>\n");
-}
-
-/* The overlays of all scenarios and the paired differences with the reference. */
-static void page_comparisons(const page *pg)
-{
-    FILE *f = pg->f;
-    if (pg->compare && pg->compare->n) {
-        fprintf(f, "<section id=\"compare\">\n<h2>%s</h2>\n",
-                lang_pick(pg->lang, "Comparaison des sc\xC3\xA9narios", "Scenarios compared"));
-        write_charts(f, pg->compare, "compare",
-                     lang_pick(pg->lang, "tous les sc\xC3\xA9narios", "all scenarios"), pg->lang);
-        fputs("</section>\n", f);
-    }
-    if (pg->differences && pg->differences->n) {
-        fprintf(
-            f, "<section id=\"differences\">\n<h2>%s</h2>\n<p>%s</p>\n",
-            lang_pick(pg->lang,
-                      "\xC3\x89"
-                      "carts avec la r\xC3\xA9"
-                      "f\xC3\xA9rence",
-                      "Differences from the reference"),
-            lang_pick(
-                pg->lang,
-                "Chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 avec les m\xC3\xAAmes "
-                "nombres al\xC3\xA9"
-                "atoires que la r\xC3\xA9"
-                "f\xC3\xA9rence (m\xC3\xAAmes "
-                "personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
-                "cart simulation par simulation "
-                "mesure l'effet de la politique, et ses bandes sont bien plus \xC3\xA9troites que "
-                "celles de chaque sc\xC3\xA9nario.",
-                "Every scenario was simulated with the same random numbers as the reference "
-                "(same persons, same draws): the difference run by run measures the policy's "
-                "effect, and its bands are much narrower than each scenario's."));
-        write_charts(f, pg->differences, "differences",
-                     lang_pick(pg->lang,
-                               "\xC3\xA9"
-                               "cart appari\xC3\xA9",
-                               "paired difference"),
-                     pg->lang);
-        fputs("</section>\n", f);
-    }
 }
 
 /* The distribution of the key output: the table of its mean, interval and probability
@@ -704,7 +661,7 @@ static void page_distribution(const page *pg)
     char thr[64];
     lang_number(pg->threshold * scale, dec, pg->lang, thr, sizeof thr);
     fprintf(
-        f, "<section id=\"distribution\">\n<h2>%s</h2>\n<p>",
+        f, "<h3 id=\"distribution\">%s</h3>\n<p>",
         lang_pick(pg->lang, "Distribution des r\xC3\xA9sultats", "Distribution of the results"));
     html(f, label ? label : pg->dist_var);
     fprintf(
@@ -747,23 +704,6 @@ static void page_distribution(const page *pg)
     fputs("</tbody></table></div>\n", f);
     write_charts(f, pg->dist, "distribution",
                  lang_pick(pg->lang, "toutes les simulations", "every run"), pg->lang);
-    fputs("</section>\n", f);
-}
-
-/* Each scenario's own charts. */
-static void page_runs(const page *pg)
-{
-    FILE *f = pg->f;
-    for (size_t r = 0; r < pg->n; r++) {
-        fprintf(f, "<section id=\"scenario-%zu\">\n<h2>", r + 1);
-        html(f, rundir_label(pg->runs[r]));
-        fputs("</h2>\n", f);
-        char *folder = pc_strf("%s/charts", pg->scenarios[r].name);
-        if (folder)
-            write_charts(f, pg->lists[r], folder, rundir_label(pg->runs[r]), pg->lang);
-        free(folder);
-        fputs("</section>\n", f);
-    }
 }
 
 /* Links to every run file that exists, and to the key figures. */
@@ -795,6 +735,617 @@ static void page_files(const page *pg)
           f);
 }
 
+/* Whether the reference has groups (share.P[ATTR=VALUE] variables). */
+static int has_groups(const page *pg)
+{
+    char **names = NULL;
+    size_t n = 0;
+    const rundir *r = pg->runs[0];
+    if (rundir_names(&r, 1, RUNDIR_YEARLY, "share.", "", &names, &n))
+        return 0;
+    rundir_names_free(names, n);
+    return n > 0;
+}
+
+static int has_analyses(const page *pg)
+{
+    return (pg->dist && pg->dist->n) || (pg->scatter && pg->scatter->n) ||
+           (pg->opt && pg->opt->sensitivity && pg->opt->sensitivity->n) ||
+           (pg->opt && pg->opt->backtest);
+}
+
+/* The scatter of the key output against the uncertain parameters. */
+static void page_scatter(const page *pg)
+{
+    FILE *f = pg->f;
+    if (!pg->scatter || !pg->scatter->n)
+        return;
+    fprintf(f, "<h3 id=\"scatter\">%s</h3>\n<p>",
+            lang_pick(pg->lang,
+                      "Nuages de points : r\xC3\xA9sultat et param\xC3\xA8tres incertains",
+                      "Scatter plots: the output and the uncertain parameters"));
+    PICKF(f, pg->lang,
+          "Sc\xC3\xA9nario de r\xC3\xA9"
+          "f\xC3\xA9rence, un point par simulation (%zu) : le r\xC3\xA9sultat "
+          "selon le tirage de chaque param\xC3\xA8tre incertain. Les %zu "
+          "param\xC3\xA8tres de plus forte corr\xC3\xA9lation de rang "
+          "(Spearman, \xCF\x81) en premier, sur %zu (au plus %d panneaux ; toutes "
+          "les corr\xC3\xA9lations sont dans le fichier <a href=\"distribution/",
+          "Reference scenario, one point per run (%zu): the output against the "
+          "draw of each uncertain parameter. The %zu parameters with the largest "
+          "rank correlation (Spearman, \xCF\x81) first, of %zu (at most %d panels; "
+          "every correlation is in <a href=\"distribution/",
+          pg->scatter_sum.n_points, pg->scatter_sum.n_shown, pg->scatter_sum.n_uncertain,
+          SCATTER_MAX_PANELS);
+    char safe[300];
+    fsio_safe_name(pg->dist_var, safe, sizeof safe);
+    href(f, "scatter-");
+    href(f, safe);
+    fputs("-rank.csv\">scatter-", f);
+    html(f, safe);
+    fputs("-rank.csv</a>).</p>\n", f);
+    write_charts(f, pg->scatter, "distribution", rundir_label(pg->runs[0]), pg->lang);
+}
+
+/* The sensitivity study's charts, when the report ran one. */
+static void page_sensitivity(const page *pg)
+{
+    FILE *f = pg->f;
+    const report_options *o = pg->opt;
+    if (!o || !o->sensitivity || !o->sensitivity->n)
+        return;
+    fprintf(f, "<h3 id=\"sensitivity\">%s</h3>\n<p>",
+            lang_pick(pg->lang, "Sensibilit\xC3\xA9", "Sensitivity"));
+    if (o->sensitivity_about)
+        html(f, o->sensitivity_about);
+    fprintf(f, " <a href=\"sensitivity/tornado.csv\">tornado.csv</a> \xC2\xB7 "
+               "<a href=\"sensitivity/sobol.csv\">sobol.csv</a></p>\n");
+    write_charts(f, o->sensitivity, "sensitivity",
+                 lang_pick(pg->lang,
+                           "r\xC3\xA9"
+                           "f\xC3\xA9rence",
+                           "reference"),
+                 pg->lang);
+}
+
+/* The backtest copied into the report: its coverage table and its chart. */
+static void page_backtest(const page *pg)
+{
+    FILE *f = pg->f;
+    const report_options *o = pg->opt;
+    if (!o || !o->backtest)
+        return;
+    char *path = pc_strf("%s/%s/backtest-summary.csv", pg->dir, o->backtest);
+    cfg_table *t = NULL;
+    pc_err ignored;
+    if (!path || cfg_read_csv(path, &t, &ignored) != PC_OK || t->n_rows < 2) {
+        free(path);
+        cfg_table_free(t);
+        return;
+    }
+    free(path);
+    fprintf(f, "<h3 id=\"backtest\">%s</h3>\n<p>%s</p>\n",
+            lang_pick(pg->lang, "Test sur l'historique (backtest)", "Backtest on the history"),
+            lang_pick(pg->lang,
+                      "Pr\xC3\xA9visions faites \xC3\xA0 des dates pass\xC3\xA9"
+                      "es avec les seules observations ant\xC3\xA9rieures, compar\xC3\xA9"
+                      "es aux observations suivantes : part des observations dans les bandes "
+                      "\xC3\xA0 50 % et 90 % (bien calibr\xC3\xA9"
+                      "es : 50 % et 90 %), erreur absolue moyenne de la m\xC3\xA9"
+                      "diane et de la pr\xC3\xA9vision na\xC3\xAF"
+                      "ve (derni\xC3\xA8re valeur prolong\xC3\xA9"
+                      "e).",
+                      "Forecasts made at past dates from the observations before them, scored "
+                      "against the later observations: share of observations inside the 50 % and "
+                      "90 % bands (well calibrated: 50 % and 90 %), mean absolute error of the "
+                      "median and of the naive forecast (last value carried forward)."));
+    const cfg_row *h = &t->rows[0];
+    long col[6] = {-1, -1, -1, -1, -1, -1};
+    static const char want[6][12] = {"horizon", "n",          "cover50",
+                                     "cover90", "mae_median", "mae_naive"};
+    for (size_t i = 0; i < h->n; i++)
+        for (int k = 0; k < 6; k++)
+            if (!strcmp(h->fields[i], want[k]))
+                col[k] = (long)i;
+    fprintf(f,
+            "<div class=\"table-wrap\"><table class=\"key backtest\"><thead><tr><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>\n<tbody>\n",
+            lang_pick(pg->lang, "Horizon (mois)", "Horizon (months)"),
+            lang_pick(pg->lang, "Pr\xC3\xA9visions", "Forecasts"),
+            lang_pick(pg->lang, "Dans la bande \xC3\xA0 50 %", "Inside the 50 % band"),
+            lang_pick(pg->lang, "Dans la bande \xC3\xA0 90 %", "Inside the 90 % band"),
+            lang_pick(pg->lang,
+                      "Erreur de la m\xC3\xA9"
+                      "diane",
+                      "Error of the median"),
+            lang_pick(pg->lang,
+                      "Erreur na\xC3\xAF"
+                      "ve",
+                      "Naive error"));
+    for (size_t r = 1; r < t->n_rows; r++) {
+        const cfg_row *row = &t->rows[r];
+        fputs("<tr>", f);
+        for (int k = 0; k < 6; k++) {
+            const char *text = col[k] >= 0 && (size_t)col[k] < row->n ? row->fields[col[k]] : "";
+            char *end;
+            double v = strtod(text, &end);
+            int number = *text && !*end && isfinite(v);
+            char shown[64];
+            if (k == 0)
+                snprintf(shown, sizeof shown, "%s",
+                         !strcmp(text, "all") ? lang_pick(pg->lang, "tous", "all") : text);
+            else if (!number)
+                snprintf(shown, sizeof shown, "\xE2\x80\x94");
+            else if (k == 2 || k == 3) {
+                lang_number(v * 100, 0, pg->lang, shown, sizeof shown);
+                strcat(shown, LANG_NNBSP "%");
+            } else
+                lang_number(v, 0, pg->lang, shown, sizeof shown);
+            fprintf(f, k == 0 ? "<th scope=\"row\">" : "<td class=\"num\" data-v=\"%s\">",
+                    k == 0 ? "" : text);
+            html(f, shown);
+            fputs(k == 0 ? "</th>" : "</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table></div>\n", f);
+    cfg_table_free(t);
+    fputs("<div class=\"charts\"><section class=\"chart\"><h3>", f);
+    fputs(lang_pick(pg->lang, "Couverture des bandes et histogramme des rangs (PIT)",
+                    "Coverage of the bands and PIT histogram"),
+          f);
+    fputs("</h3><figure><img src=\"", f);
+    href(f, o->backtest);
+    fputs("/backtest.png\" alt=\"backtest\" loading=\"eager\"><figcaption><a href=\"", f);
+    href(f, o->backtest);
+    fputs("/backtest.svg\">SVG</a> \xC2\xB7 <a href=\"", f);
+    href(f, o->backtest);
+    fputs("/backtest.csv\">backtest.csv</a> \xC2\xB7 <a href=\"", f);
+    href(f, o->backtest);
+    fputs("/backtest-summary.csv\">backtest-summary.csv</a></figcaption></figure></section>"
+          "</div>\n",
+          f);
+}
+
+/* The analyses: the distribution of the key output, the scatter, the sensitivity, the
+ * backtest. */
+static void page_analyses(const page *pg)
+{
+    if (!has_analyses(pg))
+        return;
+    FILE *f = pg->f;
+    fprintf(f, "<section id=\"analyses\">\n<h2>%s</h2>\n",
+            lang_pick(pg->lang, "Analyses", "Analyses"));
+    page_distribution(pg);
+    page_scatter(pg);
+    page_sensitivity(pg);
+    page_backtest(pg);
+    fputs("</section>\n", f);
+}
+
+/* ---- sections by topic ---------------------------------------------------------- */
+
+/* A topic of the page: the chart groups (plot.h) and the variables of its paired
+ * differences and key figures. */
+typedef struct {
+    const char *id, *fr, *en;
+    const char *groups[5];   /* chart groups, NULL-terminated */
+    const char *prefixes[4]; /* variables, NULL-terminated */
+    int bands;               /* opens with what the bands include (the caseload) */
+    int key_rows;            /* shows its key figures (the indicators, which have no chart) */
+} topic;
+
+static const topic topics[] = {
+    {"caseload",
+     "Effectifs",
+     "Caseload",
+     {"stock", "flows", "survival", "series", NULL},
+     {"stock.", "entries.", "exits.", NULL},
+     1,
+     0},
+    {"waiting", "Attentes", "Waiting", {"queue", "wait", NULL}, {"queue.", "wait.", NULL}, 0, 0},
+    {"budget", "Budget", "Budget", {"budget", NULL}, {"cost.", "funder.", NULL}, 0, 0},
+    {"staff",
+     "Personnel (ETP)",
+     "Staff (FTE)",
+     {"etp", "staff", NULL},
+     {"etp.", "staff.", NULL},
+     0,
+     0},
+    {"indicators", "Indicateurs", "Indicators", {"indicator", NULL}, {"indicator.", NULL}, 0, 1},
+};
+#define N_TOPICS (sizeof topics / sizeof topics[0])
+
+/* The topic of a chart drawn by plot.h: by its group; a group no topic names goes to
+ * the caseload. */
+static const topic *topic_of_group(const char *group)
+{
+    for (size_t t = 0; t < N_TOPICS; t++)
+        for (size_t g = 0; topics[t].groups[g]; g++)
+            if (!strcmp(group, topics[t].groups[g]))
+                return &topics[t];
+    return &topics[0];
+}
+
+static int chart_in_topic(const plot_chart *ch, const void *ctx)
+{
+    return topic_of_group(ch->group) == ctx;
+}
+
+/* A paired-difference chart (diff-<alternative>-<variable>) is in the topic of its
+ * variable. */
+static int difference_in_topic(const plot_chart *ch, const void *ctx)
+{
+    const topic *t = ctx;
+    for (size_t k = 0; t->prefixes[k]; k++) {
+        char *dashed = pc_strf("-%s", t->prefixes[k]);
+        int in = dashed && strstr(ch->name, dashed) != NULL;
+        free(dashed);
+        if (in)
+            return 1;
+    }
+    return 0;
+}
+
+/* How many charts of list keep accepts. */
+static size_t count_charts(const plot_list *list, chart_filter keep, const void *ctx)
+{
+    size_t n = 0;
+    for (size_t i = 0; list && i < list->n; i++)
+        n += keep(&list->charts[i], ctx);
+    return n;
+}
+
+/* The charts a topic shows: the overlays of all scenarios (the reference's own
+ * charts in a report of one), and the paired differences. */
+static const plot_list *topic_charts(const page *pg, const char **folder)
+{
+    if (pg->compare && pg->compare->n) {
+        *folder = "compare";
+        return pg->compare;
+    }
+    *folder = NULL;
+    return pg->lists ? pg->lists[0] : NULL;
+}
+
+static int topic_has_content(const page *pg, const topic *t)
+{
+    const char *folder;
+    const plot_list *charts = topic_charts(pg, &folder);
+    if (count_charts(charts, chart_in_topic, t) ||
+        count_charts(pg->differences, difference_in_topic, t))
+        return 1;
+    for (size_t i = 0; t->key_rows && i < pg->keys->n; i++)
+        if (has_prefix(pg->keys->rows[i].variable, t->prefixes))
+            return 1;
+    return t->bands;
+}
+
+/* The joined names of a list, "a, b et c", HTML-escaped. */
+static void write_names(FILE *f, const char *const *names, size_t n, lang_code lang)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(i + 1 == n ? lang_pick(lang, " et ", " and ") : ", ", f);
+        fputs("<code>", f);
+        html(f, names[i]);
+        fputs("</code>", f);
+    }
+}
+
+/* What the bands include, and the reference's band with and without drivers. */
+static void page_bands(const page *pg)
+{
+    FILE *f = pg->f;
+    const report_options *o = pg->opt;
+    fprintf(f, "<div class=\"bands-note\" id=\"bands\"><p>%s",
+            lang_pick(pg->lang,
+                      "<strong>Ce que contiennent les bandes.</strong> Les bandes (50 % et 90 % "
+                      "des simulations) comprennent le bruit de Monte-Carlo (chaque personne, "
+                      "chaque d\xC3\xA9lai tir\xC3\xA9s au hasard)",
+                      "<strong>What the bands include.</strong> The bands (50 % and 90 % of the "
+                      "runs) include the Monte Carlo noise (each person, each delay drawn at "
+                      "random)"));
+    if (o && o->n_uncertain) {
+        PICKF(f, pg->lang,
+              " ; les %zu param\xC3\xA8tres incertains du mod\xC3\xA8le, tir\xC3\xA9s "
+              "une fois par simulation (",
+              "; the model's %zu uncertain parameters, drawn once per run (", o->n_uncertain);
+        write_names(f, o->uncertain, o->n_uncertain, pg->lang);
+        fputs(")", f);
+    } else {
+        fputs(lang_pick(pg->lang, " ; le mod\xC3\xA8le n'a pas de param\xC3\xA8tre incertain",
+                        "; the model has no uncertain parameter"),
+              f);
+    }
+    if (o && o->n_drivers) {
+        PICKF(f, pg->lang,
+              " ; et ses %zu al\xC3\xA9"
+              "as persistants (drivers), des processus qui d\xC3\xA9placent "
+              "les taux d'ann\xC3\xA9"
+              "e en ann\xC3\xA9"
+              "e (",
+              "; and its %zu drivers, processes that move the rates from year to "
+              "year (",
+              o->n_drivers);
+        write_names(f, o->drivers, o->n_drivers, pg->lang);
+        fputs(").", f);
+    } else {
+        fputs(lang_pick(pg->lang,
+                        ". Il n'a pas d'al\xC3\xA9"
+                        "a persistant (driver).",
+                        ". It has no driver."),
+              f);
+    }
+    fputs(lang_pick(pg->lang,
+                    " Elles ne comprennent pas ce que le mod\xC3\xA8le ne d\xC3\xA9"
+                    "crit pas (une r\xC3\xA9"
+                    "forme, une rupture de s\xC3\xA9rie).</p>\n",
+                    " They do not include what the model does not describe (a reform, a series "
+                    "break).</p>\n"),
+          f);
+    if (pg->bands && pg->bands->n) {
+        char with[64], without[64];
+        lang_number(pg->band_sum.width_with, 0, pg->lang, with, sizeof with);
+        lang_number(pg->band_sum.width_without, 0, pg->lang, without, sizeof without);
+        PICKF(f, pg->lang,
+              "<p>Le sc\xC3\xA9nario de r\xC3\xA9"
+              "f\xC3\xA9rence a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 une seconde fois "
+              "avec les m\xC3\xAAmes tirages mais sans al\xC3\xA9"
+              "as persistants (\xC3\xA9"
+              "cart-type de chaque driver mis \xC3\xA0 0) : en fin de p\xC3\xA9riode, "
+              "la bande \xC3\xA0 90 %% couvre <span data-band-with=\"%.17g\">%s</span> "
+              "personnes avec, <span data-band-without=\"%.17g\">%s</span> sans.</p>\n",
+              "<p>The reference was run a second time with the same draws but "
+              "without drivers (each driver's sd set to 0): at the end of the run, the "
+              "90 %% band spans <span data-band-with=\"%.17g\">%s</span> persons with "
+              "them, <span data-band-without=\"%.17g\">%s</span> without.</p>\n",
+              pg->band_sum.width_with, with, pg->band_sum.width_without, without);
+        write_charts(f, pg->bands, "bands",
+                     lang_pick(pg->lang,
+                               "r\xC3\xA9"
+                               "f\xC3\xA9rence",
+                               "reference"),
+                     pg->lang);
+    } else if (o && o->n_drivers == 0) {
+        fputs(lang_pick(pg->lang,
+                        "<p class=\"empty\">Pas de bande sans al\xC3\xA9"
+                        "as persistants : le mod\xC3\xA8le n'en a pas.</p>\n",
+                        "<p class=\"empty\">No band without drivers: the model has none.</p>\n"),
+              f);
+    }
+    fputs("</div>\n", f);
+}
+
+/* One section per topic: its charts of all scenarios, its paired differences; the
+ * caseload opens with what the bands include, the indicators with their key figures. */
+static void page_topics(const page *pg)
+{
+    FILE *f = pg->f;
+    const char *folder = NULL;
+    const plot_list *charts = topic_charts(pg, &folder);
+    char *own = folder ? NULL : pc_strf("%s/charts", pg->scenarios[0].name);
+    const char *where = folder ? folder : own;
+    const char *context = pg->compare && pg->compare->n
+                              ? lang_pick(pg->lang, "tous les sc\xC3\xA9narios", "all scenarios")
+                              : rundir_label(pg->runs[0]);
+    for (size_t t = 0; t < N_TOPICS && where; t++) {
+        const topic *tp = &topics[t];
+        if (!topic_has_content(pg, tp))
+            continue;
+        fprintf(f, "<section id=\"%s\" class=\"topic\">\n<h2>%s</h2>\n", tp->id,
+                lang_pick(pg->lang, tp->fr, tp->en));
+        if (tp->bands)
+            page_bands(pg);
+        if (tp->key_rows) {
+            fputs("<div class=\"table-wrap\">", f);
+            write_key_table(f, pg->keys, pg->runs, pg->lang, tp->prefixes);
+            fputs("</div>\n", f);
+        }
+        write_charts_of(f, charts, where, context, pg->lang, chart_in_topic, tp, 0);
+        if (count_charts(pg->differences, difference_in_topic, tp)) {
+            fprintf(f, "<h3>%s</h3>\n",
+                    lang_pick(pg->lang,
+                              "\xC3\x89"
+                              "carts appari\xC3\xA9s avec la r\xC3\xA9"
+                              "f\xC3\xA9rence",
+                              "Paired differences from the reference"));
+            write_charts_of(f, pg->differences, "differences",
+                            lang_pick(pg->lang,
+                                      "\xC3\xA9"
+                                      "cart appari\xC3\xA9",
+                                      "paired difference"),
+                            pg->lang, difference_in_topic, tp, 0);
+        }
+        fputs("</section>\n", f);
+    }
+    /* what was not drawn, once */
+    if ((charts && charts->empty) || (pg->differences && pg->differences->empty)) {
+        plot_list none = {0};
+        none.empty = charts ? charts->empty : NULL;
+        write_charts_of(f, &none, where ? where : "", "", pg->lang, NULL, NULL, 1);
+        none.empty = pg->differences ? pg->differences->empty : NULL;
+        write_charts_of(f, &none, "differences", "", pg->lang, NULL, NULL, 1);
+    }
+    if (pg->differences && pg->differences->n)
+        fprintf(
+            f, "<p class=\"note\">%s</p>\n",
+            lang_pick(
+                pg->lang,
+                "\xC3\x89"
+                "carts appari\xC3\xA9s : chaque sc\xC3\xA9nario a \xC3\xA9t\xC3\xA9 simul\xC3\xA9 "
+                "avec les m\xC3\xAAmes nombres al\xC3\xA9"
+                "atoires que la r\xC3\xA9"
+                "f\xC3\xA9rence (m\xC3\xAAmes personnes, m\xC3\xAAmes tirages) : l'\xC3\xA9"
+                "cart simulation par simulation mesure l'effet de la politique, et ses bandes "
+                "sont bien plus \xC3\xA9troites que celles de chaque sc\xC3\xA9nario.",
+                "Paired differences: every scenario was simulated with the same random numbers "
+                "as the reference (same persons, same draws): the difference run by run "
+                "measures the policy's effect, and its bands are much narrower than each "
+                "scenario's."));
+    free(own);
+}
+
+/* The groups: the reference's shares of the stock by attribute value, and the table of
+ * the shares at the last observed year against the observed ones. */
+static void page_groups(const page *pg)
+{
+    FILE *f = pg->f;
+    const rundir *r = pg->runs[0];
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(&r, 1, RUNDIR_YEARLY, "share.", "", &names, &n) || n == 0) {
+        rundir_names_free(names, n);
+        return;
+    }
+    /* the last year with an observed share, else the run's last year */
+    int y0 = 0, year = 0;
+    rundir_periods(r, RUNDIR_YEARLY, &y0, &year);
+    int observed_year = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *v = pc_strf("share.%s", names[i]);
+        int periods[16];
+        double values[16];
+        size_t k = v ? rundir_observed(r, RUNDIR_YEARLY, v, periods, values, 16) : 0;
+        for (size_t j = 0; j < k && j < 16; j++)
+            observed_year = periods[j] > observed_year ? periods[j] : observed_year;
+        free(v);
+    }
+    if (observed_year)
+        year = observed_year;
+    fprintf(f, "<section id=\"groups\" class=\"topic\">\n<h2>%s</h2>\n<p>",
+            lang_pick(pg->lang, "Groupes", "Groups"));
+    PICKF(f, pg->lang,
+          "Sc\xC3\xA9nario de r\xC3\xA9"
+          "f\xC3\xA9rence : part de chaque groupe dans le stock, moyenne de "
+          "l'ann\xC3\xA9"
+          "e %d (intervalle \xC3\xA0 90 %% des simulations)%s.</p>\n",
+          "Reference scenario: each group's share of the stock, mean of year %d (90 "
+          "%% interval of the runs)%s.</p>\n",
+          year,
+          observed_year ? lang_pick(pg->lang,
+                                    ", face aux parts observ\xC3\xA9"
+                                    "es que le mod\xC3\xA8le cite",
+                                    ", against the observed shares the model cites")
+                        : "");
+    fprintf(f,
+            "<div class=\"table-wrap\"><table class=\"key groups\"><thead><tr><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th></tr></thead>\n<tbody>\n",
+            lang_pick(pg->lang, "Groupe", "Group"),
+            lang_pick(pg->lang, "Simul\xC3\xA9 [intervalle \xC3\xA0 90 %]",
+                      "Simulated [90 % interval]"),
+            lang_pick(pg->lang, "Observ\xC3\xA9", "Observed"),
+            lang_pick(pg->lang, "Dans l'intervalle", "Inside the interval"));
+    for (size_t i = 0; i < n; i++) {
+        char *v = pc_strf("share.%s", names[i]);
+        rundir_stat st;
+        if (!v || !rundir_value(r, RUNDIR_YEARLY, v, year, &st)) {
+            free(v);
+            continue;
+        }
+        char *label = refplot_group_label(r, v);
+        char m[64], lo[64], hi[64], ob[64];
+        lang_number(st.mean * 100, 1, pg->lang, m, sizeof m);
+        lang_number(st.p05 * 100, 1, pg->lang, lo, sizeof lo);
+        lang_number(st.p95 * 100, 1, pg->lang, hi, sizeof hi);
+        int periods[16];
+        double values[16];
+        size_t k = rundir_observed(r, RUNDIR_YEARLY, v, periods, values, 16);
+        double obs = NAN;
+        for (size_t j = 0; j < k && j < 16; j++)
+            if (periods[j] == year)
+                obs = values[j];
+        fprintf(f, "<tr data-variable=\"");
+        html(f, v);
+        fputs("\"><th scope=\"row\">", f);
+        html(f, label ? label : v);
+        fprintf(f,
+                "</th><td class=\"num\" data-mean=\"%.17g\">%s" LANG_NNBSP
+                "%%<span class=\"interval\">[%s " NDASH " %s]</span></td>",
+                st.mean, m, lo, hi);
+        if (isfinite(obs)) {
+            lang_number(obs * 100, 1, pg->lang, ob, sizeof ob);
+            fprintf(f,
+                    "<td class=\"num\" data-observed=\"%.17g\">%s" LANG_NNBSP "%%</td><td>%s</td>",
+                    obs, ob,
+                    obs >= st.p05 && obs <= st.p95 ? lang_pick(pg->lang, "oui", "yes")
+                                                   : lang_pick(pg->lang, "non", "no"));
+        } else {
+            fputs("<td class=\"num\">\xE2\x80\x94</td><td></td>", f);
+        }
+        fputs("</tr>\n", f);
+        free(label);
+        free(v);
+    }
+    fputs("</tbody></table></div>\n", f);
+    write_charts(f, pg->groups, "groups",
+                 lang_pick(pg->lang,
+                           "r\xC3\xA9"
+                           "f\xC3\xA9rence",
+                           "reference"),
+                 pg->lang);
+    fputs("</section>\n", f);
+    rundir_names_free(names, n);
+}
+
+/* Each scenario's own charts. */
+static void page_runs(const page *pg)
+{
+    FILE *f = pg->f;
+    const char *topic_folder;
+    if (pg->n == 1 && topic_charts(pg, &topic_folder))
+        return; /* a report of one scenario shows its charts by topic */
+    fprintf(f, "<section id=\"annex\">\n<h2>%s</h2>\n",
+            lang_pick(pg->lang, "Annexe : chaque sc\xC3\xA9nario", "Annex: each scenario"));
+    for (size_t r = 0; r < pg->n; r++) {
+        fprintf(f, "<section id=\"scenario-%zu\">\n<h3>", r + 1);
+        html(f, rundir_label(pg->runs[r]));
+        fputs("</h3>\n", f);
+        char *folder = pc_strf("%s/charts", pg->scenarios[r].name);
+        if (folder)
+            write_charts(f, pg->lists[r], folder, rundir_label(pg->runs[r]), pg->lang);
+        free(folder);
+        fputs("</section>\n", f);
+    }
+    fputs("</section>\n", f);
+}
+
+/* The table of contents: the sections in the page's order. */
+static void page_nav(const page *pg)
+{
+    FILE *f = pg->f;
+    fprintf(f, "<nav>\n<h2>%s</h2>\n<ol>\n", lang_pick(pg->lang, "Sommaire", "Contents"));
+    fprintf(f, "<li><a href=\"#key-figures\">%s</a></li>\n",
+            lang_pick(pg->lang, "Synth\xC3\xA8se : chiffres cl\xC3\xA9s", "Summary: key figures"));
+    size_t n_codes = 0;
+    for (size_t i = 0; i < rundir_n_vars(pg->runs[0], RUNDIR_MONTHLY); i++) {
+        const char *v = rundir_var(pg->runs[0], RUNDIR_MONTHLY, i);
+        size_t len;
+        n_codes += !strncmp(v, "stock.", 6) && territory_population(v + 6, &len);
+    }
+    if (n_codes >= 2)
+        fprintf(f, "<li><a href=\"#territories\">%s</a></li>\n",
+                lang_pick(pg->lang, "D\xC3\xA9partements", "D\xC3\xA9partements"));
+    fprintf(f, "<li><a href=\"#scenarios\">%s</a></li>\n",
+            lang_pick(pg->lang, "Sc\xC3\xA9narios", "Scenarios"));
+    const char *folder;
+    for (size_t t = 0; t < N_TOPICS && topic_charts(pg, &folder); t++)
+        if (topic_has_content(pg, &topics[t]))
+            fprintf(f, "<li><a href=\"#%s\">%s</a></li>\n", topics[t].id,
+                    lang_pick(pg->lang, topics[t].fr, topics[t].en));
+    if (has_groups(pg))
+        fprintf(f, "<li><a href=\"#groups\">%s</a></li>\n",
+                lang_pick(pg->lang, "Groupes", "Groups"));
+    if (has_analyses(pg))
+        fprintf(f, "<li><a href=\"#analyses\">%s</a></li>\n",
+                lang_pick(pg->lang, "Analyses", "Analyses"));
+    if (pg->n > 1 || !topic_charts(pg, &folder))
+        fprintf(f, "<li><a href=\"#annex\">%s</a></li>\n",
+                lang_pick(pg->lang, "Annexe : chaque sc\xC3\xA9nario", "Annex: each scenario"));
+    fprintf(f, "<li><a href=\"#files\">%s</a></li>\n</ol>\n</nav>\n",
+            lang_pick(pg->lang, "Fichiers", "Files"));
+}
+
 /* Writes dir/index.html, whole or not at all. */
 static int write_page(page *pg, pc_err *err)
 {
@@ -809,11 +1360,12 @@ static int write_page(page *pg, pc_err *err)
     pg->f = out.f;
     page_header(pg);
     page_nav(pg);
-    page_scenarios(pg);
     page_key_figures(pg);
     page_territories(pg);
-    page_distribution(pg);
-    page_comparisons(pg);
+    page_scenarios(pg);
+    page_topics(pg);
+    page_groups(pg);
+    page_analyses(pg);
     page_runs(pg);
     page_files(pg);
     return fsio_commit(&out, PC_OK, err);
@@ -897,6 +1449,68 @@ static int draw_charts(const char *dir, const report_scenario *scenarios, size_t
     return PC_OK;
 }
 
+/* A chart step of the reference that failed for a reason other than memory: the page
+ * goes without it, and the user hears why. */
+static int soft_failure(int rc, const char *what, const pc_err *e, sbuf *said, pc_err *err)
+{
+    if (rc == PC_EINTERNAL || rc == PC_EENV)
+        return pc_fail(err, PC_EENV, "%s", e->msg);
+    if (rc)
+        sbuf_printf(said, "%s%s: %s", said->len ? "\n" : "", what, e->msg);
+    return PC_OK;
+}
+
+/* The reference's own analyses: the scatter of the key output (dir/distribution/), its
+ * band with and without drivers (dir/bands/), its groups (dir/groups/). */
+static int draw_reference(const char *dir, const rundir *ref, const char *dist_var,
+                          const report_options *opt, plot_list **scatter, scatter_summary *ss,
+                          plot_list **bands, refplot_band_summary *bs, plot_list **groups,
+                          sbuf *said, pc_err *err)
+{
+    *scatter = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    *bands = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    *groups = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+    char *dist = pc_strf("%s/distribution", dir), *band_dir = pc_strf("%s/bands", dir);
+    char *group_dir = pc_strf("%s/groups", dir);
+    int rc = *scatter && *bands && *groups && dist && band_dir && group_dir
+                 ? PC_OK
+                 : pc_fail(err, PC_EENV, "out of memory");
+    pc_err e = {{0}};
+    if (!rc) {
+        int drc = fsio_mkdirs(dist, &e);
+        if (!drc)
+            drc = scatterplot_draw(dist, ref, dist_var, opt->lang, *scatter, ss, &e);
+        rc = soft_failure(drc, "scatter", &e, said, err);
+    }
+    if (!rc && opt->without_drivers) {
+        char *run_dir = pc_strf("%s/%s", dir, opt->without_drivers);
+        rundir *without = NULL;
+        int drc = run_dir ? rundir_load(run_dir, &without, &e) : PC_EINTERNAL;
+        if (!drc)
+            drc = fsio_mkdirs(band_dir, &e);
+        if (!drc)
+            drc = refplot_bands(band_dir, ref, without, opt->lang, *bands, bs, &e);
+        rundir_free(without);
+        free(run_dir);
+        rc = soft_failure(drc, "bands", &e, said, err);
+    }
+    if (!rc) {
+        char **names = NULL;
+        size_t n = 0;
+        int drc = rundir_names(&ref, 1, RUNDIR_MONTHLY, "share.", "", &names, &n);
+        rundir_names_free(names, n);
+        if (!drc && n)
+            drc = fsio_mkdirs(group_dir, &e);
+        if (!drc && n)
+            drc = refplot_groups(group_dir, ref, opt->lang, *groups, &e);
+        rc = soft_failure(drc, "groups", &e, said, err);
+    }
+    free(dist);
+    free(band_dir);
+    free(group_dir);
+    return rc;
+}
+
 int report_build(const char *dir, const report_scenario *scenarios, size_t n,
                  const report_options *opt, char **notes, pc_err *err)
 {
@@ -941,6 +1555,12 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
             sbuf_printf(&said, "%sgnuplot: %s", said.len ? "\n" : "", dist->notes);
         free(folder);
     }
+    plot_list *scatter = NULL, *bands = NULL, *groups = NULL;
+    scatter_summary scatter_sum = {0};
+    refplot_band_summary band_sum = {0};
+    if (!rc && !chart_error)
+        rc = draw_reference(dir, runs[0], dist_var, opt, &scatter, &scatter_sum, &bands, &band_sum,
+                            &groups, &said, err);
     if (!rc)
         rc = keyfig_build((const rundir *const *)runs, n, opt->lang, &keys, err);
     if (!rc)
@@ -958,7 +1578,13 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
                .dist = dist,
                .sums = sums,
                .dist_var = dist_var,
-               .threshold = used};
+               .threshold = used,
+               .opt = opt,
+               .scatter = scatter,
+               .bands = bands,
+               .groups = groups,
+               .scatter_sum = scatter_sum,
+               .band_sum = band_sum};
     if (!rc)
         rc = write_page(&pg, err);
     if (!rc && chart_error)
@@ -974,6 +1600,9 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     free(lists);
     plot_list_free(compare);
     plot_list_free(dist);
+    plot_list_free(scatter);
+    plot_list_free(bands);
+    plot_list_free(groups);
     free(sums);
     keyfig_clear(&keys);
     free(chart_error);

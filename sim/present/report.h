@@ -11,6 +11,15 @@
  * SVG and to the CSV it was drawn from, and the run files.  The first scenario
  * is the reference the others are compared with.
  *
+ * The page reads as a committee does: the summary (key figures with their 90 %
+ * intervals and paired differences), the scenarios, then one section per topic
+ * (caseload, waiting, budget, staff, indicators, groups), then the analyses
+ * (distribution of the key output, scatter against the uncertain parameters,
+ * sensitivity, backtest), then each scenario's own charts and the files.  The
+ * reference alone also gets: its band with and without drivers (refplot.h, from
+ * options.without_drivers), the shares of its groups against the observed ones,
+ * and the scatter of the key output (scatterplot.h).
+ *
  * When charts cannot be drawn (gnuplot missing or failing) the run files, the
  * key figures and the page are still written, and the error is returned. */
 #ifndef PARCOURS_REPORT_H
@@ -43,6 +52,18 @@ typedef struct {
     size_t n_focus;               /* others are only in its département table */
     const char *threshold_var;    /* the output whose distribution is drawn; NULL: cost.total */
     double threshold;             /* its threshold (NaN: the reference's mean) */
+    /* What the reference's bands include, for the page's paragraph: its uncertain
+     * parameters' and its drivers' names (may be 0 and NULL). */
+    const char *const *uncertain;
+    size_t n_uncertain;
+    const char *const *drivers;
+    size_t n_drivers;
+    const char *without_drivers;   /* the reference run with every driver's sd at 0: a run
+                                      folder under dir, or NULL (none, or no driver) */
+    const plot_list *sensitivity;  /* the tornado and Sobol charts in dir/sensitivity/, or NULL */
+    const char *sensitivity_about; /* what the study was (output, runs), plain text, or NULL */
+    const char *backtest;          /* a folder under dir holding backtest-summary.csv and the
+                                      chart backtest.png/.svg (parcours backtest), or NULL */
 } report_options;
 
 /* Writes the report of the run folders dir/<scenarios[i].name>.  *notes (when notes

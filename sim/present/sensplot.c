@@ -1,4 +1,4 @@
-/* sensplot — the tornado chart of a one-at-a-time study (see sensplot.h). */
+/* sensplot — the tornado of a one-at-a-time study and the Sobol indices (see sensplot.h). */
 #include "sensplot.h"
 
 #include <math.h>
@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
+#include "core/fsio.h"
 #include "gnuplot.h"
+#include "sbuf.h"
 
 /* The tornado chart's script: one bar from the base mean to the mean at LOW and one to
  * the mean at HIGH per key, the largest swing on top. */
@@ -120,5 +123,133 @@ int sensplot_tornado(const char *dir, const sens_oat_result *r, const cmp_key *o
     if (!rc)
         rc = gnuplot_run(text, strlen(text), dir, list->notes ? NULL : &list->notes, err);
     free(text);
+    return rc;
+}
+
+/* One row of the Sobol chart. */
+typedef struct {
+    const char *name;
+    const sens_index *x;
+} sobol_row;
+
+static int by_total(const void *a, const void *b)
+{
+    double x = ((const sobol_row *)a)->x->total, y = ((const sobol_row *)b)->x->total;
+    if (x != y)
+        return x < y ? 1 : -1;
+    return strcmp(((const sobol_row *)a)->name, ((const sobol_row *)b)->name);
+}
+
+/* sobol-chart.csv: the study's numbers in the chart's order. */
+static int write_sobol_data(const char *path, const sobol_row *rows, size_t k, pc_err *err)
+{
+    fsio_file out;
+    int rc = fsio_open(&out, path, err);
+    if (rc)
+        return rc;
+    fputs("rank,parameter,first,first_low,first_high,total,total_low,total_high\n", out.f);
+    for (size_t i = 0; i < k; i++) {
+        const sens_index *x = rows[i].x;
+        fprintf(out.f, "%zu", i + 1);
+        fsio_csv_text(out.f, rows[i].name, 0);
+        const double v[6] = {x->first, x->first_low, x->first_high,
+                             x->total, x->total_low, x->total_high};
+        for (int j = 0; j < 6; j++)
+            fsio_csv_exact(out.f, v[j], 0);
+        fputc('\n', out.f);
+    }
+    return fsio_commit(&out, PC_OK, err);
+}
+
+int sensplot_sobol(const char *dir, const sens_sobol_result *r, const char *const *names,
+                   const cmp_key *output, lang_code lang, plot_list *list, pc_err *err)
+{
+    if (r->k == 0)
+        return PC_OK;
+    sobol_row *rows = pc_calloc(r->k, sizeof *rows);
+    char *data = pc_strf("%s/sobol-chart.csv", dir);
+    char *stem = pc_strf("%s/sobol", dir);
+    char *title =
+        pc_strf("%s %s", lang_pick(lang, "Indices de Sobol de", "Sobol indices of"), output->label);
+    int rc = rows && data && stem && title ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
+    for (size_t i = 0; !rc && i < r->k; i++)
+        rows[i] = (sobol_row){names[i], &r->indices[i]};
+    if (!rc) {
+        qsort(rows, r->k, sizeof *rows, by_total);
+        rc = write_sobol_data(data, rows, r->k, err);
+    }
+    sbuf script = {0}, head = {0}, plot = {0};
+    if (!rc) {
+        double hi = 1;
+        for (size_t i = 0; i < r->k; i++)
+            hi = fmax(hi, fmax(rows[i].x->first_high, rows[i].x->total_high));
+        double lo = 0;
+        for (size_t i = 0; i < r->k; i++)
+            lo = fmin(lo, fmin(rows[i].x->first_low, rows[i].x->total_low));
+        int margin = 12;
+        for (size_t i = 0; i < r->k; i++)
+            margin =
+                (int)strlen(rows[i].name) + 3 > margin ? (int)strlen(rows[i].name) + 3 : margin;
+        margin = margin > 50 ? 50 : margin;
+        if (lang != LANG_EN)
+            sbuf_puts(&head, "set decimalsign ','\n");
+        sbuf_puts(&head, "set title ");
+        gnuplot_quote_into(&head, title);
+        sbuf_printf(&head,
+                    " font ',14'\nset key below center horizontal box lc rgb '#bbbbbb'\n"
+                    "unset grid\nset grid xtics lc rgb '#dddddd'\n"
+                    "set xrange [%.3f:%.3f]\nset yrange [0.4:%zu.6]\nset format x '%%.1f'\n"
+                    "set lmargin %d\nset style fill solid 0.85 border lc rgb '#333333'\n"
+                    "set xlabel ",
+                    fmax(fmin(lo, 0), -0.5) - 0.02, fmin(hi, 1.5) + 0.02, r->k, margin);
+        char xlabel[600];
+        snprintf(
+            xlabel, sizeof xlabel, "%s (%zu x %zu %s, %s)",
+            lang_pick(lang, "indice (part de la variance)", "index (share of the variance)"), r->n,
+            r->k + 2, lang_pick(lang, "simulations", "runs"),
+            lang_pick(lang, "intervalles bootstrap \xC3\xA0 95 %", "95 % bootstrap intervals"));
+        gnuplot_quote_into(&head, xlabel);
+        sbuf_puts(&head, "\nset ytics (");
+        for (size_t i = 0; i < r->k; i++) {
+            sbuf_puts(&head, i ? ", " : "");
+            gnuplot_quote_into(&head, rows[i].name);
+            sbuf_printf(&head, " %zu", r->k - i);
+        }
+        sbuf_puts(&head, ")\n$sobol << EOD\n");
+        for (size_t i = 0; i < r->k; i++) {
+            const sens_index *x = rows[i].x;
+            sbuf_printf(&head, "%zu", r->k - i);
+            const double v[6] = {x->first, x->first_low, x->first_high,
+                                 x->total, x->total_low, x->total_high};
+            for (int j = 0; j < 6; j++) {
+                sbuf_puts(&head, " ");
+                gnuplot_number_into(&head, v[j]);
+            }
+            sbuf_puts(&head, "\n");
+        }
+        sbuf_puts(&head, "EOD\nset datafile separator whitespace\n");
+        sbuf_puts(&plot,
+                  "$sobol using ($2/2):($1+0.18):(($2<0)?$2:0):(($2<0)?0:$2):($1+0.02):($1+0.34) "
+                  "with boxxyerror fc rgb '#0072B2' title ");
+        gnuplot_quote_into(&plot, lang_pick(lang, "premier ordre", "first order"));
+        sbuf_puts(&plot, ", $sobol using 2:($1+0.18):3:4 with xerrorbars lc rgb '#333333' pt -1 "
+                         "notitle, $sobol using ($5/2):($1-0.18):(($5<0)?$5:0):(($5<0)?0:$5):"
+                         "($1-0.34):($1-0.02) with boxxyerror fc rgb '#D55E00' title ");
+        gnuplot_quote_into(&plot, lang_pick(lang, "total", "total"));
+        sbuf_puts(&plot,
+                  ", $sobol using 5:($1-0.18):6:7 with xerrorbars lc rgb '#333333' pt -1 notitle");
+        chart_emit(&script, stem, head.s ? head.s : "", plot.s ? plot.s : "");
+        if (plot_list_add(list, "sobol", title, "sensitivity"))
+            rc = pc_fail(err, PC_EENV, "out of memory");
+    }
+    if (!rc)
+        rc = chart_run_script(dir, "sobol-chart.gp", &script, list, err);
+    sbuf_clear(&script);
+    sbuf_clear(&head);
+    sbuf_clear(&plot);
+    free(rows);
+    free(data);
+    free(stem);
+    free(title);
     return rc;
 }

@@ -1,10 +1,17 @@
-/* sensplot — the chart of a sensitivity study: the tornado of a one-at-a-time run.
+/* sensplot — the charts of a sensitivity study: the tornado of a one-at-a-time run, the Sobol
+ * indices.
  *
  * One bar per key varied, from the output's mean with the model as given to its
  * mean with the key at LOW (one colour) and at HIGH (another), the largest swing
  * on top (the order of sens_oat's rows), a vertical line at the base mean.
  * Writes DIR/tornado.png and DIR/tornado.svg; the numbers are tornado.csv's
- * (sens_write_tornado). */
+ * (sens_write_tornado).
+ *
+ * The Sobol chart: one pair of horizontal bars per uncertain parameter, its
+ * first-order index (one colour) and its total index (another), each with its
+ * bootstrap interval as an error bar, the largest total index on top.  Writes
+ * DIR/sobol-chart.csv (rank,parameter,first,first_low,first_high,total,total_low,
+ * total_high: the study's numbers in the chart's order) and DIR/sobol.png, .svg. */
 #ifndef PARCOURS_SENSPLOT_H
 #define PARCOURS_SENSPLOT_H
 
@@ -20,5 +27,12 @@
  * PC_EINTERNAL. */
 int sensplot_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output,
                      lang_code lang, plot_list *list, pc_err *err);
+
+/* Draws the Sobol indices of r into the existing folder dir (names[i]: the name of
+ * r's parameter i), appends the chart to list (group "sensitivity").  Nothing is
+ * drawn for no parameter.  PC_OK, PC_EINPUT (gnuplot missing or failing, the data
+ * file not written) or PC_EINTERNAL. */
+int sensplot_sobol(const char *dir, const sens_sobol_result *r, const char *const *names,
+                   const cmp_key *output, lang_code lang, plot_list *list, pc_err *err);
 
 #endif
