@@ -141,6 +141,51 @@ static void test_random_walk(tc_ctx *t)
 
 /* Yearly entries of a Poisson inflow lambda D(k) a month: Var N = E L + Var L with
  * L = lambda sum_k D(k), D lognormal: E D = e^(v/2), Cov(D_i, D_j) = e^v (e^(v a^|i-j|) - 1). */
+/* A random walk with sd 0 and an uncertain drift normal(mean=0.03, sd=0.02, min=-1, max=1):
+ * the year's change of x is the drawn drift, mean 0.03 and variance 0.02^2 (the truncation
+ * at +-1 removes nothing measurable); 4 SE each (mean: 0.02 / sqrt(R); variance: v sqrt(2/R)).
+ * A drift left fixed would give no variance.  A second driver whose `from` lies after the
+ * horizon stays at 1 in every month. */
+static void test_uncertain_drift(tc_ctx *t)
+{
+    const size_t reps = t->quick ? 800 : 3000;
+    mdl_model *m;
+    const char *text = "[model]\nname = w\nstart = 2020-01\nhorizon = 13\n"
+                       "[driver trend]\nprocess = random-walk\nsd = 0\n"
+                       "drift = uncertain normal(mean=0.03, sd=0.02, min=-1, max=1)\n"
+                       "[driver later]\nprocess = log-ar1\nsd = 0.1\npersistence = 0.5\n"
+                       "from = 2021-06\n"
+                       "[population p]\nentry = a\ninflow.rate = 1/m\ninflow.drivers = later\n"
+                       "[state a]\n";
+    mc_result *r = run(t, "drift.ini", text, reps, 2, 6, &m);
+    if (!r)
+        return;
+    double *a = malloc(reps * sizeof *a), *b = malloc(reps * sizeof *b),
+           *d = malloc(reps * sizeof *d);
+    log_driver(r, "driver.trend", 0, a);
+    log_driver(r, "driver.trend", 12, b);
+    for (size_t i = 0; i < reps; i++)
+        d[i] = b[i] - a[i];
+    double n = (double)reps, mean = mean_of(d, reps), var = cov_of(d, d, reps);
+    CHECK(t,
+          fabs(mean - 0.03) < 4 * 0.02 / sqrt(n) && fabs(var - 0.0004) < 4 * 0.0004 * sqrt(2 / n),
+          "random walk of uncertain drift: a year's change has mean 0.03 (%.4f) and variance "
+          "0.0004 (%.5f)",
+          mean, var);
+    int flat = 1;
+    for (size_t k = 0; k < 13; k++) {
+        log_driver(r, "driver.later", k, a);
+        for (size_t i = 0; i < reps; i++)
+            flat &= a[i] == 0;
+    }
+    CHECK(t, flat, "a driver whose 'from' lies after the horizon stays at 1");
+    free(a);
+    free(b);
+    free(d);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
 static void test_modulated_inflow(tc_ctx *t)
 {
     const double sigma = 0.15, phi = 0.5, lambda = 200;
@@ -508,6 +553,11 @@ static void test_bad_input(tc_ctx *t)
                  "persistence = uncertain normal(mean=0.8, sd=0.2, min=0.9, max=0.1)\n",
                  "hazard 0.1/m",
                  "bad-driver.ini:8: persistence: uncertain normal: expected min < max");
+    expect_error(t, "a drift above 1", "[driver d]\nprocess = random-walk\nsd = 0.1\ndrift = 1.5\n",
+                 "hazard 0.1/m", "bad-driver.ini:8: drift: expected a yearly rate");
+    expect_error(t, "a driver starting before the model",
+                 "[driver d]\nprocess = random-walk\nsd = 0.1\nfrom = 2019-06\n", "hazard 0.1/m",
+                 "bad-driver.ini:8: from: the month must not lie before the model's start");
     expect_error(t, "an unknown process", "[driver d]\nprocess = garch\nsd = 0.1\n", "hazard 0.1/m",
                  "expected log-ar1 or random-walk");
 }
@@ -516,6 +566,7 @@ void suite_drivers(tc_ctx *t)
 {
     test_ar1_moments(t);
     test_random_walk(t);
+    test_uncertain_drift(t);
     test_modulated_inflow(t);
     test_sd_law(t);
     test_uncertain_sd_inflow(t);
