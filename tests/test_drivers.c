@@ -555,9 +555,6 @@ static void test_bad_input(tc_ctx *t)
                  "bad-driver.ini:8: persistence: uncertain normal: expected min < max");
     expect_error(t, "a drift above 1", "[driver d]\nprocess = random-walk\nsd = 0.1\ndrift = 1.5\n",
                  "hazard 0.1/m", "bad-driver.ini:8: drift: expected a yearly rate");
-    expect_error(t, "a driver starting before the model",
-                 "[driver d]\nprocess = random-walk\nsd = 0.1\nfrom = 2019-06\n", "hazard 0.1/m",
-                 "bad-driver.ini:8: from: the month must not lie before the model's start");
     expect_error(t, "an unknown process", "[driver d]\nprocess = garch\nsd = 0.1\n", "hazard 0.1/m",
                  "expected log-ar1 or random-walk");
 }

@@ -100,11 +100,10 @@ int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err
         int y, mo;
         if (!mdl_read_date(&p, &y, &mo) || !mdl_at_end(p))
             return FAIL(&c, "expected a month YYYY-MM");
-        /* after the horizon the driver stays at 1 in this run: a backtest's fit window
-         * ends where a model's drivers start */
-        d->from = mdl_day_of(m, y, mo);
-        if (d->from < 0)
-            return FAIL(&c, "the month must not lie before the model's start");
+        /* After the horizon the driver stays at 1 in this run (a backtest's fit window ends
+         * where the drivers start); before the start it moves from the start (a model
+         * started later, as a backtest does). */
+        d->from = fmax(mdl_day_of(m, y, mo), 0);
     }
     return PC_OK;
 }
