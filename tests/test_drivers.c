@@ -145,7 +145,8 @@ static void test_random_walk(tc_ctx *t)
  * the year's change of x is the drawn drift, mean 0.03 and variance 0.02^2 (the truncation
  * at +-1 removes nothing measurable); 4 SE each (mean: 0.02 / sqrt(R); variance: v sqrt(2/R)).
  * A drift left fixed would give no variance.  A second driver whose `from` lies after the
- * horizon stays at 1 in every month. */
+ * horizon stays at 1 in every month; a third, whose `from` lies before the start, starts at
+ * the start (a known path: drift 0.12, sd 0). */
 static void test_uncertain_drift(tc_ctx *t)
 {
     const size_t reps = t->quick ? 800 : 3000;
@@ -155,6 +156,8 @@ static void test_uncertain_drift(tc_ctx *t)
                        "drift = uncertain normal(mean=0.03, sd=0.02, min=-1, max=1)\n"
                        "[driver later]\nprocess = log-ar1\nsd = 0.1\npersistence = 0.5\n"
                        "from = 2021-06\n"
+                       "[driver early]\nprocess = random-walk\nsd = 0\ndrift = 0.12\n"
+                       "from = 2019-06\n"
                        "[population p]\nentry = a\ninflow.rate = 1/m\ninflow.drivers = later\n"
                        "[state a]\n";
     mc_result *r = run(t, "drift.ini", text, reps, 2, 6, &m);
@@ -179,6 +182,13 @@ static void test_uncertain_drift(tc_ctx *t)
             flat &= a[i] == 0;
     }
     CHECK(t, flat, "a driver whose 'from' lies after the horizon stays at 1");
+    /* from before the start: it starts at the model's start, at its start value (0) */
+    log_driver(r, "driver.early", 0, a);
+    log_driver(r, "driver.early", 12, b);
+    CHECK(t, fabs(a[0]) < 1e-12 && fabs(b[0] - 0.12) < 1e-9,
+          "a driver whose 'from' lies before the start moves from the start: log %.3g at the "
+          "start, %.4f a year later (drift 0.12)",
+          a[0], b[0]);
     free(a);
     free(b);
     free(d);
