@@ -174,8 +174,8 @@ file = table(observations.csv)
 [driver cycle]
 label = Cycle national des entrées au RSA
 process = log-ar1
-sd = uncertain triangular(min=0.057, mode=0.085, max=0.148)
-persistence = uncertain triangular(min=0.17, mode=0.86, max=0.99)
+sd = uncertain sd-inv-chi2(sd=0.0851, df=7, max=1)
+persistence = uncertain normal(mean=0.86, sd=0.249, min=0, max=1)
 from = 2018-12
 """
 

@@ -10,8 +10,10 @@
 #   THREADS  threads (default 2)
 #   MODELS   the models' folder with its departements.csv (default models/ara/backtest;
 #            scripts/backtest_france.sh gives the 96 metropolitan départements)
-# The models are made by scripts/backtest_ara_models.py.  About 15 s of CPU per
-# département of the size of the Drôme with the defaults (2 minutes for the Rhône).
+# The models are made by scripts/backtest_ara_models.py, one per département and origin (the
+# drivers are estimated from the counts up to the origin): one backtest each, into
+# OUT/CODE/ORIGIN/.  About 15 s of CPU per département of the size of the Drôme with the
+# defaults (2 minutes for the Rhône).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/models/ara/backtest/results}
@@ -19,15 +21,15 @@ reps=${2:-400}
 threads=${3:-2}
 bin=${PARCOURS:-$root/bin/parcours}
 dir=${4:-$root/models/ara/backtest}
-origins=2011-12,2012-12,2013-12,2014-12,2017-12
 mkdir -p "$out"
-tail -n +2 "$dir/departements.csv" | while IFS=, read -r code name file observed low high; do
-    echo "backtest_ara: $code $name" >&2
-    mkdir -p "$out/$code"
-    "$bin" backtest "$dir/$file" --observed "$dir/$observed" --origins "$origins" \
+tail -n +2 "$dir/departements.csv" | while IFS=, read -r code name origin file observed low high; do
+    echo "backtest_ara: $code $name $origin" >&2
+    mkdir -p "$out/$code/$origin"
+    "$bin" backtest "$dir/$file" --observed "$dir/$observed" --origins "$origin" \
         --horizons 12,24 --breaks 2016-12 --fit "population.rsa.inflow.rate=$low:$high" \
-        --reps "$reps" --seed 1 --threads "$threads" --quiet --out "$out/$code" \
-        >"$out/$code/summary.txt" 2>&1 || { cat "$out/$code/summary.txt" >&2; exit 1; }
+        --reps "$reps" --seed 1 --threads "$threads" --quiet --out "$out/$code/$origin" \
+        >"$out/$code/$origin/summary.txt" 2>&1 ||
+        { cat "$out/$code/$origin/summary.txt" >&2; exit 1; }
 done
-python3 "$root/scripts/backtest_pool.py" "$out"/*/backtest.csv >"$out/pooled.csv"
+python3 "$root/scripts/backtest_pool.py" "$out"/*/*/backtest.csv >"$out/pooled.csv"
 cat "$out/pooled.csv"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # backtest_france — the backtest of scripts/backtest_ara.sh over the 96 metropolitan
 # départements (docs/backtest.md, section 5): the models are written by
-# scripts/backtest_ara_models.py --france into OUT/models, then backtested with the same
+# scripts/backtest_ara_models.py --france into OUT/models (one per département and origin),
+# then backtested with the same
 # origins, horizons, break and fitted key, with fewer replications (96 départements: about
 # 20 s of CPU each, 35 minutes in all).
 #
@@ -17,14 +18,15 @@ threads=${3:-2}
 bin=${PARCOURS:-$root/bin/parcours}
 dir=$out/models
 python3 "$root/scripts/backtest_ara_models.py" --france "$dir" >&2
-tail -n +2 "$dir/departements.csv" | while IFS=, read -r code name file observed low high; do
-    echo "backtest_france: $code $name" >&2
-    mkdir -p "$out/$code"
-    "$bin" backtest "$dir/$file" --observed "$dir/$observed" \
-        --origins 2011-12,2012-12,2013-12,2014-12,2017-12 --horizons 12,24 --breaks 2016-12 \
+tail -n +2 "$dir/departements.csv" | while IFS=, read -r code name origin file observed low high; do
+    echo "backtest_france: $code $name $origin" >&2
+    mkdir -p "$out/$code/$origin"
+    "$bin" backtest "$dir/$file" --observed "$dir/$observed" --origins "$origin" \
+        --horizons 12,24 --breaks 2016-12 \
         --fit "population.rsa.inflow.rate=$low:$high" --fit-reps 8 --tol 0.01 \
-        --reps "$reps" --seed 1 --threads "$threads" --quiet --out "$out/$code" \
-        >"$out/$code/summary.txt" 2>&1 || { cat "$out/$code/summary.txt" >&2; exit 1; }
+        --reps "$reps" --seed 1 --threads "$threads" --quiet --out "$out/$code/$origin" \
+        >"$out/$code/$origin/summary.txt" 2>&1 ||
+        { cat "$out/$code/$origin/summary.txt" >&2; exit 1; }
 done
-python3 "$root/scripts/backtest_pool.py" "$out"/[0-9]*/backtest.csv >"$out/pooled.csv"
+python3 "$root/scripts/backtest_pool.py" "$out"/[0-9]*/*/backtest.csv >"$out/pooled.csv"
 cat "$out/pooled.csv"

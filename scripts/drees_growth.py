@@ -968,6 +968,96 @@ def write_year_effects(path, counts, names, metro, mu, c, e, grand):
                          "residual_e", "departement_deviation", "in_estimation", "note"], rows)
 
 
+# ---- Drivers estimated from the history up to a year (backtests) ------------------------------
+
+def cut_years(until):
+    """The growth years up to `until` (2016, across the break, left out) and their indices in
+    ALL_GROWTH_YEARS."""
+    years = [y for y in GROWTH_YEARS if y <= until]
+    return years, [ALL_GROWTH_YEARS.index(y) for y in years]
+
+
+def part_of(matrix, keep):
+    return [[matrix[i][j] for j in keep] for i in keep]
+
+
+def panel_expectations_on(cov9, keep, pairs):
+    """panel_expectations for the observed years `keep` (indices into 2010-2018) and the lag
+    pairs `pairs` (indices into keep)."""
+    g = part_of(cov9, keep)
+    t = len(g)
+    m = [[(1.0 if i == j else 0.0) - 1.0 / t for j in range(t)] for i in range(t)]
+    mg = [[sum(m[i][k] * g[k][j] for k in range(t)) for j in range(t)] for i in range(t)]
+    e = [[sum(mg[i][k] * m[k][j] for k in range(t)) for j in range(t)] for i in range(t)]
+    trace = sum(e[i][i] for i in range(t))
+    return trace / (t - 1), (sum(e[i][j] for i, j in pairs) / len(pairs)) / (trace / t)
+
+
+def drivers_until(metro, counts, until, duration):
+    """The drivers of docs/data.md section 4.2 (T = duration) estimated from the counts up to
+    31 December `until` only, with what their sampling laws need:
+
+    cycle: REML of the national year effects c(t) under the stock model, as section 4.2;
+      sigma with the REML degrees of freedom (years - 1) for its scaled inverse chi-square
+      law, the persistence with a standard error read from the width of its 90 % likelihood-
+      ratio interval (se = width / 3.29);
+    trend: the mean yearly growth (the mu of g = mu + c + e, averaged over départements) by
+      generalised least squares under the same covariance, with its standard error;
+    local: the département residual net of the Poisson noise of a stock of the harmonic-mean
+      size (moment match of section 4.2), sigma with (N - 1)(T - 1) degrees of freedom.
+    Returns a list of (driver, statistic, value)."""
+    years, keep = cut_years(until)
+    if len(years) < 2:
+        raise SystemExit("--drivers-until %d: at least two yearly growths are needed "
+                         "(counts from 31/12/2009)" % until)
+    pairs = [(i - 1, i) for i in range(1, len(years)) if years[i] - years[i - 1] == 1]
+    panel = [[growth(counts, d, y) for y in years] for d in metro]
+    mu, c, e, grand = two_way(panel)
+    n, t = len(metro), len(years)
+    fine = [x / 100.0 for x in range(1, 100)]
+    covs = [part_of(growth_cov(stock_log_autocov(phi, duration)), keep) for phi in fine]
+    profile = [reml([c], cov) for cov in covs]
+    best, low, high = profile_summary(fine, [p[0] for p in profile])
+    sigma = profile[best][1]
+    out = [("cycle", "sigma", sigma), ("cycle", "df", t - 1), ("cycle", "phi", fine[best]),
+           ("cycle", "phi_low", fine[low]), ("cycle", "phi_high", fine[high]),
+           ("cycle", "phi_se", (fine[high] - fine[low]) / (2 * 1.6449))]
+    # GLS mean of the national growth under sigma^2 cov(phi)
+    cov = [[sigma * sigma * v for v in row] for row in covs[best]]
+    inv = lib.invert(cov)
+    ones = [sum(row) for row in inv]
+    total = sum(ones)
+    national = [grand + x for x in c]
+    drift = sum(ones[i] * national[i] for i in range(t)) / total
+    out += [("trend", "drift", drift), ("trend", "drift_se", math.sqrt(1 / total)),
+            ("trend", "mean_growth", grand), ("trend", "years", t)]
+    # département residual net of Poisson, pooled
+    sizes = [sum(counts[d][y] for y in range(lib.FIRST_YEAR, until + 1)) /
+             (until + 1 - lib.FIRST_YEAR) for d in metro]
+    harmonic = n / sum(1.0 / x for x in sizes)
+    sd_e = math.sqrt(sum(v * v for row in e for v in row) / ((n - 1) * (t - 1)))
+    out += [("local", "residual_sd", sd_e), ("local", "df", (n - 1) * (t - 1))]
+    if pairs:
+        acf_e = (sum(row[i] * row[j] for row in e for i, j in pairs) / (n * len(pairs))) / (
+            sum(v * v for row in e for v in row) / (n * t))
+        cov_p = growth_cov(poisson_log_autocov(duration, harmonic))
+        var_p = panel_expectations_on(cov_p, keep, pairs)[0]
+
+        def sigma2(phi):
+            return max(sd_e ** 2 - var_p, 0.0) / panel_expectations_on(
+                growth_cov(stock_log_autocov(phi, duration)), keep, pairs)[0]
+
+        def acf(phi):
+            cov_d = add_cov(growth_cov(stock_log_autocov(phi, duration)), cov_p, sigma2(phi), 1.0)
+            return panel_expectations_on(cov_d, keep, pairs)[1]
+        phi_e = bisect(acf, PHI_GRID[0], PHI_GRID[-1], acf_e)
+        if phi_e is None:
+            phi_e = PHI_GRID[0] if acf_e < acf(PHI_GRID[0]) else PHI_GRID[-1]
+        out += [("local", "acf1_raw", acf_e), ("local", "phi", phi_e),
+                ("local", "sigma", math.sqrt(sigma2(phi_e))), ("local", "harmonic_size", harmonic)]
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Yearly growth statistics of the DREES RSA foyer series (national cycle, "
@@ -982,7 +1072,21 @@ def main(argv=None):
                         help="seed of every random draw (default: %(default)s)")
     parser.add_argument("--reps", type=int, default=2000,
                         help="bootstrap and simulation replications (default: %(default)s)")
+    parser.add_argument("--drivers-until", type=int, metavar="YEAR",
+                        help="only estimate the drivers (cycle, trend, local; T = 3 years) from "
+                             "the counts up to 31 December YEAR and print them as CSV "
+                             "(driver,statistic,value) on stdout (docs/data.md section 4.4)")
+    parser.add_argument("--duration", type=float, default=3.0,
+                        help="with --drivers-until: the stock's mean duration T in years "
+                             "(default: %(default)s)")
     args = parser.parse_args(argv)
+
+    if args.drivers_until is not None:
+        metro, counts, _ = load_panel(args.data)
+        print("driver,statistic,value")
+        for row in drivers_until(metro, counts, args.drivers_until, args.duration):
+            print("%s,%s,%.6g" % row)
+        return 0
 
     rng = random.Random(args.seed)
     res = Results()

@@ -217,8 +217,9 @@ def read_growth(data_dir):
     """The driver statistics of data/drees/derived/ (scripts/drees_growth.py)."""
     derived = os.path.join(data_dir or lib.DATA_DIR, "derived")
     path = os.path.join(derived, "growth.csv")
-    stats = {}
+    stats, rows = {}, {}
     for line, row in read_table(path, ["territory", "statistic", "value"]):
+        rows[(row["territory"], row["statistic"])] = row
         if row["value"]:
             stats[(row["territory"], row["statistic"])] = number(path, line, row, "value",
                                                                  minimum=None)
@@ -229,7 +230,8 @@ def read_growth(data_dir):
         mapping.append((number(path, line, row, "T_years"), number(path, line, row, "phi"),
                         number(path, line, row, "growth_sd_per_sigma"),
                         number(path, line, row, "panel_expected_sd_per_sigma")))
-    return {"stats": stats, "mapping": mapping, "path": os.path.join(derived, "growth.csv")}
+    return {"stats": stats, "rows": rows, "mapping": mapping,
+            "path": os.path.join(derived, "growth.csv")}
 
 
 def growth_stat(g, territory, name):
@@ -854,6 +856,16 @@ def interpolate(grid, x):
     return lo[1] + w * (hi[1] - lo[1])
 
 
+CYCLE_DF = 7  # the REML of the 8 national year effects 2010-2015, 2017-2018 (docs/data.md §4.4)
+
+
+def cycle_phi_se(g, tag):
+    """Standard error of the cycle's persistence: the width of its 90 % likelihood-ratio interval
+    over 2 x 1.645 (docs/data.md §4.4)."""
+    row = g["rows"][("FR-metro", "cycle_driver_phi" + tag)]
+    return (float(row["ci90_high"]) - float(row["ci90_low"])) / (2 * 1.6449)
+
+
 def drivers(g, nat):
     """The national cycle and the per-département residual driver (docs/data.md §4), moved from
     the one-compartment stock of scripts/drees_growth.py to this model's stock: the persistence of
@@ -866,6 +878,7 @@ def drivers(g, nat):
     out = {"T": duration,
            "cycle_phi": growth_stat(g, "FR-metro", "cycle_driver_phi" + tag),
            "cycle_sigma_T": growth_stat(g, "FR-metro", "cycle_driver_sigma" + tag),
+           "cycle_phi_se": cycle_phi_se(g, tag),
            "local_phi": growth_stat(g, "FR-metro", "residual_net_poisson_driver_phi" + tag),
            "floor": growth_stat(g, "FR-metro", "residual_var_floor"),
            "per_inverse_size": growth_stat(g, "FR-metro", "residual_var_per_inverse_size")}
@@ -1060,8 +1073,12 @@ def model_text(title, codes, rows, nat, drv, observations):
                "stock a yearly" % (drv["T"], drv["cycle_phi"]))
     out.append("; growth sd of %.2f %% (docs/france.md)" % (100 * drv["cycle_growth_sd"]))
     out.append("process = log-ar1")
-    out.append("sd = %.4f" % drv["cycle_sigma"])
-    out.append("persistence = %.2f" % drv["cycle_phi"])
+    out.append("; uncertain as estimated (docs/data.md §4.4): the sd from %d degrees of freedom, the"
+               % CYCLE_DF)
+    out.append("; persistence with the standard error of its likelihood-ratio interval")
+    out.append("sd = uncertain sd-inv-chi2(sd=%.4f, df=%d, max=1)" % (drv["cycle_sigma"], CYCLE_DF))
+    out.append("persistence = uncertain normal(mean=%.2f, sd=%.3f, min=0, max=1)"
+               % (drv["cycle_phi"], drv["cycle_phi_se"]))
     out.append("from = %s" % DRIVER_FROM)
     out.append("")
     out.append("[funder departement]")

@@ -27,7 +27,7 @@ status_is() { # status_is N COMMAND...
     [ $? -eq "$want" ]
 }
 
-model=$root/models/ara/backtest/rsa_26.ini
+model=$root/models/ara/backtest/rsa_26_2017.ini
 obs=$root/models/ara/backtest/observed_26.csv
 fit=population.rsa.inflow.rate=663/y:9942/y
 

@@ -7,6 +7,7 @@
  * models the checks guard against (a monthly persistence taken as yearly, an
  * innovation sd not rescaled to the month, a missing driver on the inflow) move
  * the statistic by 10 to 100 standard errors at these sample sizes. */
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,61 @@ static void test_random_walk(tc_ctx *t)
 
 /* Yearly entries of a Poisson inflow lambda D(k) a month: Var N = E L + Var L with
  * L = lambda sum_k D(k), D lognormal: E D = e^(v/2), Cov(D_i, D_j) = e^v (e^(v a^|i-j|) - 1). */
+/* A random walk with sd 0 and an uncertain drift normal(mean=0.03, sd=0.02, min=-1, max=1):
+ * the year's change of x is the drawn drift, mean 0.03 and variance 0.02^2 (the truncation
+ * at +-1 removes nothing measurable); 4 SE each (mean: 0.02 / sqrt(R); variance: v sqrt(2/R)).
+ * A drift left fixed would give no variance.  A second driver whose `from` lies after the
+ * horizon stays at 1 in every month; a third, whose `from` lies before the start, starts at
+ * the start (a known path: drift 0.12, sd 0). */
+static void test_uncertain_drift(tc_ctx *t)
+{
+    const size_t reps = t->quick ? 800 : 3000;
+    mdl_model *m;
+    const char *text = "[model]\nname = w\nstart = 2020-01\nhorizon = 13\n"
+                       "[driver trend]\nprocess = random-walk\nsd = 0\n"
+                       "drift = uncertain normal(mean=0.03, sd=0.02, min=-1, max=1)\n"
+                       "[driver later]\nprocess = log-ar1\nsd = 0.1\npersistence = 0.5\n"
+                       "from = 2021-06\n"
+                       "[driver early]\nprocess = random-walk\nsd = 0\ndrift = 0.12\n"
+                       "from = 2019-06\n"
+                       "[population p]\nentry = a\ninflow.rate = 1/m\ninflow.drivers = later\n"
+                       "[state a]\n";
+    mc_result *r = run(t, "drift.ini", text, reps, 2, 6, &m);
+    if (!r)
+        return;
+    double *a = malloc(reps * sizeof *a), *b = malloc(reps * sizeof *b),
+           *d = malloc(reps * sizeof *d);
+    log_driver(r, "driver.trend", 0, a);
+    log_driver(r, "driver.trend", 12, b);
+    for (size_t i = 0; i < reps; i++)
+        d[i] = b[i] - a[i];
+    double n = (double)reps, mean = mean_of(d, reps), var = cov_of(d, d, reps);
+    CHECK(t,
+          fabs(mean - 0.03) < 4 * 0.02 / sqrt(n) && fabs(var - 0.0004) < 4 * 0.0004 * sqrt(2 / n),
+          "random walk of uncertain drift: a year's change has mean 0.03 (%.4f) and variance "
+          "0.0004 (%.5f)",
+          mean, var);
+    int flat = 1;
+    for (size_t k = 0; k < 13; k++) {
+        log_driver(r, "driver.later", k, a);
+        for (size_t i = 0; i < reps; i++)
+            flat &= a[i] == 0;
+    }
+    CHECK(t, flat, "a driver whose 'from' lies after the horizon stays at 1");
+    /* from before the start: it starts at the model's start, at its start value (0) */
+    log_driver(r, "driver.early", 0, a);
+    log_driver(r, "driver.early", 12, b);
+    CHECK(t, fabs(a[0]) < 1e-12 && fabs(b[0] - 0.12) < 1e-9,
+          "a driver whose 'from' lies before the start moves from the start: log %.3g at the "
+          "start, %.4f a year later (drift 0.12)",
+          a[0], b[0]);
+    free(a);
+    free(b);
+    free(d);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
 static void test_modulated_inflow(tc_ctx *t)
 {
     const double sigma = 0.15, phi = 0.5, lambda = 200;
@@ -330,6 +386,131 @@ static void test_crn_same_order(tc_ctx *t)
     mdl_free(m2);
 }
 
+/* A driver's sd drawn from sd-inv-chi2(sd=s, df=n): sigma^2 = n s^2 / X, X ~ chi-square(n),
+ * so E sigma^2 = n s^2 / (n - 2) and Var sigma^2 = 2 n^2 s^4 / ((n - 2)^2 (n - 4)).  With
+ * n = 12 the draws of sigma^2 (an inverse gamma of shape 6) have a kurtosis of 22: the sample
+ * mean has SE sd / sqrt(R), the sample variance about Var sqrt(21 / R); 4 of each.  Taking
+ * sigma^2 as s^2 X / n (the law the wrong way round) moves the mean by 17 %, 60 SE; a draw
+ * that ignores df (sigma = s) has no variance at all.  Also the truncated normal of a
+ * persistence, normal(mean=0.8, sd=0.3, min=0, max=1): the mean of its draws against
+ * mu + sd (phi(a) - phi(b)) / (Phi(b) - Phi(a)), none outside [0, 1). */
+static void test_sd_law(tc_ctx *t)
+{
+    const double s = 0.1, df = 12;
+    const size_t reps = t->quick ? 20000 : 100000;
+    mdl_model *m = NULL;
+    pc_err err;
+    const char *text = "[model]\nname = l\nstart = 2020-01\nhorizon = 1\n"
+                       "[parameter s]\nvalue = uncertain sd-inv-chi2(sd=0.1, df=12)\n"
+                       "[parameter phi]\nvalue = uncertain normal(mean=0.8, sd=0.3, min=0, max=1)\n"
+                       "[driver d]\nprocess = log-ar1\nsd = $s\npersistence = $phi\n"
+                       "[population p]\nentry = a\ninflow.rate = 1/m\ninflow.drivers = d\n"
+                       "[state a]\n";
+    if (mdl_load(tc_write(t, "sdlaw.ini", text), &m, &err)) {
+        CHECK(t, 0, "sdlaw.ini loads (%s)", err.msg);
+        return;
+    }
+    double *v = malloc(m->n_params * sizeof *v), *s2 = malloc(reps * sizeof *s2);
+    double *ph = malloc(reps * sizeof *ph);
+    size_t is = m->params[0].name[0] == 's' ? 0 : 1, ip = 1 - is;
+    int inside = 1;
+    for (size_t rep = 0; rep < reps; rep++) {
+        mc_draw_params(m, 3, rep, v);
+        s2[rep] = v[is] * v[is];
+        ph[rep] = v[ip];
+        inside &= ph[rep] >= 0 && ph[rep] < 1;
+    }
+    double want_mean = df * s * s / (df - 2);
+    double want_var = 2 * df * df * pow(s, 4) / ((df - 2) * (df - 2) * (df - 4));
+    double got_mean = mean_of(s2, reps), got_var = cov_of(s2, s2, reps);
+    double se_mean = sqrt(want_var / (double)reps), se_var = want_var * sqrt(21.0 / (double)reps);
+    CHECK(t, fabs(got_mean - want_mean) < 4 * se_mean,
+          "sd-inv-chi2(sd=0.1, df=12): mean of the drawn sd^2 %.6f against %.6f (SE %.1e)",
+          got_mean, want_mean, se_mean);
+    CHECK(t, fabs(got_var - want_var) < 4 * se_var,
+          "sd-inv-chi2(sd=0.1, df=12): variance of the drawn sd^2 %.3e against %.3e (SE %.1e)",
+          got_var, want_var, se_var);
+    double a = (0 - 0.8) / 0.3, b = (1 - 0.8) / 0.3;
+    double mass = gsl_cdf_ugaussian_P(b) - gsl_cdf_ugaussian_P(a);
+    double pdf_a = exp(-a * a / 2) / sqrt(2 * M_PI), pdf_b = exp(-b * b / 2) / sqrt(2 * M_PI);
+    double want_phi = 0.8 + 0.3 * (pdf_a - pdf_b) / mass;
+    /* the truncated law's sd is under 0.3: SE under 0.3 / sqrt(R) */
+    double got_phi = mean_of(ph, reps), se_phi = 0.3 / sqrt((double)reps);
+    CHECK(t, inside && fabs(got_phi - want_phi) < 4 * se_phi,
+          "normal(mean=0.8, sd=0.3, min=0, max=1): every draw in [0, 1), mean %.4f against "
+          "%.4f (SE %.1e)",
+          got_phi, want_phi, se_phi);
+    CHECK(t, fabs(m->params[ip].mean - want_phi) < 1e-9,
+          "the truncated normal's mean (the value without a draw) is %.6f", m->params[ip].mean);
+    free(v);
+    free(s2);
+    free(ph);
+    mdl_free(m);
+}
+
+/* Yearly entries of a Poisson inflow times a log-AR(1) whose sd is drawn per replication
+ * from sd-inv-chi2(sd=0.15, df=6, max=0.5): given sigma, Var N = E L + Var L as in
+ * test_modulated_inflow; over sigma, Var N = E[m(sigma) + w(sigma)] + Var m(sigma), with m
+ * and w the conditional mean and variance of L.  The expectations over sigma are taken by
+ * the midpoint rule on 20,000 quantiles of the law (the quantile written here from GSL's
+ * chi-square, not the model's code).  Tolerance as in test_modulated_inflow with a kurtosis
+ * factor of 2.5 for the mixture.  The variance must also exceed, by more than that
+ * tolerance, the variance with sigma fixed at 0.15: the law must widen the band. */
+static double entries_mean(double sigma, double phi, double lambda, double *var_l)
+{
+    double v = sigma * sigma / (1 - phi * phi), a = pow(phi, 1.0 / 12);
+    *var_l = 0;
+    for (int i = 0; i < 12; i++)
+        for (int j = 0; j < 12; j++)
+            *var_l += lambda * lambda * exp(v) * (exp(v * pow(a, abs(i - j))) - 1);
+    return 12 * lambda * exp(v / 2);
+}
+
+static void test_uncertain_sd_inflow(tc_ctx *t)
+{
+    const double sd = 0.15, df = 6, max = 0.5, phi = 0.5, lambda = 200;
+    const size_t reps = t->quick ? 1000 : 4000;
+    mdl_model *m;
+    char text[900];
+    snprintf(text, sizeof text,
+             "[model]\nname = i\nstart = 2020-01\nhorizon = 12\n"
+             "[driver cycle]\nprocess = log-ar1\n"
+             "sd = uncertain sd-inv-chi2(sd=%g, df=%g, max=%g)\npersistence = %g\n"
+             "start = stationary\n"
+             "[population p]\nentry = a\ninflow.rate = %g/m\ninflow.drivers = cycle\n"
+             "[state a]\n",
+             sd, df, max, phi, lambda);
+    mc_result *r = run(t, "inflow-sd.ini", text, reps, 2, 7, &m);
+    if (!r)
+        return;
+    const int k = 20000;
+    double below = gsl_cdf_chisq_Q(df * sd * sd / (max * max), df);
+    double e_m = 0, e_m2 = 0, e_w = 0, w;
+    for (int i = 0; i < k; i++) {
+        double x = gsl_cdf_chisq_Qinv((i + 0.5) / k * below, df);
+        double mean = entries_mean(sd * sqrt(df / x), phi, lambda, &w);
+        e_m += mean / k;
+        e_m2 += mean * mean / k;
+        e_w += w / k;
+    }
+    double want = e_m + e_w + (e_m2 - e_m * e_m);
+    double fixed = entries_mean(sd, phi, lambda, &w);
+    fixed += w;
+    long e = rec_find(r->catalog, "arrivals.p");
+    double *n_year = malloc(reps * sizeof *n_year);
+    for (size_t rep = 0; rep < reps; rep++)
+        n_year[rep] = mc_total(r, rep, (size_t)e);
+    double got = cov_of(n_year, n_year, reps);
+    double tol = 4 * 2.5 * want * sqrt(2.0 / (double)reps);
+    CHECK(t, fabs(got - want) < tol && want - fixed > tol,
+          "a Poisson inflow times a log-AR(1) of uncertain sd: variance of yearly entries %.0f "
+          "against the mixture's %.0f (sd fixed at %g: %.0f; tolerance %.0f)",
+          got, want, sd, fixed, tol);
+    free(n_year);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
 static void expect_error(tc_ctx *t, const char *what, const char *driver, const char *rate,
                          const char *needle)
 {
@@ -364,6 +545,26 @@ static void test_bad_input(tc_ctx *t)
     expect_error(t, "a drift on a log-ar1",
                  "[driver d]\nprocess = log-ar1\nsd = 0.1\npersistence = 0.5\ndrift = 0.1\n",
                  "hazard 0.1/m", "only a random walk has a drift");
+    expect_error(t, "an sd law with negative degrees of freedom",
+                 "[driver d]\nprocess = log-ar1\nsd = uncertain sd-inv-chi2(sd=0.1, df=-3)\n"
+                 "persistence = 0.5\n",
+                 "hazard 0.1/m",
+                 "bad-driver.ini:7: sd: uncertain sd-inv-chi2: df (degrees of freedom)");
+    expect_error(t, "an sd law with a negative sd",
+                 "[driver d]\nprocess = log-ar1\nsd = uncertain sd-inv-chi2(sd=-0.1, df=7)\n"
+                 "persistence = 0.5\n",
+                 "hazard 0.1/m", "bad-driver.ini:7: sd: uncertain sd-inv-chi2: sd must be > 0");
+    expect_error(t, "a persistence law that can leave [0, 1)",
+                 "[driver d]\nprocess = log-ar1\nsd = 0.1\n"
+                 "persistence = uncertain normal(mean=0.8, sd=0.2, min=0, max=1.2)\n",
+                 "hazard 0.1/m", "bad-driver.ini:8: persistence: parameter");
+    expect_error(t, "a truncated normal with min above max",
+                 "[driver d]\nprocess = log-ar1\nsd = 0.1\n"
+                 "persistence = uncertain normal(mean=0.8, sd=0.2, min=0.9, max=0.1)\n",
+                 "hazard 0.1/m",
+                 "bad-driver.ini:8: persistence: uncertain normal: expected min < max");
+    expect_error(t, "a drift above 1", "[driver d]\nprocess = random-walk\nsd = 0.1\ndrift = 1.5\n",
+                 "hazard 0.1/m", "bad-driver.ini:8: drift: expected a yearly rate");
     expect_error(t, "an unknown process", "[driver d]\nprocess = garch\nsd = 0.1\n", "hazard 0.1/m",
                  "expected log-ar1 or random-walk");
 }
@@ -372,7 +573,10 @@ void suite_drivers(tc_ctx *t)
 {
     test_ar1_moments(t);
     test_random_walk(t);
+    test_uncertain_drift(t);
     test_modulated_inflow(t);
+    test_sd_law(t);
+    test_uncertain_sd_inflow(t);
     test_modulated_hazards(t);
     test_crn_and_threads(t);
     test_crn_same_order(t);

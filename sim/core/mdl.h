@@ -187,12 +187,14 @@ typedef struct {
  * in the same value).  An uncertain parameter is drawn once per replication,
  * by inversion of a uniform from its own stream keyed by its name. */
 typedef enum {
-    MDL_PARAM_FIXED,      /* p[0] = value */
-    MDL_PARAM_NORMAL,     /* p[0] = mean, p[1] = sd */
-    MDL_PARAM_UNIFORM,    /* p[0] = min, p[1] = max */
-    MDL_PARAM_TRIANGULAR, /* p[0] = min, p[1] = mode, p[2] = max */
-    MDL_PARAM_BETA,       /* p[0] = alpha, p[1] = beta (from mean and sd) */
-    MDL_PARAM_LOGNORMAL,  /* p[0] = mu, p[1] = sigma (from mean and sd) */
+    MDL_PARAM_FIXED,       /* p[0] = value */
+    MDL_PARAM_NORMAL,      /* p[0] = mean, p[1] = sd, p[2] = min, p[3] = max (+-INFINITY: none) */
+    MDL_PARAM_UNIFORM,     /* p[0] = min, p[1] = max */
+    MDL_PARAM_TRIANGULAR,  /* p[0] = min, p[1] = mode, p[2] = max */
+    MDL_PARAM_BETA,        /* p[0] = alpha, p[1] = beta (from mean and sd) */
+    MDL_PARAM_LOGNORMAL,   /* p[0] = mu, p[1] = sigma (from mean and sd) */
+    MDL_PARAM_SD_INV_CHI2, /* p[0] = sd, p[1] = df, p[2] = max (INFINITY: none): a standard
+                            * deviation whose square is scaled inverse chi-square */
 } mdl_param_law;
 
 typedef struct {
@@ -202,7 +204,7 @@ typedef struct {
     char *file;
     int line;
     mdl_param_law law;
-    double p[3];
+    double p[4];
     double mean;  /* the law's mean: the value when nothing is drawn */
     double value; /* the value this model was resolved with */
     uint32_t purpose;

@@ -71,11 +71,8 @@ int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err
         if (d->process != MDL_DRIVER_WALK)
             return pc_fail_at(err, e->file, e->line, e->key,
                               "only a random walk has a drift (a log-ar1 returns to 0)");
-        c.e = e;
-        const char *p = e->value;
-        if (!mdl_read_number(&c, &p, &d->drift) || !mdl_at_end(p) || fabs(d->drift) > 1)
-            return FAIL(&c, "expected a yearly drift of the log between -1 and 1");
-        if ((rc = mdl_ref_fixed_only(&c, "a driver's drift")))
+        /* may be a parameter: a drift estimated with its standard error */
+        if ((rc = driver_number(&c, e, &d->drift, DOM_YEARLY_RATE)))
             return rc;
     }
     if ((e = cfg_get(sec, "start"))) {
@@ -103,9 +100,10 @@ int mdl_parse_driver(mdl_model *m, const cfg_section *sec, mdl_driver *d, pc_err
         int y, mo;
         if (!mdl_read_date(&p, &y, &mo) || !mdl_at_end(p))
             return FAIL(&c, "expected a month YYYY-MM");
-        d->from = mdl_day_of(m, y, mo);
-        if (d->from < 0) /* after the horizon: D = 1 throughout (a horizon cut short) */
-            return FAIL(&c, "the month must not be before the model's start");
+        /* After the horizon the driver stays at 1 in this run (a backtest's fit window ends
+         * where the drivers start); before the start it moves from the start (a model
+         * started later, as a backtest does). */
+        d->from = fmax(mdl_day_of(m, y, mo), 0);
     }
     return PC_OK;
 }

@@ -9,6 +9,8 @@
 #include <assert.h>
 #include <ctype.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,8 +194,28 @@ double mdl_param_quantile(const mdl_param *p, double u)
     switch (p->law) {
     case MDL_PARAM_FIXED:
         return p->p[0];
-    case MDL_PARAM_NORMAL:
-        return p->p[0] + p->p[1] * gsl_cdf_ugaussian_Pinv(u);
+    case MDL_PARAM_NORMAL: {
+        if (isinf(p->p[2]) && isinf(p->p[3]))
+            return p->p[0] + p->p[1] * gsl_cdf_ugaussian_Pinv(u);
+        /* truncated to (min, max): invert within the mass the interval holds */
+        double lo = gsl_cdf_ugaussian_P((p->p[2] - p->p[0]) / p->p[1]);
+        double hi = gsl_cdf_ugaussian_P((p->p[3] - p->p[0]) / p->p[1]);
+        double x = p->p[0] + p->p[1] * gsl_cdf_ugaussian_Pinv(lo + u * (hi - lo));
+        if (!(x > p->p[2]))
+            x = nextafter(p->p[2], p->p[3]);
+        if (!(x < p->p[3]))
+            x = nextafter(p->p[3], p->p[2]);
+        return x;
+    }
+    case MDL_PARAM_SD_INV_CHI2: {
+        /* sigma = sd sqrt(df / X), X ~ chi-square(df): increasing in u through X's upper
+         * quantile; with max, u is scaled to the mass below it, P(sigma <= max) =
+         * P(X >= df sd^2 / max^2). */
+        double sd = p->p[0], df = p->p[1];
+        double below = isinf(p->p[2]) ? 1 : gsl_cdf_chisq_Q(df * sd * sd / (p->p[2] * p->p[2]), df);
+        double x = gsl_cdf_chisq_Qinv(u * below, df);
+        return x > 0 ? sd * sqrt(df / x) : p->p[2];
+    }
     case MDL_PARAM_UNIFORM:
         return p->p[0] + u * (p->p[1] - p->p[0]);
     case MDL_PARAM_TRIANGULAR: {
@@ -209,6 +231,25 @@ double mdl_param_quantile(const mdl_param *p, double u)
     return NAN;
 }
 
+static int has_arg(const args *a, const char *name)
+{
+    for (int i = 0; i < a->n; i++)
+        if (a->key[i] && !strcmp(a->key[i], name))
+            return 1;
+    return 0;
+}
+
+/* The value of an sd-inv-chi2 law when nothing is drawn: its mean, sd sqrt(df / 2)
+ * Gamma((df - 1) / 2) / Gamma(df / 2), when it is finite (df > 1, no max); otherwise
+ * (df = 1, or a max) its median, which a max truncates. */
+static double sd_inv_chi2_centre(double sd, double df, double max)
+{
+    if (df > 1 && isinf(max))
+        return sd * sqrt(df / 2) * exp(gsl_sf_lngamma((df - 1) / 2) - gsl_sf_lngamma(df / 2));
+    double below = isinf(max) ? 1 : gsl_cdf_chisq_Q(df * sd * sd / (max * max), df);
+    return sd * sqrt(df / gsl_cdf_chisq_Qinv(0.5 * below, df));
+}
+
 /* Parses "NUMBER" or "uncertain LAW(k=v, ...)" into p. */
 static int parse_param_law(pctx *c, const char *text, mdl_param *p)
 {
@@ -222,7 +263,7 @@ static int parse_param_law(pctx *c, const char *text, mdl_param *p)
     q = mdl_skip_ws(text);
     if (strncmp(q, "uncertain", 9) || !isspace((unsigned char)q[9]))
         return FAIL(c, "expected a number or 'uncertain LAW(...)' (normal, uniform, triangular, "
-                       "beta, lognormal)");
+                       "beta, lognormal, sd-inv-chi2)");
     q = mdl_skip_ws(q + 9);
     const char *open = strchr(q, '('), *close = strrchr(q, ')');
     if (!open || !close || close < open || !mdl_at_end(close + 1))
@@ -248,12 +289,44 @@ static int parse_param_law(pctx *c, const char *text, mdl_param *p)
     double *x = p->p;
     if (!strcmp(name, "normal")) {
         p->law = MDL_PARAM_NORMAL;
+        x[2] = -INFINITY;
+        x[3] = INFINITY;
         if ((rc = mdl_arg_number(c, &a, "mean", &x[0], name)) ||
-            (rc = mdl_arg_number(c, &a, "sd", &x[1], name)))
+            (rc = mdl_arg_number(c, &a, "sd", &x[1], name)) ||
+            (has_arg(&a, "min") && (rc = mdl_arg_number(c, &a, "min", &x[2], name))) ||
+            (has_arg(&a, "max") && (rc = mdl_arg_number(c, &a, "max", &x[3], name))))
             return rc;
         if (!(x[1] > 0))
             return FAIL(c, "uncertain normal: sd must be > 0");
+        if (!(x[2] < x[3]))
+            return FAIL(c, "uncertain normal: expected min < max");
         p->mean = x[0];
+        if (!isinf(x[2]) || !isinf(x[3])) {
+            double alpha = (x[2] - x[0]) / x[1], beta = (x[3] - x[0]) / x[1];
+            double mass = gsl_cdf_ugaussian_P(beta) - gsl_cdf_ugaussian_P(alpha);
+            if (!(mass > 1e-9))
+                return FAIL(c,
+                            "uncertain normal: (min, max) holds almost none of the law "
+                            "(%.3g of it)",
+                            mass);
+            p->mean =
+                x[0] + x[1] * (gsl_ran_ugaussian_pdf(alpha) - gsl_ran_ugaussian_pdf(beta)) / mass;
+        }
+    } else if (!strcmp(name, "sd-inv-chi2")) {
+        p->law = MDL_PARAM_SD_INV_CHI2;
+        x[2] = INFINITY;
+        if ((rc = mdl_arg_number(c, &a, "sd", &x[0], name)) ||
+            (rc = mdl_arg_number(c, &a, "df", &x[1], name)) ||
+            (has_arg(&a, "max") && (rc = mdl_arg_number(c, &a, "max", &x[2], name))))
+            return rc;
+        if (!(x[0] > 0))
+            return FAIL(c, "uncertain sd-inv-chi2: sd must be > 0");
+        if (!(x[1] >= 1 && x[1] <= 1e6))
+            return FAIL(c, "uncertain sd-inv-chi2: df (degrees of freedom) must be from 1 to "
+                           "1000000");
+        if (!(x[2] > 0))
+            return FAIL(c, "uncertain sd-inv-chi2: max must be > 0");
+        p->mean = sd_inv_chi2_centre(x[0], x[1], x[2]);
     } else if (!strcmp(name, "uniform")) {
         p->law = MDL_PARAM_UNIFORM;
         if ((rc = mdl_arg_number(c, &a, "min", &x[0], name)) ||
@@ -295,7 +368,9 @@ static int parse_param_law(pctx *c, const char *text, mdl_param *p)
             x[1] = sqrt(s2);
         }
     } else {
-        return FAIL(c, "unknown law 'uncertain %s' (normal, uniform, triangular, beta, lognormal)",
+        return FAIL(c,
+                    "unknown law 'uncertain %s' (normal, uniform, triangular, beta, lognormal, "
+                    "sd-inv-chi2)",
                     name);
     }
     return mdl_args_all_used(c, &a, name);
@@ -337,7 +412,7 @@ static char *find_law(char *s)
             q++;
         if (!isalpha((unsigned char)*q))
             continue;
-        while (isalnum((unsigned char)*q) || *q == '_')
+        while (isalnum((unsigned char)*q) || *q == '_' || *q == '-')
             q++;
         if (*q == '(')
             return at;
@@ -511,8 +586,12 @@ static void param_support(const mdl_param *p, double *lo, double *hi, int *lo_op
         *lo = *hi = p->value;
         return;
     case MDL_PARAM_NORMAL:
-        *lo = -INFINITY, *hi = INFINITY;
+        *lo = p->p[2], *hi = p->p[3];
         *lo_open = *hi_open = 1;
+        return;
+    case MDL_PARAM_SD_INV_CHI2:
+        *lo = 0, *hi = p->p[2];
+        *lo_open = 1;
         return;
     case MDL_PARAM_UNIFORM:
         *lo = p->p[0], *hi = p->p[1];
@@ -564,9 +643,9 @@ int mdl_check_supports(const mdl_model *m, pc_err *err)
                               "parameter %s (%s, %s:%d) can take values outside what this key "
                               "accepts: %s%s",
                               p->name, p->text, p->file, p->line, mdl_domain_text(b->domain),
-                              p->law == MDL_PARAM_NORMAL
-                                  ? " (a normal law takes any value: use lognormal, beta, "
-                                    "triangular or uniform)"
+                              p->law == MDL_PARAM_NORMAL && isinf(p->p[2]) && isinf(p->p[3])
+                                  ? " (a normal law takes any value: give it min= and max=, or "
+                                    "use lognormal, beta, triangular or uniform)"
                                   : "");
     }
     return PC_OK;
