@@ -24,12 +24,16 @@ dir=${4:-$root/models/ara/backtest}
 mkdir -p "$out"
 tail -n +2 "$dir/departements.csv" | while IFS=, read -r code name origin file observed low high; do
     echo "backtest_ara: $code $name $origin" >&2
-    mkdir -p "$out/$code/$origin"
+    # the folder is written whole by parcours (earlier results replaced); the printed
+    # summary goes beside it, then into it
+    rm -rf "$out/$code/$origin"
+    mkdir -p "$out/$code"
     "$bin" backtest "$dir/$file" --observed "$dir/$observed" --origins "$origin" \
         --horizons 12,24 --breaks 2016-12 --fit "population.rsa.inflow.rate=$low:$high" \
         --reps "$reps" --seed 1 --threads "$threads" --quiet --out "$out/$code/$origin" \
-        >"$out/$code/$origin/summary.txt" 2>&1 ||
-        { cat "$out/$code/$origin/summary.txt" >&2; exit 1; }
+        >"$out/$code/$origin.txt" 2>&1 ||
+        { cat "$out/$code/$origin.txt" >&2; exit 1; }
+    mv "$out/$code/$origin.txt" "$out/$code/$origin/summary.txt"
 done
 python3 "$root/scripts/backtest_pool.py" "$out"/*/*/backtest.csv >"$out/pooled.csv"
 cat "$out/pooled.csv"

@@ -343,13 +343,14 @@ static void walk_resources(const mdl_model *m, const rec_raw *raw, walk *w)
         if ((o = var(w, REC_STOCK, 0, 0, "occupied.%s", res->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = state_sum(raw->stock, ns, k, idx, n);
-        if ((o = var(w, REC_STOCK, 0, 0, "etp.%s", res->name)))
+        /* a resource without etp.weight is not counted in ETP: no etp. or funded. series */
+        if (res->counts_etp && (o = var(w, REC_STOCK, 0, 0, "etp.%s", res->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = state_sum(raw->stock, ns, k, idx, n) * res->etp_weight;
         if ((o = var(w, REC_STOCK, 0, 0, "capacity.%s", res->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = mdl_capacity_at(m, (int)r, k * dpm);
-        if ((o = var(w, REC_STOCK, 0, 0, "funded.%s", res->name)))
+        if (res->counts_etp && (o = var(w, REC_STOCK, 0, 0, "funded.%s", res->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = mdl_capacity_at(m, (int)r, k * dpm) * res->etp_weight;
         if ((o = var(w, REC_FLOW, 0, 0, "admitted.%s", res->name)))
