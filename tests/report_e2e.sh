@@ -245,7 +245,7 @@ printf '[scenario]\nlabel = Référence incertaine\nmodel = model-u.ini\n' >"$wo
 printf '[scenario]\nlabel = Plus de postes\nextends = ref-u.ini\n\n[set 2021-01]\nresource.iae_places.capacity = 60\n' \
     >"$work/more-u.ini"
 bt="$work/bt"
-"$BIN" backtest "$ROOT/models/ara/backtest/rsa_26.ini" \
+"$BIN" backtest "$ROOT/models/ara/backtest/rsa_26_2013.ini" \
     --observed "$ROOT/models/ara/backtest/observed_26.csv" --origins 2013-12 --horizons 12 \
     --reps 8 --threads 2 --quiet --out "$bt" >/dev/null 2>&1
 check $? "a small backtest folder to include"
