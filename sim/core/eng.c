@@ -2075,9 +2075,12 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
 
 /* ---- the run --------------------------------------------------------------------- */
 
-/* Heap events and capacity changes of territory k in time order, to the horizon. */
-static int serve(eng_workspace *w, size_t k, pc_err *err)
+/* Heap events and capacity changes of territory k in time order, before day `until`
+ * (at most the horizon). */
+static int serve(eng_workspace *w, size_t k, double until, pc_err *err)
 {
+    if (until > w->horizon_time)
+        until = w->horizon_time;
     while (!w->status) {
         if (w->out_of_memory)
             return pc_fail(err, PC_EENV, "out of memory (event heap)");
@@ -2086,7 +2089,7 @@ static int serve(eng_workspace *w, size_t k, pc_err *err)
             w->next_change++; /* another territory's resource */
         double te = w->heap_n ? w->heap[0].t : INFINITY;
         double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
-        if (!(fmin(te, tc) < w->horizon_time))
+        if (!(fmin(te, tc) < until))
             break;
         if (tc <= te) {
             w->events += 1;
@@ -2190,22 +2193,33 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     /* Territory by territory (they share no person and no resource, and each writes its
      * own columns of the records, in the order a single queue for all would): every
      * person is drawn on its own until it needs a unit (its request waits in the heap);
-     * then the heap serves units in time order; the person records are reused. */
+     * the heap serves units in time order; the person records are reused.  Month by
+     * month: a month's arrivals are drawn, then the heap serves every event before the
+     * next month's start.  Nothing drawn later can come before that (arrivals come after
+     * their month's start, and an event served pushes events at or after its own time),
+     * so events are served in the order of one pass over all arrivals, while the heap
+     * and the records hold only the persons of about one month and those holding or
+     * waiting for a unit. */
     for (size_t terr = w->part; terr < w->n_territories; terr += w->parts) {
         w->used = 0;
         w->free_head = NONE;
         w->heap_n = 0;
         w->next_change = first_change;
-        int rc = PC_OK;
+        int rc = PC_OK, first_month = 0;
         for (size_t i = w->terr_at[terr]; !rc && i < w->terr_at[terr + 1]; i++) {
             int p = w->terr_pops[i];
             if (w->warm_months[p] == 0)
                 rc = place_initial(w, p, err);
-            for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
-                rc = arrive(w, p, k, err);
+            if (-w->warm_months[p] < first_month)
+                first_month = -w->warm_months[p];
         }
-        if (!rc)
-            rc = w->status ? w->status : serve(w, terr, err);
+        for (int k = first_month; !rc && k < m->horizon; k++) {
+            for (size_t i = w->terr_at[terr]; !rc && i < w->terr_at[terr + 1]; i++)
+                if (k >= -w->warm_months[w->terr_pops[i]])
+                    rc = arrive(w, w->terr_pops[i], k, err);
+            if (!rc)
+                rc = w->status ? w->status : serve(w, terr, (k + 1) * MDL_DAYS_PER_MONTH, err);
+        }
         if (rc)
             return rc;
         /* Those still waiting for a unit at the horizon. */
