@@ -719,12 +719,19 @@ static void person_release(eng_workspace *w, int32_t p)
 
 /* ---- recording ------------------------------------------------------------------ */
 
+/* floor(t / month) for t >= 0: a conversion, where floor would be a call into libm on
+ * a baseline x86-64 build (the same value: truncation is floor for t >= 0). */
+static inline long months_in(double t)
+{
+    return (long)(t / MDL_DAYS_PER_MONTH);
+}
+
 /* The counter of column c in the month of day t (NULL before the start). */
 static inline double *cell(eng_workspace *w, double *base, size_t width, size_t c, double t)
 {
     if (t < 0)
         return NULL;
-    size_t k = (size_t)floor(t / MDL_DAYS_PER_MONTH);
+    size_t k = (size_t)months_in(t);
     if (k >= w->raw->n_months)
         k = w->raw->n_months - 1;
     return base + k * width + c;
@@ -751,12 +758,12 @@ static void record_stay(eng_workspace *w, double *stock_diff, double *full_diff,
         t0 = 0;
     if (!(t1 > t0))
         return;
-    long ka = (long)floor(t0 / dpm), kb = (long)floor(t1 / dpm) - 1;
+    long ka = months_in(t0), kb = months_in(t1) - 1;
     if (kb >= ka) {
         stock_diff[(size_t)ka * width + c] += 1;
         stock_diff[(size_t)(kb + 1) * width + c] -= 1;
     }
-    long da = ka, db = (long)floor(t1 / dpm);
+    long da = ka, db = kb + 1;
     if (da == db) {
         if (da < months)
             days[(size_t)da * width + c] += t1 - t0;
@@ -775,8 +782,8 @@ static void leave(eng_workspace *w, int32_t pi, double t);
 static void spell_record(eng_workspace *w, double *hist, int pop, double length)
 {
     size_t width = rec_spell_width(w->raw);
-    double bin = floor(length * (REC_SPELL_BINS / MDL_DAYS_PER_MONTH));
-    size_t k = bin > 0 ? (bin < (double)(width - 1) ? (size_t)bin : width - 1) : 0;
+    double bin = length * (REC_SPELL_BINS / MDL_DAYS_PER_MONTH); /* its floor, below */
+    size_t k = bin >= 1 ? (bin < (double)(width - 1) ? (size_t)bin : width - 1) : 0;
     hist[(size_t)pop * width + k] += 1;
 }
 
@@ -787,7 +794,7 @@ static inline int month_at(const eng_workspace *w, double t)
 {
     if (t < 0)
         return -1;
-    long k = (long)floor(t / MDL_DAYS_PER_MONTH);
+    long k = months_in(t);
     return k < (long)w->raw->n_months ? (int)k : (int)w->raw->n_months - 1;
 }
 
