@@ -719,12 +719,19 @@ static void person_release(eng_workspace *w, int32_t p)
 
 /* ---- recording ------------------------------------------------------------------ */
 
+/* floor(t / month) for t >= 0: a conversion, where floor would be a call into libm on
+ * a baseline x86-64 build (the same value: truncation is floor for t >= 0). */
+static inline long months_in(double t)
+{
+    return (long)(t / MDL_DAYS_PER_MONTH);
+}
+
 /* The counter of column c in the month of day t (NULL before the start). */
 static inline double *cell(eng_workspace *w, double *base, size_t width, size_t c, double t)
 {
     if (t < 0)
         return NULL;
-    size_t k = (size_t)floor(t / MDL_DAYS_PER_MONTH);
+    size_t k = (size_t)months_in(t);
     if (k >= w->raw->n_months)
         k = w->raw->n_months - 1;
     return base + k * width + c;
@@ -751,12 +758,12 @@ static void record_stay(eng_workspace *w, double *stock_diff, double *full_diff,
         t0 = 0;
     if (!(t1 > t0))
         return;
-    long ka = (long)floor(t0 / dpm), kb = (long)floor(t1 / dpm) - 1;
+    long ka = months_in(t0), kb = months_in(t1) - 1;
     if (kb >= ka) {
         stock_diff[(size_t)ka * width + c] += 1;
         stock_diff[(size_t)(kb + 1) * width + c] -= 1;
     }
-    long da = ka, db = (long)floor(t1 / dpm);
+    long da = ka, db = kb + 1;
     if (da == db) {
         if (da < months)
             days[(size_t)da * width + c] += t1 - t0;
@@ -775,8 +782,8 @@ static void leave(eng_workspace *w, int32_t pi, double t);
 static void spell_record(eng_workspace *w, double *hist, int pop, double length)
 {
     size_t width = rec_spell_width(w->raw);
-    double bin = floor(length * (REC_SPELL_BINS / MDL_DAYS_PER_MONTH));
-    size_t k = bin > 0 ? (bin < (double)(width - 1) ? (size_t)bin : width - 1) : 0;
+    double bin = length * (REC_SPELL_BINS / MDL_DAYS_PER_MONTH); /* its floor, below */
+    size_t k = bin >= 1 ? (bin < (double)(width - 1) ? (size_t)bin : width - 1) : 0;
     hist[(size_t)pop * width + k] += 1;
 }
 
@@ -787,7 +794,7 @@ static inline int month_at(const eng_workspace *w, double t)
 {
     if (t < 0)
         return -1;
-    long k = (long)floor(t / MDL_DAYS_PER_MONTH);
+    long k = months_in(t);
     return k < (long)w->raw->n_months ? (int)k : (int)w->raw->n_months - 1;
 }
 
@@ -2075,9 +2082,12 @@ static int place_initial(eng_workspace *w, int pop, pc_err *err)
 
 /* ---- the run --------------------------------------------------------------------- */
 
-/* Heap events and capacity changes of territory k in time order, to the horizon. */
-static int serve(eng_workspace *w, size_t k, pc_err *err)
+/* Heap events and capacity changes of territory k in time order, before day `until`
+ * (at most the horizon). */
+static int serve(eng_workspace *w, size_t k, double until, pc_err *err)
 {
+    if (until > w->horizon_time)
+        until = w->horizon_time;
     while (!w->status) {
         if (w->out_of_memory)
             return pc_fail(err, PC_EENV, "out of memory (event heap)");
@@ -2086,7 +2096,7 @@ static int serve(eng_workspace *w, size_t k, pc_err *err)
             w->next_change++; /* another territory's resource */
         double te = w->heap_n ? w->heap[0].t : INFINITY;
         double tc = w->next_change < w->n_changes ? w->changes[w->next_change].t : INFINITY;
-        if (!(fmin(te, tc) < w->horizon_time))
+        if (!(fmin(te, tc) < until))
             break;
         if (tc <= te) {
             w->events += 1;
@@ -2190,22 +2200,33 @@ int eng_run(eng_workspace *w, uint32_t seed, uint32_t replication, rec_raw *raw,
     /* Territory by territory (they share no person and no resource, and each writes its
      * own columns of the records, in the order a single queue for all would): every
      * person is drawn on its own until it needs a unit (its request waits in the heap);
-     * then the heap serves units in time order; the person records are reused. */
+     * the heap serves units in time order; the person records are reused.  Month by
+     * month: a month's arrivals are drawn, then the heap serves every event before the
+     * next month's start.  Nothing drawn later can come before that (arrivals come after
+     * their month's start, and an event served pushes events at or after its own time),
+     * so events are served in the order of one pass over all arrivals, while the heap
+     * and the records hold only the persons of about one month and those holding or
+     * waiting for a unit. */
     for (size_t terr = w->part; terr < w->n_territories; terr += w->parts) {
         w->used = 0;
         w->free_head = NONE;
         w->heap_n = 0;
         w->next_change = first_change;
-        int rc = PC_OK;
+        int rc = PC_OK, first_month = 0;
         for (size_t i = w->terr_at[terr]; !rc && i < w->terr_at[terr + 1]; i++) {
             int p = w->terr_pops[i];
             if (w->warm_months[p] == 0)
                 rc = place_initial(w, p, err);
-            for (int k = -w->warm_months[p]; !rc && k < m->horizon; k++)
-                rc = arrive(w, p, k, err);
+            if (-w->warm_months[p] < first_month)
+                first_month = -w->warm_months[p];
         }
-        if (!rc)
-            rc = w->status ? w->status : serve(w, terr, err);
+        for (int k = first_month; !rc && k < m->horizon; k++) {
+            for (size_t i = w->terr_at[terr]; !rc && i < w->terr_at[terr + 1]; i++)
+                if (k >= -w->warm_months[w->terr_pops[i]])
+                    rc = arrive(w, w->terr_pops[i], k, err);
+            if (!rc)
+                rc = w->status ? w->status : serve(w, terr, (k + 1) * MDL_DAYS_PER_MONTH, err);
+        }
         if (rc)
             return rc;
         /* Those still waiting for a unit at the horizon. */

@@ -1,13 +1,16 @@
 /* eng — one replication: a discrete-event simulation of persons through the states.
  *
  * Continuous time in days from the first day of the start month (negative
- * during a warm-up).  Each person present has at most one pending event: the
- * earliest of the latent times drawn for the competing transitions of its
- * state when it entered it, with its destination drawn at the same moment.
- * Pending events sit in a binary heap that stores their times inline; a
- * cancelled event stays in the heap and is recognised as stale by a
- * generation count when it reaches the top.  Person records are pooled and
- * reused, so memory follows the persons present.
+ * during a warm-up).  Each person has at most one pending event: the earliest
+ * of the latent times drawn for the competing transitions of its state when it
+ * entered it, with its destination drawn at the same moment.  A person is drawn
+ * on its own until it asks for a unit of a resource; requests and the events of
+ * persons holding or waiting for a unit sit in a binary heap that stores their
+ * times inline (a cancelled event stays in the heap and is recognised as stale
+ * by a generation count when it reaches the top).  The run goes month by month:
+ * a month's arrivals are drawn, then the heap serves the events before the next
+ * month's start.  Person records are pooled and reused, so memory follows the
+ * persons of about one month and those holding or waiting for a unit.
  *
  * Order of events.  Events are processed by time; at one instant:
  *   1. capacity changes (a resource's capacity schedule steps at that time),

@@ -1,7 +1,6 @@
 /* rng — Philox4x32-10 wrapped as a gsl_rng_type (see rng.h). */
 #include "rng.h"
 
-#include <Random123/philox.h>
 #include <string.h>
 
 typedef struct {
@@ -45,12 +44,6 @@ const gsl_rng_type *rng_philox(void)
     return &rng_philox_type;
 }
 
-uint32_t rng_mix(uint32_t population, uint32_t purpose)
-{
-    /* An odd multiplier makes the map purpose -> key a bijection for a fixed population. */
-    return purpose ^ (population * 0x9E3779B1u);
-}
-
 void rng_stream(gsl_rng *r, uint32_t seed, uint32_t population, uint32_t purpose,
                 uint32_t replication, uint32_t serial, uint32_t visit)
 {
@@ -62,14 +55,4 @@ void rng_stream(gsl_rng *r, uint32_t seed, uint32_t population, uint32_t purpose
     s->ctr.v[2] = serial;
     s->ctr.v[3] = replication;
     s->used = 4;
-}
-
-void rng_block(uint32_t seed, uint32_t population, uint32_t purpose, uint32_t replication,
-               uint32_t serial, uint32_t visit, double u[4])
-{
-    philox4x32_key_t key = {{seed, rng_mix(population, purpose)}};
-    philox4x32_ctr_t ctr = {{0, visit, serial, replication}};
-    philox4x32_ctr_t block = philox4x32(ctr, key);
-    for (int i = 0; i < 4; i++)
-        u[i] = ((double)block.v[i] + 0.5) * (1.0 / 4294967296.0);
 }

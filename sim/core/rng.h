@@ -10,6 +10,7 @@
 #ifndef PARCOURS_RNG_H
 #define PARCOURS_RNG_H
 
+#include <Random123/philox.h>
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
@@ -20,12 +21,24 @@ const gsl_rng_type *rng_philox(void);
 void rng_stream(gsl_rng *r, uint32_t seed, uint32_t population, uint32_t purpose,
                 uint32_t replication, uint32_t serial, uint32_t visit);
 
-/* The first four uniforms of a stream, as rng_stream then four gsl_rng_uniform
- * calls would give them, without going through a generator. */
-void rng_block(uint32_t seed, uint32_t population, uint32_t purpose, uint32_t replication,
-               uint32_t serial, uint32_t visit, double u[4]);
-
 /* The key word mixing a population and a purpose hash (exposed for collision checks). */
-uint32_t rng_mix(uint32_t population, uint32_t purpose);
+static inline uint32_t rng_mix(uint32_t population, uint32_t purpose)
+{
+    /* An odd multiplier makes the map purpose -> key a bijection for a fixed population. */
+    return purpose ^ (population * 0x9E3779B1u);
+}
+
+/* The first four uniforms of a stream, as rng_stream then four gsl_rng_uniform
+ * calls would give them, without going through a generator.  Inline: the engine
+ * draws one block per competing transition at every state it enters. */
+static inline void rng_block(uint32_t seed, uint32_t population, uint32_t purpose,
+                             uint32_t replication, uint32_t serial, uint32_t visit, double u[4])
+{
+    philox4x32_key_t key = {{seed, rng_mix(population, purpose)}};
+    philox4x32_ctr_t ctr = {{0, visit, serial, replication}};
+    philox4x32_ctr_t block = philox4x32(ctr, key);
+    for (int i = 0; i < 4; i++)
+        u[i] = ((double)block.v[i] + 0.5) * (1.0 / 4294967296.0);
+}
 
 #endif
