@@ -171,6 +171,22 @@ typedef struct {
     keyfig_table *t;
 } builder;
 
+/* The label of var in the first run whose model labels it (a state a scenario adds has
+ * its label in that scenario only; the reference would give its bare name). */
+static char *label_any(const builder *b, const char *var)
+{
+    char *first = rundir_var_label(b->runs[0], var, b->lang);
+    for (size_t r = 1; first && r < b->n_runs; r++) {
+        char *other = rundir_var_label(b->runs[r], var, b->lang);
+        if (other && strcmp(other, first)) {
+            free(first);
+            return other;
+        }
+        free(other);
+    }
+    return first;
+}
+
 /* Each population's stock 3 and 5 years after the start, at month end. */
 static int add_stocks(const builder *b)
 {
@@ -185,7 +201,7 @@ static int add_stocks(const builder *b)
             if (month > b->last_month)
                 continue;
             char *var = pc_strf("stock.%s", names[i]);
-            char *label = var ? rundir_var_label(b->runs[0], var, b->lang) : NULL;
+            char *label = var ? label_any(b, var) : NULL;
             char when[40];
             lang_month(month / 12, month % 12 + 1, b->lang, when, sizeof when);
             keyfig_row *row =
@@ -215,7 +231,7 @@ static int add_budgets(const builder *b)
     int rc = PC_OK;
     for (size_t i = 0; i <= n && !rc; i++) {
         char *var = i < n ? pc_strf("funder.%s", names[i]) : pc_strdup("cost.total");
-        char *label = var ? rundir_var_label(b->runs[0], var, b->lang) : NULL;
+        char *label = var ? label_any(b, var) : NULL;
         keyfig_row *row =
             label
                 ? add_row(b->t,
@@ -263,7 +279,7 @@ static int add_yearly(const builder *b, int etp)
             if (b->first_month + offsets[h] > b->last_month || year > b->last_year)
                 continue;
             char *var = pc_strf("%s%s%s", prefix, names[i], suffix);
-            char *label = var ? rundir_var_label(b->runs[0], var, b->lang) : NULL;
+            char *label = var ? label_any(b, var) : NULL;
             char *text = label ? yearly_label(b, etp, label, year, horizons[h]) : NULL;
             keyfig_row *row =
                 text ? add_row(b->t, text, var, KEYFIG_YEARLY, year, 1, etp ? 1 : 0) : NULL;
@@ -332,7 +348,7 @@ static int add_indicators(const builder *b)
                           : own && *own          ? pc_strf(b->lang == LANG_EN ? "%s: mean delay"
                                                                               : "%s : d\xC3\xA9lai moyen",
                                                   own)
-                                        : rundir_var_label(b->runs[0], var, b->lang);
+                                        : label_any(b, var);
             int pct = share && !part;
             const char *shown = pct ? "%" : part || days ? "jours" : euros ? "\xE2\x82\xAC" : "";
             keyfig_row *row =
