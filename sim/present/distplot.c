@@ -80,25 +80,6 @@ static double unit_of(const char *var, double big, lang_code lang, const char **
     return 1e-3;
 }
 
-/* Writes one chart's commands for PNG and SVG: head (the settings) then plot. */
-static void emit_chart(sbuf *script, const char *stem, const char *head, const char *plot)
-{
-    for (unsigned t = GNUPLOT_PNG; t <= GNUPLOT_SVG; t <<= 1) {
-        char *out = pc_strf("%s.%s", stem, gnuplot_extension(t));
-        sbuf_printf(script, "reset\nset encoding utf8\nset terminal %s\nset output ",
-                    gnuplot_terminal(t));
-        gnuplot_quote_into(script, out ? out : "?");
-        free(out);
-        sbuf_puts(script, "\nset datafile separator comma\nset datafile missing 'NA'\n"
-                          "set border 3 lc rgb '#444444'\nset tics nomirror out scale 0.8,0.4\n"
-                          "set grid ytics lc rgb '#dddddd' lw 1 dt 1\n");
-        for (int lt = 1; lt <= 8; lt++)
-            sbuf_printf(script, "set linetype %d lc rgb '%s' lw 2\n", lt, chart_style_colour(lt));
-        sbuf_puts(script, head);
-        sbuf_printf(script, "plot %s\nunset output\n", plot);
-    }
-}
-
 /* What distplot_draw's steps share: its arguments, the runs' values, the files' names
  * and the script being built.  dist_ctx_free releases what it owns. */
 typedef struct {
@@ -228,7 +209,7 @@ static int write_sorted(dist_ctx *c, pc_err *err)
 static int emit_and_list(dist_ctx *c, const char *stem, const char *suffix, pc_err *err)
 {
     char *h = sbuf_take(&c->head), *pl = sbuf_take(&c->plot);
-    emit_chart(&c->script, stem, h ? h : "", pl ? pl : "");
+    chart_emit(&c->script, stem, h ? h : "", pl ? pl : "");
     free(h);
     free(pl);
     char *caption = pc_strf("%s%s", c->name, suffix);
