@@ -397,10 +397,15 @@ static int months_needed(const calib_problem *p)
     return need;
 }
 
-static double objective_of(const calib_problem *p, const calib_result *r)
+/* The weighted mean squared relative error of the targets of group g (tg[i] == g), or of
+ * every target when tg is NULL; 0 without targets. */
+static double weighted_error(const calib_problem *p, const calib_result *r, const size_t *tg,
+                             size_t g)
 {
     double sum = 0, weights = 0;
     for (size_t i = 0; i < p->n_targets; i++) {
+        if (tg && tg[i] != g)
+            continue;
         const calib_target *t = &p->targets[i];
         double e = (r->mean[i] - t->value) / t->value;
         if (!isfinite(e))
@@ -408,7 +413,12 @@ static double objective_of(const calib_problem *p, const calib_result *r)
         sum += t->weight * e * e;
         weights += t->weight;
     }
-    return sum / weights;
+    return weights > 0 ? sum / weights : 0;
+}
+
+static double objective_of(const calib_problem *p, const calib_result *r)
+{
+    return weighted_error(p, r, NULL, 0);
 }
 
 int calib_evaluate(calib_problem *p, const double *values, const calib_options *opt,
@@ -686,24 +696,6 @@ done:
     return rc;
 }
 
-/* The weighted mean squared relative error of group g's targets (0 without targets). */
-static double group_objective(const calib_problem *p, const calib_result *r, const size_t *tg,
-                              size_t g)
-{
-    double sum = 0, weights = 0;
-    for (size_t i = 0; i < p->n_targets; i++) {
-        if (tg[i] != g)
-            continue;
-        const calib_target *t = &p->targets[i];
-        double e = (r->mean[i] - t->value) / t->value;
-        if (!isfinite(e))
-            return CALIB_BAD_VALUE;
-        sum += t->weight * e * e;
-        weights += t->weight;
-    }
-    return weights > 0 ? sum / weights : 0;
-}
-
 /* One simplex per territory, in lock step: every simulator call evaluates each running
  * simplex's point (the territories are independent, so a territory's targets depend only
  * on its own keys and the common random numbers of its own persons).  Fills r's values,
@@ -749,7 +741,7 @@ static int fit_by_territory(calib_problem *p, const calib_options *opt, const si
         double size = 0, best = 0, weights = 0;
         for (size_t g = 0; g < n_groups; g++) {
             if (!simplex_done(sx[g]))
-                simplex_tell(sx[g], group_objective(p, scratch, tg, g));
+                simplex_tell(sx[g], weighted_error(p, scratch, tg, g));
             running |= !simplex_done(sx[g]);
             if (simplex_iterations(sx[g]) > iterations)
                 iterations = simplex_iterations(sx[g]);
