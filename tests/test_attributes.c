@@ -564,6 +564,11 @@ static void test_bad_input(tc_ctx *t)
     expect_error(t, "a schedule changed for one group",
                  "[set 2020-06 g=a]\npopulation.p.inflow.rate = 20/m\n", "hazard 0.1/m",
                  "only transitions (state.S.on.T) can be changed for one group");
+    /* a -> b -> a each after no time would run forever at the first change */
+    expect_error(t, "changes of value after no time",
+                 "[attribute h]\npopulation = p\nvalues = u, v\nentry = u:1\n"
+                 "change.u = after fixed(0d) -> v\nchange.v = after fixed(0d) -> u\n",
+                 "hazard 0.1/m", "a change after no time");
 }
 
 void suite_attributes(tc_ctx *t)

@@ -169,6 +169,9 @@ static int parse_change(pctx *c, mdl_attribute *a, const cfg_entry *e, size_t v)
         scratch.law.probability < 1)
         return FAIL(c, "a change of value takes 'after DISTRIBUTION' (a duration on the "
                        "person's own time), without 'with'");
+    if (scratch.law.kind == MDL_AFTER_FIXED && !(scratch.law.p[0] > 0))
+        return FAIL(c, "a change after no time (two such changes back and forth would never "
+                       "end): give the value at entry instead");
     a->change[v] = scratch.law;
     a->change_to[v] = target;
     return PC_OK;
