@@ -87,5 +87,11 @@ check "a folder with a file parcours did not write: exit 1" test $? -eq 1
 check "... naming the file" grep -q "thesis.txt" refused.txt
 check "... kept, nothing written beside it" sh -c '[ "$(ls mine)" = thesis.txt ]'
 
+# a horizon past the data at every origin: said, not printed as nan
+"$bin" backtest "$model" --observed "$obs" --origins 2017-12 --horizons 12,24 --reps 10 \
+    --threads 1 --out bt24 >bt24.txt 2>&1
+check "a horizon with nothing to score is said so" grep -q "^24 m  *0 .*(nothing to score)" bt24.txt
+check "... and no nan printed" sh -c '! grep -qi nan bt24.txt'
+
 echo "backtest-e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -127,6 +127,11 @@ static void print_summary(const backtest_problem *p, const backtest_result *r,
             snprintf(h, sizeof h, "%d m", s->horizon);
         else
             snprintf(h, sizeof h, "all");
+        if (s->n == 0) { /* no observation at that horizon after any origin */
+            printf("%-8s %6zu %10s %10s %10s %14s %14s   (nothing to score)\n", h, s->n, "-", "-",
+                   "-", "-", "-");
+            continue;
+        }
         printf("%-8s %6zu %9.1f%% %9.1f%% %9.2f%% %13.2f%% %13.2f%%  ", h, s->n, 100 * s->cover50,
                100 * s->cover90, 100 * s->crps_rel, 100 * s->mae_median, 100 * s->mae_naive);
         for (int k = 0; k < BACKTEST_PIT_BINS; k++)
