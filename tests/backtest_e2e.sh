@@ -3,29 +3,8 @@
 # options, the files it writes (backtest.csv with a row per scored forecast, the summary,
 # the fitted values, the chart) on the Drôme backtest model of models/ara/backtest/.
 # usage: sh tests/backtest_e2e.sh bin/parcours
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-backtest-e2e-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 3
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   backtest-e2e: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL backtest-e2e: $desc"
-    fi
-}
-status_is() { # status_is N COMMAND...
-    want=$1
-    shift
-    "$@" >out.txt 2>err.txt
-    [ $? -eq "$want" ]
-}
+suite=backtest-e2e
+. "$(dirname "$0")/lib.sh"
 
 model=$root/models/ara/backtest/rsa_26_2017.ini
 obs=$root/models/ara/backtest/observed_26.csv
@@ -93,5 +72,4 @@ check "... kept, nothing written beside it" sh -c '[ "$(ls mine)" = thesis.txt ]
 check "a horizon with nothing to score is said so" grep -q "^24 m  *0 .*(nothing to score)" bt24.txt
 check "... and no nan printed" sh -c '! grep -qi nan bt24.txt'
 
-echo "backtest-e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

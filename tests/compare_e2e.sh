@@ -6,28 +6,8 @@
 # swing, and bad input refused with exit 1 and a message that names the
 # problem (file:line: key for model files).
 # usage: sh tests/compare_e2e.sh bin/parcours
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-compare-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 3
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   compare-e2e: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL compare-e2e: $desc"
-    fi
-}
-status_is() { # status_is N COMMAND...: stdout in out.txt, stderr in err.txt
-    want=$1
-    shift
-    "$@" >out.txt 2>err.txt
-    [ $? -eq "$want" ]
-}
+suite=compare-e2e
+. "$(dirname "$0")/lib.sh"
 # every statistic of differences.csv (columns 9 to 17) is 0 or NA
 all_zero() {
     awk -F, 'NR > 1 { for (i = 9; i <= 17; i++) if ($i != "0" && $i != "NA") bad++ }
@@ -249,5 +229,4 @@ check "sensitivity without --vary or --sobol: exit 2" \
     status_is 2 "$bin" sensitivity uncertain.ini --output stock.p
 check "nothing written by refused runs" test ! -e x
 
-echo "compare-e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,28 +3,8 @@
 # file:line: key, no output folder after a failure or an interruption, and runs
 # reproducible from their manifest and independent of the thread count.
 # usage: sh tests/e2e.sh bin/parcours
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-e2e-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 3
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   e2e: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL e2e: $desc"
-    fi
-}
-status_is() { # status_is N COMMAND...
-    want=$1
-    shift
-    "$@" >out.txt 2>err.txt
-    [ $? -eq "$want" ]
-}
+suite=e2e
+. "$(dirname "$0")/lib.sh"
 
 cat > sen.csv <<'CSV'
 upper,weight
@@ -134,5 +114,4 @@ wait $pid 2>/dev/null
 check "an interrupted run leaves no folder" test ! -e big
 check "and no temporary folder" sh -c '! ls -d big.tmp-* 2>/dev/null | grep -q .'
 
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,30 +3,9 @@
 # and messages, an overlay that passes `parcours check` and whose run reproduces the
 # fitted values, sizing an M/M/c queue, allocating across the ARA départements.
 # usage: sh tests/fit_e2e.sh bin/parcours
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$(dirname "$0")/.." && pwd)
+suite=fit-e2e
+. "$(dirname "$0")/lib.sh"
 export PARCOURS_PLOTS="${PARCOURS_PLOTS:-$root/plots}" # the chart templates, wherever the binary was built
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-fit-e2e-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 3
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   fit-e2e: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL fit-e2e: $desc"
-    fi
-}
-status_is() { # status_is N COMMAND...
-    want=$1
-    shift
-    "$@" >out.txt 2>err.txt
-    [ $? -eq "$want" ]
-}
 # same_as FILE.csv VARIABLE WHEN VALUE: the run's mean of VARIABLE at WHEN equals VALUE
 # (to the 7 significant digits both files carry at least).
 same_as() {
@@ -329,5 +308,4 @@ check "a constraint whose groups cannot be formed: exit 1" status_is 1 "$bin" al
 check "the message says why" grep -q "cannot be formed: queue q of r_x is also the queue of r_y" err.txt
 check "and nothing is written" test ! -e o.ini
 
-echo "fit-e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

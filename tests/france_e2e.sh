@@ -4,29 +4,8 @@
 # département code that is not one, a missing column, a negative count, ...) are refused with
 # exit status 1 and a message naming the file and the line.
 # usage: sh tests/france_e2e.sh bin/parcours
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-france-e2e-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 3
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   france-e2e: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL france-e2e: $desc"
-    fi
-}
-status_is() { # status_is N COMMAND...
-    want=$1
-    shift
-    "$@" >out.txt 2>err.txt
-    [ $? -eq "$want" ]
-}
+suite=france-e2e
+. "$(dirname "$0")/lib.sh"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "SKIP france-e2e: python3 not installed"
     exit 0
@@ -88,5 +67,4 @@ fresh
 grep -v '^01,Ain,2018-07,' "$root/data/drees/rsa_foyers_mensuel.csv" >data/rsa_foyers_mensuel.csv
 refused "a missing month" "rsa_foyers_mensuel.csv: no value for département 01 in 2018-07"
 
-echo "france-e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

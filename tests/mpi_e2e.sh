@@ -1,29 +1,14 @@
 #!/bin/sh
-# mpi_e2e — `mpirun -np N parcours-mpi run` writes the same files as the threaded build:
+# mpi_e2e — `mpirun -np N parcours-mpi run` (and `calibrate`) writes the same files as one process:
 # replication r uses the streams of (seed, r) whichever rank runs it, and the
 # replications left over when they do not divide among the ranks are shared by
 # territories (départements): each rank draws some, their counts are summed.
 # usage: sh tests/mpi_e2e.sh bin/parcours bin/parcours-mpi
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
-bin=$(abs "$1")
-mpibin=$(abs "$2")
-national=$(abs models/france/test/rsa3.ini)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-mpi-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 3
+mpibin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+suite=mpi
+. "$(dirname "$0")/lib.sh"
+national=$root/models/france/test/rsa3.ini
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-passed=0
-failed=0
-check() {
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   mpi: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL mpi: $desc"
-    fi
-}
 if ! mpirun -np 2 true >mpirun.log 2>&1; then
     echo "SKIP mpi: mpirun cannot start 2 ranks here: $(head -n 3 mpirun.log | tr '\n' ' ')"
     exit 0
@@ -109,5 +94,4 @@ check "calibrate, national: 2 ranks write the overlay of one process" cmp one.in
 check "calibrate, national: 2 ranks write the fit report of one process" \
     cmp one-report.csv two-report.csv
 check "other commands refuse several ranks" sh -c "! mpirun -np 2 '$mpibin' check model.ini"
-echo "mpi: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,33 +5,20 @@
 # that tell bad input (1) from the machine refusing (4), and odd but legal input accepted.
 # Every command runs under `timeout`, so a hang fails the test instead of stopping it.
 # usage: sh tests/test_reliability.sh bin/parcours
-set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parcours-rel-XXXXXX")
+suite=reliability
+. "$(dirname "$0")/lib.sh"
+show_stderr=1
 mounted=""
 cleanup() {
     for m in $mounted; do umount "$m" 2>/dev/null; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-cd "$tmp" || exit 3
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    desc=$1
-    shift
-    if "$@" >/dev/null 2>&1; then
-        passed=$((passed + 1)); echo "ok   reliability: $desc"
-    else
-        failed=$((failed + 1)); echo "FAIL reliability: $desc"
-        [ -f err.txt ] && sed 's/^/     stderr: /' err.txt | head -3
-    fi
-}
 skip() { echo "SKIP reliability: $1"; }
 p() { # p ARGS...: parcours with a time limit, stdout in out.txt, stderr in err.txt
     timeout 60 "$bin" "$@" >out.txt 2>err.txt
 }
-status_is() { # status_is N ARGS...
+status_is() { # status_is N ARGS...: here the arguments of parcours, run with p
     want=$1
     shift
     p "$@"
@@ -266,5 +253,4 @@ else
     skip "plot failed (gnuplot missing?): labels in charts not tested"
 fi
 
-echo "reliability: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
