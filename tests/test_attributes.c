@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 
@@ -467,17 +468,6 @@ static void test_move_between_populations(tc_ctx *t)
 
 /* Référents as capacity: arrivals 8/m need one of E x caseload = 2 x 5 = 10 slots held an
  * exponential month (mu = 1/m... 1.0): an M/M/10 queue with load 8. */
-static double erlang_c(int servers, double load)
-{
-    double term = 1, below = 0;
-    for (int k = 0; k < servers; k++) {
-        below += term;
-        term *= load / (k + 1);
-    }
-    double top = term * servers / (servers - load);
-    return top / (below + top);
-}
-
 static void test_staff_capacity(tc_ctx *t)
 {
     const size_t reps = t->quick ? 100 : 500;
@@ -507,7 +497,7 @@ static void test_staff_capacity(tc_ctx *t)
         double est, se, est_f, se_f;
         ratio(tot, arr, reps, &est, &se);
         ratio(tf, af, reps, &est_f, &se_f);
-        double want = erlang_c(10, 8) / (10 - 8), want_f = erlang_c(9, 8) / (9 - 8);
+        double want = tc_erlang_c(10, 8) / (10 - 8), want_f = tc_erlang_c(9, 8) / (9 - 8);
         CHECK(t, fabs(est - want) < 4 * se,
               "référents as capacity: mean wait for a slot %.4f months against Erlang C "
               "C(10, 8) / (10 - 8) = %.4f (4 SE = %.4f)",

@@ -15,6 +15,7 @@
  * tolerances are multiples of standard errors.  Under PARCOURS_QUICK the
  * replications are fewer and the checks the same. */
 #include "check.h"
+#include "fixtures.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -40,18 +41,6 @@ static const char small_model[] =
     "[state gone]\noutside = yes\non.back = with 0.2 after exponential(mean=6m) -> a\n"
     "[resource r]\ncapacity = 8\n"
     "[cost k]\nfunder = dep\nper = person-month\nstates = a, b, c, w\namount = 100\n";
-
-/* Loads text written as file in the scratch folder; NULL after a failed check. */
-static mdl_model *load_text(tc_ctx *t, const char *file, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s", tc_write(t, file, text));
-    mdl_model *m = NULL;
-    pc_err err = {{0}};
-    if (mdl_load(path, &m, &err) != PC_OK)
-        CHECK(t, 0, "%s loads (%s)", file, err.msg);
-    return m;
-}
 
 static mc_result *run(tc_ctx *t, const mdl_model *m, size_t reps, size_t first, uint32_t seed)
 {
@@ -180,12 +169,12 @@ static void test_identical(tc_ctx *t)
 {
     size_t reps = t->quick ? 6 : 20;
     char model_path[512];
-    mdl_model *base = load_text(t, "cmp-base.ini", small_model);
+    mdl_model *base = tc_load_model(t, "cmp-base.ini", small_model);
     snprintf(model_path, sizeof model_path, "%s", tc_write(t, "cmp-base.ini", small_model));
     char alt_text[800];
     snprintf(alt_text, sizeof alt_text, "[scenario]\nlabel = La même chose\nextends = %s\n",
              model_path);
-    mdl_model *alt = load_text(t, "cmp-same.ini", alt_text);
+    mdl_model *alt = tc_load_model(t, "cmp-same.ini", alt_text);
     if (!base || !alt) {
         mdl_free(base);
         mdl_free(alt);
@@ -245,12 +234,12 @@ static void test_identical(tc_ctx *t)
 
 static void test_frame(tc_ctx *t)
 {
-    mdl_model *base = load_text(t, "cmp-frame-a.ini", small_model);
+    mdl_model *base = tc_load_model(t, "cmp-frame-a.ini", small_model);
     char other[sizeof small_model + 16];
     snprintf(other, sizeof other, "%s", small_model);
     char *h = strstr(other, "horizon = 40");
     memcpy(h, "horizon = 30", 12);
-    mdl_model *alt = load_text(t, "cmp-frame-b.ini", other);
+    mdl_model *alt = tc_load_model(t, "cmp-frame-b.ini", other);
     if (base && alt) {
         cmp_options opt = {.mc = {.reps = 2, .seed = 1}};
         cmp_comparison *c = NULL;
@@ -289,7 +278,7 @@ typedef struct {
 
 static void test_parameter_laws(tc_ctx *t)
 {
-    mdl_model *m = load_text(t, "params.ini", param_model);
+    mdl_model *m = tc_load_model(t, "params.ini", param_model);
     if (!m)
         return;
     const size_t draws = 20000;
@@ -341,7 +330,7 @@ static void test_parameter_laws(tc_ctx *t)
 static void test_parameter_draws(tc_ctx *t)
 {
     char base_path[512];
-    mdl_model *m = load_text(t, "params-base.ini", param_model);
+    mdl_model *m = tc_load_model(t, "params-base.ini", param_model);
     snprintf(base_path, sizeof base_path, "%s", tc_write(t, "params-base.ini", param_model));
     /* a scenario that adds a state, a parameter, and changes a transition */
     char text[1200];
@@ -351,7 +340,7 @@ static void test_parameter_draws(tc_ctx *t)
              "[state c]\non.exit = hazard $boost/m -> out\n"
              "[set 2020-06]\nstate.a.on.go = after fixed(1m) -> c\n",
              base_path);
-    mdl_model *s = load_text(t, "params-alt.ini", text);
+    mdl_model *s = tc_load_model(t, "params-alt.ini", text);
     if (!m || !s) {
         mdl_free(m);
         mdl_free(s);
@@ -440,7 +429,7 @@ static void test_parameter_refusals(tc_ctx *t)
 
 static void test_precision_run(tc_ctx *t)
 {
-    mdl_model *m = load_text(t, "precision.ini", small_model);
+    mdl_model *m = tc_load_model(t, "precision.ini", small_model);
     if (!m)
         return;
     const double share = 0.02;
@@ -494,12 +483,12 @@ static void test_precision_run(tc_ctx *t)
 static void test_precision_compare(tc_ctx *t)
 {
     char base_path[512];
-    mdl_model *base = load_text(t, "precision-base.ini", small_model);
+    mdl_model *base = tc_load_model(t, "precision-base.ini", small_model);
     snprintf(base_path, sizeof base_path, "%s", tc_write(t, "precision-base.ini", small_model));
     char text[800];
     snprintf(text, sizeof text,
              "[scenario]\nextends = %s\n[set 2020-01]\nresource.r.capacity = 16\n", base_path);
-    mdl_model *alt = load_text(t, "precision-alt.ini", text);
+    mdl_model *alt = tc_load_model(t, "precision-alt.ini", text);
     if (!base || !alt) {
         mdl_free(base);
         mdl_free(alt);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "study/capacity.h"
 #include "study/calib.h"
 #include "core/mc.h"
@@ -24,19 +25,6 @@
 #include "study/runs.h"
 
 #define DPM MDL_DAYS_PER_MONTH
-
-static mdl_model *load_text(tc_ctx *t, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s", tc_write(t, name, text));
-    mdl_model *m = NULL;
-    pc_err err;
-    if (mdl_load(path, &m, &err)) {
-        CHECK(t, 0, "%s loads: %s", name, err.msg);
-        return NULL;
-    }
-    return m;
-}
 
 /* ---- targets and the wait estimator --------------------------------------------------- */
 
@@ -62,7 +50,7 @@ static const char mmc_text[] = "[model]\n"
 
 static void test_goals(tc_ctx *t)
 {
-    mdl_model *m = load_text(t, "goal.ini", mmc_text);
+    mdl_model *m = tc_load_model(t, "goal.ini", mmc_text);
     if (!m)
         return;
     target_expr g;
@@ -149,7 +137,7 @@ static const char recovery_text[] = "[model]\n"
  * sum |A_i| sd_i: the bound checked, times 4. */
 static void test_recovery(tc_ctx *t)
 {
-    mdl_model *m = load_text(t, "recovery.ini", recovery_text);
+    mdl_model *m = tc_load_model(t, "recovery.ini", recovery_text);
     if (!m)
         return;
     const size_t reps_targets = t->quick ? 20 : 40, reps_fit = t->quick ? 10 : 20;
@@ -318,7 +306,7 @@ static void test_drome(tc_ctx *t)
 
 static void test_fit_errors(tc_ctx *t)
 {
-    mdl_model *m = load_text(t, "errors.ini", recovery_text);
+    mdl_model *m = tc_load_model(t, "errors.ini", recovery_text);
     if (!m)
         return;
     calib_problem *p = calib_problem_alloc(m);
@@ -374,18 +362,6 @@ static void test_fit_errors(tc_ctx *t)
 
 /* ---- sizing against Erlang C ------------------------------------------------------------- */
 
-/* Probability of waiting in an M/M/c queue with offered load a (Erlang C). */
-static double erlang_c(int c, double a)
-{
-    double term = 1, sum = 0; /* a^k / k! */
-    for (int k = 0; k < c; k++) {
-        sum += term;
-        term *= a / (k + 1);
-    }
-    double top = term * c / (c - a);
-    return top / (sum + top);
-}
-
 static void check_sizing(tc_ctx *t, const mdl_model *m, const char *text, size_t reps, int expected,
                          double exact_at, double exact_below)
 {
@@ -421,7 +397,7 @@ static void check_sizing(tc_ctx *t, const mdl_model *m, const char *text, size_t
 
 static void test_sizing(tc_ctx *t)
 {
-    mdl_model *m = load_text(t, "mmc.ini", mmc_text);
+    mdl_model *m = tc_load_model(t, "mmc.ini", mmc_text);
     if (!m)
         return;
     /* Load a = 20 Erlangs.  Bounds half-way (geometric mean) between the exact values
@@ -429,7 +405,7 @@ static void test_sizing(tc_ctx *t)
      * from each, many standard errors with these replications. */
     const double a = 20;
     const size_t reps = t->quick ? 200 : 400;
-    double c24 = erlang_c(24, a), c25 = erlang_c(25, a), c26 = erlang_c(26, a);
+    double c24 = tc_erlang_c(24, a), c25 = tc_erlang_c(25, a), c26 = tc_erlang_c(26, a);
     char text[200];
     snprintf(text, sizeof text, "share(wait.waiting.all > 0) <= %.6f", sqrt(c24 * c25));
     check_sizing(t, m, text, reps, 25, c25, c24);
@@ -463,34 +439,13 @@ static void test_sizing(tc_ctx *t)
 
 /* ---- allocation ------------------------------------------------------------------------ */
 
-/* Two départements a and b: demand per month, 6-month contracts, prescriptions
- * lapsing after 6 months, 0.5 ETP per place. */
-static void two_departements(char *buf, size_t size, int demand_a, int demand_b)
-{
-    int used = snprintf(buf, size, "[model]\nname = Two\nstart = 2020-01\nhorizon = 36\n");
-    const char *name[2] = {"a", "b"};
-    int demand[2] = {demand_a, demand_b};
-    for (int i = 0; i < 2 && used > 0 && (size_t)used < size; i++)
-        used += snprintf(buf + used, size - (size_t)used,
-                         "\n[population %s]\nentry = work_%s\ninflow.rate = %d/m\nwarmup = 1y\n"
-                         "\n[state wait_%s]\npopulation = %s\n"
-                         "on.give_up = after fixed(6m) -> out\n"
-                         "\n[state work_%s]\npopulation = %s\nresource = iae_%s\n"
-                         "queue = wait_%s\non.end = after exponential(mean=6m) -> out\n"
-                         "\n[resource iae_%s]\ncapacity = 50\netp.weight = 0.5\n"
-                         "\n[cost fie_%s]\nfunder = etat\nper = unit-year\nresource = iae_%s\n"
-                         "amount = 10000\n",
-                         name[i], name[i], demand[i], name[i], name[i], name[i], name[i], name[i],
-                         name[i], name[i], name[i], name[i]);
-}
-
 static void test_allocation(tc_ctx *t)
 {
     char text[4096];
-    two_departements(text, sizeof text, 10, 10);
-    mdl_model *even = load_text(t, "even.ini", text);
-    two_departements(text, sizeof text, 10, 20);
-    mdl_model *loaded = load_text(t, "loaded.ini", text);
+    tc_two_departements(text, sizeof text, 10, 10);
+    mdl_model *even = tc_load_model(t, "even.ini", text);
+    tc_two_departements(text, sizeof text, 10, 20);
+    mdl_model *loaded = tc_load_model(t, "loaded.ini", text);
     if (!even || !loaded) {
         mdl_free(even);
         mdl_free(loaded);
@@ -557,7 +512,7 @@ static void test_allocation(tc_ctx *t)
                                  "on.end = after exponential(mean=4m) -> out\n"
                                  "\n[resource r_x]\ncapacity = 10\n"
                                  "\n[resource r_y]\ncapacity = 10\n";
-    mdl_model *m = load_text(t, "shared.ini", shared);
+    mdl_model *m = tc_load_model(t, "shared.ini", shared);
     if (!m)
         return;
     capacity_share_options so = {

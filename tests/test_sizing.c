@@ -18,36 +18,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 #include "study/capacity.h"
 #include "study/joint.h"
 #include "study/runs.h"
 #include "study/target.h"
-
-static mdl_model *load(tc_ctx *t, const char *name, const char *text)
-{
-    const char *path = tc_write(t, name, text);
-    mdl_model *m = NULL;
-    pc_err err;
-    if (mdl_load(path, &m, &err)) {
-        CHECK(t, 0, "%s loads: %s", name, err.msg);
-        return NULL;
-    }
-    return m;
-}
-
-/* Probability of waiting in an M/M/c queue with offered load a (Erlang C). */
-static double erlang_c(int c, double a)
-{
-    double term = 1, sum = 0;
-    for (int k = 0; k < c; k++) {
-        sum += term;
-        term *= a / (k + 1);
-    }
-    double top = term * c / (c - a);
-    return top / (sum + top);
-}
 
 /* 20 requests a month split evenly between two types (Poisson thinning: two Poisson
  * streams of 10 a month), exponential service of one month, no reneging: each type
@@ -71,7 +48,7 @@ static const char two_types[] = "[model]\nname = Two types\nstart = 2020-01\nhor
 
 static void test_joint(tc_ctx *t)
 {
-    mdl_model *m = load(t, "two_types.ini", two_types);
+    mdl_model *m = tc_load_model(t, "two_types.ini", two_types);
     if (!m)
         return;
     /* The pooled probability of waiting is (C(cx) + C(cy)) / 2.  Enumerate. */
@@ -80,7 +57,7 @@ static void test_joint(tc_ctx *t)
     int bx = -1, by = -1;
     for (int cx = 11; cx < 60; cx++)
         for (int cy = 11; cy < 60; cy++) {
-            double p = (erlang_c(cx, a) + erlang_c(cy, a)) / 2, cost = ux * cx + uy * cy;
+            double p = (tc_erlang_c(cx, a) + tc_erlang_c(cy, a)) / 2, cost = ux * cx + uy * cy;
             if (p <= bound && cost < best) {
                 best = cost;
                 bx = cx;
@@ -90,7 +67,7 @@ static void test_joint(tc_ctx *t)
     for (int cx = 11; cx < 60; cx++)
         for (int cy = 11; cy < 60; cy++)
             if (ux * cx + uy * cy <= best)
-                margin = fmin(margin, fabs((erlang_c(cx, a) + erlang_c(cy, a)) / 2 - bound));
+                margin = fmin(margin, fabs((tc_erlang_c(cx, a) + tc_erlang_c(cy, a)) / 2 - bound));
     char text[200];
     snprintf(text, sizeof text, "share(wait.q.all > 0) <= %.3f", bound);
     target_expr g;
@@ -126,7 +103,7 @@ static void test_joint(tc_ctx *t)
               fe < r->n_funders ? r->answer.fund_mean[fe] : NAN, bx);
         /* The Monte Carlo error cannot flip the answer: the estimates at the answer
          * and at its cheaper neighbours are 3 standard errors from the bound. */
-        double exact = (erlang_c(bx, a) + erlang_c(by, a)) / 2;
+        double exact = (tc_erlang_c(bx, a) + tc_erlang_c(by, a)) / 2;
         const target_estimate *at = &r->answer.target[0].est;
         int far = (bound - at->value) >= 3 * at->se;
         for (size_t i = 0; i < 2; i++)
@@ -186,7 +163,7 @@ static void test_joint(tc_ctx *t)
     mdl_free(m);
 
     /* A queue shared with a resource that is not sized: the reason it cannot be met. */
-    m = load(t, "two_types_b.ini", two_types);
+    m = tc_load_model(t, "two_types_b.ini", two_types);
     if (!m)
         return;
     const char *only_x[] = {"r_x"};
@@ -212,9 +189,9 @@ static void test_joint(tc_ctx *t)
  * is at most 20.5 (246 arrivals) is P(N <= 246), known exactly. */
 static void test_confidence(tc_ctx *t)
 {
-    mdl_model *m = load(t, "arrivals.ini",
-                        "[model]\nname = Arrivals\nstart = 2020-01\nhorizon = 12\n"
-                        "[population p]\nentry = s\ninflow.rate = 20/m\n[state s]\n");
+    mdl_model *m = tc_load_model(t, "arrivals.ini",
+                                 "[model]\nname = Arrivals\nstart = 2020-01\nhorizon = 12\n"
+                                 "[population p]\nentry = s\ninflow.rate = 20/m\n[state s]\n");
     if (!m)
         return;
     target_expr g;
@@ -272,35 +249,13 @@ static void test_confidence(tc_ctx *t)
 
 /* ---- sharing an envelope ------------------------------------------------------------- */
 
-/* Two départements a and b: demand per month, 6-month contracts, prescriptions lapsing
- * after 6 months, 0.5 ETP per place, 10,000 EUR a year per funded ETP from the État. */
-static void departements(char *buf, size_t size, int demand_a, int demand_b)
-{
-    int used = snprintf(buf, size, "[model]\nname = Two\nstart = 2020-01\nhorizon = 36\n");
-    const char *name[2] = {"a", "b"};
-    int demand[2] = {demand_a, demand_b};
-    for (int i = 0; i < 2 && used > 0 && (size_t)used < size; i++)
-        used += snprintf(buf + used, size - (size_t)used,
-                         "\n[population %s]\nentry = work_%s\ninflow.rate = %d/m\nwarmup = 1y\n"
-                         "\n[state wait_%s]\npopulation = %s\n"
-                         "on.give_up = after fixed(6m) -> out\n"
-                         "\n[state work_%s]\npopulation = %s\nresource = iae_%s\n"
-                         "queue = wait_%s\non.end = after exponential(mean=6m) -> out\n"
-                         "\n[resource iae_%s]\nlabel = Département %s\ncapacity = 50\n"
-                         "etp.weight = 0.5\n"
-                         "\n[cost fie_%s]\nfunder = etat\nper = unit-year\nresource = iae_%s\n"
-                         "amount = 10000\n",
-                         name[i], name[i], demand[i], name[i], name[i], name[i], name[i], name[i],
-                         name[i], name[i], name[i], name[i], name[i]);
-}
-
 static void test_share(tc_ctx *t)
 {
     char text[4096];
-    departements(text, sizeof text, 10, 20);
-    mdl_model *m = load(t, "loaded.ini", text);
-    departements(text, sizeof text, 10, 10);
-    mdl_model *even = load(t, "even.ini", text);
+    tc_two_departements(text, sizeof text, 10, 20);
+    mdl_model *m = tc_load_model(t, "loaded.ini", text);
+    tc_two_departements(text, sizeof text, 10, 10);
+    mdl_model *even = tc_load_model(t, "even.ini", text);
     if (!m || !even) {
         mdl_free(m);
         mdl_free(even);
@@ -464,14 +419,14 @@ static const char two_by_two[] =
  * of 48 months (0.004 with 400): 5 standard errors or more, so a wrong floor fails. */
 static void test_groups(tc_ctx *t)
 {
-    mdl_model *m = load(t, "two_by_two.ini", two_by_two);
+    mdl_model *m = tc_load_model(t, "two_by_two.ini", two_by_two);
     if (!m)
         return;
     const double bound = 0.135, load_of[2] = {10, 5};
     long floor_of[2];
     for (int d = 0; d < 2; d++) {
         long c = (long)load_of[d] + 1;
-        while (erlang_c((int)c, load_of[d]) > bound)
+        while (tc_erlang_c((int)c, load_of[d]) > bound)
             c++;
         floor_of[d] = c;
     }

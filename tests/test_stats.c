@@ -15,6 +15,7 @@
  * checks reproducibility: bitwise identical results whatever the thread
  * count, and a changed seed changing them. */
 #include "check.h"
+#include "fixtures.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -168,19 +169,6 @@ static double lognormal_limited_mean(double x, double zeta, double sigma)
     double z = (log(x) - zeta) / sigma;
     return exp(zeta + sigma * sigma / 2) * gsl_cdf_ugaussian_P(z - sigma) +
            x * gsl_cdf_ugaussian_Q(z);
-}
-
-/* Erlang's C formula: probability that an arrival waits in an M/M/c queue with
- * c servers and offered load a = lambda / mu < c. */
-static double erlang_c(int servers, double load)
-{
-    double term = 1, below = 0; /* term = load^k / k! */
-    for (int k = 0; k < servers; k++) {
-        below += term;
-        term *= load / (k + 1);
-    }
-    double top = term * servers / (servers - load);
-    return top / (below + top);
 }
 
 /* Occupancy probabilities p = p0 exp(Q t) of a Markov chain with n states and
@@ -437,8 +425,8 @@ static void test_mmc(tc_ctx *t)
         occ[r] = window_sum(&sr, r, v_occ, 0, h) / (double)h;
         que[r] = window_sum(&sr, r, v_q, 0, h) / (double)h;
     }
-    double c_ok = erlang_c(servers, lambda / mu), gap = servers * mu - lambda;
-    double c_slow = erlang_c(servers, lambda / (0.95 * mu)),
+    double c_ok = tc_erlang_c(servers, lambda / mu), gap = servers * mu - lambda;
+    double c_slow = tc_erlang_c(servers, lambda / (0.95 * mu)),
            gap_slow = servers * 0.95 * mu - lambda;
     double est, se;
     char power[120];
