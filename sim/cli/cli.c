@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "present/gnuplot.h"
+
 struct cli_ctx {
     pthread_t thread;
     pthread_mutex_t writing; /* held while files are written */
@@ -152,6 +154,21 @@ void cli_replaced(const char *dir, const folder_notes *notes)
         cli_log("removed what interrupted writes left: %s", notes->removed);
     if (notes->earlier[0])
         cli_log("replaced %s: %s", dir, notes->earlier);
+}
+
+int cli_commit_study(folder_stage *stage, int keep, int rc, const char *about, folder_notes *notes,
+                     pc_err *err, int *written)
+{
+    pc_err retarget; /* the kept gnuplot scripts name the folder, not its temporary */
+    int moved = keep ? gnuplot_retarget(stage->tmp, stage->dir, &retarget) : PC_OK;
+    if (moved)
+        keep = 0, rc = moved, *err = retarget;
+    pc_err committing;
+    int committed = folder_commit(stage, keep ? PC_OK : rc, about, notes, &committing);
+    *written = keep && committed == PC_OK;
+    if (keep && committed)
+        rc = committed, *err = committing;
+    return rc;
 }
 
 void cli_precision(const cmp_precision_report *rep, double share)

@@ -73,6 +73,14 @@ cli_progress_fn *cli_bar_if(int quiet);
 /* Logs what writing a folder replaced and removed (folder.h), when anything. */
 void cli_replaced(const char *dir, const folder_notes *notes);
 
+/* Ends a study folder whose charts may have failed: when keep, its gnuplot scripts are
+ * retargeted from the temporary to the folder (gnuplot_retarget) and the folder is
+ * committed, else the temporary is removed (folder_commit).  Returns rc, or the status
+ * of a failed retarget or commit (err then says why); *written is 1 when the folder is
+ * in place. */
+int cli_commit_study(folder_stage *stage, int keep, int rc, const char *about, folder_notes *notes,
+                     pc_err *err, int *written);
+
 /* Logs how a precision target ended (share: the target, 0.01 for 1 %). */
 void cli_precision(const cmp_precision_report *report, double share);
 

@@ -20,7 +20,6 @@
 #include "core/mdl.h"
 #include "opt.h"
 #include "present/backtestplot.h"
-#include "present/gnuplot.h"
 #include "study/backtest.h"
 
 static const char backtest_usage[] =
@@ -178,16 +177,13 @@ static int write_folder(cli_ctx *cli, const backtest_args *a, const backtest_pro
         else if (prc != PC_EINPUT)
             rc = prc, *err = chart_err;
     }
-    if (!rc && *drawn) /* the kept gnuplot script names the folder, not its temporary */
-        rc = gnuplot_retarget(stage.tmp, stage.dir, err);
     if (rc)
         folder_message(&stage, err);
     char *about = pc_strf("backtest of %s (%zu origins)", a->file, p->n_origins);
-    int committed = folder_commit(&stage, rc, about ? about : "backtest", &said, err);
+    int written = 0;
+    rc = cli_commit_study(&stage, !rc, rc, about ? about : "backtest", &said, err, &written);
     cli_release(cli);
-    if (!rc && committed)
-        rc = committed;
-    if (!rc)
+    if (written)
         cli_replaced(a->out, &said);
     if (!rc && !*drawn && r->n_rows)
         *err = chart_err;

@@ -269,15 +269,7 @@ static int compare(cli_ctx *cli, const compare_args *a, mdl_model **models, char
             folder_message(&stage, &err);
         /* without gnuplot every file but the charts is written, and kept */
         int keep = !rc || (rc == PC_EINPUT && complete);
-        pc_err retarget; /* the kept gnuplot scripts name the folder, not its temporary */
-        int moved = keep ? gnuplot_retarget(stage.tmp, stage.dir, &retarget) : PC_OK;
-        if (moved)
-            keep = 0, rc = moved, err = retarget;
-        pc_err committing;
-        int committed = folder_commit(&stage, keep ? PC_OK : rc, about, &notes, &committing);
-        written = keep && !committed;
-        if (keep && committed)
-            rc = committed, err = committing;
+        rc = cli_commit_study(&stage, keep, rc, about, &notes, &err, &written);
     }
     cli_release(cli);
     free(about);

@@ -590,15 +590,7 @@ static int report(cli_ctx *cli, const report_args *a, scenario_run *runs, report
         /* without charts the page is still written, and says so */
         int keep = rc == PC_OK || (rc == PC_EINPUT && index && access(index, F_OK) == 0);
         free(index);
-        pc_err retarget; /* the kept gnuplot scripts name the folder, not its temporary */
-        int moved = keep ? gnuplot_retarget(stage.tmp, stage.dir, &retarget) : PC_OK;
-        if (moved)
-            keep = 0, rc = moved, err = retarget;
-        pc_err committing;
-        int committed = folder_commit(&stage, keep ? PC_OK : rc, about, &notes, &committing);
-        written = keep && committed == PC_OK;
-        if (committed && keep)
-            rc = committed, err = committing;
+        rc = cli_commit_study(&stage, keep, rc, about, &notes, &err, &written);
     }
     cli_release(cli);
     reference_extra_clear(&extra);
