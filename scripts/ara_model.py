@@ -530,6 +530,20 @@ def zones_blanches():
     return "\n".join(lines) + "\n"
 
 
+
+def write_changed(files, check):
+    """Writes each path of files (path -> text) whose content differs, unless check;
+    returns the paths that differed."""
+    stale = []
+    for path, text in files.items():
+        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if old != text:
+            stale.append(path)
+            if not check:
+                with open(path, "w", encoding="utf-8", newline="") as f:
+                    f.write(text)
+    return stale
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true")
@@ -560,23 +574,10 @@ def main(argv=None):
     files[os.path.join(ha_dir, "profil_entrees_rsa.csv")] = mi.csv_text(
         ("month", "factor"), [(m + 1, "%.4f" % v) for m, v in enumerate(
             calibrate_rsa.profile("FR-metro"))])
-    stale = []
-    for path, text in files.items():
-        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
-        if old != text:
-            stale.append(path)
-            if not args.check:
-                with open(path, "w", encoding="utf-8", newline="") as f:
-                    f.write(text)
+    stale = write_changed(files, args.check)
     iae = iae_figures()
-    for rel, text in aide_poste_tables(iae).items():
-        path = os.path.join(ARA_DIR, rel)
-        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
-        if old != text:
-            stale.append(path)
-            if not args.check:
-                with open(path, "w", encoding="utf-8", newline="") as f:
-                    f.write(text)
+    stale += write_changed({os.path.join(ARA_DIR, rel): text
+                            for rel, text in aide_poste_tables(iae).items()}, args.check)
     dem, entries = demand(iae)
     print("code type ETP places ETP/place throughput/yr | demand/yr RSA entries/yr")
     for code in mi.ARA_SLUGS:
