@@ -272,6 +272,7 @@ def iae_block(code, slug, f, demand_rate, entries, entries_total, regional):
         "",
         "[population iae_%s]" % slug,
         "label = %s — publics orientés vers l'IAE" % name,
+        "territory = %s" % code,
         "entry = prescription_%s" % slug,
         "; %.2f %% of 1.15 x the regional throughput (see the header)" % (
             100 * entries / entries_total),
@@ -375,6 +376,16 @@ def iae_block(code, slug, f, demand_rate, entries, entries_total, regional):
             ]
         elif k == "aci":
             lines += ["; no ACI ETP co-financed by the Département (002: dont ETP CD 0,00)", ""]
+    for key, label, state in (("salaries", "salariés en IAE", "salarie"),
+                              ("attente", "en attente d'un poste IAE", "attente")):
+        lines += [
+            "[indicator %s_%s]" % (key, slug),
+            "label = %s — %s" % (name, label),
+            "kind = count",
+            "unit = number",
+            rsa_block.wrap("of", ["stock.%s_%s_%s" % (state, k, slug) for k in TYPES]),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -428,8 +439,46 @@ def rsa_text(territories, calage):
             "overdispersion": overdispersion(code, calage),
         }
         parts.append(rsa_block.block(p))
+    parts.append(rsa_regional())
     parts.append(RSA_FOOTER)
     return "\n".join(parts)
+
+
+def rsa_regional():
+    """The region's own indicators, named as the départements' families (orientes for
+    orientes_ain, ...): the first row of a report's table of départements."""
+    slugs = list(mi.ARA_SLUGS.values())
+    each = lambda fmt: ["%s" % (fmt % x) for x in slugs]  # noqa: E731
+    oriented = [fmt % x for x in slugs for fmt in ("stock.pe_%s", "stock.cd_%s", "stock.autres_%s")]
+    out = ["; ---- Auvergne-Rhône-Alpes: the 12 départements together ----", ""]
+    for name, label, kind, unit, terms in (
+            ("foyers", "Foyers allocataires du RSA", "count", "number", each("stock.rsa_%s")),
+            ("allocation", "Allocation RSA", "count", "euros", each("cost.allocation_%s"))):
+        out += ["[indicator %s]" % name, "label = %s, Auvergne-Rhône-Alpes" % label,
+                "kind = %s" % kind, "unit = %s" % unit, rsa_block.wrap("of", terms), ""]
+    out += ["[indicator orientes]", "label = Part des foyers orientés, Auvergne-Rhône-Alpes",
+            "kind = ratio", rsa_block.wrap("numerator", oriented),
+            rsa_block.wrap("denominator", each("stock.rsa_%s")), ""]
+    for name, label, state in (("pole_emploi", "part des orientés suivis par Pôle emploi", "pe"),
+                               ("departement", "part des orientés suivis par le Département",
+                                "cd")):
+        out += ["[indicator %s]" % name,
+                "label = Auvergne-Rhône-Alpes — %s" % label, "kind = ratio",
+                rsa_block.wrap("numerator", each("stock.%s_%%s" % state)),
+                rsa_block.wrap("denominator", oriented), ""]
+    return "\n".join(out)
+
+
+def iae_regional():
+    """Persons in an IAE post and waiting for one, per département and for the region."""
+    slugs = list(mi.ARA_SLUGS.values())
+    out = ["; ---- Auvergne-Rhône-Alpes: the 12 départements together ----", ""]
+    for name, label, state in (("salaries", "salariés en IAE", "salarie"),
+                               ("attente", "en attente d'un poste IAE", "attente")):
+        terms = ["stock.%s_%s_%s" % (state, k, x) for x in slugs for k in TYPES]
+        out += ["[indicator %s]" % name, "label = Auvergne-Rhône-Alpes — %s" % label,
+                "kind = count", "unit = number", rsa_block.wrap("of", terms), ""]
+    return "\n".join(out)
 
 
 def iae_text():
@@ -440,6 +489,7 @@ def iae_text():
     parts = [IAE_HEADER]
     for code, slug in mi.ARA_SLUGS.items():
         parts.append(iae_block(code, slug, iae[code], dem[code], entries[code], total_e, regional))
+    parts.append(iae_regional())
     parts.append(IAE_FOOTER)
     return "\n".join(parts)
 

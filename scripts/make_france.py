@@ -947,6 +947,7 @@ def departement_sections(row, hz, drv):
     out.append("")
     out.append("[population %s]" % p)
     out.append("label = %s" % name)
+    out.append("territory = %s" % code)
     out.append("entry = %s_orientation" % p)
     out.append("; calibrated: 31/12 counts of 2016, 2017, 2018 (docs/france.md)")
     out.append("inflow.rate = 2016-12:%s/m, 2018-01:%s/m" % (fmt_rate(row["inflow"][0]),

@@ -53,8 +53,8 @@ report drome "$REPS" scenarios/drome/baseline.ini scenarios/drome/orientation-2-
 drome=$!
 report hautes-alpes "$REPS" scenarios/hautes-alpes/sans-e2c.ini \
     scenarios/hautes-alpes/ouverture-e2c.ini
-report ara "$IAE_REPS" scenarios/ara/baseline.ini scenarios/ara/zones-blanches.ini
-report ara-rsa "$REPS" scenarios/ara/rsa.ini
+report ara "$IAE_REPS" scenarios/ara/baseline.ini scenarios/ara/zones-blanches.ini -- --focus 26
+report ara-rsa "$REPS" scenarios/ara/rsa.ini -- --focus 26
 wait "$drome"
 territories="drome hautes-alpes ara ara-rsa"
 if [ "$FRANCE_REPS" -gt 0 ]; then

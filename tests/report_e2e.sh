@@ -317,6 +317,25 @@ check $? "--sensitivity of an unknown variable: exit 1, said, nothing written"
     grep -q "Pas de bande sans al" "$work/plain/index.html" && ! [ -e "$work/plain/bands" ]
 check $? "a model without driver: no second run, the page says so in one line"
 
+# a model of three départements (populations with `territory =`): a table of all three,
+# charts and key figures for the one asked for, a code the model does not have said
+terr="$work/territories"
+"$BIN" report "$ROOT/models/france/test/rsa3.ini" --reps 4 --seed 1 --focus 26,13 \
+    --out "$terr" >/dev/null 2>"$work/stderr-terr"
+check $? "three départements, --focus 26,13: exit 0"
+rows=$(sed -n '/<section id="territories">/,/<\/section>/p' "$terr/index.html" |
+    grep -o '<tr><th scope="row">[0-9AB]* [^<]*' | sed 's/.*">//' | tr '\n' ';')
+[ "$rows" = "05 Hautes-Alpes;26 Drôme;69 Rhône;" ]
+check $? "the table has one row per département, in the model's order ($rows)"
+grep -q 'class="total"><th scope="row" data-v="">Ensemble' "$terr/index.html"
+check $? "the table's first row is the whole"
+ls "$terr/rsa3/charts" | grep -q 'd26' && ! ls "$terr/rsa3/charts" | grep -q 'd05\|d69'
+check $? "charts for the Drôme only"
+grep -q 'stock.d26' "$terr/key-figures.csv" && ! grep -q 'd05\|d69' "$terr/key-figures.csv"
+check $? "key figures for the Drôme only"
+grep -q -- '--focus 13: no d' "$work/stderr-terr"
+check $? "a code of no département of the model is said"
+
 # without gnuplot: a clear message, exit 1, the run files still written
 nognu="$work/no-gnuplot"
 mkdir "$work/empty-path"

@@ -138,6 +138,7 @@ static void test_valid(tc_ctx *t)
     CHECK(t, m->n_states == 6 && m->n_populations == 1 && m->n_resources == 1,
           "six states, one population, one resource");
     CHECK(t, m->horizon == 24 && m->start_year == 2018 && m->start_month == 1, "start and horizon");
+    CHECK(t, m->populations[0].territory[0] == '\0', "no territory unless given");
     int pro = mdl_state_index(m, "pro");
     const mdl_law *law = &m->states[pro].transitions[0].versions[0].law;
     CHECK(t, law->kind == MDL_HAZARD_CONST && fabs(law->p[0] * MDL_DAYS_PER_MONTH - 0.05) < 1e-12,
@@ -343,6 +344,12 @@ static void test_errors(tc_ctx *t)
                           "must belong to this population and not be outside");
     expect_replaced_error(t, "resource without queue", "queue = waiting\n", "\n", 23,
                           "needs 'queue");
+    /* a département code: 01 to 95 (not 20), 2A, 2B, 971 to 976 */
+    expect_replaced_error(t, "territory not a code", "entry = orientation",
+                          "territory = 20\nentry = orientation", 7,
+                          "territory: expected a d\xC3\xA9partement code");
+    expect_replaced_error(t, "territory one digit", "entry = orientation",
+                          "territory = 5\nentry = orientation", 7, "territory: expected");
     expect_replaced_error(t, "missing table", "amount = 500", "amount = table(nope.csv)", 41,
                           "cannot open");
     expect_replaced_error(t, "unknown funder key", "per = person-month", "per = person-year", 39,

@@ -18,6 +18,7 @@
 
 #include "cli/cmd.h"
 #include "core/cfg.h"
+#include "core/mdl.h"
 #include "present/distplot.h"
 #include "present/plot.h"
 #include "present/report.h"
@@ -1312,51 +1313,132 @@ static void check_sobol_chart(tc_ctx *t)
     plot_list_free(list);
 }
 
-/* The départements of a national run: which code a variable names, and what a report
- * focused on 26 and 2A keeps (everything of those two, only the table's stock and
- * indicators of the others, everything national). */
+/* A run folder of populations populations (NAME:CODE, CODE empty for none) and the
+ * variables vars, one month each. */
+static const char *territory_run(tc_ctx *t, const char *name, const char *const *populations,
+                                 size_t n_pop, const char *const *vars, size_t n_vars, char *buf,
+                                 size_t size)
+{
+    tc_path(t, name, buf, size);
+    mkdir(buf, 0777);
+    char path[600];
+    snprintf(path, sizeof path, "%s/manifest.ini", buf);
+    FILE *f = fopen(path, "w");
+    fputs("[model]\nname = Territoires\nstart = 2020-01\nhorizon = 1\n", f);
+    for (size_t i = 0; i < n_pop; i++) {
+        const char *colon = strchr(populations[i], ':');
+        fprintf(f, "\n[population %.*s]\nlabel = Lieu %zu \xE2\x80\x94 foyers\nentry = e\n",
+                (int)(colon - populations[i]), populations[i], i);
+        if (colon[1])
+            fprintf(f, "territory = %s\n", colon + 1);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/monthly.csv", buf);
+    f = fopen(path, "w");
+    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95\n", f);
+    for (size_t v = 0; v < n_vars; v++)
+        fprintf(f, "%s,%s,2020-01,1,0,1,1,1,1,1\n", name, vars[v]);
+    fclose(f);
+    return buf;
+}
+
+/* The départements of a run: which a variable belongs to (its population's name without
+ * the prefix all share; the longest such token wins), and what a report focused on some
+ * keeps (everything of those, only the table's stock and indicators of the others,
+ * everything that belongs to none) or shows in its summary. */
 static void check_territory(tc_ctx *t)
 {
+    char code[4];
     static const struct {
-        const char *name, *code;
-    } names[] = {{"stock.d26", "26"},
-                 {"stock.d26_orientation", "26"},
-                 {"flow.d2a_soc.exit", "2a"},
-                 {"indicator.oriente_2_mois_d976.num", "976"},
-                 {"staff.referents_pro_d05", "05"},
-                 {"stock.rsa", NULL},
-                 {"stock.drome", NULL},
-                 {"indicator.part_d", NULL},
-                 {"cost.d2", NULL},
-                 {"stock.d261", "261"},
-                 {"stock.d26x", NULL}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t len = 0;
-        const char *code = territory_code(names[i].name, &len);
-        int ok = names[i].code
-                     ? code && len == strlen(names[i].code) && !strncmp(code, names[i].code, len)
-                     : code == NULL;
-        CHECK(t, ok, "the département of %s: %.*s", names[i].name, code ? (int)len : 4,
-              code ? code : "none");
+        const char *text, *code;
+    } codes[] = {{"26", "26"}, {"2a", "2A"}, {"2B", "2B"},  {"976", "976"}, {"05", "05"},
+                 {"95", "95"}, {"5", NULL},  {"20", NULL},  {"96", NULL},   {"977", NULL},
+                 {"2C", NULL}, {"00", NULL}, {"026", NULL}, {"", NULL},     {"d26", NULL}};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        int ok = mdl_territory_code(codes[i].text, code);
+        CHECK(t, codes[i].code ? ok && !strcmp(code, codes[i].code) : !ok,
+              "'%s' is %s a d\xC3\xA9partement code", codes[i].text, codes[i].code ? "" : "not");
     }
-    const char *const codes[] = {"26", "2A"};
-    territory_focus focus = {codes, 2};
-    static const struct {
-        const char *name;
-        int kept;
-    } keep[] = {{"stock.d26_pro", 1},
-                {"flow.d2a_soc.exit", 1},
-                {"stock.d05", 1},
-                {"stock.d05_pro", 0},
-                {"indicator.sorties_emploi_d05", 1},
-                {"indicator.sorties_emploi_d05.num", 0},
-                {"cost.allocation_d05", 0},
-                {"cost.total", 1},
-                {"indicator.sorties_emploi", 1},
-                {"d05", 0}};
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-        CHECK(t, territory_keep(keep[i].name, &focus) == keep[i].kept, "focus 26,2A: %s %s",
-              keep[i].name, keep[i].kept ? "kept" : "left out");
+    /* the national model: populations d26, d2a, d05, d976 and one without a territory */
+    const char *const national[] = {"d26:26", "d2a:2a", "d05:05", "d976:976", "rsa:"};
+    const char *const vars[] = {"stock.d26_pro",
+                                "flow.d2a_soc.exit",
+                                "stock.d05",
+                                "stock.d05_pro",
+                                "indicator.sorties_emploi_d05",
+                                "indicator.sorties_emploi_d05.num",
+                                "cost.allocation_d05",
+                                "cost.total",
+                                "indicator.sorties_emploi",
+                                "stock.rsa",
+                                "stock.d976_pro"};
+    const int kept[] = {1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0};
+    const int shown[] = {1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0};
+    const int owner[] = {0, 1, 2, 2, 2, 2, 2, -1, -1, -1, 3};
+    size_t n_vars = sizeof vars / sizeof vars[0];
+    char buf[512];
+    const char *const focus_codes[] = {"26", "2A"};
+    territory_focus focus = {.codes = focus_codes, .n = 2};
+    rundir_filter filter = {.setup = territory_setup, .keep = territory_keep, .ctx = &focus};
+    rundir *r = NULL;
+    pc_err err = {{0}};
+    int rc = rundir_load_filtered(
+        territory_run(t, "terr-national", national, 5, vars, n_vars, buf, sizeof buf), &filter, &r,
+        &err);
+    CHECK(t, rc == PC_OK && focus.map.n == 4, "national run: 4 d\xC3\xA9partements (%s, %zu)",
+          rc ? err.msg : "ok", focus.map.n);
+    if (rc == PC_OK && focus.map.n == 4) {
+        CHECK(t,
+              !strcmp(focus.map.t[1].code, "2A") && !strcmp(focus.map.t[1].token, "d2a") &&
+                  !strcmp(focus.map.t[1].label, "Lieu 1"),
+              "2A: token %s, label %s", focus.map.t[1].token, focus.map.t[1].label);
+        for (size_t i = 0; i < n_vars; i++) {
+            CHECK(t, territory_of(&focus.map, vars[i]) == owner[i], "%s belongs to %d, not %d",
+                  vars[i], owner[i], territory_of(&focus.map, vars[i]));
+            CHECK(t, territory_keep(vars[i], &focus) == kept[i], "focus 26,2A: %s %s", vars[i],
+                  kept[i] ? "kept" : "left out");
+            CHECK(t, territory_summary(vars[i], &focus) == shown[i], "focus 26,2A: %s %s", vars[i],
+                  shown[i] ? "in the summary" : "not in the summary");
+            CHECK(t, !rundir_find(r, RUNDIR_MONTHLY, vars[i]) == !kept[i], "%s %s when read",
+                  vars[i], kept[i] ? "kept" : "left out");
+        }
+        CHECK(t,
+              territory_indicator_family(&focus.map, 2, "indicator.sorties_emploi_d05") == 14 &&
+                  !territory_indicator_family(&focus.map, 2, "indicator.sorties_emploi_d05.num") &&
+                  !territory_indicator_family(&focus.map, 0, "indicator.sorties_emploi_d05"),
+              "the family of indicator.sorties_emploi_d05 is sorties_emploi, for 05 only");
+    }
+    rundir_free(r);
+    /* Auvergne-Rhône-Alpes: rsa_ain, rsa_loire, rsa_haute_loire share "rsa_" */
+    const char *const ara[] = {"rsa_ain:01", "rsa_loire:42", "rsa_haute_loire:43"};
+    const char *const ara_vars[] = {"stock.rsa_haute_loire",
+                                    "indicator.orientes_loire",
+                                    "flow.orientation_haute_loire.exit",
+                                    "cost.total",
+                                    "stock.pe_ain",
+                                    "indicator.orientes_haute_loire"};
+    const int ara_owner[] = {2, 1, 2, -1, 0, 2};
+    territory_map map;
+    rc = rundir_load(territory_run(t, "terr-ara", ara, 3, ara_vars, 6, buf, sizeof buf), &r, &err);
+    rc = rc ? rc : territory_map_read(&map, r, &err);
+    CHECK(t,
+          rc == PC_OK && map.n == 3 && !strcmp(map.t[2].token, "haute_loire") &&
+              !strcmp(map.t[0].token, "ain"),
+          "ARA: tokens ain, loire, haute_loire (%s)", rc ? err.msg : "ok");
+    for (size_t i = 0; rc == PC_OK && map.n == 3 && i < 6; i++)
+        CHECK(t, territory_of(&map, ara_vars[i]) == ara_owner[i], "%s belongs to %d, not %d",
+              ara_vars[i], ara_owner[i], territory_of(&map, ara_vars[i]));
+    if (rc == PC_OK) {
+        CHECK(t,
+              territory_indicator_family(&map, 2, "indicator.orientes_haute_loire") == 8 &&
+                  !territory_indicator_family(&map, 1, "indicator.orientes_haute_loire"),
+              "indicator.orientes_haute_loire is Haute-Loire's, not Loire's");
+        CHECK(t, territory_find(&map, "43") == 2 && territory_find(&map, "26") == -1,
+              "found by code");
+        territory_map_free(&map);
+    }
+    rundir_free(r);
+    territory_map_free(&focus.map);
 }
 
 void suite_plot(tc_ctx *t)

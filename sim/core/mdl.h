@@ -132,6 +132,7 @@ typedef struct {
     int *seniority_state;        /* ... the states, and ... */
     mdl_law *seniority_law;      /* ... the law (an after-law) of the time already spent there */
     double warmup;               /* days simulated before the start, 0 for none */
+    char territory[4];           /* the département's INSEE code ("26", "2A"), "" for none */
 } mdl_population;
 
 typedef struct {
@@ -492,6 +493,10 @@ void mdl_print(FILE *f, const mdl_model *m);
 int mdl_state_index(const mdl_model *m, const char *name);
 int mdl_resource_index(const mdl_model *m, const char *name);
 int mdl_population_index(const mdl_model *m, const char *name);
+
+/* Whether text is a département's INSEE code: 01 to 95 (not 20), 2A, 2B (either
+ * case), 971 to 976; if so, writes it to out ("2A" in capitals) and returns 1. */
+int mdl_territory_code(const char *text, char out[4]);
 
 /* A count indicator whose terms are all stocks (stock.S, stock.P) is itself a stock:
  * its year is the mean of its months, not their sum. */

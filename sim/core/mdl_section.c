@@ -326,6 +326,23 @@ static int parse_state_seniorities(pctx *c, const cfg_section *sec, mdl_populati
     return PC_OK;
 }
 
+int mdl_territory_code(const char *text, char out[4])
+{
+    size_t n = strlen(text);
+    int ok = 0;
+    if (n == 2 && text[0] == '2' && strchr("aAbB", text[1]) && text[1])
+        ok = 1;
+    else if (n == 2 && isdigit((unsigned char)text[0]) && isdigit((unsigned char)text[1]))
+        ok = strcmp(text, "00") != 0 && strcmp(text, "20") != 0 && strcmp(text, "96") < 0;
+    else if (n == 3 && !strncmp(text, "97", 2))
+        ok = text[2] >= '1' && text[2] <= '6';
+    if (!ok)
+        return 0;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = (char)toupper((unsigned char)text[i]);
+    return 1;
+}
+
 int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *pop, pc_err *err)
 {
     static const char *const keys[] = {"label",
@@ -340,6 +357,7 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
                                        "initial.seniority",
                                        "initial.seniority.STATE",
                                        "warmup",
+                                       "territory",
                                        NULL};
     int rc = mdl_check_keys(m, err, sec, keys, 0);
     const cfg_entry *entry = mdl_need_key(err, sec, "entry", &rc);
@@ -397,6 +415,11 @@ int mdl_parse_population(mdl_model *m, const cfg_section *sec, mdl_population *p
         cfg_table_free(csv);
         if (rc)
             return rc;
+    }
+    if ((e = cfg_get(sec, "territory"))) {
+        c.e = e;
+        if (!mdl_territory_code(e->value, pop->territory))
+            return FAIL(&c, "expected a d\xC3\xA9partement code (01 to 95, 2A, 2B, 971 to 976)");
     }
     if ((e = cfg_get(sec, "inflow.overdispersion"))) {
         c.e = e;

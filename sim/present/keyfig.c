@@ -17,18 +17,22 @@
 /* The horizons of the rows: the month-ends 3 and 5 years after the start. */
 static const int offsets[2] = {35, 59}, horizons[2] = {3, 5};
 
+static void row_clear(keyfig_row *row)
+{
+    free(row->label);
+    free(row->variable);
+    free(row->period);
+    free(row->mean);
+    free(row->p05);
+    free(row->p95);
+    free(row->d05);
+    free(row->d95);
+}
+
 void keyfig_clear(keyfig_table *t)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        free(t->rows[i].label);
-        free(t->rows[i].variable);
-        free(t->rows[i].period);
-        free(t->rows[i].mean);
-        free(t->rows[i].p05);
-        free(t->rows[i].p95);
-        free(t->rows[i].d05);
-        free(t->rows[i].d95);
-    }
+    for (size_t i = 0; i < t->n; i++)
+        row_clear(&t->rows[i]);
     free(t->rows);
     memset(t, 0, sizeof *t);
 }
@@ -245,6 +249,88 @@ static int add_budgets(const builder *b)
         free(var);
         if (!row || !(row->period = pc_strf("%d-%d", b->first_year, b->last_year)))
             rc = PC_EENV;
+    }
+    rundir_names_free(names, n);
+    return rc;
+}
+
+/* Whether every term of a comma-separated list is a stock. */
+static int all_stocks(const char *terms)
+{
+    for (const char *p = terms; *p;) {
+        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
+            p++;
+        if (*p && strncmp(p, "stock.", 6))
+            return 0;
+        p += strcspn(p, ",");
+    }
+    return 1;
+}
+
+/* The count indicators (totals over populations, with their own intervals): a count of
+ * stocks 3 and 5 years after the start, as the stocks; a count of flows over the whole
+ * run, as the budgets (in M€ when in euros). */
+static int add_counts(const builder *b)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (rundir_names(b->runs, b->n_runs, RUNDIR_MONTHLY, "indicator.", "", &names, &n))
+        return PC_EENV;
+    int rc = PC_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        char section[300];
+        snprintf(section, sizeof section, "indicator %s", names[i]);
+        const char *kind = rundir_setting(b->runs[0], section, "kind");
+        const char *of = rundir_setting(b->runs[0], section, "of");
+        const char *unit = rundir_setting(b->runs[0], section, "unit");
+        if (strchr(names[i], '.') || !kind || strcmp(kind, "count") || !of)
+            continue;
+        char *var = pc_strf("indicator.%s", names[i]);
+        const char *own = rundir_setting(b->runs[0], section, "label");
+        char *label = !var ? NULL : own && *own ? pc_strdup(own) : label_any(b, var);
+        if (!label) {
+            free(var);
+            rc = PC_EENV;
+            break;
+        }
+        int y0, y1;
+        if (all_stocks(of)) {
+            for (int h = 0; h < 2 && !rc; h++) {
+                int month = b->first_month + offsets[h];
+                if (month > b->last_month)
+                    continue;
+                char when[40];
+                lang_month(month / 12, month % 12 + 1, b->lang, when, sizeof when);
+                keyfig_row *row = add_row(b->t,
+                                          pc_strf(b->lang == LANG_EN ? "%s: end of %s (+%d years)"
+                                                                     : "%s : fin %s (+%d ans)",
+                                                  label, when, horizons[h]),
+                                          var, KEYFIG_MONTHLY, month, 1, 0);
+                if (row)
+                    row->unit = "personnes";
+                if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
+                    rc = PC_EENV;
+            }
+        } else if (rundir_periods(b->runs[0], RUNDIR_YEARLY, &y0, &y1)) {
+            int euros = unit && !strcmp(unit, "euros");
+            keyfig_row *row =
+                add_row(b->t,
+                        pc_strf(b->lang == LANG_EN ? "%s: cumulative %d" NDASH "%d%s"
+                                                   : "%s : cumul %d" NDASH "%d%s",
+                                label, b->first_year, b->last_year,
+                                euros ? (b->lang == LANG_EN ? " (\xE2\x82\xAC million)"
+                                                            : " (M\xE2\x82\xAC)")
+                                      : ""),
+                        var, KEYFIG_CUMULATIVE, 0, euros ? 1e-6 : 1, euros ? 1 : 0);
+            if (row) {
+                row->unit = euros ? "euros" : "personnes";
+                row->shown_unit = euros ? "M\xE2\x82\xAC" : NULL;
+            }
+            if (!row || !(row->period = pc_strf("%d-%d", b->first_year, b->last_year)))
+                rc = PC_EENV;
+        }
+        free(label);
+        free(var);
     }
     rundir_names_free(names, n);
     return rc;
@@ -470,8 +556,8 @@ static int fill_run(const builder *b, size_t r, pc_err *err)
     return rc;
 }
 
-int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfig_table *t,
-                 pc_err *err)
+int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang,
+                 const rundir_filter *only, keyfig_table *t, pc_err *err)
 {
     memset(t, 0, sizeof *t);
     t->n_runs = n_runs;
@@ -480,11 +566,21 @@ int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfi
         return PC_OK;
     int have_years = rundir_periods(runs[0], RUNDIR_YEARLY, &b.first_year, &b.last_year);
     int rc = add_stocks(&b);
+    if (!rc)
+        rc = add_counts(&b);
     if (!rc && have_years && !(rc = add_budgets(&b)) && !(rc = add_yearly(&b, 1)) &&
         !(rc = add_yearly(&b, 0)))
         rc = add_indicators(&b);
     if (rc)
         return pc_fail(err, PC_EENV, "out of memory");
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!only || only->keep(t->rows[i].variable, only->ctx))
+            t->rows[kept++] = t->rows[i];
+        else
+            row_clear(&t->rows[i]);
+    }
+    t->n = kept;
     for (size_t r = 0; r < n_runs && !rc; r++)
         rc = fill_run(&b, r, err);
     /* the paired differences of the cumulative budgets */

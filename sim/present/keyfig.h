@@ -59,10 +59,11 @@ typedef struct {
 } keyfig_table;
 
 /* Builds the table of runs[0..n_runs-1] (runs[0] gives the rows and periods) into *t,
- * which keyfig_clear empties whatever the status.  PC_OK, PC_EINPUT (a malformed
- * replications.csv) or PC_EINTERNAL. */
-int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang, keyfig_table *t,
-                 pc_err *err);
+ * which keyfig_clear empties whatever the status; with only, the figures of the
+ * variables only->keep accepts (the départements of a report's focus).  PC_OK,
+ * PC_EINPUT (a malformed replications.csv) or PC_EINTERNAL. */
+int keyfig_build(const rundir *const *runs, size_t n_runs, lang_code lang,
+                 const rundir_filter *only, keyfig_table *t, pc_err *err);
 void keyfig_clear(keyfig_table *t);
 
 /* Writes path, one row per figure and scenario (names[r] names run r):

@@ -344,6 +344,7 @@ typedef struct {
     const plot_list *scatter, *bands, *groups; /* the reference's: distribution/, bands/, groups/ */
     scatter_summary scatter_sum;
     refplot_band_summary band_sum;
+    const territory_map *territories; /* of the reference run */
 } page;
 
 /* ---- the départements of a national run ---------------------------------------- */
@@ -354,7 +355,8 @@ typedef struct {
     char *head;       /* column heading */
     rundir_table table;
     int period;
-    int percent; /* a share, shown in % */
+    int percent;  /* a share, shown in % */
+    int millions; /* euros, shown in M€ */
 } terr_col;
 
 /* The label after the last " — " of a label ("Drôme — part des sorties" gives "part des
@@ -367,16 +369,24 @@ static const char *after_dash(const char *label)
     return last ? last + 5 : label;
 }
 
+/* text with its first letter in capitals (an ASCII one; text may be NULL). */
+static char *capitalized(char *text)
+{
+    if (text && text[0] >= 'a' && text[0] <= 'z')
+        text[0] = (char)(text[0] - 'a' + 'A');
+    return text;
+}
+
 /* A cell of the table: the value shown and, in data-v, the number it sorts by. */
-static void terr_cell(FILE *f, const rundir_stat *st, int percent, int with_interval,
+static void terr_cell(FILE *f, const rundir_stat *st, int percent, int millions, int with_interval,
                       lang_code lang)
 {
     if (!st || !isfinite(st->mean)) {
         fputs("<td class=\"num\" data-v=\"\">\xE2\x80\x94</td>", f);
         return;
     }
-    double k = percent ? 100 : 1;
-    int dec = percent ? 1 : 0;
+    double k = percent ? 100 : millions ? 1e-6 : 1;
+    int dec = percent || millions ? 1 : 0;
     char mean[64], lo[64], hi[64];
     lang_number(st->mean * k, dec, lang, mean, sizeof mean);
     fprintf(f, "<td class=\"num\" data-v=\"%.17g\">%s%s", st->mean * k, mean,
@@ -404,67 +414,69 @@ static const char sort_script[] =
     "   rows.forEach(function(r){b.appendChild(r);});});});});\n"
     "</script>\n";
 
-/* The département x indicator table of the reference run, when it has départements
- * (populations d01 ... d976): each one's stock at two month-ends with its 90 %
- * interval and each indicator NAME_dXX of its last year; a first row of national
- * figures: the model's own national indicators with their intervals, the stocks as a
- * sum of the départements' means, without interval. */
+/* The département x indicator table of the reference run, when it has two départements
+ * or more (populations with `territory = CODE`): each one's population stock at two
+ * month-ends with its 90 % interval and each indicator NAME_TOKEN of its last year; a
+ * first row for all of them: the model's own indicator NAME where it has one, with its
+ * interval, the stocks as a sum of the départements' means, without interval. */
 static void page_territories(const page *pg)
 {
     FILE *f = pg->f;
     const rundir *r = pg->runs[0];
-    size_t n_codes = 0, n_vars = rundir_n_vars(r, RUNDIR_MONTHLY);
-    const char *first_code = NULL;
-    size_t first_len = 0;
-    for (size_t i = 0; i < n_vars; i++) {
-        const char *v = rundir_var(r, RUNDIR_MONTHLY, i);
-        size_t len;
-        const char *code = strncmp(v, "stock.", 6) ? NULL : territory_population(v + 6, &len);
-        if (code && !n_codes++) {
-            first_code = code;
-            first_len = len;
-        }
-    }
+    const territory_map *map = pg->territories;
     int m0, m1, y0, y1;
-    if (n_codes < 2 || !rundir_periods(r, RUNDIR_MONTHLY, &m0, &m1))
+    if (!map || map->n < 2 || !rundir_periods(r, RUNDIR_MONTHLY, &m0, &m1))
         return;
     int have_years = rundir_periods(r, RUNDIR_YEARLY, &y0, &y1);
     terr_col cols[16];
     size_t n_cols = 0;
-    int months[2] = {m0 + 36 < m1 ? m0 + 36 : m1, m0 + 60 < m1 ? m0 + 60 : m1};
+    /* the month-ends 3 and 5 years after the start, as the key figures */
+    int months[2] = {m0 + 35 < m1 ? m0 + 35 : m1, m0 + 59 < m1 ? m0 + 59 : m1};
+    /* what the population is, from its label after the dash ("foyers allocataires du RSA") */
+    char *first_stock = pc_strf("stock.%s", map->t[0].population);
+    char *what = first_stock ? rundir_var_label(r, first_stock, pg->lang) : NULL;
+    const char *kind_of = what && strstr(what, " \xE2\x80\x94 ") ? after_dash(what) : NULL;
     for (int k = 0; k < 2 && !(k == 1 && months[1] == months[0]); k++) {
         char when[40];
         lang_month(months[k] / 12, months[k] % 12 + 1, pg->lang, when, sizeof when);
         cols[n_cols++] = (terr_col){
-            .head = pc_strf("%s %s", lang_pick(pg->lang, "Foyers fin", "Households end of"), when),
+            .head = kind_of ? capitalized(pc_strf("%s, %s %s", kind_of,
+                                                  lang_pick(pg->lang, "fin", "end of"), when))
+                            : pc_strf("%s %s", lang_pick(pg->lang, "Effectif fin", "Count end of"),
+                                      when),
             .table = RUNDIR_MONTHLY,
             .period = months[k]};
     }
+    free(first_stock);
+    free(what);
     /* the indicator families of the first département, in file order */
     size_t n_year_vars = have_years ? rundir_n_vars(r, RUNDIR_YEARLY) : 0;
     for (size_t i = 0; i < n_year_vars && n_cols < 16; i++) {
         const char *v = rundir_var(r, RUNDIR_YEARLY, i);
-        size_t len;
-        const char *code = territory_code(v, &len);
-        if (strncmp(v, "indicator.", 10) || !code || code[len] || len != first_len ||
-            strncmp(code, first_code, len) || code[-2] != '_')
+        size_t family = territory_indicator_family(map, 0, v);
+        if (!family)
             continue;
-        const char *kind = NULL, *given = NULL;
+        const char *kind = NULL, *given = NULL, *unit = NULL;
         char *section = pc_strf("indicator %s", v + 10);
         if (section) {
             kind = rundir_setting(r, section, "kind");
             given = rundir_setting(r, section, "label");
+            unit = rundir_setting(r, section, "unit");
         }
         free(section);
+        int euros = unit && !strcmp(unit, "euros");
         char *label = given ? pc_strdup(given) : rundir_var_label(r, v, pg->lang);
         char y[16];
         snprintf(y, sizeof y, "%d", y1);
         cols[n_cols++] =
-            (terr_col){.var_suffix = pc_strf("%.*s", (int)(code - 2 - (v + 10)), v + 10),
-                       .head = label ? pc_strf("%s (%s)", after_dash(label), y) : NULL,
+            (terr_col){.var_suffix = pc_strf("%.*s", (int)family, v + 10),
+                       .head = label ? capitalized(pc_strf("%s (%s%s)", after_dash(label),
+                                                           euros ? "M\xE2\x82\xAC, " : "", y))
+                                     : NULL,
                        .table = RUNDIR_YEARLY,
                        .period = y1,
-                       .percent = kind && (!strcmp(kind, "ratio") || !strcmp(kind, "delay"))};
+                       .percent = kind && (!strcmp(kind, "ratio") || !strcmp(kind, "delay")),
+                       .millions = euros};
         free(label);
     }
     fprintf(f, "<section id=\"territories\">\n<h2>%s</h2>\n<p>%s</p>\n",
@@ -473,15 +485,13 @@ static void page_territories(const page *pg)
                       "Sc\xC3\xA9nario de r\xC3\xA9"
                       "f\xC3\xA9rence, un d\xC3\xA9partement par ligne : moyenne des "
                       "simulations et intervalle \xC3\xA0 90 %. Cliquer un titre de colonne "
-                      "trie le tableau. Ligne \xC2\xAB France \xC2\xBB : les indicateurs "
-                      "nationaux du mod\xC3\xA8le avec leur intervalle ; les foyers y sont "
-                      "la somme des moyennes d\xC3\xA9partementales, sans intervalle (le "
-                      "mod\xC3\xA8le ne fournit pas encore leur total national).",
+                      "trie le tableau. Ligne \xC2\xAB Ensemble \xC2\xBB : les indicateurs "
+                      "d'ensemble du mod\xC3\xA8le avec leur intervalle ; les effectifs y sont "
+                      "la somme des moyennes d\xC3\xA9partementales, sans intervalle.",
                       "Reference scenario, one département per row: mean of the runs and 90 % "
-                      "interval. Click a column heading to sort. Row \"France\": the model's "
-                      "national indicators with their interval; households there are the sum "
-                      "of the départements' means, without interval (the model does not yet "
-                      "give their national total)."));
+                      "interval. Click a column heading to sort. Row \"All\": the model's "
+                      "indicators over all départements with their interval; counts there are "
+                      "the sum of the départements' means, without interval."));
     fputs("<div class=\"table-wrap\"><table class=\"key sortable\">\n<thead><tr><th>", f);
     fputs(lang_pick(pg->lang, "D\xC3\xA9partement", "D\xC3\xA9partement"), f);
     fputs("</th>", f);
@@ -490,51 +500,44 @@ static void page_territories(const page *pg)
         html(f, cols[c].head ? cols[c].head : "?");
         fputs("</th>", f);
     }
-    fputs("</tr></thead>\n<tbody>\n<tr class=\"total\"><th scope=\"row\" data-v=\"\">France</th>",
-          f);
+    fprintf(f, "</tr></thead>\n<tbody>\n<tr class=\"total\"><th scope=\"row\" data-v=\"\">%s</th>",
+            lang_pick(pg->lang, "Ensemble", "All"));
     for (size_t c = 0; c < n_cols; c++) {
         if (!cols[c].var_suffix) {
             double sum = 0;
-            for (size_t i = 0; i < n_vars; i++) {
-                const char *v = rundir_var(r, RUNDIR_MONTHLY, i);
-                size_t len;
+            for (size_t t = 0; t < map->n; t++) {
+                char *v = pc_strf("stock.%s", map->t[t].population);
                 rundir_stat st;
-                if (!strncmp(v, "stock.", 6) && territory_population(v + 6, &len) &&
-                    rundir_value(r, RUNDIR_MONTHLY, v, cols[c].period, &st) && isfinite(st.mean))
+                if (v && rundir_value(r, RUNDIR_MONTHLY, v, cols[c].period, &st) &&
+                    isfinite(st.mean))
                     sum += st.mean;
+                free(v);
             }
             rundir_stat total = {.mean = sum, .p05 = NAN, .p95 = NAN};
-            terr_cell(f, &total, 0, 0, pg->lang);
+            terr_cell(f, &total, 0, 0, 0, pg->lang);
             continue;
         }
         char *v = pc_strf("indicator.%s", cols[c].var_suffix);
         rundir_stat st;
         int ok = v && rundir_value(r, cols[c].table, v, cols[c].period, &st);
-        terr_cell(f, ok ? &st : NULL, cols[c].percent, 1, pg->lang);
+        terr_cell(f, ok ? &st : NULL, cols[c].percent, cols[c].millions, 1, pg->lang);
         free(v);
     }
     fputs("</tr>\n", f);
-    for (size_t i = 0; i < n_vars; i++) {
-        const char *v = rundir_var(r, RUNDIR_MONTHLY, i);
-        size_t len;
-        const char *code = strncmp(v, "stock.", 6) ? NULL : territory_population(v + 6, &len);
-        if (!code)
-            continue;
-        char *label = rundir_var_label(r, v, pg->lang);
+    for (size_t t = 0; t < map->n; t++) {
+        const territory *d = &map->t[t];
         fputs("<tr><th scope=\"row\">", f);
-        for (size_t k = 0; k < len; k++)
-            fputc(code[k] >= 'a' && code[k] <= 'z' ? code[k] - 'a' + 'A' : code[k], f);
+        html(f, d->code);
         fputs(" ", f);
-        html(f, label ? label : v);
+        html(f, d->label ? d->label : d->population);
         fputs("</th>", f);
-        free(label);
         for (size_t c = 0; c < n_cols; c++) {
             char *var = cols[c].var_suffix
-                            ? pc_strf("indicator.%s_d%.*s", cols[c].var_suffix, (int)len, code)
-                            : pc_strdup(v);
+                            ? pc_strf("indicator.%s_%s", cols[c].var_suffix, d->token)
+                            : pc_strf("stock.%s", d->population);
             rundir_stat st;
             int ok = var && rundir_value(r, cols[c].table, var, cols[c].period, &st);
-            terr_cell(f, ok ? &st : NULL, cols[c].percent, 1, pg->lang);
+            terr_cell(f, ok ? &st : NULL, cols[c].percent, cols[c].millions, 1, pg->lang);
             free(var);
         }
         fputs("</tr>\n", f);
@@ -1317,13 +1320,7 @@ static void page_nav(const page *pg)
     fprintf(f, "<nav>\n<h2>%s</h2>\n<ol>\n", lang_pick(pg->lang, "Sommaire", "Contents"));
     fprintf(f, "<li><a href=\"#key-figures\">%s</a></li>\n",
             lang_pick(pg->lang, "Synth\xC3\xA8se : chiffres cl\xC3\xA9s", "Summary: key figures"));
-    size_t n_codes = 0;
-    for (size_t i = 0; i < rundir_n_vars(pg->runs[0], RUNDIR_MONTHLY); i++) {
-        const char *v = rundir_var(pg->runs[0], RUNDIR_MONTHLY, i);
-        size_t len;
-        n_codes += !strncmp(v, "stock.", 6) && territory_population(v + 6, &len);
-    }
-    if (n_codes >= 2)
+    if (pg->territories && pg->territories->n >= 2)
         fprintf(f, "<li><a href=\"#territories\">%s</a></li>\n",
                 lang_pick(pg->lang, "D\xC3\xA9partements", "D\xC3\xA9partements"));
     fprintf(f, "<li><a href=\"#scenarios\">%s</a></li>\n",
@@ -1389,10 +1386,9 @@ static int write_key_figures(const char *dir, const keyfig_table *keys, rundir *
 
 /* Reads the run folder of every scenario, with the scenario's label when it has one. */
 static int load_runs(const char *dir, const report_scenario *scenarios, size_t n, rundir **runs,
-                     const report_options *opt, sbuf *notes, pc_err *err)
+                     territory_focus *focus, sbuf *notes, pc_err *err)
 {
-    territory_focus focus = {opt->focus, opt->n_focus};
-    rundir_filter filter = {territory_keep, &focus};
+    rundir_filter filter = {.setup = territory_setup, .keep = territory_keep, .ctx = focus};
     for (size_t r = 0; r < n; r++) {
         char *run_dir = pc_strf("%s/%s", dir, scenarios[r].name);
         int rc = run_dir ? rundir_load_filtered(run_dir, &filter, &runs[r], err)
@@ -1527,9 +1523,20 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     keyfig_table keys = {0};
     char *chart_error = NULL;
     sbuf said = {0};
+    territory_focus focus = {.codes = opt->focus, .n = opt->n_focus};
     int rc = runs && lists ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
     if (!rc)
-        rc = load_runs(dir, scenarios, n, runs, opt, &said, err);
+        rc = load_runs(dir, scenarios, n, runs, &focus, &said, err);
+    /* the départements of the reference: its table and what its summary shows */
+    if (!rc) {
+        territory_map_free(&focus.map);
+        rc = territory_map_read(&focus.map, runs[0], err);
+    }
+    for (size_t k = 0; !rc && focus.map.n >= 2 && k < focus.n; k++)
+        if (territory_find(&focus.map, focus.codes[k]) < 0)
+            sbuf_printf(&said, "%s--focus %s: no d\xC3\xA9partement of the model has that code",
+                        said.len ? "\n" : "", focus.codes[k]);
+    rundir_filter summary = {.keep = territory_summary, .ctx = &focus};
     if (!rc)
         rc = draw_charts(dir, scenarios, n, runs, opt, lists, &compare, &chart_error, &said, err);
     plot_list *dist = NULL;
@@ -1562,7 +1569,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
         rc = draw_reference(dir, runs[0], dist_var, opt, &scatter, &scatter_sum, &bands, &band_sum,
                             &groups, &said, err);
     if (!rc)
-        rc = keyfig_build((const rundir *const *)runs, n, opt->lang, &keys, err);
+        rc = keyfig_build((const rundir *const *)runs, n, opt->lang, &summary, &keys, err);
     if (!rc)
         rc = write_key_figures(dir, &keys, runs, scenarios, n, err);
     page pg = {.dir = dir,
@@ -1584,7 +1591,8 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
                .bands = bands,
                .groups = groups,
                .scatter_sum = scatter_sum,
-               .band_sum = band_sum};
+               .band_sum = band_sum,
+               .territories = &focus.map};
     if (!rc)
         rc = write_page(&pg, err);
     if (!rc && chart_error)
@@ -1605,6 +1613,7 @@ int report_build(const char *dir, const report_scenario *scenarios, size_t n,
     plot_list_free(groups);
     free(sums);
     keyfig_clear(&keys);
+    territory_map_free(&focus.map);
     free(chart_error);
     return rc;
 }

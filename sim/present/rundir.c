@@ -377,10 +377,6 @@ int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **
         rc = pc_fail(err, PC_EINPUT, "%s: not a folder (a run folder is expected)", dir);
         goto fail;
     }
-    if ((rc = load_table(r, RUNDIR_MONTHLY, "monthly.csv", 1, filter, err)) ||
-        (rc = load_table(r, RUNDIR_YEARLY, "yearly.csv", 0, filter, err)) ||
-        (rc = load_table(r, RUNDIR_SURVIVAL, "survival.csv", 0, filter, err)))
-        goto fail;
     char *manifest = pc_strf("%s/manifest.ini", dir);
     if (!manifest) {
         rc = pc_fail(err, PC_EENV, "out of memory");
@@ -397,6 +393,13 @@ int rundir_load_filtered(const char *dir, const rundir_filter *filter, rundir **
         }
     }
     free(manifest);
+    /* the filter may depend on the model (the territories of its populations) */
+    if (filter && filter->setup && (rc = filter->setup(r, filter->ctx, err)))
+        goto fail;
+    if ((rc = load_table(r, RUNDIR_MONTHLY, "monthly.csv", 1, filter, err)) ||
+        (rc = load_table(r, RUNDIR_YEARLY, "yearly.csv", 0, filter, err)) ||
+        (rc = load_table(r, RUNDIR_SURVIVAL, "survival.csv", 0, filter, err)))
+        goto fail;
     if ((rc = load_observations(r, filter, err)))
         goto fail;
     const char *label = rundir_setting(r, "scenario", "label");
@@ -508,6 +511,11 @@ const char *rundir_warning(const rundir *r)
 const char *rundir_path(const rundir *r)
 {
     return r->dir;
+}
+
+const cfg_doc *rundir_manifest(const rundir *r)
+{
+    return r->manifest;
 }
 
 const char *rundir_setting(const rundir *r, const char *section, const char *key)

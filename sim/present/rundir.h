@@ -41,7 +41,10 @@ typedef struct rundir rundir;
 int rundir_load(const char *dir, rundir **out, pc_err *err);
 
 /* Which variables (or, in survival.csv, populations) to keep of a large run. */
-typedef struct {
+typedef struct rundir_filter {
+    /* called once the manifest is read, before the tables (may be NULL): PC_OK, or an
+     * error that fails the load */
+    int (*setup)(const rundir *r, void *ctx, pc_err *err);
     int (*keep)(const char *name, void *ctx); /* non-zero: keep it */
     void *ctx;
 } rundir_filter;
@@ -63,6 +66,9 @@ const char *rundir_path(const rundir *r);
 const char *rundir_warning(const rundir *r);
 
 /* A value of the run's manifest.ini ("[section] key"), or NULL. */
+/* The run's manifest (the model and scenario as run), or NULL when it was not read. */
+const struct cfg_doc *rundir_manifest(const rundir *r);
+
 const char *rundir_setting(const rundir *r, const char *section, const char *key);
 
 /* Variables (or, for RUNDIR_SURVIVAL, populations) of one table, in file order. */
