@@ -86,15 +86,22 @@ static void write_stat(FILE *f, double mean, double sd)
             mean - 0.674 * sd, mean, mean + 0.674 * sd, mean + 1.645 * sd);
 }
 
-/* Writes tmpdir/name as `parcours run` would; returns its path in buf. */
-static const char *make_run(tc_ctx *t, const char *name, const char *label, double shift, char *buf,
-                            size_t size)
+/* Makes the run folder tmpdir/name (its path in buf) and opens its manifest.ini. */
+static FILE *new_run(tc_ctx *t, const char *name, char *buf, size_t size)
 {
     tc_path(t, name, buf, size);
     mkdir(buf, 0777);
     char path[600];
     snprintf(path, sizeof path, "%s/manifest.ini", buf);
-    FILE *f = fopen(path, "w");
+    return fopen(path, "w");
+}
+
+/* Writes tmpdir/name as `parcours run` would; returns its path in buf. */
+static const char *make_run(tc_ctx *t, const char *name, const char *label, double shift, char *buf,
+                            size_t size)
+{
+    FILE *f = new_run(t, name, buf, size);
+    char path[600];
     fprintf(f,
             "[model]\nname = Dr\xC3\xB4me \xE2\x80\x94 RSA\nstart = 2020-01\nhorizon = %d\n\n"
             "[scenario]\nlabel = %s\ndescription = Un sc\xC3\xA9nario <b>de test</b> & plus\n\n"
@@ -1319,11 +1326,8 @@ static const char *territory_run(tc_ctx *t, const char *name, const char *const 
                                  size_t n_pop, const char *const *vars, size_t n_vars, char *buf,
                                  size_t size)
 {
-    tc_path(t, name, buf, size);
-    mkdir(buf, 0777);
+    FILE *f = new_run(t, name, buf, size);
     char path[600];
-    snprintf(path, sizeof path, "%s/manifest.ini", buf);
-    FILE *f = fopen(path, "w");
     fputs("[model]\nname = Territoires\nstart = 2020-01\nhorizon = 1\n", f);
     for (size_t i = 0; i < n_pop; i++) {
         const char *colon = strchr(populations[i], ':');
