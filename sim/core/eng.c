@@ -108,6 +108,9 @@ struct eng_workspace {
      * (population, event kind), the indicators an event starts or ends. */
     double *watch;
     size_t n_watched;
+    /* With attributes, the person's values when each watch opened (watch_attr[(person *
+     * n_watched + i) * n_attr + a]): a cohort's groups are those of its `from` event. */
+    uint8_t *watch_attr;
     size_t *state_hook_at, *pop_hook_at; /* CSR offsets: ns + 1, np * EV_KINDS + 1 */
     int32_t *state_hooks, *pop_hooks;    /* indicator index * 2 + role (0 from, 1 to) */
     size_t *status_at;                   /* CSR offsets per population: status indicators */
@@ -179,6 +182,7 @@ void eng_free(eng_workspace *w)
     free(w->gstock_diff);
     free(w->gfull_diff);
     free(w->watch);
+    free(w->watch_attr);
     free(w->state_hook_at);
     free(w->pop_hook_at);
     free(w->state_hooks);
@@ -583,6 +587,8 @@ eng_workspace *eng_alloc(const mdl_model *m)
     w->path_len = (size_t)(100 * 12 + m->horizon + 1); /* a warm-up is at most 100 years */
     if (alloc_attributes(w))
         goto fail;
+    if (w->n_watched && w->n_attr && !(w->watch_attr = malloc(w->cap * w->n_watched * w->n_attr)))
+        goto fail;
     if (m->n_drivers &&
         (!(w->driver_x = malloc(m->n_drivers * w->path_len * sizeof *w->driver_x)) ||
          !(w->mod_m = malloc((m->n_modulations + 1) * w->path_len * sizeof *w->mod_m)) ||
@@ -700,6 +706,12 @@ static int32_t person_new(eng_workspace *w)
             if (!an)
                 return NONE;
             w->attr_next = an;
+            if (w->n_watched) {
+                uint8_t *wa = realloc(w->watch_attr, cap * w->n_watched * w->n_attr);
+                if (!wa)
+                    return NONE;
+                w->watch_attr = wa;
+            }
         }
         w->cap = cap;
     }
@@ -816,12 +828,20 @@ static inline double *watch_of(eng_workspace *w, int32_t pi, const mdl_indicator
     return &w->watch[(size_t)pi * w->n_watched + (size_t)ind->watch];
 }
 
-/* A cohort outcome of person pi for its tracked groups (their values at that moment). */
-static void group_outcome(eng_workspace *w, int32_t pi, size_t at, int hit)
+/* Person pi's values when its watch of ind opened. */
+static inline uint8_t *watch_attr_of(eng_workspace *w, int32_t pi, const mdl_indicator *ind)
+{
+    return &w->watch_attr[((size_t)pi * w->n_watched + (size_t)ind->watch) * w->n_attr];
+}
+
+/* A cohort outcome of person pi for the groups it was in when its watch of ind opened
+ * (a cohort by group at the `from` event: what happens later does not move it). */
+static void group_outcome(eng_workspace *w, int32_t pi, const mdl_indicator *ind, size_t at,
+                          int hit)
 {
     const mdl_model *m = w->m;
     const person *p = &w->persons[pi];
-    const uint8_t *v = w->attr + (size_t)pi * w->n_attr;
+    const uint8_t *v = watch_attr_of(w, pi, ind);
     for (size_t i = w->pop_attr_at[p->pop]; i < w->pop_attr_at[p->pop + 1]; i++) {
         int a = w->pop_attr[i];
         int ti = m->tracked[m->attributes[a].group + v[a]];
@@ -843,7 +863,7 @@ static void watch_close(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
         w->raw->ind_cohort[at] += 1;
         w->raw->ind_hit[at] += hit;
         if (w->n_tracked)
-            group_outcome(w, pi, at, hit);
+            group_outcome(w, pi, ind, at, hit);
     }
     *since = NAN;
 }
@@ -860,8 +880,11 @@ static void watch_start(eng_workspace *w, int32_t pi, const mdl_indicator *ind, 
     /* A delay started during a warm-up counts, with its true length, when its `to` event
      * happens in a recorded month (its cohort, before the start, is not recorded); a
      * status read before the start is never recorded: it is not started. */
-    if (t >= 0 || ind->kind == MDL_IND_DELAY)
+    if (t >= 0 || ind->kind == MDL_IND_DELAY) {
         *since = t;
+        if (w->n_tracked)
+            memcpy(watch_attr_of(w, pi, ind), w->attr + (size_t)pi * w->n_attr, w->n_attr);
+    }
 }
 
 static void watch_reach(eng_workspace *w, int32_t pi, const mdl_indicator *ind, double t)
