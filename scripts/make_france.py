@@ -946,7 +946,7 @@ def departement_sections(row, hz, drv):
     out.append("; professional track %.4f of those oriented (%s)" % (o.pro, row["pro_source"]))
     out.append("")
     out.append("[population %s]" % p)
-    out.append("label = %s" % name)
+    out.append("label = %s — foyers allocataires du RSA" % name)
     out.append("territory = %s" % code)
     out.append("entry = %s_orientation" % p)
     out.append("; calibrated: 31/12 counts of 2016, 2017, 2018 (docs/france.md)")
@@ -1037,6 +1037,12 @@ def departement_sections(row, hz, drv):
     out.append("kind = ratio")
     out.append("numerator = in.%s_exit_job" % p)
     out.append("denominator = exits.%s" % p)
+    out.append("")
+    out.append("[indicator allocation_%s]" % p)
+    out.append("label = %s — allocation RSA" % name)
+    out.append("kind = count")
+    out.append("unit = euros")
+    out.append("of = cost.allocation_%s" % p)
     out.append("")
     return out
 

@@ -329,6 +329,8 @@ rows=$(sed -n '/<section id="territories">/,/<\/section>/p' "$terr/index.html" |
 check $? "the table has one row per département, in the model's order ($rows)"
 grep -q 'class="total"><th scope="row" data-v="">Ensemble' "$terr/index.html"
 check $? "the table's first row is the whole"
+grep -q 'Allocation RSA (M€, 20[0-9]*)' "$terr/index.html"
+check $? "the table has the allocation per département, in M€"
 ls "$terr/rsa3/charts" | grep -q 'd26' && ! ls "$terr/rsa3/charts" | grep -q 'd05\|d69'
 check $? "charts for the Drôme only"
 grep -q 'stock.d26' "$terr/key-figures.csv" && ! grep -q 'd05\|d69' "$terr/key-figures.csv"

@@ -357,6 +357,7 @@ typedef struct {
     int period;
     int percent;  /* a share, shown in % */
     int millions; /* euros, shown in M€ */
+    int count;    /* a count indicator: without the model's own total, the sum of the rows */
 } terr_col;
 
 /* The label after the last " — " of a label ("Drôme — part des sorties" gives "part des
@@ -476,7 +477,8 @@ static void page_territories(const page *pg)
                        .table = RUNDIR_YEARLY,
                        .period = y1,
                        .percent = kind && (!strcmp(kind, "ratio") || !strcmp(kind, "delay")),
-                       .millions = euros};
+                       .millions = euros,
+                       .count = kind && !strcmp(kind, "count")};
         free(label);
     }
     fprintf(f, "<section id=\"territories\">\n<h2>%s</h2>\n<p>%s</p>\n",
@@ -486,12 +488,14 @@ static void page_territories(const page *pg)
                       "f\xC3\xA9rence, un d\xC3\xA9partement par ligne : moyenne des "
                       "simulations et intervalle \xC3\xA0 90 %. Cliquer un titre de colonne "
                       "trie le tableau. Ligne \xC2\xAB Ensemble \xC2\xBB : les indicateurs "
-                      "d'ensemble du mod\xC3\xA8le avec leur intervalle ; les effectifs y sont "
-                      "la somme des moyennes d\xC3\xA9partementales, sans intervalle.",
+                      "d'ensemble du mod\xC3\xA8le avec leur intervalle ; les effectifs, et les "
+                      "totaux que le mod\xC3\xA8le ne calcule pas, y sont la somme des moyennes "
+                      "d\xC3\xA9partementales, sans intervalle.",
                       "Reference scenario, one département per row: mean of the runs and 90 % "
                       "interval. Click a column heading to sort. Row \"All\": the model's "
-                      "indicators over all départements with their interval; counts there are "
-                      "the sum of the départements' means, without interval."));
+                      "indicators over all départements with their interval; counts, and the "
+                      "totals the model does not compute, are there the sum of the départements' "
+                      "means, without interval."));
     fputs("<div class=\"table-wrap\"><table class=\"key sortable\">\n<thead><tr><th>", f);
     fputs(lang_pick(pg->lang, "D\xC3\xA9partement", "D\xC3\xA9partement"), f);
     fputs("</th>", f);
@@ -503,25 +507,27 @@ static void page_territories(const page *pg)
     fprintf(f, "</tr></thead>\n<tbody>\n<tr class=\"total\"><th scope=\"row\" data-v=\"\">%s</th>",
             lang_pick(pg->lang, "Ensemble", "All"));
     for (size_t c = 0; c < n_cols; c++) {
-        if (!cols[c].var_suffix) {
-            double sum = 0;
-            for (size_t t = 0; t < map->n; t++) {
-                char *v = pc_strf("stock.%s", map->t[t].population);
-                rundir_stat st;
-                if (v && rundir_value(r, RUNDIR_MONTHLY, v, cols[c].period, &st) &&
-                    isfinite(st.mean))
-                    sum += st.mean;
-                free(v);
-            }
-            rundir_stat total = {.mean = sum, .p05 = NAN, .p95 = NAN};
-            terr_cell(f, &total, 0, 0, 0, pg->lang);
-            continue;
-        }
-        char *v = pc_strf("indicator.%s", cols[c].var_suffix);
+        char *v = cols[c].var_suffix ? pc_strf("indicator.%s", cols[c].var_suffix) : NULL;
         rundir_stat st;
         int ok = v && rundir_value(r, cols[c].table, v, cols[c].period, &st);
-        terr_cell(f, ok ? &st : NULL, cols[c].percent, cols[c].millions, 1, pg->lang);
         free(v);
+        if (ok || (cols[c].var_suffix && !cols[c].count)) {
+            terr_cell(f, ok ? &st : NULL, cols[c].percent, cols[c].millions, 1, pg->lang);
+            continue;
+        }
+        /* a stock, or a count the model does not total: the sum of the means */
+        double sum = 0;
+        for (size_t t = 0; t < map->n; t++) {
+            char *var = cols[c].var_suffix
+                            ? pc_strf("indicator.%s_%s", cols[c].var_suffix, map->t[t].token)
+                            : pc_strf("stock.%s", map->t[t].population);
+            if (var && rundir_value(r, cols[c].table, var, cols[c].period, &st) &&
+                isfinite(st.mean))
+                sum += st.mean;
+            free(var);
+        }
+        rundir_stat total = {.mean = sum, .p05 = NAN, .p95 = NAN};
+        terr_cell(f, &total, 0, cols[c].millions, 0, pg->lang);
     }
     fputs("</tr>\n", f);
     for (size_t t = 0; t < map->n; t++) {
