@@ -12,7 +12,8 @@
 # the top of the page into REPORT_DIR/screenshots/page-<width>.png for a person
 # to look at.  When the folder holds rapport.pdf it checks its page count lies
 # between 2 and twice the number of charts plus 20; when it holds parcours.xlsx,
-# that it is a zip with a workbook and at least three sheets.  Without Chromium
+# that it is a zip with a workbook of its key figures, a sheet per scenario and,
+# when they were compared, their differences.  Without Chromium
 # it prints a SKIP line.  Ends with "N passed, N failed"; exits 1 on a failure.
 set -u
 passed=0
@@ -112,14 +113,18 @@ print(sum(len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", t)) for t in texts))
         echo "SKIP render-e2e: $name: no rapport.pdf (report written without --pdf)"
     fi
     if [ -s "$dir/parcours.xlsx" ]; then
-        python3 - "$dir/parcours.xlsx" <<'EOF'
+        # key figures, one sheet per scenario, and the differences when they were compared
+        n_scen=$(ls "$dir"/*/monthly.csv 2>/dev/null | wc -l)
+        want=$((n_scen + 1))
+        [ -s "$dir/compare/differences.csv" ] && want=$((want + 1))
+        python3 - "$dir/parcours.xlsx" "$want" <<'EOF'
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 names = z.namelist()
 sheets = [n for n in names if n.startswith("xl/worksheets/sheet")]
-assert "xl/workbook.xml" in names and len(sheets) >= 3, names
+assert "xl/workbook.xml" in names and len(sheets) >= int(sys.argv[2]), names
 EOF
-        check $? "$name: parcours.xlsx opens as a workbook of at least three sheets"
+        check $? "$name: parcours.xlsx opens as a workbook of at least $want sheets ($n_scen scenarios)"
     else
         echo "SKIP render-e2e: $name: no parcours.xlsx"
     fi
