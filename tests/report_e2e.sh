@@ -337,6 +337,11 @@ grep -q 'stock.d26' "$terr/key-figures.csv" && ! grep -q 'd05\|d69' "$terr/key-f
 check $? "key figures for the Drôme only"
 grep -q -- '--focus 13: no d' "$work/stderr-terr"
 check $? "a code of no département of the model is said"
+"$BIN" report "$ROOT/models/france/test/rsa3.ini" --reps 2 --focus 26,20 --out "$work/focus-20" \
+    >/dev/null 2>"$work/stderr-focus"
+rc=$?
+[ "$rc" = 2 ] && grep -q "'20' is not a d" "$work/stderr-focus" && [ ! -e "$work/focus-20" ]
+check $? "--focus 20 (no such code): exit 2, said, nothing written (exit $rc)"
 
 # without gnuplot: a clear message, exit 1, the run files still written
 nognu="$work/no-gnuplot"

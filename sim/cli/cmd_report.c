@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "core/folder.h"
 #include "core/fsio.h"
+#include "core/mdl.h"
 #include "core/mc.h"
 #include "core/mdl.h"
 #include "core/out.h"
@@ -54,8 +55,9 @@ static const char report_usage[] =
     "  --threads T      threads, 0 to 1024 (default 0: all cores)\n"
     "  --lang L         fr (default) or en\n"
     "  --templates DIR  the gnuplot templates (as for parcours plot)\n"
-    "  --focus CODES    a national model: the départements charted, as codes joined\n"
-    "                   with commas (26,05,2A); every département is in the table\n"
+    "  --focus CODES    a model of several départements (populations with territory =):\n"
+    "                   the départements charted and in the key figures, as codes\n"
+    "                   joined with commas (26,05,2A); every département is in the table\n"
     "  --threshold V=X  the output of replications.csv whose distribution is drawn\n"
     "                   (default cost.total, the whole run's cost in euros) and the\n"
     "                   value whose probability of being exceeded is shown (default:\n"
@@ -335,11 +337,9 @@ static int read_args(report_args *a, int argc, char **argv)
     }
     for (const char *p = a->focus; !rc && p && *p;) {
         size_t len = strcspn(p, ",");
-        int ok = (len == 2 || len == 3) && p[0] >= '0' && p[0] <= '9';
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (p[k] >= '0' && p[k] <= '9') ||
-                 (len == 2 && p[0] == '2' && strchr("abAB", p[k]) != NULL);
-        if (!ok) {
+        char code[8], norm[4];
+        snprintf(code, sizeof code, "%.*s", (int)(len < 7 ? len : 7), p);
+        if (len > 3 || !mdl_territory_code(code, norm)) {
             fprintf(stderr,
                     "parcours: report: --focus: '%.*s' is not a d\xC3\xA9partement code "
                     "(26, 05, 2A, 974)\n",
