@@ -1372,6 +1372,17 @@ static int pick(const mdl_dest *d, double u)
     return d->state[i];
 }
 
+/* pick, counting instead of scanning (no branch on the draw): the cumulative shares the
+ * scan reads, all but the last, never decrease (shares lie in [0, 1]), so those at most
+ * u are a prefix. */
+static inline int pick_counted(const mdl_dest *d, double u)
+{
+    size_t i = 0;
+    for (size_t j = 0; j + 1 < d->n; j++)
+        i += d->cum[j] <= u;
+    return d->state[i];
+}
+
 /* ---- attributes: values per person, effects, groups -------------------------------- */
 
 #define PURPOSE_ATTR_SALT 0x2b7e1516u
@@ -1595,21 +1606,29 @@ static double next_dependent_change(const eng_workspace *w, int32_t pi)
 
 /* Time until a piecewise hazard fires, drawn at a state's entry: latent_time with factor
  * 1 and no time spent in the state, written out (dividing by a factor of 1 changes
- * nothing but costs a division). */
+ * nothing but costs a division).  The pieces are found by counting instead of
+ * scanning, the same pieces without a branch that depends on the draw: the piece starts
+ * increase and the rates are never negative (the model's reader and mdl_bind refuse
+ * anything else), so the x[j] <= start, and the cum[j] <= target, are a prefix of j. */
 static inline double piecewise_time(const mdl_law *l, double u, double seniority)
 {
     const mdl_table *t = &l->table;
     double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
-    size_t i;
-    double target = cum_hazard(t, start, &i) + (-log(1.0 - u));
-    while (i + 1 < t->n && t->cum[i + 1] <= target)
-        i++;
+    size_t i = 0;
+    for (size_t j = 1; j < t->n; j++)
+        i += t->x[j] <= start;
+    double target = t->cum[i] + t->y[i] * (start - t->x[i]) + (-log(1.0 - u));
+    i = 0;
+    for (size_t j = 1; j < t->n; j++)
+        i += t->cum[j] <= target;
     if (t->y[i] <= 0)
         return INFINITY;
     double at = t->x[i] + (target - t->cum[i]) / t->y[i];
     double dt = at - start;
     return dt > 0 ? dt : 0;
 }
+
+#define PLAIN_BATCH 4 /* blocks drawn before the moves they decide are examined */
 
 /* schedule for a state whose moves are all plain (plain_state), at its entry (no time
  * spent in it, not a redraw): the same draws and results, without the general case's
@@ -1620,33 +1639,41 @@ static double schedule_plain(eng_workspace *w, int32_t pi, double t, uint32_t vi
     const mdl_state *st = &w->m->states[p->state];
     double seniority = t - p->entry_time;
     double best = INFINITY;
-    for (size_t k = 0; k < st->n_transitions; k++) {
-        const mdl_transition *tr = &st->transitions[k];
-        const mdl_law *law = &tr->versions->law;
-        /* the words of the fire decision, the time and the destination, each made a
-         * uniform only when it is used */
-        philox4x32_ctr_t word = rng_words(w->seed, p->key, tr->purpose, w->rep, p->serial, visit);
-        if (law->probability < 1 && !(rng_unit(word.v[0]) < law->probability))
-            continue;
-        double u_time = rng_unit(word.v[1]), dt;
-        switch (law->kind) {
-        case MDL_HAZARD_CONST:
-            dt = law->p[0] > 0 ? -log(1.0 - u_time) / law->p[0] : INFINITY;
-            break;
-        case MDL_HAZARD_PIECEWISE:
-            dt = piecewise_time(law, u_time, seniority);
-            break;
-        case MDL_AFTER_EXPONENTIAL:
-            dt = -law->p[0] * log(1.0 - u_time);
-            break;
-        default:
-            dt = latent_time(law, u_time, w->rng, seniority, 0, 1);
-            break;
-        }
-        if (t + dt < best) {
-            best = t + dt;
-            p->dest = pick(&tr->versions->dest, rng_unit(word.v[2]));
-            p->flow = (int32_t)tr->flow;
+    for (size_t first = 0; first < st->n_transitions; first += PLAIN_BATCH) {
+        const mdl_transition *tr = st->transitions + first;
+        size_t n =
+            st->n_transitions - first < PLAIN_BATCH ? st->n_transitions - first : PLAIN_BATCH;
+        /* the blocks first, one after the other (independent: the processor overlaps
+         * them), then the words of the fire decision, the time and the destination, each
+         * made a uniform only when it is used */
+        philox4x32_ctr_t words[PLAIN_BATCH];
+        for (size_t k = 0; k < n; k++)
+            words[k] = rng_words(w->seed, p->key, tr[k].purpose, w->rep, p->serial, visit);
+        for (size_t k = 0; k < n; k++) {
+            const mdl_law *law = &tr[k].versions->law;
+            const uint32_t *word = words[k].v;
+            if (law->probability < 1 && !(rng_unit(word[0]) < law->probability))
+                continue;
+            double u_time = rng_unit(word[1]), dt;
+            switch (law->kind) {
+            case MDL_HAZARD_CONST:
+                dt = law->p[0] > 0 ? -log(1.0 - u_time) / law->p[0] : INFINITY;
+                break;
+            case MDL_HAZARD_PIECEWISE:
+                dt = piecewise_time(law, u_time, seniority);
+                break;
+            case MDL_AFTER_EXPONENTIAL:
+                dt = -law->p[0] * log(1.0 - u_time);
+                break;
+            default:
+                dt = latent_time(law, u_time, w->rng, seniority, 0, 1);
+                break;
+            }
+            if (t + dt < best) {
+                best = t + dt;
+                p->dest = pick_counted(&tr[k].versions->dest, rng_unit(word[2]));
+                p->flow = (int32_t)tr[k].flow;
+            }
         }
     }
     p->event_time = best < w->horizon_time ? best : INFINITY;

@@ -36,6 +36,9 @@ static inline double rng_unit(uint32_t k)
 
 /* The first block (four words) of a stream: rng_block before the conversion, for a
  * caller that needs only some of its uniforms (rng_unit of a word). */
+static inline R123_FORCE_INLINE(philox4x32_ctr_t rng_words(uint32_t seed, uint32_t population,
+                                                           uint32_t purpose, uint32_t replication,
+                                                           uint32_t serial, uint32_t visit));
 static inline philox4x32_ctr_t rng_words(uint32_t seed, uint32_t population, uint32_t purpose,
                                          uint32_t replication, uint32_t serial, uint32_t visit)
 {
