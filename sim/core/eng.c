@@ -1166,11 +1166,22 @@ static double modulated_time(const eng_workspace *w, const mdl_law *l, double u,
 
 /* ---- latent times ------------------------------------------------------------- */
 
-static double cum_hazard(const mdl_table *t, double s, size_t *piece)
+/* The pieces of a piecewise hazard are found by counting the thresholds at most the
+ * value sought rather than by a scan that stops at the first above it: the same piece
+ * without a branch that depends on a draw.  Piece starts increase and rates are never
+ * negative (the model's reader and mdl_bind refuse anything else), so the starts, and
+ * the cumulative hazards, at most a value are a prefix. */
+static inline size_t piece_of(const double *thresholds, size_t n, double v)
 {
     size_t i = 0;
-    while (i + 1 < t->n && t->x[i + 1] <= s)
-        i++;
+    for (size_t j = 1; j < n; j++)
+        i += thresholds[j] <= v;
+    return i;
+}
+
+static inline double cum_hazard(const mdl_table *t, double s, size_t *piece)
+{
+    size_t i = piece_of(t->x, t->n, s);
     *piece = i;
     return t->cum[i] + t->y[i] * (s - t->x[i]);
 }
@@ -1191,8 +1202,7 @@ static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniori
         if (!(factor > 0))
             return INFINITY;
         double target = cum_hazard(t, start, &i) + (-log(1.0 - u)) / factor;
-        while (i + 1 < t->n && t->cum[i + 1] <= target)
-            i++;
+        i = piece_of(t->cum, t->n, target); /* at least the piece of start: target is past it */
         if (t->y[i] <= 0)
             return INFINITY;
         double at = t->x[i] + (target - t->cum[i]) / t->y[i];
@@ -1606,21 +1616,14 @@ static double next_dependent_change(const eng_workspace *w, int32_t pi)
 
 /* Time until a piecewise hazard fires, drawn at a state's entry: latent_time with factor
  * 1 and no time spent in the state, written out (dividing by a factor of 1 changes
- * nothing but costs a division).  The pieces are found by counting instead of
- * scanning, the same pieces without a branch that depends on the draw: the piece starts
- * increase and the rates are never negative (the model's reader and mdl_bind refuse
- * anything else), so the x[j] <= start, and the cum[j] <= target, are a prefix of j. */
+ * nothing but costs a division). */
 static inline double piecewise_time(const mdl_law *l, double u, double seniority)
 {
     const mdl_table *t = &l->table;
     double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
-    size_t i = 0;
-    for (size_t j = 1; j < t->n; j++)
-        i += t->x[j] <= start;
-    double target = t->cum[i] + t->y[i] * (start - t->x[i]) + (-log(1.0 - u));
-    i = 0;
-    for (size_t j = 1; j < t->n; j++)
-        i += t->cum[j] <= target;
+    size_t i;
+    double target = cum_hazard(t, start, &i) + (-log(1.0 - u));
+    i = piece_of(t->cum, t->n, target);
     if (t->y[i] <= 0)
         return INFINITY;
     double at = t->x[i] + (target - t->cum[i]) / t->y[i];
