@@ -571,6 +571,49 @@ static void test_territory_parts(tc_ctx *t)
     mdl_free(m);
 }
 
+/* A state whose moves need no version, factor or truncation is drawn by a path of its
+ * own (eng.c, schedule_plain); giving one of its hazards a factor of 1 sends it down
+ * the general path, which must draw the same times, destinations and counts to the
+ * last bit: every series of the two runs is compared byte for byte.  The model has
+ * what the plain path handles (piecewise and constant hazards, a defective
+ * exponential, a lognormal, shared destinations, the initial stock's seniority) and
+ * an attribute in both runs, so the only difference is the path. */
+static void test_plain_path(tc_ctx *t)
+{
+    const char *head = "[model]\nname = plain\nstart = 2020-01\nhorizon = 36\n"
+                       "[population p]\nentry = s\ninflow.rate = 60/m\ninitial.count = 400\n"
+                       "initial.state = s:0.5, u:0.5\ninitial.seniority = table(sen.csv)\n"
+                       "[attribute g]\nvalues = a, b\nentry = a:0.5, b:0.5\n"
+                       "initial = a:0.5, b:0.5\n"
+                       "[state s]\n"
+                       "on.x = hazard piecewise(entry; 0m:0.08, 6m:0.03, 12m:0.01)/m"
+                       " -> u:0.3, out:0.7\n"
+                       "on.y = with 0.4 after exponential(mean=5m) -> u\n"
+                       "on.z = hazard 0.02/m";
+    const char *tail = " -> out\n"
+                       "[state u]\non.back = after lognormal(mean=60d, sd=30d) -> s\n"
+                       "on.w = hazard 0.03/m -> out\n";
+    char plain[1024], general[1024];
+    snprintf(plain, sizeof plain, "%s%s", head, tail);
+    snprintf(general, sizeof general, "%s * g(a: 1)%s", head, tail);
+    tc_write(t, "sen.csv", "upper,weight\n6m,0.4\n24m,0.6\n");
+    mdl_model *mp = NULL, *mg = NULL;
+    mc_result *rp = run_text(t, "plain.ini", plain, 4, &mp);
+    mc_result *rg = run_text(t, "general.ini", general, 4, &mg);
+    if (rp && rg) {
+        int same =
+            rp->n_vars == rg->n_vars && rp->n_months == rg->n_months &&
+            !memcmp(rp->values, rg->values, rp->reps * rp->n_vars * rp->n_months * sizeof(double));
+        CHECK(t, same,
+              "plain moves drawn by their own path: every series as the general "
+              "path draws them, bit for bit (4 replications)");
+    }
+    mc_result_free(rp);
+    mc_result_free(rg);
+    mdl_free(mp);
+    mdl_free(mg);
+}
+
 void suite_engine(tc_ctx *t)
 {
     test_fixed_and_absorbing(t);
@@ -584,4 +627,5 @@ void suite_engine(tc_ctx *t)
     test_state_seniority_errors(t);
     test_spill(t);
     test_territory_parts(t);
+    test_plain_path(t);
 }

@@ -37,14 +37,15 @@
 #define REQUEST       0x40000000 /* a heap slot asking for a unit of person.target */
 
 typedef struct {
-    double entry_time;  /* entry into the population (seniority origin) */
-    double state_time;  /* entry into the current state */
-    double group_since; /* start of the current interval of its groups in the state */
-    double event_time;  /* the pending event, INFINITY if none */
-    int32_t state;      /* NONE while a request is pending */
-    int32_t dest;       /* destination of the pending event (MDL_OUT allowed) */
-    int32_t flow;       /* flow index of the pending transition */
-    uint32_t gen;       /* bumped when the pending event is cancelled or the record reused */
+    double entry_time;   /* entry into the population (seniority origin) */
+    double state_time;   /* entry into the current state */
+    double group_since;  /* start of the current interval of its groups in the state */
+    double event_time;   /* the pending event, INFINITY if none */
+    int32_t state;       /* NONE while a request is pending */
+    int32_t state_month; /* month_index(state_time) */
+    int32_t dest;        /* destination of the pending event (MDL_OUT allowed) */
+    int32_t flow;        /* flow index of the pending transition */
+    uint32_t gen;        /* bumped when the pending event is cancelled or the record reused */
     int32_t q_prev, q_next, target; /* FIFO links; the state waited for or requested */
     uint32_t key;                   /* its streams' population key: the population it arrived in */
     uint32_t serial;                /* its number in that population */
@@ -140,6 +141,7 @@ struct eng_workspace {
     uint8_t *state_dep; /* per state: its moves depend on some attribute ... */
     double *dep_from;   /* ... [state][attribute]: from that day on (INFINITY: never) */
     double *pick_buf;   /* a destination's shares for one person */
+    uint8_t *plain;     /* per state: its moves are plain (see plain_state) */
     /* run context */
     int status; /* set when an event cannot be processed; eng_run stops and returns it */
     pc_err *err;
@@ -200,6 +202,7 @@ void eng_free(eng_workspace *w)
     free(w->pop_attr);
     free(w->pick_buf);
     free(w->state_dep);
+    free(w->plain);
     free(w->dep_from);
     free(w);
 }
@@ -527,6 +530,26 @@ done:
     return rc;
 }
 
+/* Whether every move out of state s is plain: one version, present, without attribute
+ * effects, drivers or a gamma law, to destinations admitting everyone.  Drawn at the
+ * state's entry, such moves need neither versions nor factors (schedule_plain).  Binding
+ * parameters changes values, never these. */
+static int plain_state(const eng_workspace *w, size_t s)
+{
+    const mdl_state *st = &w->m->states[s];
+    if (w->any_admits)
+        return 0;
+    for (size_t k = 0; k < st->n_transitions; k++) {
+        const mdl_transition *tr = &st->transitions[k];
+        const mdl_version *v = tr->versions;
+        if (tr->n_versions != 1 || !v->present || v->group_attr >= 0 || v->law.effect >= 0 ||
+            v->law.prob_effect >= 0 || v->law.modulation >= 0 || v->law.kind == MDL_AFTER_GAMMA ||
+            v->dest.has_effects)
+            return 0;
+    }
+    return 1;
+}
+
 eng_workspace *eng_alloc(const mdl_model *m)
 {
     eng_workspace *w = pc_calloc(1, sizeof *w);
@@ -585,10 +608,12 @@ eng_workspace *eng_alloc(const mdl_model *m)
     if (w->n_watched && !(w->watch = malloc(w->cap * w->n_watched * sizeof *w->watch)))
         goto fail;
     w->path_len = (size_t)(100 * 12 + m->horizon + 1); /* a warm-up is at most 100 years */
-    if (alloc_attributes(w))
+    if (alloc_attributes(w) || !(w->plain = pc_calloc(ns + 1, sizeof *w->plain)))
         goto fail;
     if (w->n_watched && w->n_attr && !(w->watch_attr = malloc(w->cap * w->n_watched * w->n_attr)))
         goto fail;
+    for (size_t s = 0; s < ns; s++)
+        w->plain[s] = (uint8_t)plain_state(w, s);
     if (m->n_drivers &&
         (!(w->driver_x = malloc(m->n_drivers * w->path_len * sizeof *w->driver_x)) ||
          !(w->mod_m = malloc((m->n_modulations + 1) * w->path_len * sizeof *w->mod_m)) ||
@@ -756,21 +781,39 @@ static inline void count_at(eng_workspace *w, double *base, size_t width, size_t
         *x += 1;
 }
 
+/* months_in(t), 0 before the start: the month a stay from t is recorded from.  Computed
+ * once per move and passed along (a division saved for each counter of that moment). */
+static inline long month_index(double t)
+{
+    return t > 0 ? months_in(t) : 0;
+}
+
+/* count_at with k = month_index(t) given. */
+static inline void count_in(eng_workspace *w, double *base, size_t width, size_t c, double t,
+                            long k)
+{
+    if (t < 0)
+        return;
+    if ((size_t)k >= w->raw->n_months)
+        k = (long)w->raw->n_months - 1;
+    base[(size_t)k * width + c] += 1;
+}
+
 /* A stay in column c from t0 to t1: counted at the ends of the months (k + 1) * month
  * with t0 < end <= t1, and its person-days month by month (full months through the
  * difference array). */
 static void record_stay(eng_workspace *w, double *stock_diff, double *full_diff, double *days,
-                        size_t width, size_t c, double t0, double t1)
+                        size_t width, size_t c, double t0, double t1);
+
+/* record_stay once t0 and t1 are clamped to the run (0 <= t0 < t1 <= horizon), with
+ * ka = months_in(t0) and kb1 = months_in(t1). */
+static inline void record_span(eng_workspace *w, double *stock_diff, double *full_diff,
+                               double *days, size_t width, size_t c, double t0, double t1, long ka,
+                               long kb1)
 {
     const double dpm = MDL_DAYS_PER_MONTH;
     long months = (long)w->raw->n_months;
-    if (t1 > w->horizon_time)
-        t1 = w->horizon_time;
-    if (t0 < 0)
-        t0 = 0;
-    if (!(t1 > t0))
-        return;
-    long ka = months_in(t0), kb = months_in(t1) - 1;
+    long kb = kb1 - 1;
     if (kb >= ka) {
         stock_diff[(size_t)ka * width + c] += 1;
         stock_diff[(size_t)(kb + 1) * width + c] -= 1;
@@ -788,8 +831,20 @@ static void record_stay(eng_workspace *w, double *stock_diff, double *full_diff,
         days[(size_t)db * width + c] += t1 - (double)db * dpm;
 }
 
-/* Person pi's stays in its state and in its tracked groups end at t. */
-static void leave(eng_workspace *w, int32_t pi, double t);
+static void record_stay(eng_workspace *w, double *stock_diff, double *full_diff, double *days,
+                        size_t width, size_t c, double t0, double t1)
+{
+    if (t1 > w->horizon_time)
+        t1 = w->horizon_time;
+    if (t0 < 0)
+        t0 = 0;
+    if (!(t1 > t0))
+        return;
+    record_span(w, stock_diff, full_diff, days, width, c, t0, t1, months_in(t0), months_in(t1));
+}
+
+/* Person pi's stays in its state and in its tracked groups end at t (k: month_index(t)). */
+static void leave(eng_workspace *w, int32_t pi, double t, long k);
 
 static void spell_record(eng_workspace *w, double *hist, int pop, double length)
 {
@@ -1134,11 +1189,22 @@ static double modulated_time(const eng_workspace *w, const mdl_law *l, double u,
 
 /* ---- latent times ------------------------------------------------------------- */
 
-static double cum_hazard(const mdl_table *t, double s, size_t *piece)
+/* The pieces of a piecewise hazard are found by counting the thresholds at most the
+ * value sought rather than by a scan that stops at the first above it: the same piece
+ * without a branch that depends on a draw.  Piece starts increase and rates are never
+ * negative (the model's reader and mdl_bind refuse anything else), so the starts, and
+ * the cumulative hazards, at most a value are a prefix. */
+static inline size_t piece_of(const double *thresholds, size_t n, double v)
 {
     size_t i = 0;
-    while (i + 1 < t->n && t->x[i + 1] <= s)
-        i++;
+    for (size_t j = 1; j < n; j++)
+        i += thresholds[j] <= v;
+    return i;
+}
+
+static inline double cum_hazard(const mdl_table *t, double s, size_t *piece)
+{
+    size_t i = piece_of(t->x, t->n, s);
     *piece = i;
     return t->cum[i] + t->y[i] * (s - t->x[i]);
 }
@@ -1159,8 +1225,7 @@ static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniori
         if (!(factor > 0))
             return INFINITY;
         double target = cum_hazard(t, start, &i) + (-log(1.0 - u)) / factor;
-        while (i + 1 < t->n && t->cum[i + 1] <= target)
-            i++;
+        i = piece_of(t->cum, t->n, target); /* at least the piece of start: target is past it */
         if (t->y[i] <= 0)
             return INFINITY;
         double at = t->x[i] + (target - t->cum[i]) / t->y[i];
@@ -1340,6 +1405,17 @@ static int pick(const mdl_dest *d, double u)
     return d->state[i];
 }
 
+/* pick, counting instead of scanning (no branch on the draw): the cumulative shares the
+ * scan reads, all but the last, never decrease (shares lie in [0, 1]), so those at most
+ * u are a prefix. */
+static inline int pick_counted(const mdl_dest *d, double u)
+{
+    size_t i = 0;
+    for (size_t j = 0; j + 1 < d->n; j++)
+        i += d->cum[j] <= u;
+    return d->state[i];
+}
+
 /* ---- attributes: values per person, effects, groups -------------------------------- */
 
 #define PURPOSE_ATTR_SALT 0x2b7e1516u
@@ -1459,11 +1535,19 @@ static void group_entry(eng_workspace *w, int32_t pi, int s, double t)
     }
 }
 
-static void leave(eng_workspace *w, int32_t pi, double t)
+static void leave(eng_workspace *w, int32_t pi, double t, long k)
 {
     person *p = &w->persons[pi];
-    record_stay(w, w->stock_diff, w->full_diff, w->raw->days, w->m->n_states, (size_t)p->state,
-                p->state_time, t);
+    double t0 = p->state_time, t1 = t; /* record_stay's clamps, the months known */
+    if (t1 > w->horizon_time) {
+        t1 = w->horizon_time;
+        k = months_in(t1);
+    }
+    if (t0 < 0)
+        t0 = 0;
+    if (t1 > t0)
+        record_span(w, w->stock_diff, w->full_diff, w->raw->days, w->m->n_states, (size_t)p->state,
+                    t0, t1, p->state_month, k);
     if (w->n_tracked)
         group_stays(w, pi, p->state, p->group_since, t);
 }
@@ -1553,6 +1637,75 @@ static double next_dependent_change(const eng_workspace *w, int32_t pi)
 
 #define PURPOSE_REDRAW_SALT 0x6a09e667u
 
+/* Time until a piecewise hazard fires, drawn at a state's entry: latent_time with factor
+ * 1 and no time spent in the state, written out (dividing by a factor of 1 changes
+ * nothing but costs a division). */
+static inline double piecewise_time(const mdl_law *l, double u, double seniority)
+{
+    const mdl_table *t = &l->table;
+    double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
+    size_t i;
+    double target = cum_hazard(t, start, &i) + (-log(1.0 - u));
+    i = piece_of(t->cum, t->n, target);
+    if (t->y[i] <= 0)
+        return INFINITY;
+    double at = t->x[i] + (target - t->cum[i]) / t->y[i];
+    double dt = at - start;
+    return dt > 0 ? dt : 0;
+}
+
+#define PLAIN_BATCH 4 /* blocks drawn before the moves they decide are examined */
+
+/* schedule for a state whose moves are all plain (plain_state), at its entry (no time
+ * spent in it, not a redraw): the same draws and results, without the general case's
+ * versions, factors and truncations. */
+static double schedule_plain(eng_workspace *w, int32_t pi, double t, uint32_t visit)
+{
+    person *p = &w->persons[pi];
+    const mdl_state *st = &w->m->states[p->state];
+    double seniority = t - p->entry_time;
+    double best = INFINITY;
+    for (size_t first = 0; first < st->n_transitions; first += PLAIN_BATCH) {
+        const mdl_transition *tr = st->transitions + first;
+        size_t n =
+            st->n_transitions - first < PLAIN_BATCH ? st->n_transitions - first : PLAIN_BATCH;
+        /* the blocks first, one after the other (independent: the processor overlaps
+         * them), then the words of the fire decision, the time and the destination, each
+         * made a uniform only when it is used */
+        philox4x32_ctr_t words[PLAIN_BATCH];
+        for (size_t k = 0; k < n; k++)
+            words[k] = rng_words(w->seed, p->key, tr[k].purpose, w->rep, p->serial, visit);
+        for (size_t k = 0; k < n; k++) {
+            const mdl_law *law = &tr[k].versions->law;
+            const uint32_t *word = words[k].v;
+            if (law->probability < 1 && !(rng_unit(word[0]) < law->probability))
+                continue;
+            double u_time = rng_unit(word[1]), dt;
+            switch (law->kind) {
+            case MDL_HAZARD_CONST:
+                dt = law->p[0] > 0 ? -log(1.0 - u_time) / law->p[0] : INFINITY;
+                break;
+            case MDL_HAZARD_PIECEWISE:
+                dt = piecewise_time(law, u_time, seniority);
+                break;
+            case MDL_AFTER_EXPONENTIAL:
+                dt = -law->p[0] * log(1.0 - u_time);
+                break;
+            default:
+                dt = latent_time(law, u_time, w->rng, seniority, 0, 1);
+                break;
+            }
+            if (t + dt < best) {
+                best = t + dt;
+                p->dest = pick_counted(&tr[k].versions->dest, rng_unit(word[2]));
+                p->flow = (int32_t)tr[k].flow;
+            }
+        }
+    }
+    p->event_time = best < w->horizon_time ? best : INFINITY;
+    return p->event_time;
+}
+
 /* Draws the competing transitions of person pi's state at t: the earliest sets its event
  * time (INFINITY past the horizon: the person stays), destination and flow.
  *
@@ -1575,6 +1728,8 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
     /* 0 but for a move drawn again, or for an initial person placed with the time it has
      * already spent in its state */
     double elapsed = t - p->state_time, seniority = t - p->entry_time;
+    if (!redraw && !(elapsed > 0) && w->plain[p->state])
+        return schedule_plain(w, pi, t, visit);
     double best = INFINITY;
     if (redraw)
         p->dest = REDRAW; /* inert until a move is drawn */
@@ -1687,16 +1842,17 @@ static double schedule(eng_workspace *w, int32_t pi, double t)
 
 /* ---- moving persons ---------------------------------------------------------- */
 
-/* Person pi enters state s at t; counts: an entry (initial persons are placed, not
- * entered: no in.S, no cost per entry, no indicator event). */
-static void enter(eng_workspace *w, int32_t pi, int s, double t, int counts)
+/* Person pi enters state s at t (k: month_index(t)); counts: an entry (initial persons are placed,
+ * not entered: no in.S, no cost per entry, no indicator event). */
+static void enter(eng_workspace *w, int32_t pi, int s, double t, int counts, long k)
 {
     person *p = &w->persons[pi];
     p->state = s;
     p->state_time = p->group_since = t;
+    p->state_month = (int32_t)k;
     if (!counts)
         return;
-    count_at(w, w->raw->in, w->m->n_states, (size_t)s, t);
+    count_in(w, w->raw->in, w->m->n_states, (size_t)s, t, k);
     if (w->n_tracked)
         group_entry(w, pi, s, t);
     if (w->n_watched)
@@ -1710,7 +1866,7 @@ static void finish_alive(eng_workspace *w, int32_t pi)
     person *p = &w->persons[pi];
     if (w->n_attr)
         changes_due(w, pi, w->horizon_time);
-    leave(w, pi, w->horizon_time);
+    leave(w, pi, w->horizon_time, month_index(w->horizon_time));
     if (!w->m->states[p->state].outside && p->tracked)
         spell_record(w, w->raw->spell_cens, p->pop, w->horizon_time - p->entry_time);
     if (w->n_watched)
@@ -1781,10 +1937,11 @@ static void admit(eng_workspace *w, int r, double t)
             status_due(w, pi, t);
         queue_unlink(w, pi, t);
         p->gen++; /* its pending departure from the queue, if any, is void */
-        leave(w, pi, t);
-        count_at(w, w->raw->admitted, w->m->n_states, (size_t)target, t);
+        long k = month_index(t);
+        leave(w, pi, t, k);
+        count_in(w, w->raw->admitted, w->m->n_states, (size_t)target, t, k);
         w->occupied[r]++;
-        enter(w, pi, target, t, 1);
+        enter(w, pi, target, t, 1, k);
         hold(w, pi, t);
     }
 }
@@ -1797,7 +1954,7 @@ static void request(eng_workspace *w, int32_t pi, double t, int counts)
     int r = st->resource;
     if ((double)w->occupied[r] < capacity_at(w, r, t) && w->q_head[r] == NONE) {
         w->occupied[r]++;
-        enter(w, pi, p->target, t, counts);
+        enter(w, pi, p->target, t, counts, month_index(t));
     } else {
         p->queued = 1;
         p->q_next = NONE;
@@ -1807,7 +1964,7 @@ static void request(eng_workspace *w, int32_t pi, double t, int counts)
         else
             w->q_head[r] = pi;
         w->q_tail[r] = pi;
-        enter(w, pi, st->queue, t, counts);
+        enter(w, pi, st->queue, t, counts, month_index(t));
     }
     hold(w, pi, t);
 }
@@ -1903,10 +2060,11 @@ static int fire(eng_workspace *w, int32_t pi, double t)
         status_due(w, pi, t);
     p->event_time = INFINITY;
     int from = p->state, dest = p->dest, pop = p->pop;
-    count_at(w, w->raw->flow, m->n_flows ? m->n_flows : 1, (size_t)p->flow, t);
+    long k = month_index(t);
+    count_in(w, w->raw->flow, m->n_flows ? m->n_flows : 1, (size_t)p->flow, t, k);
     if (p->queued)
         queue_unlink(w, pi, t);
-    leave(w, pi, t);
+    leave(w, pi, t, k);
     int freed = m->states[from].resource;
     if (freed >= 0)
         w->occupied[freed]--;
@@ -1914,13 +2072,13 @@ static int fire(eng_workspace *w, int32_t pi, double t)
     int now_in = dest != MDL_OUT && !m->states[dest].outside &&
                  m->states[dest].population == pop; /* a move to another population exits */
     if (was_in && !now_in) {
-        count_at(w, w->raw->exits, m->n_populations, (size_t)pop, t);
+        count_in(w, w->raw->exits, m->n_populations, (size_t)pop, t, k);
         if (p->tracked)
             spell_record(w, w->raw->spell_end, pop, t - p->entry_time);
         if (w->n_watched)
             raise_pop(w, pi, pop, MDL_EV_EXIT, t);
     } else if (!was_in && now_in) {
-        count_at(w, w->raw->returns, m->n_populations, (size_t)pop, t);
+        count_in(w, w->raw->returns, m->n_populations, (size_t)pop, t, k);
         p->entry_time = t;
         p->tracked = t >= 0;
         if (w->n_watched)
@@ -1940,7 +2098,7 @@ static int fire(eng_workspace *w, int32_t pi, double t)
         push_request(w, pi, dest, t);
         return 0;
     }
-    enter(w, pi, dest, t, 1);
+    enter(w, pi, dest, t, 1, k);
     return 1;
 }
 
@@ -2009,9 +2167,11 @@ static int add_person(eng_workspace *w, int pop, int state, double t, double ent
         }
         return PC_OK;
     }
-    enter(w, pi, state, t, counts);
-    if (!counts)
+    enter(w, pi, state, t, counts, month_index(t));
+    if (!counts) {
         p->state_time = t - placed->in_state; /* its laws are left-truncated there */
+        p->state_month = (int32_t)month_index(p->state_time);
+    }
     run_person(w, pi, t);
     return w->status;
 }

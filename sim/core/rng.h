@@ -28,17 +28,34 @@ static inline uint32_t rng_mix(uint32_t population, uint32_t purpose)
     return purpose ^ (population * 0x9E3779B1u);
 }
 
+/* The uniform of a word k of a block: (k + 0.5) / 2^32, as gsl_rng_uniform gives it. */
+static inline double rng_unit(uint32_t k)
+{
+    return ((double)k + 0.5) * (1.0 / 4294967296.0);
+}
+
+/* The first block (four words) of a stream: rng_block before the conversion, for a
+ * caller that needs only some of its uniforms (rng_unit of a word). */
+static inline R123_FORCE_INLINE(philox4x32_ctr_t rng_words(uint32_t seed, uint32_t population,
+                                                           uint32_t purpose, uint32_t replication,
+                                                           uint32_t serial, uint32_t visit));
+static inline philox4x32_ctr_t rng_words(uint32_t seed, uint32_t population, uint32_t purpose,
+                                         uint32_t replication, uint32_t serial, uint32_t visit)
+{
+    philox4x32_key_t key = {{seed, rng_mix(population, purpose)}};
+    philox4x32_ctr_t ctr = {{0, visit, serial, replication}};
+    return philox4x32(ctr, key);
+}
+
 /* The first four uniforms of a stream, as rng_stream then four gsl_rng_uniform
  * calls would give them, without going through a generator.  Inline: the engine
  * draws one block per competing transition at every state it enters. */
 static inline void rng_block(uint32_t seed, uint32_t population, uint32_t purpose,
                              uint32_t replication, uint32_t serial, uint32_t visit, double u[4])
 {
-    philox4x32_key_t key = {{seed, rng_mix(population, purpose)}};
-    philox4x32_ctr_t ctr = {{0, visit, serial, replication}};
-    philox4x32_ctr_t block = philox4x32(ctr, key);
+    philox4x32_ctr_t block = rng_words(seed, population, purpose, replication, serial, visit);
     for (int i = 0; i < 4; i++)
-        u[i] = ((double)block.v[i] + 0.5) * (1.0 / 4294967296.0);
+        u[i] = rng_unit(block.v[i]);
 }
 
 #endif
