@@ -350,6 +350,16 @@ static void test_errors(tc_ctx *t)
                           "territory: expected a d\xC3\xA9partement code");
     expect_replaced_error(t, "territory one digit", "entry = orientation",
                           "territory = 5\nentry = orientation", 7, "territory: expected");
+    {
+        char *text = replaced("entry = orientation", "territory = 2a\nentry = orientation");
+        mdl_model *m = NULL;
+        pc_err err;
+        int rc = mdl_load(tc_write(t, "corse.ini", text), &m, &err);
+        CHECK(t, rc == PC_OK && !strcmp(m->populations[0].territory, "2A"),
+              "territory = 2a is Corse-du-Sud, 2A (%s)", rc ? err.msg : "ok");
+        mdl_free(m);
+        free(text);
+    }
     expect_replaced_error(t, "missing table", "amount = 500", "amount = table(nope.csv)", 41,
                           "cannot open");
     expect_replaced_error(t, "unknown funder key", "per = person-month", "per = person-year", 39,

@@ -136,8 +136,11 @@ void mdl_print(FILE *f, const mdl_model *m)
     fprintf(f, "  start %04d-%02d, horizon %d months\n", m->start_year, m->start_month, m->horizon);
     for (size_t p = 0; p < m->n_populations; p++) {
         const mdl_population *pop = &m->populations[p];
-        fprintf(f, "population %s (%s): enters at %s\n", pop->name, pop->label,
+        fprintf(f, "population %s (%s): enters at %s", pop->name, pop->label,
                 m->states[pop->entry].name);
+        if (pop->territory[0])
+            fprintf(f, "; d\xC3\xA9partement %s", pop->territory);
+        fputc('\n', f);
         fprintf(f, "  inflow ");
         print_schedule(f, m, &pop->inflow, MDL_DAYS_PER_YEAR, "/y");
         fprintf(f, "; overdispersion %.3g\n", pop->overdispersion);
