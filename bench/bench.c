@@ -169,33 +169,32 @@ static double count_uniforms(const mdl_model *m, const mc_result *r)
  * cannot be allocated. */
 static double time_uniforms(double n, int threads, int rekey, double *sink)
 {
-    gsl_rng **gen = calloc((size_t)threads, sizeof *gen);
-    if (!gen)
-        return -1;
-    int ok = 1;
-    for (int i = 0; i < threads; i++)
-        ok &= (gen[i] = gsl_rng_alloc(rng_philox())) != NULL;
     double seconds = -1, total = 0;
-    if (ok) {
-        long long count = (long long)n;
-        double t0 = cpu_seconds();
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-        {
-            gsl_rng *g = gen[omp_get_thread_num()];
-            uint32_t id = (uint32_t)omp_get_thread_num();
+    int failed = 0;
+    long long count = (long long)n;
+    double t0 = cpu_seconds();
+    /* each thread allocates its own generator: generators allocated one after the other
+     * share cache lines, and two threads drawing from them then wait on each other */
+#pragma omp parallel num_threads(threads) reduction(+ : total, failed)
+    {
+        gsl_rng *g = gsl_rng_alloc(rng_philox());
+        uint32_t id = (uint32_t)omp_get_thread_num();
+        if (g)
             rng_stream(g, 1, 2, 3, id, 0, 0);
+        else
+            failed = 1;
 #pragma omp for schedule(static)
-            for (long long i = 0; i < count; i++) {
-                if (rekey && i % 3 == 0)
-                    rng_stream(g, 1, 2, 3, id, (uint32_t)(i / 3), 0);
-                total += gsl_rng_uniform(g);
-            }
+        for (long long i = 0; i < count; i++) {
+            if (!g)
+                continue;
+            if (rekey && i % 3 == 0)
+                rng_stream(g, 1, 2, 3, id, (uint32_t)(i / 3), 0);
+            total += gsl_rng_uniform(g);
         }
-        seconds = cpu_seconds() - t0;
+        gsl_rng_free(g);
     }
-    for (int i = 0; i < threads; i++)
-        gsl_rng_free(gen[i]);
-    free(gen);
+    if (!failed)
+        seconds = cpu_seconds() - t0;
     *sink += total;
     return seconds;
 }
