@@ -254,6 +254,14 @@ static int add_budgets(const builder *b)
     return rc;
 }
 
+/* A key of indicator name's section in the reference's manifest, or NULL. */
+static const char *indicator_setting(const builder *b, const char *name, const char *key)
+{
+    char section[300];
+    snprintf(section, sizeof section, "indicator %s", name);
+    return rundir_setting(b->runs[0], section, key);
+}
+
 /* Whether every term of a comma-separated list is a stock. */
 static int all_stocks(const char *terms)
 {
@@ -278,15 +286,13 @@ static int add_counts(const builder *b)
         return PC_EENV;
     int rc = PC_OK;
     for (size_t i = 0; i < n && !rc; i++) {
-        char section[300];
-        snprintf(section, sizeof section, "indicator %s", names[i]);
-        const char *kind = rundir_setting(b->runs[0], section, "kind");
-        const char *of = rundir_setting(b->runs[0], section, "of");
-        const char *unit = rundir_setting(b->runs[0], section, "unit");
+        const char *kind = indicator_setting(b, names[i], "kind");
+        const char *of = indicator_setting(b, names[i], "of");
+        const char *unit = indicator_setting(b, names[i], "unit");
         if (strchr(names[i], '.') || !kind || strcmp(kind, "count") || !of)
             continue;
         char *var = pc_strf("indicator.%s", names[i]);
-        const char *own = rundir_setting(b->runs[0], section, "label");
+        const char *own = indicator_setting(b, names[i], "label");
         char *label = !var ? NULL : own && *own ? pc_strdup(own) : label_any(b, var);
         if (!label) {
             free(var);
@@ -416,10 +422,8 @@ static int add_indicators(const builder *b)
     for (size_t i = 0; i < n && !rc; i++) {
         if (strchr(names[i], '.'))
             continue; /* the parts: .num, .den, .days, ... */
-        char section[300];
-        snprintf(section, sizeof section, "indicator %s", names[i]);
-        const char *kind = rundir_setting(b->runs[0], section, "kind");
-        const char *unit = rundir_setting(b->runs[0], section, "unit");
+        const char *kind = indicator_setting(b, names[i], "kind");
+        const char *unit = indicator_setting(b, names[i], "unit");
         if (!kind || (strcmp(kind, "ratio") && strcmp(kind, "delay") && strcmp(kind, "status")))
             continue;
         int euros = unit && !strcmp(unit, "euros"), days = unit && !strcmp(unit, "days");
@@ -428,7 +432,7 @@ static int add_indicators(const builder *b)
             if (part == 1 && strcmp(kind, "delay"))
                 break;
             char *var = pc_strf("indicator.%s%s", names[i], part ? ".days" : "");
-            const char *own = rundir_setting(b->runs[0], section, "label");
+            const char *own = indicator_setting(b, names[i], "label");
             char *label = !var                   ? NULL
                           : own && *own && !part ? pc_strdup(own)
                           : own && *own          ? pc_strf(b->lang == LANG_EN ? "%s: mean delay"
@@ -449,7 +453,7 @@ static int add_indicators(const builder *b)
                 row->unit = pct ? "part" : part || days ? "jours" : euros ? "euros" : NULL;
                 row->shown_unit = shown;
             }
-            const char *target = part ? NULL : rundir_setting(b->runs[0], section, "target");
+            const char *target = part ? NULL : indicator_setting(b, names[i], "target");
             double value = NAN;
             int op = target ? parse_target(target, &value) : 0;
             keyfig_row *goal =
