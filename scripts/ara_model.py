@@ -376,6 +376,14 @@ def iae_block(code, slug, f, demand_rate, entries, entries_total, regional):
             ]
         elif k == "aci":
             lines += ["; no ACI ETP co-financed by the Département (002: dont ETP CD 0,00)", ""]
+    lines += [
+        "[indicator etp_%s]" % slug,
+        "label = %s — ETP occupés en IAE" % name,
+        "kind = count",
+        "unit = number",
+        rsa_block.wrap("of", ["etp.iae_%s_%s" % (k, slug) for k in TYPES]),
+        "",
+    ]
     for key, label, state in (("salaries", "salariés en IAE", "salarie"),
                               ("attente", "en attente d'un poste IAE", "attente")):
         lines += [
@@ -473,6 +481,9 @@ def iae_regional():
     """Persons in an IAE post and waiting for one, per département and for the region."""
     slugs = list(mi.ARA_SLUGS.values())
     out = ["; ---- Auvergne-Rhône-Alpes: the 12 départements together ----", ""]
+    out += ["[indicator etp]", "label = Auvergne-Rhône-Alpes — ETP occupés en IAE",
+            "kind = count", "unit = number",
+            rsa_block.wrap("of", ["etp.iae_%s_%s" % (k, x) for x in slugs for k in TYPES]), ""]
     for name, label, state in (("salaries", "salariés en IAE", "salarie"),
                                ("attente", "en attente d'un poste IAE", "attente")):
         terms = ["stock.%s_%s_%s" % (state, k, x) for x in slugs for k in TYPES]

@@ -234,7 +234,10 @@ static void test_bad_input(tc_ctx *t)
                  "'in.nowhere': no such state in the model");
     expect_error(t, "a count of stocks and flows",
                  "[indicator i]\nkind = count\nof = stock.p, in.b\n",
-                 ":19: of: a count sums stocks (stock.S, stock.P) or flows, not both");
+                 ":19: of: a count sums stocks (stock.S, stock.P, etp.R) or flows, not both");
+    expect_error(t, "the ETP of an unknown resource",
+                 "[indicator i]\nkind = count\nof = etp.nowhere\n",
+                 "'etp.nowhere': no such resource in the model");
     expect_error(t, "an unknown stock", "[indicator i]\nkind = count\nof = stock.nowhere\n",
                  "'stock.nowhere': no such state or population in the model");
     expect_error(t, "a malformed ratio term",
@@ -307,9 +310,56 @@ static void test_count(tc_ctx *t)
     mdl_free(m);
 }
 
+/* A count of the ETP of two resources (etp.weight 0.5 and 0.8): month by month the sum
+ * of their etp.R series, exactly, and a stock; the ETP of a resource without
+ * etp.weight is refused. */
+static void test_count_etp(tc_ctx *t)
+{
+    static const char text[] =
+        "[model]\nname = e\nstart = 2020-01\nhorizon = 12\n"
+        "[population p]\nentry = w\ninflow.rate = 30/m\n"
+        "[state w]\npopulation = p\non.go = hazard 2/m -> h1:0.5, h2:0.5\n"
+        "[state q1]\npopulation = p\non.leave = after fixed(6m) -> out\n"
+        "[state q2]\npopulation = p\non.leave = after fixed(6m) -> out\n"
+        "[state h1]\npopulation = p\nresource = r1\nqueue = q1\n"
+        "on.end = hazard 0.2/m -> out\n"
+        "[state h2]\npopulation = p\nresource = r2\nqueue = q2\n"
+        "on.end = hazard 0.1/m -> out\n"
+        "[resource r1]\ncapacity = 40\netp.weight = 0.5\n"
+        "[resource r2]\ncapacity = 60\n%s"
+        "[indicator etp]\nkind = count\nunit = number\nof = etp.r1, etp.r2\n";
+    char good[1200], bad[1200];
+    snprintf(good, sizeof good, text, "etp.weight = 0.8\n");
+    snprintf(bad, sizeof bad, text, "");
+    mdl_model *m = NULL;
+    pc_err err;
+    int rc = mdl_load(tc_write(t, "count-etp-bad.ini", bad), &m, &err);
+    CHECK(t, rc == PC_EINPUT && strstr(err.msg, "resource r2 has no etp.weight"),
+          "refused: the ETP of a resource without etp.weight (%s)", rc ? err.msg : "accepted");
+    mdl_free(m);
+    mc_result *r = run(t, "count-etp.ini", good, 3, &m);
+    if (!r)
+        return;
+    long v = rec_find(r->catalog, "indicator.etp"), a = rec_find(r->catalog, "etp.r1"),
+         b = rec_find(r->catalog, "etp.r2");
+    int exact = v >= 0 && a >= 0 && b >= 0 && r->catalog->vars[v].kind == REC_STOCK;
+    double last = 0;
+    for (size_t rep = 0; exact && rep < r->reps; rep++)
+        for (size_t k = 0; exact && k < r->n_months; k++) {
+            exact = mc_series(r, rep, (size_t)v)[k] ==
+                    mc_series(r, rep, (size_t)a)[k] + mc_series(r, rep, (size_t)b)[k];
+            last = mc_series(r, rep, (size_t)v)[k];
+        }
+    CHECK(t, exact && last > 20,
+          "count: indicator.etp is etp.r1 + etp.r2 every month, a stock (%g at the end)", last);
+    mc_result_free(r);
+    mdl_free(m);
+}
+
 void suite_indicators(tc_ctx *t)
 {
     test_count(t);
+    test_count_etp(t);
     test_delay(t);
     test_status(t);
     test_returns(t);

@@ -253,6 +253,7 @@ typedef enum {
     MDL_TERM_FUNDER,    /* funder.FUNDER */
     MDL_TERM_TOTAL,     /* cost.total */
     MDL_TERM_POP_STOCK, /* stock.POP (month end, states not outside) */
+    MDL_TERM_ETP,       /* etp.RESOURCE (month end: persons holding it x etp.weight) */
 } mdl_term_kind;
 
 typedef struct {

@@ -5,7 +5,7 @@
  * sense) so that the engine and the recorder only follow indices.  Event specs:
  *   entry POP | arrival POP | return POP | exit POP | state S1, S2 | S1, S2
  *   (status only) outside POP | inside POP
- * Ratio and count terms: in.S, stock.S, stock.P, flow.S.T, entries.P, arrivals.P,
+ * Ratio and count terms: in.S, stock.S, stock.P, etp.R, flow.S.T, entries.P, arrivals.P,
  * returns.P, exits.P, cost.C, funder.F, cost.total, separated by commas (summed). */
 #include <ctype.h>
 #include <math.h>
@@ -112,7 +112,8 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
                  {"returns.", MDL_TERM_RETURNS},
                  {"exits.", MDL_TERM_EXITS},
                  {"cost.", MDL_TERM_COST},
-                 {"funder.", MDL_TERM_FUNDER}};
+                 {"funder.", MDL_TERM_FUNDER},
+                 {"etp.", MDL_TERM_ETP}};
     const mdl_model *m = c->m;
     if (!strcmp(text, "cost.total")) {
         t->kind = MDL_TERM_TOTAL;
@@ -156,6 +157,12 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
         case MDL_TERM_FUNDER:
             t->index = mdl_funder_index(c->m, name);
             break;
+        case MDL_TERM_ETP:
+            t->index = mdl_resource_index(m, name);
+            if (t->index >= 0 && !m->resources[t->index].counts_etp)
+                return FAIL(c, "'%s': resource %s has no etp.weight (it is not counted in ETP)",
+                            text, name);
+            break;
         default:
             t->index = mdl_population_index(m, name);
             break;
@@ -167,19 +174,21 @@ static int parse_term(pctx *c, const char *text, mdl_term *t)
                         : t->kind == MDL_TERM_FLOW   ? "transition"
                         : t->kind == MDL_TERM_COST   ? "cost"
                         : t->kind == MDL_TERM_FUNDER ? "funder"
+                        : t->kind == MDL_TERM_ETP    ? "resource"
                                                      : "population");
         return PC_OK;
     }
     return FAIL(
         c,
         "'%s': expected in.STATE, stock.STATE, stock.POP, flow.STATE.TRANSITION, entries.POP, "
-        "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER or cost.total",
+        "arrivals.POP, returns.POP, exits.POP, cost.COST, funder.FUNDER, cost.total or "
+        "etp.RESOURCE",
         text);
 }
 
 static int is_stock(const mdl_term *t)
 {
-    return t->kind == MDL_TERM_STOCK || t->kind == MDL_TERM_POP_STOCK;
+    return t->kind == MDL_TERM_STOCK || t->kind == MDL_TERM_POP_STOCK || t->kind == MDL_TERM_ETP;
 }
 
 int mdl_terms_are_stocks(const mdl_indicator *ind)
@@ -298,7 +307,7 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
             return rc;
         for (size_t j = 1; j < ind->n_num; j++)
             if (is_stock(&ind->num[j]) != is_stock(&ind->num[0]))
-                return FAIL(&c, "a count sums stocks (stock.S, stock.P) or flows, not both");
+                return FAIL(&c, "a count sums stocks (stock.S, stock.P, etp.R) or flows, not both");
     } else if (ind->kind == MDL_IND_RATIO) {
         c.e = e[0];
         if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))

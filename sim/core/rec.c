@@ -495,6 +495,13 @@ static double term_at(const mdl_model *m, const rec_raw *raw, const walk *w, con
                 s += raw->stock[k * ns + j];
         return s;
     }
+    case MDL_TERM_ETP: { /* as etp.R (walk_resources) */
+        double s = 0;
+        for (size_t j = 0; j < ns; j++)
+            if (m->states[j].resource == t->index)
+                s += raw->stock[k * ns + j];
+        return s * m->resources[t->index].etp_weight;
+    }
     }
     return NAN;
 }

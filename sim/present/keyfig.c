@@ -262,13 +262,14 @@ static const char *indicator_setting(const builder *b, const char *name, const c
     return rundir_setting(b->runs[0], section, key);
 }
 
-/* Whether every term of a comma-separated list is a stock. */
-static int all_stocks(const char *terms)
+/* Whether every term of a comma-separated list starts with prefix. */
+static int all_terms(const char *terms, const char *prefix)
 {
+    size_t n = strlen(prefix);
     for (const char *p = terms; *p;) {
         while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
             p++;
-        if (*p && strncmp(p, "stock.", 6))
+        if (*p && strncmp(p, prefix, n))
             return 0;
         p += strcspn(p, ",");
     }
@@ -276,7 +277,7 @@ static int all_stocks(const char *terms)
 }
 
 /* The count indicators (totals over populations, with their own intervals): a count of
- * stocks 3 and 5 years after the start, as the stocks; a count of flows over the whole
+ * stocks (or of ETP) 3 and 5 years after the start, as the stocks; a count of flows over the whole
  * run, as the budgets (in M€ when in euros). */
 static int add_counts(const builder *b)
 {
@@ -300,7 +301,8 @@ static int add_counts(const builder *b)
             break;
         }
         int y0, y1;
-        if (all_stocks(of)) {
+        int etp = all_terms(of, "etp.");
+        if (etp || all_terms(of, "stock.")) {
             for (int h = 0; h < 2 && !rc; h++) {
                 int month = b->first_month + offsets[h];
                 if (month > b->last_month)
@@ -313,7 +315,7 @@ static int add_counts(const builder *b)
                                                   label, when, horizons[h]),
                                           var, KEYFIG_MONTHLY, month, 1, 0);
                 if (row)
-                    row->unit = "personnes";
+                    row->unit = etp ? "ETP" : "personnes";
                 if (!row || !(row->period = pc_strf("%04d-%02d", month / 12, month % 12 + 1)))
                     rc = PC_EENV;
             }
