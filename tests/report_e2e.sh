@@ -329,6 +329,12 @@ rows=$(sed -n '/<section id="territories">/,/<\/section>/p' "$terr/index.html" |
 check $? "the table has one row per département, in the model's order ($rows)"
 grep -q 'class="total"><th scope="row" data-v="">Ensemble' "$terr/index.html"
 check $? "the table's first row is the whole"
+# the foyers of the whole from the model's count of the three stocks (foyers_france), with
+# their interval; the exits to a job from its national ratio; the allocation summed
+n_int=$(grep -o '<tr class="total">.*' "$terr/index.html" | sed 's|</tr>.*||' |
+    grep -o 'class="interval"' | wc -l)
+[ "$n_int" = 3 ]
+check $? "the whole's foyers have the interval of the model's count ($n_int intervals in the row)"
 grep -q 'Allocation RSA (M€, 20[0-9]*)' "$terr/index.html"
 check $? "the table has the allocation per département, in M€"
 ls "$terr/rsa3/charts" | grep -q 'd26' && ! ls "$terr/rsa3/charts" | grep -q 'd05\|d69'

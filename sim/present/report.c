@@ -415,6 +415,38 @@ static const char sort_script[] =
     "   rows.forEach(function(r){b.appendChild(r);});});});});\n"
     "</script>\n";
 
+/* The count indicator of run r whose terms are exactly the stocks of the départements'
+ * populations (foyers_france: stock.d01, ..., stock.d976), as "indicator.NAME", or NULL:
+ * the whole of the table's stock columns with its own interval. */
+static char *stock_total(const rundir *r, const territory_map *map)
+{
+    const cfg_doc *doc = rundir_manifest(r);
+    for (size_t i = 0; doc && i < doc->n; i++) {
+        const cfg_section *sec = &doc->sections[i];
+        const cfg_entry *kind = strncmp(sec->name, "indicator ", 10) ? NULL : cfg_get(sec, "kind");
+        const cfg_entry *of = kind && !strcmp(kind->value, "count") ? cfg_get(sec, "of") : NULL;
+        if (!of)
+            continue;
+        size_t n = 0, matched = 0;
+        for (const char *p = of->value; *p;) {
+            while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
+                p++;
+            size_t len = strcspn(p, ", \n\t");
+            if (!len)
+                break;
+            n++;
+            for (size_t t = 0; t < map->n; t++)
+                if (len == 6 + strlen(map->t[t].population) && !strncmp(p, "stock.", 6) &&
+                    !strncmp(p + 6, map->t[t].population, len - 6))
+                    matched++;
+            p += len;
+        }
+        if (n == map->n && matched == n)
+            return pc_strf("indicator.%s", sec->name + 10);
+    }
+    return NULL;
+}
+
 /* The département x indicator table of the reference run, when it has two départements
  * or more (populations with `territory = CODE`): each one's population stock at two
  * month-ends with its 90 % interval and each indicator NAME_TOKEN of its last year; a
@@ -488,14 +520,14 @@ static void page_territories(const page *pg)
                       "f\xC3\xA9rence, un d\xC3\xA9partement par ligne : moyenne des "
                       "simulations et intervalle \xC3\xA0 90 %. Cliquer un titre de colonne "
                       "trie le tableau. Ligne \xC2\xAB Ensemble \xC2\xBB : les indicateurs "
-                      "d'ensemble du mod\xC3\xA8le avec leur intervalle ; les effectifs, et les "
-                      "totaux que le mod\xC3\xA8le ne calcule pas, y sont la somme des moyennes "
+                      "d'ensemble du mod\xC3\xA8le avec leur intervalle ; les totaux que le "
+                      "mod\xC3\xA8le ne calcule pas y sont la somme des moyennes "
                       "d\xC3\xA9partementales, sans intervalle.",
                       "Reference scenario, one département per row: mean of the runs and 90 % "
                       "interval. Click a column heading to sort. Row \"All\": the model's "
-                      "indicators over all départements with their interval; counts, and the "
-                      "totals the model does not compute, are there the sum of the départements' "
-                      "means, without interval."));
+                      "indicators over all départements with their interval; the totals the model "
+                      "does not compute are there the sum of the départements' means, without "
+                      "interval."));
     fputs("<div class=\"table-wrap\"><table class=\"key sortable\">\n<thead><tr><th>", f);
     fputs(lang_pick(pg->lang, "D\xC3\xA9partement", "D\xC3\xA9partement"), f);
     fputs("</th>", f);
@@ -506,8 +538,11 @@ static void page_territories(const page *pg)
     }
     fprintf(f, "</tr></thead>\n<tbody>\n<tr class=\"total\"><th scope=\"row\" data-v=\"\">%s</th>",
             lang_pick(pg->lang, "Ensemble", "All"));
+    char *whole = stock_total(r, map);
     for (size_t c = 0; c < n_cols; c++) {
-        char *v = cols[c].var_suffix ? pc_strf("indicator.%s", cols[c].var_suffix) : NULL;
+        char *v = cols[c].var_suffix ? pc_strf("indicator.%s", cols[c].var_suffix)
+                  : whole            ? pc_strdup(whole)
+                                     : NULL;
         rundir_stat st;
         int ok = v && rundir_value(r, cols[c].table, v, cols[c].period, &st);
         free(v);
@@ -529,6 +564,7 @@ static void page_territories(const page *pg)
         rundir_stat total = {.mean = sum, .p05 = NAN, .p95 = NAN};
         terr_cell(f, &total, 0, cols[c].millions, 0, pg->lang);
     }
+    free(whole);
     fputs("</tr>\n", f);
     for (size_t t = 0; t < map->n; t++) {
         const territory *d = &map->t[t];
