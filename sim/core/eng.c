@@ -1209,6 +1209,20 @@ static inline double cum_hazard(const mdl_table *t, double s, size_t *piece)
     return t->cum[i] + t->y[i] * (s - t->x[i]);
 }
 
+/* Time from clock reading start until a piecewise hazard t has added h to its cumulative
+ * hazard (INFINITY if it never does). */
+static inline double piecewise_after(const mdl_table *t, double start, double h)
+{
+    size_t i;
+    double target = cum_hazard(t, start, &i) + h;
+    i = piece_of(t->cum, t->n, target); /* at least the piece of start: target is past it */
+    if (t->y[i] <= 0)
+        return INFINITY;
+    double at = t->x[i] + (target - t->cum[i]) / t->y[i];
+    double dt = at - start;
+    return dt > 0 ? dt : 0;
+}
+
 /* Time until the transition fires, for a person of seniority `seniority` who has been
  * `elapsed` in its state (a piecewise hazard goes on from its clock's reading); a hazard
  * is multiplied by factor (attribute effects; 1 otherwise). */
@@ -1219,18 +1233,10 @@ static double latent_time(const mdl_law *l, double u, gsl_rng *r, double seniori
     case MDL_HAZARD_CONST:
         return l->p[0] * factor > 0 ? -log(1.0 - u) / (l->p[0] * factor) : INFINITY;
     case MDL_HAZARD_PIECEWISE: {
-        const mdl_table *t = &l->table;
         double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : elapsed;
-        size_t i;
         if (!(factor > 0))
             return INFINITY;
-        double target = cum_hazard(t, start, &i) + (-log(1.0 - u)) / factor;
-        i = piece_of(t->cum, t->n, target); /* at least the piece of start: target is past it */
-        if (t->y[i] <= 0)
-            return INFINITY;
-        double at = t->x[i] + (target - t->cum[i]) / t->y[i];
-        double dt = at - start;
-        return dt > 0 ? dt : 0;
+        return piecewise_after(&l->table, start, (-log(1.0 - u)) / factor);
     }
     case MDL_AFTER_FIXED:
         return l->p[0];
@@ -1638,20 +1644,11 @@ static double next_dependent_change(const eng_workspace *w, int32_t pi)
 #define PURPOSE_REDRAW_SALT 0x6a09e667u
 
 /* Time until a piecewise hazard fires, drawn at a state's entry: latent_time with factor
- * 1 and no time spent in the state, written out (dividing by a factor of 1 changes
- * nothing but costs a division). */
+ * 1 and no time spent in the state, without its division by the factor (the same value). */
 static inline double piecewise_time(const mdl_law *l, double u, double seniority)
 {
-    const mdl_table *t = &l->table;
     double start = l->clock == MDL_CLOCK_ENTRY ? (seniority > 0 ? seniority : 0) : 0;
-    size_t i;
-    double target = cum_hazard(t, start, &i) + (-log(1.0 - u));
-    i = piece_of(t->cum, t->n, target);
-    if (t->y[i] <= 0)
-        return INFINITY;
-    double at = t->x[i] + (target - t->cum[i]) / t->y[i];
-    double dt = at - start;
-    return dt > 0 ? dt : 0;
+    return piecewise_after(&l->table, start, -log(1.0 - u));
 }
 
 #define PLAIN_BATCH 4 /* blocks drawn before the moves they decide are examined */
@@ -1680,21 +1677,11 @@ static double schedule_plain(eng_workspace *w, int32_t pi, double t, uint32_t vi
             const uint32_t *word = words[k].v;
             if (law->probability < 1 && !(rng_unit(word[0]) < law->probability))
                 continue;
-            double u_time = rng_unit(word[1]), dt;
-            switch (law->kind) {
-            case MDL_HAZARD_CONST:
-                dt = law->p[0] > 0 ? -log(1.0 - u_time) / law->p[0] : INFINITY;
-                break;
-            case MDL_HAZARD_PIECEWISE:
-                dt = piecewise_time(law, u_time, seniority);
-                break;
-            case MDL_AFTER_EXPONENTIAL:
-                dt = -law->p[0] * log(1.0 - u_time);
-                break;
-            default:
-                dt = latent_time(law, u_time, w->rng, seniority, 0, 1);
-                break;
-            }
+            double u_time = rng_unit(word[1]);
+            /* a piecewise hazard without the division by a factor of 1 (the same value) */
+            double dt = law->kind == MDL_HAZARD_PIECEWISE
+                            ? piecewise_time(law, u_time, seniority)
+                            : latent_time(law, u_time, w->rng, seniority, 0, 1);
             if (t + dt < best) {
                 best = t + dt;
                 p->dest = pick_counted(&tr[k].versions->dest, rng_unit(word[2]));
