@@ -265,14 +265,11 @@ static const char *indicator_setting(const builder *b, const char *name, const c
 /* Whether every term of a comma-separated list starts with prefix. */
 static int all_terms(const char *terms, const char *prefix)
 {
-    size_t n = strlen(prefix);
-    for (const char *p = terms; *p;) {
-        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
-            p++;
-        if (*p && strncmp(p, prefix, n))
+    size_t n = strlen(prefix), len;
+    const char *item;
+    while ((len = rundir_list_next(&terms, &item)))
+        if (len < n || strncmp(item, prefix, n))
             return 0;
-        p += strcspn(p, ",");
-    }
     return 1;
 }
 

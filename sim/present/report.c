@@ -427,19 +427,14 @@ static char *stock_total(const rundir *r, const territory_map *map)
         const cfg_entry *of = kind && !strcmp(kind->value, "count") ? cfg_get(sec, "of") : NULL;
         if (!of)
             continue;
-        size_t n = 0, matched = 0;
-        for (const char *p = of->value; *p;) {
-            while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
-                p++;
-            size_t len = strcspn(p, ", \n\t");
-            if (!len)
-                break;
+        size_t n = 0, matched = 0, len;
+        const char *p = of->value, *item;
+        while ((len = rundir_list_next(&p, &item))) {
             n++;
             for (size_t t = 0; t < map->n; t++)
-                if (len == 6 + strlen(map->t[t].population) && !strncmp(p, "stock.", 6) &&
-                    !strncmp(p + 6, map->t[t].population, len - 6))
+                if (len == 6 + strlen(map->t[t].population) && !strncmp(item, "stock.", 6) &&
+                    !strncmp(item + 6, map->t[t].population, len - 6))
                     matched++;
-            p += len;
         }
         if (n == map->n && matched == n)
             return pc_strf("indicator.%s", sec->name + 10);

@@ -527,6 +527,17 @@ const char *rundir_setting(const rundir *r, const char *section, const char *key
     return e ? e->value : NULL;
 }
 
+size_t rundir_list_next(const char **p, const char **item)
+{
+    const char *q = *p;
+    while (*q == ' ' || *q == ',' || *q == '\n' || *q == '\t')
+        q++;
+    size_t len = strcspn(q, ", \n\t");
+    *item = q;
+    *p = q + len;
+    return len;
+}
+
 size_t rundir_n_vars(const rundir *r, rundir_table table)
 {
     return r->tables[table].n;

@@ -71,6 +71,10 @@ const struct cfg_doc *rundir_manifest(const rundir *r);
 
 const char *rundir_setting(const rundir *r, const char *section, const char *key);
 
+/* The next item of a comma-separated manifest value at *p (`of = stock.d01, stock.d02`,
+ * over lines): sets *item to its start and returns its length, 0 at the end; advances *p. */
+size_t rundir_list_next(const char **p, const char **item);
+
 /* Variables (or, for RUNDIR_SURVIVAL, populations) of one table, in file order. */
 size_t rundir_n_vars(const rundir *r, rundir_table table);
 const char *rundir_var(const rundir *r, rundir_table table, size_t i);
