@@ -485,6 +485,70 @@ static void test_spill(tc_ctx *t)
     mdl_free(m);
 }
 
+/* Resident kilobytes of the mapping that starts at `at` (/proc/self/smaps), -1 if not
+ * found. */
+static long mapping_rss_kb(const void *at)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int inside = 0;
+    long kb = -1;
+    while (kb < 0 && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+            inside = lo == (unsigned long)at;
+        else if (inside)
+            sscanf(line, "Rss: %ld kB", &kb);
+    }
+    fclose(f);
+    return kb;
+}
+
+/* Series spilled with a small threshold: pages are dropped from the mapping as the run
+ * writes (every half threshold, at least 1 MB: mc.c), and what was dropped is read back
+ * from the file bit for bit.  The model's series take about 6.9 MB (300 replications of
+ * 240 months, 12 series); a mapping that kept every page would hold them all, one that lost its
+ * dropped pages (a private mapping) would read zeros.  The bound: the 1 MB kept between
+ * two drops, plus one replication's series written after the last count (23 KB) and a
+ * page of rounding. */
+static void test_spill_bounded(tc_ctx *t)
+{
+    const char *path = tc_write(t, "spill_big.ini",
+                                "[model]\nname = s\nstart = 2000-01\nhorizon = 240\n"
+                                "[population p]\nentry = a\ninflow.rate = 5/m\n"
+                                "initial.count = 20\n"
+                                "[state a]\non.go = after exponential(mean=3m) -> b\n"
+                                "[state b]\non.x = hazard 0.1/m -> out\n");
+    mdl_model *m;
+    pc_err err;
+    if (mdl_load(path, &m, &err)) {
+        CHECK(t, 0, "spill_big.ini loads: %s", err.msg);
+        return;
+    }
+    mc_options mem = {.reps = 300, .seed = 5, .threads = 1};
+    mc_options file = {.reps = 300, .seed = 5, .threads = 1, .spill_above = 2u << 20};
+    mc_result *a = NULL, *b = NULL;
+    int rc = mc_run(m, &mem, &a, &err);
+    if (!rc)
+        rc = mc_run(m, &file, &b, &err);
+    CHECK(t, !rc, "the runs run: %s", rc ? err.msg : "");
+    if (!rc) {
+        size_t bytes = a->reps * a->n_vars * a->n_months * sizeof(double);
+        size_t rep_bytes = a->n_vars * a->n_months * sizeof(double);
+        long kb = mapping_rss_kb(b->values);
+        CHECK(t, b->spill && bytes > (6u << 20), "the series (%zu bytes) spill", bytes);
+        CHECK(t, kb >= 0 && kb * 1024 <= (1 << 20) + (long)rep_bytes + 4096,
+              "the mapping holds %ld kB after the run (at most 1 MB and a replication)", kb);
+        CHECK(t, !memcmp(a->values, b->values, bytes),
+              "series dropped from the mapping read back from the file bit for bit");
+    }
+    mc_result_free(a);
+    mc_result_free(b);
+    mdl_free(m);
+}
+
 /* Territories (populations sharing no resource and no transition) drawn in parts, as MPI
  * ranks share a replication (eng_share): the sum of the parts' raw counts is the whole
  * run's, bit for bit.  Three territories: p and its resource, q with a transition to r
@@ -626,6 +690,7 @@ void suite_engine(tc_ctx *t)
     test_state_seniority(t);
     test_state_seniority_errors(t);
     test_spill(t);
+    test_spill_bounded(t);
     test_territory_parts(t);
     test_plain_path(t);
 }

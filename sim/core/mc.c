@@ -21,16 +21,19 @@
 #include <mpi.h>
 #endif
 
-#define MC_MAX_VALUES (2000u * 1000u * 1000u / 8u) /* 2 GB of series in memory */
-#define MC_MAX_SPILL  (256.0 * 1024 * 1024 * 1024) /* 256 GB of series in a file */
-#define MC_SPILL_KEEP (64u * 1024u * 1024u)        /* bytes read or written between two drops */
+#define MC_MAX_VALUES     (2000u * 1000u * 1000u / 8u) /* 2 GB of series in memory */
+#define MC_MAX_SPILL      (256.0 * 1024 * 1024 * 1024) /* 256 GB of series in a file */
+#define MC_SPILL_KEEP     (64u * 1024u * 1024u)        /* bytes read or written between two drops */
+#define MC_SPILL_KEEP_MIN (1024u * 1024u)              /* ... at least, whatever the threshold */
 
 /* Series in a temporary file: a shared mapping of an unlinked file.  Pages written or
  * read are dropped from the mapping (madvise MADV_DONTNEED: for a shared mapping the
- * data stays in the file) every MC_SPILL_KEEP bytes touched, so the memory the process
- * holds stays bounded whatever the number of replications. */
+ * data stays in the file) every `keep` bytes touched -- MC_SPILL_KEEP, or half the
+ * threshold above which the series spill when that is smaller, but at least
+ * MC_SPILL_KEEP_MIN -- so the memory the process holds stays bounded whatever the
+ * number of replications, and within the threshold's order. */
 struct mc_spill {
-    size_t bytes;
+    size_t bytes, keep;
     atomic_size_t touched;
 };
 
@@ -73,6 +76,10 @@ static int values_alloc(double cells, size_t above, double **values, mc_spill **
                        dir, strerror(saved));
     }
     (*spill)->bytes = (size_t)bytes;
+    size_t keep = (above ? above : MC_SPILL_ABOVE) / 2;
+    (*spill)->keep = keep < MC_SPILL_KEEP_MIN ? MC_SPILL_KEEP_MIN
+                     : keep > MC_SPILL_KEEP   ? MC_SPILL_KEEP
+                                              : keep;
     *values = map;
     return PC_OK;
 }
@@ -87,14 +94,21 @@ static void values_free(double *values, mc_spill *spill)
     }
 }
 
-/* Counts bytes touched in spilled values; past MC_SPILL_KEEP, drops the mapped pages. */
+/* Counts bytes touched in spilled values; past the spill's `keep`, drops the mapped pages. */
 static void spill_touch(const mc_result *r, size_t bytes)
 {
     mc_spill *s = r->spill;
-    if (!s || atomic_fetch_add_explicit(&s->touched, bytes, memory_order_relaxed) < MC_SPILL_KEEP)
+    if (!s || atomic_fetch_add_explicit(&s->touched, bytes, memory_order_relaxed) < s->keep)
         return;
     atomic_store_explicit(&s->touched, 0, memory_order_relaxed);
     madvise(r->values, s->bytes, MADV_DONTNEED);
+}
+
+/* Doubles to read or write at a time in r's series: the spill's `keep` when they are
+ * in a file, so that a block never holds more pages than a drop allows. */
+static size_t touch_block(const mc_result *r)
+{
+    return (r->spill ? r->spill->keep : MC_SPILL_KEEP) / sizeof(double);
 }
 
 void mc_result_free(mc_result *r)
@@ -379,7 +393,7 @@ static int gather_ranks(const mdl_model *m, mc_result *r, int status, double *ev
     if (status)
         return status;
     /* by blocks: an int count, and spilled series touched a block at a time */
-    size_t block = MC_SPILL_KEEP / sizeof(double), cells = (size_t)result_cells(r);
+    size_t block = touch_block(r), cells = (size_t)result_cells(r);
     size_t surv_width = m->n_populations * (r->n_months + 1);
     for (size_t at = 0; at < cells; at += block) {
         size_t n = cells - at < block ? cells - at : block;
@@ -553,7 +567,9 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
         }
         mc_result joined = {.values = values, .spill = spill};
         const mc_result *part[2] = {into, more};
-        size_t at = 0, block = MC_SPILL_KEEP / sizeof(double);
+        size_t at = 0, block = touch_block(&joined);
+        for (int k = 0; k < 2; k++)
+            block = touch_block(part[k]) < block ? touch_block(part[k]) : block;
         for (int k = 0; k < 2; k++)
             for (size_t i = 0, n = part[k]->reps * series; i < n; i += block) {
                 size_t len = n - i < block ? n - i : block;
