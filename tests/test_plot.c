@@ -19,6 +19,7 @@
 #include "cli/cmd.h"
 #include "core/cfg.h"
 #include "core/mdl.h"
+#include "present/backtestplot.h"
 #include "present/distplot.h"
 #include "present/plot.h"
 #include "present/report.h"
@@ -1320,6 +1321,116 @@ static void check_sobol_chart(tc_ctx *t)
     plot_list_free(list);
 }
 
+/* Whether the file dir/name holds text. */
+static int file_has(const char *dir, const char *name, const char *text)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len = 0;
+    char *data = (char *)slurp(path, &len);
+    int found = data && strstr(data, text) != NULL;
+    free(data);
+    return found;
+}
+
+/* The tornado chart: drawn, with its script kept as tornado.gp, the French decimal comma, a
+ * key of 255 characters with an apostrophe whole and quoted in its tick, the title quoted;
+ * in English, no decimal comma and the English legend. */
+static void check_tornado_chart(tc_ctx *t)
+{
+    sens_oat_row rows[2] = {{.mean_low = 900, .mean_high = 1100},
+                            {.mean_low = 990.5, .mean_high = 1003.25}};
+    char ks[247];
+    memset(ks, 'k', 246);
+    ks[246] = '\0';
+    snprintf(rows[0].vary.key, sizeof rows[0].vary.key, "%sl'entree", ks);
+    snprintf(rows[0].vary.low, sizeof rows[0].vary.low, "80");
+    snprintf(rows[0].vary.high, sizeof rows[0].vary.high, "120");
+    snprintf(rows[1].vary.key, sizeof rows[1].vary.key, "mu");
+    snprintf(rows[1].vary.low, sizeof rows[1].vary.low, "0.08");
+    snprintf(rows[1].vary.high, sizeof rows[1].vary.high, "0.12");
+    sens_oat_result r = {.n = 2, .reps = 10, .base_mean = 1000, .rows = rows};
+    cmp_key output = {0};
+    snprintf(output.name, sizeof output.name, "stock.rsa");
+    snprintf(output.label, sizeof output.label,
+             "stock d'entr\xC3\xA9"
+             "e 2024");
+    char dir[512], tick[400];
+    for (int en = 0; en <= 1; en++) {
+        tc_path(t, en ? "tornado-en" : "tornado", dir, sizeof dir);
+        mkdir(dir, 0777);
+        plot_list *list = plot_list_alloc(GNUPLOT_PNG | GNUPLOT_SVG);
+        pc_err err = {{0}};
+        int rc = sensplot_tornado(dir, &r, &output, en ? LANG_EN : LANG_FR, list, &err);
+        CHECK(t, rc == PC_OK && list->n == 1 && !strcmp(list->charts[0].name, "tornado"),
+              "tornado chart drawn and listed (%s)", rc ? err.msg : "ok");
+        CHECK(t, list->notes == NULL, "gnuplot drew the tornado without a warning (%s)",
+              list->notes ? list->notes : "");
+        check_png(t, dir, "tornado");
+        const char *texts[] = {en ? "low value" : "valeur basse", "mu (0.08 \xE2\x80\x93 0.12)"};
+        check_svg(t, dir, "tornado", 2, texts, 2);
+        CHECK(t, file_has(dir, "tornado.gp", "set decimalsign ','") == !en,
+              "tornado.gp: the decimal comma in French only");
+        snprintf(tick, sizeof tick, "'%sl''entree (80 \xE2\x80\x93 120)' 2", ks);
+        CHECK(t, file_has(dir, "tornado.gp", tick), "tornado.gp: the long key whole, quoted");
+        CHECK(t,
+              file_has(dir, "tornado.gp",
+                       en ? "'Sensitivity of stock d''entr\xC3\xA9"
+                            "e 2024'"
+                          : "'Sensibilit\xC3\xA9 de stock d''entr\xC3\xA9"
+                            "e 2024'"),
+              "tornado.gp: the title quoted");
+        plot_list_free(list);
+    }
+}
+
+/* The backtest chart: both panels drawn from backtest.gp, the horizons' labels read from
+ * the data block (a comma separator would leave the coverage panel empty and gnuplot
+ * would say so), the decimal comma in French; without gnuplot, the same message as every
+ * chart and nothing but the script written. */
+static void check_backtest_chart(tc_ctx *t)
+{
+    backtest_score scores[2] = {{.horizon = 12, .n = 4, .cover50 = 0.5, .cover90 = 0.75},
+                                {.horizon = 0, .n = 4, .cover50 = 0.5, .cover90 = 0.75}};
+    scores[0].pit[2] = scores[1].pit[2] = 1;
+    scores[0].pit[5] = scores[1].pit[5] = 3;
+    backtest_result r = {.n_rows = 4, .n_scores = 2, .scores = scores};
+    char dir[512];
+    tc_path(t, "backtest-chart", dir, sizeof dir);
+    mkdir(dir, 0777);
+    char *notes = NULL;
+    pc_err err = {{0}};
+    int rc = backtestplot_draw(dir, &r, LANG_FR, &notes, &err);
+    CHECK(t, rc == PC_OK && notes == NULL, "backtest chart drawn without a warning (%s)",
+          rc      ? err.msg
+          : notes ? notes
+                  : "ok");
+    free(notes);
+    check_png(t, dir, "backtest");
+    const char *texts[] = {"12 mois", "ensemble", "bande 90 %",
+                           "Pr\xC3\xA9visions face aux observations (4 pr\xC3\xA9visions)"};
+    check_svg(t, dir, "backtest", 4, texts, 4);
+    CHECK(t, file_has(dir, "backtest.gp", "set decimalsign ','"), "backtest.gp: the decimal comma");
+
+    char empty[512], bare[512];
+    tc_path(t, "backtest-nognuplot", bare, sizeof bare);
+    tc_path(t, "empty-bin", empty, sizeof empty);
+    mkdir(bare, 0777);
+    mkdir(empty, 0777);
+    char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", empty, 1);
+    rc = backtestplot_draw(bare, &r, LANG_EN, &notes, &err);
+    if (saved)
+        setenv("PATH", saved, 1);
+    free(saved);
+    char png[700];
+    snprintf(png, sizeof png, "%s/backtest.png", bare);
+    CHECK(t, rc == PC_EINPUT && strstr(err.msg, "gnuplot is not installed") && notes == NULL,
+          "no gnuplot: input error saying so (%s)", err.msg);
+    CHECK(t, !exists(png) && file_has(bare, "backtest.gp", "'90 % band'"),
+          "no gnuplot: no chart, the script kept");
+}
+
 /* A run folder of populations populations (NAME:CODE, CODE empty for none) and the
  * variables vars, one month each. */
 static const char *territory_run(tc_ctx *t, const char *name, const char *const *populations,
@@ -1475,6 +1586,8 @@ void suite_plot(tc_ctx *t)
     check_six_scenarios(t);
     check_scatter(t, ref);
     check_sobol_chart(t);
+    check_tornado_chart(t);
+    check_backtest_chart(t);
     rundir_free(ref);
     rundir_free(alt);
 }

@@ -11,10 +11,10 @@
 #include "gnuplot.h"
 #include "sbuf.h"
 
-/* The tornado chart's script: one bar from the base mean to the mean at LOW and one to
- * the mean at HIGH per key, the largest swing on top. */
-static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, const cmp_key *output,
-                          lang_code lang)
+/* The tornado chart after chart_emit's common settings: the title, the axes, one tick per
+ * key (its name, LOW and HIGH) and the line at the base mean, then the data block. */
+static void tornado_head(sbuf *h, const sens_oat_result *r, const cmp_key *output,
+                         const char *title, lang_code lang)
 {
     int en = lang == LANG_EN;
     double lo = r->base_mean, hi = r->base_mean;
@@ -25,25 +25,6 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
     }
     double pad = (hi - lo) > 0 ? 0.08 * (hi - lo) : fabs(hi) * 0.01 + 1;
     double scale = fmax(fabs(lo), fabs(hi)) >= 1e6 ? 1e-6 : 1;
-    char title[600], xlabel[400];
-    snprintf(title, sizeof title, "%s %s", en ? "Sensitivity of" : "Sensibilit\xC3\xA9 de",
-             output->label);
-    snprintf(xlabel, sizeof xlabel, "%s%s (%s, %zu %s)", output->name,
-             scale < 1 ? " (millions)" : "", en ? "mean of the runs" : "moyenne des simulations",
-             r->reps, en ? "runs" : "simulations");
-    char *qtitle = gnuplot_quote(title), *qx = gnuplot_quote(xlabel);
-    if (!qtitle || !qx) {
-        free(qtitle);
-        free(qx);
-        return PC_EENV;
-    }
-    fputs("$bars << EOD\n", s);
-    for (size_t i = 0; i < r->n; i++) {
-        const sens_oat_row *row = &r->rows[i];
-        fprintf(s, "%zu %.17g %.17g %.17g\n", r->n - i, r->base_mean * scale, row->mean_low * scale,
-                row->mean_high * scale);
-    }
-    fputs("EOD\n", s);
     /* room for the longest tick label, in characters */
     int margin = 10;
     for (size_t i = 0; i < r->n; i++) {
@@ -54,48 +35,69 @@ static int tornado_script(FILE *s, const char *dir, const sens_oat_result *r, co
     }
     if (margin > 70)
         margin = 70;
-    for (unsigned t = GNUPLOT_PNG; t <= GNUPLOT_SVG; t <<= 1) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/tornado.%s", dir, gnuplot_extension(t));
-        char *qout = gnuplot_quote(path);
-        if (!qout)
-            break;
-        fprintf(s, "reset\nset encoding utf8\nset terminal %s\nset output %s\n",
-                gnuplot_terminal(t), qout);
-        free(qout);
-        if (!en)
-            fputs("set decimalsign ','\n", s);
-        fprintf(s,
-                "set title %s font ',14'\nset xlabel %s\nset border 3 lc rgb '#444444'\n"
-                "set tics nomirror out scale 0.8,0.4\nset grid xtics lc rgb '#dddddd'\n"
-                "set xrange [%.17g:%.17g]\nset yrange [0.4:%zu.6]\nset format x '%s'\n"
+    if (!en)
+        sbuf_puts(h, "set decimalsign ','\n");
+    sbuf_puts(h, "set title ");
+    gnuplot_quote_into(h, title);
+    char *xlabel = pc_strf("%s%s (%s, %zu %s)", output->name, scale < 1 ? " (millions)" : "",
+                           en ? "mean of the runs" : "moyenne des simulations", r->reps,
+                           en ? "runs" : "simulations");
+    sbuf_puts(h, " font ',14'\nset xlabel ");
+    if (xlabel)
+        gnuplot_quote_into(h, xlabel);
+    else
+        h->oom = 1;
+    free(xlabel);
+    sbuf_puts(h, "\nunset grid\nset grid xtics lc rgb '#dddddd' lw 1 dt 1\nset xrange [");
+    gnuplot_number_into(h, (lo - pad) * scale);
+    sbuf_puts(h, ":");
+    gnuplot_number_into(h, (hi + pad) * scale);
+    sbuf_printf(h,
+                "]\nset yrange [0.4:%zu.6]\nset format x '%s'\n"
                 "set style fill solid 0.85 border lc rgb '#333333'\n"
                 "set bmargin 6\nset key at screen 0.5, screen 0.02 center bottom horizontal "
                 "box lc rgb '#bbbbbb'\nset lmargin %d\nset ytics (",
-                qtitle, qx, (lo - pad) * scale, (hi + pad) * scale, r->n,
-                (hi - lo) * scale >= 10 ? "%.0f" : "%.3g", margin);
-        for (size_t i = 0; i < r->n; i++) {
-            const sens_oat_row *row = &r->rows[i];
-            char label[400];
-            snprintf(label, sizeof label, "%s (%s %s %s)", row->vary.key, row->vary.low,
-                     "\xE2\x80\x93", row->vary.high);
-            char *q = gnuplot_quote(label);
-            if (q)
-                fprintf(s, "%s%s %zu", i ? ", " : "", q, r->n - i);
-            free(q);
-        }
-        fprintf(s, ")\nset arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#444444'\n",
-                r->base_mean * scale, r->base_mean * scale);
-        fprintf(s,
-                "plot $bars using (($2+$3)/2):1:(($2<$3)?$2:$3):(($2<$3)?$3:$2):($1-0.35):($1) "
-                "with boxxyerror fc rgb '#0072B2' title '%s', \\\n"
-                "  $bars using (($2+$4)/2):1:(($2<$4)?$2:$4):(($2<$4)?$4:$2):($1):($1+0.35) "
-                "with boxxyerror fc rgb '#D55E00' title '%s'\nunset output\n",
-                en ? "low value" : "valeur basse", en ? "high value" : "valeur haute");
+                r->n, (hi - lo) * scale >= 10 ? "%.0f" : "%.3g", margin);
+    for (size_t i = 0; i < r->n; i++) {
+        const sens_oat_row *row = &r->rows[i];
+        char *label =
+            pc_strf("%s (%s \xE2\x80\x93 %s)", row->vary.key, row->vary.low, row->vary.high);
+        sbuf_puts(h, i ? ", " : "");
+        if (label)
+            gnuplot_quote_into(h, label);
+        else
+            h->oom = 1;
+        sbuf_printf(h, " %zu", r->n - i);
+        free(label);
     }
-    free(qtitle);
-    free(qx);
-    return PC_OK;
+    sbuf_puts(h, ")\nset arrow from ");
+    gnuplot_number_into(h, r->base_mean * scale);
+    sbuf_puts(h, ", graph 0 to ");
+    gnuplot_number_into(h, r->base_mean * scale);
+    sbuf_puts(h, ", graph 1 nohead lc rgb '#444444' lw 1\n$bars << EOD\n");
+    for (size_t i = 0; i < r->n; i++) {
+        const sens_oat_row *row = &r->rows[i];
+        const double v[3] = {r->base_mean, row->mean_low, row->mean_high};
+        sbuf_printf(h, "%zu", r->n - i);
+        for (int j = 0; j < 3; j++) {
+            sbuf_puts(h, " ");
+            gnuplot_number_into(h, v[j] * scale);
+        }
+        sbuf_puts(h, "\n");
+    }
+    sbuf_puts(h, "EOD\nset datafile separator whitespace\n");
+}
+
+/* The tornado's bars: from the base mean to the mean at LOW and to the mean at HIGH, with
+ * the width 1 of their borders (chart_emit's line types are 2 wide). */
+static void tornado_plot(sbuf *p, lang_code lang)
+{
+    sbuf_puts(p, "$bars using (($2+$3)/2):1:(($2<$3)?$2:$3):(($2<$3)?$3:$2):($1-0.35):($1) "
+                 "with boxxyerror fc rgb '#0072B2' lw 1 title ");
+    gnuplot_quote_into(p, lang_pick(lang, "valeur basse", "low value"));
+    sbuf_puts(p, ", \\\n  $bars using (($2+$4)/2):1:(($2<$4)?$2:$4):(($2<$4)?$4:$2):($1):($1+0.35) "
+                 "with boxxyerror fc rgb '#D55E00' lw 1 title ");
+    gnuplot_quote_into(p, lang_pick(lang, "valeur haute", "high value"));
 }
 
 int sensplot_tornado(const char *dir, const sens_oat_result *r, const cmp_key *output,
@@ -103,26 +105,26 @@ int sensplot_tornado(const char *dir, const sens_oat_result *r, const cmp_key *o
 {
     if (r->n == 0)
         return PC_OK;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *script = open_memstream(&text, &len);
-    if (!script)
-        return pc_fail(err, PC_EENV, "out of memory");
-    int rc = tornado_script(script, dir, r, output, lang);
-    if (fclose(script) != 0 && !rc)
-        rc = PC_EENV;
-    if (rc)
-        rc = pc_fail(err, PC_EENV, "out of memory");
+    char *stem = pc_strf("%s/tornado", dir);
+    char *title =
+        pc_strf("%s %s", lang_pick(lang, "Sensibilit\xC3\xA9 de", "Sensitivity of"), output->label);
+    int rc = stem && title ? PC_OK : pc_fail(err, PC_EENV, "out of memory");
+    sbuf script = {0}, head = {0}, plot = {0};
     if (!rc) {
-        char title[600];
-        snprintf(title, sizeof title, "%s %s",
-                 lang_pick(lang, "Sensibilit\xC3\xA9 de", "Sensitivity of"), output->label);
+        tornado_head(&head, r, output, title, lang);
+        tornado_plot(&plot, lang);
+        chart_emit(&script, stem, head.s ? head.s : "", plot.s ? plot.s : "");
+        script.oom |= head.oom | plot.oom;
         if (plot_list_add(list, "tornado", title, "sensitivity"))
             rc = pc_fail(err, PC_EENV, "out of memory");
     }
     if (!rc)
-        rc = gnuplot_run(text, strlen(text), dir, list->notes ? NULL : &list->notes, err);
-    free(text);
+        rc = chart_run_script(dir, "tornado.gp", &script, list, err);
+    sbuf_clear(&script);
+    sbuf_clear(&head);
+    sbuf_clear(&plot);
+    free(stem);
+    free(title);
     return rc;
 }
 
@@ -239,6 +241,7 @@ int sensplot_sobol(const char *dir, const sens_sobol_result *r, const char *cons
         sbuf_puts(&plot,
                   ", $sobol using 5:($1-0.18):6:7 with xerrorbars lc rgb '#333333' pt -1 notitle");
         chart_emit(&script, stem, head.s ? head.s : "", plot.s ? plot.s : "");
+        script.oom |= head.oom | plot.oom;
         if (plot_list_add(list, "sobol", title, "sensitivity"))
             rc = pc_fail(err, PC_EENV, "out of memory");
     }

@@ -4,14 +4,15 @@
  * One bar per key varied, from the output's mean with the model as given to its
  * mean with the key at LOW (one colour) and at HIGH (another), the largest swing
  * on top (the order of sens_oat's rows), a vertical line at the base mean.
- * Writes DIR/tornado.png and DIR/tornado.svg; the numbers are tornado.csv's
- * (sens_write_tornado).
+ * Writes DIR/tornado.png and DIR/tornado.svg and their script DIR/tornado.gp; the
+ * numbers are tornado.csv's (sens_write_tornado).
  *
  * The Sobol chart: one pair of horizontal bars per uncertain parameter, its
  * first-order index (one colour) and its total index (another), each with its
  * bootstrap interval as an error bar, the largest total index on top.  Writes
  * DIR/sobol-chart.csv (rank,parameter,first,first_low,first_high,total,total_low,
- * total_high: the study's numbers in the chart's order) and DIR/sobol.png, .svg. */
+ * total_high: the study's numbers in the chart's order), DIR/sobol.png, .svg and their
+ * script DIR/sobol-chart.gp.  Both charts go through chart_emit (chart.h). */
 #ifndef PARCOURS_SENSPLOT_H
 #define PARCOURS_SENSPLOT_H
 
