@@ -669,6 +669,15 @@ static void check_formats(tc_ctx *t)
     CHECK(t, q && !strcmp(q, "'bad ? utf8 \xE2\x82\xAC'"), "malformed UTF-8 replaced: %s",
           q ? q : "(null)");
     free(q);
+    /* a string handed over is quoted and freed (the sanitizers see a leak otherwise); a
+     * failed allocation marks the script out of memory, so that it is not run truncated */
+    sbuf b = {0};
+    gnuplot_quote_taken(&b, pc_strf("%s's", "it"));
+    CHECK(t, !b.oom && b.s && !strcmp(b.s, "'it''s'"), "a string handed over quoted: %s",
+          b.s ? b.s : "(null)");
+    gnuplot_quote_taken(&b, NULL);
+    CHECK(t, b.oom, "a failed allocation handed over marks the script out of memory");
+    sbuf_clear(&b);
 }
 
 static void check_png(tc_ctx *t, const char *dir, const char *name)

@@ -37,16 +37,11 @@ static void backtest_head(sbuf *h, const backtest_result *r, lang_code lang)
     sbuf_puts(h, "EOD\nset datafile separator whitespace\n");
     double flat = (double)all->n / BACKTEST_PIT_BINS;
     double ymax = (double)top > flat ? (double)top : flat;
-    char *title =
-        pc_strf("%s (%zu %s)",
-                en ? "Forecasts against observations" : "Pr\xC3\xA9visions face aux observations",
-                all->n, en ? "forecasts" : "pr\xC3\xA9visions");
     sbuf_puts(h, "set multiplot layout 1,2 title ");
-    if (title)
-        gnuplot_quote_into(h, title);
-    else
-        h->oom = 1;
-    free(title);
+    gnuplot_quote_taken(h, pc_strf("%s (%zu %s)",
+                                   en ? "Forecasts against observations"
+                                      : "Pr\xC3\xA9visions face aux observations",
+                                   all->n, en ? "forecasts" : "pr\xC3\xA9visions"));
     /* boxes and lines keep the width 1 of their borders: chart_emit's line types are 2 wide */
     sbuf_puts(h, " font ',14'\nset style fill solid 0.85 border lc rgb '#333333'\n"
                  "set key top right\nset title ");

@@ -62,6 +62,15 @@ void gnuplot_quote_into(sbuf *b, const char *text)
     sbuf_add(b, "'", 1);
 }
 
+void gnuplot_quote_taken(sbuf *b, char *text)
+{
+    if (text)
+        gnuplot_quote_into(b, text);
+    else
+        b->oom = 1;
+    free(text);
+}
+
 char *gnuplot_quote(const char *text)
 {
     sbuf b = {0};

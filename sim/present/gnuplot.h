@@ -36,6 +36,10 @@ char *gnuplot_quote(const char *text);
 /* Appends the literal of text to b. */
 void gnuplot_quote_into(sbuf *b, const char *text);
 
+/* Appends the literal of text, a string the caller allocated, to b and frees it; NULL
+ * (its allocation failed) marks b out of memory. */
+void gnuplot_quote_taken(sbuf *b, char *text);
+
 /* A number as gnuplot source: the shortest form that reads back exactly, NA for
  * NaN or infinity. */
 void gnuplot_number(double v, char *buf, size_t size);

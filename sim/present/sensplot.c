@@ -39,15 +39,11 @@ static void tornado_head(sbuf *h, const sens_oat_result *r, const cmp_key *outpu
         sbuf_puts(h, "set decimalsign ','\n");
     sbuf_puts(h, "set title ");
     gnuplot_quote_into(h, title);
-    char *xlabel = pc_strf("%s%s (%s, %zu %s)", output->name, scale < 1 ? " (millions)" : "",
-                           en ? "mean of the runs" : "moyenne des simulations", r->reps,
-                           en ? "runs" : "simulations");
     sbuf_puts(h, " font ',14'\nset xlabel ");
-    if (xlabel)
-        gnuplot_quote_into(h, xlabel);
-    else
-        h->oom = 1;
-    free(xlabel);
+    gnuplot_quote_taken(h,
+                        pc_strf("%s%s (%s, %zu %s)", output->name, scale < 1 ? " (millions)" : "",
+                                en ? "mean of the runs" : "moyenne des simulations", r->reps,
+                                en ? "runs" : "simulations"));
     sbuf_puts(h, "\nunset grid\nset grid xtics lc rgb '#dddddd' lw 1 dt 1\nset xrange [");
     gnuplot_number_into(h, (lo - pad) * scale);
     sbuf_puts(h, ":");
@@ -60,15 +56,10 @@ static void tornado_head(sbuf *h, const sens_oat_result *r, const cmp_key *outpu
                 r->n, (hi - lo) * scale >= 10 ? "%.0f" : "%.3g", margin);
     for (size_t i = 0; i < r->n; i++) {
         const sens_oat_row *row = &r->rows[i];
-        char *label =
-            pc_strf("%s (%s \xE2\x80\x93 %s)", row->vary.key, row->vary.low, row->vary.high);
         sbuf_puts(h, i ? ", " : "");
-        if (label)
-            gnuplot_quote_into(h, label);
-        else
-            h->oom = 1;
+        gnuplot_quote_taken(
+            h, pc_strf("%s (%s \xE2\x80\x93 %s)", row->vary.key, row->vary.low, row->vary.high));
         sbuf_printf(h, " %zu", r->n - i);
-        free(label);
     }
     sbuf_puts(h, ")\nset arrow from ");
     gnuplot_number_into(h, r->base_mean * scale);
