@@ -94,11 +94,20 @@ static void values_free(double *values, mc_spill *spill)
     }
 }
 
-/* Counts bytes touched in spilled values; past the spill's `keep`, drops the mapped pages. */
+/* What a fault in a file mapping may map besides its page: Linux maps the pages of the
+ * aligned 64 kB around it that are already in the page cache ("fault-around", 64 kB by
+ * default), so reading a replication's month row of one variable (the summaries) can
+ * hold 64 kB a row. */
+#define MC_FAULT_AROUND (64u * 1024u)
+
+/* Counts bytes touched in spilled values -- with the fault-around windows at both ends,
+ * so that what is counted bounds what is mapped -- and past the spill's `keep`, drops
+ * the mapped pages. */
 static void spill_touch(const mc_result *r, size_t bytes)
 {
     mc_spill *s = r->spill;
-    if (!s || atomic_fetch_add_explicit(&s->touched, bytes, memory_order_relaxed) < s->keep)
+    if (!s || atomic_fetch_add_explicit(&s->touched, bytes + 2 * MC_FAULT_AROUND,
+                                        memory_order_relaxed) < s->keep)
         return;
     atomic_store_explicit(&s->touched, 0, memory_order_relaxed);
     madvise(r->values, s->bytes, MADV_DONTNEED);

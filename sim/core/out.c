@@ -81,24 +81,45 @@ static double year_sum(const mc_result *r, size_t rep, size_t var, int year)
     return s;
 }
 
+/* The month rows of variable v in every replication, copied once into rows [rep][month]:
+ * one read of each row (a spilled run's pages are counted and dropped by the row, mc.h)
+ * rather than one a month. */
+static void copy_rows(const mc_result *r, size_t v, double *rows)
+{
+    for (size_t rep = 0; rep < r->reps; rep++)
+        memcpy(rows + rep * r->n_months, mc_series(r, rep, v), r->n_months * sizeof(double));
+}
+
 static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
 {
     char path[4096];
+    size_t cells = r->reps * r->n_months;
+    double *rows = malloc(3 * (cells ? cells : 1) * sizeof(double));
+    if (!rows)
+        return pc_fail(err, PC_EENV, "out of memory");
+    double *num_rows = rows + cells, *den_rows = rows + 2 * cells;
     FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
-    if (!f)
+    if (!f) {
+        free(rows);
         return pc_fail_errno(err, errno, path, "cannot create");
+    }
     fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
     for (size_t v = 0; v < r->n_vars; v++) {
         const rec_var *var = &r->catalog->vars[v];
+        copy_rows(r, v, rows);
+        if (var->kind == REC_RATIO) {
+            copy_rows(r, var->num, num_rows);
+            copy_rows(r, var->den, den_rows);
+        }
         for (size_t k = 0; k < r->n_months; k++) {
             int y, mo;
             mdl_month_of(r->model, (int)k, &y, &mo);
             double num = 0, den = 0;
             for (size_t rep = 0; rep < r->reps; rep++) {
-                sample[rep] = mc_series(r, rep, v)[k];
+                sample[rep] = rows[rep * r->n_months + k];
                 if (var->kind == REC_RATIO) {
-                    num += mc_series(r, rep, var->num)[k];
-                    den += mc_series(r, rep, var->den)[k];
+                    num += num_rows[rep * r->n_months + k];
+                    den += den_rows[rep * r->n_months + k];
                 }
             }
             fsio_csv_text(f, r->model->id, 1);
@@ -108,6 +129,7 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
             put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
     }
+    free(rows);
     return close_checked(f, path, err);
 }
 
