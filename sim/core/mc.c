@@ -139,6 +139,12 @@ const double *mc_series(const mc_result *r, size_t rep, size_t var)
     return r->values + (rep * r->n_vars + var) * r->n_months;
 }
 
+void mc_rows(const mc_result *r, size_t var, double *rows)
+{
+    for (size_t rep = 0; rep < r->reps; rep++)
+        memcpy(rows + rep * r->n_months, mc_series(r, rep, var), r->n_months * sizeof(double));
+}
+
 #define PARAM_POPULATION 0x5a4d0001u /* stream key part of parameter draws */
 
 void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *values)

@@ -98,6 +98,12 @@ void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *value
 /* The monthly series of variable var in replication rep. */
 const double *mc_series(const mc_result *r, size_t rep, size_t var);
 
+/* The monthly series of variable var in every replication, copied into rows
+ * [rep][month] (reps x n_months doubles): for a reader that goes month by month across
+ * replications, one read of each series (a spilled run counts its pages by the series
+ * read) rather than one a month. */
+void mc_rows(const mc_result *r, size_t var, double *rows);
+
 /* A variable over the whole horizon in replication rep, as replications.csv gives it:
  * the last month for a stock, the sum for a flow, the mean of the months for a
  * monthly mean, the ratio of the sums for a ratio (NaN without observation). */

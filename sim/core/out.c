@@ -81,15 +81,6 @@ static double year_sum(const mc_result *r, size_t rep, size_t var, int year)
     return s;
 }
 
-/* The month rows of variable v in every replication, copied once into rows [rep][month]:
- * one read of each row (a spilled run's pages are counted and dropped by the row, mc.h)
- * rather than one a month. */
-static void copy_rows(const mc_result *r, size_t v, double *rows)
-{
-    for (size_t rep = 0; rep < r->reps; rep++)
-        memcpy(rows + rep * r->n_months, mc_series(r, rep, v), r->n_months * sizeof(double));
-}
-
 static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
 {
     char path[4096];
@@ -106,10 +97,11 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
     fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
     for (size_t v = 0; v < r->n_vars; v++) {
         const rec_var *var = &r->catalog->vars[v];
-        copy_rows(r, v, rows);
+        /* each replication's series read once, not once a month (mc_rows) */
+        mc_rows(r, v, rows);
         if (var->kind == REC_RATIO) {
-            copy_rows(r, var->num, num_rows);
-            copy_rows(r, var->den, den_rows);
+            mc_rows(r, var->num, num_rows);
+            mc_rows(r, var->den, den_rows);
         }
         for (size_t k = 0; k < r->n_months; k++) {
             int y, mo;

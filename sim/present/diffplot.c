@@ -46,10 +46,19 @@ static int write_chart_data(const char *path, const mc_result *base, const mc_re
     long bv = rec_find(base->catalog, var), av = rec_find(alt->catalog, var);
     if (bv < 0 || av < 0)
         return pc_fail(err, PC_EINTERNAL, "%s: no variable %s to chart", path, var);
+    /* each replication's series read once, not once a month (mc_rows) */
+    size_t h = base->n_months, cells = base->reps * h;
+    double *brows = malloc(2 * (cells ? cells : 1) * sizeof *brows), *arows = brows + cells;
+    if (!brows)
+        return pc_fail(err, PC_EENV, "out of memory");
+    mc_rows(base, (size_t)bv, brows);
+    mc_rows(alt, (size_t)av, arows);
     fsio_file out;
     int rc = fsio_open(&out, path, err);
-    if (rc)
+    if (rc) {
+        free(brows);
         return rc;
+    }
     FILE *f = out.f;
     *lo = 0;
     *hi = 0;
@@ -69,7 +78,7 @@ static int write_chart_data(const char *path, const mc_result *base, const mc_re
         for (size_t rep = 0; rep < base->reps; rep++) {
             double sum = 0;
             for (size_t j = k; j < end; j++)
-                sum += mc_series(alt, rep, (size_t)av)[j] - mc_series(base, rep, (size_t)bv)[j];
+                sum += arows[rep * h + j] - brows[rep * h + j];
             scratch[rep] = sum;
         }
         cmp_stat st;
@@ -87,6 +96,7 @@ static int write_chart_data(const char *path, const mc_result *base, const mc_re
         fputc('\n', f);
         k = end;
     }
+    free(brows);
     return fsio_commit(&out, PC_OK, err);
 }
 

@@ -222,9 +222,12 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
     double *scratch = malloc(reps * sizeof *scratch);
     double *by = malloc(reps * CMP_MAX_YEARS * sizeof *by);
     double *ay = malloc(reps * CMP_MAX_YEARS * sizeof *ay);
+    /* each replication's series read once, not once a month (mc_rows) */
+    size_t cells = reps * h > 0 ? reps * h : 1;
+    double *brows = malloc(cells * sizeof *brows), *arows = malloc(cells * sizeof *arows);
     int years[CMP_MAX_YEARS];
     int rc = PC_OK;
-    if (!b || !a || !scratch || !by || !ay) {
+    if (!b || !a || !scratch || !by || !ay || !brows || !arows) {
         rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
@@ -235,10 +238,12 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
         if (av < 0)
             continue;
         char period[32];
+        mc_rows(base, v, brows);
+        mc_rows(alt, (size_t)av, arows);
         for (size_t k = 0; k < h; k++) {
             for (size_t rep = 0; rep < reps; rep++) {
-                b[rep] = mc_series(base, rep, v)[k];
-                a[rep] = mc_series(alt, rep, (size_t)av)[k];
+                b[rep] = brows[rep * h + k];
+                a[rep] = arows[rep * h + k];
             }
             int y, mo;
             mdl_month_of(base->model, (int)k, &y, &mo);
@@ -270,6 +275,8 @@ done:
     free(scratch);
     free(by);
     free(ay);
+    free(brows);
+    free(arows);
     return rc;
 }
 
