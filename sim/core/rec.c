@@ -231,11 +231,14 @@ static double *var(walk *w, rec_kind kind, size_t num, size_t den, const char *f
     return w->values ? w->values + idx * w->h : NULL;
 }
 
-static double state_sum(const double *base, size_t ns, size_t k, const size_t *states, size_t n)
+/* The sum over the states of resource r (those whose persons hold one of its units) of
+ * base's month k: persons holding r from raw->stock, admissions from raw->admitted. */
+static double held(const mdl_model *m, const double *base, size_t k, int r)
 {
     double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += base[k * ns + states[i]];
+    for (size_t j = 0; j < m->n_states; j++)
+        if (m->states[j].resource == r)
+            s += base[k * m->n_states + j];
     return s;
 }
 
@@ -331,22 +334,18 @@ static void walk_queues(const mdl_model *m, const rec_raw *raw, walk *w)
 /* Occupancy, ETP, capacity and admissions of each resource. */
 static void walk_resources(const mdl_model *m, const rec_raw *raw, walk *w)
 {
-    size_t h = w->h, ns = m->n_states;
+    size_t h = w->h;
     const double dpm = MDL_DAYS_PER_MONTH;
     double *o;
     for (size_t r = 0; r < m->n_resources; r++) {
         const mdl_resource *res = &m->resources[r];
-        size_t idx[256], n = 0;
-        for (size_t s = 0; s < ns && n < 256; s++)
-            if (m->states[s].resource == (int)r)
-                idx[n++] = s;
         if ((o = var(w, REC_STOCK, 0, 0, "occupied.%s", res->name)))
             for (size_t k = 0; k < h; k++)
-                o[k] = state_sum(raw->stock, ns, k, idx, n);
+                o[k] = held(m, raw->stock, k, (int)r);
         /* a resource without etp.weight is not counted in ETP: no etp. or funded. series */
         if (res->counts_etp && (o = var(w, REC_STOCK, 0, 0, "etp.%s", res->name)))
             for (size_t k = 0; k < h; k++)
-                o[k] = state_sum(raw->stock, ns, k, idx, n) * res->etp_weight;
+                o[k] = held(m, raw->stock, k, (int)r) * res->etp_weight;
         if ((o = var(w, REC_STOCK, 0, 0, "capacity.%s", res->name)))
             for (size_t k = 0; k < h; k++)
                 o[k] = mdl_capacity_at(m, (int)r, k * dpm);
@@ -355,7 +354,7 @@ static void walk_resources(const mdl_model *m, const rec_raw *raw, walk *w)
                 o[k] = mdl_capacity_at(m, (int)r, k * dpm) * res->etp_weight;
         if ((o = var(w, REC_FLOW, 0, 0, "admitted.%s", res->name)))
             for (size_t k = 0; k < h; k++)
-                o[k] = state_sum(raw->admitted, ns, k, idx, n);
+                o[k] = held(m, raw->admitted, k, (int)r);
     }
 }
 
@@ -495,13 +494,8 @@ static double term_at(const mdl_model *m, const rec_raw *raw, const walk *w, con
                 s += raw->stock[k * ns + j];
         return s;
     }
-    case MDL_TERM_ETP: { /* as etp.R (walk_resources) */
-        double s = 0;
-        for (size_t j = 0; j < ns; j++)
-            if (m->states[j].resource == t->index)
-                s += raw->stock[k * ns + j];
-        return s * m->resources[t->index].etp_weight;
-    }
+    case MDL_TERM_ETP: /* etp.R (walk_resources) */
+        return held(m, raw->stock, k, t->index) * m->resources[t->index].etp_weight;
     }
     return NAN;
 }
