@@ -337,6 +337,21 @@ static void test_count_etp(tc_ctx *t)
     CHECK(t, rc == PC_EINPUT && strstr(err.msg, "resource r2 has no etp.weight"),
           "refused: the ETP of a resource without etp.weight (%s)", rc ? err.msg : "accepted");
     mdl_free(m);
+    /* ETP and persons are not added (the report's key figures give a count of etp.R in
+     * ETP, of stocks in persons) */
+    char mixed[1300];
+    snprintf(mixed, sizeof mixed, "%s", good);
+    char *of = strstr(mixed, "of = etp.r1, etp.r2");
+    if (of)
+        memcpy(of, "of = etp.r1,stock.w", 19); /* as long as the line it replaces */
+    m = NULL;
+    rc = of ? mdl_load(tc_write(t, "count-etp-mixed.ini", mixed), &m, &err) : PC_OK;
+    CHECK(t,
+          rc == PC_EINPUT && strstr(err.msg, "count-etp-mixed.ini:36: of:") &&
+              strstr(err.msg, "ETP (etp.R) or persons"),
+          "refused with file:line: key: a count of ETP and persons (%s)",
+          rc ? err.msg : "accepted");
+    mdl_free(m);
     mc_result *r = run(t, "count-etp.ini", good, 3, &m);
     if (!r)
         return;

@@ -305,9 +305,12 @@ int mdl_parse_indicator(mdl_model *m, const cfg_section *sec, mdl_indicator *ind
         c.e = e[0];
         if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))
             return rc;
-        for (size_t j = 1; j < ind->n_num; j++)
+        for (size_t j = 1; j < ind->n_num; j++) {
             if (is_stock(&ind->num[j]) != is_stock(&ind->num[0]))
                 return FAIL(&c, "a count sums stocks (stock.S, stock.P, etp.R) or flows, not both");
+            if ((ind->num[j].kind == MDL_TERM_ETP) != (ind->num[0].kind == MDL_TERM_ETP))
+                return FAIL(&c, "a count sums ETP (etp.R) or persons (stock.S, stock.P), not both");
+        }
     } else if (ind->kind == MDL_IND_RATIO) {
         c.e = e[0];
         if ((rc = parse_terms(&c, e[0]->value, &ind->n_num, &ind->num)))
