@@ -34,6 +34,7 @@
  * number of replications, and within the threshold's order. */
 struct mc_spill {
     size_t bytes, keep;
+    size_t around; /* mc_map_around() */
     atomic_size_t touched;
 };
 
@@ -76,6 +77,7 @@ static int values_alloc(double cells, size_t above, double **values, mc_spill **
                        dir, strerror(saved));
     }
     (*spill)->bytes = (size_t)bytes;
+    (*spill)->around = mc_map_around();
     size_t keep = (above ? above : MC_SPILL_ABOVE) / 2;
     (*spill)->keep = keep < MC_SPILL_KEEP_MIN ? MC_SPILL_KEEP_MIN
                      : keep > MC_SPILL_KEEP   ? MC_SPILL_KEEP
@@ -94,20 +96,27 @@ static void values_free(double *values, mc_spill *spill)
     }
 }
 
-/* What a fault in a file mapping may map besides its page: Linux maps the pages of the
- * aligned 64 kB around it that are already in the page cache ("fault-around", 64 kB by
- * default), so reading a replication's month row of one variable (the summaries) can
- * hold 64 kB a row. */
-#define MC_FAULT_AROUND (64u * 1024u)
+size_t mc_map_around(void)
+{
+    size_t around = 2u << 20;
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+    if (f) {
+        unsigned long long pmd;
+        if (fscanf(f, "%llu", &pmd) == 1 && pmd >= 65536 && pmd <= (1ull << 30))
+            around = (size_t)pmd;
+        fclose(f);
+    }
+    return around;
+}
 
-/* Counts bytes touched in spilled values -- with the fault-around windows at both ends,
- * so that what is counted bounds what is mapped -- and past the spill's `keep`, drops
- * the mapped pages. */
+/* Counts bytes touched in spilled values -- with what a fault may map around them at
+ * both ends (mc_map_around), so that what is counted bounds what is mapped -- and past
+ * the spill's `keep`, drops the mapped pages. */
 static void spill_touch(const mc_result *r, size_t bytes)
 {
     mc_spill *s = r->spill;
-    if (!s || atomic_fetch_add_explicit(&s->touched, bytes + 2 * MC_FAULT_AROUND,
-                                        memory_order_relaxed) < s->keep)
+    if (!s || atomic_fetch_add_explicit(&s->touched, bytes + 2 * s->around, memory_order_relaxed) <
+                  s->keep)
         return;
     atomic_store_explicit(&s->touched, 0, memory_order_relaxed);
     madvise(r->values, s->bytes, MADV_DONTNEED);
@@ -616,15 +625,92 @@ int mc_append(mc_result *into, mc_result *more, pc_err *err)
     return bad ? pc_fail(err, PC_EENV, "out of memory") : PC_OK;
 }
 
-double mc_total(const mc_result *r, size_t rep, size_t var)
+/* Moves w on to variable var and as many after it as fit. */
+static int window_at(const mc_result *r, mc_window *w, size_t var)
 {
-    const rec_var *v = &r->catalog->vars[var];
-    const double *x = mc_series(r, rep, var);
-    if (v->kind == REC_STOCK)
+    size_t series = r->n_months, left = r->n_vars - var;
+    if (!r->spill) {
+        w->first = var;
+        w->n = left;
+        w->base = r->values + var * series;
+        w->stride = r->n_vars * series;
+        return PC_OK;
+    }
+    size_t per_var = r->reps * series, n = r->spill->keep / 2 / sizeof(double) / per_var;
+    n = n < 1 ? 1 : n > left ? left : n;
+    if (n * per_var > w->room) {
+        double *copy = realloc(w->copy, n * per_var * sizeof(double));
+        if (!copy)
+            return PC_EENV;
+        w->copy = copy;
+        w->room = n * per_var;
+    }
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        memcpy(w->copy + rep * n * series, r->values + (rep * r->n_vars + var) * series,
+               n * series * sizeof(double));
+        spill_touch(r, n * series * sizeof(double));
+    }
+    w->first = var;
+    w->n = n;
+    w->base = w->copy;
+    w->stride = n * series;
+    return PC_OK;
+}
+
+static inline int window_holds(const mc_window *w, size_t var)
+{
+    return var >= w->first && var - w->first < w->n;
+}
+
+/* Variable var's rows: in the window, else copied into spare. */
+static const double *window_rows(const mc_result *r, const mc_window *w, size_t var, double *spare,
+                                 size_t *stride)
+{
+    if (window_holds(w, var)) {
+        *stride = w->stride;
+        return w->base + (var - w->first) * r->n_months;
+    }
+    mc_rows(r, var, spare);
+    *stride = r->n_months;
+    return spare;
+}
+
+int mc_window_view(const mc_result *r, mc_window *w, size_t var, mc_view *v)
+{
+    if (!window_holds(w, var) && window_at(r, w, var))
+        return PC_EENV;
+    const rec_var *rv = &r->catalog->vars[var];
+    *v = (mc_view){.var = var};
+    v->x = window_rows(r, w, var, NULL, &v->sx);
+    if (rv->kind != REC_RATIO)
+        return PC_OK;
+    size_t cells = r->reps * r->n_months;
+    if (!w->spare && (!window_holds(w, rv->num) || !window_holds(w, rv->den))) {
+        w->spare = malloc(2 * cells * sizeof(double));
+        if (!w->spare)
+            return PC_EENV;
+    }
+    v->num = window_rows(r, w, rv->num, w->spare, &v->snum);
+    v->den = window_rows(r, w, rv->den, w->spare + cells, &v->sden);
+    return PC_OK;
+}
+
+void mc_window_free(mc_window *w)
+{
+    free(w->copy);
+    free(w->spare);
+    *w = (mc_window){0};
+}
+
+double mc_view_total(const mc_result *r, const mc_view *v, size_t rep)
+{
+    const rec_var *var = &r->catalog->vars[v->var];
+    const double *x = v->x + rep * v->sx;
+    if (var->kind == REC_STOCK)
         return x[r->n_months - 1];
-    if (v->kind == REC_RATIO) {
+    if (var->kind == REC_RATIO) {
         double num = 0, den = 0;
-        const double *a = mc_series(r, rep, v->num), *b = mc_series(r, rep, v->den);
+        const double *a = v->num + rep * v->snum, *b = v->den + rep * v->sden;
         for (size_t k = 0; k < r->n_months; k++) {
             num += a[k];
             den += b[k];
@@ -634,7 +720,40 @@ double mc_total(const mc_result *r, size_t rep, size_t var)
     double s = 0;
     for (size_t k = 0; k < r->n_months; k++)
         s += x[k];
-    return v->kind == REC_MEAN ? s / (double)r->n_months : s;
+    return var->kind == REC_MEAN ? s / (double)r->n_months : s;
+}
+
+/* A view of one replication's series of var, read as mc_series reads it. */
+static mc_view one_view(const mc_result *r, size_t rep, size_t var)
+{
+    const rec_var *v = &r->catalog->vars[var];
+    mc_view view = {.var = var, .x = mc_series(r, rep, var)};
+    if (v->kind == REC_RATIO) {
+        view.num = mc_series(r, rep, v->num);
+        view.den = mc_series(r, rep, v->den);
+    }
+    return view;
+}
+
+double mc_total(const mc_result *r, size_t rep, size_t var)
+{
+    mc_view v = one_view(r, rep, var);
+    return mc_view_total(r, &v, 0);
+}
+
+void mc_totals(const mc_result *r, size_t rep, double *out)
+{
+    const double *block = r->values + rep * r->n_vars * r->n_months;
+    spill_touch(r, r->n_vars * r->n_months * sizeof(double));
+    for (size_t var = 0; var < r->n_vars; var++) {
+        const rec_var *v = &r->catalog->vars[var];
+        mc_view view = {.var = var, .x = block + var * r->n_months};
+        if (v->kind == REC_RATIO) {
+            view.num = block + v->num * r->n_months;
+            view.den = block + v->den * r->n_months;
+        }
+        out[var] = mc_view_total(r, &view, 0);
+    }
 }
 
 void mc_summarise(double *sample, size_t n, mc_summary *s)
@@ -658,13 +777,13 @@ void mc_summarise(double *sample, size_t n, mc_summary *s)
     s->p95 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.95);
 }
 
-size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *years)
+size_t mc_view_yearly(const mc_result *r, const mc_view *view, size_t rep, double *out, int *years)
 {
     const mdl_model *m = r->model;
-    const rec_var *v = &r->catalog->vars[var];
-    const double *x = mc_series(r, rep, var);
-    const double *num = v->kind == REC_RATIO ? mc_series(r, rep, v->num) : NULL;
-    const double *den = v->kind == REC_RATIO ? mc_series(r, rep, v->den) : NULL;
+    const rec_var *v = &r->catalog->vars[view->var];
+    const double *x = view->x + rep * view->sx;
+    const double *num = view->num ? view->num + rep * view->snum : NULL;
+    const double *den = view->den ? view->den + rep * view->sden : NULL;
     size_t n = 0;
     double sum = 0, sum_den = 0;
     int months = 0, year = -1;
@@ -697,6 +816,12 @@ size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *y
         }
     }
     return n;
+}
+
+size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *years)
+{
+    mc_view v = one_view(r, rep, var);
+    return mc_view_yearly(r, &v, 0, out, years);
 }
 
 /* Σ numerator / Σ denominator over the replications, in the observation's month or

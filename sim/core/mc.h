@@ -92,6 +92,13 @@ void mc_result_free(mc_result *r);
  * more is freed.  PC_OK or PC_EINTERNAL. */
 int mc_append(mc_result *into, mc_result *more, pc_err *err);
 
+/* What a fault in the mapping of spilled series may map besides what it touches, at
+ * each end: the folio of the page cache holding it, up to the size of a huge page (Linux
+ * maps a large folio whole since 6.18; before, the 64 kB around the fault).  The size
+ * of a huge page as the system gives it, else 2 MB.  The readers count their touches
+ * with it, so that the pages the process holds stay bounded. */
+size_t mc_map_around(void);
+
 /* The values of the model's parameters for replication rep of a run with seed. */
 void mc_draw_params(const mdl_model *m, uint32_t seed, size_t rep, double *values);
 
@@ -104,10 +111,49 @@ const double *mc_series(const mc_result *r, size_t rep, size_t var);
  * read) rather than one a month. */
 void mc_rows(const mc_result *r, size_t var, double *rows);
 
+/* A window on the series of consecutive variables [first, first + n) of every
+ * replication, for readers that go variable by variable across replications
+ * (the summaries).  In memory it points into the result; spilled, it is a copy read
+ * one replication's run of n variables at a time, in the file's order, rather than
+ * one page fault a variable and replication.  A copy takes at most half the spill's
+ * window of mapped pages (at least one variable). */
+typedef struct {
+    size_t first, n;    /* the variables it holds */
+    const double *base; /* replication rep's series of variable first + j start at */
+    size_t stride;      /* base + rep * stride + j * n_months */
+    double *copy;       /* owned, spilled results only */
+    size_t room;        /* doubles copy holds */
+    double *spare;      /* owned: copies of a ratio's terms outside the window */
+} mc_window;
+
+/* One variable's series in every replication, replication rep's at x + rep * sx; for
+ * a ratio, its terms' at num + rep * snum and den + rep * sden (else NULL). */
+typedef struct {
+    size_t var;
+    const double *x, *num, *den;
+    size_t sx, snum, sden;
+} mc_view;
+
+/* Points v at variable var's series, moving w (zeroed before its first use) on to
+ * var and the variables after it unless it holds var already; a ratio's terms
+ * outside the window are copied (mc_rows).  v holds until the next call on w.  PC_OK,
+ * or PC_EENV when out of memory. */
+int mc_window_view(const mc_result *r, mc_window *w, size_t var, mc_view *v);
+
+void mc_window_free(mc_window *w);
+
+/* mc_total and mc_yearly of replication rep of a view. */
+double mc_view_total(const mc_result *r, const mc_view *v, size_t rep);
+size_t mc_view_yearly(const mc_result *r, const mc_view *v, size_t rep, double *out, int *years);
+
 /* A variable over the whole horizon in replication rep, as replications.csv gives it:
  * the last month for a stock, the sum for a flow, the mean of the months for a
  * monthly mean, the ratio of the sums for a ratio (NaN without observation). */
 double mc_total(const mc_result *r, size_t rep, size_t var);
+
+/* mc_total of every variable of replication rep, into out (n_vars values): its
+ * series read once, in order. */
+void mc_totals(const mc_result *r, size_t rep, double *out);
 
 /* Summary of a sample (sorted in place): mean, sd, and type-7 quantiles
  * p05 p25 p50 p75 p95.  NaN entries are ignored; *n_used says how many were not. */

@@ -67,51 +67,33 @@ static void put_summary(FILE *f, double *sample, size_t n, const double *pooled)
     fprintf(f, ",%zu\n", s.n);
 }
 
-/* The sum of a flow series over the months of one calendar year. */
-static double year_sum(const mc_result *r, size_t rep, size_t var, int year)
-{
-    const double *x = mc_series(r, rep, var);
-    double s = 0;
-    for (size_t k = 0; k < r->n_months; k++) {
-        int y, mo;
-        mdl_month_of(r->model, (int)k, &y, &mo);
-        if (y == year)
-            s += x[k];
-    }
-    return s;
-}
-
 static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
 {
     char path[4096];
-    size_t cells = r->reps * r->n_months;
-    double *rows = malloc(3 * (cells ? cells : 1) * sizeof(double));
-    if (!rows)
-        return pc_fail(err, PC_EENV, "out of memory");
-    double *num_rows = rows + cells, *den_rows = rows + 2 * cells;
     FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
-    if (!f) {
-        free(rows);
+    if (!f)
         return pc_fail_errno(err, errno, path, "cannot create");
-    }
     fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
+    /* variable by variable across replications: through windows of consecutive
+     * variables, so that spilled series are read in the file's order (mc_window) */
+    mc_window w = {0};
     for (size_t v = 0; v < r->n_vars; v++) {
         const rec_var *var = &r->catalog->vars[v];
-        /* each replication's series read once, not once a month (mc_rows) */
-        mc_rows(r, v, rows);
-        if (var->kind == REC_RATIO) {
-            mc_rows(r, var->num, num_rows);
-            mc_rows(r, var->den, den_rows);
+        mc_view x;
+        if (mc_window_view(r, &w, v, &x)) {
+            mc_window_free(&w);
+            fclose(f);
+            return pc_fail(err, PC_EENV, "out of memory");
         }
         for (size_t k = 0; k < r->n_months; k++) {
             int y, mo;
             mdl_month_of(r->model, (int)k, &y, &mo);
             double num = 0, den = 0;
             for (size_t rep = 0; rep < r->reps; rep++) {
-                sample[rep] = rows[rep * r->n_months + k];
+                sample[rep] = x.x[rep * x.sx + k];
                 if (var->kind == REC_RATIO) {
-                    num += num_rows[rep * r->n_months + k];
-                    den += den_rows[rep * r->n_months + k];
+                    num += x.num[rep * x.snum + k];
+                    den += x.den[rep * x.sden + k];
                 }
             }
             fsio_csv_text(f, r->model->id, 1);
@@ -121,21 +103,40 @@ static int write_monthly(const char *dir, const mc_result *r, double *sample, pc
             put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
     }
-    free(rows);
+    mc_window_free(&w);
     return close_checked(f, path, err);
+}
+
+/* The sums of a series over each calendar year of the horizon, each in month order
+ * (what the pooled yearly ratio adds up). */
+static void year_sums(const mc_result *r, const double *x, double *out)
+{
+    size_t n = 0;
+    int year = -1;
+    for (size_t k = 0; k < r->n_months; k++) {
+        int y, mo;
+        mdl_month_of(r->model, (int)k, &y, &mo);
+        if (year >= 0 && y != year)
+            n++;
+        if (y != year)
+            out[n] = 0;
+        year = y;
+        out[n] += x[k];
+    }
 }
 
 static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_err *err)
 {
     char path[4096];
-    size_t max_years = r->n_months / 12 + 2;
-    double *by_rep = malloc(r->reps * max_years * sizeof(double));
+    size_t max_years = r->n_months / 12 + 2, cells = r->reps * max_years;
+    double *by_rep = malloc(3 * cells * sizeof(double));
     int *years = malloc(max_years * sizeof(int));
     if (!by_rep || !years) {
         free(by_rep);
         free(years);
         return pc_fail(err, PC_EENV, "out of memory");
     }
+    double *num_sums = by_rep + cells, *den_sums = by_rep + 2 * cells;
     FILE *f = open_in(dir, "yearly.csv", path, sizeof path);
     if (!f) {
         free(by_rep);
@@ -143,11 +144,23 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
         return pc_fail_errno(err, errno, path, "cannot create");
     }
     fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95,n\n", f);
+    mc_window w = {0};
+    int rc = PC_OK;
     for (size_t v = 0; v < r->n_vars; v++) {
         const rec_var *var = &r->catalog->vars[v];
+        mc_view x;
+        if (mc_window_view(r, &w, v, &x)) {
+            rc = pc_fail(err, PC_EENV, "out of memory");
+            break;
+        }
         size_t ny = 0;
-        for (size_t rep = 0; rep < r->reps; rep++)
-            ny = mc_yearly(r, rep, v, by_rep + rep * max_years, years);
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            ny = mc_view_yearly(r, &x, rep, by_rep + rep * max_years, years);
+            if (var->kind == REC_RATIO) {
+                year_sums(r, x.num + rep * x.snum, num_sums + rep * max_years);
+                year_sums(r, x.den + rep * x.sden, den_sums + rep * max_years);
+            }
+        }
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < r->reps; rep++)
                 sample[rep] = by_rep[rep * max_years + y];
@@ -155,8 +168,8 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
             if (var->kind == REC_RATIO) {
                 double num = 0, den = 0;
                 for (size_t rep = 0; rep < r->reps; rep++) {
-                    num += year_sum(r, rep, var->num, years[y]);
-                    den += year_sum(r, rep, var->den, years[y]);
+                    num += num_sums[rep * max_years + y];
+                    den += den_sums[rep * max_years + y];
                 }
                 pooled = den > 0 ? num / den : NAN;
             }
@@ -166,17 +179,27 @@ static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_
             put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
     }
+    mc_window_free(&w);
     free(by_rep);
     free(years);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
     return close_checked(f, path, err);
 }
 
 static int write_replications(const char *dir, const mc_result *r, pc_err *err)
 {
     char path[4096];
+    double *totals = malloc((r->n_vars ? r->n_vars : 1) * sizeof(double));
+    if (!totals)
+        return pc_fail(err, PC_EENV, "out of memory");
     FILE *f = open_in(dir, "replications.csv", path, sizeof path);
-    if (!f)
+    if (!f) {
+        free(totals);
         return pc_fail_errno(err, errno, path, "cannot create");
+    }
     fputs("replication,seed", f);
     for (size_t i = 0; i < r->n_params; i++) {
         fputs(",param.", f);
@@ -190,10 +213,12 @@ static int write_replications(const char *dir, const mc_result *r, pc_err *err)
         fprintf(f, "%zu,%u", rep, (unsigned)r->seed);
         for (size_t i = 0; i < r->n_params; i++)
             fsio_csv_exact(f, r->param_values[rep * r->n_params + i], 0);
+        mc_totals(r, rep, totals);
         for (size_t v = 0; v < r->n_vars; v++)
-            fsio_csv_number(f, mc_total(r, rep, v), 0);
+            fsio_csv_number(f, totals[v], 0);
         fputc('\n', f);
     }
+    free(totals);
     return close_checked(f, path, err);
 }
 

@@ -222,12 +222,12 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
     double *scratch = malloc(reps * sizeof *scratch);
     double *by = malloc(reps * CMP_MAX_YEARS * sizeof *by);
     double *ay = malloc(reps * CMP_MAX_YEARS * sizeof *ay);
-    /* each replication's series read once, not once a month (mc_rows) */
-    size_t cells = reps * h > 0 ? reps * h : 1;
-    double *brows = malloc(cells * sizeof *brows), *arows = malloc(cells * sizeof *arows);
+    /* variable by variable across replications: through windows of consecutive
+     * variables, so that spilled series are read in the file's order (mc_window) */
+    mc_window bw = {0}, aw = {0};
     int years[CMP_MAX_YEARS];
     int rc = PC_OK;
-    if (!b || !a || !scratch || !by || !ay || !brows || !arows) {
+    if (!b || !a || !scratch || !by || !ay) {
         rc = pc_fail(err, PC_EENV, "out of memory");
         goto done;
     }
@@ -238,12 +238,15 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
         if (av < 0)
             continue;
         char period[32];
-        mc_rows(base, v, brows);
-        mc_rows(alt, (size_t)av, arows);
+        mc_view bx, ax;
+        if (mc_window_view(base, &bw, v, &bx) || mc_window_view(alt, &aw, (size_t)av, &ax)) {
+            rc = pc_fail(err, PC_EENV, "out of memory");
+            goto done;
+        }
         for (size_t k = 0; k < h; k++) {
             for (size_t rep = 0; rep < reps; rep++) {
-                b[rep] = brows[rep * h + k];
-                a[rep] = arows[rep * h + k];
+                b[rep] = bx.x[rep * bx.sx + k];
+                a[rep] = ax.x[rep * ax.sx + k];
             }
             int y, mo;
             mdl_month_of(base->model, (int)k, &y, &mo);
@@ -252,8 +255,8 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
         }
         size_t ny = 0;
         for (size_t rep = 0; rep < reps; rep++) {
-            ny = mc_yearly(base, rep, v, by + rep * CMP_MAX_YEARS, years);
-            mc_yearly(alt, rep, (size_t)av, ay + rep * CMP_MAX_YEARS, years);
+            ny = mc_view_yearly(base, &bx, rep, by + rep * CMP_MAX_YEARS, years);
+            mc_view_yearly(alt, &ax, rep, ay + rep * CMP_MAX_YEARS, years);
         }
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < reps; rep++) {
@@ -264,19 +267,19 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
             put_difference(f, sid, bid, name, "year", period, b, a, reps, level, scratch);
         }
         for (size_t rep = 0; rep < reps; rep++) {
-            b[rep] = mc_total(base, rep, v);
-            a[rep] = mc_total(alt, rep, (size_t)av);
+            b[rep] = mc_view_total(base, &bx, rep);
+            a[rep] = mc_view_total(alt, &ax, rep);
         }
         put_difference(f, sid, bid, name, "total", "", b, a, reps, level, scratch);
     }
 done:
+    mc_window_free(&bw);
+    mc_window_free(&aw);
     free(b);
     free(a);
     free(scratch);
     free(by);
     free(ay);
-    free(brows);
-    free(arows);
     return rc;
 }
 
