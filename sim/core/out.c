@@ -67,44 +67,27 @@ static void put_summary(FILE *f, double *sample, size_t n, const double *pooled)
     fprintf(f, ",%zu\n", s.n);
 }
 
-static int write_monthly(const char *dir, const mc_result *r, double *sample, pc_err *err)
+/* monthly.csv's rows of one variable. */
+static void monthly_rows(FILE *f, const mc_result *r, const rec_var *var, const mc_view *x,
+                         double *sample)
 {
-    char path[4096];
-    FILE *f = open_in(dir, "monthly.csv", path, sizeof path);
-    if (!f)
-        return pc_fail_errno(err, errno, path, "cannot create");
-    fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", f);
-    /* variable by variable across replications: through windows of consecutive
-     * variables, so that spilled series are read in the file's order (mc_window) */
-    mc_window w = {0};
-    for (size_t v = 0; v < r->n_vars; v++) {
-        const rec_var *var = &r->catalog->vars[v];
-        mc_view x;
-        if (mc_window_view(r, &w, v, &x)) {
-            mc_window_free(&w);
-            fclose(f);
-            return pc_fail(err, PC_EENV, "out of memory");
-        }
-        for (size_t k = 0; k < r->n_months; k++) {
-            int y, mo;
-            mdl_month_of(r->model, (int)k, &y, &mo);
-            double num = 0, den = 0;
-            for (size_t rep = 0; rep < r->reps; rep++) {
-                sample[rep] = x.x[rep * x.sx + k];
-                if (var->kind == REC_RATIO) {
-                    num += x.num[rep * x.snum + k];
-                    den += x.den[rep * x.sden + k];
-                }
+    for (size_t k = 0; k < r->n_months; k++) {
+        int y, mo;
+        mdl_month_of(r->model, (int)k, &y, &mo);
+        double num = 0, den = 0;
+        for (size_t rep = 0; rep < r->reps; rep++) {
+            sample[rep] = x->x[rep * x->sx + k];
+            if (var->kind == REC_RATIO) {
+                num += x->num[rep * x->snum + k];
+                den += x->den[rep * x->sden + k];
             }
-            fsio_csv_text(f, r->model->id, 1);
-            fsio_csv_text(f, var->name, 0);
-            fprintf(f, ",%04d-%02d", y, mo);
-            double pooled = den > 0 ? num / den : NAN;
-            put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
         }
+        fsio_csv_text(f, r->model->id, 1);
+        fsio_csv_text(f, var->name, 0);
+        fprintf(f, ",%04d-%02d", y, mo);
+        double pooled = den > 0 ? num / den : NAN;
+        put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
     }
-    mc_window_free(&w);
-    return close_checked(f, path, err);
 }
 
 /* The sums of a series over each calendar year of the horizon, each in month order
@@ -125,68 +108,87 @@ static void year_sums(const mc_result *r, const double *x, double *out)
     }
 }
 
-static int write_yearly(const char *dir, const mc_result *r, double *sample, pc_err *err)
+/* yearly.csv's rows of one variable; by holds 3 x reps x max_years values, years
+ * max_years. */
+static void yearly_rows(FILE *f, const mc_result *r, const rec_var *var, const mc_view *x,
+                        double *sample, double *by, size_t max_years, int *years)
 {
-    char path[4096];
-    size_t max_years = r->n_months / 12 + 2, cells = r->reps * max_years;
-    double *by_rep = malloc(3 * cells * sizeof(double));
+    size_t cells = r->reps * max_years, ny = 0;
+    double *num_sums = by + cells, *den_sums = by + 2 * cells;
+    for (size_t rep = 0; rep < r->reps; rep++) {
+        ny = mc_view_yearly(r, x, rep, by + rep * max_years, years);
+        if (var->kind == REC_RATIO) {
+            year_sums(r, x->num + rep * x->snum, num_sums + rep * max_years);
+            year_sums(r, x->den + rep * x->sden, den_sums + rep * max_years);
+        }
+    }
+    for (size_t y = 0; y < ny; y++) {
+        for (size_t rep = 0; rep < r->reps; rep++)
+            sample[rep] = by[rep * max_years + y];
+        double pooled = NAN;
+        if (var->kind == REC_RATIO) {
+            double num = 0, den = 0;
+            for (size_t rep = 0; rep < r->reps; rep++) {
+                num += num_sums[rep * max_years + y];
+                den += den_sums[rep * max_years + y];
+            }
+            pooled = den > 0 ? num / den : NAN;
+        }
+        fsio_csv_text(f, r->model->id, 1);
+        fsio_csv_text(f, var->name, 0);
+        fprintf(f, ",%d", years[y]);
+        put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
+    }
+}
+
+/* monthly.csv and yearly.csv together: variable by variable across replications, in
+ * one pass through windows of consecutive variables, so that spilled series are read
+ * once and in the file's order (mc_window_view). */
+static int write_summaries(const char *dir, const mc_result *r, double *sample, pc_err *err)
+{
+    char mpath[4096], ypath[4096];
+    size_t max_years = r->n_months / 12 + 2;
+    double *by = malloc(3 * r->reps * max_years * sizeof(double));
     int *years = malloc(max_years * sizeof(int));
-    if (!by_rep || !years) {
-        free(by_rep);
-        free(years);
-        return pc_fail(err, PC_EENV, "out of memory");
-    }
-    double *num_sums = by_rep + cells, *den_sums = by_rep + 2 * cells;
-    FILE *f = open_in(dir, "yearly.csv", path, sizeof path);
-    if (!f) {
-        free(by_rep);
-        free(years);
-        return pc_fail_errno(err, errno, path, "cannot create");
-    }
-    fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95,n\n", f);
-    mc_window w = {0};
+    FILE *mf = NULL, *yf = NULL;
     int rc = PC_OK;
-    for (size_t v = 0; v < r->n_vars; v++) {
+    if (!by || !years)
+        rc = pc_fail(err, PC_EENV, "out of memory");
+    else if (!(mf = open_in(dir, "monthly.csv", mpath, sizeof mpath)))
+        rc = pc_fail_errno(err, errno, mpath, "cannot create");
+    else if (!(yf = open_in(dir, "yearly.csv", ypath, sizeof ypath)))
+        rc = pc_fail_errno(err, errno, ypath, "cannot create");
+    if (!rc) {
+        fputs("scenario,variable,month,mean,sd,p05,p25,p50,p75,p95,n\n", mf);
+        fputs("scenario,variable,year,mean,sd,p05,p25,p50,p75,p95,n\n", yf);
+    }
+    mc_window w = {0};
+    for (size_t v = 0; !rc && v < r->n_vars; v++) {
         const rec_var *var = &r->catalog->vars[v];
         mc_view x;
         if (mc_window_view(r, &w, v, &x)) {
             rc = pc_fail(err, PC_EENV, "out of memory");
             break;
         }
-        size_t ny = 0;
-        for (size_t rep = 0; rep < r->reps; rep++) {
-            ny = mc_view_yearly(r, &x, rep, by_rep + rep * max_years, years);
-            if (var->kind == REC_RATIO) {
-                year_sums(r, x.num + rep * x.snum, num_sums + rep * max_years);
-                year_sums(r, x.den + rep * x.sden, den_sums + rep * max_years);
-            }
-        }
-        for (size_t y = 0; y < ny; y++) {
-            for (size_t rep = 0; rep < r->reps; rep++)
-                sample[rep] = by_rep[rep * max_years + y];
-            double pooled = NAN;
-            if (var->kind == REC_RATIO) {
-                double num = 0, den = 0;
-                for (size_t rep = 0; rep < r->reps; rep++) {
-                    num += num_sums[rep * max_years + y];
-                    den += den_sums[rep * max_years + y];
-                }
-                pooled = den > 0 ? num / den : NAN;
-            }
-            fsio_csv_text(f, r->model->id, 1);
-            fsio_csv_text(f, var->name, 0);
-            fprintf(f, ",%d", years[y]);
-            put_summary(f, sample, r->reps, var->kind == REC_RATIO ? &pooled : NULL);
-        }
+        monthly_rows(mf, r, var, &x, sample);
+        yearly_rows(yf, r, var, &x, sample, by, max_years, years);
     }
     mc_window_free(&w);
-    free(by_rep);
+    free(by);
     free(years);
     if (rc) {
-        fclose(f);
+        if (mf)
+            fclose(mf);
+        if (yf)
+            fclose(yf);
         return rc;
     }
-    return close_checked(f, path, err);
+    rc = close_checked(mf, mpath, err);
+    if (rc) {
+        fclose(yf);
+        return rc;
+    }
+    return close_checked(yf, ypath, err);
 }
 
 static int write_replications(const char *dir, const mc_result *r, pc_err *err)
@@ -301,9 +303,7 @@ int out_write_csv(const char *dir, const mc_result *r, pc_err *err)
     double *sample = malloc(r->reps * sizeof(double));
     if (!sample)
         return pc_fail(err, PC_EENV, "out of memory");
-    int rc = write_monthly(dir, r, sample, err);
-    if (!rc)
-        rc = write_yearly(dir, r, sample, err);
+    int rc = write_summaries(dir, r, sample, err);
     if (!rc)
         rc = write_replications(dir, r, err);
     if (!rc)
