@@ -93,10 +93,11 @@ void mc_result_free(mc_result *r);
 int mc_append(mc_result *into, mc_result *more, pc_err *err);
 
 /* What a fault in the mapping of spilled series may map besides what it touches, at
- * each end: the folio of the page cache holding it, up to the size of a huge page (Linux
- * maps a large folio whole since 6.18; before, the 64 kB around the fault).  The size
- * of a huge page as the system gives it, else 2 MB.  The readers count their touches
- * with it, so that the pages the process holds stay bounded. */
+ * each end: the folio of the page cache holding it, up to the size of a huge page
+ * (measured on Linux 6.18 with ext4: one double read maps 2 MB; older kernels map the
+ * 64 kB around the fault).  The size of a huge page as the system gives it, else 2 MB.
+ * The readers count their touches with it, so that the pages the process holds stay
+ * bounded. */
 size_t mc_map_around(void);
 
 /* The values of the model's parameters for replication rep of a run with seed. */
