@@ -723,15 +723,25 @@ double mc_view_total(const mc_result *r, const mc_view *v, size_t rep)
     return var->kind == REC_MEAN ? s / (double)r->n_months : s;
 }
 
-/* A view of one replication's series of var, read as mc_series reads it. */
-static mc_view one_view(const mc_result *r, size_t rep, size_t var)
+/* A view of variable var in block, one replication's series ([var][month]). */
+static mc_view view_in(const mc_result *r, const double *block, size_t var)
 {
     const rec_var *v = &r->catalog->vars[var];
-    mc_view view = {.var = var, .x = mc_series(r, rep, var)};
+    mc_view view = {.var = var, .x = block + var * r->n_months};
     if (v->kind == REC_RATIO) {
-        view.num = mc_series(r, rep, v->num);
-        view.den = mc_series(r, rep, v->den);
+        view.num = block + v->num * r->n_months;
+        view.den = block + v->den * r->n_months;
     }
+    return view;
+}
+
+/* A view of one replication's series of var, its series read as mc_series reads them. */
+static mc_view one_view(const mc_result *r, size_t rep, size_t var)
+{
+    mc_view view = view_in(r, r->values + rep * r->n_vars * r->n_months, var);
+    size_t read = view.num ? 3 : 1;
+    for (size_t i = 0; i < read; i++)
+        spill_touch(r, r->n_months * sizeof(double));
     return view;
 }
 
@@ -746,12 +756,7 @@ void mc_totals(const mc_result *r, size_t rep, double *out)
     const double *block = r->values + rep * r->n_vars * r->n_months;
     spill_touch(r, r->n_vars * r->n_months * sizeof(double));
     for (size_t var = 0; var < r->n_vars; var++) {
-        const rec_var *v = &r->catalog->vars[var];
-        mc_view view = {.var = var, .x = block + var * r->n_months};
-        if (v->kind == REC_RATIO) {
-            view.num = block + v->num * r->n_months;
-            view.den = block + v->den * r->n_months;
-        }
+        mc_view view = view_in(r, block, var);
         out[var] = mc_view_total(r, &view, 0);
     }
 }
@@ -777,7 +782,8 @@ void mc_summarise(double *sample, size_t n, mc_summary *s)
     s->p95 = gsl_stats_quantile_from_sorted_data(sample, 1, used, 0.95);
 }
 
-size_t mc_view_yearly(const mc_result *r, const mc_view *view, size_t rep, double *out, int *years)
+size_t mc_view_yearly(const mc_result *r, const mc_view *view, size_t rep, double *out, int *years,
+                      double *num_sums, double *den_sums)
 {
     const mdl_model *m = r->model;
     const rec_var *v = &r->catalog->vars[view->var];
@@ -799,6 +805,10 @@ size_t mc_view_yearly(const mc_result *r, const mc_view *view, size_t rep, doubl
                 value = sum_den > 0 ? sum / sum_den : NAN;
             else
                 value = sum / months;
+            if (v->kind == REC_RATIO && num_sums) {
+                num_sums[n] = sum;
+                den_sums[n] = sum_den;
+            }
             years[n] = year;
             out[n++] = value;
             sum = sum_den = 0;
@@ -821,7 +831,7 @@ size_t mc_view_yearly(const mc_result *r, const mc_view *view, size_t rep, doubl
 size_t mc_yearly(const mc_result *r, size_t rep, size_t var, double *out, int *years)
 {
     mc_view v = one_view(r, rep, var);
-    return mc_view_yearly(r, &v, 0, out, years);
+    return mc_view_yearly(r, &v, 0, out, years, NULL, NULL);
 }
 
 /* Σ numerator / Σ denominator over the replications, in the observation's month or

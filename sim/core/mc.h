@@ -143,9 +143,12 @@ int mc_window_view(const mc_result *r, mc_window *w, size_t var, mc_view *v);
 
 void mc_window_free(mc_window *w);
 
-/* mc_total and mc_yearly of replication rep of a view. */
+/* mc_total and mc_yearly of replication rep of a view; for a ratio, num_sums and
+ * den_sums (unless NULL) receive its terms' sums over each year, in month order (what
+ * a ratio pooled over replications adds up). */
 double mc_view_total(const mc_result *r, const mc_view *v, size_t rep);
-size_t mc_view_yearly(const mc_result *r, const mc_view *v, size_t rep, double *out, int *years);
+size_t mc_view_yearly(const mc_result *r, const mc_view *v, size_t rep, double *out, int *years,
+                      double *num_sums, double *den_sums);
 
 /* A variable over the whole horizon in replication rep, as replications.csv gives it:
  * the last month for a stock, the sum for a flow, the mean of the months for a

@@ -90,24 +90,6 @@ static void monthly_rows(FILE *f, const mc_result *r, const rec_var *var, const 
     }
 }
 
-/* The sums of a series over each calendar year of the horizon, each in month order
- * (what the pooled yearly ratio adds up). */
-static void year_sums(const mc_result *r, const double *x, double *out)
-{
-    size_t n = 0;
-    int year = -1;
-    for (size_t k = 0; k < r->n_months; k++) {
-        int y, mo;
-        mdl_month_of(r->model, (int)k, &y, &mo);
-        if (year >= 0 && y != year)
-            n++;
-        if (y != year)
-            out[n] = 0;
-        year = y;
-        out[n] += x[k];
-    }
-}
-
 /* yearly.csv's rows of one variable; by holds 3 x reps x max_years values, years
  * max_years. */
 static void yearly_rows(FILE *f, const mc_result *r, const rec_var *var, const mc_view *x,
@@ -115,13 +97,9 @@ static void yearly_rows(FILE *f, const mc_result *r, const rec_var *var, const m
 {
     size_t cells = r->reps * max_years, ny = 0;
     double *num_sums = by + cells, *den_sums = by + 2 * cells;
-    for (size_t rep = 0; rep < r->reps; rep++) {
-        ny = mc_view_yearly(r, x, rep, by + rep * max_years, years);
-        if (var->kind == REC_RATIO) {
-            year_sums(r, x->num + rep * x->snum, num_sums + rep * max_years);
-            year_sums(r, x->den + rep * x->sden, den_sums + rep * max_years);
-        }
-    }
+    for (size_t rep = 0; rep < r->reps; rep++)
+        ny = mc_view_yearly(r, x, rep, by + rep * max_years, years, num_sums + rep * max_years,
+                            den_sums + rep * max_years);
     for (size_t y = 0; y < ny; y++) {
         for (size_t rep = 0; rep < r->reps; rep++)
             sample[rep] = by[rep * max_years + y];

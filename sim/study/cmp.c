@@ -255,8 +255,8 @@ static int write_alt_differences(FILE *f, const mc_result *base, const mc_result
         }
         size_t ny = 0;
         for (size_t rep = 0; rep < reps; rep++) {
-            ny = mc_view_yearly(base, &bx, rep, by + rep * CMP_MAX_YEARS, years);
-            mc_view_yearly(alt, &ax, rep, ay + rep * CMP_MAX_YEARS, years);
+            ny = mc_view_yearly(base, &bx, rep, by + rep * CMP_MAX_YEARS, years, NULL, NULL);
+            mc_view_yearly(alt, &ax, rep, ay + rep * CMP_MAX_YEARS, years, NULL, NULL);
         }
         for (size_t y = 0; y < ny; y++) {
             for (size_t rep = 0; rep < reps; rep++) {
